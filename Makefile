@@ -1,0 +1,67 @@
+# Dovecote: `make run` for the demo, `make test` for the whole suite. Each step below is a target.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+SANDBOX_PORT ?= 8089
+export DEBUG ?= true
+export X_API_BASE_URL ?= http://127.0.0.1:$(SANDBOX_PORT)
+export SANDBOX_PORT
+
+.PHONY: run test venv dev-venv assets services migrate seed lint migrations-check pytest browser clean
+
+$(VENV)/.installed: requirements.txt
+	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --upgrade pip
+	$(VENV)/bin/pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.txt
+	$(VENV)/bin/pip install --quiet -r requirements-dev.txt
+	touch $@
+
+venv: $(VENV)/.installed
+dev-venv: $(VENV)/.installed-dev
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+static/vendor/.built: node_modules/.installed bin/build-assets
+	bash bin/build-assets
+	touch $@
+
+assets: static/vendor/.built
+
+services:
+	bin/ensure-services redis
+
+migrate: venv
+	$(PY) manage.py migrate --no-input
+
+seed: migrate
+	$(PY) manage.py seed_demo
+
+run: venv assets services seed
+	@$(PY) manage.py demo_banner --port $(PORT)
+	PORT=$(PORT) $(VENV)/bin/honcho start
+
+lint: dev-venv
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+migrations-check: dev-venv
+	$(PY) manage.py makemigrations --check --dry-run
+
+browser:
+	bin/ensure-browser
+
+pytest: dev-venv assets
+	bin/ensure-services postgres redis
+	$(VENV)/bin/pytest $(ARGS)
+
+test: dev-venv assets browser lint migrations-check pytest
+
+clean:
+	rm -rf $(VENV) node_modules static/vendor staticfiles

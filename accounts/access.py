@@ -1,0 +1,80 @@
+"""Access helpers: the only way views load team-owned objects.
+
+A user reaches the objects of the teams they currently belong to; admins reach everything; anything
+else is a 404, so outsiders cannot even learn that an object exists.
+"""
+
+from django.db.models import QuerySet
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+
+from accounts.models import AuditEvent, Membership, Team, TwitterAccount, User
+
+
+def team_ids_for_user(user: User) -> list[int]:
+    """Ids of the teams the user belongs to now (cached on the user object for the request)."""
+    if not hasattr(user, "_dovecote_team_ids"):
+        user._dovecote_team_ids = list(Membership.objects.current().filter(user=user).values_list("team_id", flat=True))
+    return user._dovecote_team_ids
+
+
+def teams_for_user(user: User) -> QuerySet[Team]:
+    if user.is_admin:
+        return Team.objects.all()
+    return Team.objects.filter(pk__in=team_ids_for_user(user))
+
+
+def team_for_user(user: User, pk: int) -> Team:
+    return get_object_or_404(teams_for_user(user), pk=pk)
+
+
+def accounts_for_user(user: User) -> QuerySet[TwitterAccount]:
+    qs = TwitterAccount.objects.select_related("team", "responsible_person", "approver_team")
+    if user.is_admin:
+        return qs
+    return qs.filter(team_id__in=team_ids_for_user(user))
+
+
+def account_for_user(user: User, pk: int) -> TwitterAccount:
+    return get_object_or_404(accounts_for_user(user), pk=pk)
+
+
+def memberships_for_user(user: User) -> QuerySet[Membership]:
+    qs = Membership.objects.select_related("user", "team")
+    if user.is_admin:
+        return qs
+    return qs.filter(team_id__in=team_ids_for_user(user))
+
+
+def membership_for_user(user: User, pk: int) -> Membership:
+    return get_object_or_404(memberships_for_user(user), pk=pk)
+
+
+def role_in_team(user: User, team_id: int) -> str | None:
+    """The user's current role in the team, or None if they are not a member."""
+    membership = Membership.objects.current().filter(user=user, team_id=team_id).first()
+    return membership.role if membership else None
+
+
+def is_lead(user: User, team_id: int | None = None) -> bool:
+    """Is the user an admin, or a lead (of this team, or of any team when team_id is None)?"""
+    if user.is_admin:
+        return True
+    qs = Membership.objects.current().filter(user=user, role=Membership.Role.LEAD)
+    if team_id is not None:
+        qs = qs.filter(team_id=team_id)
+    return qs.exists()
+
+
+def require_lead(user: User, team_id: int | None = None) -> None:
+    if not is_lead(user, team_id):
+        raise Http404("Only team leads and admins can do that.")
+
+
+def audit_events_for_user(user: User) -> QuerySet[AuditEvent]:
+    """Leads see their teams' audit trail; admins see all of it; others see none."""
+    qs = AuditEvent.objects.select_related("team")
+    if user.is_admin:
+        return qs
+    lead_team_ids = Membership.objects.current().filter(user=user, role=Membership.Role.LEAD).values("team_id")
+    return qs.filter(team_id__in=lead_team_ids)

@@ -1,0 +1,253 @@
+"""Teams, memberships and roles, the department's X accounts, and the append-only audit log."""
+
+from datetime import timedelta
+
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from accounts.fields import EncryptedTextField
+
+
+class DovecoteUserManager(UserManager):
+    use_in_migrations = True
+
+    def _create_user(self, email, password, **extra_fields):
+        if not email:
+            raise ValueError("Every user needs an email address.")
+        user = self.model(email=self.normalize_email(email).lower(), **extra_fields)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email, password=None, **extra_fields):
+        extra_fields.setdefault("is_staff", False)
+        extra_fields.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra_fields)
+
+    def create_superuser(self, email, password=None, **extra_fields):
+        extra_fields.setdefault("is_staff", True)
+        extra_fields.setdefault("is_superuser", True)
+        return self._create_user(email, password, **extra_fields)
+
+
+class User(AbstractUser):
+    """A member of departmental staff. Signs in with an email address; admins are superusers."""
+
+    username = None
+    email = models.EmailField("email address", unique=True)
+    is_trainer = models.BooleanField(
+        default=False, help_text="Trainers run workshops, mark attendance and award certification."
+    )
+
+    USERNAME_FIELD = "email"
+    REQUIRED_FIELDS = []
+
+    objects = DovecoteUserManager()
+
+    class Meta:
+        ordering = ["first_name", "last_name", "email"]
+
+    def __str__(self) -> str:
+        return self.get_full_name() or self.email
+
+    @property
+    def is_admin(self) -> bool:
+        return self.is_active and self.is_superuser
+
+    def current_memberships(self):
+        return Membership.objects.current().filter(user=self)
+
+    def requires_mfa(self) -> bool:
+        """Admins, leads and approvers must use an authenticator app."""
+        if self.is_superuser or self.is_staff:
+            return True
+        return self.current_memberships().filter(role__in=[Membership.Role.LEAD, Membership.Role.APPROVER]).exists()
+
+    def has_mfa(self) -> bool:
+        from allauth.mfa.models import Authenticator
+
+        return Authenticator.objects.filter(user=self, type=Authenticator.Type.TOTP).exists()
+
+
+class Team(models.Model):
+    name = models.CharField(max_length=120, unique=True)
+    slug = models.SlugField(max_length=60, unique=True)
+    description = models.TextField(blank=True)
+    email = models.EmailField(blank=True, help_text="Shared mailbox for alerts and reports.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class MembershipQuerySet(models.QuerySet):
+    def current(self, at=None):
+        at = at or timezone.now()
+        return self.filter(started_at__lte=at).filter(Q(ended_at__isnull=True) | Q(ended_at__gt=at))
+
+
+class Membership(models.Model):
+    """A person's place in a team. Access ends at ended_at: when they leave or move team."""
+
+    class Role(models.TextChoices):
+        MEMBER = "member", "Member"
+        APPROVER = "approver", "Approver"
+        LEAD = "lead", "Team lead"
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=20, choices=Role.choices, default=Role.MEMBER)
+    started_at = models.DateTimeField(default=timezone.now)
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    objects = MembershipQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["team__name", "user__email"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "team"], condition=Q(ended_at__isnull=True), name="one_open_membership_per_team"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} — {self.get_role_display()}, {self.team}"
+
+    def clean(self) -> None:
+        if self.ended_at and self.ended_at < self.started_at:
+            raise ValidationError({"ended_at": "The end date must be after the start date."})
+
+    @property
+    def is_current(self) -> bool:
+        now = timezone.now()
+        return self.started_at <= now and (self.ended_at is None or self.ended_at > now)
+
+    @property
+    def can_approve(self) -> bool:
+        return self.role in (self.Role.APPROVER, self.Role.LEAD)
+
+
+handle_validator = RegexValidator(
+    r"^[A-Za-z0-9_]{1,15}$", "A handle is 1 to 15 letters, numbers or underscores, without the @."
+)
+
+
+class TwitterAccount(models.Model):
+    class Kind(models.TextChoices):
+        CORPORATE = "corporate", "Corporate"
+        PRESS_OFFICE = "press_office", "Press office"
+        PERSONAL = "personal", "Personal (named official)"
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", "Active"
+        SUSPENDED = "suspended", "Suspended"
+
+    DEFAULT_APPROVALS = {Kind.CORPORATE: 2, Kind.PRESS_OFFICE: 1, Kind.PERSONAL: 0}
+
+    handle = models.CharField(max_length=15, unique=True, validators=[handle_validator])
+    display_name = models.CharField(max_length=50)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="accounts", help_text="The owning team.")
+    responsible_person = models.ForeignKey(User, on_delete=models.PROTECT, related_name="responsible_for_accounts")
+    x_user_id = models.CharField("X user id", max_length=30, blank=True, db_index=True)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.ACTIVE)
+
+    # Approval policy.
+    approvals_required = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="Distinct approvals needed. Leave blank for the default for the kind."
+    )
+    approver_team = models.ForeignKey(
+        Team,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="approves_for_accounts",
+        help_text="Whose approvers may approve. Leave blank for the owning team.",
+    )
+    replies_need_approval = models.BooleanField(default=True)
+    approval_expiry_hours = models.PositiveIntegerField(
+        default=72, help_text="Approvals older than this lapse and must be given again."
+    )
+
+    # OAuth 1.0a user credentials: encrypted at rest, write-only everywhere.
+    access_token = EncryptedTextField(blank=True, default="")
+    access_token_secret = EncryptedTextField(blank=True, default="")
+    credentials_updated_at = models.DateTimeField(null=True, blank=True)
+    credentials_revoked_at = models.DateTimeField(null=True, blank=True)
+
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["handle"]
+
+    def __str__(self) -> str:
+        return f"@{self.handle}"
+
+    @property
+    def required_approvals(self) -> int:
+        if self.approvals_required is not None:
+            return self.approvals_required
+        return self.DEFAULT_APPROVALS[self.kind]
+
+    @property
+    def approving_team_id(self) -> int:
+        return self.approver_team_id or self.team_id
+
+    @property
+    def approval_expiry(self) -> timedelta:
+        return timedelta(hours=self.approval_expiry_hours)
+
+    @property
+    def has_credentials(self) -> bool:
+        return bool(self.access_token and self.access_token_secret) and self.credentials_revoked_at is None
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == self.Status.ACTIVE
+
+
+class AuditEventQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise PermissionError("Audit events cannot be changed.")
+
+    def delete(self):
+        raise PermissionError("Audit events cannot be deleted.")
+
+
+class AuditEvent(models.Model):
+    """An append-only record of a consequential action. The app offers no way to edit or delete one."""
+
+    actor = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    actor_label = models.CharField(max_length=254, blank=True, help_text="Who acted, kept if the user is deleted.")
+    action = models.CharField(max_length=80, db_index=True)
+    object_type = models.CharField(max_length=80, blank=True)
+    object_id = models.CharField(max_length=40, blank=True)
+    object_repr = models.CharField(max_length=200, blank=True)
+    team = models.ForeignKey(Team, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    details = models.JSONField(default=dict, blank=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    objects = AuditEventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["team", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_label or 'system'} {self.action}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise PermissionError("Audit events cannot be changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("Audit events cannot be deleted.")

@@ -1,0 +1,17 @@
+from django.urls import path
+
+from accounts import views
+
+app_name = "accounts"
+
+urlpatterns = [
+    path("", views.team_list, name="team_list"),
+    path("<int:pk>/", views.team_detail, name="team_detail"),
+    path("accounts/<int:pk>/", views.account_detail, name="account_detail"),
+    path("accounts/<int:pk>/credentials/", views.account_credentials, name="account_credentials"),
+    path("accounts/<int:pk>/credentials/revoke/", views.account_revoke, name="account_revoke"),
+    path("memberships/<int:pk>/", views.membership_detail, name="membership_detail"),
+    path("memberships/<int:pk>/end/", views.membership_end, name="membership_end"),
+    path("audit/", views.audit_log, name="audit"),
+    path("<int:pk>/audit/", views.team_audit_log, name="team_audit"),
+]

@@ -1,0 +1,138 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from accounts import services
+from accounts.access import (
+    account_for_user,
+    audit_events_for_user,
+    is_lead,
+    membership_for_user,
+    require_lead,
+    team_for_user,
+    teams_for_user,
+)
+from accounts.forms import AuditFilterForm, CredentialsForm, MembershipRoleForm
+from accounts.models import Membership
+
+
+@login_required
+def team_list(request: HttpRequest) -> HttpResponse:
+    teams = teams_for_user(request.user).prefetch_related("accounts")
+    return render(request, "accounts/team_list.html", {"teams": teams})
+
+
+@login_required
+def team_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    team = team_for_user(request.user, pk)
+    memberships = Membership.objects.current().filter(team=team).select_related("user")
+    return render(
+        request,
+        "accounts/team_detail.html",
+        {
+            "team": team,
+            "memberships": memberships,
+            "accounts": team.accounts.all(),
+            "is_lead": is_lead(request.user, team.pk),
+        },
+    )
+
+
+@login_required
+def account_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    account = account_for_user(request.user, pk)
+    return render(
+        request,
+        "accounts/account_detail.html",
+        {"account": account, "form": CredentialsForm(), "is_lead": is_lead(request.user, account.team_id)},
+    )
+
+
+@login_required
+@require_POST
+def account_credentials(request: HttpRequest, pk: int) -> HttpResponse:
+    account = account_for_user(request.user, pk)
+    require_lead(request.user, account.team_id)
+    form = CredentialsForm(request.POST)
+    if not form.is_valid():
+        return render(
+            request, "accounts/account_detail.html", {"account": account, "form": form, "is_lead": True}, status=400
+        )
+    services.account_set_credentials(actor=request.user, account=account, request=request, **form.cleaned_data)
+    messages.success(request, f"New credentials saved for {account}. They will not be shown again.")
+    return redirect("accounts:account_detail", pk=account.pk)
+
+
+@login_required
+@require_POST
+def account_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+    account = account_for_user(request.user, pk)
+    require_lead(request.user, account.team_id)
+    services.account_revoke_credentials(actor=request.user, account=account, request=request)
+    messages.success(request, f"Credentials for {account} revoked. Nothing can be posted until new ones are entered.")
+    return redirect("accounts:account_detail", pk=account.pk)
+
+
+@login_required
+def membership_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    membership = membership_for_user(request.user, pk)
+    can_manage = is_lead(request.user, membership.team_id)
+    if request.method == "POST":
+        require_lead(request.user, membership.team_id)
+        form = MembershipRoleForm(request.POST)
+        if form.is_valid():
+            services.membership_change_role(
+                actor=request.user, membership=membership, role=form.cleaned_data["role"], request=request
+            )
+            messages.success(request, f"{membership.user} is now {membership.get_role_display().lower()}.")
+            return redirect("accounts:team_detail", pk=membership.team_id)
+    else:
+        form = MembershipRoleForm(initial={"role": membership.role})
+    return render(
+        request, "accounts/membership_detail.html", {"membership": membership, "form": form, "can_manage": can_manage}
+    )
+
+
+@login_required
+@require_POST
+def membership_end(request: HttpRequest, pk: int) -> HttpResponse:
+    membership = membership_for_user(request.user, pk)
+    require_lead(request.user, membership.team_id)
+    services.membership_end(actor=request.user, membership=membership, request=request)
+    messages.success(request, f"{membership.user} no longer has access through {membership.team}.")
+    return redirect("accounts:team_detail", pk=membership.team_id)
+
+
+@login_required
+def audit_log(request: HttpRequest) -> HttpResponse:
+    return _render_audit(request, audit_events_for_user(request.user), team=None)
+
+
+@login_required
+def team_audit_log(request: HttpRequest, pk: int) -> HttpResponse:
+    team = team_for_user(request.user, pk)
+    require_lead(request.user, team.pk)
+    return _render_audit(request, audit_events_for_user(request.user).filter(team=team), team=team)
+
+
+def _render_audit(request: HttpRequest, events, *, team) -> HttpResponse:
+    form = AuditFilterForm(request.GET or None)
+    if form.is_valid():
+        data = form.cleaned_data
+        if data["action"]:
+            events = events.filter(action__icontains=data["action"])
+        if data["actor"]:
+            events = events.filter(actor_label__icontains=data["actor"])
+        if data["date_from"]:
+            events = events.filter(created_at__date__gte=data["date_from"])
+        if data["date_to"]:
+            events = events.filter(created_at__date__lte=data["date_to"])
+    page = Paginator(events, 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "accounts/audit_log.html",
+        {"page": page, "form": form, "team": team, "can_see_any": is_lead(request.user)},
+    )

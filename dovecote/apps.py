@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class DovecoteConfig(AppConfig):
+    name = "dovecote"
+    verbose_name = "Dovecote"

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class TweetsConfig(AppConfig):
+    name = "tweets"
+    verbose_name = "Drafts and publishing"
