@@ -1,6 +1,10 @@
 """django-allauth adapters: no open sign-up, unless the address is in an allowed domain."""
 
+import time
+
+from allauth.account import app_settings as account_settings
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.account.internal.flows.login import get_authentication_records
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from django.conf import settings
 
@@ -22,6 +26,18 @@ class AccountAdapter(DefaultAccountAdapter):
 
             raise forms.ValidationError("Use your work email address to create an account.")
         return email
+
+    def is_reauthentication_required(self, *, app: str, **kwargs) -> bool:
+        # A privileged user sent to enrol their first authenticator has just typed their password:
+        # asking for it again at once helps no one. Any later MFA change still asks.
+        request = self.request
+        if app == "allauth.mfa" and request is not None and request.user.is_authenticated:
+            if not request.user.has_mfa():
+                records = get_authentication_records(request, request.user)
+                recent = [r for r in records if r.get("method") == "password"]
+                if recent and time.time() - recent[-1]["at"] < account_settings.REAUTHENTICATION_TIMEOUT:
+                    return False
+        return super().is_reauthentication_required(app=app, **kwargs)
 
 
 class SocialAccountAdapter(DefaultSocialAccountAdapter):

@@ -47,7 +47,7 @@ DEMO_ACCOUNTS = [
         "1500000000000000001",
     ),
     (
-        "DeptExamplePress",
+        "DeptExPress",
         "Department for Examples Press Office",
         "press_office",
         "press-office",

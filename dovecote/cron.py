@@ -7,8 +7,18 @@ live in that app's jobs.py, take ids or nothing, and are safe to run twice or on
 from rq import cron  # noqa: F401  (used by the sections below)
 
 # --- tweets -------------------------------------------------------------------------------------
+from tweets.jobs import publish_due_sweep  # noqa: E402
+
+# Catch every due or overdue post (after downtime, a lost scheduled job or a stalled worker).
+cron.register(publish_due_sweep, queue_name="publish", interval=30)
 
 # --- monitoring ---------------------------------------------------------------------------------
+from monitoring import jobs as monitoring_jobs  # noqa: E402
+
+# Cursors carry their own interval (per monitor); the cycle only enqueues those that are due.
+cron.register(monitoring_jobs.poll_cycle, queue_name="poll", interval=30)
+cron.register(monitoring_jobs.spikes_check, queue_name="default", interval=300)
+cron.register(monitoring_jobs.budget_check, queue_name="default", interval=900)
 
 # --- training -----------------------------------------------------------------------------------
 

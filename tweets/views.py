@@ -1,8 +1,558 @@
+import difflib
+import re
+from itertools import pairwise
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count, Prefetch, Q
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from accounts.access import teams_for_user
+from tweets import access, hints, services
+from tweets.forms import CommentForm, DraftForm, FreezeForm, LiftForm, ReasonForm, RescheduleForm
+from tweets.models import Approval, Draft, DraftRevision
+
+S = Draft.State
+PAGE_SIZE = 50
+
+
+def _training_check(user, account, action):
+    from training.policy import check
+
+    return check(user, account, action)
+
+
+def _post_rows(posts: list[str]) -> list[dict]:
+    from twitter_api.text import MAX_WEIGHTED_LENGTH, validate_post_text
+
+    rows = []
+    for index, text in enumerate(posts or [""]):
+        check = validate_post_text(text) if text else None
+        rows.append(
+            {
+                "index": index,
+                "text": text,
+                "length": check.weighted_length if check else 0,
+                "max": MAX_WEIGHTED_LENGTH,
+                "hints": hints.accessibility_hints(text),
+            }
+        )
+    return rows
+
+
+# --- Lists ------------------------------------------------------------------------------------------
 
 
 @login_required
 def draft_list(request: HttpRequest) -> HttpResponse:
-    return render(request, "section_pending.html", {"title": "Drafts"})
+    base = access.drafts_for_user(request.user)
+    counts = dict(base.order_by().values_list("state").annotate(n=Count("id")))
+    state = request.GET.get("state", "")
+    mine = request.GET.get("mine") == "1"
+    drafts = base
+    if state in S.values:
+        drafts = drafts.filter(state=state)
+    if mine:
+        drafts = drafts.filter(author=request.user)
+    page = Paginator(drafts.order_by("-updated_at", "-id"), PAGE_SIZE).get_page(request.GET.get("page"))
+    tabs = [{"value": value, "label": label, "count": counts.get(value, 0)} for value, label in S.choices]
+    return render(
+        request,
+        "tweets/draft_list.html",
+        {"page": page, "tabs": tabs, "state": state, "mine": mine, "total": sum(counts.values())},
+    )
+
+
+@login_required
+def approval_queue(request: HttpRequest) -> HttpResponse:
+    drafts = (
+        access.drafts_for_user(request.user)
+        .filter(state=S.SUBMITTED)
+        .exclude(author=request.user)
+        .select_related("account__team", "account__approver_team")
+        .prefetch_related(Prefetch("approvals", queryset=Approval.objects.select_related("approver")))
+        .order_by("updated_at", "id")
+    )
+    if not request.user.is_admin:
+        team_ids = access.approver_team_ids(request.user)
+        drafts = drafts.filter(
+            Q(account__approver_team_id__in=team_ids)
+            | Q(account__approver_team__isnull=True, account__team_id__in=team_ids)
+        )
+    now = timezone.now()
+    rows = []
+    for draft in drafts:
+        valid = [
+            a
+            for a in draft.approvals.all()
+            if a.revision_id == draft.current_revision_id and a.created_at > now - draft.account.approval_expiry
+        ]
+        approvers = {a.approver_id for a in valid}
+        rows.append(
+            {
+                "draft": draft,
+                "count": len(approvers),
+                "required": services.approvals_required(draft),
+                "approved_by_me": request.user.pk in approvers,
+            }
+        )
+    return render(request, "tweets/approval_queue.html", {"rows": rows})
+
+
+@login_required
+def scheduled(request: HttpRequest) -> HttpResponse:
+    drafts = (
+        access.drafts_for_user(request.user)
+        .filter(state__in=[S.SCHEDULED, S.APPROVED, S.HELD, S.PUBLISHING], scheduled_at__isnull=False)
+        .order_by("scheduled_at", "id")
+    )
+    if request.GET.get("include") != "past":
+        drafts = drafts.filter(scheduled_at__gte=timezone.now() - timezone.timedelta(days=1))
+    days = []
+    for draft in drafts[:500]:
+        day = timezone.localtime(draft.scheduled_at).date()
+        if not days or days[-1]["day"] != day:
+            days.append({"day": day, "drafts": []})
+        days[-1]["drafts"].append(draft)
+    return render(request, "tweets/scheduled.html", {"days": days})
+
+
+@login_required
+def published(request: HttpRequest) -> HttpResponse:
+    drafts = access.drafts_for_user(request.user).filter(state=S.PUBLISHED).order_by("-published_at", "-id")
+    page = Paginator(drafts, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "tweets/published.html", {"page": page})
+
+
+# --- Compose and edit ---------------------------------------------------------------------------------
+
+
+def _compose(request, *, form, draft=None, status=200, error=""):
+    posts = form.data.getlist("posts") if form.is_bound else (draft.posts if draft else [""])
+    if form.is_bound and request.POST.get("add_post"):
+        posts = [*posts, ""]
+    from training.policy import Action
+
+    blocked = []
+    for account in form.fields["account"].queryset:
+        decision = _training_check(request.user, account, Action.DRAFT)
+        if not decision.allowed:
+            blocked.append({"account": account, "message": decision.message})
+    return render(
+        request,
+        "tweets/compose.html",
+        {"form": form, "draft": draft, "post_rows": _post_rows(posts), "blocked": blocked, "error": error},
+        status=status,
+    )
+
+
+def _save_draft(request, form, draft=None):
+    """Run the create/edit service, then submit when asked. Returns the draft or an error message."""
+    from training.policy import TrainingRequired
+
+    data = form.cleaned_data
+    try:
+        if draft is None:
+            draft = services.draft_create(
+                author=request.user,
+                account=data["account"],
+                posts=data["posts"],
+                scheduled_at=data["scheduled_at"],
+                in_reply_to_post_id=data["in_reply_to_post_id"],
+                request=request,
+            )
+        else:
+            draft = services.draft_edit(
+                draft=draft,
+                by=request.user,
+                posts=data["posts"],
+                scheduled_at=data["scheduled_at"],
+                in_reply_to_post_id=data["in_reply_to_post_id"],
+                request=request,
+            )
+        if request.POST.get("action") == "submit" and draft.state in services.ALLOWED_FROM["submit"]:
+            draft = services.draft_submit(draft=draft, by=request.user, request=request)
+    except TrainingRequired as exc:
+        return draft, exc.message, 403
+    except services.NotAllowed as exc:
+        return draft, exc.message, 403
+    except services.DraftError as exc:
+        return draft, exc.message, 400
+    except ValidationError as exc:
+        for message in exc.messages:
+            form.add_error("posts", message)
+        return draft, "", 400
+    return draft, None, 200
+
+
+def _saved_message(draft: Draft) -> str:
+    if draft.state == S.SUBMITTED:
+        return "Draft submitted. The approvers have been emailed."
+    if draft.state == S.SCHEDULED:
+        return f"No approval needed: scheduled for {timezone.localtime(draft.scheduled_at):%-d %B %Y %H:%M}."
+    if draft.state in (S.APPROVED, S.PUBLISHING, S.PUBLISHED):
+        return "No approval needed: it is being published now."
+    return "Draft saved."
+
+
+@login_required
+def draft_create(request: HttpRequest) -> HttpResponse:
+    accounts = access.writable_accounts(request.user)
+    if request.method != "POST":
+        initial = {}
+        if request.GET.get("account"):
+            initial["account"] = request.GET["account"]
+        if request.GET.get("reply_to"):
+            initial["in_reply_to_post_id"] = request.GET["reply_to"]
+        return _compose(request, form=DraftForm(accounts=accounts, initial=initial))
+    form = DraftForm(request.POST, accounts=accounts)
+    if request.POST.get("add_post") or not form.is_valid():
+        return _compose(request, form=form, status=200 if request.POST.get("add_post") else 400)
+    draft, error, status = _save_draft(request, form)
+    if error is not None:
+        return _compose(request, form=form, draft=draft, status=status, error=error)
+    messages.success(request, _saved_message(draft))
+    return redirect("tweets:draft_detail", pk=draft.pk)
+
+
+@login_required
+def draft_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    draft = access.draft_for_user(request.user, pk)
+    accounts = access.writable_accounts(request.user)
+    initial = {
+        "account": draft.account_id,
+        "scheduled_at": draft.scheduled_at,
+        "in_reply_to_post_id": draft.in_reply_to_post_id,
+    }
+    if request.method != "POST":
+        form = DraftForm(accounts=accounts, editing=True, initial=initial)
+        return _compose(request, form=form, draft=draft)
+    form = DraftForm(request.POST, accounts=accounts, editing=True, initial=initial)
+    if request.POST.get("add_post") or not form.is_valid():
+        return _compose(request, form=form, draft=draft, status=200 if request.POST.get("add_post") else 400)
+    draft, error, status = _save_draft(request, form, draft)
+    if error is not None:
+        return _compose(request, form=form, draft=draft, status=status, error=error)
+    messages.success(request, _saved_message(draft))
+    return redirect("tweets:draft_detail", pk=draft.pk)
+
+
+# --- Draft page ---------------------------------------------------------------------------------------
+
+_TOKENS = re.compile(r"\s+|[^\s]+")
+
+
+def revision_diff(old: DraftRevision, new: DraftRevision) -> list[dict]:
+    """Word-level differences between two revisions, as segments for the template."""
+    a, b = _TOKENS.findall(old.text), _TOKENS.findall(new.text)
+    segments = []
+    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(a=a, b=b, autojunk=False).get_opcodes():
+        if op == "equal":
+            segments.append({"op": "same", "text": "".join(a[i1:i2])})
+            continue
+        if op in ("delete", "replace"):
+            segments.append({"op": "del", "text": "".join(a[i1:i2])})
+        if op in ("insert", "replace"):
+            segments.append({"op": "ins", "text": "".join(b[j1:j2])})
+    return segments
+
+
+def _detail_context(request: HttpRequest, draft: Draft, **extra) -> dict:
+    from training.policy import Action
+
+    user = request.user
+    now = timezone.now()
+    revisions = list(draft.revisions.select_related("created_by").order_by("number"))
+    diffs = [{"old": old, "new": new, "segments": revision_diff(old, new)} for old, new in pairwise(revisions)]
+    approvals = list(draft.approvals.select_related("approver", "revision").order_by("created_at"))
+    expiry = draft.account.approval_expiry
+    for approval in approvals:
+        approval.counts = approval.revision_id == draft.current_revision_id and approval.created_at > now - expiry
+        approval.lapsed = approval.revision_id == draft.current_revision_id and not approval.counts
+        approval.lapses_at_time = approval.created_at + expiry
+    counted = {a.approver_id for a in approvals if a.counts}
+    can_approve_role = access.can_approve_for(user, draft.account)
+    approve_decision = (
+        _training_check(user, draft.account, Action.APPROVE)
+        if can_approve_role and draft.state == S.SUBMITTED and user.pk != draft.author_id
+        else None
+    )
+    can_write = access.can_write_for(user, draft.account) or user.pk == draft.author_id
+    is_lead = access.is_lead_for(user, draft.account)
+    freeze = services.freeze_for(draft.account)
+    context = {
+        "draft": draft,
+        "post_rows": _post_rows(draft.posts),
+        "revisions": revisions,
+        "diffs": diffs,
+        "approvals": approvals,
+        "approval_count": len(counted),
+        "approvals_required": services.approvals_required(draft),
+        "comments": draft.comments.select_related("author", "revision"),
+        "transitions": draft.transitions.select_related("actor"),
+        "attempts": draft.attempts.all() if draft.state in (S.PUBLISHING, S.FAILED, S.PUBLISHED, S.SCHEDULED) else [],
+        "freeze": freeze,
+        "can": {
+            "edit": can_write and draft.state in services.ALLOWED_FROM["edit"],
+            "submit": can_write and draft.state in services.ALLOWED_FROM["submit"],
+            "withdraw": (user.pk == draft.author_id or is_lead) and draft.state in services.ALLOWED_FROM["withdraw"],
+            "approve": can_approve_role
+            and draft.state == S.SUBMITTED
+            and user.pk != draft.author_id
+            and user.pk != draft.current_revision.created_by_id
+            and user.pk not in counted,
+            "review": can_approve_role and draft.state == S.SUBMITTED and user.pk != draft.author_id,
+            "reschedule": can_write and draft.state in services.ALLOWED_FROM["reschedule"],
+            "publish_now": is_lead and draft.state == S.HELD and freeze is None,
+            "essential": is_lead and freeze is not None and draft.state in services.ALLOWED_FROM["publish_essential"],
+            "retry": (user.pk == draft.author_id or is_lead) and draft.state == S.FAILED,
+        },
+        "approve_block": approve_decision.message if approve_decision and not approve_decision.allowed else "",
+        "comment_form": CommentForm(),
+        "reason_form": ReasonForm(),
+        "reschedule_form": RescheduleForm(initial={"scheduled_at": draft.scheduled_at}),
+    }
+    context.update(extra)
+    return context
+
+
+@login_required
+def draft_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    draft = access.draft_for_user(request.user, pk)
+    return render(request, "tweets/draft_detail.html", _detail_context(request, draft))
+
+
+def _act(request: HttpRequest, pk: int, action, success: str) -> HttpResponse:
+    """Load the draft through the access helper, call one service, and redirect or show why not."""
+    from training.policy import TrainingRequired
+
+    draft = access.draft_for_user(request.user, pk)
+    try:
+        action(draft)
+    except (TrainingRequired, services.NotAllowed) as exc:
+        context = _detail_context(request, draft, error=exc.message)
+        return render(request, "tweets/draft_detail.html", context, status=403)
+    except services.DraftError as exc:
+        draft.refresh_from_db()
+        return render(
+            request, "tweets/draft_detail.html", _detail_context(request, draft, error=exc.message), status=400
+        )
+    messages.success(request, success)
+    return redirect("tweets:draft_detail", pk=pk)
+
+
+@login_required
+@require_POST
+def draft_submit(request: HttpRequest, pk: int) -> HttpResponse:
+    return _act(
+        request,
+        pk,
+        lambda d: services.draft_submit(draft=d, by=request.user, request=request),
+        "Draft submitted for approval.",
+    )
+
+
+@login_required
+@require_POST
+def draft_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+    reason = request.POST.get("reason", "")
+    return _act(
+        request,
+        pk,
+        lambda d: services.draft_withdraw(draft=d, by=request.user, reason=reason, request=request),
+        "Draft withdrawn. It will not be published.",
+    )
+
+
+@login_required
+@require_POST
+def draft_approve(request: HttpRequest, pk: int) -> HttpResponse:
+    note = request.POST.get("note", "")
+    return _act(
+        request,
+        pk,
+        lambda d: services.draft_approve(draft=d, by=request.user, note=note, request=request),
+        "Approved.",
+    )
+
+
+@login_required
+@require_POST
+def draft_request_changes(request: HttpRequest, pk: int) -> HttpResponse:
+    reason = request.POST.get("reason", "")
+    return _act(
+        request,
+        pk,
+        lambda d: services.draft_request_changes(draft=d, by=request.user, reason=reason, request=request),
+        "Sent back to the author for changes.",
+    )
+
+
+@login_required
+@require_POST
+def draft_reject(request: HttpRequest, pk: int) -> HttpResponse:
+    reason = request.POST.get("reason", "")
+    return _act(
+        request,
+        pk,
+        lambda d: services.draft_reject(draft=d, by=request.user, reason=reason, request=request),
+        "Draft rejected.",
+    )
+
+
+@login_required
+@require_POST
+def draft_comment(request: HttpRequest, pk: int) -> HttpResponse:
+    body = request.POST.get("body", "")
+    return _act(request, pk, lambda d: services.comment_create(draft=d, by=request.user, body=body), "Comment added.")
+
+
+@login_required
+@require_POST
+def draft_reschedule(request: HttpRequest, pk: int) -> HttpResponse:
+    form = RescheduleForm(request.POST)
+    if not form.is_valid():
+        draft = access.draft_for_user(request.user, pk)
+        context = _detail_context(request, draft, error=" ".join(form.errors.get("scheduled_at", [])))
+        return render(request, "tweets/draft_detail.html", context, status=400)
+    when = form.cleaned_data["scheduled_at"]
+    return _act(
+        request,
+        pk,
+        lambda d: services.draft_reschedule(draft=d, by=request.user, scheduled_at=when, request=request),
+        f"Rescheduled for {timezone.localtime(when):%-d %B %Y %H:%M}.",
+    )
+
+
+@login_required
+@require_POST
+def draft_publish_now(request: HttpRequest, pk: int) -> HttpResponse:
+    return _act(
+        request,
+        pk,
+        lambda d: services.draft_publish_now(draft=d, by=request.user, request=request),
+        "Released: it is being published now.",
+    )
+
+
+@login_required
+def draft_essential(request: HttpRequest, pk: int) -> HttpResponse:
+    draft = access.draft_for_user(request.user, pk)
+    form = ReasonForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        reason = form.cleaned_data["reason"]
+        return _act(
+            request,
+            pk,
+            lambda d: services.draft_publish_essential(draft=d, by=request.user, reason=reason, request=request),
+            "Published as an essential communication. This has been recorded in the audit trail.",
+        )
+    return render(
+        request,
+        "tweets/essential.html",
+        {"draft": draft, "form": form, "freeze": services.freeze_for(draft.account)},
+        status=400 if form.is_bound else 200,
+    )
+
+
+@login_required
+@require_POST
+def draft_retry(request: HttpRequest, pk: int) -> HttpResponse:
+    return _act(
+        request,
+        pk,
+        lambda d: services.draft_retry(draft=d, by=request.user, request=request),
+        "Trying to publish it again.",
+    )
+
+
+# --- Freezes ------------------------------------------------------------------------------------------
+
+
+def _freeze_form(request, data=None):
+    return FreezeForm(data, teams=teams_for_user(request.user), accounts=access.writable_accounts(request.user))
+
+
+@login_required
+def freeze_list(request: HttpRequest) -> HttpResponse:
+    freezes = access.freezes_for_user(request.user)
+    return render(
+        request,
+        "tweets/freeze_list.html",
+        {
+            "active": [f for f in freezes if f.is_active],
+            "past": [f for f in freezes.filter(lifted_at__isnull=False)[:50]],
+            "can_start": request.user.is_admin or bool(access.lead_team_ids(request.user)),
+        },
+    )
+
+
+@login_required
+def freeze_start(request: HttpRequest) -> HttpResponse:
+    if not (request.user.is_admin or access.lead_team_ids(request.user)):
+        raise services.NotAllowed("Only team leads and admins can start a publishing freeze.")
+    form = _freeze_form(request, request.POST or None)
+    error = ""
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            freeze = services.freeze_start(
+                by=request.user,
+                scope=data["scope"],
+                team=data["team"],
+                account=data["account"],
+                reason=data["reason"],
+                request=request,
+            )
+        except services.NotAllowed as exc:
+            return render(request, "tweets/freeze_start.html", {"form": form, "error": exc.message}, status=403)
+        except services.DraftError as exc:
+            error = exc.message
+        else:
+            messages.success(request, f"Publishing to {freeze.scope_label} is frozen. Due posts will be held.")
+            return redirect("tweets:freeze_detail", pk=freeze.pk)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "tweets/freeze_start.html", {"form": form, "error": error}, status=status)
+
+
+@login_required
+def freeze_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    freeze = access.freeze_for_user(request.user, pk)
+    visible = access.drafts_for_user(request.user)
+    if freeze.is_active:
+        held = visible.filter(state=S.HELD, held_by=freeze)
+    else:
+        held = visible.filter(pk__in=services.held_after_lift(freeze).values("pk"))
+    can_manage = services.can_start_freeze(request.user, scope=freeze.scope, team=freeze.team, account=freeze.account)
+    return render(
+        request,
+        "tweets/freeze_detail.html",
+        {
+            "freeze": freeze,
+            "held": held.order_by("scheduled_at", "id"),
+            "can_manage": can_manage,
+            "lift_form": LiftForm(),
+            "reschedule_form": RescheduleForm(),
+            "lead_team_ids": access.lead_team_ids(request.user),
+        },
+    )
+
+
+@login_required
+@require_POST
+def freeze_lift(request: HttpRequest, pk: int) -> HttpResponse:
+    freeze = access.freeze_for_user(request.user, pk)
+    form = LiftForm(request.POST)
+    form.is_valid()
+    try:
+        services.freeze_lift(freeze=freeze, by=request.user, note=form.cleaned_data.get("note", ""), request=request)
+    except services.DraftError as exc:
+        messages.error(request, exc.message)
+        return redirect("tweets:freeze_detail", pk=pk)
+    messages.success(request, "Freeze lifted. Decide below what to do with each held post.")
+    return redirect("tweets:freeze_detail", pk=pk)

@@ -1,0 +1,201 @@
+from django import forms
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.utils import timezone
+
+from accounts.models import AuditEvent, Membership, Team, TwitterAccount, User
+from accounts.services import audit_record
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    ordering = ["email"]
+    list_display = ["email", "first_name", "last_name", "is_staff", "is_superuser", "is_trainer", "is_active"]
+    list_filter = ["is_staff", "is_superuser", "is_trainer", "is_active"]
+    search_fields = ["email", "first_name", "last_name"]
+    fieldsets = (
+        (None, {"fields": ("email", "password")}),
+        ("Personal info", {"fields": ("first_name", "last_name")}),
+        ("Roles", {"fields": ("is_active", "is_trainer", "is_staff", "is_superuser", "groups")}),
+        ("Dates", {"fields": ("last_login", "date_joined")}),
+    )
+    add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        role_fields = {"is_staff", "is_superuser", "is_trainer", "is_active"} & set(form.changed_data)
+        if role_fields or not change:
+            audit_record(
+                action="user.roles_changed" if change else "user.created",
+                actor=request.user,
+                obj=obj,
+                details={name: getattr(obj, name) for name in sorted(role_fields)},
+                request=request,
+            )
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 0
+    fields = ["user", "role", "started_at", "ended_at"]
+    autocomplete_fields = ["user"]
+
+
+@admin.register(Team)
+class TeamAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "email", "created_at"]
+    search_fields = ["name", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
+    inlines = [MembershipInline]
+
+    def save_formset(self, request, form, formset, change):
+        instances = formset.save(commit=False)
+        for membership in instances:
+            action = "membership.changed" if membership.pk else "membership.added"
+            membership.save()
+            audit_record(
+                action=action,
+                actor=request.user,
+                obj=membership,
+                team=membership.team,
+                details={"role": membership.role, "ended_at": str(membership.ended_at or "")},
+                request=request,
+            )
+        for membership in formset.deleted_objects:
+            audit_record(
+                action="membership.deleted", actor=request.user, obj=membership, team=membership.team, request=request
+            )
+            membership.delete()
+        formset.save_m2m()
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    list_display = ["user", "team", "role", "started_at", "ended_at"]
+    list_filter = ["role", "team", ("ended_at", admin.EmptyFieldListFilter)]
+    search_fields = ["user__email", "user__first_name", "user__last_name", "team__name"]
+    autocomplete_fields = ["user", "team"]
+    date_hierarchy = "started_at"
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        audit_record(
+            action="membership.changed" if change else "membership.added",
+            actor=request.user,
+            obj=obj,
+            team=obj.team,
+            details={name: str(form.cleaned_data.get(name)) for name in form.changed_data},
+            request=request,
+        )
+
+    def delete_model(self, request, obj):
+        audit_record(action="membership.deleted", actor=request.user, obj=obj, team=obj.team, request=request)
+        super().delete_model(request, obj)
+
+
+class TwitterAccountAdminForm(forms.ModelForm):
+    """Credentials are write-only: the inputs start empty and a blank input keeps what is stored."""
+
+    new_access_token = forms.CharField(
+        label="New access token", required=False, widget=forms.PasswordInput(render_value=False)
+    )
+    new_access_token_secret = forms.CharField(
+        label="New access token secret", required=False, widget=forms.PasswordInput(render_value=False)
+    )
+    revoke_credentials = forms.BooleanField(required=False, help_text="Remove the stored credentials now.")
+
+    class Meta:
+        model = TwitterAccount
+        exclude = ["access_token", "access_token_secret"]
+
+    def clean(self):
+        data = super().clean()
+        token, secret = data.get("new_access_token"), data.get("new_access_token_secret")
+        if bool(token) != bool(secret):
+            raise forms.ValidationError("Enter both the new access token and its secret, or neither.")
+        return data
+
+
+@admin.register(TwitterAccount)
+class TwitterAccountAdmin(admin.ModelAdmin):
+    form = TwitterAccountAdminForm
+    list_display = ["handle", "display_name", "kind", "team", "status", "approvals_required", "credentials_state"]
+    list_filter = ["kind", "status", "team"]
+    search_fields = ["handle", "display_name", "x_user_id"]
+    autocomplete_fields = ["team", "approver_team", "responsible_person"]
+    readonly_fields = ["credentials_updated_at", "credentials_revoked_at", "created_at"]
+    fieldsets = (
+        (None, {"fields": ("handle", "display_name", "kind", "team", "responsible_person", "x_user_id", "status")}),
+        (
+            "Approval policy",
+            {"fields": ("approvals_required", "approver_team", "replies_need_approval", "approval_expiry_hours")},
+        ),
+        (
+            "Credentials (never shown)",
+            {
+                "fields": (
+                    "new_access_token",
+                    "new_access_token_secret",
+                    "revoke_credentials",
+                    "credentials_updated_at",
+                    "credentials_revoked_at",
+                )
+            },
+        ),
+        ("Record", {"fields": ("created_at",)}),
+    )
+
+    @admin.display(description="Credentials")
+    def credentials_state(self, obj: TwitterAccount) -> str:
+        if obj.has_credentials:
+            return "Set"
+        return "Revoked" if obj.credentials_revoked_at else "Not set"
+
+    def save_model(self, request, obj, form, change):
+        data = form.cleaned_data
+        credential_action = None
+        if data.get("revoke_credentials"):
+            obj.access_token = obj.access_token_secret = ""
+            obj.credentials_revoked_at = timezone.now()
+            credential_action = "account.credentials_revoked"
+        elif data.get("new_access_token"):
+            obj.access_token = data["new_access_token"]
+            obj.access_token_secret = data["new_access_token_secret"]
+            obj.credentials_updated_at = timezone.now()
+            obj.credentials_revoked_at = None
+            credential_action = "account.credentials_set"
+        super().save_model(request, obj, form, change)
+        changed = [name for name in form.changed_data if not name.startswith(("new_access", "revoke"))]
+        if changed or not change:
+            audit_record(
+                action="account.changed" if change else "account.created",
+                actor=request.user,
+                obj=obj,
+                team=obj.team,
+                details={"fields": changed},
+                request=request,
+            )
+        if credential_action:
+            audit_record(action=credential_action, actor=request.user, obj=obj, team=obj.team, request=request)
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin):
+    """Read-only: the audit trail can be searched but never changed."""
+
+    list_display = ["created_at", "actor_label", "action", "object_repr", "team", "ip_address"]
+    list_filter = ["action", "team"]
+    search_fields = ["actor_label", "action", "object_repr", "object_id"]
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_readonly_fields(self, request, obj=None):
+        return [field.name for field in self.model._meta.fields]

@@ -1,0 +1,71 @@
+"""Access helpers: the only way views load monitoring objects.
+
+Inbox items, monitors and watchlists belong to a team: its current members reach them, admins reach all,
+everyone else gets a 404. Routing rules are department-wide: leads and admins manage them.
+"""
+
+from django.db.models import QuerySet
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+
+from accounts.access import is_lead, team_ids_for_user
+from accounts.models import User
+from monitoring.models import InboxItem, Monitor, RoutingRule, Watchlist, WatchlistEntry
+
+
+def items_for_user(user: User) -> QuerySet[InboxItem]:
+    qs = InboxItem.objects.all()
+    if user.is_admin:
+        return qs
+    return qs.filter(team_id__in=team_ids_for_user(user))
+
+
+def item_for_user(user: User, pk: int) -> InboxItem:
+    qs = items_for_user(user).select_related(
+        "mention", "team", "account", "assigned_to", "reply_draft", "escalated_from__team"
+    )
+    return get_object_or_404(qs, pk=pk)
+
+
+def monitors_for_user(user: User) -> QuerySet[Monitor]:
+    qs = Monitor.objects.select_related("team")
+    if user.is_admin:
+        return qs
+    return qs.filter(team_id__in=team_ids_for_user(user))
+
+
+def monitor_for_user(user: User, pk: int) -> Monitor:
+    return get_object_or_404(monitors_for_user(user), pk=pk)
+
+
+def watchlists_for_user(user: User) -> QuerySet[Watchlist]:
+    qs = Watchlist.objects.select_related("team")
+    if user.is_admin:
+        return qs
+    return qs.filter(team_id__in=team_ids_for_user(user))
+
+
+def watchlist_for_user(user: User, pk: int) -> Watchlist:
+    return get_object_or_404(watchlists_for_user(user), pk=pk)
+
+
+def watchlist_entry_for_user(user: User, pk: int) -> WatchlistEntry:
+    return get_object_or_404(WatchlistEntry.objects.filter(watchlist__in=watchlists_for_user(user)), pk=pk)
+
+
+def can_manage_rules(user: User) -> bool:
+    return is_lead(user)
+
+
+def rules_for_user(user: User) -> QuerySet[RoutingRule]:
+    """Everyone signed in may read the rules (to know where things go); only leads and admins change them."""
+    return RoutingRule.objects.select_related("monitor", "account", "watchlist", "route_to")
+
+
+def rule_for_user(user: User, pk: int) -> RoutingRule:
+    return get_object_or_404(rules_for_user(user), pk=pk)
+
+
+def require_rule_manager(user: User) -> None:
+    if not can_manage_rules(user):
+        raise Http404("Only team leads and admins can change routing rules.")

@@ -1,0 +1,161 @@
+"""The month's budget of posts read: warn leads at 80%, pause search monitors at 100%.
+
+Mention timelines keep going whatever the budget: they are how the public reaches the department.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import date
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.db.models import Sum
+from django.utils import timezone
+
+from accounts.models import Membership
+from monitoring.models import ReadBudget
+from twitter_api.models import ApiCall
+
+log = logging.getLogger(__name__)
+
+WARN_AT = 0.8
+
+
+def month_start(now=None) -> date:
+    return timezone.localdate(now).replace(day=1)
+
+
+def _month_start_datetime(now=None):
+    from datetime import datetime, time
+
+    return timezone.make_aware(datetime.combine(month_start(now), time.min))
+
+
+@dataclass
+class BudgetState:
+    month: date
+    limit: int
+    used: int
+
+    @property
+    def fraction(self) -> float:
+        return self.used / self.limit if self.limit else 1.0
+
+    @property
+    def percent(self) -> int:
+        return int(self.fraction * 100)
+
+    @property
+    def warning(self) -> bool:
+        return self.fraction >= WARN_AT
+
+    @property
+    def exhausted(self) -> bool:
+        return self.used >= self.limit
+
+    @property
+    def remaining(self) -> int:
+        return max(0, self.limit - self.used)
+
+    @property
+    def cost(self) -> float:
+        return round(self.used * settings.X_PRICE_PER_POST_READ, 2)
+
+    @property
+    def limit_cost(self) -> float:
+        return round(self.limit * settings.X_PRICE_PER_POST_READ, 2)
+
+
+def budget_limit(month: date) -> int:
+    row = ReadBudget.objects.filter(month=month).values_list("posts_limit", flat=True).first()
+    return row if row is not None else settings.X_MONTHLY_READ_BUDGET
+
+
+def budget_state(now=None) -> BudgetState:
+    month = month_start(now)
+    used = ApiCall.objects.filter(created_at__gte=_month_start_datetime(now)).aggregate(n=Sum("posts_read"))["n"] or 0
+    return BudgetState(month=month, limit=budget_limit(month), used=used)
+
+
+def search_paused(now=None) -> bool:
+    return budget_state(now).exhausted
+
+
+@transaction.atomic
+def budget_set(*, month: date, posts_limit: int, by) -> ReadBudget:
+    from accounts.services import audit_record
+
+    row, _ = ReadBudget.objects.select_for_update().get_or_create(
+        month=month, defaults={"posts_limit": posts_limit, "set_by": by}
+    )
+    old = row.posts_limit
+    row.posts_limit = posts_limit
+    row.set_by = by
+    state = BudgetState(month=month, limit=posts_limit, used=budget_state().used)
+    # A raised budget may warn again when it nears its new limit.
+    if not state.warning:
+        row.warned_at = None
+    if not state.exhausted:
+        row.exhausted_at = None
+    row.save()
+    audit_record(
+        action="monitoring.read_budget_set",
+        actor=by,
+        obj=row,
+        details={"month": month.isoformat(), "from": old, "to": posts_limit},
+    )
+    return row
+
+
+def budget_check(now=None) -> BudgetState:
+    """Warn leads once a month at 80%, and once more when search polling pauses at 100%."""
+    state = budget_state(now)
+    if not state.warning:
+        return state
+    with transaction.atomic():
+        row, _ = ReadBudget.objects.select_for_update().get_or_create(
+            month=state.month, defaults={"posts_limit": state.limit}
+        )
+        level = None
+        if state.exhausted and row.exhausted_at is None:
+            row.exhausted_at = timezone.now()
+            level = "exhausted"
+        if row.warned_at is None:
+            row.warned_at = timezone.now()
+            level = level or "warning"
+        if level:
+            row.save(update_fields=["warned_at", "exhausted_at", "updated_at"])
+            transaction.on_commit(lambda: _email_leads(state, level))
+    return state
+
+
+def lead_emails() -> list[str]:
+    return sorted(
+        set(
+            Membership.objects.current()
+            .filter(role=Membership.Role.LEAD, user__is_active=True)
+            .values_list("user__email", flat=True)
+        )
+    )
+
+
+def _email_leads(state: BudgetState, level: str) -> None:
+    if level == "exhausted":
+        subject = f"Dovecote: the X read budget for {state.month:%B %Y} is used up; search monitors are paused"
+        body = (
+            f"{state.used:,} of {state.limit:,} posts read this month. Search monitors have stopped polling; "
+            "mention timelines carry on. To resume, a lead or admin can raise the budget on the usage page; "
+            "otherwise polling resumes when the month turns."
+        )
+    else:
+        subject = f"Dovecote: {state.percent}% of the X read budget for {state.month:%B %Y} is used"
+        body = (
+            f"{state.used:,} of {state.limit:,} posts read this month (about ${state.cost:,.2f}). At 100% search "
+            "monitors pause until the budget is raised or the month turns. Review monitors on the usage page."
+        )
+    recipients = lead_emails()
+    if recipients:
+        send_mail(subject, body + f"\n\n{settings.SITE_URL}/monitoring/usage/", None, recipients)

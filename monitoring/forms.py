@@ -1,0 +1,201 @@
+from django import forms
+from django.conf import settings
+
+from accounts.models import Team, TwitterAccount, User
+from monitoring.models import InboxItem, Monitor, Priority, RoutingRule, Watchlist
+
+GOVUK_INPUT = {"class": "govuk-input"}
+GOVUK_SELECT = {"class": "govuk-select"}
+GOVUK_TEXTAREA = {"class": "govuk-textarea", "rows": 3}
+
+
+def _style(form: forms.Form) -> None:
+    for field in form.fields.values():
+        widget = field.widget
+        if isinstance(widget, forms.Textarea):
+            widget.attrs.setdefault("class", "govuk-textarea")
+            widget.attrs.setdefault("rows", 3)
+        elif isinstance(widget, forms.Select | forms.SelectMultiple):
+            widget.attrs.setdefault("class", "govuk-select")
+        elif isinstance(widget, forms.CheckboxInput):
+            widget.attrs.setdefault("class", "govuk-checkboxes__input")
+        else:
+            widget.attrs.setdefault("class", "govuk-input")
+
+
+def query_error(query: str) -> str | None:
+    """A plain-English message pointing at the position of a query's mistake, or None if it is valid."""
+    from twitter_api.query import QuerySyntaxError, parse
+
+    try:
+        parsed = parse(query)
+    except QuerySyntaxError as exc:
+        position = getattr(exc, "position", None)
+        message = getattr(exc, "message", str(exc))
+        if position is None:
+            return f"The query is not valid: {message}"
+        pointer = query[max(0, position - 10) : position + 10]
+        return f"The query is not valid at character {position + 1} (near “{pointer}”): {message}"
+    length = len(str(parsed))
+    limit = settings.X_QUERY_LENGTH_LIMIT
+    if length > limit - 100:
+        return f"The query is {length} characters; keep it under {limit - 100} so it fits X's limit of {limit}."
+    return None
+
+
+class MonitorForm(forms.ModelForm):
+    class Meta:
+        model = Monitor
+        fields = ["name", "query", "poll_interval_seconds", "is_active"]
+        widgets = {"query": forms.Textarea(attrs={"rows": 3, "class": "govuk-textarea dovecote-mono"})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _style(self)
+
+    def clean_query(self):
+        query = self.cleaned_data["query"].strip()
+        error = query_error(query)
+        if error:
+            raise forms.ValidationError(error)
+        return query
+
+    def clean_poll_interval_seconds(self):
+        value = self.cleaned_data["poll_interval_seconds"]
+        if value < 60:
+            raise forms.ValidationError("Poll at most once a minute: enter 60 seconds or more.")
+        return value
+
+
+class WatchlistForm(forms.ModelForm):
+    class Meta:
+        model = Watchlist
+        fields = ["name", "description"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _style(self)
+
+
+class WatchlistEntryForm(forms.Form):
+    username = forms.RegexField(
+        regex=r"^@?[A-Za-z0-9_]{1,15}$",
+        label="X handle",
+        error_messages={"invalid": "Enter a handle of 1 to 15 letters, numbers or underscores, like @bbcnews."},
+    )
+    note = forms.CharField(required=False, max_length=200, label="Note (optional)")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _style(self)
+
+
+class RoutingRuleForm(forms.ModelForm):
+    class Meta:
+        model = RoutingRule
+        fields = [
+            "name", "is_active", "monitor", "account", "watchlist", "phrases", "sentiment_below", "language",
+            "min_followers", "route_to", "priority", "tags",
+        ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["monitor"].queryset = Monitor.objects.select_related("team")
+        self.fields["watchlist"].queryset = Watchlist.objects.select_related("team")
+        self.fields["route_to"].label = "Route to team"
+        _style(self)
+
+    def clean(self):
+        data = super().clean()
+        conditions = ["monitor", "account", "watchlist", "phrases", "sentiment_below", "language", "min_followers"]
+        if not any(data.get(c) not in (None, "") for c in conditions):
+            raise forms.ValidationError("Give the rule at least one condition, or it would catch every mention.")
+        if not (data.get("route_to") or data.get("priority") or data.get("tags")):
+            raise forms.ValidationError("Give the rule an action: a team to route to, a priority or tags.")
+        return data
+
+
+class RuleTestForm(forms.Form):
+    text = forms.CharField(widget=forms.Textarea, label="Sample post", max_length=1000)
+    author_username = forms.CharField(required=False, max_length=15, label="Author's handle")
+    author_followers = forms.IntegerField(required=False, min_value=0, initial=100, label="Author's followers")
+    lang = forms.CharField(required=False, max_length=10, initial="en", label="Language")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _style(self)
+
+
+class InboxFilterForm(forms.Form):
+    status = forms.ChoiceField(required=False, choices=[("open", "Open"), ("", "Any")] + list(InboxItem.Status.choices))
+    priority = forms.ChoiceField(required=False, choices=[("", "Any")] + list(Priority.choices))
+    monitor = forms.ModelChoiceField(required=False, queryset=Monitor.objects.none(), empty_label="Any")
+    tag = forms.CharField(required=False, max_length=50)
+    sentiment = forms.ChoiceField(
+        required=False, choices=[("", "Any"), ("negative", "Negative"), ("neutral", "Neutral"), ("positive", "Positive")]
+    )
+    watchlist = forms.ModelChoiceField(
+        required=False, queryset=Watchlist.objects.none(), empty_label="Any", label="Author on watchlist"
+    )
+    overdue = forms.BooleanField(required=False, label="Overdue only")
+    mine = forms.BooleanField(required=False, label="Assigned to me")
+
+    def __init__(self, *args, monitors=None, watchlists=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if monitors is not None:
+            self.fields["monitor"].queryset = monitors
+        if watchlists is not None:
+            self.fields["watchlist"].queryset = watchlists
+        _style(self)
+
+
+class AssignForm(forms.Form):
+    assignee = forms.ModelChoiceField(queryset=User.objects.none(), required=False, empty_label="Nobody")
+
+    def __init__(self, *args, team=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if team is not None:
+            from accounts.models import Membership
+
+            self.fields["assignee"].queryset = User.objects.filter(
+                pk__in=Membership.objects.current().filter(team=team).values("user_id")
+            )
+        _style(self)
+
+
+class EscalateForm(forms.Form):
+    team = forms.ModelChoiceField(queryset=Team.objects.all(), label="Pass to team")
+    note = forms.CharField(widget=forms.Textarea, label="Note for that team", max_length=2000)
+
+    def __init__(self, *args, exclude_team=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if exclude_team is not None:
+            self.fields["team"].queryset = Team.objects.exclude(pk=exclude_team.pk)
+        _style(self)
+
+
+class NoteForm(forms.Form):
+    text = forms.CharField(widget=forms.Textarea, label="Internal note", max_length=4000)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _style(self)
+
+
+class ReplyForm(forms.Form):
+    account = forms.ModelChoiceField(queryset=TwitterAccount.objects.none(), label="Reply as")
+    text = forms.CharField(widget=forms.Textarea, label="Reply", max_length=1000)
+
+    def __init__(self, *args, accounts=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if accounts is not None:
+            self.fields["account"].queryset = accounts
+        _style(self)
+
+
+class ReadBudgetForm(forms.Form):
+    posts_limit = forms.IntegerField(min_value=0, label="Posts that may be read this month")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _style(self)

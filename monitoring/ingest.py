@@ -1,0 +1,482 @@
+"""Polling: keep cursors in step with monitors and accounts, read from X, store and route what was read.
+
+A poll claims its cursor with a lease (a conditional UPDATE, so one poll per cursor at a time across any
+number of workers), reads from X outside any transaction, then in ONE transaction stores the posts, their
+matches and inbox items and advances the cursor. A worker that dies before that commit leaves the cursor
+where it was; its lease runs out and the next poll reads the same posts again, stored once by tweet id.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import timedelta
+from functools import cache
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import Max, Q
+from django.utils import timezone
+from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+from accounts.models import Team, TwitterAccount
+from monitoring import budget, packing
+from monitoring.models import (
+    InboxItem,
+    InboxItemTag,
+    Mention,
+    MentionMatch,
+    Monitor,
+    MonitorUsage,
+    PollCursor,
+    PollRun,
+    RoutingRule,
+    Watchlist,
+    WatchlistEntry,
+)
+from monitoring.routing import PostFacts, Router, RuleSpec
+from twitter_api import client
+from twitter_api.errors import RateLimited, XApiError
+from twitter_api.types import XPost
+
+log = logging.getLogger(__name__)
+
+LEASE_SECONDS = 240
+
+
+def max_pages() -> int:
+    return getattr(settings, "MONITORING_MAX_PAGES", 10)
+
+
+@cache
+def _analyser() -> SentimentIntensityAnalyzer:
+    return SentimentIntensityAnalyzer()
+
+
+def sentiment_of(text: str) -> float:
+    return round(_analyser().polarity_scores(text)["compound"], 4)
+
+
+# --- The router, rebuilt only when monitors, rules, watchlists or accounts change -----------------
+
+_router_cache: dict[str, tuple[tuple, Router]] = {}
+
+
+def _router_fingerprint() -> tuple:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT (SELECT COUNT(*) FROM monitoring_monitor), (SELECT MAX(updated_at) FROM monitoring_monitor),"
+            " (SELECT COUNT(*) FROM monitoring_routingrule), (SELECT MAX(updated_at) FROM monitoring_routingrule),"
+            " (SELECT COUNT(*) FROM monitoring_watchlistentry), (SELECT MAX(id) FROM monitoring_watchlistentry),"
+            " (SELECT COUNT(*) FROM accounts_twitteraccount),"
+            " (SELECT MAX(updated_at) FROM monitoring_watchlist)"
+        )
+        return tuple(cursor.fetchone())
+
+
+def triage_team_id() -> int | None:
+    return Team.objects.filter(slug=settings.TRIAGE_TEAM_SLUG).values_list("pk", flat=True).first()
+
+
+def router_build() -> Router:
+    monitors = list(Monitor.objects.filter(is_active=True).values_list("pk", "query"))
+    rules = [
+        RuleSpec(
+            id=r.pk,
+            position=r.position,
+            name=r.name,
+            monitor_id=r.monitor_id,
+            account_id=r.account_id,
+            watchlist_id=r.watchlist_id,
+            phrases=tuple(r.phrase_list),
+            sentiment_below=r.sentiment_below,
+            language=r.language,
+            min_followers=r.min_followers,
+            route_to_id=r.route_to_id,
+            priority=r.priority,
+            tags=tuple(r.tag_list),
+        )
+        for r in RoutingRule.objects.filter(is_active=True)
+    ]
+    watchlists: dict[int, set[str]] = defaultdict(set)
+    for wid, username in WatchlistEntry.objects.values_list("watchlist_id", "username"):
+        watchlists[wid].add(username)
+    for wid in Watchlist.objects.values_list("pk", flat=True):
+        watchlists.setdefault(wid, set())
+    account_teams = dict(TwitterAccount.objects.values_list("pk", "team_id"))
+    return Router(
+        monitors=monitors,
+        rules=rules,
+        watchlists=dict(watchlists),
+        account_teams=account_teams,
+        triage_team_id=triage_team_id(),
+    )
+
+
+def router_current() -> Router:
+    fingerprint = _router_fingerprint()
+    cached = _router_cache.get("router")
+    if cached and cached[0] == fingerprint:
+        return cached[1]
+    router = router_build()
+    _router_cache["router"] = (fingerprint, router)
+    return router
+
+
+# --- Cursors ---------------------------------------------------------------------------------------
+
+
+def timeline_accounts():
+    return TwitterAccount.objects.filter(status=TwitterAccount.Status.ACTIVE, credentials_revoked_at__isnull=True).exclude(
+        x_user_id=""
+    )
+
+
+def newest_stored_id() -> int | None:
+    return Mention.objects.aggregate(newest=Max("tweet_id"))["newest"]
+
+
+def monitor_start_from_now(monitor: Monitor) -> None:
+    """A new (or re-activated, or edited) monitor reads only what is posted from now on."""
+    monitor.since_id = newest_stored_id()
+
+
+def exclusion_handles() -> list[str]:
+    """Handles whose mention timelines are polled: searches leave their mentions to the timelines."""
+    if not getattr(settings, "MONITORING_EXCLUDE_OWN_MENTIONS", True):
+        return []
+    return [a.handle for a in timeline_accounts() if a.has_credentials]
+
+
+@transaction.atomic
+def cursors_sync() -> list[PollCursor]:
+    """Make the cursors match the active accounts and the packing of active monitors. Keeps what it can."""
+    wanted_keys = set()
+    for account in timeline_accounts():
+        if not account.has_credentials:
+            continue
+        key = f"timeline:{account.pk}"
+        wanted_keys.add(key)
+        PollCursor.objects.update_or_create(
+            key=key,
+            defaults={"kind": PollCursor.Kind.TIMELINE, "account": account, "is_active": True},
+            create_defaults={
+                "kind": PollCursor.Kind.TIMELINE,
+                "account": account,
+                "is_active": True,
+                "interval_seconds": getattr(settings, "MONITORING_TIMELINE_INTERVAL", 120),
+            },
+        )
+    suffix = packing.exclusion_suffix(exclusion_handles())
+    limit = settings.X_QUERY_LENGTH_LIMIT
+    monitors = list(Monitor.objects.filter(is_active=True).order_by("pk"))
+    by_interval: dict[int, list[Monitor]] = defaultdict(list)
+    for monitor in monitors:
+        by_interval[monitor.poll_interval_seconds].append(monitor)
+    since = {m.pk: m.since_id for m in monitors}
+    existing = {c.key: c for c in PollCursor.objects.filter(kind=PollCursor.Kind.SEARCH)}
+    for interval, group in by_interval.items():
+        for packed in packing.pack([(m.pk, m.query) for m in group], limit=limit, suffix=suffix):
+            key = packed.key
+            wanted_keys.add(key)
+            cursor = existing.get(key)
+            if cursor is None:
+                # A new group starts from the oldest position of its members, so no member misses a post.
+                positions = [since[mid] for mid in packed.monitor_ids if since[mid] is not None]
+                cursor = PollCursor.objects.create(
+                    kind=PollCursor.Kind.SEARCH,
+                    key=key,
+                    query=packed.query,
+                    interval_seconds=interval,
+                    since_id=min(positions) if positions else None,
+                )
+                cursor.monitors.set(packed.monitor_ids)
+            elif not cursor.is_active:
+                cursor.is_active = True
+                cursor.save(update_fields=["is_active"])
+    PollCursor.objects.filter(is_active=True).exclude(key__in=wanted_keys).update(is_active=False)
+    return list(PollCursor.objects.filter(is_active=True))
+
+
+def cursors_due(now=None) -> list[int]:
+    now = now or timezone.now()
+    qs = PollCursor.objects.filter(is_active=True, next_poll_at__lte=now).filter(
+        Q(paused_until__isnull=True) | Q(paused_until__lte=now)
+    )
+    qs = qs.filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now))
+    if budget.search_paused():
+        qs = qs.filter(kind=PollCursor.Kind.TIMELINE)
+    return list(qs.values_list("pk", flat=True))
+
+
+def _claim(cursor_id: int, now) -> str | None:
+    token = secrets.token_hex(16)
+    claimed = (
+        PollCursor.objects.filter(pk=cursor_id, is_active=True)
+        .filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now))
+        .filter(Q(paused_until__isnull=True) | Q(paused_until__lte=now))
+        .update(lease_token=token, lease_until=now + timedelta(seconds=LEASE_SECONDS))
+    )
+    return token if claimed == 1 else None
+
+
+def _release(cursor_id: int, token: str, **fields) -> None:
+    PollCursor.objects.filter(pk=cursor_id, lease_token=token).update(lease_token="", lease_until=None, **fields)
+
+
+@dataclass
+class PollOutcome:
+    status: str  # "stored", "busy", "paused", "rate_limited", "error", "inactive"
+    posts_read: int = 0
+    posts_new: int = 0
+    api_calls: int = 0
+    skipped: int = 0
+    message: str = ""
+
+
+def cursor_poll(*, cursor_id: int) -> PollOutcome:
+    """Poll one cursor once, if nobody else is polling it. Safe to call twice or on several workers."""
+    now = timezone.now()
+    cursor = PollCursor.objects.select_related("account").filter(pk=cursor_id).first()
+    if cursor is None or not cursor.is_active:
+        return PollOutcome("inactive")
+    if cursor.kind == PollCursor.Kind.SEARCH and budget.search_paused():
+        return PollOutcome("paused", message="This month's read budget is used up; search monitors are paused.")
+    token = _claim(cursor_id, now)
+    if token is None:
+        return PollOutcome("busy")
+    since = str(cursor.since_id) if cursor.since_id else None
+    try:
+        if cursor.kind == PollCursor.Kind.TIMELINE:
+            page = client.mentions_since(cursor.account, since_id=since, max_pages=max_pages(), context=cursor.context)
+        else:
+            page = client.search_recent(cursor.query, since_id=since, max_pages=max_pages(), context=cursor.context)
+    except RateLimited as exc:
+        _release(cursor_id, token, paused_until=exc.reset_at, last_error=exc.message)
+        return PollOutcome("rate_limited", message=exc.message)
+    except XApiError as exc:
+        _release(cursor_id, token, next_poll_at=now + timedelta(seconds=cursor.interval_seconds), last_error=exc.message)
+        return PollOutcome("error", message=exc.message)
+    except Exception as exc:  # noqa: BLE001  (an unreadable payload must not stop the cursor or the job)
+        log.exception("Unreadable answer from X for cursor %s", cursor_id)
+        _release(cursor_id, token, next_poll_at=now + timedelta(seconds=cursor.interval_seconds), last_error=str(exc))
+        return PollOutcome("error", message=str(exc))
+    if page.truncated:
+        log.warning("Cursor %s read its page limit; older posts before this poll were not read", cursor_id)
+    outcome = poll_store(cursor=cursor, token=token, posts=page.posts, api_calls=page.pages_read, posts_read=page.posts_read)
+    budget.budget_check()
+    return outcome
+
+
+def poll_store(*, cursor: PollCursor, token: str, posts: list[XPost], api_calls: int, posts_read: int) -> PollOutcome:
+    """Store what one poll read and advance its cursor, in one transaction."""
+    now = timezone.now()
+    with transaction.atomic():
+        locked = PollCursor.objects.select_for_update().get(pk=cursor.pk)
+        result = posts_store(posts=posts, source_account_id=cursor.account_id if cursor.account_id else None)
+        newest = max([locked.since_id or 0, *result.ids_read]) or None
+        member_ids = list(locked.monitors.values_list("pk", flat=True)) if locked.kind == PollCursor.Kind.SEARCH else []
+        if newest and member_ids:
+            Monitor.objects.filter(pk__in=member_ids).filter(Q(since_id__isnull=True) | Q(since_id__lt=newest)).update(
+                since_id=newest
+            )
+        PollCursor.objects.filter(pk=locked.pk).update(
+            since_id=newest,
+            last_polled_at=now,
+            next_poll_at=now + timedelta(seconds=locked.interval_seconds),
+            last_error="",
+            paused_until=None,
+            **({"lease_token": "", "lease_until": None} if locked.lease_token == token else {}),
+        )
+        PollRun.objects.create(
+            cursor=locked,
+            started_at=now,
+            api_calls=api_calls,
+            posts_read=posts_read,
+            posts_new=result.new,
+            skipped=result.skipped,
+        )
+        usage_record(
+            day=timezone.localdate(now),
+            cursor=locked,
+            member_ids=member_ids,
+            matches=result.monitor_matches,
+            api_calls=api_calls,
+            posts_read=posts_read,
+        )
+    return PollOutcome(
+        "stored", posts_read=posts_read, posts_new=result.new, api_calls=api_calls, skipped=result.skipped
+    )
+
+
+# --- Storing and routing ---------------------------------------------------------------------------
+
+
+@dataclass
+class StoreResult:
+    new: int = 0
+    skipped: int = 0
+    ids_read: list[int] = field(default_factory=list)
+    monitor_matches: dict[int, list[int]] = field(default_factory=dict)  # tweet id -> monitor ids
+
+
+def _valid(post: XPost) -> int | None:
+    """The post's id as an integer, or None (logged with the raw post) when it is unusable."""
+    try:
+        tweet_id = int(post.id)
+        if tweet_id <= 0 or not isinstance(post.text, str) or post.created_at is None:
+            raise ValueError("missing id, text or time")
+        post.created_at.utcoffset()
+        return tweet_id
+    except (TypeError, ValueError, AttributeError) as exc:
+        log.error("Skipping a malformed post from X (%s): %r", exc, post)
+        return None
+
+
+def mentioned_account_ids(post: XPost, handles: dict[str, int]) -> set[int]:
+    found = set()
+    try:
+        for item in (post.entities or {}).get("mentions") or []:
+            aid = handles.get(str(item.get("username", "")).lower())
+            if aid is not None:
+                found.add(aid)
+    except (AttributeError, TypeError):
+        log.error("Unexpected entities on post %s: %r", post.id, post.entities)
+    return found
+
+
+def _account_handles() -> dict[str, int]:
+    return {h.lower(): pk for pk, h in TwitterAccount.objects.values_list("pk", "handle")}
+
+
+def posts_store(*, posts: list[XPost], source_account_id: int | None = None, router: Router | None = None) -> StoreResult:
+    """Store posts once each (by tweet id) with every monitor and account they match; route the new ones.
+
+    Call inside a transaction. Posts already stored gain only this source's account match.
+    """
+    result = StoreResult()
+    valid: dict[int, XPost] = {}
+    for post in posts:
+        tweet_id = _valid(post)
+        if tweet_id is None:
+            result.skipped += 1
+            continue
+        valid.setdefault(tweet_id, post)
+    result.ids_read = list(valid)
+    if not valid:
+        return result
+    router = router or router_current()
+    handles = _account_handles()
+    already = set(Mention.objects.filter(tweet_id__in=list(valid)).values_list("tweet_id", flat=True))
+    now = timezone.now()
+    rows, facts = [], {}
+    for tweet_id, post in valid.items():
+        accounts = mentioned_account_ids(post, handles)
+        if source_account_id:
+            accounts.add(source_account_id)
+        if tweet_id in already:
+            facts[tweet_id] = (None, accounts)
+            continue
+        sentiment = sentiment_of(post.text)
+        author = post.author
+        rows.append(
+            Mention(
+                tweet_id=tweet_id,
+                text=post.text,
+                posted_at=post.created_at,
+                lang=(post.lang or "")[:10],
+                author_x_id=str(post.author_id or "")[:30],
+                author_username=(author.username if author else "")[:50],
+                author_name=(author.name if author else "")[:100],
+                author_verified=bool(author.verified) if author else False,
+                author_followers=max(0, int(author.followers_count or 0)) if author else 0,
+                conversation_id=str(post.conversation_id or "")[:30],
+                reply_to_post_id=str(post.reply_to_post_id or "")[:30],
+                is_retweet=bool(post.is_retweet),
+                sentiment=sentiment,
+                found_at=now,
+            )
+        )
+        facts[tweet_id] = (PostFacts(post=post, sentiment=sentiment, account_ids=frozenset(accounts)), accounts)
+    Mention.objects.bulk_create(rows, ignore_conflicts=True, batch_size=1000)
+    ids = dict(Mention.objects.filter(tweet_id__in=list(valid)).values_list("tweet_id", "pk"))
+    matches, items, item_tags = [], [], {}
+    for tweet_id, (post_facts, accounts) in facts.items():
+        mention_id = ids.get(tweet_id)
+        if mention_id is None:
+            continue
+        for aid in accounts:
+            matches.append(MentionMatch(mention_id=mention_id, account_id=aid, matched_at=now))
+        if post_facts is None:
+            result.monitor_matches[tweet_id] = router.match_monitors(valid[tweet_id])
+            continue
+        decision = router.route(post_facts)
+        result.monitor_matches[tweet_id] = decision.monitor_ids
+        for mid in decision.monitor_ids:
+            matches.append(MentionMatch(mention_id=mention_id, monitor_id=mid, matched_at=now))
+        if decision.team_id is None:
+            log.error("No team for mention %s: set TRIAGE_TEAM_SLUG to an existing team", tweet_id)
+            continue
+        account_id = min(accounts) if accounts else None
+        items.append(
+            InboxItem(
+                mention_id=mention_id,
+                team_id=decision.team_id,
+                account_id=account_id,
+                priority=decision.priority,
+                due_at=InboxItem.due_for(decision.priority, now),
+                created_at=now,
+            )
+        )
+        if decision.tags:
+            item_tags[mention_id] = decision.tags
+    MentionMatch.objects.bulk_create(matches, ignore_conflicts=True, batch_size=2000)
+    InboxItem.objects.bulk_create(items, ignore_conflicts=True, batch_size=1000)
+    if item_tags:
+        item_ids = dict(
+            InboxItem.objects.filter(mention_id__in=list(item_tags), escalated_from__isnull=True).values_list(
+                "mention_id", "pk"
+            )
+        )
+        InboxItemTag.objects.bulk_create(
+            [InboxItemTag(item_id=item_ids[m], name=t) for m, tags in item_tags.items() if m in item_ids for t in tags],
+            ignore_conflicts=True,
+        )
+    result.new = len(rows)
+    return result
+
+
+def usage_record(*, day, cursor: PollCursor, member_ids: list[int], matches: dict, api_calls: int, posts_read: int):
+    """Attribute a poll's calls and reads: to the timeline's account, or split across the group's monitors."""
+    if cursor.kind == PollCursor.Kind.TIMELINE:
+        shares = {("account", cursor.account_id): (float(api_calls), float(posts_read))}
+    else:
+        if not member_ids:
+            return
+        members = set(member_ids)
+        reads: dict[int, float] = defaultdict(float)
+        unattributed = max(0, posts_read - len(matches))
+        for monitor_ids in matches.values():
+            mine = [m for m in monitor_ids if m in members]
+            if not mine:
+                unattributed += 1
+                continue
+            for m in mine:
+                reads[m] += 1 / len(mine)
+        shares = {
+            ("monitor", m): (api_calls / len(member_ids), reads[m] + unattributed / len(member_ids)) for m in member_ids
+        }
+    with connection.cursor() as db:
+        for (kind, pk), (calls, read) in shares.items():
+            db.execute(
+                f"INSERT INTO monitoring_monitorusage (day, {kind}_id, api_calls, posts_read) VALUES (%s, %s, %s, %s) "  # noqa: S608
+                f"ON CONFLICT (day, {kind}_id) WHERE {kind}_id IS NOT NULL DO UPDATE SET "
+                "api_calls = monitoring_monitorusage.api_calls + excluded.api_calls, "
+                "posts_read = monitoring_monitorusage.posts_read + excluded.posts_read",
+                [day, pk, calls, read],
+            )
+
+
+__all__ = ["MonitorUsage", "cursor_poll", "cursors_sync", "posts_store", "router_current"]

@@ -1,0 +1,35 @@
+"""Jobs on the `poll` and `default` queues: take ids (or nothing), load, call a service; safe to run twice."""
+
+import logging
+
+import django_rq
+from django.db import transaction
+
+from monitoring import budget, ingest, spikes
+
+log = logging.getLogger(__name__)
+
+
+def poll_cycle() -> int:
+    """Every few seconds (RQ cron): sync cursors with monitors and accounts, enqueue a poll for each due cursor."""
+    ingest.cursors_sync()
+    due = ingest.cursors_due()
+    queue = django_rq.get_queue("poll")
+    for cursor_id in due:
+        transaction.on_commit(lambda pk=cursor_id: queue.enqueue(poll_cursor, pk, job_id=f"poll-cursor-{pk}"))
+    return len(due)
+
+
+def poll_cursor(cursor_id: int) -> str:
+    outcome = ingest.cursor_poll(cursor_id=cursor_id)
+    if outcome.status in ("error", "rate_limited"):
+        log.warning("Poll of cursor %s: %s (%s)", cursor_id, outcome.status, outcome.message)
+    return outcome.status
+
+
+def spikes_check() -> int:
+    return len(spikes.spikes_detect())
+
+
+def budget_check() -> bool:
+    return budget.budget_check().exhausted

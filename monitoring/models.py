@@ -1,0 +1,374 @@
+"""Keyword monitors, watchlists, routing rules, stored mentions, team inboxes, poll cursors and read budgets."""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from accounts.models import Team, TwitterAccount, User
+
+
+class Monitor(models.Model):
+    """A saved X search query owned by a team (brand, minister, flagship policy, event)."""
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="monitors")
+    name = models.CharField(max_length=120)
+    query = models.TextField(help_text="An X search query, for example: (passport OR visa) delay -is:retweet")
+    is_active = models.BooleanField(default=True)
+    poll_interval_seconds = models.PositiveIntegerField(
+        default=300, help_text="How often to ask X for new posts, in seconds (at least 60)."
+    )
+    # Newest post id this monitor has been polled past; a new monitor starts from the newest stored post.
+    since_id = models.BigIntegerField(null=True, blank=True)
+    created_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["team__name", "name"]
+        constraints = [models.UniqueConstraint(fields=["team", "name"], name="monitor_name_unique_per_team")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Watchlist(models.Model):
+    """Handles a team keeps an eye on: journalists, influencers, stakeholders, ministers."""
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="watchlists")
+    name = models.CharField(max_length=120)
+    description = models.TextField(blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["team__name", "name"]
+        constraints = [models.UniqueConstraint(fields=["team", "name"], name="watchlist_name_unique_per_team")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class WatchlistEntry(models.Model):
+    watchlist = models.ForeignKey(Watchlist, on_delete=models.CASCADE, related_name="entries")
+    username = models.CharField(max_length=15, help_text="The X handle, without the @.")
+    note = models.CharField(max_length=200, blank=True)
+    added_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["username"]
+        constraints = [models.UniqueConstraint(fields=["watchlist", "username"], name="watchlist_entry_unique")]
+
+    def __str__(self) -> str:
+        return f"@{self.username}"
+
+    def save(self, *args, **kwargs):
+        self.username = self.username.lstrip("@").lower()
+        super().save(*args, **kwargs)
+
+
+class Priority(models.TextChoices):
+    URGENT = "urgent", "Urgent"
+    HIGH = "high", "High"
+    NORMAL = "normal", "Normal"
+    LOW = "low", "Low"
+
+
+DEFAULT_DUE_HOURS = {Priority.URGENT: 2, Priority.HIGH: 8, Priority.NORMAL: 24, Priority.LOW: 72}
+
+
+def due_hours(priority: str) -> int:
+    return getattr(settings, "MONITORING_DUE_HOURS", DEFAULT_DUE_HOURS).get(priority, 24)
+
+
+class RoutingRule(models.Model):
+    """One ordered rule: every condition set must hold; actions route, set priority and add tags.
+
+    Rules are checked in order. The first matching rule that names a team decides the team, the first
+    that sets a priority decides the priority, and every matching rule adds its tags.
+    """
+
+    name = models.CharField(max_length=120)
+    position = models.PositiveIntegerField(default=0, db_index=True)
+    is_active = models.BooleanField(default=True)
+    # Conditions.
+    monitor = models.ForeignKey(Monitor, on_delete=models.CASCADE, null=True, blank=True, related_name="rules")
+    account = models.ForeignKey(
+        TwitterAccount, on_delete=models.CASCADE, null=True, blank=True, related_name="+", verbose_name="account mentioned"
+    )
+    watchlist = models.ForeignKey(
+        Watchlist, on_delete=models.CASCADE, null=True, blank=True, related_name="rules", verbose_name="author on watchlist"
+    )
+    phrases = models.TextField(blank=True, help_text="Words or phrases, one a line; any one of them matches.")
+    sentiment_below = models.FloatField(
+        null=True, blank=True, help_text="Match when sentiment is below this (from -1 very negative to 1 very positive)."
+    )
+    language = models.CharField(max_length=10, blank=True, help_text="A language code such as en or cy.")
+    min_followers = models.PositiveIntegerField(null=True, blank=True, help_text="Author has at least this many followers.")
+    # Actions.
+    route_to = models.ForeignKey(Team, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    priority = models.CharField(max_length=10, choices=Priority.choices, blank=True)
+    tags = models.CharField(max_length=200, blank=True, help_text="Comma-separated tags to add.")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["position", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def phrase_list(self) -> list[str]:
+        return [p.strip().lower() for p in self.phrases.splitlines() if p.strip()]
+
+    @property
+    def tag_list(self) -> list[str]:
+        return [t.strip().lower() for t in self.tags.split(",") if t.strip()]
+
+
+class Mention(models.Model):
+    """A post found by a monitor or a mention timeline. Stored once per X post id."""
+
+    tweet_id = models.BigIntegerField(unique=True)
+    text = models.TextField()
+    posted_at = models.DateTimeField(db_index=True)
+    lang = models.CharField(max_length=10, blank=True)
+    author_x_id = models.CharField(max_length=30)
+    author_username = models.CharField(max_length=50, blank=True, db_index=True)
+    author_name = models.CharField(max_length=100, blank=True)
+    author_verified = models.BooleanField(default=False)
+    author_followers = models.PositiveIntegerField(default=0)
+    conversation_id = models.CharField(max_length=30, blank=True)
+    reply_to_post_id = models.CharField(max_length=30, blank=True)
+    is_retweet = models.BooleanField(default=False)
+    sentiment = models.FloatField(default=0.0, help_text="VADER compound score, -1 to 1.")
+    found_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-tweet_id"]
+
+    def __str__(self) -> str:
+        return f"@{self.author_username}: {self.text[:60]}"
+
+    @property
+    def url(self) -> str:
+        return f"https://x.com/{self.author_username or 'i'}/status/{self.tweet_id}"
+
+
+class MentionMatch(models.Model):
+    """Why a mention was stored: a monitor's query matched it, or it mentioned one of our accounts."""
+
+    mention = models.ForeignKey(Mention, on_delete=models.CASCADE, related_name="matches")
+    monitor = models.ForeignKey(Monitor, on_delete=models.CASCADE, null=True, blank=True, related_name="matches")
+    account = models.ForeignKey(TwitterAccount, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    matched_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["mention", "monitor"], condition=Q(monitor__isnull=False), name="mention_match_monitor_unique"
+            ),
+            models.UniqueConstraint(
+                fields=["mention", "account"], condition=Q(account__isnull=False), name="mention_match_account_unique"
+            ),
+        ]
+        indexes = [models.Index(fields=["monitor", "matched_at"])]
+
+
+class InboxItem(models.Model):
+    class Status(models.TextChoices):
+        NEW = "new", "New"
+        IN_PROGRESS = "in_progress", "In progress"
+        REPLIED = "replied", "Replied"
+        NO_ACTION = "no_action", "No action"
+        ESCALATED = "escalated", "Escalated"
+
+    OPEN_STATUSES = (Status.NEW, Status.IN_PROGRESS)
+
+    mention = models.ForeignKey(Mention, on_delete=models.CASCADE, related_name="inbox_items")
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="inbox_items")
+    account = models.ForeignKey(
+        TwitterAccount, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", help_text="Account mentioned."
+    )
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.NEW, db_index=True)
+    priority = models.CharField(max_length=10, choices=Priority.choices, default=Priority.NORMAL)
+    due_at = models.DateTimeField(db_index=True)
+    assigned_to = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    escalated_from = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="escalations"
+    )
+    escalation_note = models.TextField(blank=True)
+    reply_draft = models.ForeignKey(
+        "tweets.Draft", on_delete=models.SET_NULL, null=True, blank=True, related_name="inbox_items"
+    )
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["due_at", "id"]
+        constraints = [
+            # Routing creates one item per mention; escalations add more, pointing back at it.
+            models.UniqueConstraint(
+                fields=["mention"], condition=Q(escalated_from__isnull=True), name="one_routed_item_per_mention"
+            ),
+        ]
+        indexes = [models.Index(fields=["team", "status", "due_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.mention} ({self.get_status_display()})"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in self.OPEN_STATUSES
+
+    @property
+    def is_overdue(self) -> bool:
+        return self.is_open and self.due_at < timezone.now()
+
+    @staticmethod
+    def due_for(priority: str, start=None):
+        return (start or timezone.now()) + timedelta(hours=due_hours(priority))
+
+
+class InboxItemTag(models.Model):
+    item = models.ForeignKey(InboxItem, on_delete=models.CASCADE, related_name="tags")
+    name = models.CharField(max_length=50)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["item", "name"], name="inbox_tag_unique")]
+        indexes = [models.Index(fields=["name"])]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class InboxNote(models.Model):
+    """An internal note on an item: never sent to X."""
+
+    item = models.ForeignKey(InboxItem, on_delete=models.CASCADE, related_name="notes")
+    author = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
+    text = models.TextField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+
+class InboxItemEvent(models.Model):
+    """History of an item: who did what, when, from which status to which."""
+
+    item = models.ForeignKey(InboxItem, on_delete=models.CASCADE, related_name="events")
+    actor = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    action = models.CharField(max_length=30)
+    from_status = models.CharField(max_length=20, blank=True)
+    to_status = models.CharField(max_length=20, blank=True)
+    detail = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+
+class PollCursor(models.Model):
+    """Where polling has got to for one mention timeline or one packed group of monitors.
+
+    Search cursors are keyed by a hash of their members and query, so repacking keeps the groups that
+    did not change; a new group starts from the oldest position of its members.
+    """
+
+    class Kind(models.TextChoices):
+        TIMELINE = "timeline", "Mention timeline"
+        SEARCH = "search", "Search"
+
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    key = models.CharField(max_length=64, unique=True)
+    account = models.ForeignKey(TwitterAccount, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    monitors = models.ManyToManyField(Monitor, blank=True, related_name="cursors")
+    query = models.TextField(blank=True)
+    interval_seconds = models.PositiveIntegerField(default=300)
+    is_active = models.BooleanField(default=True)
+    since_id = models.BigIntegerField(null=True, blank=True)
+    next_poll_at = models.DateTimeField(default=timezone.now)
+    paused_until = models.DateTimeField(null=True, blank=True)
+    lease_token = models.CharField(max_length=32, blank=True)
+    lease_until = models.DateTimeField(null=True, blank=True)
+    last_polled_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["kind", "id"]
+
+    def __str__(self) -> str:
+        if self.kind == self.Kind.TIMELINE:
+            return f"Mentions of {self.account}"
+        return f"Search group {self.pk}"
+
+    @property
+    def context(self) -> str:
+        """Label on the metered API calls, to attribute reads to this cursor."""
+        return f"monitoring:{self.kind}:{self.pk}"
+
+
+class PollRun(models.Model):
+    """One poll of one cursor: what it read and stored (kept for the usage page)."""
+
+    cursor = models.ForeignKey(PollCursor, on_delete=models.CASCADE, related_name="runs")
+    started_at = models.DateTimeField(default=timezone.now, db_index=True)
+    api_calls = models.PositiveIntegerField(default=0)
+    posts_read = models.PositiveIntegerField(default=0)
+    posts_new = models.PositiveIntegerField(default=0)
+    skipped = models.PositiveIntegerField(default=0, help_text="Malformed posts logged and skipped.")
+
+
+class MonitorUsage(models.Model):
+    """Reads and calls attributed to a monitor (or a timeline) per day, split across a group's monitors."""
+
+    day = models.DateField()
+    monitor = models.ForeignKey(Monitor, on_delete=models.CASCADE, null=True, blank=True, related_name="usage")
+    account = models.ForeignKey(TwitterAccount, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    api_calls = models.FloatField(default=0)
+    posts_read = models.FloatField(default=0)
+
+    class Meta:
+        ordering = ["-day"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["day", "monitor"], condition=Q(monitor__isnull=False), name="usage_monitor_day_unique"
+            ),
+            models.UniqueConstraint(
+                fields=["day", "account"], condition=Q(account__isnull=False), name="usage_account_day_unique"
+            ),
+        ]
+
+
+class ReadBudget(models.Model):
+    """The month's budget of posts read, overriding settings.X_MONTHLY_READ_BUDGET for that month."""
+
+    month = models.DateField(unique=True, help_text="The first day of the month.")
+    posts_limit = models.PositiveIntegerField()
+    set_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    warned_at = models.DateTimeField(null=True, blank=True)
+    exhausted_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-month"]
+
+    def __str__(self) -> str:
+        return f"{self.month:%B %Y}: {self.posts_limit:,} posts"
+
+
+class SpikeAlert(models.Model):
+    monitor = models.ForeignKey(Monitor, on_delete=models.CASCADE, related_name="spikes")
+    hour_start = models.DateTimeField()
+    count = models.PositiveIntegerField()
+    baseline = models.FloatField()
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    emailed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [models.UniqueConstraint(fields=["monitor", "hour_start"], name="one_spike_per_monitor_hour")]

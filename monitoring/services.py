@@ -1,0 +1,333 @@
+"""Monitoring services: monitors, watchlists, routing rules (audited) and the inbox item lifecycle.
+
+Every inbox transition locks the item, checks its current status, and writes an InboxItemEvent.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from accounts.models import Membership, Team, TwitterAccount, User
+from accounts.services import audit_record
+from monitoring.ingest import monitor_start_from_now
+from monitoring.models import (
+    InboxItem,
+    InboxItemEvent,
+    InboxItemTag,
+    InboxNote,
+    Monitor,
+    RoutingRule,
+    Watchlist,
+    WatchlistEntry,
+)
+
+Status = InboxItem.Status
+
+
+class TransitionError(ValidationError):
+    """The item is not in a state that allows this; the message says what to do instead."""
+
+
+# --- Monitors ---------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def monitor_create(*, by: User, team: Team, name: str, query: str, poll_interval_seconds: int = 300, request=None) -> Monitor:
+    monitor = Monitor(team=team, name=name, query=query, poll_interval_seconds=poll_interval_seconds, created_by=by)
+    monitor_start_from_now(monitor)
+    monitor.save()
+    audit_record(action="monitoring.monitor_created", actor=by, obj=monitor, team=team, details={"query": query}, request=request)
+    return monitor
+
+
+@transaction.atomic
+def monitor_update(*, by: User, monitor: Monitor, request=None, **fields) -> Monitor:
+    monitor = Monitor.objects.select_for_update().get(pk=monitor.pk)
+    before = {k: getattr(monitor, k) for k in fields}
+    for key, value in fields.items():
+        setattr(monitor, key, value)
+    if fields.get("query", before.get("query")) != before.get("query") or (
+        fields.get("is_active") and not before.get("is_active", True)
+    ):
+        monitor_start_from_now(monitor)
+    monitor.save()
+    changes = {k: [before[k], fields[k]] for k in fields if before[k] != fields[k]}
+    if changes:
+        audit_record(
+            action="monitoring.monitor_changed", actor=by, obj=monitor, team=monitor.team, details=changes, request=request
+        )
+    return monitor
+
+
+# --- Watchlists -------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def watchlist_create(*, by: User, team: Team, name: str, description: str = "", request=None) -> Watchlist:
+    watchlist = Watchlist.objects.create(team=team, name=name, description=description)
+    audit_record(action="monitoring.watchlist_created", actor=by, obj=watchlist, team=team, request=request)
+    return watchlist
+
+
+@transaction.atomic
+def watchlist_add(*, by: User, watchlist: Watchlist, username: str, note: str = "", request=None) -> WatchlistEntry:
+    entry, _ = WatchlistEntry.objects.get_or_create(
+        watchlist=watchlist, username=username.lstrip("@").lower(), defaults={"note": note}
+    )
+    Watchlist.objects.filter(pk=watchlist.pk).update(updated_at=timezone.now())
+    audit_record(
+        action="monitoring.watchlist_added", actor=by, obj=watchlist, team=watchlist.team,
+        details={"username": entry.username}, request=request,
+    )
+    return entry
+
+
+@transaction.atomic
+def watchlist_remove(*, by: User, entry: WatchlistEntry, request=None) -> None:
+    watchlist = entry.watchlist
+    username = entry.username
+    entry.delete()
+    Watchlist.objects.filter(pk=watchlist.pk).update(updated_at=timezone.now())
+    audit_record(
+        action="monitoring.watchlist_removed", actor=by, obj=watchlist, team=watchlist.team,
+        details={"username": username}, request=request,
+    )
+
+
+# --- Routing rules ----------------------------------------------------------------------------------
+
+RULE_FIELDS = [
+    "name", "is_active", "monitor", "account", "watchlist", "phrases", "sentiment_below", "language",
+    "min_followers", "route_to", "priority", "tags",
+]
+
+
+def _rule_snapshot(rule: RoutingRule) -> dict:
+    snapshot = {}
+    for name in RULE_FIELDS:
+        value = getattr(rule, name)
+        snapshot[name] = str(value) if hasattr(value, "pk") else value
+    snapshot["position"] = rule.position
+    return snapshot
+
+
+@transaction.atomic
+def rule_create(*, by: User, request=None, **fields) -> RoutingRule:
+    last = RoutingRule.objects.select_for_update().aggregate(m=Max("position"))["m"]
+    rule = RoutingRule.objects.create(position=(last or 0) + 10, **fields)
+    audit_record(action="monitoring.rule_created", actor=by, obj=rule, details=_rule_snapshot(rule), request=request)
+    return rule
+
+
+@transaction.atomic
+def rule_update(*, by: User, rule: RoutingRule, request=None, **fields) -> RoutingRule:
+    rule = RoutingRule.objects.select_for_update().get(pk=rule.pk)
+    before = _rule_snapshot(rule)
+    for key, value in fields.items():
+        setattr(rule, key, value)
+    rule.save()
+    after = _rule_snapshot(rule)
+    changes = {k: [before[k], after[k]] for k in after if before[k] != after[k]}
+    if changes:
+        audit_record(action="monitoring.rule_changed", actor=by, obj=rule, details=changes, request=request)
+    return rule
+
+
+@transaction.atomic
+def rule_delete(*, by: User, rule: RoutingRule, request=None) -> None:
+    audit_record(action="monitoring.rule_deleted", actor=by, obj=rule, details=_rule_snapshot(rule), request=request)
+    rule.delete()
+
+
+@transaction.atomic
+def rule_move(*, by: User, rule: RoutingRule, direction: str, request=None) -> None:
+    """Swap the rule with its neighbour above ("up") or below ("down"), then renumber all in steps of 10."""
+    rules = list(RoutingRule.objects.select_for_update().order_by("position", "id"))
+    index = next(i for i, r in enumerate(rules) if r.pk == rule.pk)
+    other = index - 1 if direction == "up" else index + 1
+    if not 0 <= other < len(rules):
+        return
+    rules[index], rules[other] = rules[other], rules[index]
+    for position, item in enumerate(rules, start=1):
+        if item.position != position * 10:
+            RoutingRule.objects.filter(pk=item.pk).update(position=position * 10, updated_at=timezone.now())
+    audit_record(
+        action="monitoring.rule_moved", actor=by, obj=rule, details={"direction": direction, "to": other + 1}, request=request
+    )
+
+
+# --- Inbox items ------------------------------------------------------------------------------------
+
+
+def _lock(item: InboxItem) -> InboxItem:
+    return InboxItem.objects.select_for_update().select_related("team", "mention").get(pk=item.pk)
+
+
+def _event(item, *, actor, action, from_status, to_status="", detail="") -> InboxItemEvent:
+    return InboxItemEvent.objects.create(
+        item=item, actor=actor, action=action, from_status=from_status, to_status=to_status or item.status, detail=detail
+    )
+
+
+def _require_open(item: InboxItem, doing: str) -> None:
+    if not item.is_open:
+        raise TransitionError(
+            f"This item is already {item.get_status_display().lower()}, so it cannot be {doing}. "
+            "Reopen it first if it needs more work."
+        )
+
+
+def _is_team_member(user: User, team_id: int) -> bool:
+    return Membership.objects.current().filter(user=user, team_id=team_id).exists()
+
+
+@transaction.atomic
+def item_claim(*, item: InboxItem, by: User, request=None) -> InboxItem:
+    item = _lock(item)
+    _require_open(item, "claimed")
+    if item.assigned_to_id and item.assigned_to_id != by.pk:
+        raise TransitionError(f"{item.assigned_to} is already working on this item. Ask them, or a lead, to reassign it.")
+    old = item.status
+    item.assigned_to = by
+    item.status = Status.IN_PROGRESS
+    item.save(update_fields=["assigned_to", "status", "updated_at"])
+    _event(item, actor=by, action="claimed", from_status=old)
+    return item
+
+
+@transaction.atomic
+def item_assign(*, item: InboxItem, by: User, assignee: User | None, request=None) -> InboxItem:
+    item = _lock(item)
+    _require_open(item, "assigned")
+    if assignee is not None and not _is_team_member(assignee, item.team_id):
+        raise TransitionError(f"{assignee} is not in {item.team}. Choose a member of the team.")
+    old = item.status
+    item.assigned_to = assignee
+    if assignee is not None and item.status == Status.NEW:
+        item.status = Status.IN_PROGRESS
+    item.save(update_fields=["assigned_to", "status", "updated_at"])
+    _event(item, actor=by, action="assigned", from_status=old, detail=str(assignee) if assignee else "unassigned")
+    return item
+
+
+@transaction.atomic
+def item_close(*, item: InboxItem, by: User, note: str = "", request=None) -> InboxItem:
+    """Close with no action: nothing to say, or already answered elsewhere."""
+    item = _lock(item)
+    _require_open(item, "closed")
+    old = item.status
+    item.status = Status.NO_ACTION
+    item.save(update_fields=["status", "updated_at"])
+    _event(item, actor=by, action="closed", from_status=old, detail=note)
+    return item
+
+
+@transaction.atomic
+def item_reopen(*, item: InboxItem, by: User, request=None) -> InboxItem:
+    item = _lock(item)
+    if item.status != Status.NO_ACTION:
+        raise TransitionError("Only items closed with no action can be reopened.")
+    old = item.status
+    item.status = Status.IN_PROGRESS if item.assigned_to_id else Status.NEW
+    item.save(update_fields=["status", "updated_at"])
+    _event(item, actor=by, action="reopened", from_status=old)
+    return item
+
+
+def items_bulk_close(*, items, by: User, request=None) -> int:
+    """Close every open item given (already limited to the user's teams); returns how many closed."""
+    closed = 0
+    for item in items:
+        try:
+            item_close(item=item, by=by, note="Closed in bulk", request=request)
+            closed += 1
+        except TransitionError:
+            continue
+    return closed
+
+
+@transaction.atomic
+def item_escalate(*, item: InboxItem, by: User, to_team: Team, note: str, request=None) -> InboxItem:
+    """Pass the item to another team with a note; the new team gets its own item, this one is escalated."""
+    item = _lock(item)
+    _require_open(item, "escalated")
+    if to_team.pk == item.team_id:
+        raise TransitionError("The item is already with that team. Choose another team.")
+    if not note.strip():
+        raise TransitionError("Say why you are passing it on, so the other team knows what to do.")
+    old = item.status
+    item.status = Status.ESCALATED
+    item.save(update_fields=["status", "updated_at"])
+    _event(item, actor=by, action="escalated", from_status=old, detail=f"To {to_team}: {note}")
+    new_item = InboxItem.objects.create(
+        mention=item.mention,
+        team=to_team,
+        account=item.account,
+        priority=item.priority,
+        due_at=InboxItem.due_for(item.priority),
+        escalated_from=item,
+        escalation_note=note,
+    )
+    InboxItemTag.objects.bulk_create(
+        [InboxItemTag(item=new_item, name=t.name) for t in item.tags.all()], ignore_conflicts=True
+    )
+    _event(new_item, actor=by, action="received", from_status="", detail=f"From {item.team}: {note}")
+    audit_record(
+        action="monitoring.item_escalated", actor=by, obj=item, team=item.team,
+        details={"to_team": to_team.slug, "note": note}, request=request,
+    )
+    return new_item
+
+
+@transaction.atomic
+def item_note_add(*, item: InboxItem, by: User, text: str, request=None) -> InboxNote:
+    if not text.strip():
+        raise TransitionError("Write the note before saving it.")
+    return InboxNote.objects.create(item=item, author=by, text=text.strip())
+
+
+def item_reply(*, item: InboxItem, by: User, account: TwitterAccount, text: str, request=None):
+    """Open a reply draft to the mention in the tweets workflow, and link it to the item.
+
+    The training gate is checked here and again by draft_create; the account's policy decides whether the
+    reply needs approval (draft_create returns it as a draft to submit or as approved to publish).
+    """
+    from tweets.services import draft_create
+
+    from training.policy import Action, ensure_allowed
+
+    _require_open(item, "replied to")
+    if account.team_id != item.team_id and not by.is_admin:
+        raise PermissionDenied("You can only reply from one of your team's accounts.")
+    ensure_allowed(by, account, Action.REPLY)
+    with transaction.atomic():
+        locked = _lock(item)
+        _require_open(locked, "replied to")
+        if locked.reply_draft_id and not locked.reply_draft.is_finished:
+            raise TransitionError("A reply is already being written for this item. Open it from the item page.")
+        draft = draft_create(
+            author=by, account=account, text=text, in_reply_to_post_id=str(locked.mention.tweet_id), purpose="reply"
+        )
+        old = locked.status
+        locked.reply_draft = draft
+        locked.assigned_to = locked.assigned_to or by
+        locked.status = Status.IN_PROGRESS
+        locked.save(update_fields=["reply_draft", "assigned_to", "status", "updated_at"])
+        _event(locked, actor=by, action="started a reply", from_status=old, detail=f"Draft {draft.pk} for {account}")
+    return draft
+
+
+@transaction.atomic
+def item_mark_replied(*, draft_id: int) -> int:
+    """The reply draft was published: its items become replied. Safe to run twice."""
+    changed = 0
+    for item in InboxItem.objects.select_for_update().filter(reply_draft_id=draft_id, status__in=InboxItem.OPEN_STATUSES):
+        old = item.status
+        item.status = Status.REPLIED
+        item.save(update_fields=["status", "updated_at"])
+        _event(item, actor=None, action="replied (published)", from_status=old, detail=f"Draft {draft_id} published")
+        changed += 1
+    return changed

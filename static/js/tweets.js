@@ -1,0 +1,74 @@
+// Compose page: a live weighted character count (X's own twitter-text rules) and accessibility hints
+// for each post of a draft. The same hints are checked on the server (tweets/hints.py).
+(function () {
+  "use strict";
+
+  function parser() {
+    if (typeof twttr === "undefined") return null;
+    if (twttr.parseTweet) return twttr.parseTweet;
+    if (twttr.default && twttr.default.parseTweet) return twttr.default.parseTweet;
+    return null;
+  }
+
+  var HASHTAG = /(^|[^\w&])#(\w+)/gu;
+  var URL = /https?:\/\/\S+|\bwww\.\S+/gi;
+  var EMOJI = /[\u{1F300}-\u{1FAFF}\u{2600}-\u{27BF}\u{1F1E6}-\u{1F1FF}\u{2B00}-\u{2BFF}]/gu;
+
+  function hints(text) {
+    var found = [];
+    var tags = [];
+    var match;
+    HASHTAG.lastIndex = 0;
+    while ((match = HASHTAG.exec(text)) !== null) tags.push(match[2]);
+    if (tags.length > 2) {
+      found.push("This post has " + tags.length + " hashtags. Use no more than 2: screen readers read each one out.");
+    }
+    tags.forEach(function (tag) {
+      if (/^[a-z]+$/.test(tag) && tag.length >= 12) {
+        found.push("Write #" + tag + " in CamelCase (capital letter for each word) so screen readers say the words.");
+      }
+    });
+    var sentences = text.replace(URL, "").split(/(?<=[.!?])\s+/);
+    for (var i = 0; i < sentences.length; i++) {
+      var words = sentences[i].split(/\s+/).filter(Boolean).length;
+      if (words > 25) {
+        found.push("A sentence has " + words + " words. Keep sentences to 25 words or fewer so they are easy to read.");
+        break;
+      }
+    }
+    var links = text.match(URL) || [];
+    if (links.length > 1) found.push("This post has " + links.length + " links. Use one link so people know where to go.");
+    var emoji = text.match(EMOJI) || [];
+    if (emoji.length > 3) {
+      found.push("This post has " + emoji.length + " emoji. Screen readers read out every emoji's name; use 3 or fewer and put them at the end.");
+    }
+    return found;
+  }
+
+  function update(post) {
+    var textarea = post.querySelector("[data-post-text]");
+    var count = post.querySelector("[data-post-count]");
+    var box = post.querySelector("[data-post-hints]");
+    var list = post.querySelector("[data-post-hints-list]");
+    var max = parseInt(textarea.getAttribute("data-max"), 10) || 280;
+    var text = textarea.value.normalize("NFC").replace(/\r\n?/g, "\n");
+    var parse = parser();
+    var length = parse ? parse(text).weightedLength : Array.from(text).length;
+    var over = length - max;
+    count.textContent = over > 0 ? length + " of " + max + " characters: " + over + " too many" : length + " of " + max + " characters";
+    count.classList.toggle("dovecote-count--over", over > 0);
+    var found = hints(text);
+    list.replaceChildren.apply(list, found.map(function (hint) {
+      var item = document.createElement("li");
+      item.textContent = hint;
+      return item;
+    }));
+    box.classList.toggle("dovecote-hidden", found.length === 0);
+  }
+
+  document.querySelectorAll("[data-post]").forEach(function (post) {
+    var textarea = post.querySelector("[data-post-text]");
+    textarea.addEventListener("input", function () { update(post); });
+    update(post);
+  });
+})();

@@ -1,0 +1,156 @@
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from tweets import services
+from tweets.models import PublishingFreeze
+
+LONDON_INPUT = "%Y-%m-%dT%H:%M"
+
+
+class ThreadWidget(forms.Widget):
+    """Several `posts` textareas, in order (rendered by templates/tweets/_thread_fields.html)."""
+
+    def value_from_datadict(self, data, files, name):
+        return data.getlist(name) if hasattr(data, "getlist") else data.get(name)
+
+
+class ThreadField(forms.Field):
+    widget = ThreadWidget
+
+    def to_python(self, value):
+        if value is None:
+            return []
+        if isinstance(value, str):
+            return [value]
+        return list(value)
+
+    def validate(self, value):
+        pass
+
+    def clean(self, value):
+        return services.clean_posts(self.to_python(value))
+
+
+class LondonDateTimeField(forms.DateTimeField):
+    """Entered and shown in UK time (settings.TIME_ZONE is Europe/London, which Django applies)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("input_formats", [LONDON_INPUT, "%Y-%m-%d %H:%M"])
+        kwargs.setdefault(
+            "widget",
+            forms.DateTimeInput(
+                attrs={"type": "datetime-local", "class": "govuk-input govuk-input--width-20"}, format=LONDON_INPUT
+            ),
+        )
+        super().__init__(**kwargs)
+
+
+class DraftForm(forms.Form):
+    account = forms.ModelChoiceField(
+        queryset=None,
+        empty_label="Choose an account",
+        widget=forms.Select(attrs={"class": "govuk-select"}),
+        error_messages={"required": "Choose the account to post from."},
+    )
+    posts = ThreadField(label="Post")
+    scheduled_at = LondonDateTimeField(
+        label="Publish at (optional)",
+        required=False,
+        help_text="UK time. Leave empty to publish as soon as it is approved.",
+    )
+    in_reply_to_post_id = forms.CharField(
+        label="In reply to (optional)",
+        required=False,
+        max_length=200,
+        help_text="The link to the post on X, or its id, if this is a reply.",
+        widget=forms.TextInput(attrs={"class": "govuk-input govuk-input--width-30"}),
+    )
+
+    def __init__(self, *args, accounts, editing=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["account"].queryset = accounts
+        if editing:
+            self.fields["account"].disabled = True
+            self.fields["account"].required = False
+
+    def clean_scheduled_at(self):
+        value = self.cleaned_data.get("scheduled_at")
+        if value and value <= timezone.now():
+            raise ValidationError("The publishing time must be in the future. Leave it empty to publish once approved.")
+        return value
+
+    def clean_in_reply_to_post_id(self):
+        return services.clean_reply_to(self.cleaned_data.get("in_reply_to_post_id"))
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(
+        label="Reason",
+        widget=forms.Textarea(attrs={"class": "govuk-textarea", "rows": 3}),
+        error_messages={"required": "Say why, so everyone can see it in the history."},
+    )
+
+
+class CommentForm(forms.Form):
+    body = forms.CharField(
+        label="Add a comment",
+        widget=forms.Textarea(attrs={"class": "govuk-textarea", "rows": 3}),
+        error_messages={"required": "Write a comment before adding it."},
+    )
+
+
+class RescheduleForm(forms.Form):
+    scheduled_at = LondonDateTimeField(label="New publishing time", help_text="UK time.")
+
+    def clean_scheduled_at(self):
+        value = self.cleaned_data["scheduled_at"]
+        if value <= timezone.now():
+            raise ValidationError("Choose a time in the future, or use 'Publish now'.")
+        return value
+
+
+class FreezeForm(forms.Form):
+    scope = forms.ChoiceField(
+        label="What to freeze",
+        choices=PublishingFreeze.Scope.choices,
+        widget=forms.Select(attrs={"class": "govuk-select"}),
+    )
+    team = forms.ModelChoiceField(
+        queryset=None,
+        required=False,
+        label="Team (if freezing one team)",
+        widget=forms.Select(attrs={"class": "govuk-select"}),
+    )
+    account = forms.ModelChoiceField(
+        queryset=None,
+        required=False,
+        label="Account (if freezing one account)",
+        widget=forms.Select(attrs={"class": "govuk-select"}),
+    )
+    reason = forms.CharField(
+        label="Reason",
+        help_text="Everyone sees this in the banner, for example 'Pre-election period' or 'National mourning'.",
+        widget=forms.Textarea(attrs={"class": "govuk-textarea", "rows": 3}),
+        error_messages={"required": "Give a reason for the freeze."},
+    )
+
+    def __init__(self, *args, teams, accounts, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["team"].queryset = teams
+        self.fields["account"].queryset = accounts
+
+    def clean(self):
+        data = super().clean()
+        scope = data.get("scope")
+        if scope == PublishingFreeze.Scope.TEAM and not data.get("team"):
+            self.add_error("team", "Choose the team whose accounts to freeze.")
+        if scope == PublishingFreeze.Scope.ACCOUNT and not data.get("account"):
+            self.add_error("account", "Choose the account to freeze.")
+        return data
+
+
+class LiftForm(forms.Form):
+    note = forms.CharField(
+        label="Note (optional)", required=False, widget=forms.Textarea(attrs={"class": "govuk-textarea", "rows": 2})
+    )

@@ -1,0 +1,291 @@
+"""Drafts and their immutable revisions, approvals bound to a revision, comments, the history of every
+state change, publish attempts (the exactly-once ledger) and publishing freezes.
+
+A draft holds a thread: each revision stores an ordered list of post texts (one item for a single post).
+The draft's state changes only through tweets.services, which lock the row and write a DraftTransition.
+"""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from accounts.models import Team, TwitterAccount
+
+MAX_THREAD_LENGTH = 25
+
+
+class Draft(models.Model):
+    class State(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        SUBMITTED = "submitted", "Waiting for approval"
+        CHANGES_REQUESTED = "changes_requested", "Changes requested"
+        APPROVED = "approved", "Approved"
+        SCHEDULED = "scheduled", "Scheduled"
+        PUBLISHING = "publishing", "Publishing"
+        PUBLISHED = "published", "Published"
+        REJECTED = "rejected", "Rejected"
+        WITHDRAWN = "withdrawn", "Withdrawn"
+        HELD = "held", "Held by a freeze"
+        FAILED = "failed", "Failed"
+
+    class Purpose(models.TextChoices):
+        POST = "post", "Post"
+        REPLY = "reply", "Reply from the inbox"
+
+    account = models.ForeignKey(TwitterAccount, on_delete=models.PROTECT, related_name="drafts")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="drafts")
+    purpose = models.CharField(max_length=10, choices=Purpose.choices, default=Purpose.POST)
+    state = models.CharField(max_length=20, choices=State.choices, default=State.DRAFT, db_index=True)
+    current_revision = models.ForeignKey(
+        "DraftRevision", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    scheduled_at = models.DateTimeField(null=True, blank=True, help_text="When the author wants it published.")
+    publish_due_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the next publishing attempt is due (schedule, retry or rate limit)."
+    )
+    in_reply_to_post_id = models.CharField("in reply to post id", max_length=30, blank=True)
+    published_post_id = models.CharField(max_length=30, blank=True, help_text="The X id of the first post.")
+    published_at = models.DateTimeField(null=True, blank=True)
+    failure_reason = models.TextField(blank=True)
+    held_by = models.ForeignKey(
+        "PublishingFreeze", on_delete=models.SET_NULL, null=True, blank=True, related_name="held_drafts"
+    )
+    essential_reason = models.TextField(blank=True, help_text="Why it was published during a freeze.")
+    essential_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    # The worker that owns a draft in `publishing` holds this token; a stale claim can be taken over.
+    claim_token = models.CharField(max_length=36, blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-updated_at", "-id"]
+        indexes = [
+            models.Index(fields=["state", "publish_due_at"]),
+            models.Index(fields=["account", "state"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"Draft {self.pk} for {self.account}"
+
+    @property
+    def posts(self) -> list[str]:
+        return list(self.current_revision.posts) if self.current_revision_id else []
+
+    @property
+    def text(self) -> str:
+        posts = self.posts
+        return posts[0] if posts else ""
+
+    @property
+    def is_thread(self) -> bool:
+        return len(self.posts) > 1
+
+    @property
+    def post_url(self) -> str:
+        if not self.published_post_id:
+            return ""
+        return f"https://x.com/{self.account.handle}/status/{self.published_post_id}"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.state in (self.State.PUBLISHED, self.State.REJECTED, self.State.WITHDRAWN)
+
+
+class DraftRevision(models.Model):
+    """One version of a draft's text. Never changed once saved: an edit makes a new revision."""
+
+    draft = models.ForeignKey(Draft, on_delete=models.CASCADE, related_name="revisions")
+    number = models.PositiveIntegerField()
+    posts = models.JSONField(help_text="The thread's post texts, in order (NFC-normalised).")
+    in_reply_to_post_id = models.CharField("in reply to post id", max_length=30, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["draft", "number"]
+        constraints = [models.UniqueConstraint(fields=["draft", "number"], name="one_revision_number_per_draft")]
+
+    def __str__(self) -> str:
+        return f"Revision {self.number} of draft {self.draft_id}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise PermissionError("Revisions cannot be changed; edit the draft to make a new revision.")
+        super().save(*args, **kwargs)
+
+    @property
+    def text(self) -> str:
+        return "\n\n".join(self.posts)
+
+
+class Approval(models.Model):
+    """An approver's yes to one revision. It counts only for that revision, and only until it lapses."""
+
+    draft = models.ForeignKey(Draft, on_delete=models.CASCADE, related_name="approvals")
+    revision = models.ForeignKey(DraftRevision, on_delete=models.CASCADE, related_name="approvals")
+    approver = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="approvals")
+    note = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["revision", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"Approval of {self.revision} by {self.approver}"
+
+    def lapses_at(self, expiry: timedelta):
+        return self.created_at + expiry
+
+
+class Comment(models.Model):
+    draft = models.ForeignKey(Draft, on_delete=models.CASCADE, related_name="comments")
+    revision = models.ForeignKey(DraftRevision, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="draft_comments")
+    body = models.TextField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"Comment by {self.author} on draft {self.draft_id}"
+
+
+class DraftTransition(models.Model):
+    """One state change: who, when, from, to and why. Doubles as the draft's timeline."""
+
+    draft = models.ForeignKey(Draft, on_delete=models.CASCADE, related_name="transitions")
+    from_state = models.CharField(max_length=20, blank=True, choices=Draft.State.choices)
+    to_state = models.CharField(max_length=20, choices=Draft.State.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    reason = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"Draft {self.draft_id}: {self.from_state or 'new'} → {self.to_state}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise PermissionError("History cannot be changed.")
+        super().save(*args, **kwargs)
+
+
+class PublishAttempt(models.Model):
+    """One call to X to create one post of a draft, recorded before the call is made."""
+
+    class State(models.TextChoices):
+        IN_FLIGHT = "in_flight", "In flight"
+        SUCCEEDED = "succeeded", "Accepted by X"
+        UNCERTAIN = "uncertain", "Outcome unknown"
+        FAILED = "failed", "Failed"
+
+    draft = models.ForeignKey(Draft, on_delete=models.CASCADE, related_name="attempts")
+    revision = models.ForeignKey(DraftRevision, on_delete=models.PROTECT, related_name="+")
+    position = models.PositiveSmallIntegerField(default=0, help_text="Which post of the thread (0 is the first).")
+    state = models.CharField(max_length=20, choices=State.choices, default=State.IN_FLIGHT)
+    claim_token = models.CharField(max_length=36, blank=True)
+    x_post_id = models.CharField(max_length=30, blank=True)
+    error_kind = models.CharField(
+        max_length=20, blank=True, help_text="transient, uncertain, not_found, rate_limited, duplicate or permanent."
+    )
+    reconciled = models.BooleanField(default=False, help_text="The outcome was found by reading the account's posts.")
+    error = models.TextField(blank=True)
+    started_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    accepted_at = models.DateTimeField(null=True, blank=True, help_text="When X accepted the post.")
+
+    class Meta:
+        ordering = ["draft", "position", "started_at", "id"]
+        indexes = [models.Index(fields=["draft", "position", "state"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["revision", "position"],
+                condition=Q(state="succeeded"),
+                name="one_successful_attempt_per_post",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Attempt {self.pk} on draft {self.draft_id} post {self.position + 1}: {self.state}"
+
+
+class PublishingFreezeQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(lifted_at__isnull=True)
+
+    def applying_to(self, account: TwitterAccount):
+        return self.active().filter(
+            Q(scope=PublishingFreeze.Scope.EVERYTHING)
+            | Q(scope=PublishingFreeze.Scope.TEAM, team_id=account.team_id)
+            | Q(scope=PublishingFreeze.Scope.ACCOUNT, account_id=account.pk)
+        )
+
+
+class PublishingFreeze(models.Model):
+    """While a freeze holds, nothing in its scope publishes; due posts become held."""
+
+    class Scope(models.TextChoices):
+        EVERYTHING = "everything", "Every account"
+        TEAM = "team", "One team's accounts"
+        ACCOUNT = "account", "One account"
+
+    scope = models.CharField(max_length=20, choices=Scope.choices)
+    team = models.ForeignKey(Team, on_delete=models.PROTECT, null=True, blank=True, related_name="freezes")
+    account = models.ForeignKey(TwitterAccount, on_delete=models.PROTECT, null=True, blank=True, related_name="freezes")
+    reason = models.TextField()
+    started_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    started_at = models.DateTimeField(default=timezone.now)
+    lifted_at = models.DateTimeField(null=True, blank=True)
+    lifted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    lift_note = models.TextField(blank=True)
+
+    objects = PublishingFreezeQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(scope="everything", team__isnull=True, account__isnull=True)
+                    | Q(scope="team", team__isnull=False, account__isnull=True)
+                    | Q(scope="account", team__isnull=True, account__isnull=False)
+                ),
+                name="freeze_scope_matches_target",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Freeze of {self.scope_label}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.lifted_at is None
+
+    @property
+    def scope_label(self) -> str:
+        if self.scope == self.Scope.TEAM:
+            return f"{self.team}'s accounts"
+        if self.scope == self.Scope.ACCOUNT:
+            return str(self.account)
+        return "every account"
+
+    def covers(self, account: TwitterAccount) -> bool:
+        if self.scope == self.Scope.EVERYTHING:
+            return True
+        if self.scope == self.Scope.TEAM:
+            return self.team_id == account.team_id
+        return self.account_id == account.pk

@@ -1,0 +1,59 @@
+"""Putting tweets' jobs on the queues. Jobs are named by path so services and jobs don't import each other.
+
+Enqueueing happens after commit. If Redis is unreachable the failure is logged, not raised: the sweep
+(dovecote/cron.py) finds every due draft again within a minute. With settings.RQ_ASYNC off (tests), jobs
+run in-process at once and a failure is raised; a job for a future time is then left to the sweep.
+"""
+
+import logging
+from datetime import datetime
+
+import django_rq
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from redis.exceptions import RedisError
+
+logger = logging.getLogger(__name__)
+
+PUBLISH_JOB = "tweets.jobs.publish_draft"
+
+
+class SyncJobFailed(RuntimeError):
+    """A job run in-process (RQ_ASYNC off) raised; rq records that quietly, so say it loudly."""
+
+
+def get_queue(name: str):
+    return django_rq.get_queue(name, is_async=settings.RQ_ASYNC)
+
+
+def _enqueue(queue_name: str, func: str, *args, at: datetime | None = None) -> None:
+    queue = get_queue(queue_name)
+    try:
+        if at is not None and at > timezone.now():
+            if queue.is_async:
+                queue.enqueue_at(at, func, *args)
+            return
+        job = queue.enqueue(func, *args)
+    except RedisError:
+        logger.exception("Could not enqueue %s%r; the sweep will catch up", func, args)
+        return
+    if not queue.is_async and job.is_failed:
+        result = job.latest_result()
+        raise SyncJobFailed(result.exc_string if result else f"{func}{args!r} failed")
+
+
+def publish(draft_id: int, *, at: datetime | None = None) -> None:
+    _enqueue("publish", PUBLISH_JOB, draft_id, at=at)
+
+
+def publish_on_commit(draft_id: int, *, at: datetime | None = None) -> None:
+    transaction.on_commit(lambda: publish(draft_id, at=at))
+
+
+def notify_approvers_on_commit(draft_id: int) -> None:
+    transaction.on_commit(lambda: _enqueue("default", "tweets.jobs.notify_approvers", draft_id))
+
+
+def notify_author_of_failure_on_commit(draft_id: int) -> None:
+    transaction.on_commit(lambda: _enqueue("default", "tweets.jobs.notify_author_of_failure", draft_id))

@@ -1,0 +1,29 @@
+from django.contrib import admin
+
+from twitter_api.models import ApiCall
+
+
+@admin.register(ApiCall)
+class ApiCallAdmin(admin.ModelAdmin):
+    list_display = [
+        "created_at",
+        "method",
+        "endpoint",
+        "account",
+        "context",
+        "status_code",
+        "posts_read",
+        "posts_created",
+        "rate_limit_remaining",
+        "duration_ms",
+    ]
+    list_filter = ["endpoint", "method", "status_code"]
+    search_fields = ["context", "error", "account__handle"]
+    date_hierarchy = "created_at"
+    list_select_related = ["account"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,425 @@
+"""The only code that talks to X: tweepy clients, metering, and translation into plain data and domain errors.
+
+tweepy makes every HTTP call itself. A `requests` transport adapter mounted on each client's session
+(1) sends requests for https://api.twitter.com to settings.X_API_BASE_URL when it is set (the local
+sandbox), (2) enforces settings.X_REQUEST_TIMEOUT_SECONDS, and (3) writes one ApiCall row per HTTP
+request, failures included, so each page of a paginated read is metered separately.
+
+Meter rows are written in the caller's transaction: if the caller rolls back, its rows go too. That
+keeps the write simple and cheap; the calls that matter for cost (polls) commit what they read in
+the same transaction as the meter rows, so a rolled-back poll re-reads and is metered again then.
+"""
+
+import logging
+import re
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+
+import requests
+import tweepy
+import urllib3
+from django.conf import settings
+from requests.adapters import HTTPAdapter
+
+from twitter_api.errors import (
+    CredentialsRejected,
+    Forbidden,
+    InvalidRequest,
+    NotFound,
+    RateLimited,
+    Transient,
+    XApiError,
+)
+from twitter_api.models import ApiCall
+from twitter_api.types import XPage, XPost, XUser, snowflake_time
+
+log = logging.getLogger(__name__)
+
+API_HOST = "https://api.twitter.com"
+TWEET_FIELDS = [
+    "created_at",
+    "conversation_id",
+    "lang",
+    "in_reply_to_user_id",
+    "entities",
+    "referenced_tweets",
+    "author_id",
+]
+EXPANSIONS = ["author_id"]
+USER_FIELDS = ["username", "name", "verified", "public_metrics"]
+_ID_IN_PATH = re.compile(r"/(tweets|users)/\d+(?=/|$)")
+
+
+# --- Parsing: X's JSON to plain data (also used by the tests on the real recordings) ---------------
+
+
+def parse_datetime(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    return datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(UTC)
+
+
+def parse_user(data: dict) -> XUser:
+    metrics = data.get("public_metrics") or {}
+    return XUser(
+        id=str(data["id"]),
+        username=data.get("username", ""),
+        name=data.get("name", ""),
+        verified=bool(data.get("verified", False)),
+        followers_count=int(metrics.get("followers_count", 0)),
+    )
+
+
+def parse_post(data: dict, users: dict[str, XUser] | None = None) -> XPost:
+    referenced = data.get("referenced_tweets") or []
+    reply_to = next((ref["id"] for ref in referenced if ref.get("type") == "replied_to"), None)
+    author_id = str(data.get("author_id", ""))
+    return XPost(
+        id=str(data["id"]),
+        text=data.get("text", ""),
+        author_id=author_id,
+        created_at=parse_datetime(data.get("created_at")) or snowflake_time(data["id"]),
+        conversation_id=data.get("conversation_id"),
+        in_reply_to_user_id=data.get("in_reply_to_user_id"),
+        reply_to_post_id=reply_to,
+        lang=data.get("lang"),
+        is_retweet=any(ref.get("type") == "retweeted" for ref in referenced),
+        entities=data.get("entities") or {},
+        author=(users or {}).get(author_id),
+    )
+
+
+def parse_posts(payload: dict) -> list[XPost]:
+    """The posts of a list response (`data`, with authors from `includes.users`), newest first as X sends them."""
+    users = {str(u["id"]): parse_user(u) for u in (payload.get("includes") or {}).get("users", [])}
+    data = payload.get("data") or []
+    if isinstance(data, dict):
+        data = [data]
+    return [parse_post(item, users) for item in data]
+
+
+def parse_rate_limit_reset(headers) -> datetime | None:
+    value = headers.get("x-rate-limit-reset")
+    if not value:
+        return None
+    try:
+        return datetime.fromtimestamp(int(value), tz=UTC)
+    except (TypeError, ValueError):
+        return None
+
+
+# --- Transport: sandbox routing, timeout and metering ---------------------------------------------
+
+
+def endpoint_name(url: str) -> str:
+    """The path of a request with numeric ids replaced: /2/users/:id/mentions."""
+    path = requests.utils.urlparse(url).path or "/"
+    return _ID_IN_PATH.sub(r"/\1/:id", path)
+
+
+def _int_header(headers, name: str) -> int | None:
+    try:
+        return int(headers[name])
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+def _counts(method: str, endpoint: str, response: requests.Response) -> tuple[int, int]:
+    """(posts read, posts created) for a response, as X bills them."""
+    if not 200 <= response.status_code < 300:
+        return 0, 0
+    if method == "POST" and endpoint == "/2/tweets":
+        return 0, 1
+    if method != "GET" or not endpoint.startswith(("/2/tweets", "/2/users/:id/")):
+        return 0, 0
+    try:
+        data = response.json().get("data")
+    except ValueError:
+        return 0, 0
+    if isinstance(data, list):
+        return len(data), 0
+    return (1, 0) if isinstance(data, dict) else (0, 0)
+
+
+class MeteredAdapter(HTTPAdapter):
+    """Routes to the sandbox when configured, enforces the timeout, and writes one ApiCall per request."""
+
+    def __init__(self, *, account=None, context: str = "", base_url: str = "", timeout: float = 10.0):
+        self.account = account
+        self.context = context[:100]
+        self.base_url = base_url.rstrip("/")
+        self.timeout = timeout
+        super().__init__(max_retries=0)
+
+    def send(self, request, stream=False, timeout=None, verify=True, cert=None, proxies=None):
+        method = (request.method or "GET").upper()
+        endpoint = endpoint_name(request.url)
+        if self.base_url and request.url.startswith(API_HOST):
+            request.url = self.base_url + request.url[len(API_HOST) :]
+            proxies = {}
+        started = time.monotonic()
+        try:
+            response = super().send(
+                request, stream=stream, timeout=timeout or self.timeout, verify=verify, cert=cert, proxies=proxies
+            )
+            _ = response.content  # read the body here so the duration covers it
+        except requests.RequestException as exc:
+            self._record(method, endpoint, started, error=f"{type(exc).__name__}: {exc}")
+            raise
+        self._record(method, endpoint, started, response=response)
+        return response
+
+    def _record(self, method, endpoint, started, *, response=None, error=""):
+        duration_ms = int((time.monotonic() - started) * 1000)
+        row = ApiCall(
+            endpoint=endpoint[:80],
+            method=method,
+            account=self.account,
+            context=self.context,
+            duration_ms=duration_ms,
+            error=error[:300],
+        )
+        if response is not None:
+            headers = response.headers
+            row.status_code = response.status_code
+            row.posts_read, row.posts_created = _counts(method, endpoint, response)
+            row.rate_limit_limit = _int_header(headers, "x-rate-limit-limit")
+            row.rate_limit_remaining = _int_header(headers, "x-rate-limit-remaining")
+            row.rate_limit_reset = parse_rate_limit_reset(headers)
+            if response.status_code >= 400:
+                row.error = response.text[:300]
+        row.save()
+
+
+def _mount(client: tweepy.Client, *, account, context: str) -> tweepy.Client:
+    base_url = settings.X_API_BASE_URL
+    adapter = MeteredAdapter(
+        account=account, context=context, base_url=base_url, timeout=settings.X_REQUEST_TIMEOUT_SECONDS
+    )
+    client.session.mount("https://", adapter)
+    client.session.mount("http://", adapter)
+    if base_url:
+        client.session.trust_env = False  # never send loopback sandbox traffic through a proxy
+    return client
+
+
+def user_client(account, *, context: str = "") -> tweepy.Client:
+    """A tweepy client acting as the account (OAuth 1.0a user context)."""
+    if not account.has_credentials:
+        raise CredentialsRejected(
+            f"@{account.handle} has no working X credentials. Ask its responsible person to connect it again."
+        )
+    client = tweepy.Client(
+        consumer_key=settings.X_CONSUMER_KEY,
+        consumer_secret=settings.X_CONSUMER_SECRET,
+        access_token=account.access_token,
+        access_token_secret=account.access_token_secret,
+        return_type=requests.Response,
+        wait_on_rate_limit=False,
+    )
+    return _mount(client, account=account, context=context)
+
+
+def app_client(*, context: str = "") -> tweepy.Client:
+    """A tweepy client acting as the app (bearer token), for search."""
+    client = tweepy.Client(
+        bearer_token=settings.X_BEARER_TOKEN, return_type=requests.Response, wait_on_rate_limit=False
+    )
+    return _mount(client, account=None, context=context)
+
+
+# --- Errors ----------------------------------------------------------------------------------------
+
+
+def _reached_server(exc: requests.ConnectionError) -> bool:
+    """False when the connection was never made (refused, DNS), so the request cannot have reached X."""
+    if isinstance(exc, requests.ConnectTimeout):
+        return False
+    inner = exc.args[0] if exc.args else None
+    reason = getattr(inner, "reason", inner)
+    return not isinstance(reason, urllib3.exceptions.NewConnectionError | urllib3.exceptions.ConnectTimeoutError)
+
+
+def _reason(exc: tweepy.HTTPException) -> str:
+    return "; ".join(str(m) for m in exc.api_messages) or exc.response.text[:200] or exc.response.reason or ""
+
+
+@contextmanager
+def _translated_errors() -> Iterator[None]:
+    try:
+        yield
+    except tweepy.TooManyRequests as exc:
+        reset_at = parse_rate_limit_reset(exc.response.headers)
+        if reset_at is None:
+            reset_at = datetime.now(tz=UTC) + timedelta(minutes=15)
+        raise RateLimited(reset_at=reset_at) from exc
+    except tweepy.Unauthorized as exc:
+        raise CredentialsRejected(status_code=401) from exc
+    except tweepy.Forbidden as exc:
+        reason = _reason(exc)
+        raise Forbidden(reason=reason, is_duplicate="duplicate content" in reason.lower()) from exc
+    except tweepy.NotFound as exc:
+        raise NotFound(status_code=404) from exc
+    except tweepy.BadRequest as exc:
+        raise InvalidRequest(f"X said the request was not valid: {_reason(exc)}", status_code=400) from exc
+    except tweepy.TwitterServerError as exc:
+        raise Transient(status_code=exc.response.status_code) from exc
+    except tweepy.HTTPException as exc:
+        raise XApiError(f"X answered with an unexpected error: {_reason(exc)}", status_code=exc.response.status_code) from exc
+    except requests.Timeout as exc:
+        raise Transient(uncertain=not isinstance(exc, requests.ConnectTimeout)) from exc
+    except requests.ConnectionError as exc:
+        uncertain = _reached_server(exc)
+        message = (
+            None
+            if uncertain
+            else "Could not connect to X. Check the network; the request will be retried shortly."
+        )
+        raise Transient(message, uncertain=uncertain) from exc
+    except requests.JSONDecodeError as exc:
+        raise Transient("X sent an answer we could not read. The request will be retried shortly.") from exc
+
+
+def _json(response: requests.Response) -> dict:
+    payload = response.json()
+    if not isinstance(payload, dict):
+        return {}
+    if "data" not in payload and payload.get("errors"):
+        # X answers 200 with only `errors` when the user or post asked about does not exist.
+        first = payload["errors"][0]
+        if str(first.get("type", "")).endswith("resource-not-found"):
+            raise NotFound(f"X could not find that {first.get('resource_type', 'resource')}: {first.get('detail', '')}")
+    return payload
+
+
+def _clamp(value: int, low: int, high: int) -> int:
+    return max(low, min(high, int(value)))
+
+
+def _read_pages(fetch: Callable[[str | None], dict], *, max_pages: int) -> XPage:
+    posts: list[XPost] = []
+    newest: int | None = None
+    token = None
+    pages = 0
+    truncated = False
+    while True:
+        payload = fetch(token)
+        pages += 1
+        posts.extend(parse_posts(payload))
+        meta = payload.get("meta") or {}
+        if meta.get("newest_id"):
+            newest = max(newest or 0, int(meta["newest_id"]))
+        token = meta.get("next_token")
+        if not token:
+            break
+        if pages >= max_pages:
+            truncated = True
+            break
+    if posts:
+        newest = max(newest or 0, max(int(p.id) for p in posts))
+    return XPage(
+        posts=posts,
+        newest_id=str(newest) if newest else None,
+        pages_read=pages,
+        posts_read=len(posts),
+        truncated=truncated,
+    )
+
+
+# --- Operations ------------------------------------------------------------------------------------
+
+
+def post_create(account, *, text: str, reply_to_id: str | None = None, context: str = "") -> XPost:
+    """Publish a post as the account. Raises Forbidden(is_duplicate=True) for repeated text."""
+    client = user_client(account, context=context)
+    with _translated_errors():
+        payload = _json(client.create_tweet(text=text, in_reply_to_tweet_id=reply_to_id, user_auth=True))
+    data = payload.get("data") or {}
+    if "id" not in data:
+        raise Transient("X accepted the post but did not say its id; it will be checked before any retry.", uncertain=True)
+    post = parse_post({"author_id": account.x_user_id, "text": text, **data})
+    if reply_to_id and post.reply_to_post_id is None:
+        post = replace(post, reply_to_post_id=str(reply_to_id))
+    return post
+
+
+def post_delete(account, *, post_id: str, context: str = "") -> None:
+    client = user_client(account, context=context)
+    with _translated_errors():
+        client.delete_tweet(post_id, user_auth=True)
+
+
+def user_me(account, *, context: str = "") -> XUser:
+    """Verify the account's credentials: who X says they belong to."""
+    client = user_client(account, context=context)
+    with _translated_errors():
+        payload = _json(client.get_me(user_fields=USER_FIELDS, user_auth=True))
+    return parse_user(payload["data"])
+
+
+def mentions_since(
+    account, *, since_id: str | None = None, max_pages: int = 5, max_results: int = 100, context: str = ""
+) -> XPage:
+    """Posts mentioning the account, newest first, after since_id, reading at most max_pages pages."""
+    client = user_client(account, context=context)
+
+    def fetch(token):
+        return _json(
+            client.get_users_mentions(
+                account.x_user_id,
+                since_id=since_id,
+                max_results=_clamp(max_results, 5, 100),
+                pagination_token=token,
+                tweet_fields=TWEET_FIELDS,
+                expansions=EXPANSIONS,
+                user_fields=USER_FIELDS,
+                user_auth=True,
+            )
+        )
+
+    with _translated_errors():
+        return _read_pages(fetch, max_pages=max_pages)
+
+
+def search_recent(
+    query: str, *, since_id: str | None = None, max_pages: int = 5, max_results: int = 100, context: str = ""
+) -> XPage:
+    """Recent public posts matching an X search query, newest first, after since_id (app auth)."""
+    client = app_client(context=context)
+
+    def fetch(token):
+        return _json(
+            client.search_recent_tweets(
+                query,
+                since_id=since_id,
+                max_results=_clamp(max_results, 10, 100),
+                next_token=token,
+                tweet_fields=TWEET_FIELDS,
+                expansions=EXPANSIONS,
+                user_fields=USER_FIELDS,
+            )
+        )
+
+    with _translated_errors():
+        return _read_pages(fetch, max_pages=max_pages)
+
+
+def recent_posts(account, *, since_id: str | None = None, max_results: int = 100, context: str = "") -> list[XPost]:
+    """The account's own latest posts (one page), to reconcile a publish whose outcome is unknown."""
+    client = user_client(account, context=context)
+    with _translated_errors():
+        payload = _json(
+            client.get_users_tweets(
+                account.x_user_id,
+                since_id=since_id,
+                max_results=_clamp(max_results, 5, 100),
+                tweet_fields=TWEET_FIELDS,
+                expansions=EXPANSIONS,
+                user_fields=USER_FIELDS,
+                user_auth=True,
+            )
+        )
+    return parse_posts(payload)

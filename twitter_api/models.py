@@ -1,0 +1,59 @@
+"""Metering: one ApiCall row per HTTP request to X, so cost can be shown and a read budget enforced."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Count, Sum
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+
+class ApiCallQuerySet(models.QuerySet):
+    def since(self, when):
+        return self.filter(created_at__gte=when)
+
+    def totals(self) -> dict:
+        """Calls, posts read and created, and their cost in US dollars, in one query."""
+        sums = self.aggregate(
+            calls=Count("id"),
+            posts_read=Coalesce(Sum("posts_read"), 0),
+            posts_created=Coalesce(Sum("posts_created"), 0),
+        )
+        sums["cost"] = round(
+            sums["posts_read"] * settings.X_PRICE_PER_POST_READ
+            + sums["posts_created"] * settings.X_PRICE_PER_POST_CREATED,
+            4,
+        )
+        return sums
+
+
+class ApiCall(models.Model):
+    """One HTTP request to X (each page of a paginated read is its own row), successful or not."""
+
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    endpoint = models.CharField(max_length=80, help_text="Path with ids replaced, e.g. /2/users/:id/mentions.")
+    method = models.CharField(max_length=10)
+    account = models.ForeignKey(
+        "accounts.TwitterAccount", on_delete=models.SET_NULL, null=True, blank=True, related_name="api_calls"
+    )
+    context = models.CharField(max_length=100, blank=True, db_index=True, help_text="Who asked, e.g. a monitor.")
+    status_code = models.PositiveSmallIntegerField(null=True, blank=True, help_text="Empty if X never answered.")
+    posts_read = models.PositiveIntegerField(default=0)
+    posts_created = models.PositiveIntegerField(default=0)
+    rate_limit_limit = models.PositiveIntegerField(null=True, blank=True)
+    rate_limit_remaining = models.PositiveIntegerField(null=True, blank=True)
+    rate_limit_reset = models.DateTimeField(null=True, blank=True)
+    duration_ms = models.PositiveIntegerField(default=0)
+    error = models.CharField(max_length=300, blank=True)
+
+    objects = ApiCallQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = "X API call"
+
+    def __str__(self) -> str:
+        return f"{self.method} {self.endpoint} {self.status_code or 'no answer'}"
+
+    @property
+    def cost(self) -> float:
+        return self.posts_read * settings.X_PRICE_PER_POST_READ + self.posts_created * settings.X_PRICE_PER_POST_CREATED

@@ -1,0 +1,762 @@
+"""X's search-query language: a parser, a canonical printer and a local matcher for what monitors use.
+
+Supported: words, "exact phrases", implicit AND (a space), `OR`, `-` negation (of terms, operators and
+parenthesised groups), parentheses, `#hashtag`, `@mention`, `from:`, `to:`, `lang:`, `is:retweet`,
+`is:reply` and `has:links`.
+
+How it follows X's documentation (docs.x.com, "Build a query" and "Search operators"):
+
+- Precedence: `-` binds tightest, then AND (a space), then `OR`: `apple OR iphone ipad` means
+  `apple OR (iphone ipad)`.
+- Keywords are a *tokenized* match, case-insensitive. Text is split into tokens at punctuation, symbols
+  and separators ("I like coca-cola" gives i, like, coca, cola); each emoji is a token of its own. So
+  `tax` does not match "taxi" but does match "tax." and "#tax" (the `#` is a symbol, so the word inside a
+  hashtag or a mention is a token too). A word containing punctuation (`covid-19`) is the phrase of its
+  tokens, and is printed in double quotes, as X requires.
+- "Exact phrases" match their tokens consecutively ("state of the art" matches "state-of-the-art").
+- `#tag` and `@name` match X's entities exactly (case-insensitive): `#thanku` does not match #thankunext,
+  and `#nhs` does not match the plain word "nhs".
+- Diacritics: X documents that a query *with* accents matches posts with and without them
+  (`Diacrítica` matches Diacrítica and Diacritica); we do exactly that for words, phrases and hashtags.
+  A query without accents matches only unaccented text (X does not document the reverse).
+- `from:` and `to:` take a username (case-insensitive) or a numeric user id; `to:` means "is a reply to
+  that user". `lang:` is X's language classification of the post. `is:reply` is any reply.
+  `has:links` is a post with URL entities or a URL in its text.
+- X refuses queries made only of conjunction-required operators (`lang:`, `is:`, `has:`) or only of
+  negations, and says not to negate groups. We refuse the former (more strictly: *every* alternative
+  of an `OR` must contain a word, phrase, hashtag, mention, `from:` or `to:`), and we rewrite negated
+  groups with De Morgan's laws, so the canonical string `str(query)` never negates a group.
+
+No regular expression is ever built from user input: the tokeniser uses fixed patterns only.
+
+For speed, analyse a post once (`analyse(post)`) and match it against many queries with
+`query.matches_analysed(analysed)`; `query.matches(post)` does both for one-off checks.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from twitter_text import extract_urls
+
+__all__ = [
+    "AnalysedPost",
+    "Query",
+    "QuerySyntaxError",
+    "analyse",
+    "combine_or",
+    "parse",
+    "searchable_text",
+    "tokenize",
+]
+
+
+# --- Tokenising text (fixed patterns, built once at import) ----------------------------------------------
+
+
+def _character_classes() -> tuple[str, str]:
+    """Regex classes for combining marks (part of a word) and symbols such as emoji (a token each)."""
+    marks, symbols = [], []
+    for cp in range(0x20000):
+        if 0xD800 <= cp <= 0xDFFF:
+            continue
+        category = unicodedata.category(chr(cp))
+        if category in ("Mn", "Mc") and not (0xFE00 <= cp <= 0xFE0F):
+            marks.append(cp)
+        elif category == "So":
+            symbols.append(cp)
+    return _ranges(marks), _ranges(symbols)
+
+
+def _ranges(code_points: list[int]) -> str:
+    parts = []
+    start = prev = code_points[0]
+    for cp in code_points[1:] + [-1]:
+        if cp == prev + 1:
+            prev = cp
+            continue
+        parts.append(re.escape(chr(start)) if start == prev else f"{re.escape(chr(start))}-{re.escape(chr(prev))}")
+        start = prev = cp
+    return "".join(parts)
+
+
+_MARKS, _SYMBOLS = _character_classes()
+# A token is a run of letters, digits and combining marks, or a single symbol (emoji, ©...). Everything
+# else (punctuation, `_`, `#`, `@`, spaces, joiners, variation selectors) separates tokens.
+_TOKEN = re.compile(rf"(?:[^\W_]|[{_MARKS}])+|[{_SYMBOLS}]")
+_BARE_WORD = re.compile(rf"(?:[^\W_]|[{_MARKS}])+")
+_HASHTAG_BODY = re.compile(rf"(?:\w|[{_MARKS}])+")
+_USERNAME = re.compile(r"[A-Za-z0-9_]{1,15}")
+_NUMERIC_ID = re.compile(r"[0-9]{1,20}")
+_LANGUAGE = re.compile(r"[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})*")
+_OPERATOR_NAME = re.compile(r"[A-Za-z_]+")
+# Fallbacks for posts whose entities were not supplied (X and the sandbox always supply them).
+_TEXT_HASHTAG = re.compile(r"(?<![\w#＃&])[#＃](\w*[^\W\d]\w*)")
+_TEXT_MENTION = re.compile(r"(?<![A-Za-z0-9_@＠!#$%&*])[@＠]([A-Za-z0-9_]{1,15})(?![A-Za-z0-9_@＠])")
+
+_QUOTES = '"“”'
+_COMBINING_DIACRITICS = re.compile("[\u0300-\u036f]")
+
+
+def tokenize(text: str) -> list[str]:
+    """The lowercase tokens X's keyword matching compares: `"I like Coca-Cola!"` -> i, like, coca, cola."""
+    return _TOKEN.findall(unicodedata.normalize("NFC", text).lower())
+
+
+def _without_accents(term: str) -> str:
+    return unicodedata.normalize("NFC", _COMBINING_DIACRITICS.sub("", unicodedata.normalize("NFD", term)))
+
+
+def _variants(term: str) -> tuple[str, ...]:
+    """What a query term matches: itself, and its unaccented form when it has accents (X's rule)."""
+    plain = _without_accents(term)
+    return (term,) if plain == term else (term, plain)
+
+
+# --- Errors -------------------------------------------------------------------------------------------------
+
+
+class QuerySyntaxError(ValueError):
+    """A query X would refuse or that we can't run.
+
+    `position` is the 0-based index of the offending character in the query as typed; `message` is
+    plain English for a person and counts characters from 1 ("at character 1" is the first character).
+    """
+
+    def __init__(self, message: str, position: int):
+        super().__init__(message)
+        self.message = message
+        self.position = position
+
+    def __str__(self) -> str:
+        return self.message
+
+
+def _esc(user_text: str) -> str:
+    """User text quoted inside an error message template (which is filled with str.format)."""
+    return user_text.replace("{", "{{").replace("}", "}}")
+
+
+def _error(message: str, position: int) -> QuerySyntaxError:
+    return QuerySyntaxError(message.format(at=f"at character {position + 1}"), position)
+
+
+_SEARCHABLE = 'a word, "phrase", #hashtag, @mention, from: or to:'
+
+
+# --- The syntax tree (canonical: lowercase, negation only on single terms, AND/OR flattened) -----------------
+
+
+@dataclass(frozen=True)
+class Node:
+    pos: int = field(default=0, compare=False, repr=False, kw_only=True)
+
+    def matches(self, post: AnalysedPost) -> bool:
+        raise NotImplementedError
+
+    def anchors(self) -> frozenset[str] | None:
+        """Literal lowercase substrings, one of which every matching post's text contains; None if none."""
+        return None
+
+    def render(self, parent: Node | None = None) -> str:
+        raise NotImplementedError
+
+
+@dataclass(frozen=True)
+class Term(Node):
+    """A word, or an exact phrase: `tokens` must appear consecutively among the post's tokens."""
+
+    raw: str
+    tokens: tuple[str, ...]
+
+    @cached_property
+    def token_options(self) -> tuple[tuple[str, ...], ...]:
+        return tuple(_variants(token) for token in self.tokens)
+
+    def matches(self, post: AnalysedPost) -> bool:
+        variants = self.token_options
+        token_set = post.token_set
+        for options in variants:
+            if not any(option in token_set for option in options):
+                return False
+        if len(variants) == 1:
+            return True
+        tokens = post.tokens
+        first, rest = variants[0], variants[1:]
+        for start in range(len(tokens) - len(rest)):
+            if tokens[start] in first and all(
+                tokens[start + 1 + offset] in options for offset, options in enumerate(rest)
+            ):
+                return True
+        return False
+
+    def anchors(self) -> frozenset[str]:
+        # The longest token is the most selective; a phrase's own spelling isn't safe ("state-of-the-art").
+        return frozenset(_variants(max(self.tokens, key=len)))
+
+    def render(self, parent: Node | None = None) -> str:
+        bare = len(self.tokens) == 1 and self.raw == self.tokens[0] and _BARE_WORD.fullmatch(self.raw)
+        return self.raw if bare else f'"{self.raw}"'
+
+
+@dataclass(frozen=True)
+class Hashtag(Node):
+    tag: str
+
+    def matches(self, post: AnalysedPost) -> bool:
+        return any(option in post.hashtags for option in _variants(self.tag))
+
+    def anchors(self) -> frozenset[str]:
+        return frozenset(sign + option for option in _variants(self.tag) for sign in "#＃")
+
+    def render(self, parent: Node | None = None) -> str:
+        return f"#{self.tag}"
+
+
+@dataclass(frozen=True)
+class Mention(Node):
+    username: str
+
+    def matches(self, post: AnalysedPost) -> bool:
+        return self.username in post.mentions
+
+    def anchors(self) -> frozenset[str]:
+        return frozenset({f"@{self.username}", f"＠{self.username}"})
+
+    def render(self, parent: Node | None = None) -> str:
+        return f"@{self.username}"
+
+
+@dataclass(frozen=True)
+class From(Node):
+    user: str  # lowercase username, or a numeric id
+
+    def matches(self, post: AnalysedPost) -> bool:
+        return self.user == post.author_id or self.user == post.author_username
+
+    def render(self, parent: Node | None = None) -> str:
+        return f"from:{self.user}"
+
+
+@dataclass(frozen=True)
+class To(Node):
+    user: str  # lowercase username, or a numeric id
+
+    def matches(self, post: AnalysedPost) -> bool:
+        if post.in_reply_to_user_id is None:
+            return False
+        return self.user == post.in_reply_to_user_id or self.user in post.reply_to_usernames
+
+    def render(self, parent: Node | None = None) -> str:
+        return f"to:{self.user}"
+
+
+@dataclass(frozen=True)
+class Lang(Node):
+    code: str
+
+    def matches(self, post: AnalysedPost) -> bool:
+        return post.lang == self.code
+
+    def render(self, parent: Node | None = None) -> str:
+        return f"lang:{self.code}"
+
+
+@dataclass(frozen=True)
+class Is(Node):
+    kind: str  # "retweet" | "reply"
+
+    def matches(self, post: AnalysedPost) -> bool:
+        return post.is_retweet if self.kind == "retweet" else post.is_reply
+
+    def render(self, parent: Node | None = None) -> str:
+        return f"is:{self.kind}"
+
+
+@dataclass(frozen=True)
+class Has(Node):
+    kind: str  # "links"
+
+    def matches(self, post: AnalysedPost) -> bool:
+        return post.has_links
+
+    def render(self, parent: Node | None = None) -> str:
+        return f"has:{self.kind}"
+
+
+@dataclass(frozen=True)
+class Not(Node):
+    child: Node
+
+    def matches(self, post: AnalysedPost) -> bool:
+        return not self.child.matches(post)
+
+    def render(self, parent: Node | None = None) -> str:
+        return "-" + self.child.render(self)
+
+
+@dataclass(frozen=True)
+class And(Node):
+    children: tuple[Node, ...]
+
+    def matches(self, post: AnalysedPost) -> bool:
+        return all(child.matches(post) for child in self.children)
+
+    def anchors(self) -> frozenset[str] | None:
+        # Any one child's anchors will do; pick the fewest, longest terms (fewest candidate posts).
+        found = [a for a in (child.anchors() for child in self.children) if a]
+        return min(found, key=lambda a: (len(a), -min(map(len, a)))) if found else None
+
+    def render(self, parent: Node | None = None) -> str:
+        text = " ".join(child.render(self) for child in self.children)
+        # AND binds tighter than OR, but we never rely on it: the grouping is always explicit.
+        return f"({text})" if parent is not None else text
+
+
+@dataclass(frozen=True)
+class Or(Node):
+    children: tuple[Node, ...]
+
+    def matches(self, post: AnalysedPost) -> bool:
+        return any(child.matches(post) for child in self.children)
+
+    def anchors(self) -> frozenset[str] | None:
+        union: set[str] = set()
+        for child in self.children:
+            found = child.anchors()
+            if not found:
+                return None
+            union |= found
+        return frozenset(union)
+
+    def render(self, parent: Node | None = None) -> str:
+        text = " OR ".join(child.render(self) for child in self.children)
+        return f"({text})" if parent is not None else text
+
+
+_STANDALONE = (Term, Hashtag, Mention, From, To)
+
+
+def _searchable(node: Node) -> bool:
+    """Whether `node` can only match posts found by something X searches for (not just filters)."""
+    if isinstance(node, _STANDALONE):
+        return True
+    if isinstance(node, And):
+        return any(_searchable(child) for child in node.children)
+    if isinstance(node, Or):
+        return all(_searchable(child) for child in node.children)
+    return False
+
+
+# --- The query --------------------------------------------------------------------------------------------
+
+
+class Query:
+    """A parsed, validated query. Equal queries have the same canonical form."""
+
+    __slots__ = ("root", "source", "_text", "_anchors")
+
+    def __init__(self, root: Node, source: str = ""):
+        self.root = root
+        self.source = source
+        self._text = root.render()
+        self._anchors = root.anchors()
+
+    def __str__(self) -> str:
+        return self._text
+
+    def __repr__(self) -> str:
+        return f"<Query {self._text!r}>"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Query) and other.root == self.root
+
+    def __hash__(self) -> int:
+        return hash(self.root)
+
+    @property
+    def length(self) -> int:
+        """Characters the canonical query takes of X's query-length limit."""
+        return len(self._text)
+
+    def or_operand(self) -> str:
+        """This query as one side of an `OR`: what `combine_or` joins (an AND is parenthesised)."""
+        return f"({self._text})" if isinstance(self.root, And) else self._text
+
+    def matches(self, post) -> bool:
+        """Whether X would return `post` (an XPost, or an AnalysedPost from `analyse`) for this query."""
+        if not isinstance(post, AnalysedPost):
+            post = analyse(post)
+        return self.root.matches(post)
+
+    def matches_analysed(self, post: AnalysedPost) -> bool:
+        return self.root.matches(post)
+
+    def anchor_terms(self) -> frozenset[str] | None:
+        """Lowercase literal terms, at least one of which is a substring of the lowercased text of every
+        post this query matches (see `searchable_text`); None when the query can match posts without any
+        particular text (e.g. a `from:` alternative). For picking candidates with Aho-Corasick."""
+        return self._anchors
+
+
+def combine_or(queries: list[Query]) -> str:
+    """One query matching what any of `queries` matches, e.g. for packing monitors into one search."""
+    return " OR ".join(query.or_operand() for query in queries)
+
+
+# --- Lexer ------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Token:
+    kind: str  # "(", ")", "OR", "-", "term", "phrase"
+    text: str
+    pos: int
+
+
+def _lex(query: str) -> list[_Token]:
+    tokens: list[_Token] = []
+    i, n = 0, len(query)
+    while i < n:
+        ch = query[i]
+        if ch.isspace():
+            i += 1
+        elif ch in "()":
+            tokens.append(_Token(ch, ch, i))
+            i += 1
+        elif ch in _QUOTES:
+            end = next((j for j in range(i + 1, n) if query[j] in _QUOTES), -1)
+            if end == -1:
+                raise _error('Unclosed quote starting {at}: add a closing " after the exact words.', i)
+            tokens.append(_Token("phrase", query[i + 1 : end], i))
+            i = end + 1
+        elif ch == "-":
+            following = query[i + 1] if i + 1 < n else ""
+            if not following or following.isspace() or following == ")":
+                raise _error(
+                    "Nothing after the minus sign {at}: put what to leave out straight after it, like -spam.", i
+                )
+            if following == "-":
+                raise _error("Two minus signs in a row {at}: use one, like -spam.", i)
+            tokens.append(_Token("-", ch, i))
+            i += 1
+        else:
+            start = i
+            while i < n and not query[i].isspace() and query[i] not in "()" and query[i] not in _QUOTES:
+                i += 1
+            word = query[start:i]
+            if word == "OR":
+                tokens.append(_Token("OR", word, start))
+            elif word in ("AND", "NOT"):
+                hint = (
+                    "leave a space between terms to require both"
+                    if word == "AND"
+                    else "put a minus sign before what to leave out, like -spam"
+                )
+                raise _error(
+                    f"X has no {word} operator {{at}}: {hint}. To search for the word, write it in lower case.", start
+                )
+            else:
+                tokens.append(_Token("term", word, start))
+    return tokens
+
+
+# --- Parser -----------------------------------------------------------------------------------------------
+
+
+class _Parser:
+    def __init__(self, query: str):
+        self.query = query
+        self.tokens = _lex(query)
+        self.index = 0
+
+    def peek(self) -> _Token | None:
+        return self.tokens[self.index] if self.index < len(self.tokens) else None
+
+    def take(self) -> _Token:
+        token = self.tokens[self.index]
+        self.index += 1
+        return token
+
+    def parse(self) -> Node:
+        if not self.tokens:
+            raise _error(f"The query is empty. Type what to search for: {_SEARCHABLE}.", 0)
+        node = self.parse_or()
+        leftover = self.peek()
+        if leftover is not None:  # only a stray ")" can stop parse_or early
+            raise _error("Unbalanced parenthesis {at}: this ) has no ( before it.", leftover.pos)
+        return node
+
+    def parse_or(self) -> Node:
+        first = self.peek()
+        if first is not None and first.kind == "OR":
+            raise _error("OR {at} has nothing before it: put a term on each side of OR.", first.pos)
+        items = [self.parse_and()]
+        while (token := self.peek()) is not None and token.kind == "OR":
+            self.take()
+            following = self.peek()
+            if following is None or following.kind in ("OR", ")"):
+                raise _error("Nothing after OR {at}: put a term on each side of OR.", token.pos)
+            items.append(self.parse_and())
+        return items[0] if len(items) == 1 else Or(tuple(items), pos=first.pos)
+
+    def parse_and(self) -> Node:
+        items = []
+        start = self.peek()
+        while (token := self.peek()) is not None and token.kind not in ("OR", ")"):
+            items.append(self.parse_unary())
+        if not items:
+            if start is not None and start.kind == ")":
+                raise _error("Unbalanced parenthesis {at}: this ) has no ( before it.", start.pos)
+            raise _error(f"The query is empty. Type what to search for: {_SEARCHABLE}.", 0)
+        return items[0] if len(items) == 1 else And(tuple(items), pos=start.pos)
+
+    def parse_unary(self) -> Node:
+        token = self.peek()
+        if token.kind == "-":
+            self.take()
+            following = self.peek()
+            if following is None or following.kind in ("OR", ")"):
+                raise _error(
+                    "Nothing after the minus sign {at}: put what to leave out straight after it, like -spam.",
+                    token.pos,
+                )
+            return Not(self.parse_unary(), pos=token.pos)
+        return self.parse_primary()
+
+    def parse_primary(self) -> Node:
+        token = self.take()
+        if token.kind == "(":
+            following = self.peek()
+            if following is None:
+                raise _error("Unbalanced parenthesis {at}: this ( is never closed.", token.pos)
+            if following.kind == ")":
+                raise _error("Empty parentheses {at}: put terms between them or remove them.", token.pos)
+            inner = self.parse_or()
+            closing = self.peek()
+            if closing is None:
+                raise _error("Unbalanced parenthesis {at}: this ( is never closed.", token.pos)
+            self.take()
+            return inner
+        if token.kind == ")":
+            raise _error("Unbalanced parenthesis {at}: this ) has no ( before it.", token.pos)
+        if token.kind == "phrase":
+            return _phrase(token)
+        return _term(token)
+
+
+def _phrase(token: _Token) -> Node:
+    raw = " ".join(token.text.split()).lower()
+    if not raw:
+        raise _error("Empty quotes {at}: put the exact words to search for between them.", token.pos)
+    tokens = tuple(tokenize(raw))
+    if not tokens:
+        raise _error(
+            f'"{_esc(token.text)}" {{at}} has no letters, numbers or emoji that X can search for. Remove it.', token.pos
+        )
+    return Term(unicodedata.normalize("NFC", raw), tokens, pos=token.pos)
+
+
+def _term(token: _Token) -> Node:
+    text, pos = token.text, token.pos
+    head, body = text[0], text[1:]
+    if head in "#＃":
+        if not body:
+            raise _error("A # {at} needs the hashtag straight after it, like #NHS.", pos)
+        if not _HASHTAG_BODY.fullmatch(body) or body.isdigit():
+            raise _error(
+                f"'{_esc(text)}' {{at}} is not a hashtag X recognises: hashtags are letters, numbers and underscores, "
+                "not only numbers. To search for the text, put it in double quotes.",
+                pos,
+            )
+        return Hashtag(unicodedata.normalize("NFC", body).lower(), pos=pos)
+    if head in "@＠":
+        if not body:
+            raise _error("An @ {at} needs the username straight after it, like @GOVUK.", pos)
+        if not _USERNAME.fullmatch(body):
+            raise _error(
+                f"'{_esc(text)}' {{at}} is not a username X recognises: usernames are up to 15 letters, numbers "
+                "and underscores.",
+                pos,
+            )
+        return Mention(body.lower(), pos=pos)
+    if head == "$" and body[:1].isalpha():
+        raise _error(
+            f"Cashtags like '{_esc(text)}' {{at}} aren't supported in monitors. To search for the text, put it in "
+            "double quotes.",
+            pos,
+        )
+    name, colon, value = text.partition(":")
+    if colon and _OPERATOR_NAME.fullmatch(name):
+        return _operator(name.lower(), value, pos)
+    tokens = tuple(tokenize(text))
+    if not tokens:
+        raise _error(f"'{_esc(text)}' {{at}} has no letters, numbers or emoji that X can search for. Remove it.", pos)
+    return Term(unicodedata.normalize("NFC", text).lower(), tokens, pos=pos)
+
+
+_OPERATORS_HELP = "Monitors understand from:, to:, lang:, is:retweet, is:reply and has:links"
+
+
+def _operator(name: str, value: str, pos: int) -> Node:
+    if name not in ("from", "to", "lang", "is", "has"):
+        raise _error(
+            f"Unknown operator '{name}:' {{at}}. {_OPERATORS_HELP}. To search for text containing a colon, put it "
+            "in double quotes.",
+            pos,
+        )
+    if not value:
+        example = {"from": "from:GOVUK", "to": "to:GOVUK", "lang": "lang:en", "is": "is:reply", "has": "has:links"}
+        raise _error(f"{name}: {{at}} needs a value straight after it, with no space, like {example[name]}.", pos)
+    if name in ("from", "to"):
+        user = value[1:] if value[:1] in "@＠" else value
+        if not (_USERNAME.fullmatch(user) or _NUMERIC_ID.fullmatch(user)):
+            raise _error(
+                f"'{_esc(value)}' after {name}: {{at}} is not a username or user id: usernames are up to 15 letters, "
+                "numbers and underscores.",
+                pos,
+            )
+        return (From if name == "from" else To)(user.lower(), pos=pos)
+    if name == "lang":
+        if not _LANGUAGE.fullmatch(value):
+            raise _error(
+                f"'{_esc(value)}' after lang: {{at}} is not a language code: use X's codes, like lang:en or lang:cy.",
+                pos,
+            )
+        return Lang(value.lower(), pos=pos)
+    kinds = ("retweet", "reply") if name == "is" else ("links",)
+    if value.lower() not in kinds:
+        raise _error(f"'{name}:{_esc(value)}' {{at}} isn't supported. {_OPERATORS_HELP}.", pos)
+    return (Is if name == "is" else Has)(value.lower(), pos=pos)
+
+
+# --- Normalising and validating ----------------------------------------------------------------------------
+
+
+def _normalise(node: Node, negate: bool = False, minus_pos: int = 0) -> Node:
+    """Push negations down to single terms (De Morgan) and flatten nested ANDs and ORs."""
+    if isinstance(node, Not):
+        return _normalise(node.child, not negate, node.pos)
+    if isinstance(node, (And, Or)):
+        kind = (Or if isinstance(node, And) else And) if negate else type(node)
+        children: list[Node] = []
+        for child in node.children:
+            normal = _normalise(child, negate, minus_pos)
+            if type(normal) is kind:
+                children.extend(normal.children)
+            else:
+                children.append(normal)
+        return kind(tuple(children), pos=minus_pos if negate else node.pos)
+    return Not(node, pos=minus_pos) if negate else node
+
+
+def _validate(root: Node) -> None:
+    if _searchable(root):
+        return
+    positives = list(_positive_atoms(root))
+    if not any(isinstance(atom, _STANDALONE) for atom in positives):
+        if not positives:
+            raise _error(
+                f"The query only leaves things out. X needs at least one thing to search for: {_SEARCHABLE}.",
+                root.pos,
+            )
+        raise _error(
+            f"lang:, is: and has: can only narrow a search. Add at least one thing to search for: {_SEARCHABLE}.",
+            root.pos,
+        )
+    culprit = _unsearchable_alternative(root)
+    raise _error(
+        f"The part of the query {{at}} is one side of an OR with nothing to search for. Each side of OR needs "
+        f"{_SEARCHABLE}.",
+        culprit.pos,
+    )
+
+
+def _positive_atoms(node: Node):
+    if isinstance(node, (And, Or)):
+        for child in node.children:
+            yield from _positive_atoms(child)
+    elif not isinstance(node, Not):
+        yield node
+
+
+def _unsearchable_alternative(node: Node) -> Node:
+    """The first alternative of an OR that makes `node` unsearchable (node itself if none is found)."""
+    if isinstance(node, Or):
+        for child in node.children:
+            if not _searchable(child):
+                return child if not isinstance(child, And) else _unsearchable_alternative(child)
+    if isinstance(node, And):
+        for child in node.children:
+            if isinstance(child, Or) and not _searchable(child):
+                return _unsearchable_alternative(child)
+    return node
+
+
+def parse(query: str) -> Query:
+    """Parse and validate `query`, raising QuerySyntaxError that says where the problem is and what to do."""
+    root = _normalise(_Parser(query).parse())
+    _validate(root)
+    return Query(root, source=query)
+
+
+# --- Posts, analysed once for matching many queries ---------------------------------------------------------
+
+
+def searchable_text(post) -> str:
+    """The text anchor terms are found in: NFC-normalised and lowercased."""
+    return unicodedata.normalize("NFC", post.text).lower()
+
+
+class AnalysedPost:
+    """What matching needs from an XPost, computed once: lowercase tokens, entities, author, reply, lang."""
+
+    def __init__(self, post, *, reply_to_username: str | None = None):
+        self.post = post
+        self.text = searchable_text(post)
+        self.tokens: tuple[str, ...] = tuple(_TOKEN.findall(self.text))
+        self.token_set = frozenset(self.tokens)
+        entities = post.entities or {}
+        if "hashtags" in entities:
+            tags = (item.get("tag", "") for item in entities["hashtags"])
+        else:
+            tags = (m.group(1) for m in _TEXT_HASHTAG.finditer(post.text))
+        self.hashtags = frozenset(unicodedata.normalize("NFC", tag).lower() for tag in tags)
+        if "mentions" in entities:
+            mentions = [(item.get("username", ""), item.get("id")) for item in entities["mentions"]]
+        else:
+            mentions = [(m.group(1), None) for m in _TEXT_MENTION.finditer(post.text)]
+        self.mentions = frozenset(username.lower() for username, _ in mentions)
+        self.author_id = str(post.author_id) if post.author_id is not None else None
+        author = getattr(post, "author", None)
+        self.author_username = author.username.lower() if author is not None else None
+        self.in_reply_to_user_id = str(post.in_reply_to_user_id) if post.in_reply_to_user_id else None
+        self.reply_to_usernames = self._reply_to_usernames(mentions, reply_to_username)
+        self.lang = post.lang.lower() if post.lang else None
+        self.is_retweet = bool(post.is_retweet)
+        self.is_reply = self.in_reply_to_user_id is not None or bool(post.reply_to_post_id)
+
+    def _reply_to_usernames(self, mentions, reply_to_username: str | None) -> frozenset[str]:
+        """Usernames `to:` accepts: the replied-to user's, when known from the caller or the entities."""
+        if self.in_reply_to_user_id is None:
+            return frozenset()
+        if reply_to_username:
+            return frozenset({reply_to_username.lower()})
+        return frozenset(username.lower() for username, user_id in mentions if user_id == self.in_reply_to_user_id)
+
+    @cached_property
+    def has_links(self) -> bool:
+        urls = (self.post.entities or {}).get("urls")
+        return bool(urls) or bool(extract_urls(self.post.text))
+
+
+def analyse(post, *, reply_to_username: str | None = None) -> AnalysedPost:
+    """Prepare `post` (an XPost) for matching against many queries.
+
+    `to:username` needs the replied-to user's username; X's entities give it when the reply mentions
+    that user (as replies do). A caller that knows it otherwise (the sandbox) may pass it.
+    """
+    return AnalysedPost(post, reply_to_username=reply_to_username)

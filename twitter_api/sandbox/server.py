@@ -1,0 +1,457 @@
+"""The sandbox's HTTP face: the X API v2 subset Dovecote uses, plus /_sandbox/ control endpoints.
+
+Standard library only (ThreadingHTTPServer, HTTP/1.1 keep-alive). Answers in the shapes of the real
+recordings, checks OAuth 1.0a signatures and bearer tokens, applies rate limits and injected faults.
+
+Control endpoints (loopback only, no auth; for the demo, the simulator and browser tests):
+  GET  /_sandbox/health                 -> {"ok": true, "posts": n, "users": n}
+  POST /_sandbox/reset                  {"keep_users": true}
+  GET  /_sandbox/faults, POST /_sandbox/faults   {"latency": 0.5, "error_rate": 0.1, "force_429": 2, ...}
+  POST /_sandbox/rate-limits            {"endpoint": "GET /2/users/:id/mentions", "limit": 3, "window_seconds": 60}
+  POST /_sandbox/users                  {"username": ..., "id": ..., "access_token": ..., "access_token_secret": ...}
+  POST /_sandbox/posts                  {"author_username": ..., "text": ..., ...} or {"posts": [ ... ]}
+  GET  /_sandbox/posts?author_id=&limit=
+"""
+
+import base64
+import hashlib
+import hmac
+import json
+import logging
+import re
+import socket
+import threading
+import time
+from dataclasses import asdict
+from datetime import datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qsl, quote, unquote, urlsplit
+
+from twitter_api.sandbox.state import (
+    ALL_TWEET_FIELDS,
+    PageRequest,
+    SandboxError,
+    SandboxState,
+    decode_token,
+    invalid_request,
+    problem,
+    render_page,
+    render_post,
+    render_user,
+)
+
+log = logging.getLogger(__name__)
+
+API_HOST = "https://api.twitter.com"
+
+_ROUTES = [
+    ("POST", re.compile(r"^/2/tweets$"), "POST /2/tweets", "create_post"),
+    ("DELETE", re.compile(r"^/2/tweets/(\d+)$"), "DELETE /2/tweets/:id", "delete_post"),
+    ("GET", re.compile(r"^/2/users/me$"), "GET /2/users/me", "users_me"),
+    ("GET", re.compile(r"^/2/users/(\d+)/mentions$"), "GET /2/users/:id/mentions", "mentions"),
+    ("GET", re.compile(r"^/2/users/(\d+)/tweets$"), "GET /2/users/:id/tweets", "user_posts"),
+    ("GET", re.compile(r"^/2/tweets/search/recent$"), "GET /2/tweets/search/recent", "search"),
+]
+# Endpoints that act as a user: X refuses app-only (bearer) authentication for them.
+_USER_ONLY = {"create_post", "delete_post", "users_me"}
+
+UNAUTHORIZED = problem(401, "Unauthorized", "Unauthorized")
+UNSUPPORTED_AUTH = problem(
+    403,
+    "Unsupported Authentication",
+    "Authenticating with OAuth 2.0 Application-Only is forbidden for this endpoint.  Supported authentication "
+    "types are [OAuth 1.0a User Context, OAuth 2.0 User Context].",
+    "https://api.twitter.com/2/problems/unsupported-authentication",
+)
+
+
+class _Drop(Exception):
+    """Close the connection without answering."""
+
+
+def _oauth_quote(value: str) -> str:
+    return quote(value, safe="~")
+
+
+def oauth1_signature(method: str, base_uri: str, params: list[tuple[str, str]], consumer_secret: str, token_secret: str):
+    """HMAC-SHA1 signature of RFC 5849 section 3.4 (what tweepy's requests-oauthlib computes)."""
+    encoded = sorted((_oauth_quote(k), _oauth_quote(v)) for k, v in params)
+    normalized = "&".join(f"{k}={v}" for k, v in encoded)
+    base = "&".join([method.upper(), _oauth_quote(base_uri), _oauth_quote(normalized)])
+    key = f"{_oauth_quote(consumer_secret)}&{_oauth_quote(token_secret)}"
+    digest = hmac.new(key.encode(), base.encode(), hashlib.sha1).digest()
+    return base64.b64encode(digest).decode()
+
+
+def _parse_oauth_header(header: str) -> dict[str, str]:
+    return {k: unquote(v) for k, v in re.findall(r'(\w+)="([^"]*)"', header[len("OAuth ") :])}
+
+
+class SandboxHandler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "XSandbox/1.0"
+    timeout = 120  # an idle keep-alive connection is closed after this
+
+    server: "SandboxServer"
+
+    def do_GET(self):  # noqa: N802 - BaseHTTPRequestHandler's naming
+        self._dispatch("GET")
+
+    def do_POST(self):  # noqa: N802
+        self._dispatch("POST")
+
+    def do_DELETE(self):  # noqa: N802
+        self._dispatch("DELETE")
+
+    def log_message(self, format, *args):  # noqa: A002
+        if self.server.verbose:
+            super().log_message(format, *args)
+
+    # --- plumbing --------------------------------------------------------------------------------------
+
+    def _dispatch(self, method: str) -> None:
+        state = self.server.state
+        url = urlsplit(self.path)
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else b""
+        status = 500
+        try:
+            if url.path.startswith("/_sandbox/"):
+                status, payload, headers = self._control(method, url.path, dict(parse_qsl(url.query)), body)
+            else:
+                status, payload, headers = self._api(method, url, body)
+        except SandboxError as exc:
+            status, payload, headers = exc.status, exc.body, exc.headers
+        except _Drop:
+            state.request_log.append((method, url.path, None))
+            self._drop()
+            return
+        except Exception:  # a bug in the sandbox must look like X's own 500, not hang the client
+            log.exception("Sandbox failed on %s %s", method, self.path)
+            status, payload, headers = 500, problem(500, "Internal Server Error", "Internal Server Error"), {}
+        state.request_log.append((method, url.path, status))
+        self._send(status, payload, headers)
+
+    def _send(self, status: int, payload, headers: dict) -> None:
+        data = json.dumps(payload, ensure_ascii=False).encode()
+        self.send_response(status)
+        content_type = "application/problem+json" if status >= 400 and "title" in payload else "application/json"
+        self.send_header("content-type", f"{content_type}; charset=utf-8")
+        self.send_header("content-length", str(len(data)))
+        for name, value in headers.items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(data)
+
+    def _drop(self) -> None:
+        self.close_connection = True
+        try:
+            self.connection.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+
+    def _json_body(self, body: bytes):
+        if not body:
+            return {}
+        try:
+            return json.loads(body)
+        except ValueError:
+            raise SandboxError(400, problem(400, "Invalid Request", "The request body is not valid JSON.")) from None
+
+    # --- X API -------------------------------------------------------------------------------------------
+
+    def _api(self, method: str, url, body: bytes):
+        state = self.server.state
+        for route_method, pattern, endpoint, name in _ROUTES:
+            match = pattern.match(url.path)
+            if match and route_method == method:
+                break
+        else:
+            raise SandboxError(
+                404,
+                problem(
+                    404,
+                    "Not Found Error",
+                    f"The requested resource {method} {url.path} does not exist.",
+                    "https://api.twitter.com/2/problems/resource-not-found",
+                ),
+            )
+        faults = state.faults
+        if faults.latency:
+            time.sleep(faults.latency)
+        if state.take_fault("drop_connection"):
+            raise _Drop
+        if state.take_fault("force_5xx") or state.roll_error():
+            code = faults.error_status
+            title = {500: "Internal Server Error", 502: "Bad Gateway", 504: "Gateway Timeout"}.get(
+                code, "Service Unavailable"
+            )
+            raise SandboxError(code, problem(code, title, title))
+        identity, user = self._authenticate(method, url, user_only=name in _USER_ONLY)
+        headers = state.take_rate_limit(endpoint, identity)
+        query = dict(parse_qsl(url.query, keep_blank_values=True))
+        status, payload = getattr(self, f"_api_{name}")(user, match, query, body)
+        return status, payload, headers
+
+    def _authenticate(self, method: str, url, *, user_only: bool):
+        state = self.server.state
+        header = self.headers.get("Authorization", "")
+        if header.startswith("Bearer "):
+            if header[len("Bearer ") :].strip() not in state.bearer_tokens:
+                raise SandboxError(401, UNAUTHORIZED)
+            if user_only:
+                raise SandboxError(403, UNSUPPORTED_AUTH)
+            return "app", None
+        if not header.startswith("OAuth "):
+            raise SandboxError(401, UNAUTHORIZED)
+        oauth = _parse_oauth_header(header)
+        if oauth.get("oauth_consumer_key") != state.consumer_key:
+            raise SandboxError(401, UNAUTHORIZED)
+        with state.lock:
+            user = state.tokens.get(oauth.get("oauth_token", ""))
+        if user is None:
+            raise SandboxError(401, UNAUTHORIZED)
+        if state.verify_signatures and not self._signature_ok(method, url, oauth, state.consumer_secret, user):
+            raise SandboxError(401, UNAUTHORIZED)
+        return f"user:{user.id}", user
+
+    def _signature_ok(self, method, url, oauth, consumer_secret, user) -> bool:
+        if oauth.get("oauth_signature_method") != "HMAC-SHA1":
+            return False
+        params = parse_qsl(url.query, keep_blank_values=True)
+        params += [(k, v) for k, v in oauth.items() if k not in ("oauth_signature", "realm")]
+        given = oauth.get("oauth_signature", "")
+        # Clients sign the URL they were asked for: api.twitter.com when routed here by an adapter.
+        for base_uri in (API_HOST + url.path, f"http://{self.headers.get('Host', '')}{url.path}"):
+            expected = oauth1_signature(method, base_uri, params, consumer_secret, user.access_token_secret)
+            if hmac.compare_digest(expected, given):
+                return True
+        return False
+
+    def _page_request(self, query: dict, *, min_results: int, default_results: int = 10) -> PageRequest:
+        for param in ("since_id", "until_id"):
+            value = query.get(param)
+            if value is not None and not value.isdigit():
+                raise invalid_request(param, value, f"The `{param}` query parameter value [{value}] is not valid")
+        raw = query.get("max_results", str(default_results))
+        if not raw.isdigit() or not min_results <= int(raw) <= 100:
+            raise invalid_request(
+                "max_results", raw, f"The `max_results` query parameter value [{raw}] is not between {min_results} and 100"
+            )
+        until_id = query.get("until_id")
+        token = query.get("pagination_token") or query.get("next_token")
+        if token:
+            num = decode_token(token)
+            if num is None:
+                name = "pagination_token" if "pagination_token" in query else "next_token"
+                raise invalid_request(name, token, f"The `{name}` query parameter value [{token}] is not valid")
+            until_id = str(min(num, int(until_id))) if until_id else str(num)
+        expansions = set(filter(None, query.get("expansions", "").split(",")))
+        return PageRequest(
+            since_id=query.get("since_id"),
+            until_id=until_id,
+            max_results=int(raw),
+            tweet_fields=frozenset(filter(None, query.get("tweet.fields", "").split(","))),
+            user_fields=frozenset(filter(None, query.get("user.fields", "").split(","))),
+            expand_authors="author_id" in expansions,
+        )
+
+    def _read(self, posts, request: PageRequest, predicate=None):
+        state = self.server.state
+        found, more = state.page(
+            posts,
+            since_id=request.since_id,
+            until_id=request.until_id,
+            limit=request.max_results,
+            predicate=predicate,
+        )
+        return 200, render_page(found, more, request, state.users)
+
+    def _known_user(self, user_id: str):
+        user = self.server.state.users.get(user_id)
+        if user is None:
+            # X answers 200 with only an error for an unknown user id.
+            raise _Answer(
+                200,
+                {
+                    "errors": [
+                        {
+                            "value": user_id,
+                            "detail": f"Could not find user with id: [{user_id}].",
+                            "title": "Not Found Error",
+                            "resource_type": "user",
+                            "parameter": "id",
+                            "resource_id": user_id,
+                            "type": "https://api.twitter.com/2/problems/resource-not-found",
+                        }
+                    ]
+                },
+            )
+        return user
+
+    def _api_create_post(self, user, match, query, body):
+        state = self.server.state
+        data = self._json_body(body)
+        text = data.get("text")
+        if not isinstance(text, str):
+            raise invalid_request("text", text, "The `text` field is required.")
+        reply_to = (data.get("reply") or {}).get("in_reply_to_tweet_id")
+        stored = state.create_post(author=user, text=text, in_reply_to_post_id=reply_to)
+        if state.take_fault("drop_after_accept"):
+            raise _Drop
+        return 201, {"data": {"id": stored.post.id, "text": text}}
+
+    def _api_delete_post(self, user, match, query, body):
+        self.server.state.delete_post(author=user, post_id=match.group(1))
+        return 200, {"data": {"deleted": True}}
+
+    def _api_users_me(self, user, match, query, body):
+        fields = frozenset(filter(None, query.get("user.fields", "").split(",")))
+        return 200, {"data": render_user(user, fields)}
+
+    def _api_mentions(self, user, match, query, body):
+        request = self._page_request(query, min_results=5)
+        try:
+            target = self._known_user(match.group(1))
+        except _Answer as answer:
+            return answer.status, answer.payload
+        return self._read(self.server.state.mentions_of(target), request)
+
+    def _api_user_posts(self, user, match, query, body):
+        request = self._page_request(query, min_results=5)
+        try:
+            target = self._known_user(match.group(1))
+        except _Answer as answer:
+            return answer.status, answer.payload
+        return self._read(self.server.state.authored_by(target.id), request)
+
+    def _api_search(self, user, match, query, body):
+        from twitter_api.query import QuerySyntaxError, analyse, parse
+
+        state = self.server.state
+        text = query.get("query", "")
+        if not text.strip():
+            raise invalid_request("query", text, "The `query` query parameter can not be empty")
+        if len(text) > state.query_length_limit:
+            raise invalid_request(
+                "query",
+                text,
+                f"The `query` query parameter value [{text}] is too long: {len(text)} characters, the maximum is "
+                f"{state.query_length_limit}",
+            )
+        request = self._page_request(query, min_results=10)
+        try:
+            parsed = parse(text)
+        except QuerySyntaxError as exc:
+            raise invalid_request("query", text, f"There were errors processing your request: {exc}") from None
+        anchors = tuple(parsed.anchor_terms() or ())
+        users = state.users
+
+        def predicate(stored):
+            # Cheap substring test first (every match contains an anchor), then the real matcher.
+            if anchors and not any(anchor in stored.text_lower for anchor in anchors):
+                return False
+            post = stored.post
+            parent_author = users.get(post.in_reply_to_user_id) if post.in_reply_to_user_id else None
+            analysed = analyse(post, reply_to_username=parent_author.username if parent_author else None)
+            return parsed.matches_analysed(analysed)
+
+        return self._read(state.posts, request, predicate)
+
+    # --- control -------------------------------------------------------------------------------------------
+
+    def _control(self, method: str, path: str, query: dict, body: bytes):
+        state = self.server.state
+        data = self._json_body(body) if method == "POST" else {}
+        if path == "/_sandbox/health":
+            return 200, {"ok": True, "posts": len(state.posts), "users": len(state.users)}, {}
+        if path == "/_sandbox/reset" and method == "POST":
+            state.reset(keep_users=bool(data.get("keep_users", True)))
+            return 200, {"ok": True}, {}
+        if path == "/_sandbox/faults":
+            if method == "POST":
+                try:
+                    state.set_faults(**data)
+                except (ValueError, TypeError) as exc:
+                    raise SandboxError(400, problem(400, "Invalid Request", str(exc))) from None
+            return 200, {"data": asdict(state.faults)}, {}
+        if path == "/_sandbox/rate-limits" and method == "POST":
+            state.set_rate_limit(data["endpoint"], int(data["limit"]), window_seconds=data.get("window_seconds"))
+            return 200, {"data": {"limits": state.rate_limits, "window_seconds": state.window_seconds}}, {}
+        if path == "/_sandbox/users" and method == "POST":
+            user = state.add_user(**data)
+            return 201, {"data": render_user(user, {"verified", "public_metrics"})}, {}
+        if path == "/_sandbox/posts" and method == "POST":
+            items = data["posts"] if "posts" in data else [data]
+            created = [state.inject_post(**_post_kwargs(item)) for item in items]
+            return 201, {"data": created if "posts" in data else created[0]}, {}
+        if path == "/_sandbox/posts" and method == "GET":
+            limit = int(query.get("limit", 50))
+            if query.get("author_id"):
+                posts = state.posts_by(query["author_id"])[:limit]
+            else:
+                posts = state.recent_posts(limit)
+            return 200, {"data": posts}, {}
+        if path == "/_sandbox/save" and method == "POST" and self.server.state_file:
+            state.save(self.server.state_file)
+            return 200, {"ok": True}, {}
+        raise SandboxError(404, problem(404, "Not Found Error", f"No sandbox control endpoint {method} {path}."))
+
+
+class _Answer(Exception):
+    def __init__(self, status: int, payload: dict):
+        self.status, self.payload = status, payload
+
+
+def _post_kwargs(item: dict) -> dict:
+    allowed = {
+        "author_username",
+        "text",
+        "in_reply_to_post_id",
+        "retweet_of",
+        "created_at",
+        "lang",
+        "author_followers",
+        "author_verified",
+        "author_name",
+    }
+    kwargs = {k: v for k, v in item.items() if k in allowed}
+    if isinstance(kwargs.get("created_at"), str):
+        kwargs["created_at"] = datetime.fromisoformat(kwargs["created_at"].replace("Z", "+00:00"))
+    return kwargs
+
+
+class SandboxServer(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+    request_queue_size = 128
+
+    def __init__(self, address, state: SandboxState, *, state_file: str | None = None, verbose: bool = False):
+        self.state = state
+        self.state_file = state_file
+        self.verbose = verbose
+        super().__init__(address, SandboxHandler)
+
+    def handle_error(self, request, client_address):
+        # A client that gave up (timeout) or a connection we dropped on purpose is not an error here.
+        import sys
+
+        if isinstance(sys.exc_info()[1], ConnectionError | TimeoutError):
+            return
+        super().handle_error(request, client_address)
+
+    @property
+    def url(self) -> str:
+        host, port = self.server_address[:2]
+        return f"http://{host}:{port}"
+
+
+def start_in_thread(state: SandboxState, *, host: str = "127.0.0.1", port: int = 0, **kwargs) -> SandboxServer:
+    """Serve the state from a daemon thread (port 0 picks a free one); stop with server.shutdown()."""
+    server = SandboxServer((host, port), state, **kwargs)
+    thread = threading.Thread(target=server.serve_forever, name="x-sandbox", daemon=True)
+    thread.start()
+    return server
+
+
+__all__ = ["SandboxServer", "start_in_thread", "oauth1_signature", "ALL_TWEET_FIELDS", "render_post"]

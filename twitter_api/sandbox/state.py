@@ -1,0 +1,673 @@
+"""The sandbox's world: users and their tokens, posts, rate-limit windows and faults, in memory behind one lock.
+
+Usable directly in-process (tests and benchmarks inject posts without HTTP) and served over HTTP by
+twitter_api.sandbox.server. Post ids are snowflakes minted in insertion order, so id order is time order
+and every index is a list sorted by id: a since_id read bisects to its start and never looks further.
+"""
+
+import json
+import os
+import random
+import re
+import tempfile
+import threading
+import time
+import unicodedata
+from bisect import bisect_left, bisect_right
+from collections import deque
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+
+from twitter_text import extract_urls_with_indices
+
+from twitter_api.query import searchable_text
+from twitter_api.types import XPost, XUser, snowflake_for
+
+WINDOW_SECONDS = 15 * 60
+
+# X's own per-15-minute limits for these endpoints (from the recordings' x-rate-limit-limit headers).
+DEFAULT_RATE_LIMITS = {
+    "POST /2/tweets": 200,
+    "DELETE /2/tweets/:id": 50,
+    "GET /2/users/me": 75,
+    "GET /2/users/:id/mentions": 450,
+    "GET /2/users/:id/tweets": 1500,
+    "GET /2/tweets/search/recent": 450,
+}
+
+_MENTION = re.compile(r"(?<![A-Za-z0-9_@＠!#$%&*])[@＠]([A-Za-z0-9_]{1,15})(?![A-Za-z0-9_@＠])")
+_HASHTAG = re.compile(r"(?<![\w#＃&])[#＃](\w*[^\W\d]\w*)")
+_CASHTAG = re.compile(r"(?<![\w$])\$([A-Za-z]{1,6}(?:[._][A-Za-z]{1,2})?)(?![\w$])")
+
+
+class SandboxError(Exception):
+    """A request the sandbox refuses, carried to the HTTP layer as X's error body."""
+
+    def __init__(self, status: int, body: dict, headers: dict | None = None):
+        self.status = status
+        self.body = body
+        self.headers = headers or {}
+        super().__init__(f"{status} {body}")
+
+
+def problem(status: int, title: str, detail: str, type_: str = "about:blank") -> dict:
+    return {"title": title, "detail": detail, "type": type_, "status": status}
+
+
+def invalid_request(parameter: str, value, message: str) -> SandboxError:
+    return SandboxError(
+        400,
+        {
+            "errors": [{"parameters": {parameter: [str(value)]}, "message": message}],
+            "title": "Invalid Request",
+            "detail": "One or more parameters to your request was invalid.",
+            "type": "https://api.twitter.com/2/problems/invalid-request",
+        },
+    )
+
+
+@dataclass
+class SandboxUser:
+    id: str
+    username: str
+    name: str
+    verified: bool = False
+    followers_count: int = 100
+    following_count: int = 50
+    access_token: str = ""
+    access_token_secret: str = ""
+
+    def as_x_user(self) -> XUser:
+        return XUser(
+            id=self.id,
+            username=self.username,
+            name=self.name,
+            verified=self.verified,
+            followers_count=self.followers_count,
+        )
+
+
+@dataclass(slots=True)
+class StoredPost:
+    post: XPost
+    num: int
+    text_lower: str
+    referenced: list
+    deleted: bool = False
+
+
+@dataclass
+class Faults:
+    """Injected failures for /2/ requests. Counts are consumed one request at a time."""
+
+    latency: float = 0.0  # seconds added before answering
+    error_rate: float = 0.0  # probability of a 5xx
+    error_status: int = 503
+    force_5xx: int = 0  # the next N requests answer error_status
+    force_429: int = 0  # the next N requests answer 429
+    drop_after_accept: int = 0  # the next N post creations are stored, then the connection is closed
+    drop_connection: int = 0  # the next N requests are dropped without being acted on
+    seed: int = 0
+
+
+def _entities(text: str, users_by_name: dict[str, "SandboxUser"]) -> dict:
+    entities: dict = {}
+    mentions = []
+    for m in _MENTION.finditer(text):
+        item = {"start": m.start(), "end": m.end(), "username": m.group(1)}
+        user = users_by_name.get(m.group(1).lower())
+        if user is not None:
+            item["id"] = user.id
+        mentions.append(item)
+    if mentions:
+        entities["mentions"] = mentions
+    hashtags = [{"start": m.start(), "end": m.end(), "tag": m.group(1)} for m in _HASHTAG.finditer(text)]
+    if hashtags:
+        entities["hashtags"] = hashtags
+    cashtags = [{"start": m.start(), "end": m.end(), "tag": m.group(1)} for m in _CASHTAG.finditer(text)]
+    if cashtags:
+        entities["cashtags"] = cashtags
+    urls = []
+    for found in extract_urls_with_indices(text) if ("." in text) else []:
+        url = found["url"]
+        start, end = found["indices"]
+        expanded = url if "://" in url else f"https://{url}"
+        urls.append(
+            {
+                "start": start,
+                "end": end,
+                "url": expanded,
+                "expanded_url": expanded,
+                "display_url": expanded.split("://", 1)[1][:30],
+            }
+        )
+    if urls:
+        entities["urls"] = urls
+    return entities
+
+
+def _iso(dt: datetime) -> str:
+    return dt.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{dt.microsecond // 1000:03d}Z"
+
+
+class SandboxState:
+    def __init__(
+        self,
+        *,
+        consumer_key: str = "sandbox-consumer-key",
+        consumer_secret: str = "sandbox-consumer-secret",
+        bearer_tokens: tuple[str, ...] = ("sandbox-bearer-token",),
+        query_length_limit: int = 512,
+        rate_limits: dict | None = None,
+        window_seconds: int = WINDOW_SECONDS,
+        verify_signatures: bool = True,
+    ):
+        self.lock = threading.RLock()
+        self.consumer_key = consumer_key
+        self.consumer_secret = consumer_secret
+        self.bearer_tokens = set(bearer_tokens)
+        self.query_length_limit = query_length_limit
+        self.default_rate_limits = dict(rate_limits or DEFAULT_RATE_LIMITS)
+        self.default_window_seconds = window_seconds
+        self.verify_signatures = verify_signatures
+        self.request_log: deque = deque(maxlen=10_000)
+        self._dirty = False
+        self.reset(keep_users=False)
+
+    # --- lifecycle -----------------------------------------------------------------------------------
+
+    def reset(self, *, keep_users: bool = False) -> None:
+        """Forget posts, rate-limit windows and faults (and users, unless keep_users)."""
+        with self.lock:
+            if not keep_users:
+                self.users: dict[str, SandboxUser] = {}
+                self.users_by_name: dict[str, SandboxUser] = {}
+                self.tokens: dict[str, SandboxUser] = {}
+            self.posts: list[StoredPost] = []
+            self.by_id: dict[str, StoredPost] = {}
+            self.by_author: dict[str, list[StoredPost]] = {}
+            self.by_mention: dict[str, list[StoredPost]] = {}
+            self.texts_by_author: dict[str, dict[str, int]] = {}
+            self.rate_limits = dict(self.default_rate_limits)
+            self.window_seconds = self.default_window_seconds
+            self.windows: dict[tuple[str, str], list[int]] = {}
+            self.faults = Faults()
+            self.random = random.Random(0)
+            self.request_log.clear()
+            self._last_num = 0
+            self._dirty = True
+
+    # --- users ---------------------------------------------------------------------------------------
+
+    def add_user(
+        self,
+        *,
+        username: str,
+        id: str | None = None,  # noqa: A002 - X's own name for it
+        name: str | None = None,
+        verified: bool = False,
+        followers_count: int = 100,
+        access_token: str = "",
+        access_token_secret: str = "",
+    ) -> SandboxUser:
+        """Create or update a user (matched by id, else by username); tokens make it able to act."""
+        with self.lock:
+            user = self.users.get(id) if id else None
+            if user is None:
+                user = self.users_by_name.get(username.lower())
+            if user is None:
+                user = SandboxUser(id=id or str(self._mint_user_id()), username=username, name=name or username)
+                self.users[user.id] = user
+            elif user.username.lower() != username.lower():
+                self.users_by_name.pop(user.username.lower(), None)
+            user.username = username
+            user.name = name or user.name or username
+            user.verified = verified
+            user.followers_count = followers_count
+            if access_token:
+                if user.access_token:
+                    self.tokens.pop(user.access_token, None)
+                user.access_token, user.access_token_secret = access_token, access_token_secret
+                self.tokens[access_token] = user
+            self.users_by_name[username.lower()] = user
+            self._dirty = True
+            return user
+
+    def revoke_token(self, access_token: str) -> None:
+        with self.lock:
+            user = self.tokens.pop(access_token, None)
+            if user is not None:
+                user.access_token = user.access_token_secret = ""
+            self._dirty = True
+
+    def _mint_user_id(self) -> int:
+        return 1_600_000_000_000_000_000 + len(self.users) + 1
+
+    def user_for_author(self, username: str, *, followers: int = 100, verified: bool = False) -> SandboxUser:
+        user = self.users_by_name.get(username.lower())
+        if user is None:
+            user = self.add_user(username=username, followers_count=followers, verified=verified)
+        return user
+
+    # --- posts ---------------------------------------------------------------------------------------
+
+    def _mint_post_num(self) -> int:
+        num = max(self._last_num + 1, snowflake_for(datetime.now(tz=UTC)))
+        self._last_num = num
+        return num
+
+    def add_post(
+        self,
+        *,
+        author: SandboxUser,
+        text: str,
+        in_reply_to_post_id: str | None = None,
+        retweet_of: str | None = None,
+        created_at: datetime | None = None,
+        lang: str | None = "en",
+        num: int | None = None,
+    ) -> StoredPost:
+        with self.lock:
+            if num is None:
+                num = self._mint_post_num()
+            else:
+                self._last_num = max(self._last_num, num)
+            post_id = str(num)
+            referenced = []
+            conversation_id = post_id
+            in_reply_to_user_id = None
+            if in_reply_to_post_id:
+                referenced.append({"type": "replied_to", "id": str(in_reply_to_post_id)})
+                parent = self.by_id.get(str(in_reply_to_post_id))
+                if parent is not None:
+                    conversation_id = parent.post.conversation_id or parent.post.id
+                    in_reply_to_user_id = parent.post.author_id
+            if retweet_of:
+                referenced.append({"type": "retweeted", "id": str(retweet_of)})
+            post = XPost(
+                id=post_id,
+                text=text,
+                author_id=author.id,
+                created_at=(created_at or datetime.now(tz=UTC)).astimezone(UTC),
+                conversation_id=conversation_id,
+                in_reply_to_user_id=in_reply_to_user_id,
+                reply_to_post_id=str(in_reply_to_post_id) if in_reply_to_post_id else None,
+                lang=lang,
+                is_retweet=bool(retweet_of),
+                entities=_entities(text, self.users_by_name),
+                author=author.as_x_user(),
+            )
+            stored = StoredPost(post=post, num=num, text_lower=searchable_text(post), referenced=referenced)
+            self.posts.append(stored)
+            self.by_id[post_id] = stored
+            self.by_author.setdefault(author.id, []).append(stored)
+            for mention in {m["username"].lower() for m in post.entities.get("mentions", ())}:
+                self.by_mention.setdefault(mention, []).append(stored)
+            self.texts_by_author.setdefault(author.id, {})[_dup_key(text)] = num
+            self._dirty = True
+            return stored
+
+    def inject_post(
+        self,
+        author_username: str,
+        text: str,
+        *,
+        in_reply_to_post_id: str | None = None,
+        retweet_of: str | None = None,
+        created_at: datetime | None = None,
+        lang: str | None = "en",
+        author_followers: int = 100,
+        author_verified: bool = False,
+        author_name: str | None = None,
+    ) -> dict:
+        """A public post by anyone (created as a user if unknown); returns it as X renders it with every field."""
+        with self.lock:
+            author = self.users_by_name.get(author_username.lower())
+            if author is None:
+                author = self.add_user(
+                    username=author_username,
+                    name=author_name,
+                    followers_count=author_followers,
+                    verified=author_verified,
+                )
+            stored = self.add_post(
+                author=author,
+                text=text,
+                in_reply_to_post_id=in_reply_to_post_id,
+                retweet_of=retweet_of,
+                created_at=created_at,
+                lang=lang,
+            )
+            return render_post(stored, ALL_TWEET_FIELDS)
+
+    def create_post(self, *, author: SandboxUser, text: str, in_reply_to_post_id: str | None) -> StoredPost:
+        """POST /2/tweets: X's own checks (length, duplicates, reply target), then store."""
+        from twitter_api.text import validate_post_text
+
+        check = validate_post_text(text)
+        if not text or not text.strip():
+            raise invalid_request("text", text, "The `text` field must not be empty.")
+        if not check.valid:
+            raise SandboxError(
+                403,
+                problem(
+                    403,
+                    "Forbidden",
+                    "Your Tweet text is too long. For more information on how Twitter determines text length "
+                    "see https://github.com/twitter/twitter-text.",
+                ),
+            )
+        with self.lock:
+            seen = self.texts_by_author.get(author.id, {})
+            previous = seen.get(_dup_key(text))
+            if previous is not None and not self.by_id[str(previous)].deleted:
+                raise SandboxError(
+                    403, problem(403, "Forbidden", "You are not allowed to create a Tweet with duplicate content.")
+                )
+            if in_reply_to_post_id:
+                parent = self.by_id.get(str(in_reply_to_post_id))
+                if parent is None or parent.deleted:
+                    raise SandboxError(
+                        403,
+                        problem(
+                            403,
+                            "Forbidden",
+                            "You attempted to reply to a Tweet that is deleted or not visible to you.",
+                        ),
+                    )
+            return self.add_post(author=author, text=text, in_reply_to_post_id=in_reply_to_post_id, lang=None)
+
+    def delete_post(self, *, author: SandboxUser, post_id: str) -> None:
+        with self.lock:
+            stored = self.by_id.get(post_id)
+            if stored is None or stored.deleted:
+                raise SandboxError(
+                    404,
+                    problem(
+                        404,
+                        "Not Found Error",
+                        f"Could not find tweet with id: [{post_id}].",
+                        "https://api.twitter.com/2/problems/resource-not-found",
+                    ),
+                )
+            if stored.post.author_id != author.id:
+                raise SandboxError(
+                    403, problem(403, "Forbidden", "You are not allowed to delete a Tweet you did not create.")
+                )
+            stored.deleted = True
+            self._dirty = True
+
+    # --- reads ---------------------------------------------------------------------------------------
+
+    def page(
+        self,
+        posts: list[StoredPost],
+        *,
+        since_id: str | None,
+        until_id: str | None,
+        limit: int,
+        predicate=None,
+    ) -> tuple[list[StoredPost], bool]:
+        """Newest-first matches with since_id < id < until_id, at most limit, and whether more remain."""
+        with self.lock:
+            lo = bisect_right(posts, int(since_id), key=_num) if since_id else 0
+            hi = bisect_left(posts, int(until_id), key=_num) if until_id else len(posts)
+            found: list[StoredPost] = []
+            for index in range(hi - 1, lo - 1, -1):
+                stored = posts[index]
+                if stored.deleted or (predicate is not None and not predicate(stored)):
+                    continue
+                if len(found) == limit:
+                    return found, True
+                found.append(stored)
+            return found, False
+
+    def mentions_of(self, user: SandboxUser) -> list[StoredPost]:
+        return self.by_mention.get(user.username.lower(), [])
+
+    def authored_by(self, user_id: str) -> list[StoredPost]:
+        return self.by_author.get(user_id, [])
+
+    def posts_by(self, user_id: str) -> list[dict]:
+        with self.lock:
+            return [render_post(p, ALL_TWEET_FIELDS) for p in reversed(self.authored_by(user_id)) if not p.deleted]
+
+    def recent_posts(self, limit: int = 100) -> list[dict]:
+        with self.lock:
+            out = []
+            for stored in reversed(self.posts):
+                if not stored.deleted:
+                    out.append(render_post(stored, ALL_TWEET_FIELDS) | {"username": stored.post.author.username})
+                if len(out) >= limit:
+                    break
+            return out
+
+    # --- rate limits and faults ------------------------------------------------------------------------
+
+    def set_rate_limit(self, endpoint: str, limit: int, *, window_seconds: int | None = None) -> None:
+        with self.lock:
+            self.rate_limits[endpoint] = limit
+            if window_seconds is not None:
+                self.window_seconds = window_seconds
+            self.windows.clear()
+
+    def take_rate_limit(self, endpoint: str, identity: str) -> dict:
+        """Count one request; returns X's x-rate-limit-* headers, or raises the 429."""
+        limit = self.rate_limits.get(endpoint)
+        if limit is None:
+            return {}
+        now = int(time.time())
+        with self.lock:
+            window = self.windows.get((endpoint, identity))
+            if window is None or now >= window[0] + self.window_seconds:
+                window = self.windows[(endpoint, identity)] = [now, 0]
+            reset = window[0] + self.window_seconds
+            forced = self.faults.force_429 > 0
+            if forced:
+                self.faults.force_429 -= 1
+            if forced or window[1] >= limit:
+                headers = {"x-rate-limit-limit": str(limit), "x-rate-limit-remaining": "0", "x-rate-limit-reset": str(reset)}
+                raise SandboxError(429, problem(429, "Too Many Requests", "Too Many Requests"), headers)
+            window[1] += 1
+            return {
+                "x-rate-limit-limit": str(limit),
+                "x-rate-limit-remaining": str(limit - window[1]),
+                "x-rate-limit-reset": str(reset),
+            }
+
+    def set_faults(self, **changes) -> Faults:
+        with self.lock:
+            for name, value in changes.items():
+                if not hasattr(self.faults, name):
+                    raise ValueError(f"Unknown fault {name!r}; known: {', '.join(asdict(Faults()))}.")
+                setattr(self.faults, name, type(getattr(Faults(), name))(value))
+            if "seed" in changes:
+                self.random = random.Random(self.faults.seed)
+            return self.faults
+
+    def take_fault(self, name: str) -> bool:
+        """Consume one unit of a counted fault; True if it applies to this request."""
+        with self.lock:
+            if getattr(self.faults, name) > 0:
+                setattr(self.faults, name, getattr(self.faults, name) - 1)
+                return True
+            return False
+
+    def roll_error(self) -> bool:
+        with self.lock:
+            return self.faults.error_rate > 0 and self.random.random() < self.faults.error_rate
+
+    # --- persistence -----------------------------------------------------------------------------------
+
+    def to_dict(self) -> dict:
+        with self.lock:
+            return {
+                "version": 1,
+                "users": [asdict(u) for u in self.users.values()],
+                "posts": [
+                    {
+                        "id": s.post.id,
+                        "author_id": s.post.author_id,
+                        "text": s.post.text,
+                        "created_at": _iso(s.post.created_at),
+                        "reply_to": s.post.reply_to_post_id,
+                        "referenced": s.referenced,
+                        "lang": s.post.lang,
+                        "deleted": s.deleted,
+                    }
+                    for s in self.posts
+                ],
+            }
+
+    def load_dict(self, data: dict) -> None:
+        with self.lock:
+            self.reset(keep_users=False)
+            for item in data.get("users", []):
+                user = SandboxUser(**item)
+                self.users[user.id] = user
+                self.users_by_name[user.username.lower()] = user
+                if user.access_token:
+                    self.tokens[user.access_token] = user
+            for item in data.get("posts", []):
+                author = self.users[item["author_id"]]
+                retweet_of = next((r["id"] for r in item.get("referenced", []) if r["type"] == "retweeted"), None)
+                stored = self.add_post(
+                    author=author,
+                    text=item["text"],
+                    in_reply_to_post_id=item.get("reply_to"),
+                    retweet_of=retweet_of,
+                    created_at=datetime.fromisoformat(item["created_at"].replace("Z", "+00:00")),
+                    lang=item.get("lang"),
+                    num=int(item["id"]),  # the original id, so clients' since_id cursors stay valid
+                )
+                stored.deleted = item.get("deleted", False)
+            self._dirty = False
+
+    def save(self, path: str) -> None:
+        """Write the state atomically (temp file + rename) if it changed since the last save."""
+        with self.lock:
+            if not self._dirty:
+                return
+            data = self.to_dict()
+            self._dirty = False
+        directory = os.path.dirname(os.path.abspath(path))
+        os.makedirs(directory, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=directory, prefix=".sandbox-", suffix=".json")
+        with os.fdopen(fd, "w") as handle:
+            json.dump(data, handle)
+        os.replace(tmp, path)
+
+    def load(self, path: str) -> bool:
+        if not os.path.exists(path):
+            return False
+        with open(path) as handle:
+            self.load_dict(json.load(handle))
+        return True
+
+
+def _num(stored: StoredPost) -> int:
+    return stored.num
+
+
+def _dup_key(text: str) -> str:
+    return unicodedata.normalize("NFC", text).strip()
+
+
+# --- rendering in X's shapes ---------------------------------------------------------------------------
+
+ALL_TWEET_FIELDS = frozenset(
+    {"author_id", "created_at", "conversation_id", "lang", "in_reply_to_user_id", "entities", "referenced_tweets"}
+)
+ALL_USER_FIELDS = frozenset({"verified", "public_metrics", "created_at", "description", "protected"})
+
+
+def render_post(stored: StoredPost, fields) -> dict:
+    post = stored.post
+    data = {"edit_history_tweet_ids": [post.id], "id": post.id, "text": post.text}
+    if "author_id" in fields:
+        data["author_id"] = post.author_id
+    if "created_at" in fields:
+        data["created_at"] = _iso(post.created_at)
+    if "conversation_id" in fields:
+        data["conversation_id"] = post.conversation_id or post.id
+    if "lang" in fields:
+        data["lang"] = post.lang or "en"
+    if "in_reply_to_user_id" in fields and post.in_reply_to_user_id:
+        data["in_reply_to_user_id"] = post.in_reply_to_user_id
+    if "entities" in fields and post.entities:
+        data["entities"] = post.entities
+    if "referenced_tweets" in fields and stored.referenced:
+        data["referenced_tweets"] = stored.referenced
+    return data
+
+
+def render_user(user: SandboxUser | XUser, fields) -> dict:
+    data = {"id": user.id, "name": user.name, "username": user.username}
+    if "verified" in fields:
+        data["verified"] = user.verified
+    if "public_metrics" in fields:
+        data["public_metrics"] = {
+            "followers_count": user.followers_count,
+            "following_count": getattr(user, "following_count", 0),
+            "tweet_count": 0,
+            "listed_count": 0,
+        }
+    if "protected" in fields:
+        data["protected"] = False
+    return data
+
+
+@dataclass
+class PageRequest:
+    """The parameters of a paginated read, validated like X does."""
+
+    since_id: str | None = None
+    until_id: str | None = None
+    max_results: int = 10
+    tweet_fields: frozenset = field(default_factory=frozenset)
+    user_fields: frozenset = field(default_factory=frozenset)
+    expand_authors: bool = False
+
+
+def render_page(found: list[StoredPost], has_more: bool, request: PageRequest, users: dict) -> dict:
+    if not found:
+        return {"meta": {"result_count": 0}}
+    payload: dict = {"data": [render_post(s, request.tweet_fields) for s in found]}
+    if request.expand_authors:
+        seen: dict[str, dict] = {}
+        for stored in found:
+            author_id = stored.post.author_id
+            if author_id not in seen:
+                user = users.get(author_id) or stored.post.author
+                seen[author_id] = render_user(user, request.user_fields)
+        payload["includes"] = {"users": list(seen.values())}
+    meta = {
+        "newest_id": found[0].post.id,
+        "oldest_id": found[-1].post.id,
+        "result_count": len(found),
+    }
+    if has_more:
+        meta["next_token"] = encode_token(found[-1].num)
+    payload["meta"] = meta
+    return payload
+
+
+_TOKEN_PREFIX = "7140dib"
+_ALPHABET = "0123456789abcdefghijklmnopqrstuvwxyz"
+
+
+def encode_token(num: int) -> str:
+    digits = []
+    while num:
+        num, rem = divmod(num, 36)
+        digits.append(_ALPHABET[rem])
+    return _TOKEN_PREFIX + "".join(reversed(digits or ["0"]))
+
+
+def decode_token(token: str) -> int | None:
+    if not token.startswith(_TOKEN_PREFIX):
+        return None
+    try:
+        return int(token[len(_TOKEN_PREFIX) :], 36)
+    except ValueError:
+        return None
