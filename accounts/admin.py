@@ -106,7 +106,19 @@ class TwitterAccountAdminForm(forms.ModelForm):
 
     class Meta:
         model = TwitterAccount
-        exclude = ["access_token", "access_token_secret"]
+        fields = [
+            "handle",
+            "display_name",
+            "kind",
+            "team",
+            "responsible_person",
+            "x_user_id",
+            "status",
+            "approvals_required",
+            "approver_team",
+            "replies_need_approval",
+            "approval_expiry_hours",
+        ]
 
     def clean(self):
         data = super().clean()

@@ -21,5 +21,9 @@ cron.register(monitoring_jobs.spikes_check, queue_name="default", interval=300)
 cron.register(monitoring_jobs.budget_check, queue_name="default", interval=900)
 
 # --- training -----------------------------------------------------------------------------------
+from training.jobs import send_reminders  # noqa: E402
+
+# Daily at 08:00 (server time): certification expiry in 30 and 7 days, sessions tomorrow; each sent once.
+cron.register(send_reminders, queue_name="default", cron="0 8 * * *")
 
 # --- reports ------------------------------------------------------------------------------------

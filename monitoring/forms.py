@@ -94,8 +94,18 @@ class RoutingRuleForm(forms.ModelForm):
     class Meta:
         model = RoutingRule
         fields = [
-            "name", "is_active", "monitor", "account", "watchlist", "phrases", "sentiment_below", "language",
-            "min_followers", "route_to", "priority", "tags",
+            "name",
+            "is_active",
+            "monitor",
+            "account",
+            "watchlist",
+            "phrases",
+            "sentiment_below",
+            "language",
+            "min_followers",
+            "route_to",
+            "priority",
+            "tags",
         ]
 
     def __init__(self, *args, **kwargs):
@@ -132,7 +142,8 @@ class InboxFilterForm(forms.Form):
     monitor = forms.ModelChoiceField(required=False, queryset=Monitor.objects.none(), empty_label="Any")
     tag = forms.CharField(required=False, max_length=50)
     sentiment = forms.ChoiceField(
-        required=False, choices=[("", "Any"), ("negative", "Negative"), ("neutral", "Neutral"), ("positive", "Positive")]
+        required=False,
+        choices=[("", "Any"), ("negative", "Negative"), ("neutral", "Neutral"), ("positive", "Positive")],
     )
     watchlist = forms.ModelChoiceField(
         required=False, queryset=Watchlist.objects.none(), empty_label="Any", label="Author on watchlist"

@@ -9,6 +9,7 @@ where it was; its lease runs out and the next poll reads the same posts again, s
 from __future__ import annotations
 
 import logging
+import re
 import secrets
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -129,9 +130,9 @@ def router_current() -> Router:
 
 
 def timeline_accounts():
-    return TwitterAccount.objects.filter(status=TwitterAccount.Status.ACTIVE, credentials_revoked_at__isnull=True).exclude(
-        x_user_id=""
-    )
+    return TwitterAccount.objects.filter(
+        status=TwitterAccount.Status.ACTIVE, credentials_revoked_at__isnull=True
+    ).exclude(x_user_id="")
 
 
 def newest_stored_id() -> int | None:
@@ -257,7 +258,9 @@ def cursor_poll(*, cursor_id: int) -> PollOutcome:
         _release(cursor_id, token, paused_until=exc.reset_at, last_error=exc.message)
         return PollOutcome("rate_limited", message=exc.message)
     except XApiError as exc:
-        _release(cursor_id, token, next_poll_at=now + timedelta(seconds=cursor.interval_seconds), last_error=exc.message)
+        _release(
+            cursor_id, token, next_poll_at=now + timedelta(seconds=cursor.interval_seconds), last_error=exc.message
+        )
         return PollOutcome("error", message=exc.message)
     except Exception as exc:  # noqa: BLE001  (an unreadable payload must not stop the cursor or the job)
         log.exception("Unreadable answer from X for cursor %s", cursor_id)
@@ -265,7 +268,9 @@ def cursor_poll(*, cursor_id: int) -> PollOutcome:
         return PollOutcome("error", message=str(exc))
     if page.truncated:
         log.warning("Cursor %s read its page limit; older posts before this poll were not read", cursor_id)
-    outcome = poll_store(cursor=cursor, token=token, posts=page.posts, api_calls=page.pages_read, posts_read=page.posts_read)
+    outcome = poll_store(
+        cursor=cursor, token=token, posts=page.posts, api_calls=page.pages_read, posts_read=page.posts_read
+    )
     budget.budget_check()
     return outcome
 
@@ -335,23 +340,30 @@ def _valid(post: XPost) -> int | None:
         return None
 
 
+_TEXT_MENTION = re.compile(r"(?<![A-Za-z0-9_@!#$%&*])@([A-Za-z0-9_]{1,15})(?![A-Za-z0-9_@])")
+
+
 def mentioned_account_ids(post: XPost, handles: dict[str, int]) -> set[int]:
-    found = set()
+    """Our accounts a post mentions: from X's entities, or from the text when X sent none."""
     try:
-        for item in (post.entities or {}).get("mentions") or []:
-            aid = handles.get(str(item.get("username", "")).lower())
-            if aid is not None:
-                found.add(aid)
+        entities = post.entities or {}
+        if "mentions" in entities:
+            names = [str(item.get("username", "")) for item in entities["mentions"]]
+        else:
+            names = _TEXT_MENTION.findall(post.text)
     except (AttributeError, TypeError):
         log.error("Unexpected entities on post %s: %r", post.id, post.entities)
-    return found
+        names = _TEXT_MENTION.findall(post.text)
+    return {handles[n.lower()] for n in names if n.lower() in handles}
 
 
 def _account_handles() -> dict[str, int]:
     return {h.lower(): pk for pk, h in TwitterAccount.objects.values_list("pk", "handle")}
 
 
-def posts_store(*, posts: list[XPost], source_account_id: int | None = None, router: Router | None = None) -> StoreResult:
+def posts_store(
+    *, posts: list[XPost], source_account_id: int | None = None, router: Router | None = None
+) -> StoreResult:
     """Store posts once each (by tweet id) with every monitor and account they match; route the new ones.
 
     Call inside a transaction. Posts already stored gain only this source's account match.

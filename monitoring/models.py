@@ -95,17 +95,31 @@ class RoutingRule(models.Model):
     # Conditions.
     monitor = models.ForeignKey(Monitor, on_delete=models.CASCADE, null=True, blank=True, related_name="rules")
     account = models.ForeignKey(
-        TwitterAccount, on_delete=models.CASCADE, null=True, blank=True, related_name="+", verbose_name="account mentioned"
+        TwitterAccount,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="account mentioned",
     )
     watchlist = models.ForeignKey(
-        Watchlist, on_delete=models.CASCADE, null=True, blank=True, related_name="rules", verbose_name="author on watchlist"
+        Watchlist,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="rules",
+        verbose_name="author on watchlist",
     )
     phrases = models.TextField(blank=True, help_text="Words or phrases, one a line; any one of them matches.")
     sentiment_below = models.FloatField(
-        null=True, blank=True, help_text="Match when sentiment is below this (from -1 very negative to 1 very positive)."
+        null=True,
+        blank=True,
+        help_text="Match when sentiment is below this (from -1 very negative to 1 very positive).",
     )
     language = models.CharField(max_length=10, blank=True, help_text="A language code such as en or cy.")
-    min_followers = models.PositiveIntegerField(null=True, blank=True, help_text="Author has at least this many followers.")
+    min_followers = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Author has at least this many followers."
+    )
     # Actions.
     route_to = models.ForeignKey(Team, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
     priority = models.CharField(max_length=10, choices=Priority.choices, blank=True)
@@ -175,6 +189,9 @@ class MentionMatch(models.Model):
         ]
         indexes = [models.Index(fields=["monitor", "matched_at"])]
 
+    def __str__(self) -> str:
+        return f"Mention {self.mention_id} matched {self.monitor or self.account}"
+
 
 class InboxItem(models.Model):
     class Status(models.TextChoices):
@@ -189,7 +206,12 @@ class InboxItem(models.Model):
     mention = models.ForeignKey(Mention, on_delete=models.CASCADE, related_name="inbox_items")
     team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="inbox_items")
     account = models.ForeignKey(
-        TwitterAccount, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", help_text="Account mentioned."
+        TwitterAccount,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Account mentioned.",
     )
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.NEW, db_index=True)
     priority = models.CharField(max_length=10, choices=Priority.choices, default=Priority.NORMAL)
@@ -255,6 +277,9 @@ class InboxNote(models.Model):
     class Meta:
         ordering = ["created_at", "id"]
 
+    def __str__(self) -> str:
+        return f"Note on item {self.item_id}"
+
 
 class InboxItemEvent(models.Model):
     """History of an item: who did what, when, from which status to which."""
@@ -269,6 +294,9 @@ class InboxItemEvent(models.Model):
 
     class Meta:
         ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"Item {self.item_id}: {self.action}"
 
 
 class PollCursor(models.Model):
@@ -322,6 +350,9 @@ class PollRun(models.Model):
     posts_new = models.PositiveIntegerField(default=0)
     skipped = models.PositiveIntegerField(default=0, help_text="Malformed posts logged and skipped.")
 
+    def __str__(self) -> str:
+        return f"Poll of cursor {self.cursor_id} at {self.started_at:%Y-%m-%d %H:%M}"
+
 
 class MonitorUsage(models.Model):
     """Reads and calls attributed to a monitor (or a timeline) per day, split across a group's monitors."""
@@ -342,6 +373,9 @@ class MonitorUsage(models.Model):
                 fields=["day", "account"], condition=Q(account__isnull=False), name="usage_account_day_unique"
             ),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.day}: {self.monitor_id or self.account_id}"
 
 
 class ReadBudget(models.Model):
@@ -372,3 +406,6 @@ class SpikeAlert(models.Model):
     class Meta:
         ordering = ["-created_at"]
         constraints = [models.UniqueConstraint(fields=["monitor", "hour_start"], name="one_spike_per_monitor_hour")]
+
+    def __str__(self) -> str:
+        return f"Spike of {self.count} for monitor {self.monitor_id}"

@@ -63,17 +63,18 @@ class RuleTestResult:
     this_rule_matched: bool | None
 
 
-def rule_test(*, text: str, author_username: str = "", author_followers=None, lang: str = "", rule_id=None) -> RuleTestResult:
+def rule_test(
+    *, text: str, author_username: str = "", author_followers=None, lang: str = "", rule_id=None
+) -> RuleTestResult:
     """Route a sample post through the current rules, as ingest would, without storing anything."""
     author = XUser(id="0", username=(author_username or "").lstrip("@"), name="", followers_count=author_followers or 0)
-    words = text.split()
     post = XPost(
         id="1",
         text=text,
         author_id="0",
         created_at=timezone.now(),
         lang=lang or None,
-        entities={"mentions": [{"username": w.strip("@.,:;!?")} for w in words if w.startswith("@")]},
+        entities={},
         author=author,
     )
     router = router_build()

@@ -35,11 +35,15 @@ class TransitionError(ValidationError):
 
 
 @transaction.atomic
-def monitor_create(*, by: User, team: Team, name: str, query: str, poll_interval_seconds: int = 300, request=None) -> Monitor:
+def monitor_create(
+    *, by: User, team: Team, name: str, query: str, poll_interval_seconds: int = 300, request=None
+) -> Monitor:
     monitor = Monitor(team=team, name=name, query=query, poll_interval_seconds=poll_interval_seconds, created_by=by)
     monitor_start_from_now(monitor)
     monitor.save()
-    audit_record(action="monitoring.monitor_created", actor=by, obj=monitor, team=team, details={"query": query}, request=request)
+    audit_record(
+        action="monitoring.monitor_created", actor=by, obj=monitor, team=team, details={"query": query}, request=request
+    )
     return monitor
 
 
@@ -57,7 +61,12 @@ def monitor_update(*, by: User, monitor: Monitor, request=None, **fields) -> Mon
     changes = {k: [before[k], fields[k]] for k in fields if before[k] != fields[k]}
     if changes:
         audit_record(
-            action="monitoring.monitor_changed", actor=by, obj=monitor, team=monitor.team, details=changes, request=request
+            action="monitoring.monitor_changed",
+            actor=by,
+            obj=monitor,
+            team=monitor.team,
+            details=changes,
+            request=request,
         )
     return monitor
 
@@ -79,8 +88,12 @@ def watchlist_add(*, by: User, watchlist: Watchlist, username: str, note: str = 
     )
     Watchlist.objects.filter(pk=watchlist.pk).update(updated_at=timezone.now())
     audit_record(
-        action="monitoring.watchlist_added", actor=by, obj=watchlist, team=watchlist.team,
-        details={"username": entry.username}, request=request,
+        action="monitoring.watchlist_added",
+        actor=by,
+        obj=watchlist,
+        team=watchlist.team,
+        details={"username": entry.username},
+        request=request,
     )
     return entry
 
@@ -92,16 +105,30 @@ def watchlist_remove(*, by: User, entry: WatchlistEntry, request=None) -> None:
     entry.delete()
     Watchlist.objects.filter(pk=watchlist.pk).update(updated_at=timezone.now())
     audit_record(
-        action="monitoring.watchlist_removed", actor=by, obj=watchlist, team=watchlist.team,
-        details={"username": username}, request=request,
+        action="monitoring.watchlist_removed",
+        actor=by,
+        obj=watchlist,
+        team=watchlist.team,
+        details={"username": username},
+        request=request,
     )
 
 
 # --- Routing rules ----------------------------------------------------------------------------------
 
 RULE_FIELDS = [
-    "name", "is_active", "monitor", "account", "watchlist", "phrases", "sentiment_below", "language",
-    "min_followers", "route_to", "priority", "tags",
+    "name",
+    "is_active",
+    "monitor",
+    "account",
+    "watchlist",
+    "phrases",
+    "sentiment_below",
+    "language",
+    "min_followers",
+    "route_to",
+    "priority",
+    "tags",
 ]
 
 
@@ -155,7 +182,11 @@ def rule_move(*, by: User, rule: RoutingRule, direction: str, request=None) -> N
         if item.position != position * 10:
             RoutingRule.objects.filter(pk=item.pk).update(position=position * 10, updated_at=timezone.now())
     audit_record(
-        action="monitoring.rule_moved", actor=by, obj=rule, details={"direction": direction, "to": other + 1}, request=request
+        action="monitoring.rule_moved",
+        actor=by,
+        obj=rule,
+        details={"direction": direction, "to": other + 1},
+        request=request,
     )
 
 
@@ -168,7 +199,12 @@ def _lock(item: InboxItem) -> InboxItem:
 
 def _event(item, *, actor, action, from_status, to_status="", detail="") -> InboxItemEvent:
     return InboxItemEvent.objects.create(
-        item=item, actor=actor, action=action, from_status=from_status, to_status=to_status or item.status, detail=detail
+        item=item,
+        actor=actor,
+        action=action,
+        from_status=from_status,
+        to_status=to_status or item.status,
+        detail=detail,
     )
 
 
@@ -189,7 +225,9 @@ def item_claim(*, item: InboxItem, by: User, request=None) -> InboxItem:
     item = _lock(item)
     _require_open(item, "claimed")
     if item.assigned_to_id and item.assigned_to_id != by.pk:
-        raise TransitionError(f"{item.assigned_to} is already working on this item. Ask them, or a lead, to reassign it.")
+        raise TransitionError(
+            f"{item.assigned_to} is already working on this item. Ask them, or a lead, to reassign it."
+        )
     old = item.status
     item.assigned_to = by
     item.status = Status.IN_PROGRESS
@@ -276,8 +314,12 @@ def item_escalate(*, item: InboxItem, by: User, to_team: Team, note: str, reques
     )
     _event(new_item, actor=by, action="received", from_status="", detail=f"From {item.team}: {note}")
     audit_record(
-        action="monitoring.item_escalated", actor=by, obj=item, team=item.team,
-        details={"to_team": to_team.slug, "note": note}, request=request,
+        action="monitoring.item_escalated",
+        actor=by,
+        obj=item,
+        team=item.team,
+        details={"to_team": to_team.slug, "note": note},
+        request=request,
     )
     return new_item
 
@@ -295,9 +337,8 @@ def item_reply(*, item: InboxItem, by: User, account: TwitterAccount, text: str,
     The training gate is checked here and again by draft_create; the account's policy decides whether the
     reply needs approval (draft_create returns it as a draft to submit or as approved to publish).
     """
-    from tweets.services import draft_create
-
     from training.policy import Action, ensure_allowed
+    from tweets.services import draft_create
 
     _require_open(item, "replied to")
     if account.team_id != item.team_id and not by.is_admin:
@@ -324,7 +365,9 @@ def item_reply(*, item: InboxItem, by: User, account: TwitterAccount, text: str,
 def item_mark_replied(*, draft_id: int) -> int:
     """The reply draft was published: its items become replied. Safe to run twice."""
     changed = 0
-    for item in InboxItem.objects.select_for_update().filter(reply_draft_id=draft_id, status__in=InboxItem.OPEN_STATUSES):
+    for item in InboxItem.objects.select_for_update().filter(
+        reply_draft_id=draft_id, status__in=InboxItem.OPEN_STATUSES
+    ):
         old = item.status
         item.status = Status.REPLIED
         item.save(update_fields=["status", "updated_at"])

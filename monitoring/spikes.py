@@ -21,7 +21,9 @@ BASELINE_DAYS = 7
 SPIKE_QUIET = timedelta(hours=3)
 
 
-def is_spike(current: int, baseline: list[int], *, factor: float = SPIKE_FACTOR, min_count: int = SPIKE_MIN_COUNT) -> bool:
+def is_spike(
+    current: int, baseline: list[int], *, factor: float = SPIKE_FACTOR, min_count: int = SPIKE_MIN_COUNT
+) -> bool:
     """Far above baseline: at least min_count, `factor` times the mean, and three deviations above it."""
     if current < min_count:
         return False

@@ -151,7 +151,8 @@ def _item_context(request, item, **forms) -> dict:
         "notes": item.notes.select_related("author"),
         "events": item.events.select_related("actor"),
         "related": items_for_user(request.user).filter(mention=mention).exclude(pk=item.pk).select_related("team"),
-        "assign_form": forms.get("assign_form") or AssignForm(team=item.team, initial={"assignee": item.assigned_to_id}),
+        "assign_form": forms.get("assign_form")
+        or AssignForm(team=item.team, initial={"assignee": item.assigned_to_id}),
         "escalate_form": forms.get("escalate_form") or EscalateForm(exclude_team=item.team),
         "note_form": forms.get("note_form") or NoteForm(),
         "reply_form": reply_form,
@@ -181,7 +182,10 @@ def _transition(request, pk, action, success) -> HttpResponse:
 @require_POST
 def item_claim(request: HttpRequest, pk: int) -> HttpResponse:
     return _transition(
-        request, pk, lambda item: services.item_claim(item=item, by=request.user, request=request), "You are working on this item."
+        request,
+        pk,
+        lambda item: services.item_claim(item=item, by=request.user, request=request),
+        "You are working on this item.",
     )
 
 
@@ -191,7 +195,9 @@ def item_close(request: HttpRequest, pk: int) -> HttpResponse:
     return _transition(
         request,
         pk,
-        lambda item: services.item_close(item=item, by=request.user, note=request.POST.get("note", ""), request=request),
+        lambda item: services.item_close(
+            item=item, by=request.user, note=request.POST.get("note", ""), request=request
+        ),
         "Closed with no action.",
     )
 
@@ -210,7 +216,9 @@ def item_assign(request: HttpRequest, pk: int) -> HttpResponse:
     item = item_for_user(request.user, pk)
     form = AssignForm(request.POST, team=item.team)
     if not form.is_valid():
-        return render(request, "monitoring/item_detail.html", _item_context(request, item, assign_form=form), status=400)
+        return render(
+            request, "monitoring/item_detail.html", _item_context(request, item, assign_form=form), status=400
+        )
     assignee = form.cleaned_data["assignee"]
     return _transition(
         request,
@@ -226,7 +234,9 @@ def item_escalate(request: HttpRequest, pk: int) -> HttpResponse:
     item = item_for_user(request.user, pk)
     form = EscalateForm(request.POST, exclude_team=item.team)
     if not form.is_valid():
-        return render(request, "monitoring/item_detail.html", _item_context(request, item, escalate_form=form), status=400)
+        return render(
+            request, "monitoring/item_detail.html", _item_context(request, item, escalate_form=form), status=400
+        )
     team = form.cleaned_data["team"]
     return _transition(
         request,
@@ -265,7 +275,11 @@ def item_reply(request: HttpRequest, pk: int) -> HttpResponse:
         return render(request, "monitoring/item_detail.html", _item_context(request, item, reply_form=form), status=400)
     try:
         draft = services.item_reply(
-            item=item, by=request.user, account=form.cleaned_data["account"], text=form.cleaned_data["text"], request=request
+            item=item,
+            by=request.user,
+            account=form.cleaned_data["account"],
+            text=form.cleaned_data["text"],
+            request=request,
         )
     except TrainingRequired as exc:
         return render(
@@ -294,7 +308,9 @@ def _chart_data(monitors, now) -> list[dict]:
         .annotate(n=Count("id"), sentiment=Avg("mention__sentiment"))
         .order_by("monitor_id", "hour")
     )
-    series: dict[int, dict] = {m.pk: {"id": m.pk, "name": m.name, "labels": [], "volume": [], "sentiment": []} for m in monitors}
+    series: dict[int, dict] = {
+        m.pk: {"id": m.pk, "name": m.name, "labels": [], "volume": [], "sentiment": []} for m in monitors
+    }
     for row in rows:
         data = series[row["monitor_id"]]
         data["labels"].append(timezone.localtime(row["hour"]).strftime("%a %H:00"))
@@ -309,7 +325,9 @@ def monitor_list(request: HttpRequest) -> HttpResponse:
     monitors = list(
         monitors_for_user(request.user).annotate(
             week_volume=Count("matches", filter=Q(matches__mention__posted_at__gte=now - timedelta(days=7))),
-            week_sentiment=Avg("matches__mention__sentiment", filter=Q(matches__mention__posted_at__gte=now - timedelta(days=7))),
+            week_sentiment=Avg(
+                "matches__mention__sentiment", filter=Q(matches__mention__posted_at__gte=now - timedelta(days=7))
+            ),
         )
     )
     spikes = {}
@@ -559,4 +577,3 @@ def budget_set(request: HttpRequest) -> HttpResponse:
     budget.budget_set(month=budget.month_start(), posts_limit=form.cleaned_data["posts_limit"], by=request.user)
     messages.success(request, f"This month's read budget is now {form.cleaned_data['posts_limit']:,} posts.")
     return redirect("monitoring:usage")
-

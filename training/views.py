@@ -6,6 +6,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from accounts.access import is_lead
 from accounts.models import TwitterAccount
 from training import services
 from training.access import (
@@ -52,7 +53,7 @@ RECENT_COMMENTS = 5
 
 
 def _ctx(request: HttpRequest, **extra) -> dict:
-    return {**NAV, "is_trainer": is_trainer(request.user), **extra}
+    return {**NAV, "is_trainer": is_trainer(request.user), "is_lead_anywhere": is_lead(request.user), **extra}
 
 
 def _ids(request: HttpRequest, name: str) -> set[int]:
@@ -100,7 +101,6 @@ def my_training(request: HttpRequest) -> HttpResponse:
             bookings=bookings,
             to_review=to_review,
             one_to_ones=one_to_ones_for_user(user).filter(trainee=user)[:5],
-            leads_teams=teams_led_by(user).exists(),
         ),
     )
 
