@@ -16,4 +16,5 @@ urlpatterns = [
     path("drafts/", include("tweets.urls")),
     path("monitoring/", include("monitoring.urls")),
     path("training/", include("training.urls")),
+    path("reports/", include("dovecote.report_urls")),
 ]

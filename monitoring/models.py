@@ -52,7 +52,7 @@ class Watchlist(models.Model):
 
 class WatchlistEntry(models.Model):
     watchlist = models.ForeignKey(Watchlist, on_delete=models.CASCADE, related_name="entries")
-    username = models.CharField(max_length=15, help_text="The X handle, without the @.")
+    username = models.CharField(max_length=50, help_text="The X handle, without the @.")
     note = models.CharField(max_length=200, blank=True)
     added_at = models.DateTimeField(auto_now_add=True)
 

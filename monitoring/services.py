@@ -36,9 +36,23 @@ class TransitionError(ValidationError):
 
 @transaction.atomic
 def monitor_create(
-    *, by: User, team: Team, name: str, query: str, poll_interval_seconds: int = 300, request=None
+    *,
+    by: User,
+    team: Team,
+    name: str,
+    query: str,
+    poll_interval_seconds: int = 300,
+    is_active: bool = True,
+    request=None,
 ) -> Monitor:
-    monitor = Monitor(team=team, name=name, query=query, poll_interval_seconds=poll_interval_seconds, created_by=by)
+    monitor = Monitor(
+        team=team,
+        name=name,
+        query=query,
+        poll_interval_seconds=poll_interval_seconds,
+        is_active=is_active,
+        created_by=by,
+    )
     monitor_start_from_now(monitor)
     monitor.save()
     audit_record(

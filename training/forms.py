@@ -85,7 +85,9 @@ class SessionForm(forms.Form):
         widget=forms.TextInput(attrs=TEXT),
         help_text="Room and building.",
     )
-    online_url = forms.URLField(label="Online link", required=False, widget=forms.URLInput(attrs=TEXT))
+    online_url = forms.URLField(
+        label="Online link", required=False, assume_scheme="https", widget=forms.URLInput(attrs=TEXT)
+    )
     trainer = forms.ModelChoiceField(queryset=User.objects.none(), widget=forms.Select(attrs=SELECT))
     capacity = forms.IntegerField(min_value=1, max_value=500, initial=12, widget=forms.NumberInput(attrs=NUMBER))
     weeks = forms.IntegerField(

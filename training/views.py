@@ -73,14 +73,18 @@ def my_training(request: HttpRequest) -> HttpResponse:
     needs = required_courses_for_user(user)
     outstanding = [n for n in needs if n.course.pk not in held and not any(e.covers(n.course.pk) for e in exemptions)]
     next_sessions = next_sessions_with_places([n.course.pk for n in outstanding]) if outstanding else {}
-    for need in outstanding:
-        need.next_session = next_sessions.get(need.course.pk)
-    bookings = (
+    bookings = list(
         Booking.objects.filter(user=user, session__starts_at__gt=now, session__cancelled_at__isnull=True)
         .filter(status__in=[Booking.Status.BOOKED, Booking.Status.WAITING])
         .select_related("session__course")
         .order_by("session__starts_at")
     )
+    booked = {}
+    for booking in bookings:
+        booked.setdefault(booking.session.course_id, booking)
+    for need in outstanding:
+        need.next_session = next_sessions.get(need.course.pk)
+        need.booking = booked.get(need.course.pk)
     to_review = (
         Booking.objects.filter(user=user, status=Booking.Status.ATTENDED, feedback__isnull=True)
         .select_related("session__course")
@@ -159,7 +163,12 @@ def requirement_matrix(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def session_list(request: HttpRequest) -> HttpResponse:
-    sessions = list(sessions_for_user(request.user).upcoming().with_places().order_by("starts_at")[:100])
+    courses = list(courses_for_user(request.user))
+    course_id = request.GET.get("course", "")
+    sessions = sessions_for_user(request.user).upcoming().with_places().order_by("starts_at")
+    if course_id.isdigit():
+        sessions = sessions.filter(course_id=int(course_id))
+    sessions = list(sessions[:100])
     mine = dict(
         Booking.objects.filter(user=request.user, session__in=[s.pk for s in sessions])
         .exclude(status=Booking.Status.CANCELLED)
@@ -167,7 +176,11 @@ def session_list(request: HttpRequest) -> HttpResponse:
     )
     for s in sessions:
         s.my_status = mine.get(s.pk)
-    return render(request, "training/session_list.html", _ctx(request, sessions=sessions))
+    return render(
+        request,
+        "training/session_list.html",
+        _ctx(request, sessions=sessions, courses=courses, course_id=int(course_id) if course_id.isdigit() else None),
+    )
 
 
 @login_required

@@ -24,7 +24,8 @@ class SyncJobFailed(RuntimeError):
 
 
 def get_queue(name: str):
-    return django_rq.get_queue(name, is_async=settings.RQ_ASYNC)
+    # commit_mode "auto": we enqueue from our own on_commit callbacks, so django-rq must not defer again.
+    return django_rq.get_queue(name, is_async=settings.RQ_ASYNC, commit_mode="auto")
 
 
 def _enqueue(queue_name: str, func: str, *args, at: datetime | None = None) -> None:

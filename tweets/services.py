@@ -811,7 +811,8 @@ def _publish_one(draft: Draft, token: str, position: int, text: str, reply_to: s
             try:
                 found = _reconcile(draft, text, reply_to)
             except XApiError:
-                found = None
+                # Can't tell yet: the attempt stays uncertain and the next try reconciles first.
+                return _retry_later(draft.pk, token, exc, count=True)
             if found:
                 _record_reconciled(draft.pk, token, PublishAttempt.objects.filter(pk=attempt.pk), found)
                 return found

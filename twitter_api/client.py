@@ -268,15 +268,15 @@ def _translated_errors() -> Iterator[None]:
     except tweepy.TwitterServerError as exc:
         raise Transient(status_code=exc.response.status_code) from exc
     except tweepy.HTTPException as exc:
-        raise XApiError(f"X answered with an unexpected error: {_reason(exc)}", status_code=exc.response.status_code) from exc
+        raise XApiError(
+            f"X answered with an unexpected error: {_reason(exc)}", status_code=exc.response.status_code
+        ) from exc
     except requests.Timeout as exc:
         raise Transient(uncertain=not isinstance(exc, requests.ConnectTimeout)) from exc
     except requests.ConnectionError as exc:
         uncertain = _reached_server(exc)
         message = (
-            None
-            if uncertain
-            else "Could not connect to X. Check the network; the request will be retried shortly."
+            None if uncertain else "Could not connect to X. Check the network; the request will be retried shortly."
         )
         raise Transient(message, uncertain=uncertain) from exc
     except requests.JSONDecodeError as exc:
@@ -339,7 +339,9 @@ def post_create(account, *, text: str, reply_to_id: str | None = None, context: 
         payload = _json(client.create_tweet(text=text, in_reply_to_tweet_id=reply_to_id, user_auth=True))
     data = payload.get("data") or {}
     if "id" not in data:
-        raise Transient("X accepted the post but did not say its id; it will be checked before any retry.", uncertain=True)
+        raise Transient(
+            "X accepted the post but did not say its id; it will be checked before any retry.", uncertain=True
+        )
     post = parse_post({"author_id": account.x_user_id, "text": text, **data})
     if reply_to_id and post.reply_to_post_id is None:
         post = replace(post, reply_to_post_id=str(reply_to_id))

@@ -8,7 +8,8 @@ How it follows X's documentation (docs.x.com, "Build a query" and "Search operat
 
 - Precedence: `-` binds tightest, then AND (a space), then `OR`: `apple OR iphone ipad` means
   `apple OR (iphone ipad)`.
-- Keywords are a *tokenized* match, case-insensitive. Text is split into tokens at punctuation, symbols
+- Keywords are a *tokenized* match, case-insensitive, on the post's text and the full URLs behind its
+  links ("within the body or urls", so `gov` matches a t.co link to www.gov.uk). Text is split into tokens at punctuation, symbols
   and separators ("I like coca-cola" gives i, like, coca, cola); each emoji is a token of its own. So
   `tax` does not match "taxi" but does match "tax." and "#tax" (the `#` is a symbol, so the word inside a
   hashtag or a mention is a token too). A word containing punctuation (`covid-19`) is the phrase of its
@@ -37,6 +38,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -101,9 +103,18 @@ _QUOTES = '"“”'
 _COMBINING_DIACRITICS = re.compile("[\u0300-\u036f]")
 
 
+_ASCII_TOKEN = re.compile(r"[a-z0-9]+")
+
+
 def tokenize(text: str) -> list[str]:
     """The lowercase tokens X's keyword matching compares: `"I like Coca-Cola!"` -> i, like, coca, cola."""
-    return _TOKEN.findall(unicodedata.normalize("NFC", text).lower())
+    return _tokens(unicodedata.normalize("NFC", text).lower())
+
+
+def _tokens(normalised_lower_text: str) -> list[str]:
+    if normalised_lower_text.isascii():  # the same tokens, several times faster
+        return _ASCII_TOKEN.findall(normalised_lower_text)
+    return _TOKEN.findall(normalised_lower_text)
 
 
 def _without_accents(term: str) -> str:
@@ -127,7 +138,7 @@ class QuerySyntaxError(ValueError):
     """
 
     def __init__(self, message: str, position: int):
-        super().__init__(message)
+        super().__init__(message, position)  # both in args, so the error pickles (e.g. into a job's result)
         self.message = message
         self.position = position
 
@@ -154,7 +165,8 @@ _SEARCHABLE = 'a word, "phrase", #hashtag, @mention, from: or to:'
 class Node:
     pos: int = field(default=0, compare=False, repr=False, kw_only=True)
 
-    def matches(self, post: AnalysedPost) -> bool:
+    def compile(self) -> Callable[[AnalysedPost], bool]:
+        """A function telling whether an analysed post matches: closures, for speed over many posts."""
         raise NotImplementedError
 
     def anchors(self) -> frozenset[str] | None:
@@ -172,26 +184,33 @@ class Term(Node):
     raw: str
     tokens: tuple[str, ...]
 
-    @cached_property
-    def token_options(self) -> tuple[tuple[str, ...], ...]:
-        return tuple(_variants(token) for token in self.tokens)
+    def compile(self) -> Callable[[AnalysedPost], bool]:
+        options = tuple(frozenset(_variants(token)) for token in self.tokens)
+        if len(options) == 1:
+            (only,) = options
+            if len(only) == 1:
+                (token,) = only
+                return lambda post: token in post.token_set
+            return lambda post: not only.isdisjoint(post.token_set)
+        first, rest = options[0], options[1:]
+        span = len(rest)
 
-    def matches(self, post: AnalysedPost) -> bool:
-        variants = self.token_options
-        token_set = post.token_set
-        for options in variants:
-            if not any(option in token_set for option in options):
-                return False
-        if len(variants) == 1:
-            return True
-        tokens = post.tokens
-        first, rest = variants[0], variants[1:]
-        for start in range(len(tokens) - len(rest)):
-            if tokens[start] in first and all(
-                tokens[start + 1 + offset] in options for offset, options in enumerate(rest)
-            ):
-                return True
-        return False
+        def phrase(post: AnalysedPost) -> bool:
+            token_set = post.token_set
+            for choice in options:
+                if choice.isdisjoint(token_set):
+                    return False
+            tokens = post.tokens
+            for start in range(len(tokens) - span):
+                if tokens[start] in first:
+                    for offset, choice in enumerate(rest, start + 1):
+                        if tokens[offset] not in choice:
+                            break
+                    else:
+                        return True
+            return False
+
+        return phrase
 
     def anchors(self) -> frozenset[str]:
         # The longest token is the most selective; a phrase's own spelling isn't safe ("state-of-the-art").
@@ -206,8 +225,9 @@ class Term(Node):
 class Hashtag(Node):
     tag: str
 
-    def matches(self, post: AnalysedPost) -> bool:
-        return any(option in post.hashtags for option in _variants(self.tag))
+    def compile(self) -> Callable[[AnalysedPost], bool]:
+        options = frozenset(_variants(self.tag))
+        return lambda post: not options.isdisjoint(post.hashtags)
 
     def anchors(self) -> frozenset[str]:
         return frozenset(sign + option for option in _variants(self.tag) for sign in "#＃")
@@ -220,8 +240,9 @@ class Hashtag(Node):
 class Mention(Node):
     username: str
 
-    def matches(self, post: AnalysedPost) -> bool:
-        return self.username in post.mentions
+    def compile(self) -> Callable[[AnalysedPost], bool]:
+        username = self.username
+        return lambda post: username in post.mentions
 
     def anchors(self) -> frozenset[str]:
         return frozenset({f"@{self.username}", f"＠{self.username}"})
@@ -234,8 +255,9 @@ class Mention(Node):
 class From(Node):
     user: str  # lowercase username, or a numeric id
 
-    def matches(self, post: AnalysedPost) -> bool:
-        return self.user == post.author_id or self.user == post.author_username
+    def compile(self) -> Callable[[AnalysedPost], bool]:
+        user = self.user
+        return lambda post: user == post.author_id or user == post.author_username
 
     def render(self, parent: Node | None = None) -> str:
         return f"from:{self.user}"
@@ -245,10 +267,12 @@ class From(Node):
 class To(Node):
     user: str  # lowercase username, or a numeric id
 
-    def matches(self, post: AnalysedPost) -> bool:
-        if post.in_reply_to_user_id is None:
-            return False
-        return self.user == post.in_reply_to_user_id or self.user in post.reply_to_usernames
+    def compile(self) -> Callable[[AnalysedPost], bool]:
+        user = self.user
+        return lambda post: (
+            post.in_reply_to_user_id is not None
+            and (user == post.in_reply_to_user_id or user in post.reply_to_usernames)
+        )
 
     def render(self, parent: Node | None = None) -> str:
         return f"to:{self.user}"
@@ -258,8 +282,9 @@ class To(Node):
 class Lang(Node):
     code: str
 
-    def matches(self, post: AnalysedPost) -> bool:
-        return post.lang == self.code
+    def compile(self) -> Callable[[AnalysedPost], bool]:
+        code = self.code
+        return lambda post: post.lang == code
 
     def render(self, parent: Node | None = None) -> str:
         return f"lang:{self.code}"
@@ -269,8 +294,10 @@ class Lang(Node):
 class Is(Node):
     kind: str  # "retweet" | "reply"
 
-    def matches(self, post: AnalysedPost) -> bool:
-        return post.is_retweet if self.kind == "retweet" else post.is_reply
+    def compile(self) -> Callable[[AnalysedPost], bool]:
+        if self.kind == "retweet":
+            return lambda post: post.is_retweet
+        return lambda post: post.is_reply
 
     def render(self, parent: Node | None = None) -> str:
         return f"is:{self.kind}"
@@ -280,8 +307,8 @@ class Is(Node):
 class Has(Node):
     kind: str  # "links"
 
-    def matches(self, post: AnalysedPost) -> bool:
-        return post.has_links
+    def compile(self) -> Callable[[AnalysedPost], bool]:
+        return lambda post: post.has_links
 
     def render(self, parent: Node | None = None) -> str:
         return f"has:{self.kind}"
@@ -291,8 +318,9 @@ class Has(Node):
 class Not(Node):
     child: Node
 
-    def matches(self, post: AnalysedPost) -> bool:
-        return not self.child.matches(post)
+    def compile(self) -> Callable[[AnalysedPost], bool]:
+        child = self.child.compile()
+        return lambda post: not child(post)
 
     def render(self, parent: Node | None = None) -> str:
         return "-" + self.child.render(self)
@@ -302,8 +330,20 @@ class Not(Node):
 class And(Node):
     children: tuple[Node, ...]
 
-    def matches(self, post: AnalysedPost) -> bool:
-        return all(child.matches(post) for child in self.children)
+    def compile(self) -> Callable[[AnalysedPost], bool]:
+        # Cheap tests first: a missing word rules a post out faster than a phrase scan.
+        children = tuple(child.compile() for child in sorted(self.children, key=_cost))
+        if len(children) == 2:
+            first, second = children
+            return lambda post: first(post) and second(post)
+
+        def all_match(post: AnalysedPost) -> bool:
+            for child in children:
+                if not child(post):
+                    return False
+            return True
+
+        return all_match
 
     def anchors(self) -> frozenset[str] | None:
         # Any one child's anchors will do; pick the fewest, longest terms (fewest candidate posts).
@@ -320,8 +360,19 @@ class And(Node):
 class Or(Node):
     children: tuple[Node, ...]
 
-    def matches(self, post: AnalysedPost) -> bool:
-        return any(child.matches(post) for child in self.children)
+    def compile(self) -> Callable[[AnalysedPost], bool]:
+        children = tuple(child.compile() for child in sorted(self.children, key=_cost))
+        if len(children) == 2:
+            first, second = children
+            return lambda post: first(post) or second(post)
+
+        def any_match(post: AnalysedPost) -> bool:
+            for child in children:
+                if child(post):
+                    return True
+            return False
+
+        return any_match
 
     def anchors(self) -> frozenset[str] | None:
         union: set[str] = set()
@@ -338,6 +389,17 @@ class Or(Node):
 
 
 _STANDALONE = (Term, Hashtag, Mention, From, To)
+
+
+def _cost(node: Node) -> int:
+    """Rough relative cost of testing a node, to test cheap ones first (the result doesn't depend on it)."""
+    if isinstance(node, Not):
+        return _cost(node.child)
+    if isinstance(node, (And, Or)):
+        return 2 + sum(_cost(child) for child in node.children)
+    if isinstance(node, Term):
+        return len(node.tokens)
+    return 1 if not isinstance(node, Has) else 3
 
 
 def _searchable(node: Node) -> bool:
@@ -357,13 +419,14 @@ def _searchable(node: Node) -> bool:
 class Query:
     """A parsed, validated query. Equal queries have the same canonical form."""
 
-    __slots__ = ("root", "source", "_text", "_anchors")
+    __slots__ = ("root", "source", "_text", "_anchors", "_match")
 
     def __init__(self, root: Node, source: str = ""):
         self.root = root
         self.source = source
         self._text = root.render()
-        self._anchors = root.anchors()
+        self._anchors = _with_decomposed_forms(root.anchors())
+        self._match = root.compile()
 
     def __str__(self) -> str:
         return self._text
@@ -386,20 +449,33 @@ class Query:
         """This query as one side of an `OR`: what `combine_or` joins (an AND is parenthesised)."""
         return f"({self._text})" if isinstance(self.root, And) else self._text
 
+    def and_operand(self) -> str:
+        """This query as one term of an AND (e.g. before a shared `-@handle` suffix): an OR is parenthesised."""
+        return f"({self._text})" if isinstance(self.root, Or) else self._text
+
     def matches(self, post) -> bool:
         """Whether X would return `post` (an XPost, or an AnalysedPost from `analyse`) for this query."""
         if not isinstance(post, AnalysedPost):
             post = analyse(post)
-        return self.root.matches(post)
+        return self._match(post)
 
     def matches_analysed(self, post: AnalysedPost) -> bool:
-        return self.root.matches(post)
+        return self._match(post)
 
     def anchor_terms(self) -> frozenset[str] | None:
-        """Lowercase literal terms, at least one of which is a substring of the lowercased text of every
-        post this query matches (see `searchable_text`); None when the query can match posts without any
-        particular text (e.g. a `from:` alternative). For picking candidates with Aho-Corasick."""
+        """Lowercase literal terms, at least one of which is a substring of `searchable_text(post)` for
+        every post this query matches (that is `post.text.lower()`, plus the full URLs behind links the
+        text shows only as t.co); None when the query can match posts without any particular text (e.g. a
+        `from:` alternative). For picking candidates with Aho-Corasick before calling `matches`."""
         return self._anchors
+
+
+def _with_decomposed_forms(anchors: frozenset[str] | None) -> frozenset[str] | None:
+    """Add each anchor's NFD spelling, so an anchor is found in a post's raw lowercased text even when the
+    text arrived decomposed (matching normalises it; a substring search on the raw text doesn't)."""
+    if not anchors:
+        return anchors
+    return anchors | {unicodedata.normalize("NFD", anchor) for anchor in anchors}
 
 
 def combine_or(queries: list[Query]) -> str:
@@ -707,8 +783,27 @@ def parse(query: str) -> Query:
 
 
 def searchable_text(post) -> str:
-    """The text anchor terms are found in: NFC-normalised and lowercased."""
-    return unicodedata.normalize("NFC", post.text).lower()
+    """The text anchor terms are found in: the post's text, NFC-normalised and lowercased, followed by
+    any full URLs (X's `expanded_url`/`unwound_url`) the text itself doesn't show, one per line.
+
+    X matches keywords "within the body or urls" of a post, including the unwound URL behind a t.co
+    link, so a word can match a post only through its link; for text posted with full URLs (as in the
+    sandbox) this is just `post.text.lower()`, NFC-normalised."""
+    text = unicodedata.normalize("NFC", post.text).lower()
+    hidden = _hidden_urls(post, text)
+    return "\n".join([text, *hidden]) if hidden else text
+
+
+def _hidden_urls(post, text_lower: str) -> list[str]:
+    found: list[str] = []
+    for item in (post.entities or {}).get("urls") or ():
+        for key in ("expanded_url", "unwound_url"):
+            url = item.get(key)
+            if url:
+                url = unicodedata.normalize("NFC", url).lower()
+                if url not in text_lower and url not in found:
+                    found.append(url)
+    return found
 
 
 class AnalysedPost:
@@ -716,8 +811,15 @@ class AnalysedPost:
 
     def __init__(self, post, *, reply_to_username: str | None = None):
         self.post = post
-        self.text = searchable_text(post)
-        self.tokens: tuple[str, ...] = tuple(_TOKEN.findall(self.text))
+        body = unicodedata.normalize("NFC", post.text).lower()
+        tokens = _tokens(body)
+        hidden = _hidden_urls(post, body)
+        for url in hidden:
+            # A separator no query token can equal, so a phrase can't run from the text into a URL.
+            tokens.append("\n")
+            tokens.extend(_tokens(url))
+        self.text = "\n".join([body, *hidden]) if hidden else body
+        self.tokens: tuple[str, ...] = tuple(tokens)
         self.token_set = frozenset(self.tokens)
         entities = post.entities or {}
         if "hashtags" in entities:

@@ -10,6 +10,8 @@ from tests.factories import MembershipFactory
 @pytest.fixture(autouse=True)
 def _jobs_run_in_process(settings):
     settings.RQ_ASYNC = False
+    # Hashing test passwords with the production hasher costs most of a second per user.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture

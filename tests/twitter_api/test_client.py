@@ -71,13 +71,18 @@ def test_deleting_a_post_that_does_not_exist_raises_not_found(x_sandbox, dept):
 def test_user_me_says_who_the_credentials_belong_to(x_sandbox, dept):
     me = client.user_me(dept)
 
-    assert me == XUser(id=dept.x_user_id, username="DeptComms", name=dept.display_name, verified=True, followers_count=25_000)
+    assert me == XUser(
+        id=dept.x_user_id, username="DeptComms", name=dept.display_name, verified=True, followers_count=25_000
+    )
 
 
 def test_mentions_since_reads_posts_after_the_cursor_with_their_authors(x_sandbox, dept):
     old = x_sandbox.inject_post("early_bird", "@DeptComms first")
     new = x_sandbox.inject_post(
-        "bbc_jane_reporter", "@DeptComms is the minister available? #pressquery", author_followers=90_000, author_verified=True
+        "bbc_jane_news",
+        "@DeptComms is the minister available? #pressquery",
+        author_followers=90_000,
+        author_verified=True,
     )
     x_sandbox.inject_post("someone_else", "not a mention of anyone")
 
@@ -87,7 +92,11 @@ def test_mentions_since_reads_posts_after_the_cursor_with_their_authors(x_sandbo
     assert [p.id for p in page.posts] == [new["id"]]
     post = page.posts[0]
     assert post.author == XUser(
-        id=new["author_id"], username="bbc_jane_reporter", name="bbc_jane_reporter", verified=True, followers_count=90_000
+        id=new["author_id"],
+        username="bbc_jane_news",
+        name="bbc_jane_news",
+        verified=True,
+        followers_count=90_000,
     )
     assert post.entities["hashtags"][0]["tag"] == "pressquery"
     assert post.entities["mentions"][0]["username"] == "DeptComms"
@@ -121,7 +130,9 @@ def test_mentions_since_with_nothing_new_returns_an_empty_page(x_sandbox, dept):
 
 def test_mentions_of_a_user_x_does_not_know_raise_not_found(x_sandbox):
     stranger = TwitterAccountFactory(x_user_id="777")
-    x_sandbox.state.add_user(username="ghost", access_token=stranger.access_token, access_token_secret=stranger.access_token_secret)
+    x_sandbox.state.add_user(
+        username="ghost", access_token=stranger.access_token, access_token_secret=stranger.access_token_secret
+    )
 
     with pytest.raises(NotFound):
         client.mentions_since(stranger)

@@ -47,6 +47,7 @@ API_HOST = "https://api.twitter.com"
 _ROUTES = [
     ("POST", re.compile(r"^/2/tweets$"), "POST /2/tweets", "create_post"),
     ("DELETE", re.compile(r"^/2/tweets/(\d+)$"), "DELETE /2/tweets/:id", "delete_post"),
+    ("GET", re.compile(r"^/2/tweets/(\d+)$"), "GET /2/tweets/:id", "post"),
     ("GET", re.compile(r"^/2/users/me$"), "GET /2/users/me", "users_me"),
     ("GET", re.compile(r"^/2/users/(\d+)/mentions$"), "GET /2/users/:id/mentions", "mentions"),
     ("GET", re.compile(r"^/2/users/(\d+)/tweets$"), "GET /2/users/:id/tweets", "user_posts"),
@@ -65,6 +66,15 @@ UNSUPPORTED_AUTH = problem(
 )
 
 
+def _route(method: str, path: str):
+    """(match, endpoint name for rate limits, handler name) of an X API path, or None."""
+    for route_method, pattern, endpoint, name in _ROUTES:
+        match = pattern.match(path)
+        if match and route_method == method:
+            return match, endpoint, name
+    return None
+
+
 class _Drop(Exception):
     """Close the connection without answering."""
 
@@ -73,7 +83,9 @@ def _oauth_quote(value: str) -> str:
     return quote(value, safe="~")
 
 
-def oauth1_signature(method: str, base_uri: str, params: list[tuple[str, str]], consumer_secret: str, token_secret: str):
+def oauth1_signature(
+    method: str, base_uri: str, params: list[tuple[str, str]], consumer_secret: str, token_secret: str
+):
     """HMAC-SHA1 signature of RFC 5849 section 3.4 (what tweepy's requests-oauthlib computes)."""
     encoded = sorted((_oauth_quote(k), _oauth_quote(v)) for k, v in params)
     normalized = "&".join(f"{k}={v}" for k, v in encoded)
@@ -91,6 +103,7 @@ class SandboxHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "XSandbox/1.0"
     timeout = 120  # an idle keep-alive connection is closed after this
+    disable_nagle_algorithm = True  # headers and body are two writes: without this, small answers wait 40 ms
 
     server: "SandboxServer"
 
@@ -117,7 +130,10 @@ class SandboxHandler(BaseHTTPRequestHandler):
         status = 500
         try:
             if url.path.startswith("/_sandbox/"):
-                status, payload, headers = self._control(method, url.path, dict(parse_qsl(url.query)), body)
+                try:
+                    status, payload, headers = self._control(method, url.path, dict(parse_qsl(url.query)), body)
+                except (ValueError, TypeError, KeyError) as exc:
+                    raise SandboxError(400, problem(400, "Invalid Request", f"{type(exc).__name__}: {exc}")) from None
             else:
                 status, payload, headers = self._api(method, url, body)
         except SandboxError as exc:
@@ -162,11 +178,8 @@ class SandboxHandler(BaseHTTPRequestHandler):
 
     def _api(self, method: str, url, body: bytes):
         state = self.server.state
-        for route_method, pattern, endpoint, name in _ROUTES:
-            match = pattern.match(url.path)
-            if match and route_method == method:
-                break
-        else:
+        route = _route(method, url.path)
+        if route is None:
             raise SandboxError(
                 404,
                 problem(
@@ -176,6 +189,7 @@ class SandboxHandler(BaseHTTPRequestHandler):
                     "https://api.twitter.com/2/problems/resource-not-found",
                 ),
             )
+        match, endpoint, name = route
         faults = state.faults
         if faults.latency:
             time.sleep(faults.latency)
@@ -236,7 +250,9 @@ class SandboxHandler(BaseHTTPRequestHandler):
         raw = query.get("max_results", str(default_results))
         if not raw.isdigit() or not min_results <= int(raw) <= 100:
             raise invalid_request(
-                "max_results", raw, f"The `max_results` query parameter value [{raw}] is not between {min_results} and 100"
+                "max_results",
+                raw,
+                f"The `max_results` query parameter value [{raw}] is not between {min_results} and 100",
             )
         until_id = query.get("until_id")
         token = query.get("pagination_token") or query.get("next_token")
@@ -305,6 +321,29 @@ class SandboxHandler(BaseHTTPRequestHandler):
         self.server.state.delete_post(author=user, post_id=match.group(1))
         return 200, {"data": {"deleted": True}}
 
+    def _api_post(self, user, match, query, body):
+        post_id = match.group(1)
+        stored = self.server.state.by_id.get(post_id)
+        if stored is None or stored.deleted:
+            return 200, {
+                "errors": [
+                    {
+                        "value": post_id,
+                        "detail": f"Could not find tweet with id: [{post_id}].",
+                        "title": "Not Found Error",
+                        "resource_type": "tweet",
+                        "parameter": "id",
+                        "resource_id": post_id,
+                        "type": "https://api.twitter.com/2/problems/resource-not-found",
+                    }
+                ]
+            }
+        request = self._page_request({**query, "max_results": "10"}, min_results=1)
+        payload = render_page([stored], False, request, self.server.state.users)
+        del payload["meta"]
+        payload["data"] = payload["data"][0]
+        return 200, payload
+
     def _api_users_me(self, user, match, query, body):
         fields = frozenset(filter(None, query.get("user.fields", "").split(",")))
         return 200, {"data": render_user(user, fields)}
@@ -370,10 +409,7 @@ class SandboxHandler(BaseHTTPRequestHandler):
             return 200, {"ok": True}, {}
         if path == "/_sandbox/faults":
             if method == "POST":
-                try:
-                    state.set_faults(**data)
-                except (ValueError, TypeError) as exc:
-                    raise SandboxError(400, problem(400, "Invalid Request", str(exc))) from None
+                state.set_faults(**data)
             return 200, {"data": asdict(state.faults)}, {}
         if path == "/_sandbox/rate-limits" and method == "POST":
             state.set_rate_limit(data["endpoint"], int(data["limit"]), window_seconds=data.get("window_seconds"))

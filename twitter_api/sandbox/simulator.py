@@ -10,6 +10,8 @@ Use `Simulator(seed).next_post()` for one post's fields, `populate(state, count)
 SandboxState directly (200,000 posts in seconds, for benchmarks), or `python manage.py x_simulate`.
 """
 
+import gc
+import itertools
 import random
 from collections import deque
 from datetime import UTC, datetime, timedelta
@@ -21,28 +23,28 @@ PERM_SEC = "PermSecPatel"
 
 # Journalists the simulator writes as: recognisable, and ready for the monitoring demo's watchlist.
 JOURNALIST_USERNAMES = (
-    "bbc_jane_reporter",
-    "guardian_tom_news",
-    "ft_sarah_politics",
-    "itv_mark_reports",
+    "bbc_jane_news",
+    "guardian_tom",
+    "ft_sarah_pol",
+    "itv_mark_news",
     "sky_priya_news",
-    "times_olivia_desk",
+    "times_olivia",
     "reuters_ben_uk",
     "pa_media_lucy",
     "telegraph_raj",
-    "politico_ana_eu",
+    "politico_ana",
 )
 JOURNALIST_NAMES = {
-    "bbc_jane_reporter": "Jane Reporter (BBC)",
-    "guardian_tom_news": "Tom News, The Guardian",
-    "ft_sarah_politics": "Sarah Politics — FT",
-    "itv_mark_reports": "Mark Reports ITV News",
+    "bbc_jane_news": "Jane Reporter (BBC News)",
+    "guardian_tom": "Tom Writer, The Guardian",
+    "ft_sarah_pol": "Sarah Policy — FT",
+    "itv_mark_news": "Mark Reports ITV News",
     "sky_priya_news": "Priya, Sky News",
-    "times_olivia_desk": "Olivia Desk | The Times",
+    "times_olivia": "Olivia Desk | The Times",
     "reuters_ben_uk": "Ben (Reuters UK)",
     "pa_media_lucy": "Lucy at PA Media",
     "telegraph_raj": "Raj, Telegraph political desk",
-    "politico_ana_eu": "Ana — POLITICO Europe",
+    "politico_ana": "Ana — POLITICO Europe",
 }
 
 POLICIES = (
@@ -77,7 +79,7 @@ FIRST = (
     "sam", "alex", "jo", "chris", "priya", "mohammed", "olu", "megan", "dylan", "aisha", "tom", "kate", "ravi",
     "fiona", "gareth", "nia", "li", "tomasz", "ana", "ellie", "jamal", "rosie", "callum", "yusuf", "hannah",
 )  # fmt: skip
-SUFFIX = ("", "_uk", "123", "_writes", "x", "_official", "88", "_b", "jones", "_from_" + "leeds", "smith", "_99")
+SUFFIX = ("", "_uk", "123", "_writes", "x", "_says", "88", "_b", "jones", "_ldn", "smith", "_99")
 
 EN = {
     "complaint": (
@@ -177,41 +179,51 @@ STORM_PROBLEMS = (
 )
 
 
+class _Placeholders(dict):
+    """Template values, drawn only when a template uses them (policy and tag are drawn together)."""
+
+    def __init__(self, rng: random.Random):
+        super().__init__(corp=CORPORATE, press=PRESS_OFFICE, minister=MINISTER, permsec=PERM_SEC)
+        self.rng = rng
+
+    def __missing__(self, key: str) -> str:
+        r = self.rng
+        if key in ("policy", "tag"):
+            self["policy"], self["tag"] = r.choice(POLICIES)
+        elif key in ("problem", "problem_lower"):
+            problem = r.choice(PROBLEMS)
+            self["problem"], self["problem_lower"] = problem[0].upper() + problem[1:], problem
+        elif key == "service":
+            self[key] = r.choice(SERVICES)
+        elif key == "place":
+            self[key] = r.choice(PLACES)
+        else:
+            raise KeyError(key)
+        return self[key]
+
+
 class Simulator:
     """Generates post fields for SandboxState.inject_post; deterministic for a given seed."""
 
     def __init__(self, seed: int = 0):
         self.random = random.Random(seed)
         self.citizens = [
-            f"{first}{suffix}{n or ''}" for n in range(4) for first in FIRST for suffix in SUFFIX[: 4 + n * 2]
+            f"{first}{suffix}{n or ''}"[:15] for n in range(4) for first in FIRST for suffix in SUFFIX[: 4 + n * 2]
         ]
         self.recent_ids: deque[str] = deque(maxlen=50)
         self.storm_left = 0
         self.storm: tuple[str, str] | None = None
         self.count = 0
         categories, weights = zip(*CATEGORY_WEIGHTS, strict=True)
-        self._categories, self._weights = categories, weights
+        self._categories = categories
+        self._cum_weights = list(itertools.accumulate(weights))
 
     def remember(self, post_id: str) -> None:
         """Tell the simulator a post's id, so later posts may reply to it."""
         self.recent_ids.append(str(post_id))
 
     def _fill(self, template: str) -> str:
-        r = self.random
-        policy, tag = r.choice(POLICIES)
-        problem = r.choice(PROBLEMS)
-        return template.format(
-            corp=CORPORATE,
-            press=PRESS_OFFICE,
-            minister=MINISTER,
-            permsec=PERM_SEC,
-            policy=policy,
-            tag=tag,
-            service=r.choice(SERVICES),
-            problem=problem[0].upper() + problem[1:],
-            problem_lower=problem,
-            place=r.choice(PLACES),
-        )
+        return template.format_map(_Placeholders(self.random))
 
     def next_post(self) -> dict:
         r = self.random
@@ -231,7 +243,7 @@ class Simulator:
             )
             return self._post(r.choice(self.citizens), text, "en", "complaint", followers=r.randint(10, 3000))
 
-        category = r.choices(self._categories, self._weights)[0]
+        category = r.choices(self._categories, cum_weights=self._cum_weights)[0]
         if category in ("complaint", "question", "praise", "minister") and r.random() < 0.14:
             lang = r.choice(tuple(OTHER_LANGUAGES))
             text = self._fill(r.choice(OTHER_LANGUAGES[lang]))
@@ -279,24 +291,34 @@ def populate(state, count: int, *, seed: int = 0, spread: timedelta = timedelta(
     now = datetime.now(tz=UTC)
     step = spread / max(count, 1)
     ids = []
-    with state.lock:
-        for n in range(count):
-            fields = inject_kwargs(simulator.next_post())
-            author = state.users_by_name.get(fields["author_username"].lower())
-            if author is None:
-                author = state.add_user(
-                    username=fields["author_username"],
-                    name=fields["author_name"],
-                    followers_count=fields["author_followers"],
-                    verified=fields["author_verified"],
-                )
-            stored = state.add_post(
-                author=author,
-                text=fields["text"],
-                in_reply_to_post_id=fields.get("in_reply_to_post_id"),
-                created_at=now - spread + step * n,
-                lang=fields["lang"],
-            )
-            simulator.remember(stored.post.id)
-            ids.append(stored.post.id)
+    gc_was_enabled = gc.isenabled()
+    gc.disable()  # millions of new long-lived objects: collection passes would make this quadratic
+    try:
+        with state.lock:
+            _populate(state, simulator, count, now - spread, step, ids)
+    finally:
+        if gc_was_enabled:
+            gc.enable()
     return ids
+
+
+def _populate(state, simulator, count, start, step, ids) -> None:
+    for n in range(count):
+        fields = simulator.next_post()
+        author = state.users_by_name.get(fields["author_username"].lower())
+        if author is None:
+            author = state.add_user(
+                username=fields["author_username"],
+                name=fields["author_name"],
+                followers_count=fields["author_followers"],
+                verified=fields["author_verified"],
+            )
+        stored = state.add_post(
+            author=author,
+            text=fields["text"],
+            in_reply_to_post_id=fields.get("in_reply_to_post_id"),
+            created_at=start + step * n,
+            lang=fields["lang"],
+        )
+        simulator.remember(stored.post.id)
+        ids.append(stored.post.id)

@@ -20,7 +20,6 @@ from datetime import UTC, datetime
 
 from twitter_text import extract_urls_with_indices
 
-from twitter_api.query import searchable_text
 from twitter_api.types import XPost, XUser, snowflake_for
 
 WINDOW_SECONDS = 15 * 60
@@ -30,11 +29,13 @@ DEFAULT_RATE_LIMITS = {
     "POST /2/tweets": 200,
     "DELETE /2/tweets/:id": 50,
     "GET /2/users/me": 75,
+    "GET /2/tweets/:id": 300,
     "GET /2/users/:id/mentions": 450,
     "GET /2/users/:id/tweets": 1500,
     "GET /2/tweets/search/recent": 450,
 }
 
+_USERNAME = re.compile(r"[A-Za-z0-9_]{1,15}")
 _MENTION = re.compile(r"(?<![A-Za-z0-9_@＠!#$%&*])[@＠]([A-Za-z0-9_]{1,15})(?![A-Za-z0-9_@＠])")
 _HASHTAG = re.compile(r"(?<![\w#＃&])[#＃](\w*[^\W\d]\w*)")
 _CASHTAG = re.compile(r"(?<![\w$])\$([A-Za-z]{1,6}(?:[._][A-Za-z]{1,2})?)(?![\w$])")
@@ -78,13 +79,16 @@ class SandboxUser:
     access_token_secret: str = ""
 
     def as_x_user(self) -> XUser:
-        return XUser(
+        user = XUser(
             id=self.id,
             username=self.username,
             name=self.name,
             verified=self.verified,
             followers_count=self.followers_count,
         )
+        if getattr(self, "_x_user", None) != user:
+            self._x_user = user  # shared by every post of this author
+        return self._x_user
 
 
 @dataclass(slots=True)
@@ -128,26 +132,28 @@ def _entities(text: str, users_by_name: dict[str, "SandboxUser"]) -> dict:
     if cashtags:
         entities["cashtags"] = cashtags
     urls = []
-    for found in extract_urls_with_indices(text) if ("." in text) else []:
-        url = found["url"]
-        start, end = found["indices"]
-        expanded = url if "://" in url else f"https://{url}"
-        urls.append(
-            {
-                "start": start,
-                "end": end,
-                "url": expanded,
-                "expanded_url": expanded,
-                "display_url": expanded.split("://", 1)[1][:30],
-            }
-        )
+    if "://" in text or "www." in text:
+        for found in extract_urls_with_indices(text):
+            url = found["url"]
+            start, end = found["indices"]
+            expanded = url if "://" in url else f"https://{url}"
+            urls.append(
+                {
+                    "start": start,
+                    "end": end,
+                    "url": expanded,
+                    "expanded_url": expanded,
+                    "display_url": expanded.split("://", 1)[1][:30],
+                }
+            )
     if urls:
         entities["urls"] = urls
     return entities
 
 
 def _iso(dt: datetime) -> str:
-    return dt.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{dt.microsecond // 1000:03d}Z"
+    """X's timestamp format: whole seconds, always `.000Z`."""
+    return dt.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
 
 
 class SandboxState:
@@ -155,7 +161,7 @@ class SandboxState:
         self,
         *,
         consumer_key: str = "sandbox-consumer-key",
-        consumer_secret: str = "sandbox-consumer-secret",
+        consumer_secret: str = "sandbox-consumer-secret",  # noqa: S107 - the sandbox's public development value
         bearer_tokens: tuple[str, ...] = ("sandbox-bearer-token",),
         query_length_limit: int = 512,
         rate_limits: dict | None = None,
@@ -188,6 +194,7 @@ class SandboxState:
             self.by_author: dict[str, list[StoredPost]] = {}
             self.by_mention: dict[str, list[StoredPost]] = {}
             self.texts_by_author: dict[str, dict[str, int]] = {}
+            self._entities_cache: dict[str, dict] = {}
             self.rate_limits = dict(self.default_rate_limits)
             self.window_seconds = self.default_window_seconds
             self.windows: dict[tuple[str, str], list[int]] = {}
@@ -203,7 +210,7 @@ class SandboxState:
         self,
         *,
         username: str,
-        id: str | None = None,  # noqa: A002 - X's own name for it
+        id: str | None = None,  # X's own name for it
         name: str | None = None,
         verified: bool = False,
         followers_count: int = 100,
@@ -211,6 +218,8 @@ class SandboxState:
         access_token_secret: str = "",
     ) -> SandboxUser:
         """Create or update a user (matched by id, else by username); tokens make it able to act."""
+        if not _USERNAME.fullmatch(username):
+            raise ValueError(f"X usernames are 1 to 15 letters, numbers or underscores; {username!r} is not one.")
         with self.lock:
             user = self.users.get(id) if id else None
             if user is None:
@@ -229,6 +238,8 @@ class SandboxState:
                     self.tokens.pop(user.access_token, None)
                 user.access_token, user.access_token_secret = access_token, access_token_secret
                 self.tokens[access_token] = user
+            if username.lower() not in self.users_by_name:
+                self._entities_cache = {}  # cached mentions of this name lack its id
             self.users_by_name[username.lower()] = user
             self._dirty = True
             return user
@@ -241,7 +252,10 @@ class SandboxState:
             self._dirty = True
 
     def _mint_user_id(self) -> int:
-        return 1_600_000_000_000_000_000 + len(self.users) + 1
+        candidate = 1_600_000_000_000_000_000 + len(self.users) + 1
+        while str(candidate) in self.users:
+            candidate += 1
+        return candidate
 
     def user_for_author(self, username: str, *, followers: int = 100, verified: bool = False) -> SandboxUser:
         user = self.users_by_name.get(username.lower())
@@ -284,6 +298,7 @@ class SandboxState:
                     in_reply_to_user_id = parent.post.author_id
             if retweet_of:
                 referenced.append({"type": "retweeted", "id": str(retweet_of)})
+            entities, text_lower, dup_key, mentions = self._text_info(text)
             post = XPost(
                 id=post_id,
                 text=text,
@@ -294,18 +309,31 @@ class SandboxState:
                 reply_to_post_id=str(in_reply_to_post_id) if in_reply_to_post_id else None,
                 lang=lang,
                 is_retweet=bool(retweet_of),
-                entities=_entities(text, self.users_by_name),
+                entities=entities,
                 author=author.as_x_user(),
             )
-            stored = StoredPost(post=post, num=num, text_lower=searchable_text(post), referenced=referenced)
+            stored = StoredPost(post=post, num=num, text_lower=text_lower, referenced=referenced)
             self.posts.append(stored)
             self.by_id[post_id] = stored
             self.by_author.setdefault(author.id, []).append(stored)
-            for mention in {m["username"].lower() for m in post.entities.get("mentions", ())}:
+            for mention in mentions:
                 self.by_mention.setdefault(mention, []).append(stored)
-            self.texts_by_author.setdefault(author.id, {})[_dup_key(text)] = num
+            self.texts_by_author.setdefault(author.id, {})[dup_key] = num
             self._dirty = True
             return stored
+
+    def _text_info(self, text: str) -> tuple[dict, str, str, frozenset]:
+        """(entities, searchable text, duplicate key, mentioned names) of a text, shared between posts with
+        the same text (never mutated): the simulator repeats itself, and this is most of add_post's work."""
+        info = self._entities_cache.get(text)
+        if info is None:
+            if len(self._entities_cache) > 50_000:
+                self._entities_cache.clear()
+            entities = _entities(text, self.users_by_name)
+            mentions = frozenset(m["username"].lower() for m in entities.get("mentions", ()))
+            normalized = unicodedata.normalize("NFC", text)
+            info = self._entities_cache[text] = (entities, normalized.lower(), normalized.strip(), mentions)
+        return info
 
     def inject_post(
         self,
@@ -466,7 +494,11 @@ class SandboxState:
             if forced:
                 self.faults.force_429 -= 1
             if forced or window[1] >= limit:
-                headers = {"x-rate-limit-limit": str(limit), "x-rate-limit-remaining": "0", "x-rate-limit-reset": str(reset)}
+                headers = {
+                    "x-rate-limit-limit": str(limit),
+                    "x-rate-limit-remaining": "0",
+                    "x-rate-limit-reset": str(reset),
+                }
                 raise SandboxError(429, problem(429, "Too Many Requests", "Too Many Requests"), headers)
             window[1] += 1
             return {

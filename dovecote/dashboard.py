@@ -1,0 +1,389 @@
+"""Selectors for the home dashboard: one query per panel, whatever the size of the data.
+
+Each function takes the signed-in user (and `now`, so tests can pin the clock) and returns plain data the
+templates only loop over. Everything is limited to the user's teams through the apps' access helpers;
+admins see every team.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+from django.conf import settings
+from django.db.models import Avg, Count, F, Q, Window
+from django.db.models.functions import TruncHour
+from django.utils import timezone
+
+from accounts.models import Membership, User
+from monitoring.access import items_for_user, monitors_for_user
+from monitoring.models import InboxItem, MentionMatch, ReadBudget, SpikeAlert
+from monitoring.spikes import SPIKE_QUIET
+from training.models import Booking, Certification, Exemption
+from training.selectors import EXPIRING_WITHIN, required_courses_for_user
+from tweets.access import drafts_for_user
+from tweets.models import Draft
+from twitter_api.models import ApiCall
+
+APPROVALS_SHOWN = 10
+MY_ITEMS_SHOWN = 10
+SCHEDULED_SHOWN = 100
+SCHEDULE_DAYS = 7
+SPARK_HOURS = 24
+SPARK_WIDTH = 240
+SPARK_HEIGHT = 40
+UPCOMING_STATES = (Draft.State.APPROVED, Draft.State.SCHEDULED, Draft.State.PUBLISHING)
+
+
+@dataclass
+class Roles:
+    """The user's current teams and roles (one query), so panels know what to show."""
+
+    team_ids: list[int]
+    approver_team_ids: list[int]
+    lead_team_ids: list[int]
+    is_admin: bool
+
+    @property
+    def can_approve(self) -> bool:
+        return self.is_admin or bool(self.approver_team_ids)
+
+    @property
+    def is_lead(self) -> bool:
+        return self.is_admin or bool(self.lead_team_ids)
+
+
+def roles_for(user: User) -> Roles:
+    rows = list(Membership.objects.current().filter(user=user).values_list("team_id", "role"))
+    return Roles(
+        team_ids=[t for t, _ in rows],
+        approver_team_ids=[t for t, r in rows if r in (Membership.Role.APPROVER, Membership.Role.LEAD)],
+        lead_team_ids=[t for t, r in rows if r == Membership.Role.LEAD],
+        is_admin=user.is_admin,
+    )
+
+
+# --- My work ----------------------------------------------------------------------------------------
+
+
+@dataclass
+class ApprovalsPanel:
+    drafts: list[Draft]
+    total: int
+
+
+def approvals_waiting(user: User, roles: Roles, *, now: datetime) -> ApprovalsPanel:
+    """Submitted drafts I may approve and have not yet approved in their current version, oldest first."""
+    if not roles.can_approve:
+        return ApprovalsPanel(drafts=[], total=0)
+    drafts = (
+        drafts_for_user(user)
+        .filter(state=Draft.State.SUBMITTED)
+        .exclude(author=user)
+        .exclude(approvals__approver=user, approvals__revision=F("current_revision"))
+    )
+    if not roles.is_admin:
+        ids = roles.approver_team_ids
+        drafts = drafts.filter(
+            Q(account__approver_team_id__in=ids) | Q(account__approver_team__isnull=True, account__team_id__in=ids)
+        )
+    drafts = list(drafts.annotate(total=Window(Count("id"))).order_by("updated_at", "id")[:APPROVALS_SHOWN])
+    for draft in drafts:
+        draft.waiting_for = now - draft.updated_at
+    return ApprovalsPanel(drafts=drafts, total=drafts[0].total if drafts else 0)
+
+
+def my_drafts_by_state(user: User) -> list[dict]:
+    """How many of my drafts are in each state, in the workflow's order (one query)."""
+    rows = Draft.objects.filter(author=user).values("state").annotate(n=Count("id")).order_by()
+    counts = {r["state"]: r["n"] for r in rows}
+    return [
+        {"state": value, "label": label, "count": counts[value]}
+        for value, label in Draft.State.choices
+        if counts.get(value)
+    ]
+
+
+@dataclass
+class InboxPanel:
+    teams: list[dict]
+    mine: list[InboxItem]
+    mine_total: int = 0
+    mine_overdue: int = 0
+    unassigned_total: int = 0
+    unassigned_overdue: int = 0
+
+
+def inbox_counts(user: User, *, now: datetime) -> InboxPanel:
+    """Open items per team: unassigned, overdue, and mine (one query)."""
+    open_items = items_for_user(user).filter(status__in=InboxItem.OPEN_STATUSES)
+    overdue = Q(due_at__lt=now)
+    rows = list(
+        open_items.values("team_id", "team__name")
+        .annotate(
+            unassigned=Count("id", filter=Q(assigned_to__isnull=True)),
+            unassigned_overdue=Count("id", filter=Q(assigned_to__isnull=True) & overdue),
+            mine=Count("id", filter=Q(assigned_to=user)),
+            mine_overdue=Count("id", filter=Q(assigned_to=user) & overdue),
+        )
+        .order_by("team__name")
+    )
+    return InboxPanel(
+        teams=[r for r in rows if r["unassigned"]],
+        mine=[],
+        mine_total=sum(r["mine"] for r in rows),
+        mine_overdue=sum(r["mine_overdue"] for r in rows),
+        unassigned_total=sum(r["unassigned"] for r in rows),
+        unassigned_overdue=sum(r["unassigned_overdue"] for r in rows),
+    )
+
+
+def my_inbox_items(user: User) -> list[InboxItem]:
+    """Open items assigned to me, soonest due first (one query)."""
+    return list(
+        items_for_user(user)
+        .filter(status__in=InboxItem.OPEN_STATUSES, assigned_to=user)
+        .select_related("mention", "team")
+        .order_by("due_at", "id")[:MY_ITEMS_SHOWN]
+    )
+
+
+# --- Scheduled and held posts --------------------------------------------------------------------------
+
+
+@dataclass
+class SchedulePanel:
+    accounts: list[dict]
+    held: list[Draft]
+
+
+def schedule(user: User, *, now: datetime) -> SchedulePanel:
+    """The next seven days of approved and scheduled posts per account, and every held post (one query)."""
+    until = now + timedelta(days=SCHEDULE_DAYS)
+    drafts = (
+        drafts_for_user(user)
+        .filter(Q(state__in=UPCOMING_STATES, scheduled_at__gte=now, scheduled_at__lt=until) | Q(state=Draft.State.HELD))
+        .select_related("held_by")
+        .order_by("scheduled_at", "id")[:SCHEDULED_SHOWN]
+    )
+    by_account: dict[int, dict] = {}
+    held = []
+    for draft in drafts:
+        if draft.state == Draft.State.HELD:
+            held.append(draft)
+            continue
+        entry = by_account.setdefault(draft.account_id, {"account": draft.account, "drafts": []})
+        entry["drafts"].append(draft)
+    return SchedulePanel(accounts=sorted(by_account.values(), key=lambda e: e["account"].handle), held=held)
+
+
+# --- Monitors ------------------------------------------------------------------------------------------
+
+
+@dataclass
+class MonitorSeries:
+    monitor: object
+    volume: list[int]
+    sentiment: list[float | None]
+    total: int = 0
+    average_sentiment: float | None = None
+    previous_sentiment: float | None = None
+    volume_points: str = ""
+    sentiment_points: str = ""
+
+    @property
+    def sentiment_change(self) -> str:
+        if self.average_sentiment is None or self.previous_sentiment is None:
+            return ""
+        delta = self.average_sentiment - self.previous_sentiment
+        if abs(delta) < 0.05:
+            return "steady"
+        return "improving" if delta > 0 else "worsening"
+
+
+@dataclass
+class MonitorsPanel:
+    series: list[MonitorSeries]
+    spikes: list[SpikeAlert]
+    hours: list[datetime] = field(default_factory=list)
+
+
+def _points(values: list[float | None], *, low: float, high: float) -> str:
+    """Polyline points for an inline SVG sparkline (gaps skipped), scaled into SPARK_WIDTH x SPARK_HEIGHT."""
+    span = (high - low) or 1.0
+    step = SPARK_WIDTH / max(len(values) - 1, 1)
+    return " ".join(
+        f"{i * step:.1f},{SPARK_HEIGHT - (v - low) / span * SPARK_HEIGHT:.1f}"
+        for i, v in enumerate(values)
+        if v is not None
+    )
+
+
+def monitors(user: User, *, now: datetime) -> MonitorsPanel:
+    """Hourly volume and sentiment for the last 24 hours per monitor, with the 24 before for the trend.
+
+    Three queries: the monitors, one grouped count over their matches, and current spike alerts.
+    """
+    monitor_list = list(monitors_for_user(user).filter(is_active=True).order_by("team__name", "name"))
+    if not monitor_list:
+        return MonitorsPanel(series=[], spikes=[])
+    ids = [m.pk for m in monitor_list]
+    current_hour = now.replace(minute=0, second=0, microsecond=0)
+    first_hour = current_hour - timedelta(hours=SPARK_HOURS - 1)
+    previous_start = first_hour - timedelta(hours=SPARK_HOURS)
+    rows = (
+        MentionMatch.objects.filter(monitor_id__in=ids, matched_at__gte=previous_start, matched_at__lte=now)
+        .annotate(hour=TruncHour("matched_at"))
+        .values("monitor_id", "hour")
+        .annotate(n=Count("id"), sentiment=Avg("mention__sentiment"))
+        .order_by()
+    )
+    hours = [first_hour + timedelta(hours=h) for h in range(SPARK_HOURS)]
+    index = {h: i for i, h in enumerate(hours)}
+    volume = defaultdict(lambda: [0] * SPARK_HOURS)
+    sentiment_sum = defaultdict(lambda: [0.0] * SPARK_HOURS)
+    before = defaultdict(lambda: [0, 0.0])
+    for row in rows:
+        hour = row["hour"]
+        i = index.get(hour)
+        if i is None:
+            if hour < first_hour:
+                before[row["monitor_id"]][0] += row["n"]
+                before[row["monitor_id"]][1] += row["n"] * (row["sentiment"] or 0.0)
+            continue
+        volume[row["monitor_id"]][i] += row["n"]
+        sentiment_sum[row["monitor_id"]][i] += row["n"] * (row["sentiment"] or 0.0)
+    series = []
+    for monitor in monitor_list:
+        counts = volume[monitor.pk]
+        sums = sentiment_sum[monitor.pk]
+        sentiment = [round(s / c, 2) if c else None for s, c in zip(sums, counts, strict=True)]
+        total = sum(counts)
+        prev_n, prev_sum = before[monitor.pk]
+        series.append(
+            MonitorSeries(
+                monitor=monitor,
+                volume=counts,
+                sentiment=sentiment,
+                total=total,
+                average_sentiment=round(sum(sums) / total, 2) if total else None,
+                previous_sentiment=round(prev_sum / prev_n, 2) if prev_n else None,
+                volume_points=_points(counts, low=0, high=max(counts) or 1),
+                sentiment_points=_points(sentiment, low=-1.0, high=1.0),
+            )
+        )
+    spikes = list(
+        SpikeAlert.objects.filter(monitor_id__in=ids, created_at__gte=now - SPIKE_QUIET)
+        .select_related("monitor")
+        .order_by("-created_at")
+    )
+    return MonitorsPanel(series=series, spikes=spikes, hours=hours)
+
+
+# --- API budget (leads and admins) ----------------------------------------------------------------------
+
+
+@dataclass
+class BudgetPanel:
+    month: date
+    posts_read: int
+    posts_created: int
+    cost: float
+    limit: int
+    limit_cost: float
+
+    @property
+    def percent(self) -> int:
+        return int(self.posts_read * 100 / self.limit) if self.limit else 100
+
+    @property
+    def warning(self) -> bool:
+        return self.percent >= 80
+
+
+def budget(*, now: datetime) -> BudgetPanel:
+    """This month's reads, posts created and cost (one query) against the read budget (one query)."""
+    month = timezone.localdate(now).replace(day=1)
+    start = timezone.make_aware(datetime.combine(month, time.min))
+    totals = ApiCall.objects.since(start).totals()
+    limit = ReadBudget.objects.filter(month=month).values_list("posts_limit", flat=True).first()
+    limit = limit if limit is not None else settings.X_MONTHLY_READ_BUDGET
+    return BudgetPanel(
+        month=month,
+        posts_read=totals["posts_read"],
+        posts_created=totals["posts_created"],
+        cost=round(totals["cost"], 2),
+        limit=limit,
+        limit_cost=round(limit * settings.X_PRICE_PER_POST_READ, 2),
+    )
+
+
+# --- My training --------------------------------------------------------------------------------------
+
+
+@dataclass
+class TrainingPanel:
+    expiring: list[Certification]
+    missing: list[dict]
+    next_booking: Booking | None
+
+
+def training(user: User, *, now: datetime) -> TrainingPanel:
+    """Certifications expiring within 30 days, required courses I lack, my next booked session (six queries)."""
+    needs = required_courses_for_user(user)
+    held = {c.course_id: c for c in Certification.objects.current(now).filter(user=user).select_related("course")}
+    exempt_all = False
+    exempt_ids = set()
+    for course_id in Exemption.objects.current(now).filter(user=user).values_list("course_id", flat=True):
+        if course_id is None:
+            exempt_all = True
+        exempt_ids.add(course_id)
+    missing = [
+        {"course": need.course, "reasons": need.reasons}
+        for need in needs
+        if need.course.pk not in held and not exempt_all and need.course.pk not in exempt_ids
+    ]
+    expiring = sorted((c for c in held.values() if c.expires_at - now <= EXPIRING_WITHIN), key=lambda c: c.expires_at)
+    next_booking = (
+        Booking.objects.filter(
+            user=user,
+            status=Booking.Status.BOOKED,
+            session__starts_at__gt=now,
+            session__cancelled_at__isnull=True,
+        )
+        .select_related("session__course")
+        .order_by("session__starts_at")
+        .first()
+    )
+    return TrainingPanel(expiring=expiring, missing=missing, next_booking=next_booking)
+
+
+# --- The page -----------------------------------------------------------------------------------------
+
+
+def counts_context(user: User, roles: Roles, *, now: datetime) -> dict:
+    """What the 'my work' counts partial needs (refreshed in place by htmx)."""
+    return {
+        "approvals": approvals_waiting(user, roles, now=now),
+        "inbox": inbox_counts(user, now=now),
+        "my_items": my_inbox_items(user),
+        "my_drafts": my_drafts_by_state(user),
+        "roles": roles,
+        "now": now,
+    }
+
+
+def home_context(user: User, *, now: datetime | None = None) -> dict:
+    now = now or timezone.now()
+    roles = roles_for(user)
+    context = counts_context(user, roles, now=now)
+    context.update(
+        {
+            "schedule": schedule(user, now=now),
+            "monitors": monitors(user, now=now),
+            "budget": budget(now=now) if roles.is_lead else None,
+            "training": training(user, now=now),
+        }
+    )
+    return context

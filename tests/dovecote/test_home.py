@@ -1,0 +1,294 @@
+"""The dashboard home: each panel shows the right things for constructed data, only the user's teams."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import time_machine
+from django.urls import reverse
+
+from accounts.models import Membership
+from monitoring.models import InboxItem, MentionMatch, SpikeAlert
+from tests.factories import MembershipFactory, TwitterAccountFactory
+from tests.monitoring.factories import InboxItemFactory, MentionFactory, MonitorFactory
+from tests.training.factories import BookingFactory, TrainingSessionFactory
+from tests.training.helpers import certify, require_course
+from tests.tweets.factories import DraftFactory, FreezeFactory
+from tweets.models import Approval, Draft
+from twitter_api.models import ApiCall
+
+NOW = datetime(2026, 11, 18, 10, 30, tzinfo=UTC)
+S = Draft.State
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _clock():
+    with time_machine.travel(NOW, tick=False):
+        yield
+
+
+@pytest.fixture
+def other_account(other_team, outsider):
+    return TwitterAccountFactory(team=other_team, responsible_person=outsider, handle="CustomerHelp")
+
+
+def home(client, user, **params):
+    client.force_login(user)
+    return client.get(reverse("home"), params)
+
+
+def test_it_shows_drafts_waiting_for_my_approval_oldest_first_with_their_age(
+    client, approver, member, account, other_account, outsider
+):
+    newer = DraftFactory(account=account, author=member, state=S.SUBMITTED, updated_at=NOW - timedelta(hours=2))
+    older = DraftFactory(account=account, author=member, state=S.SUBMITTED, updated_at=NOW - timedelta(days=2))
+    already = DraftFactory(account=account, author=member, state=S.SUBMITTED, updated_at=NOW - timedelta(days=3))
+    Approval.objects.create(draft=already, revision=already.current_revision, approver=approver)
+    mine = DraftFactory(account=account, author=approver, state=S.SUBMITTED)
+    elsewhere = DraftFactory(account=other_account, author=outsider, state=S.SUBMITTED)
+
+    response = home(client, approver)
+
+    drafts = response.context["approvals"].drafts
+    assert [d.pk for d in drafts] == [older.pk, newer.pk]
+    assert response.context["approvals"].total == 2
+    assert drafts[0].waiting_for == timedelta(days=2)
+    content = response.content.decode()
+    assert "2\xa0days" in content
+    assert f"/drafts/{already.pk}/" not in content
+    assert f"/drafts/{mine.pk}/" not in content
+    assert f"/drafts/{elsewhere.pk}/" not in content
+
+
+def test_a_member_who_cannot_approve_sees_no_approval_panel(client, member, account):
+    DraftFactory(account=account, author=member, state=S.SUBMITTED)
+
+    response = home(client, member)
+
+    assert response.context["approvals"].total == 0
+    assert "Waiting for my approval" not in response.content.decode()
+
+
+def test_it_counts_my_drafts_by_state(client, member, account):
+    DraftFactory(account=account, author=member, state=S.DRAFT)
+    DraftFactory(account=account, author=member, state=S.DRAFT)
+    DraftFactory(account=account, author=member, state=S.CHANGES_REQUESTED)
+    DraftFactory(account=account, state=S.DRAFT)  # someone else's
+
+    response = home(client, member)
+
+    assert response.context["my_drafts"] == [
+        {"state": "draft", "label": "Draft", "count": 2},
+        {"state": "changes_requested", "label": "Changes requested", "count": 1},
+    ]
+
+
+def test_it_shows_my_inbox_items_overdue_ones_and_unassigned_items_in_my_teams_only(client, member, team, other_team):
+    overdue = InboxItemFactory(team=team, assigned_to=member, status="in_progress", due_at=NOW - timedelta(hours=1))
+    InboxItemFactory(team=team, assigned_to=member, status="in_progress", due_at=NOW + timedelta(hours=5))
+    InboxItemFactory(team=team, assigned_to=member, status="replied", due_at=NOW - timedelta(hours=5))
+    InboxItemFactory(team=team, due_at=NOW - timedelta(hours=1))
+    InboxItemFactory(team=team, due_at=NOW + timedelta(hours=1))
+    InboxItemFactory(team=other_team, due_at=NOW - timedelta(hours=1))
+
+    response = home(client, member)
+
+    inbox = response.context["inbox"]
+    assert (inbox.mine_total, inbox.mine_overdue) == (2, 1)
+    assert (inbox.unassigned_total, inbox.unassigned_overdue) == (2, 1)
+    assert [r["team_id"] for r in inbox.teams] == [team.pk]
+    assert response.context["my_items"][0] == overdue
+    assert "Overdue" in response.content.decode()
+
+
+def test_it_shows_the_next_seven_days_of_scheduled_posts_per_account_and_held_posts(
+    client, member, account, other_account
+):
+    soon = DraftFactory(account=account, state=S.SCHEDULED, scheduled_at=NOW + timedelta(days=1), text="Soon post")
+    DraftFactory(account=account, state=S.SCHEDULED, scheduled_at=NOW + timedelta(days=8), text="Far future post")
+    DraftFactory(account=other_account, state=S.SCHEDULED, scheduled_at=NOW + timedelta(days=1), text="Not ours")
+    freeze = FreezeFactory(reason="Pre-election period")
+    held = DraftFactory(account=account, state=S.HELD, held_by=freeze, scheduled_at=NOW - timedelta(hours=1))
+
+    response = home(client, member)
+
+    schedule = response.context["schedule"]
+    assert [(e["account"], [d.pk for d in e["drafts"]]) for e in schedule.accounts] == [(account, [soon.pk])]
+    assert [d.pk for d in schedule.held] == [held.pk]
+    content = response.content.decode()
+    assert "Soon post" in content
+    assert "Far future post" not in content
+    assert "Not ours" not in content
+    assert "held by a publishing freeze" in content
+    assert "Publishing freeze" in content  # the site-wide banner from tweets.banners
+
+
+def test_it_draws_24_hourly_volumes_and_sentiment_for_my_teams_monitors_with_current_spikes(
+    client, member, team, other_team
+):
+    monitor = MonitorFactory(team=team, name="Passports")
+    hidden = MonitorFactory(team=other_team, name="Not my team's monitor")
+    for hours_ago, sentiment in [(0, 0.5), (0, -0.1), (3, 0.2), (30, -0.8)]:
+        when = NOW - timedelta(hours=hours_ago)
+        mention = MentionFactory(posted_at=when, sentiment=sentiment)
+        MentionMatch.objects.create(mention=mention, monitor=monitor, matched_at=when)
+    MentionMatch.objects.create(mention=MentionFactory(), monitor=hidden, matched_at=NOW)
+    SpikeAlert.objects.create(monitor=monitor, hour_start=NOW.replace(minute=0), count=40, baseline=4.0)
+
+    response = home(client, member)
+
+    panel = response.context["monitors"]
+    assert [s.monitor for s in panel.series] == [monitor]
+    series = panel.series[0]
+    assert len(series.volume) == 24
+    assert series.volume[-1] == 2 and series.volume[-4] == 1 and series.total == 3
+    assert series.sentiment[-1] == 0.2
+    assert series.average_sentiment == 0.2
+    assert series.previous_sentiment == -0.8
+    assert series.sentiment_change == "improving"
+    assert len(series.volume_points.split()) == 24
+    assert [s.monitor for s in panel.spikes] == [monitor]
+    content = response.content.decode()
+    assert "<polyline" in content
+    assert "Not my team" not in content
+
+
+def test_the_api_budget_panel_is_for_leads_and_admins_only(client, member, lead, admin_user, settings):
+    settings.X_MONTHLY_READ_BUDGET = 1000
+    ApiCall.objects.create(endpoint="/2/tweets/search/recent", method="GET", posts_read=250, created_at=NOW)
+    ApiCall.objects.create(endpoint="/2/tweets", method="POST", posts_created=3, created_at=NOW)
+    ApiCall.objects.create(
+        endpoint="/2/tweets/search/recent", method="GET", posts_read=900, created_at=NOW - timedelta(days=30)
+    )
+
+    assert home(client, member).context["budget"] is None
+    for user in (lead, admin_user):
+        panel = home(client, user).context["budget"]
+        assert (panel.posts_read, panel.posts_created, panel.limit, panel.percent) == (250, 3, 1000, 25)
+        assert panel.cost == round(250 * settings.X_PRICE_PER_POST_READ + 3 * settings.X_PRICE_PER_POST_CREATED, 2)
+
+
+def test_it_shows_my_training_missing_courses_expiring_certifications_and_next_session(client, member, account):
+    basics = require_course(account.kind, "draft", title="Social media basics")
+    replies = require_course(account.kind, "reply", title="Replying to the public")
+    certify(member, basics, at=NOW - timedelta(days=350))  # expires in about 15 days
+    later = TrainingSessionFactory(course=replies, starts_at=NOW + timedelta(days=9))
+    sooner = TrainingSessionFactory(course=replies, starts_at=NOW + timedelta(days=2))
+    BookingFactory(session=later, user=member)
+    BookingFactory(session=sooner, user=member)
+    BookingFactory(session=TrainingSessionFactory(starts_at=NOW - timedelta(days=1)), user=member)
+
+    response = home(client, member)
+
+    panel = response.context["training"]
+    assert [n["course"] for n in panel.missing] == [replies]
+    assert [c.course for c in panel.expiring] == [basics]
+    assert panel.next_booking.session == sooner
+    content = response.content.decode()
+    assert "Replying to the public" in content and "Session details" in content
+
+
+def test_the_my_work_panel_comes_alone_for_htmx_to_swap_in_place(client, member, team):
+    InboxItemFactory(team=team, due_at=NOW + timedelta(hours=1))
+
+    response = home(client, member, panel="my-work")
+
+    content = response.content.decode()
+    assert response.status_code == 200
+    assert "<html" not in content
+    assert 'data-count="unassigned">1<' in content
+
+
+def test_the_monitors_panel_comes_alone_for_htmx(client, member, team):
+    MonitorFactory(team=team, name="Visas")
+
+    response = home(client, member, panel="monitors")
+
+    assert "<html" not in response.content.decode()
+    assert "Visas" in response.content.decode()
+
+
+def test_an_unknown_panel_is_not_found(client, member):
+    assert home(client, member, panel="secrets").status_code == 404
+
+
+def test_the_page_refreshes_counts_every_minute_and_after_actions(client, approver, member, account):
+    DraftFactory(account=account, author=member, state=S.SUBMITTED)
+
+    content = home(client, approver).content.decode()
+
+    assert 'hx-trigger="every 60s, dashboard:refresh from:body"' in content
+    assert "hx-post=" in content and "data-dashboard-action" in content
+    assert "js/dashboard.js" in content
+    assert "<script>" not in content
+
+
+def test_admins_see_every_team(client, admin_user, team, other_team):
+    InboxItemFactory(team=team)
+    InboxItemFactory(team=other_team)
+
+    inbox = home(client, admin_user).context["inbox"]
+
+    assert inbox.unassigned_total == 2
+
+
+# --- Fixed number of queries --------------------------------------------------------------------------
+
+
+def _populate(size, *, team, account, lead, member):
+    monitor = MonitorFactory(team=team)
+    for i in range(size):
+        DraftFactory(account=account, author=member, state=S.SUBMITTED, updated_at=NOW - timedelta(minutes=i))
+        DraftFactory(account=account, author=lead, state=S.DRAFT)
+        DraftFactory(account=account, author=member, state=S.SCHEDULED, scheduled_at=NOW + timedelta(hours=i + 1))
+        InboxItemFactory(team=team, assigned_to=lead, status=InboxItem.Status.IN_PROGRESS)
+        InboxItemFactory(team=team)
+        mention = MentionFactory(posted_at=NOW - timedelta(hours=i % 24))
+        MentionMatch.objects.create(mention=mention, monitor=monitor, matched_at=mention.posted_at)
+        MonitorFactory(team=team)
+    course = require_course(account.kind, "approve", title="Approving posts")
+    certify(lead, course, at=NOW - timedelta(days=360))
+    BookingFactory(session=TrainingSessionFactory(course=course), user=lead)
+
+
+HOME_QUERIES = 24
+
+
+@pytest.mark.parametrize("size", [2, 12])
+def test_the_home_page_uses_a_fixed_number_of_queries_whatever_the_data(
+    client, django_assert_num_queries, size, team, account, lead, member
+):
+    _populate(size, team=team, account=account, lead=lead, member=member)
+    FreezeFactory()
+    client.force_login(lead)
+
+    with django_assert_num_queries(HOME_QUERIES):
+        response = client.get(reverse("home"))
+
+    assert response.context["approvals"].total == size
+    assert response.context["inbox"].mine_total == size
+
+
+@pytest.mark.parametrize("size", [2, 12])
+def test_the_my_work_partial_uses_a_fixed_number_of_queries(
+    client, django_assert_num_queries, size, team, account, lead, member
+):
+    _populate(size, team=team, account=account, lead=lead, member=member)
+    client.force_login(lead)
+
+    with django_assert_num_queries(12):
+        client.get(reverse("home"), {"panel": "my-work"})
+
+
+def test_a_new_member_with_no_teams_gets_a_working_empty_dashboard(client, db):
+    user = MembershipFactory(role=Membership.Role.MEMBER).user
+    Membership.objects.filter(user=user).delete()
+
+    response = home(client, user)
+
+    assert response.status_code == 200
+    assert "Nothing is scheduled" in response.content.decode()

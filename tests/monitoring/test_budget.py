@@ -1,0 +1,91 @@
+"""The month's read budget: leads warned at 80%, search monitors paused at 100% until raised or the month turns."""
+
+from datetime import date
+
+import pytest
+import time_machine
+from django.core import mail
+from django.urls import reverse
+
+from accounts.models import AuditEvent
+from monitoring import budget, ingest
+from monitoring.models import PollCursor, ReadBudget
+from tests.monitoring.factories import MonitorFactory
+from twitter_api.models import ApiCall
+
+pytestmark = pytest.mark.django_db
+
+
+def read(n):
+    ApiCall.objects.create(endpoint="/2/tweets/search/recent", method="GET", status_code=200, posts_read=n)
+
+
+def test_leads_are_warned_once_at_80_percent(settings, lead, django_capture_on_commit_callbacks):
+    settings.X_MONTHLY_READ_BUDGET = 1000
+    read(790)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert not budget.budget_check().warning
+    assert mail.outbox == []
+    read(20)
+    with django_capture_on_commit_callbacks(execute=True):
+        state = budget.budget_check()
+        budget.budget_check()
+    assert state.warning and not state.exhausted
+    assert len(mail.outbox) == 1 and lead.email in mail.outbox[0].to and "81%" in mail.outbox[0].subject
+
+
+def test_at_100_percent_search_pauses_and_timelines_keep_going(x_sandbox, settings, team, account, lead):
+    settings.X_MONTHLY_READ_BUDGET = 100
+    x_sandbox.register_account(account)
+    MonitorFactory(team=team, query="passport")
+    ingest.cursors_sync()
+    read(100)
+    assert budget.search_paused()
+    search = PollCursor.objects.get(kind="search")
+    timeline = PollCursor.objects.get(kind="timeline")
+    assert ingest.cursors_due() == [timeline.pk]
+    assert ingest.cursor_poll(cursor_id=search.pk).status == "paused"
+    assert ingest.cursor_poll(cursor_id=timeline.pk).status == "stored"
+
+
+def test_raising_the_budget_resumes_search_polling_and_is_audited(client, settings, lead):
+    settings.X_MONTHLY_READ_BUDGET = 100
+    read(100)
+    assert budget.search_paused()
+    client.force_login(lead)
+    response = client.post(reverse("monitoring:budget_set"), {"posts_limit": 5000})
+    assert response.status_code == 302
+    assert not budget.search_paused()
+    assert ReadBudget.objects.get().posts_limit == 5000
+    assert AuditEvent.objects.filter(action="monitoring.read_budget_set").exists()
+
+
+def test_members_cannot_change_the_budget(client, member):
+    client.force_login(member)
+    assert client.post(reverse("monitoring:budget_set"), {"posts_limit": 5}).status_code == 404
+
+
+def test_a_new_month_starts_a_fresh_budget(settings):
+    settings.X_MONTHLY_READ_BUDGET = 100
+    with time_machine.travel("2026-11-30 12:00 +0000"):
+        read(100)
+        assert budget.search_paused()
+    with time_machine.travel("2026-12-01 12:00 +0000"):
+        assert not budget.search_paused()
+        assert budget.budget_state().month == date(2026, 12, 1)
+
+
+def test_the_usage_page_shows_reads_per_day_and_per_monitor(client, x_sandbox, team, member, django_assert_num_queries):
+    monitor = MonitorFactory(team=team, name="Passports", query="passport")
+    x_sandbox.inject_post("alice", "passport please")
+    ingest.cursors_sync()
+    ingest.cursor_poll(cursor_id=PollCursor.objects.get(kind="search").pk)
+    client.force_login(member)
+    client.get(reverse("monitoring:usage"))
+    with django_assert_num_queries(12):
+        response = client.get(reverse("monitoring:usage"))
+    assert response.status_code == 200
+    by_source = response.context["by_source"]
+    assert [(r["monitor_id"], r["posts_read"]) for r in by_source] == [(monitor.pk, 1.0)]
+    assert response.context["budget"].used == 1
+    assert "Passports" in response.text

@@ -1,0 +1,211 @@
+"""Polling jobs: cursors advance with what they store, crashes lose nothing, and posts are stored once."""
+
+import threading
+from unittest import mock
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from monitoring import ingest
+from monitoring.jobs import poll_cycle
+from monitoring.models import InboxItem, Mention, MentionMatch, PollCursor, PollRun
+from tests.monitoring.factories import MonitorFactory
+from twitter_api.models import ApiCall
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def triage(settings):
+    from tests.factories import TeamFactory
+
+    settings.TRIAGE_TEAM_SLUG = "triage"
+    return TeamFactory(name="Triage", slug="triage")
+
+
+def search_cursor():
+    return PollCursor.objects.get(kind=PollCursor.Kind.SEARCH, is_active=True)
+
+
+def test_a_poll_stores_each_post_once_with_its_matches_and_routes_it(x_sandbox, team, triage):
+    MonitorFactory(team=team, query="passport")
+    x_sandbox.inject_post("alice", "Where is my passport?")
+    x_sandbox.inject_post("bob", "Lovely weather")
+    ingest.cursors_sync()
+    outcome = ingest.cursor_poll(cursor_id=search_cursor().pk)
+    assert (outcome.status, outcome.posts_new) == ("stored", 1)
+    mention = Mention.objects.get()
+    assert mention.author_username == "alice" and mention.lang == "en"
+    assert MentionMatch.objects.filter(mention=mention, monitor__isnull=False).count() == 1
+    assert InboxItem.objects.get().team == triage
+    assert search_cursor().since_id == mention.tweet_id
+
+
+def test_the_next_poll_reads_only_newer_posts(x_sandbox, team, triage):
+    MonitorFactory(team=team, query="passport")
+    x_sandbox.inject_post("alice", "passport one")
+    ingest.cursors_sync()
+    ingest.cursor_poll(cursor_id=search_cursor().pk)
+    x_sandbox.inject_post("alice", "passport two")
+    outcome = ingest.cursor_poll(cursor_id=search_cursor().pk)
+    assert (outcome.posts_read, outcome.posts_new) == (1, 1)
+    assert Mention.objects.count() == 2
+
+
+def test_a_worker_killed_between_reading_and_committing_loses_and_duplicates_nothing(x_sandbox, team, triage):
+    MonitorFactory(team=team, query="passport")
+    for n in range(5):
+        x_sandbox.inject_post("alice", f"passport question {n}")
+    ingest.cursors_sync()
+    cursor = search_cursor()
+
+    real_store = ingest.posts_store
+
+    def store_then_die(**kwargs):
+        real_store(**kwargs)
+        raise SystemExit("worker killed")
+
+    with mock.patch.object(ingest, "posts_store", side_effect=store_then_die), pytest.raises(SystemExit):
+        ingest.cursor_poll(cursor_id=cursor.pk)
+    assert Mention.objects.count() == 0
+    cursor.refresh_from_db()
+    assert cursor.since_id is None
+    # The dead worker's lease runs out; the next poll reads the same posts again.
+    PollCursor.objects.filter(pk=cursor.pk).update(lease_until=timezone.now() - timezone.timedelta(seconds=1))
+    outcome = ingest.cursor_poll(cursor_id=cursor.pk)
+    assert (outcome.status, outcome.posts_new) == ("stored", 5)
+    assert Mention.objects.count() == 5
+    assert InboxItem.objects.count() == 5
+    again = ingest.cursor_poll(cursor_id=cursor.pk)
+    assert again.status == "busy" or again.posts_new == 0
+    assert Mention.objects.count() == 5
+
+
+def test_a_post_found_by_a_timeline_and_a_search_is_stored_once_with_both_matches(x_sandbox, team, account, settings):
+    settings.MONITORING_EXCLUDE_OWN_MENTIONS = False
+    x_sandbox.register_account(account)
+    MonitorFactory(team=team, query="refund")
+    x_sandbox.inject_post("alice", f"@{account.handle} where is my refund")
+    ingest.cursors_sync()
+    for cursor in PollCursor.objects.filter(is_active=True):
+        ingest.cursor_poll(cursor_id=cursor.pk)
+    mention = Mention.objects.get()
+    assert MentionMatch.objects.filter(mention=mention, account=account).exists()
+    assert MentionMatch.objects.filter(mention=mention, monitor__isnull=False).exists()
+    item = InboxItem.objects.get()
+    assert item.team == team and item.account == account
+
+
+def test_searches_leave_our_own_mentions_to_the_timelines(x_sandbox, team, account):
+    x_sandbox.register_account(account)
+    MonitorFactory(team=team, query="refund")
+    ingest.cursors_sync()
+    assert search_cursor().query.endswith(f"-@{account.handle}")
+    x_sandbox.inject_post("alice", f"@{account.handle} where is my refund")
+    for cursor in PollCursor.objects.filter(is_active=True):
+        ingest.cursor_poll(cursor_id=cursor.pk)
+    # Read once (by the timeline), still attributed to the monitor by the local matcher.
+    assert sum(ApiCall.objects.values_list("posts_read", flat=True)) == 1
+    assert MentionMatch.objects.filter(monitor__isnull=False).count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_polling_at_once_store_each_post_once(x_sandbox, settings):
+    from tests.factories import TeamFactory
+
+    team = TeamFactory(slug="triage")
+    settings.TRIAGE_TEAM_SLUG = "triage"
+    MonitorFactory(team=team, query="passport")
+    MonitorFactory(team=team, query="visa", poll_interval_seconds=600)  # a second cursor that finds the same posts
+    for n in range(30):
+        x_sandbox.inject_post("alice", f"passport and visa {n}")
+    ingest.cursors_sync()
+    cursor_ids = list(PollCursor.objects.filter(is_active=True).values_list("pk", flat=True)) * 2
+    outcomes, errors = [], []
+    barrier = threading.Barrier(len(cursor_ids))
+
+    def work(cursor_id):
+        try:
+            barrier.wait()
+            outcomes.append(ingest.cursor_poll(cursor_id=cursor_id).status)
+        except Exception as exc:  # noqa: BLE001
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=work, args=(cid,)) for cid in cursor_ids]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert Mention.objects.count() == 30
+    assert InboxItem.objects.count() == 30
+    assert MentionMatch.objects.filter(monitor__isnull=False).count() == 60
+    assert PollRun.objects.count() == outcomes.count("stored")
+    assert outcomes.count("stored") >= 2
+
+
+def test_a_rate_limit_pauses_the_cursor_until_its_reset(x_sandbox, team, triage):
+    MonitorFactory(team=team, query="passport")
+    ingest.cursors_sync()
+    x_sandbox.set_faults(force_429=1)
+    outcome = ingest.cursor_poll(cursor_id=search_cursor().pk)
+    assert outcome.status == "rate_limited"
+    cursor = search_cursor()
+    assert cursor.paused_until is not None and cursor.paused_until > timezone.now()
+    assert cursor.lease_until is None
+    assert ingest.cursor_poll(cursor_id=cursor.pk).status == "busy"
+    assert cursor.pk not in ingest.cursors_due()
+
+
+def test_malformed_posts_are_logged_and_skipped_without_stopping_the_cursor(team, triage, caplog):
+    from tests.monitoring.factories import make_post
+
+    good = make_post("passport fine")
+    bad = make_post("broken", post_id="not-a-number")
+    MonitorFactory(team=team, query="passport")
+    ingest.cursors_sync()
+    cursor = search_cursor()
+    token = ingest._claim(cursor.pk, timezone.now())
+    outcome = ingest.poll_store(cursor=cursor, token=token, posts=[bad, good], api_calls=1, posts_read=2)
+    assert (outcome.posts_new, outcome.skipped) == (1, 1)
+    assert "malformed" in caplog.text
+    assert search_cursor().since_id == int(good.id)
+
+
+def test_repacking_keeps_unchanged_groups_and_a_new_monitor_starts_from_now(x_sandbox, team, triage, settings):
+    settings.X_QUERY_LENGTH_LIMIT = 40
+    first = MonitorFactory(team=team, query="passport office delays")
+    x_sandbox.inject_post("alice", "passport office delays again")
+    ingest.cursors_sync()
+    ingest.cursor_poll(cursor_id=search_cursor().pk)
+    old_cursor = search_cursor()
+    newest = Mention.objects.get().tweet_id
+
+    from monitoring.services import monitor_create
+
+    second = monitor_create(by=None, team=team, name="Visas", query="visa application backlog")
+    assert second.since_id == newest
+    ingest.cursors_sync()
+    active = PollCursor.objects.filter(kind=PollCursor.Kind.SEARCH, is_active=True)
+    assert old_cursor in active  # the first monitor's group did not change (the two do not fit together)
+    new_cursor = active.exclude(pk=old_cursor.pk).get()
+    assert list(new_cursor.monitors.all()) == [second] and new_cursor.since_id == newest
+    assert first.pk in old_cursor.monitors.values_list("pk", flat=True)
+
+
+def test_poll_cycle_enqueues_due_cursors_and_skips_paused_search_when_budget_is_spent(
+    x_sandbox, team, account, triage, django_capture_on_commit_callbacks
+):
+    from monitoring.models import ReadBudget
+
+    x_sandbox.register_account(account)
+    MonitorFactory(team=team, query="passport")
+    with mock.patch("django_rq.get_queue") as get_queue, django_capture_on_commit_callbacks(execute=True):
+        assert poll_cycle() == 2
+    assert get_queue.return_value.enqueue.call_count == 2
+    ReadBudget.objects.create(month=timezone.localdate().replace(day=1), posts_limit=0)
+    due = ingest.cursors_due()
+    assert [PollCursor.objects.get(pk=pk).kind for pk in due] == [PollCursor.Kind.TIMELINE]

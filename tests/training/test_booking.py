@@ -1,0 +1,200 @@
+"""Booking, capacity, the waiting list and cancellation (services)."""
+
+import threading
+
+import django_rq
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from tests.factories import UserFactory
+from tests.training.factories import BookingFactory, TrainingSessionFactory
+from training import services
+from training.models import Booking, BookingEvent
+from training.services import TrainingError
+
+
+@pytest.fixture
+def session(db):
+    return TrainingSessionFactory(capacity=2)
+
+
+def test_booking_a_session_with_places_gives_a_place(session, member):
+    booking = services.booking_create(session=session, user=member)
+    assert booking.status == Booking.Status.BOOKED
+    assert BookingEvent.objects.get(booking=booking).to_status == "booked"
+
+
+def test_a_full_session_puts_people_on_the_waiting_list(session):
+    first, second, third = UserFactory.create_batch(3)
+    services.booking_create(session=session, user=first)
+    services.booking_create(session=session, user=second)
+    waiting = services.booking_create(session=session, user=third)
+    assert waiting.status == Booking.Status.WAITING
+    assert session.bookings.filter(status__in=Booking.HOLDS_PLACE).count() == 2
+
+
+def test_booking_twice_is_refused(session, member):
+    services.booking_create(session=session, user=member)
+    with pytest.raises(TrainingError, match="already booked"):
+        services.booking_create(session=session, user=member)
+
+
+def test_booking_a_cancelled_or_started_session_is_refused(db, member):
+    cancelled = TrainingSessionFactory(cancelled_at=timezone.now())
+    with pytest.raises(TrainingError, match="cancelled"):
+        services.booking_create(session=cancelled, user=member)
+    started = TrainingSessionFactory(starts_at=timezone.now() - timezone.timedelta(minutes=5))
+    with pytest.raises(TrainingError, match="already started"):
+        services.booking_create(session=started, user=member)
+
+
+def test_cancelling_a_place_promotes_the_first_person_waiting(session):
+    a, b, c, d = UserFactory.create_batch(4)
+    booking_a = services.booking_create(session=session, user=a)
+    services.booking_create(session=session, user=b)
+    first_waiting = services.booking_create(session=session, user=c)
+    second_waiting = services.booking_create(session=session, user=d)
+
+    services.booking_cancel(booking=booking_a, by=a)
+
+    first_waiting.refresh_from_db()
+    second_waiting.refresh_from_db()
+    assert first_waiting.status == Booking.Status.BOOKED
+    assert second_waiting.status == Booking.Status.WAITING
+    assert BookingEvent.objects.filter(booking=first_waiting, to_status="booked", reason="A place became free").exists()
+
+
+def test_the_promoted_person_is_emailed_after_commit(session, django_capture_on_commit_callbacks):
+    a, b = UserFactory(), UserFactory()
+    session.capacity = 1
+    session.save()
+    booking_a = services.booking_create(session=session, user=a)
+    services.booking_create(session=session, user=b)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.booking_cancel(booking=booking_a, by=a)
+    queue = django_rq.get_queue("default")
+    assert [job.args for job in queue.jobs] == [("booking_promoted",)]
+
+
+def test_leaving_the_waiting_list_promotes_nobody(session):
+    a, b, c = UserFactory.create_batch(3)
+    services.booking_create(session=session, user=a)
+    services.booking_create(session=session, user=b)
+    waiting = services.booking_create(session=session, user=c)
+    services.booking_cancel(booking=waiting, by=c)
+    waiting.refresh_from_db()
+    assert waiting.status == Booking.Status.CANCELLED
+    assert session.bookings.filter(status=Booking.Status.BOOKED).count() == 2
+
+
+def test_cancelling_twice_is_refused(session, member):
+    booking = services.booking_create(session=session, user=member)
+    services.booking_cancel(booking=booking, by=member)
+    with pytest.raises(TrainingError, match="cancelled"):
+        services.booking_cancel(booking=booking, by=member)
+
+
+def test_someone_who_cancelled_can_book_again(session, member):
+    booking = services.booking_create(session=session, user=member)
+    services.booking_cancel(booking=booking, by=member)
+    again = services.booking_create(session=session, user=member)
+    assert again.pk != booking.pk and again.status == Booking.Status.BOOKED
+
+
+def test_raising_capacity_promotes_people_waiting(session, lead):
+    for user in UserFactory.create_batch(4):
+        services.booking_create(session=session, user=user)
+    services.session_update(actor=lead, session=session, changes={"capacity": 3})
+    assert session.bookings.filter(status=Booking.Status.BOOKED).count() == 3
+    assert session.bookings.filter(status=Booking.Status.WAITING).count() == 1
+
+
+def test_capacity_cannot_drop_below_places_already_held(session, lead):
+    BookingFactory.create_batch(2, session=session)
+    with pytest.raises(TrainingError, match="2 people already hold places"):
+        services.session_update(actor=lead, session=session, changes={"capacity": 1})
+
+
+def test_cancelling_a_session_cancels_its_bookings(session, lead):
+    booking = services.booking_create(session=session, user=UserFactory())
+    services.session_cancel(actor=lead, session=session)
+    booking.refresh_from_db()
+    assert booking.status == Booking.Status.CANCELLED
+
+
+def test_a_weekly_series_keeps_the_same_uk_time_across_the_clock_change(db, lead):
+    from tests.training.factories import CourseFactory, TrainerFactory
+
+    start = timezone.make_aware(timezone.datetime(2027, 3, 16, 10, 0))  # GMT; BST starts 28 March
+    sessions = services.session_schedule(
+        actor=lead,
+        course=CourseFactory(),
+        starts_at=start,
+        trainer=TrainerFactory(),
+        capacity=8,
+        location="Room 4",
+        weeks=4,
+    )
+    assert len(sessions) == 4
+    assert len({s.series for s in sessions}) == 1
+    assert [timezone.localtime(s.starts_at).strftime("%d %H:%M") for s in sessions] == [
+        "16 10:00",
+        "23 10:00",
+        "30 10:00",
+        "06 10:00",
+    ]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_bookings_never_exceed_capacity():
+    session = TrainingSessionFactory(capacity=3)
+    users = UserFactory.create_batch(10)
+    barrier = threading.Barrier(len(users))
+    errors = []
+
+    def book(user):
+        try:
+            barrier.wait()
+            services.booking_create(session=session, user=user)
+        except Exception as exc:  # noqa: BLE001
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=book, args=(u,)) for u in users]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert session.bookings.filter(status=Booking.Status.BOOKED).count() == 3
+    assert session.bookings.filter(status=Booking.Status.WAITING).count() == 7
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_cancellations_promote_each_waiting_person_once():
+    session = TrainingSessionFactory(capacity=3)
+    holders = [services.booking_create(session=session, user=u) for u in UserFactory.create_batch(3)]
+    for u in UserFactory.create_batch(5):
+        services.booking_create(session=session, user=u)
+    barrier = threading.Barrier(len(holders))
+    errors = []
+
+    def cancel(booking):
+        try:
+            barrier.wait()
+            services.booking_cancel(booking=booking, by=booking.user)
+        except Exception as exc:  # noqa: BLE001
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=cancel, args=(b,)) for b in holders]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert session.bookings.filter(status=Booking.Status.BOOKED).count() == 3
+    assert session.bookings.filter(status=Booking.Status.WAITING).count() == 2

@@ -1,0 +1,58 @@
+"""Admins grant time-limited exemptions with a reason; they are audited and drive the policy."""
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import AuditEvent
+from tests.factories import TwitterAccountFactory
+from tests.training.factories import ExemptionFactory, TrainerFactory
+from tests.training.helpers import require_course
+from training import policy, services
+from training.models import Exemption
+from training.services import TrainingError
+
+
+def test_an_admin_grants_an_exemption_that_is_audited_and_lets_the_user_act(client, admin_user, member):
+    course = require_course("corporate", "draft", title="Twitter basics")
+    client.force_login(admin_user)
+    until = (timezone.localdate() + timezone.timedelta(days=10)).isoformat()
+    response = client.post(
+        reverse("training:exemptions"),
+        {"user": member.pk, "course": course.pk, "reason": "Covering during the flood response", "expires_on": until},
+    )
+    assert response.status_code == 302
+    exemption = Exemption.objects.get()
+    assert exemption.granted_by == admin_user
+    event = AuditEvent.objects.get(action="training.exemption_granted")
+    assert event.details["reason"] == "Covering during the flood response"
+    assert policy.check(member, TwitterAccountFactory(kind="corporate"), "draft").allowed
+
+
+def test_an_exemption_needs_a_reason_and_a_future_end(admin_user, member):
+    with pytest.raises(TrainingError, match="reason"):
+        services.exemption_grant(
+            actor=admin_user, user=member, reason=" ", expires_at=timezone.now() + timezone.timedelta(days=1)
+        )
+    with pytest.raises(TrainingError, match="future"):
+        services.exemption_grant(actor=admin_user, user=member, reason="x", expires_at=timezone.now())
+
+
+def test_only_admins_grant_exemptions(client, member, lead):
+    trainer = TrainerFactory()
+    for user in (member, lead, trainer):
+        client.force_login(user)
+        assert client.get(reverse("training:exemptions")).status_code == 403
+    with pytest.raises(TrainingError):
+        services.exemption_grant(
+            actor=trainer, user=member, reason="x", expires_at=timezone.now() + timezone.timedelta(days=1)
+        )
+
+
+def test_an_admin_ends_an_exemption_early(client, admin_user, member):
+    exemption = ExemptionFactory(user=member)
+    client.force_login(admin_user)
+    client.post(reverse("training:exemption_revoke", args=[exemption.pk]))
+    exemption.refresh_from_db()
+    assert exemption.revoked_at is not None
+    assert AuditEvent.objects.filter(action="training.exemption_revoked").exists()

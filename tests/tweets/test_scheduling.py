@@ -1,0 +1,113 @@
+"""Scheduling: posts go out at their time (entered and shown in UK time) and the sweep catches up."""
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from django.urls import reverse
+from django.utils import timezone
+from rq.registry import ScheduledJobRegistry
+
+from accounts.models import TwitterAccount
+from tests.factories import TwitterAccountFactory
+from tweets import jobs, queueing, services
+from tweets.models import Draft
+
+S = Draft.State
+LONDON = ZoneInfo("Europe/London")
+
+
+@pytest.fixture
+def personal(team, lead, x_sandbox):
+    account = TwitterAccountFactory(team=team, kind=TwitterAccount.Kind.PERSONAL, responsible_person=lead)
+    x_sandbox.register_account(account)
+    return account
+
+
+def test_a_scheduled_post_waits_for_its_time(personal, member, x_sandbox, run_jobs):
+    when = timezone.now() + timezone.timedelta(hours=2)
+    draft = services.draft_create(author=member, account=personal, text="Later today.", scheduled_at=when)
+    with run_jobs():
+        services.draft_submit(draft=draft, by=member)
+        jobs.publish_due_sweep()
+    draft.refresh_from_db()
+    assert draft.state == S.SCHEDULED
+    with time_machine.travel(when - timezone.timedelta(minutes=1), tick=False), run_jobs():
+        jobs.publish_due_sweep()
+    draft.refresh_from_db()
+    assert draft.state == S.SCHEDULED
+    with time_machine.travel(when + timezone.timedelta(seconds=1), tick=False), run_jobs():
+        jobs.publish_due_sweep()
+    draft.refresh_from_db()
+    assert draft.state == S.PUBLISHED
+    assert len(x_sandbox.posts_by(personal.x_user_id)) == 1
+
+
+def test_the_sweep_publishes_everything_overdue_after_downtime_once(personal, member, x_sandbox, run_jobs):
+    start = timezone.now()
+    drafts = []
+    for minutes in (5, 20, 45):
+        draft = services.draft_create(
+            author=member,
+            account=personal,
+            text=f"Due after {minutes} minutes.",
+            scheduled_at=start + timezone.timedelta(minutes=minutes),
+        )
+        with run_jobs():
+            services.draft_submit(draft=draft, by=member)
+        drafts.append(draft)
+    # Workers and scheduler were down for three hours; the scheduled jobs never ran.
+    with time_machine.travel(start + timezone.timedelta(hours=3), tick=True), run_jobs():
+        assert sorted(jobs.publish_due_sweep()) == sorted(d.pk for d in drafts)
+        assert jobs.publish_due_sweep() == []
+    for draft in drafts:
+        draft.refresh_from_db()
+        assert draft.state == S.PUBLISHED
+    assert sorted(p["text"] for p in x_sandbox.posts_by(personal.x_user_id)) == sorted(
+        d.text for d in drafts
+    )
+
+
+def test_with_real_queues_the_job_is_enqueued_for_the_due_time(personal, member, settings, run_jobs):
+    settings.RQ_ASYNC = True
+    when = timezone.now() + timezone.timedelta(minutes=10)
+    draft = services.draft_create(author=member, account=personal, text="Queued for later.", scheduled_at=when)
+    with run_jobs():
+        services.draft_submit(draft=draft, by=member)
+    registry = ScheduledJobRegistry(queue=queueing.get_queue("publish"))
+    job_ids = registry.get_job_ids()
+    assert len(job_ids) == 1
+    scheduled_for = registry.get_scheduled_time(job_ids[0])
+    assert abs((scheduled_for - when).total_seconds()) < 1
+
+
+@pytest.mark.parametrize(
+    ("entered", "utc"),
+    [("2027-07-01T09:30", dt.datetime(2027, 7, 1, 8, 30, tzinfo=dt.UTC)), ("2027-12-01T09:30", dt.datetime(2027, 12, 1, 9, 30, tzinfo=dt.UTC))],
+)
+def test_times_are_entered_and_shown_in_uk_time(client, member, account, entered, utc):
+    client.force_login(member)
+    with time_machine.travel(dt.datetime(2027, 6, 1, 12, 0, tzinfo=dt.UTC)):
+        response = client.post(
+            reverse("tweets:draft_create"),
+            {"account": account.pk, "posts": ["Summer or winter."], "scheduled_at": entered, "action": "save"},
+        )
+        assert response.status_code == 302, (response.context["form"].errors, response.context.get("error"))
+        draft = Draft.objects.get()
+        assert draft.scheduled_at == utc
+        page = client.get(reverse("tweets:draft_detail", args=[draft.pk])).content.decode()
+    local = utc.astimezone(LONDON)
+    assert f"{local:%H:%M} (UK time)" in page
+    assert "09:30 (UK time)" in page
+
+
+def test_a_time_in_the_past_is_refused(client, member, account):
+    client.force_login(member)
+    response = client.post(
+        reverse("tweets:draft_create"),
+        {"account": account.pk, "posts": ["Too late."], "scheduled_at": "2020-01-01T09:00", "action": "save"},
+    )
+    assert response.status_code == 400
+    assert "must be in the future" in response.content.decode()
+    assert not Draft.objects.exists()

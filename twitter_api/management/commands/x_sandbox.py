@@ -1,0 +1,58 @@
+"""Run the local X API sandbox: `python manage.py x_sandbox --port 8089 [--state-file var/sandbox.json]`."""
+
+import signal
+import threading
+
+from django.conf import settings
+from django.core.management.base import BaseCommand
+
+from accounts.demo import DEMO_ACCOUNTS, demo_tokens
+from twitter_api.sandbox import SandboxState, start_in_thread
+
+
+class Command(BaseCommand):
+    help = "Serve the local X API v2 sandbox, which knows the demo accounts and their tokens."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--port", type=int, default=8089)
+        parser.add_argument("--host", default="127.0.0.1", help="Loopback by default: the sandbox has no real auth.")
+        parser.add_argument("--state-file", help="Load posts and users from this file and save them back.")
+        parser.add_argument("--save-interval", type=float, default=5.0, help="Seconds between saves.")
+        parser.add_argument("--verbose-requests", action="store_true", help="Log every request.")
+
+    def handle(self, *args, port, host, state_file, save_interval, verbose_requests, **options):
+        state = SandboxState(
+            consumer_key=settings.X_CONSUMER_KEY,
+            consumer_secret=settings.X_CONSUMER_SECRET,
+            bearer_tokens=(settings.X_BEARER_TOKEN,),
+            query_length_limit=settings.X_QUERY_LENGTH_LIMIT,
+        )
+        if state_file and state.load(state_file):
+            self.stdout.write(f"Loaded {len(state.posts)} posts and {len(state.users)} users from {state_file}.")
+        for handle, display_name, _kind, _team, _person, x_user_id in DEMO_ACCOUNTS:
+            token, secret = demo_tokens(handle)
+            state.add_user(
+                id=x_user_id,
+                username=handle,
+                name=display_name,
+                verified=True,
+                followers_count=48_000,
+                access_token=token,
+                access_token_secret=secret,
+            )
+        server = start_in_thread(state, host=host, port=port, state_file=state_file, verbose=verbose_requests)
+        self.stdout.write(f"X API sandbox listening on {server.url} (demo accounts: {len(DEMO_ACCOUNTS)}).")
+
+        stop = threading.Event()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, lambda *_: stop.set())
+        try:
+            while not stop.wait(save_interval):
+                if state_file:
+                    state.save(state_file)
+        finally:
+            server.shutdown()
+            server.server_close()
+            if state_file:
+                state.save(state_file)
+                self.stdout.write(f"Saved the sandbox to {state_file}.")
