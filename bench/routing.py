@@ -80,7 +80,11 @@ def generate_rules(rng, topics, monitors, count, teams=20):
 
 def generate_posts(rng, topics, count):
     when = datetime(2026, 11, 20, tzinfo=UTC)
-    users = [XUser(id=str(n), username=f"user{n}", name=f"User {n}", followers_count=rng.randint(0, 200_000)) for n in range(5000)]
+    # Followers as on X: most accounts small, a long tail of large ones.
+    users = [
+        XUser(id=str(n), username=f"user{n}", name=f"User {n}", followers_count=int(rng.paretovariate(1.2) * 40))
+        for n in range(5000)
+    ]
     posts = []
     for n in range(count):
         words = [rng.choice(COMMON) for _ in range(rng.randint(6, 20))]
@@ -98,7 +102,8 @@ def generate_posts(rng, topics, count):
             lang="cy" if n % 50 == 0 else "en",
             author=users[n % 5000],
         )
-        sentiment = round(rng.uniform(-1, 1), 3)
+        # VADER scores cluster near neutral; a fifth of posts are clearly negative or positive.
+        sentiment = round(rng.uniform(-0.3, 0.3) if rng.random() < 0.8 else rng.choice((-1, 1)) * rng.uniform(0.3, 1), 3)
         accounts = frozenset({rng.randint(1, 10)}) if n % 4 == 0 else frozenset()
         posts.append(PostFacts(post=post, sentiment=sentiment, account_ids=accounts))
     return posts

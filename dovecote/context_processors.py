@@ -3,14 +3,41 @@ from importlib import import_module
 
 from django.conf import settings
 from django.http import HttpRequest
+from django.urls import NoReverseMatch, reverse
 
 logger = logging.getLogger(__name__)
 
 
+# label, URL name, and the URL prefixes that belong to the section.
+NAV_ITEMS = [
+    ("Dashboard", "home", ()),
+    ("Drafts", "tweets:draft_list", ("/drafts/",)),
+    ("Inbox", "monitoring:inbox", ("/monitoring/inbox/", "/monitoring/items/")),
+    ("Monitoring", "monitoring:monitor_list", ("/monitoring/",)),
+    ("Training", "training:my_training", ("/training/",)),
+    ("Reports", "reports:index", ("/reports/",)),
+    ("Audit", "accounts:audit", ("/teams/",)),
+]
+
+
 def navigation(request: HttpRequest) -> dict:
-    """The current top-level section, and site-wide banners (publishing freeze, spike alerts)."""
-    match = getattr(request, "resolver_match", None)
-    return {"nav_section": match.namespace if match else "", "site_banners": _site_banners(request)}
+    """The service navigation with its current item, and site-wide banners (freeze, spike alerts)."""
+    if not request.user.is_authenticated:
+        return {"nav_items": [], "site_banners": []}
+    items, current_found = [], False
+    for label, url_name, prefixes in NAV_ITEMS:
+        try:
+            url = reverse(url_name)
+        except NoReverseMatch:
+            continue
+        current = not current_found and (
+            request.path == url or any(request.path.startswith(prefix) for prefix in prefixes)
+        )
+        current_found = current_found or current
+        items.append({"label": label, "url": url, "current": current})
+    if request.user.is_staff:
+        items.append({"label": "Admin", "url": reverse("admin:index"), "current": False})
+    return {"nav_items": items, "site_banners": _site_banners(request)}
 
 
 def _site_banners(request: HttpRequest) -> list[dict]:

@@ -96,7 +96,7 @@ def published_records(*, account: TwitterAccount, start: date, end: date) -> Ite
         Draft.objects.filter(
             account=account, state=Draft.State.PUBLISHED, published_at__gte=since, published_at__lt=until
         )
-        .select_related("author", "current_revision", "essential_by")
+        .select_related("account", "author", "current_revision", "essential_by")
         .prefetch_related(
             Prefetch("revisions", queryset=DraftRevision.objects.select_related("created_by").order_by("number")),
             Prefetch(

@@ -8,12 +8,42 @@ rules whose indexed condition holds are checked, in order.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import dataclass, field
 
 import ahocorasick
 
+from twitter_api import query as query_language
 from twitter_api.query import analyse, parse, searchable_text
 from twitter_api.types import XPost
+
+# Words so common that anchoring a monitor on them would make it a candidate for most posts.
+COMMON_WORDS = frozenset(
+    """a about after all also an and any are as at be because been but by can could day did do does
+    even first for from get go good great had has have he her here him his how i if in into is it its
+    just know last like make many me more most much my new no not now of on one only or other our out
+    over people really said say see she should so some still than thank thanks that the their them then
+    there these they think this time to today two up us very want was way we well were what when which
+    who why will with would year you your""".split()
+)
+
+
+def _anchor_cost(anchors: frozenset[str]) -> float:
+    """Estimated share of posts an anchor set picks: common words cost most, longer terms least."""
+    return sum(1.0 if term.lstrip("#@＃＠") in COMMON_WORDS else 1.0 / (1 + len(term)) for term in anchors)
+
+
+def selective_anchors(node) -> frozenset[str] | None:
+    """Like Query.anchor_terms(), but an AND anchors on its least common child rather than its longest."""
+    if isinstance(node, query_language.And):
+        options = [a for a in (selective_anchors(child) for child in node.children) if a]
+        return min(options, key=_anchor_cost) if options else None
+    if isinstance(node, query_language.Or):
+        parts = [selective_anchors(child) for child in node.children]
+        if any(not p for p in parts):
+            return None
+        return frozenset().union(*parts)
+    return node.anchors()
 
 
 @dataclass(frozen=True)
@@ -75,32 +105,47 @@ class Router:
         for monitor_id, query in monitors:
             parsed = parse(query)
             self.queries[monitor_id] = parsed
-            anchors = parsed.anchor_terms()
+            anchors = selective_anchors(parsed.root) if hasattr(parsed, "root") else parsed.anchor_terms()
             if not anchors:
                 self.unanchored.append(monitor_id)
                 continue
             for term in anchors:
                 keys.setdefault(term, ([], []))[0].append(monitor_id)
-        # Rules are indexed by their most selective condition; only the rest are checked every time.
-        self.rules_by_monitor: dict[int, list[RuleSpec]] = {}
-        self.rules_by_account: dict[int, list[RuleSpec]] = {}
-        self.rules_by_watchlist: dict[int, list[RuleSpec]] = {}
-        self.rules_always: list[RuleSpec] = []
-        for rule in self.rules:
+        # Rules are indexed by their most selective condition, as ranks (positions in self.rules), so a
+        # post's candidate rules are a small set of ints checked in order.
+        self.rules_by_monitor: dict[int, list[int]] = {}
+        self.rules_by_account: dict[int, list[int]] = {}
+        self.rules_by_watchlist: dict[int, list[int]] = {}
+        self.rules_by_language: dict[str, list[int]] = {}
+        self.rules_always: list[int] = []
+        by_sentiment: list[tuple[float, int]] = []  # a candidate while sentiment is below the threshold
+        by_followers: list[tuple[int, int]] = []  # a candidate once followers reach the threshold
+        for rank, rule in enumerate(self.rules):
             if rule.phrases:
                 for phrase in rule.phrases:
-                    keys.setdefault(phrase, ([], []))[1].append(rule.id)
+                    keys.setdefault(phrase, ([], []))[1].append(rank)
             elif rule.monitor_id is not None:
-                self.rules_by_monitor.setdefault(rule.monitor_id, []).append(rule)
+                self.rules_by_monitor.setdefault(rule.monitor_id, []).append(rank)
             elif rule.account_id is not None:
-                self.rules_by_account.setdefault(rule.account_id, []).append(rule)
+                self.rules_by_account.setdefault(rule.account_id, []).append(rank)
             elif rule.watchlist_id is not None:
-                self.rules_by_watchlist.setdefault(rule.watchlist_id, []).append(rule)
+                self.rules_by_watchlist.setdefault(rule.watchlist_id, []).append(rank)
+            elif rule.language:
+                self.rules_by_language.setdefault(rule.language.lower(), []).append(rank)
+            elif rule.sentiment_below is not None:
+                by_sentiment.append((rule.sentiment_below, rank))
+            elif rule.min_followers is not None:
+                by_followers.append((rule.min_followers, rank))
             else:
-                self.rules_always.append(rule)
-        self.rules_by_id = {r.id: r for r in self.rules}
-        for key, (monitor_ids, rule_ids) in keys.items():
-            automaton.add_word(key, (tuple(monitor_ids), tuple(rule_ids)))
+                self.rules_always.append(rank)
+        by_sentiment.sort()
+        by_followers.sort()
+        self.sentiment_thresholds = [t for t, _ in by_sentiment]
+        self.sentiment_ranks = [r for _, r in by_sentiment]
+        self.follower_thresholds = [t for t, _ in by_followers]
+        self.follower_ranks = [r for _, r in by_followers]
+        for key, (monitor_ids, rule_ranks) in keys.items():
+            automaton.add_word(key, (tuple(monitor_ids), tuple(rule_ranks)))
         self.has_patterns = bool(keys)
         if self.has_patterns:
             automaton.make_automaton()
@@ -127,35 +172,43 @@ class Router:
     def route(self, facts: PostFacts) -> Decision:
         post = facts.post
         monitor_candidates = set(self.unanchored)
-        phrase_rules: set[int] = set()
+        phrase_ranks: set[int] = set()
         if self.has_patterns:
-            for _, (monitor_ids, rule_ids) in self.automaton.iter(searchable_text(post)):
-                monitor_candidates.update(monitor_ids)
-                phrase_rules.update(rule_ids)
-        monitor_ids = self._matching(post, monitor_candidates)
-        author = (post.author.username if post.author else "").lower()
-        author_watchlists = self.watchlists_by_author.get(author, ())
-        candidates: dict[int, RuleSpec] = {r.id: r for r in self.rules_always}
-        for rid in phrase_rules:
-            candidates[rid] = self.rules_by_id[rid]
+            for _, (monitor_ids, rule_ranks) in self.automaton.iter(searchable_text(post)):
+                if monitor_ids:
+                    monitor_candidates.update(monitor_ids)
+                if rule_ranks:
+                    phrase_ranks.update(rule_ranks)
+        monitor_ids = self._matching(post, monitor_candidates) if monitor_candidates else []
+        author = post.author
+        author_watchlists = self.watchlists_by_author.get(author.username.lower(), ()) if author else ()
+        candidates = set(phrase_ranks)
+        candidates.update(self.rules_always)
+        if self.rules_by_language and post.lang:
+            candidates.update(self.rules_by_language.get(post.lang.lower(), ()))
+        if self.sentiment_ranks:
+            candidates.update(self.sentiment_ranks[bisect_right(self.sentiment_thresholds, facts.sentiment) :])
+        if self.follower_ranks:
+            followers = author.followers_count if author else 0
+            candidates.update(self.follower_ranks[: bisect_right(self.follower_thresholds, followers)])
         for mid in monitor_ids:
-            for rule in self.rules_by_monitor.get(mid, ()):
-                candidates[rule.id] = rule
+            candidates.update(self.rules_by_monitor.get(mid, ()))
         for aid in facts.account_ids:
-            for rule in self.rules_by_account.get(aid, ()):
-                candidates[rule.id] = rule
+            candidates.update(self.rules_by_account.get(aid, ()))
         for wid in author_watchlists:
-            for rule in self.rules_by_watchlist.get(wid, ()):
-                candidates[rule.id] = rule
+            candidates.update(self.rules_by_watchlist.get(wid, ()))
         team_id = None
         priority = ""
         tags: list[str] = []
         matched: list[int] = []
         if candidates:
-            ordered = sorted(candidates.values(), key=lambda r: (r.position, r.id))
+            rules = self.rules
             monitor_set = set(monitor_ids)
-            for rule in ordered:
-                if not self._holds(rule, facts, monitor_set, author_watchlists, phrase_rules):
+            for rank in sorted(candidates):
+                rule = rules[rank]
+                if rule.phrases and rank not in phrase_ranks:
+                    continue
+                if not self._holds(rule, facts, monitor_set, author_watchlists):
                     continue
                 matched.append(rule.id)
                 if team_id is None and rule.route_to_id is not None:
@@ -186,10 +239,8 @@ class Router:
         return self.triage_team_id, "triage"
 
     @staticmethod
-    def _holds(rule: RuleSpec, facts: PostFacts, monitor_ids, author_watchlists, phrase_rules) -> bool:
+    def _holds(rule: RuleSpec, facts: PostFacts, monitor_ids, author_watchlists) -> bool:
         post = facts.post
-        if rule.phrases and rule.id not in phrase_rules:
-            return False
         if rule.monitor_id is not None and rule.monitor_id not in monitor_ids:
             return False
         if rule.account_id is not None and rule.account_id not in facts.account_ids:

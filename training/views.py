@@ -3,7 +3,9 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import Avg, Count, Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from accounts.access import is_lead
@@ -320,7 +322,10 @@ def booking_cancel(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, e.message)
     else:
         messages.success(request, "Booking cancelled.")
-    return redirect(request.POST.get("next") or "training:my_training")
+    next_url = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
+        next_url = reverse("training:my_training")
+    return redirect(next_url)
 
 
 @login_required

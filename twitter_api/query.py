@@ -9,17 +9,18 @@ How it follows X's documentation (docs.x.com, "Build a query" and "Search operat
 - Precedence: `-` binds tightest, then AND (a space), then `OR`: `apple OR iphone ipad` means
   `apple OR (iphone ipad)`.
 - Keywords are a *tokenized* match, case-insensitive, on the post's text and the full URLs behind its
-  links ("within the body or urls", so `gov` matches a t.co link to www.gov.uk). Text is split into tokens at punctuation, symbols
-  and separators ("I like coca-cola" gives i, like, coca, cola); each emoji is a token of its own. So
-  `tax` does not match "taxi" but does match "tax." and "#tax" (the `#` is a symbol, so the word inside a
-  hashtag or a mention is a token too). A word containing punctuation (`covid-19`) is the phrase of its
-  tokens, and is printed in double quotes, as X requires.
+  links ("within the body or urls", so `gov` matches a t.co link to www.gov.uk). Text is split into
+  tokens at punctuation, symbols and separators ("I like coca-cola" gives i, like, coca, cola); each
+  emoji is a token of its own. So `tax` does not match "taxi" but does match "tax." and "#tax" (the `#`
+  is a symbol, so the word inside a hashtag or a mention is a token too). A word containing punctuation
+  (`covid-19`) is the phrase of its tokens, and is printed in double quotes, as X requires.
 - "Exact phrases" match their tokens consecutively ("state of the art" matches "state-of-the-art").
 - `#tag` and `@name` match X's entities exactly (case-insensitive): `#thanku` does not match #thankunext,
   and `#nhs` does not match the plain word "nhs".
-- Diacritics: X documents that a query *with* accents matches posts with and without them
+- Diacritics: X's v2 documentation says a query *with* accents matches posts with and without them
   (`Diacrítica` matches Diacrítica and Diacritica); we do exactly that for words, phrases and hashtags.
-  A query without accents matches only unaccented text (X does not document the reverse).
+  A query without accents matches only unaccented text. (X's older premium-search documentation says
+  "and vice versa"; matching that would stop anchor terms being plain substrings of the text.)
 - `from:` and `to:` take a username (case-insensitive) or a numeric user id; `to:` means "is a reply to
   that user". `lang:` is X's language classification of the post. `is:reply` is any reply.
   `has:links` is a post with URL entities or a URL in its text.

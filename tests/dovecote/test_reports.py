@@ -257,7 +257,9 @@ def test_the_report_page_uses_a_fixed_number_of_queries(
 # --- Weekly email ---------------------------------------------------------------------------------------
 
 
-def test_the_weekly_job_emails_each_lead_once_a_week(settings, team, other_team, lead, other_lead, week_data):
+def test_the_weekly_job_emails_each_lead_once_a_week(
+    settings, django_capture_on_commit_callbacks, team, other_team, lead, other_lead, week_data
+):
     from dovecote.jobs import weekly_reports_enqueue
     from dovecote.models import WeeklyReportEmail
 
@@ -266,8 +268,10 @@ def test_the_weekly_job_emails_each_lead_once_a_week(settings, team, other_team,
     MembershipFactory(team=other_team, user=lead, role=Membership.Role.LEAD)  # leads two teams
     _backdate_memberships()
     with time_machine.travel(datetime(2026, 11, 16, 7, 0, tzinfo=UTC), tick=False):
-        assert weekly_reports_enqueue() == 2
-        weekly_reports_enqueue()  # the job runs twice: nobody gets a second email
+        with django_capture_on_commit_callbacks(execute=True):
+            assert weekly_reports_enqueue() == 2
+        with django_capture_on_commit_callbacks(execute=True):
+            weekly_reports_enqueue()  # the job runs twice: nobody gets a second email
 
     assert sorted(m.to[0] for m in mail.outbox) == sorted([lead.email, other_lead.email])
     to_lead = next(m for m in mail.outbox if m.to == [lead.email])
@@ -281,7 +285,8 @@ def test_the_weekly_job_emails_each_lead_once_a_week(settings, team, other_team,
     assert WeeklyReportEmail.objects.filter(week_start=WEEK, sent_at__isnull=False).count() == 2
 
     with time_machine.travel(datetime(2026, 11, 23, 7, 0, tzinfo=UTC), tick=False):
-        weekly_reports_enqueue()
+        with django_capture_on_commit_callbacks(execute=True):
+            weekly_reports_enqueue()
     assert len(mail.outbox) == 4  # the next week's reports go out
 
 

@@ -1,6 +1,5 @@
 """Every training model is in the Django admin with working lists."""
 
-import pytest
 from django.contrib import admin
 from django.urls import reverse
 
@@ -27,14 +26,14 @@ def test_every_model_is_registered():
     assert all(admin.site.is_registered(m) for m in MODELS)
 
 
-@pytest.mark.parametrize("model", MODELS, ids=lambda m: m.__name__)
-def test_the_admin_lists_and_searches_load(client, admin_user, model):
+def test_the_admin_lists_and_searches_load(client, admin_user):
     course = require_course("corporate", "draft", title="Twitter basics")
     certify(admin_user, course)
     BookingFactory()
     OneToOneSessionFactory()
     ExemptionFactory()
     client.force_login(admin_user)
-    url = reverse(f"admin:training_{model._meta.model_name}_changelist")
-    assert client.get(url).status_code == 200
-    assert client.get(url, {"q": "x"}).status_code == 200
+    for model in MODELS:
+        url = reverse(f"admin:training_{model._meta.model_name}_changelist")
+        assert client.get(url).status_code == 200, model
+        assert client.get(url, {"q": "x"}).status_code == 200, model

@@ -191,3 +191,10 @@ def test_the_session_list_can_be_filtered_by_course(client, member):
     client.force_login(member)
     body = client.get(reverse("training:session_list"), {"course": wanted.course.pk}).content.decode()
     assert "Wanted room" in body and "Other room" not in body
+
+
+def test_cancelling_never_redirects_off_site(client, member):
+    booking = BookingFactory(user=member)
+    client.force_login(member)
+    response = client.post(reverse("training:booking_cancel", args=[booking.pk]), {"next": "https://evil.example/"})
+    assert response.url == reverse("training:my_training")

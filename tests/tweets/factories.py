@@ -18,7 +18,9 @@ class DraftFactory(factory.django.DjangoModelFactory):
 
     @factory.post_generation
     def text(obj, create, extracted, **kwargs):
-        posts = extracted if isinstance(extracted, list) else [extracted or f"A post from the department, number {obj.pk}."]
+        posts = (
+            extracted if isinstance(extracted, list) else [extracted or f"A post from the department, number {obj.pk}."]
+        )
         if create:
             obj.current_revision = DraftRevision.objects.create(
                 draft=obj, number=1, posts=posts, created_by=obj.author, in_reply_to_post_id=obj.in_reply_to_post_id

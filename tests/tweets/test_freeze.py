@@ -117,7 +117,9 @@ def test_the_essential_exception_needs_a_lead_of_the_owning_team(personal, membe
         services.draft_publish_essential(draft=draft, by=other_lead, reason="Needed")
 
 
-def test_a_scoped_freeze_does_not_touch_other_accounts(personal, other_account, member, outsider, lead, x_sandbox, run_jobs):
+def test_a_scoped_freeze_does_not_touch_other_accounts(
+    personal, other_account, member, outsider, lead, x_sandbox, run_jobs
+):
     mine = scheduled_draft(member, personal, "Frozen team.", run_jobs)
     theirs = scheduled_draft(outsider, other_account, "Other team carries on.", run_jobs)
     services.freeze_start(by=lead, scope="team", team=personal.team, reason="Team incident")

@@ -75,7 +75,9 @@ def test_an_approved_draft_is_published_once_and_an_unapproved_one_never(
 
 
 def test_a_thread_is_published_as_replies_each_post_once(personal, member, x_sandbox, run_jobs):
-    draft = services.draft_create(author=member, account=personal, posts=["One: the plan.", "Two: the detail.", "Three: the end."])
+    draft = services.draft_create(
+        author=member, account=personal, posts=["One: the plan.", "Two: the detail.", "Three: the end."]
+    )
     with run_jobs():
         services.draft_submit(draft=draft, by=member)
     draft.refresh_from_db()
@@ -301,4 +303,3 @@ def test_every_fault_leaves_exactly_one_post_per_approved_draft(corporate, membe
     for draft in approved:
         draft.refresh_from_db()
         assert draft.state == S.PUBLISHED
-

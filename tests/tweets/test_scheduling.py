@@ -64,9 +64,7 @@ def test_the_sweep_publishes_everything_overdue_after_downtime_once(personal, me
     for draft in drafts:
         draft.refresh_from_db()
         assert draft.state == S.PUBLISHED
-    assert sorted(p["text"] for p in x_sandbox.posts_by(personal.x_user_id)) == sorted(
-        d.text for d in drafts
-    )
+    assert sorted(p["text"] for p in x_sandbox.posts_by(personal.x_user_id)) == sorted(d.text for d in drafts)
 
 
 def test_with_real_queues_the_job_is_enqueued_for_the_due_time(personal, member, settings, run_jobs):
@@ -84,11 +82,14 @@ def test_with_real_queues_the_job_is_enqueued_for_the_due_time(personal, member,
 
 @pytest.mark.parametrize(
     ("entered", "utc"),
-    [("2027-07-01T09:30", dt.datetime(2027, 7, 1, 8, 30, tzinfo=dt.UTC)), ("2027-12-01T09:30", dt.datetime(2027, 12, 1, 9, 30, tzinfo=dt.UTC))],
+    [
+        ("2027-07-01T09:30", dt.datetime(2027, 7, 1, 8, 30, tzinfo=dt.UTC)),
+        ("2027-12-01T09:30", dt.datetime(2027, 12, 1, 9, 30, tzinfo=dt.UTC)),
+    ],
 )
 def test_times_are_entered_and_shown_in_uk_time(client, member, account, entered, utc):
-    client.force_login(member)
     with time_machine.travel(dt.datetime(2027, 6, 1, 12, 0, tzinfo=dt.UTC)):
+        client.force_login(member)
         response = client.post(
             reverse("tweets:draft_create"),
             {"account": account.pk, "posts": ["Summer or winter."], "scheduled_at": entered, "action": "save"},

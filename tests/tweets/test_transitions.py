@@ -17,8 +17,7 @@ ALL_STATES = list(S)
 EXPECTED = {
     "submit": {S.DRAFT: S.SUBMITTED, S.CHANGES_REQUESTED: S.SUBMITTED},
     "withdraw": {
-        s: S.WITHDRAWN
-        for s in (S.DRAFT, S.SUBMITTED, S.CHANGES_REQUESTED, S.APPROVED, S.SCHEDULED, S.HELD, S.FAILED)
+        s: S.WITHDRAWN for s in (S.DRAFT, S.SUBMITTED, S.CHANGES_REQUESTED, S.APPROVED, S.SCHEDULED, S.HELD, S.FAILED)
     },
     "approve": {S.SUBMITTED: S.SUBMITTED},  # one approval of two: still waiting
     "request_changes": {S.SUBMITTED: S.CHANGES_REQUESTED},

@@ -240,3 +240,24 @@ def test_the_sandboxs_search_agrees_with_the_local_matcher(x_sandbox, query, spe
     assert [post.id for post in page.posts] == expected
     # What monitoring does with a page: match each post locally, as the client parsed it.
     assert all(parsed.matches(post) for post in page.posts)
+
+
+query_like_text = st.text(
+    alphabet=st.one_of(
+        st.sampled_from(list('()"“”-#@:$ \t') + ["OR", "AND", "from:", "lang:", "is:", "has:", "to:"]),
+        st.characters(codec="utf-8"),
+    ),
+    max_size=40,
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(text=query_like_text)
+def test_any_text_either_parses_or_is_refused_with_a_position_inside_it(text):
+    try:
+        parsed = parse(text)
+    except QuerySyntaxError as error:
+        assert 0 <= error.position <= max(len(text) - 1, 0)
+        assert error.message
+        return
+    assert parse(str(parsed)) == parsed

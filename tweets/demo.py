@@ -1,0 +1,78 @@
+"""Demo drafts in several states, made through the services (no X calls: nothing is due at seed time)."""
+
+import datetime as dt
+
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import TwitterAccount, User
+from tweets import services
+from tweets.models import Draft
+
+DEMO_HANDLES = ["DeptForExample", "DeptExamplePress"]
+
+
+def _tomorrow_at(hour: int, minute: int = 0) -> dt.datetime:
+    local = timezone.localtime() + dt.timedelta(days=1)
+    return local.replace(hour=hour, minute=minute, second=0, microsecond=0)
+
+
+@transaction.atomic
+def seed() -> None:
+    if Draft.objects.filter(account__handle__in=DEMO_HANDLES).exists():
+        return
+    users = {u.email: u for u in User.objects.filter(email__endswith="@dovecote.example")}
+    accounts = {a.handle: a for a in TwitterAccount.objects.filter(handle__in=DEMO_HANDLES)}
+    if len(accounts) < 2 or "comms.officer@dovecote.example" not in users:
+        return
+    colin = users["comms.officer@dovecote.example"]
+    cara = users["comms.approver@dovecote.example"]
+    lena = users["lead@dovecote.example"]
+    priya = users["press.officer@dovecote.example"]
+    corporate, press = accounts["DeptForExample"], accounts["DeptExamplePress"]
+
+    services.draft_create(
+        author=colin,
+        account=corporate,
+        text="Our helpline opening hours change on 1 December. Find the new times at https://www.gov.uk/example",
+    )
+
+    waiting = services.draft_create(
+        author=colin,
+        account=corporate,
+        text="We're recruiting apprentices in Leeds, Cardiff and Glasgow. Applications close Friday. #Apprenticeships",
+        scheduled_at=_tomorrow_at(12),
+    )
+    services.draft_submit(draft=waiting, by=colin)
+    services.draft_approve(draft=waiting, by=cara, note="Good to go from me.")
+
+    scheduled = services.draft_create(
+        author=colin,
+        account=corporate,
+        text="Today we publish our annual report. Read the summary: https://www.gov.uk/example/annual-report",
+        scheduled_at=_tomorrow_at(9, 30),
+    )
+    services.draft_submit(draft=scheduled, by=colin)
+    services.draft_approve(draft=scheduled, by=cara)
+    services.draft_approve(draft=scheduled, by=lena)
+
+    thread = services.draft_create(
+        author=colin,
+        account=corporate,
+        posts=[
+            "A thread on what the new rules mean for you (1/3)",
+            "From April, you can apply online in 10 minutes (2/3)",
+            "If you need help, call our helpline. It's free (3/3)",
+        ],
+    )
+    services.draft_submit(draft=thread, by=colin)
+
+    changes = services.draft_create(
+        author=colin,
+        account=press,
+        text="Statement on today's report: we welcome the findings and will respond in full #mentalhealthawareness",
+    )
+    services.draft_submit(draft=changes, by=colin)
+    services.draft_request_changes(
+        draft=changes, by=priya, reason="Please use CamelCase for the hashtag and name the report."
+    )
