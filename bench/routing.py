@@ -103,7 +103,9 @@ def generate_posts(rng, topics, count):
             author=users[n % 5000],
         )
         # VADER scores cluster near neutral; a fifth of posts are clearly negative or positive.
-        sentiment = round(rng.uniform(-0.3, 0.3) if rng.random() < 0.8 else rng.choice((-1, 1)) * rng.uniform(0.3, 1), 3)
+        sentiment = round(
+            rng.uniform(-0.3, 0.3) if rng.random() < 0.8 else rng.choice((-1, 1)) * rng.uniform(0.3, 1), 3
+        )
         accounts = frozenset({rng.randint(1, 10)}) if n % 4 == 0 else frozenset()
         posts.append(PostFacts(post=post, sentiment=sentiment, account_ids=accounts))
     return posts
@@ -127,7 +129,11 @@ def main() -> None:
 
     started = time.perf_counter()
     router = Router(
-        monitors=monitors, rules=rules, watchlists=watchlists, account_teams={a: a for a in range(1, 11)}, triage_team_id=99
+        monitors=monitors,
+        rules=rules,
+        watchlists=watchlists,
+        account_teams={a: a for a in range(1, 11)},
+        triage_team_id=99,
     )
     build_seconds = time.perf_counter() - started
 
@@ -148,23 +154,31 @@ def main() -> None:
     naive_matches = []
     for facts in sample:
         analysed = analyse(facts.post)
-        naive_matches.append([mid for (mid, _), q in zip(monitors, queries, strict=True) if q.matches_analysed(analysed)])
+        naive_matches.append(
+            [mid for (mid, _), q in zip(monitors, queries, strict=True) if q.matches_analysed(analysed)]
+        )
     naive_seconds = time.perf_counter() - started
     naive_rate = len(sample) / naive_seconds
     agree = all(router.match_monitors(f.post) == m for f, m in zip(sample, naive_matches, strict=True))
 
     print(f"Routing benchmark: {len(posts):,} posts, {len(monitors):,} monitors, {len(rules):,} rules (one process)")
     print(f"  router built in {build_seconds:.2f} s (parse every query, one Aho-Corasick automaton)")
-    print(f"  router:     {router_rate:>10,.0f} posts/s  ({router_seconds:.2f} s for {len(posts):,} posts, full routing)")
+    print(
+        f"  router:     {router_rate:>10,.0f} posts/s  ({router_seconds:.2f} s for {len(posts):,} posts, full routing)"
+    )
     print(
         f"  naive loop: {naive_rate:>10,.0f} posts/s  (measured on a sample of {len(sample):,} posts in "
         f"{naive_seconds:.2f} s, extrapolated: ~{len(posts) / naive_rate:,.0f} s for {len(posts):,}; monitors only)"
     )
     print(f"  speed-up:   {router_rate / naive_rate:>10,.1f}x")
-    print(f"  posts matching at least one monitor: {matched_posts / len(posts):.0%}; matches per post {total_matches / len(posts):.2f}")
+    print(
+        f"  posts matching at least one monitor: {matched_posts / len(posts):.0%}; matches per post {total_matches / len(posts):.2f}"
+    )
     print(f"  router and naive loop agree on the sample's monitor matches: {agree}")
-    print(f"  targets: >= 50,000 posts/s: {'met' if router_rate >= 50_000 else 'NOT met'}; >= 20x naive: "
-          f"{'met' if router_rate / naive_rate >= 20 else 'NOT met'}")
+    print(
+        f"  targets: >= 50,000 posts/s: {'met' if router_rate >= 50_000 else 'NOT met'}; >= 20x naive: "
+        f"{'met' if router_rate / naive_rate >= 20 else 'NOT met'}"
+    )
 
 
 if __name__ == "__main__":

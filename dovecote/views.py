@@ -111,9 +111,9 @@ def _report_csv(report: reports.WeeklyReport) -> HttpResponse:
 @login_required
 def records_export(request: HttpRequest) -> HttpResponse:
     """Published posts of one account over a date range, with their full history, as CSV or JSON."""
-    accounts = exports.exportable_accounts(request.user)
-    if not request.user.is_admin and not accounts.exists():
+    if not is_lead(request.user):
         raise Http404("Records exports are for team leads and admins.")
+    accounts = exports.exportable_accounts(request.user)
     if "account" not in request.GET:
         return render(request, "reports/export.html", {"form": exports.ExportForm(accounts=accounts)})
     account_pk = request.GET.get("account", "")

@@ -14,7 +14,7 @@ import secrets
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import timedelta
-from functools import cache
+from functools import cache, lru_cache
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -56,7 +56,9 @@ def _analyser() -> SentimentIntensityAnalyzer:
     return SentimentIntensityAnalyzer()
 
 
+@lru_cache(maxsize=20_000)
 def sentiment_of(text: str) -> float:
+    """VADER's compound score. Cached by text: retweets and copy-paste campaigns repeat texts exactly."""
     return round(_analyser().polarity_scores(text)["compound"], 4)
 
 
@@ -381,6 +383,16 @@ def posts_store(
         return result
     router = router or router_current()
     handles = _account_handles()
+    items = list(valid.items())
+    for start in range(0, len(items), STORE_CHUNK):
+        _store_chunk(dict(items[start : start + STORE_CHUNK]), source_account_id, router, handles, result)
+    return result
+
+
+STORE_CHUNK = 2000
+
+
+def _store_chunk(valid: dict, source_account_id, router: Router, handles: dict, result: StoreResult) -> None:
     already = set(Mention.objects.filter(tweet_id__in=list(valid)).values_list("tweet_id", flat=True))
     now = timezone.now()
     rows, facts = [], {}
@@ -456,8 +468,7 @@ def posts_store(
             [InboxItemTag(item_id=item_ids[m], name=t) for m, tags in item_tags.items() if m in item_ids for t in tags],
             ignore_conflicts=True,
         )
-    result.new = len(rows)
-    return result
+    result.new += len(rows)
 
 
 def usage_record(*, day, cursor: PollCursor, member_ids: list[int], matches: dict, api_calls: int, posts_read: int):

@@ -16,6 +16,12 @@ pytest_plugins = ["tests.sandbox_fixtures"]
 
 
 @pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """Factories set a password for every user; the production hasher would dominate the run time."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
 def _clean_redis():
     """Tests share one Redis database (TEST_REDIS_URL): start each from empty."""
     redis_connection().flushdb()

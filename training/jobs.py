@@ -2,6 +2,7 @@
 
 import datetime as dt
 import logging
+import math
 
 import django_rq
 from django.conf import settings
@@ -91,7 +92,11 @@ def send_reminders(*, at: dt.datetime | None = None) -> dict:
                 certification=c,
                 template="expiry",
                 subject=f"Your '{c.course}' certification expires on {timezone.localtime(c.expires_at):%-d %B %Y}",
-                context={"certification": c, "days": days, "url": my_training},
+                context={
+                    "certification": c,
+                    "days": math.ceil((c.expires_at - at) / dt.timedelta(days=1)),
+                    "url": my_training,
+                },
             ):
                 sent[kind] += 1
 

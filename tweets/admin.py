@@ -101,6 +101,9 @@ class DraftAdmin(admin.ModelAdmin):
     ]
     inlines = [RevisionInline, ApprovalInline, TransitionInline, AttemptInline]
 
+    def get_inline_instances(self, request, obj=None):
+        return super().get_inline_instances(request, obj) if obj is not None else []
+
     def get_readonly_fields(self, request, obj=None):
         if obj is not None:
             return ["account", *self.readonly_fields]

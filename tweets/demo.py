@@ -5,11 +5,14 @@ import datetime as dt
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.demo import DEMO_ACCOUNTS
 from accounts.models import TwitterAccount, User
 from tweets import services
 from tweets.models import Draft
 
-DEMO_HANDLES = ["DeptForExample", "DeptExamplePress"]
+CORPORATE = next(a[0] for a in DEMO_ACCOUNTS if a[2] == "corporate")
+PRESS_OFFICE = next(a[0] for a in DEMO_ACCOUNTS if a[2] == "press_office")
+DEMO_HANDLES = [CORPORATE, PRESS_OFFICE]
 
 
 def _tomorrow_at(hour: int, minute: int = 0) -> dt.datetime:
@@ -29,7 +32,7 @@ def seed() -> None:
     cara = users["comms.approver@dovecote.example"]
     lena = users["lead@dovecote.example"]
     priya = users["press.officer@dovecote.example"]
-    corporate, press = accounts["DeptForExample"], accounts["DeptExamplePress"]
+    corporate, press = accounts[CORPORATE], accounts[PRESS_OFFICE]
 
     services.draft_create(
         author=colin,

@@ -5,6 +5,9 @@ Only twitter_api.client raises these; callers decide what to do (reschedule, rec
 
 from datetime import datetime
 
+from django.conf import settings
+from django.utils import timezone
+
 
 class XApiError(Exception):
     """Any failure talking to X. `.message` says what happened and what to do next."""
@@ -22,12 +25,13 @@ class RateLimited(XApiError):
 
     def __init__(self, message: str | None = None, *, reset_at: datetime, status_code: int | None = 429):
         self.reset_at = reset_at
-        super().__init__(
-            message
-            or f"X is limiting how often we can call it. It will accept requests again after "
-            f"{reset_at:%H:%M:%S} UTC; the work will be retried then.",
-            status_code=status_code,
-        )
+        if message is None:
+            local = timezone.localtime(reset_at) if settings.configured else reset_at
+            message = (
+                f"X is limiting how often we can call it. It will accept requests again at {local:%H:%M:%S}; "
+                "the work will be retried then."
+            )
+        super().__init__(message, status_code=status_code)
 
 
 class CredentialsRejected(XApiError):

@@ -38,7 +38,7 @@ class XPost:
     reply_to_post_id: str | None = None
     lang: str | None = None
     is_retweet: bool = False
-    entities: dict = field(default_factory=dict, hash=False, compare=False)
+    entities: dict = field(default_factory=dict, hash=False)  # a dict cannot be hashed; it still compares
     author: XUser | None = None
 
 

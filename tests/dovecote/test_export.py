@@ -191,7 +191,6 @@ def test_a_lead_who_is_only_a_member_of_the_accounts_team_is_refused(client, lea
 
     response = _export(client, lead, account=theirs.pk, start="2026-11-01", end="2026-11-10", format="csv")
 
-    print("DBG", Membership.objects.filter(user=lead).values_list("team_id", "started_at", "role"), theirs.team_id, response.content[-2000:])
     assert response.status_code == 403
 
 

@@ -30,3 +30,9 @@ def test_people_booked_on_a_cancelled_session_are_told(db):
 def test_a_missing_booking_is_ignored(db):
     send_notification("booking_promoted", booking_id=999999)
     assert mail.outbox == []
+
+
+def test_emails_are_plain_text_without_html_escaping(db):
+    booking = BookingFactory(status=Booking.Status.BOOKED, user__first_name="Siobhán O'Neill")
+    send_notification("booking_promoted", booking_id=booking.pk)
+    assert "Siobhán O'Neill" in mail.outbox[0].body

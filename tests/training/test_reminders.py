@@ -35,6 +35,7 @@ def test_a_certification_expiring_within_30_days_gets_one_reminder(frozen, membe
     assert len(mail.outbox) == 1
     assert mail.outbox[0].to == [member.email]
     assert "expires on 21 December 2026" in mail.outbox[0].subject
+    assert "(in 29 days)" in mail.outbox[0].body
     assert send_reminders()["expiry_30"] == 0
     assert len(mail.outbox) == 1
 

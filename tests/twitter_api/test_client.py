@@ -310,3 +310,18 @@ def test_search_recent_reports_a_query_x_cannot_parse(x_sandbox):
         client.search_recent("(passport OR")
 
     assert excinfo.value.status_code == 400
+
+
+def test_text_x_accepts_is_posted_even_if_our_drafting_rules_are_stricter(x_sandbox, dept):
+    # 280 weighted characters with a URL counted as 23, and an emoji counted as 2.
+    text = "🎉 " + "a" * 250 + " https://www.gov.uk/some/very/long/path/that/counts/as/23"
+    post = client.post_create(dept, text=text)
+
+    assert post.text == text
+
+
+def test_text_with_characters_x_refuses_is_an_invalid_request(x_sandbox, dept):
+    from twitter_api.errors import InvalidRequest
+
+    with pytest.raises(InvalidRequest):
+        client.post_create(dept, text="Hello \ufffe")

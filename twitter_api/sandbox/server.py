@@ -28,7 +28,6 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, quote, unquote, urlsplit
 
 from twitter_api.sandbox.state import (
-    ALL_TWEET_FIELDS,
     PageRequest,
     SandboxError,
     SandboxState,
@@ -36,7 +35,6 @@ from twitter_api.sandbox.state import (
     invalid_request,
     problem,
     render_page,
-    render_post,
     render_user,
 )
 
@@ -490,4 +488,4 @@ def start_in_thread(state: SandboxState, *, host: str = "127.0.0.1", port: int =
     return server
 
 
-__all__ = ["SandboxServer", "start_in_thread", "oauth1_signature", "ALL_TWEET_FIELDS", "render_post"]
+__all__ = ["SandboxServer", "oauth1_signature", "start_in_thread"]

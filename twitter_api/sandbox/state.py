@@ -19,6 +19,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 
 from twitter_text import extract_urls_with_indices
+from twitter_text.has_invalid_characters import has_invalid_characters
 
 from twitter_api.types import XPost, XUser, snowflake_for
 
@@ -79,16 +80,17 @@ class SandboxUser:
     access_token_secret: str = ""
 
     def as_x_user(self) -> XUser:
-        user = XUser(
-            id=self.id,
-            username=self.username,
-            name=self.name,
-            verified=self.verified,
-            followers_count=self.followers_count,
-        )
-        if getattr(self, "_x_user", None) != user:
-            self._x_user = user  # shared by every post of this author
-        return self._x_user
+        """The XUser shared by this author's posts; rebuilt only after add_user changes the user."""
+        cached = self.__dict__.get("_x_user")
+        if cached is None:
+            cached = self.__dict__["_x_user"] = XUser(
+                id=self.id,
+                username=self.username,
+                name=self.name,
+                verified=self.verified,
+                followers_count=self.followers_count,
+            )
+        return cached
 
 
 @dataclass(slots=True)
@@ -229,6 +231,7 @@ class SandboxState:
                 self.users[user.id] = user
             elif user.username.lower() != username.lower():
                 self.users_by_name.pop(user.username.lower(), None)
+            user.__dict__.pop("_x_user", None)
             user.username = username
             user.name = name or user.name or username
             user.verified = verified
@@ -370,12 +373,15 @@ class SandboxState:
 
     def create_post(self, *, author: SandboxUser, text: str, in_reply_to_post_id: str | None) -> StoredPost:
         """POST /2/tweets: X's own checks (length, duplicates, reply target), then store."""
-        from twitter_api.text import validate_post_text
+        from twitter_api.text import MAX_WEIGHTED_LENGTH, validate_post_text
 
-        check = validate_post_text(text)
         if not text or not text.strip():
             raise invalid_request("text", text, "The `text` field must not be empty.")
-        if not check.valid:
+        # X refuses only what is too long or holds its invalid characters; Dovecote's own stricter
+        # rules (validate_post_text's errors) are for the drafting form, not for X.
+        if has_invalid_characters(text):
+            raise invalid_request("text", text, "The `text` field contains characters X does not accept.")
+        if validate_post_text(text).weighted_length > MAX_WEIGHTED_LENGTH:
             raise SandboxError(
                 403,
                 problem(

@@ -17,7 +17,7 @@ class Command(BaseCommand):
         parser.add_argument("--port", type=int, default=8089)
         parser.add_argument("--host", default="127.0.0.1", help="Loopback by default: the sandbox has no real auth.")
         parser.add_argument("--state-file", help="Load posts and users from this file and save them back.")
-        parser.add_argument("--save-interval", type=float, default=5.0, help="Seconds between saves.")
+        parser.add_argument("--save-interval", type=float, default=10.0, help="Seconds between saves (if changed).")
         parser.add_argument("--verbose-requests", action="store_true", help="Log every request.")
 
     def handle(self, *args, port, host, state_file, save_interval, verbose_requests, **options):

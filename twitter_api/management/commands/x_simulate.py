@@ -18,7 +18,9 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=7, help="Same seed, same posts in the same order.")
         parser.add_argument("--count", type=int, default=0, help="Stop after this many posts (0: never stop).")
         parser.add_argument("--sandbox-url", default="", help="Defaults to X_API_BASE_URL, else http://127.0.0.1:8089.")
-        parser.add_argument("--wait", type=float, default=120, help="Seconds to wait for the sandbox to come up.")
+        parser.add_argument(
+            "--wait", type=float, default=0, help="Give up if the sandbox is not up after this many seconds (0: never)."
+        )
 
     def handle(self, *args, rate, seed, count, sandbox_url, wait, **options):
         if rate <= 0:
@@ -45,15 +47,21 @@ class Command(BaseCommand):
         self.stdout.write(f"Posted {sent} simulated posts.")
 
     def _wait_for(self, session, url, wait):
-        deadline = time.monotonic() + wait
+        """Wait for the sandbox (it may still be starting, e.g. under honcho), saying so every 15 seconds."""
+        started = time.monotonic()
+        said = started
         while True:
             try:
                 if session.get(f"{url}/_sandbox/health", timeout=2).ok:
                     return
             except requests.RequestException:
                 pass
-            if time.monotonic() > deadline:
+            now = time.monotonic()
+            if wait and now - started > wait:
                 raise CommandError(f"The X sandbox at {url} did not answer. Start it with `manage.py x_sandbox`.")
+            if now - said > 15:
+                self.stderr.write(f"Waiting for the X sandbox at {url}...")
+                said = now
             time.sleep(1)
 
     def _send(self, session, url, fields, wait) -> dict:

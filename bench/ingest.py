@@ -1,0 +1,231 @@
+"""Ingest benchmark: the simulator fills the sandbox with 200,000 posts; one worker polls, stores and routes
+them into PostgreSQL.
+
+Starts what it needs itself on loopback: a fresh PostgreSQL database (dovecote_bench_monitoring, dropped
+at the end unless --keep) and the X sandbox in a thread of this process. Seeds the demo department
+(accounts, monitors, watchlist, rules) plus --extra-monitors generated monitors, then runs poll cycles
+with one worker (this process) until nothing is left to read.
+
+Prints posts stored per second, search requests per poll cycle against the lower bound
+ceil(total query characters / limit), HTTP calls (pages), and posts read per unique post stored.
+
+    .venv/bin/python bench/ingest.py [--posts 200000] [--extra-monitors 150] [--keep]
+"""
+
+import argparse
+import math
+import os
+import random
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+PG = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432")
+
+
+def psql(sql: str) -> None:
+    subprocess.run(["psql", f"{PG}/postgres", "-q", "-c", sql], check=True, capture_output=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--posts", type=int, default=200_000)
+    parser.add_argument("--extra-monitors", type=int, default=150)
+    parser.add_argument("--database", default="dovecote_bench_monitoring")
+    parser.add_argument("--keep", action="store_true", help="Keep the database afterwards.")
+    parser.add_argument("--no-exclusions", action="store_true", help="Do not add -@handle to search queries.")
+    args = parser.parse_args()
+
+    psql(f"DROP DATABASE IF EXISTS {args.database}")
+    psql(f"CREATE DATABASE {args.database}")
+    os.environ.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "dovecote.settings",
+            "DEBUG": "true",
+            "DATABASE_URL": f"{PG}/{args.database}",
+            "REDIS_URL": os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/12"),
+            "LOG_LEVEL": "WARNING",
+            "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
+        }
+    )
+    try:
+        run(args)
+    finally:
+        from django.db import connections
+
+        connections.close_all()
+        if not args.keep:
+            psql(f"DROP DATABASE IF EXISTS {args.database}")
+
+
+def generated_monitors(count: int, seed: int = 7) -> list[tuple[str, str]]:
+    """Monitors a department might add: services, problems, places and policies, in several shapes."""
+    from twitter_api.sandbox.simulator import PLACES, POLICIES, SERVICES
+
+    rng = random.Random(seed)
+    words = [
+        "crashing",
+        "delay",
+        "waiting",
+        "overdue",
+        "refund",
+        "helpline",
+        "deadline",
+        "form",
+        "letter",
+        "broken",
+        "appeal",
+        "closed",
+        "charged",
+        "postcode",
+        "login",
+        "reference",
+        "email",
+        "payment",
+        "boiler",
+        "scheme",
+    ]
+    shapes = [
+        lambda: f'"{rng.choice(SERVICES)}" {rng.choice(words)}',
+        lambda: f"({rng.choice(words)} OR {rng.choice(words)}) {rng.choice(PLACES)}",
+        lambda: f'"{rng.choice(POLICIES)[0]}" {rng.choice(PLACES)}',
+        lambda: f"#{rng.choice(POLICIES)[1]} {rng.choice(words)} -is:retweet",
+        lambda: f"{rng.choice(words)} {rng.choice(words)} lang:en",
+    ]
+    return [(f"Generated {n}", rng.choice(shapes)()) for n in range(count)]
+
+
+def run(args) -> None:
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.core.management import call_command
+    from django.db.models import Sum
+
+    from accounts import demo as accounts_demo
+    from accounts.models import Team, TwitterAccount
+    from monitoring import demo as monitoring_demo
+    from monitoring import ingest, packing
+    from monitoring.models import Mention, MentionMatch, Monitor, PollCursor, PollRun
+    from twitter_api.models import ApiCall
+    from twitter_api.sandbox import SandboxState, start_in_thread
+    from twitter_api.sandbox.simulator import populate
+
+    t0 = time.perf_counter()
+    call_command("migrate", verbosity=0)
+    accounts_demo.seed()
+    monitoring_demo.seed()
+    team = Team.objects.get(slug="customer-service")
+    Monitor.objects.bulk_create(
+        [
+            Monitor(team=team, name=name, query=query, poll_interval_seconds=300)
+            for name, query in generated_monitors(args.extra_monitors)
+        ]
+    )
+    print(f"Database {args.database} migrated and seeded in {time.perf_counter() - t0:.1f} s")
+
+    state = SandboxState(
+        consumer_key=settings.X_CONSUMER_KEY,
+        consumer_secret=settings.X_CONSUMER_SECRET,
+        bearer_tokens=(settings.X_BEARER_TOKEN,),
+        query_length_limit=settings.X_QUERY_LENGTH_LIMIT,
+        # Pages per 15 minutes far above X's, so the benchmark measures Dovecote rather than waiting on limits.
+        rate_limits={"GET /2/users/:id/mentions": 1_000_000, "GET /2/tweets/search/recent": 1_000_000},
+    )
+    for account in TwitterAccount.objects.all():
+        state.add_user(
+            id=account.x_user_id,
+            username=account.handle,
+            name=account.display_name,
+            verified=True,
+            followers_count=25_000,
+            access_token=account.access_token,
+            access_token_secret=account.access_token_secret,
+        )
+    t0 = time.perf_counter()
+    populate(state, args.posts, seed=7)
+    print(f"Sandbox filled with {len(state.posts):,} simulated posts in {time.perf_counter() - t0:.1f} s")
+    server = start_in_thread(state)
+    settings.X_API_BASE_URL = server.url
+    settings.MONITORING_MAX_PAGES = 100_000  # one poll reads a cursor's whole backlog
+    settings.MONITORING_EXCLUDE_OWN_MENTIONS = not args.no_exclusions
+    settings.X_MONTHLY_READ_BUDGET = 10_000_000
+
+    try:
+        cursors = ingest.cursors_sync()
+        searches = [c for c in cursors if c.kind == PollCursor.Kind.SEARCH]
+        monitors = list(Monitor.objects.filter(is_active=True).values_list("pk", "query"))
+        limit = settings.X_QUERY_LENGTH_LIMIT
+        bound = packing.lower_bound(monitors, limit=limit)
+        total_chars = packing.packed_length([packing.wrapped(q) for _, q in monitors], "")
+
+        started = time.perf_counter()
+        cycles = []
+        while True:
+            due = ingest.cursors_due()
+            if not due:
+                break
+            calls_before = ApiCall.objects.count()
+            outcomes = [ingest.cursor_poll(cursor_id=pk) for pk in due]
+            cycles.append(
+                {
+                    "searches": sum(1 for pk in due if PollCursor.objects.get(pk=pk).kind == PollCursor.Kind.SEARCH),
+                    "timelines": sum(1 for pk in due if PollCursor.objects.get(pk=pk).kind == PollCursor.Kind.TIMELINE),
+                    "http_calls": ApiCall.objects.count() - calls_before,
+                    "new": sum(o.posts_new for o in outcomes),
+                    "statuses": sorted({o.status for o in outcomes}),
+                }
+            )
+            if sum(o.posts_new for o in outcomes) == 0:
+                break
+            PollCursor.objects.update(next_poll_at=PollCursor.objects.first().created_at)  # next cycle now
+        elapsed = time.perf_counter() - started
+    finally:
+        server.shutdown()
+        server.server_close()
+
+    stored = Mention.objects.count()
+    posts_read = ApiCall.objects.aggregate(n=Sum("posts_read"))["n"] or 0
+    read_by_kind = {
+        kind: PollRun.objects.filter(cursor__kind=kind).aggregate(n=Sum("posts_read"))["n"] or 0
+        for kind in (PollCursor.Kind.SEARCH, PollCursor.Kind.TIMELINE)
+    }
+    first = cycles[0] if cycles else {"searches": 0, "http_calls": 0, "timelines": 0}
+    cache = ingest.sentiment_of.cache_info()
+    print()
+    print(
+        f"Ingest benchmark: {len(state.posts):,} posts in the sandbox, {len(monitors):,} active monitors, "
+        f"{TwitterAccount.objects.count()} mention timelines, one worker"
+    )
+    print(
+        f"  stored {stored:,} unique posts ({MentionMatch.objects.count():,} matches) in {elapsed:.1f} s: "
+        f"{stored / elapsed:,.0f} posts stored/s (target >= 5,000)"
+    )
+    print(
+        f"  search requests per poll cycle: {first['searches']} packed queries for {len(monitors)} monitors; lower bound "
+        f"ceil({total_chars:,} chars / {limit}) = {bound}; ratio {first['searches'] / max(bound, 1):.2f} (target <= 1.10)"
+    )
+    print(
+        f"    (each packed query also carries the -@handle exclusions of our {first['timelines']} timelines: "
+        f"{len(searches[0].query) if searches else 0} chars in the first query)"
+    )
+    print(
+        f"  HTTP calls in the first cycle (pages of up to 100 posts): {first['http_calls']:,}; cycles run: {len(cycles)}"
+    )
+    print(
+        f"  posts read: {posts_read:,} (search {read_by_kind['search']:,}, timelines {read_by_kind['timeline']:,}); "
+        f"per unique post stored: {posts_read / max(stored, 1):.3f} (target <= 1.05)"
+    )
+    print(f"  sentiment cache: {cache.hits:,} hits, {cache.misses:,} misses (the simulator repeats template texts)")
+    if any(c["statuses"] != ["stored"] for c in cycles):
+        print(f"  note: poll outcomes {[c['statuses'] for c in cycles]}")
+    print(f"  lower-bound check: {math.ceil(total_chars / limit)} == {bound}")
+
+
+if __name__ == "__main__":
+    main()

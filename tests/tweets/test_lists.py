@@ -1,0 +1,89 @@
+"""List pages: drafts by state, approval queue, scheduled, published. Fixed queries whatever the rows."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from tests.tweets.factories import DraftFactory
+from tweets.models import Draft
+
+S = Draft.State
+PAGES = ["/drafts/", "/drafts/?state=submitted", "/drafts/approvals/", "/drafts/scheduled/", "/drafts/published/"]
+
+
+def make_drafts(account, author, n):
+    soon = timezone.now() + timezone.timedelta(hours=2)
+    for i in range(n):
+        state = [S.SUBMITTED, S.SCHEDULED, S.PUBLISHED, S.DRAFT][i % 4]
+        DraftFactory(
+            account=account,
+            author=author,
+            state=state,
+            text=f"Post number {i}",
+            scheduled_at=soon if state == S.SCHEDULED else None,
+            published_at=timezone.now() if state == S.PUBLISHED else None,
+            published_post_id=str(1000 + i) if state == S.PUBLISHED else "",
+        )
+
+
+def count_queries(client, url):
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(ctx), [q["sql"] for q in ctx.captured_queries]
+
+
+@pytest.mark.parametrize("url", PAGES)
+def test_list_pages_use_a_fixed_number_of_queries(client, account, member, approver, url):
+    client.force_login(approver)
+    make_drafts(account, member, 4)
+    few, _ = count_queries(client, url)
+    make_drafts(account, member, 16)
+    many, queries = count_queries(client, url)
+    assert few == many, "\n".join(queries)
+
+
+def test_the_draft_list_shows_counts_by_state_and_filters(client, account, member):
+    make_drafts(account, member, 8)
+    client.force_login(member)
+    page = client.get("/drafts/").content.decode()
+    assert "Waiting for approval (2)" in page
+    assert "Scheduled (2)" in page
+    page = client.get("/drafts/?state=scheduled").content.decode()
+    assert "Post number 1" in page
+    assert "Post number 0" not in page
+
+
+def test_outsiders_see_none_of_another_teams_drafts(client, account, member, outsider):
+    make_drafts(account, member, 4)
+    client.force_login(outsider)
+    for url in PAGES:
+        assert "Post number" not in client.get(url).content.decode()
+
+
+def test_the_approval_queue_shows_only_what_i_may_approve(client, account, member, approver):
+    make_drafts(account, member, 4)
+    DraftFactory(account=account, author=approver, state=S.SUBMITTED, text="My own draft")
+    client.force_login(approver)
+    page = client.get("/drafts/approvals/").content.decode()
+    assert "Post number 0" in page
+    assert "My own draft" not in page
+    client.force_login(member)
+    assert "Post number 0" not in client.get("/drafts/approvals/").content.decode()
+
+
+def test_published_posts_link_to_x(client, account, member):
+    make_drafts(account, member, 4)
+    client.force_login(member)
+    page = client.get("/drafts/published/").content.decode()
+    assert f"https://x.com/{account.handle}/status/1002" in page
+
+
+def test_the_scheduled_list_groups_by_uk_day(client, account, member):
+    make_drafts(account, member, 4)
+    client.force_login(member)
+    page = client.get("/drafts/scheduled/").content.decode()
+    day = timezone.localtime(timezone.now() + timezone.timedelta(hours=2))
+    assert f"{day:%A} {day.day} {day:%B %Y}" in page
+    assert "Post number 1" in page
