@@ -392,83 +392,126 @@ def posts_store(
 STORE_CHUNK = 2000
 
 
+MENTION_COLUMNS = (
+    "tweet_id", "text", "posted_at", "lang", "author_x_id", "author_username", "author_name", "author_verified",
+    "author_followers", "conversation_id", "reply_to_post_id", "is_retweet", "sentiment", "found_at",
+)  # fmt: skip
+MATCH_COLUMNS = ("mention_id", "monitor_id", "account_id", "matched_at")
+ITEM_COLUMNS = (
+    "mention_id", "team_id", "account_id", "status", "priority", "due_at", "escalation_note", "created_at",
+    "updated_at",
+)  # fmt: skip
+
+
+def _bulk_insert(model, columns, rows, *, returning=()) -> list | None:
+    """INSERT ... ON CONFLICT DO NOTHING for many rows at once.
+
+    On PostgreSQL one statement per thousand rows, returning the `returning` columns of the rows actually
+    inserted; elsewhere (SQLite for the demo) through bulk_create, returning None.
+    """
+    if not rows:
+        return []
+    if connection.vendor == "postgresql":
+        from psycopg2.extras import execute_values
+
+        # Table and column names come from our models and constants, never from input.
+        sql = f"INSERT INTO {model._meta.db_table} ({', '.join(columns)}) VALUES %s ON CONFLICT DO NOTHING"  # noqa: S608
+        if returning:
+            sql += f" RETURNING {', '.join(returning)}"
+        with connection.cursor() as cursor:
+            found = execute_values(cursor.cursor, sql, rows, page_size=1000, fetch=bool(returning))
+        return found or []
+    model.objects.bulk_create(
+        [model(**dict(zip(columns, row, strict=True))) for row in rows], ignore_conflicts=True, batch_size=500
+    )
+    return None
+
+
+def _mention_row(tweet_id: int, post: XPost, sentiment: float, now) -> tuple:
+    author = post.author
+    return (
+        tweet_id,
+        post.text,
+        post.created_at,
+        (post.lang or "")[:10],
+        str(post.author_id or "")[:30],
+        (author.username if author else "")[:50],
+        (author.name if author else "")[:100],
+        bool(author.verified) if author else False,
+        max(0, int(author.followers_count or 0)) if author else 0,
+        str(post.conversation_id or "")[:30],
+        str(post.reply_to_post_id or "")[:30],
+        bool(post.is_retweet),
+        sentiment,
+        now,
+    )
+
+
 def _store_chunk(valid: dict, source_account_id, router: Router, handles: dict, result: StoreResult) -> None:
-    already = set(Mention.objects.filter(tweet_id__in=list(valid)).values_list("tweet_id", flat=True))
+    existing = dict(Mention.objects.filter(tweet_id__in=list(valid)).values_list("tweet_id", "pk"))
     now = timezone.now()
-    rows, facts = [], {}
+    rows, fresh, accounts_of = [], {}, {}
     for tweet_id, post in valid.items():
         accounts = mentioned_account_ids(post, handles)
         if source_account_id:
             accounts.add(source_account_id)
-        if tweet_id in already:
-            facts[tweet_id] = (None, accounts)
+        accounts_of[tweet_id] = accounts
+        if tweet_id in existing:
             continue
         sentiment = sentiment_of(post.text)
-        author = post.author
-        rows.append(
-            Mention(
-                tweet_id=tweet_id,
-                text=post.text,
-                posted_at=post.created_at,
-                lang=(post.lang or "")[:10],
-                author_x_id=str(post.author_id or "")[:30],
-                author_username=(author.username if author else "")[:50],
-                author_name=(author.name if author else "")[:100],
-                author_verified=bool(author.verified) if author else False,
-                author_followers=max(0, int(author.followers_count or 0)) if author else 0,
-                conversation_id=str(post.conversation_id or "")[:30],
-                reply_to_post_id=str(post.reply_to_post_id or "")[:30],
-                is_retweet=bool(post.is_retweet),
-                sentiment=sentiment,
-                found_at=now,
-            )
-        )
-        facts[tweet_id] = (PostFacts(post=post, sentiment=sentiment, account_ids=frozenset(accounts)), accounts)
-    Mention.objects.bulk_create(rows, ignore_conflicts=True, batch_size=1000)
-    ids = dict(Mention.objects.filter(tweet_id__in=list(valid)).values_list("tweet_id", "pk"))
+        rows.append(_mention_row(tweet_id, post, sentiment, now))
+        fresh[tweet_id] = PostFacts(post=post, sentiment=sentiment, account_ids=frozenset(accounts))
+    returned = _bulk_insert(Mention, MENTION_COLUMNS, rows, returning=("tweet_id", "id"))
+    if returned is None:
+        inserted = dict(Mention.objects.filter(tweet_id__in=list(fresh)).values_list("tweet_id", "pk"))
+    else:
+        inserted = dict(returned)
+        raced = [t for t in fresh if t not in inserted]
+        if raced:  # another worker stored these between our look-up and our insert: it routes them
+            existing.update(Mention.objects.filter(tweet_id__in=raced).values_list("tweet_id", "pk"))
     matches, items, item_tags = [], [], {}
-    for tweet_id, (post_facts, accounts) in facts.items():
-        mention_id = ids.get(tweet_id)
-        if mention_id is None:
-            continue
-        for aid in accounts:
-            matches.append(MentionMatch(mention_id=mention_id, account_id=aid, matched_at=now))
-        if post_facts is None:
-            result.monitor_matches[tweet_id] = router.match_monitors(valid[tweet_id])
-            continue
-        decision = router.route(post_facts)
+    for tweet_id, mention_id in existing.items():
+        for aid in accounts_of[tweet_id]:
+            matches.append((mention_id, None, aid, now))
+        result.monitor_matches[tweet_id] = router.match_monitors(valid[tweet_id])
+    for tweet_id, mention_id in inserted.items():
+        for aid in accounts_of[tweet_id]:
+            matches.append((mention_id, None, aid, now))
+        decision = router.route(fresh[tweet_id])
         result.monitor_matches[tweet_id] = decision.monitor_ids
         for mid in decision.monitor_ids:
-            matches.append(MentionMatch(mention_id=mention_id, monitor_id=mid, matched_at=now))
+            matches.append((mention_id, mid, None, now))
         if decision.team_id is None:
             log.error("No team for mention %s: set TRIAGE_TEAM_SLUG to an existing team", tweet_id)
             continue
-        account_id = min(accounts) if accounts else None
+        accounts = accounts_of[tweet_id]
+        due = InboxItem.due_for(decision.priority, now)
         items.append(
-            InboxItem(
-                mention_id=mention_id,
-                team_id=decision.team_id,
-                account_id=account_id,
-                priority=decision.priority,
-                due_at=InboxItem.due_for(decision.priority, now),
-                created_at=now,
+            (
+                mention_id,
+                decision.team_id,
+                min(accounts) if accounts else None,
+                "new",
+                decision.priority,
+                due,
+                "",
+                now,
+                now,
             )
         )
         if decision.tags:
             item_tags[mention_id] = decision.tags
-    MentionMatch.objects.bulk_create(matches, ignore_conflicts=True, batch_size=2000)
-    InboxItem.objects.bulk_create(items, ignore_conflicts=True, batch_size=1000)
+    _bulk_insert(MentionMatch, MATCH_COLUMNS, matches)
+    item_ids = _bulk_insert(InboxItem, ITEM_COLUMNS, items, returning=("mention_id", "id"))
     if item_tags:
-        item_ids = dict(
-            InboxItem.objects.filter(mention_id__in=list(item_tags), escalated_from__isnull=True).values_list(
-                "mention_id", "pk"
-            )
-        )
-        InboxItemTag.objects.bulk_create(
-            [InboxItemTag(item_id=item_ids[m], name=t) for m, tags in item_tags.items() if m in item_ids for t in tags],
-            ignore_conflicts=True,
-        )
-    result.new += len(rows)
+        if item_ids is None:
+            item_ids = InboxItem.objects.filter(
+                mention_id__in=list(item_tags), escalated_from__isnull=True
+            ).values_list("mention_id", "pk")
+        item_ids = dict(item_ids)
+        tags = [(item_ids[m], t) for m, names in item_tags.items() if m in item_ids for t in names]
+        _bulk_insert(InboxItemTag, ("item_id", "name"), tags)
+    result.new += len(inserted)
 
 
 def usage_record(*, day, cursor: PollCursor, member_ids: list[int], matches: dict, api_calls: int, posts_read: int):

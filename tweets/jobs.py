@@ -1,11 +1,13 @@
 """Jobs: take ids, load, call a service. Each is safe to run twice and on several workers at once."""
 
 import logging
+import time
 
 from django.conf import settings
 from django.core.mail import send_mail
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 
 from tweets import services
 from tweets.models import Draft
@@ -13,8 +15,17 @@ from tweets.models import Draft
 logger = logging.getLogger(__name__)
 
 
+# RQ's scheduler works in whole seconds, so a job can start up to a second before its draft is due.
+EARLY_START_WAIT_SECONDS = 3
+
+
 def publish_draft(draft_id: int) -> str:
     """Publish one draft if it is due (the claim makes a second run or a second worker a no-op)."""
+    due = Draft.objects.filter(pk=draft_id).values_list("publish_due_at", flat=True).first()
+    if due is not None:
+        wait = (due - timezone.now()).total_seconds()
+        if 0 < wait <= EARLY_START_WAIT_SECONDS:
+            time.sleep(wait)
     return services.draft_publish(draft_id=draft_id)
 
 

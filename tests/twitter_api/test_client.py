@@ -325,3 +325,13 @@ def test_text_with_characters_x_refuses_is_an_invalid_request(x_sandbox, dept):
 
     with pytest.raises(InvalidRequest):
         client.post_create(dept, text="Hello \ufffe")
+
+
+def test_search_recent_only_sees_the_last_seven_days_like_x(x_sandbox):
+    from datetime import timedelta
+
+    now = datetime.now(tz=UTC)
+    x_sandbox.inject_post("old_news", "passport queues", created_at=now - timedelta(days=8))
+    recent = x_sandbox.inject_post("new_news", "passport queues again", created_at=now - timedelta(days=6))
+
+    assert [p.id for p in client.search_recent("passport").posts] == [recent["id"]]

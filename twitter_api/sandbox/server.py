@@ -23,7 +23,7 @@ import socket
 import threading
 import time
 from dataclasses import asdict
-from datetime import datetime
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, quote, unquote, urlsplit
 
@@ -383,9 +383,13 @@ class SandboxHandler(BaseHTTPRequestHandler):
             raise invalid_request("query", text, f"There were errors processing your request: {exc}") from None
         anchors = tuple(parsed.anchor_terms() or ())
         users = state.users
+        cutoff = datetime.now(tz=UTC) - state.search_window if state.search_window else None
 
         def predicate(stored):
-            # Cheap substring test first (every match contains an anchor), then the real matcher.
+            # Recent search sees the last 7 days only; then a cheap substring test (every match contains
+            # an anchor); then the real matcher.
+            if cutoff is not None and stored.post.created_at < cutoff:
+                return False
             if anchors and not any(anchor in stored.text_lower for anchor in anchors):
                 return False
             post = stored.post

@@ -16,7 +16,7 @@ import unicodedata
 from bisect import bisect_left, bisect_right
 from collections import deque
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from twitter_text import extract_urls_with_indices
 from twitter_text.has_invalid_characters import has_invalid_characters
@@ -178,6 +178,7 @@ class SandboxState:
         self.default_rate_limits = dict(rate_limits or DEFAULT_RATE_LIMITS)
         self.default_window_seconds = window_seconds
         self.verify_signatures = verify_signatures
+        self.search_window: timedelta | None = timedelta(days=7)  # X's recent search covers the last 7 days
         self.request_log: deque = deque(maxlen=10_000)
         self._dirty = False
         self.reset(keep_users=False)
