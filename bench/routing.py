@@ -172,7 +172,8 @@ def main() -> None:
     )
     print(f"  speed-up:   {router_rate / naive_rate:>10,.1f}x")
     print(
-        f"  posts matching at least one monitor: {matched_posts / len(posts):.0%}; matches per post {total_matches / len(posts):.2f}"
+        f"  posts matching at least one monitor: {matched_posts / len(posts):.0%}; "
+        f"matches per post {total_matches / len(posts):.2f}"
     )
     print(f"  router and naive loop agree on the sample's monitor matches: {agree}")
     print(

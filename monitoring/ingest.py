@@ -153,13 +153,37 @@ def exclusion_handles() -> list[str]:
     return [a.handle for a in timeline_accounts() if a.has_credentials]
 
 
+def mentions_source() -> str:
+    """How our accounts' mentions are read: "timeline" (each account's mentions endpoint) or "search" (one
+    search for all our handles, so a post mentioning two of our accounts is read, and billed, once)."""
+    return getattr(settings, "MONITORING_MENTIONS_SOURCE", "timeline")
+
+
+def _mentions_search_cursors(accounts, limit: int, wanted_keys: set) -> None:
+    interval = getattr(settings, "MONITORING_TIMELINE_INTERVAL", 120)
+    for packed in packing.pack([(a.pk, f"@{a.handle}") for a in accounts], limit=limit):
+        key = f"mentions:{packed.key}"[:64]
+        wanted_keys.add(key)
+        cursor, created = PollCursor.objects.get_or_create(
+            key=key,
+            defaults={"kind": PollCursor.Kind.TIMELINE, "query": packed.query, "interval_seconds": interval},
+        )
+        if created:
+            cursor.accounts.set(packed.monitor_ids)
+        elif not cursor.is_active:
+            cursor.is_active = True
+            cursor.save(update_fields=["is_active"])
+
+
 @transaction.atomic
 def cursors_sync() -> list[PollCursor]:
     """Make the cursors match the active accounts and the packing of active monitors. Keeps what it can."""
     wanted_keys = set()
-    for account in timeline_accounts():
-        if not account.has_credentials:
-            continue
+    accounts = [a for a in timeline_accounts() if a.has_credentials]
+    if mentions_source() == "search" and accounts:
+        _mentions_search_cursors(accounts, settings.X_QUERY_LENGTH_LIMIT, wanted_keys)
+        accounts = []
+    for account in accounts:
         key = f"timeline:{account.pk}"
         wanted_keys.add(key)
         PollCursor.objects.update_or_create(
@@ -252,7 +276,7 @@ def cursor_poll(*, cursor_id: int) -> PollOutcome:
         return PollOutcome("busy")
     since = str(cursor.since_id) if cursor.since_id else None
     try:
-        if cursor.kind == PollCursor.Kind.TIMELINE:
+        if cursor.kind == PollCursor.Kind.TIMELINE and cursor.account_id:
             page = client.mentions_since(cursor.account, since_id=since, max_pages=max_pages(), context=cursor.context)
         else:
             page = client.search_recent(cursor.query, since_id=since, max_pages=max_pages(), context=cursor.context)
@@ -517,7 +541,11 @@ def _store_chunk(valid: dict, source_account_id, router: Router, handles: dict, 
 def usage_record(*, day, cursor: PollCursor, member_ids: list[int], matches: dict, api_calls: int, posts_read: int):
     """Attribute a poll's calls and reads: to the timeline's account, or split across the group's monitors."""
     if cursor.kind == PollCursor.Kind.TIMELINE:
-        shares = {("account", cursor.account_id): (float(api_calls), float(posts_read))}
+        account_ids = [cursor.account_id] if cursor.account_id else list(cursor.accounts.values_list("pk", flat=True))
+        if not account_ids:
+            return
+        share = (api_calls / len(account_ids), posts_read / len(account_ids))
+        shares = {("account", pk): share for pk in account_ids}
     else:
         if not member_ids:
             return

@@ -314,6 +314,8 @@ class PollCursor(models.Model):
     key = models.CharField(max_length=64, unique=True)
     account = models.ForeignKey(TwitterAccount, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
     monitors = models.ManyToManyField(Monitor, blank=True, related_name="cursors")
+    # A mentions search covers several accounts' mentions in one query (MONITORING_MENTIONS_SOURCE="search").
+    accounts = models.ManyToManyField(TwitterAccount, blank=True, related_name="+")
     query = models.TextField(blank=True)
     interval_seconds = models.PositiveIntegerField(default=300)
     is_active = models.BooleanField(default=True)
@@ -331,7 +333,7 @@ class PollCursor(models.Model):
 
     def __str__(self) -> str:
         if self.kind == self.Kind.TIMELINE:
-            return f"Mentions of {self.account}"
+            return f"Mentions of {self.account or self.query}"
         return f"Search group {self.pk}"
 
     @property

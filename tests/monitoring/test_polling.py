@@ -209,3 +209,29 @@ def test_poll_cycle_enqueues_due_cursors_and_skips_paused_search_when_budget_is_
     ReadBudget.objects.create(month=timezone.localdate().replace(day=1), posts_limit=0)
     due = ingest.cursors_due()
     assert [PollCursor.objects.get(pk=pk).kind for pk in due] == [PollCursor.Kind.TIMELINE]
+
+
+def test_mentions_read_by_one_search_are_read_once_when_a_post_mentions_two_accounts(x_sandbox, team, settings):
+    from tests.factories import TwitterAccountFactory
+
+    settings.MONITORING_MENTIONS_SOURCE = "search"
+    first = TwitterAccountFactory(team=team, handle="DeptOne")
+    second = TwitterAccountFactory(team=team, handle="DeptTwo")
+    x_sandbox.inject_post("alice", "@DeptOne @DeptTwo hello both")
+    cursors = ingest.cursors_sync()
+    assert [c.kind for c in cursors] == [PollCursor.Kind.TIMELINE]
+    assert cursors[0].query == "@DeptOne OR @DeptTwo"
+    outcome = ingest.cursor_poll(cursor_id=cursors[0].pk)
+    assert (outcome.posts_read, outcome.posts_new) == (1, 1)
+    assert set(MentionMatch.objects.values_list("account__handle", flat=True)) == {first.handle, second.handle}
+    assert InboxItem.objects.get().team == team
+
+
+def test_the_poll_job_polls_its_cursor(x_sandbox, team, triage):
+    from monitoring.jobs import poll_cursor
+
+    MonitorFactory(team=team, query="passport")
+    x_sandbox.inject_post("alice", "passport")
+    ingest.cursors_sync()
+    assert poll_cursor(search_cursor().pk) == "stored"
+    assert Mention.objects.count() == 1
