@@ -152,9 +152,8 @@ SELECT id, id, (((id - 1) %% {monitors}) %% {teams}) + 1, NULL,
 FROM monitoring_mention;
 
 -- Someone in the team works each item in progress or replied.
-UPDATE monitoring_inboxitem
-SET assigned_to_id = team_id + {teams} * (6 + (id %% 43))
-WHERE status IN ('in_progress', 'replied');
+UPDATE monitoring_inboxitem SET assigned_to_id = team_id + {teams} * (6 + (id %% 43))
+WHERE status IN ('in_progress', 'replied') AND created_at >= %(now)s - interval '2 days';
 
 INSERT INTO monitoring_inboxitemevent (item_id, actor_id, action, from_status, to_status, detail, created_at)
 SELECT id, NULL, 'replied (published)', 'in_progress', 'replied', '',
@@ -168,12 +167,13 @@ INSERT INTO tweets_draft (id, account_id, author_id, purpose, state, current_rev
 SELECT d, ((d - 1) %% {accounts}) + 1,
        ((((d - 1) %% {accounts})) %% {teams}) + 1 + {teams} * (6 + (d %% 43)),
        'post',
-       CASE WHEN d %% 100 < 70 THEN 'published' WHEN d %% 100 < 75 THEN 'submitted'
-            WHEN d %% 100 < 85 THEN 'draft' WHEN d %% 100 < 88 THEN 'scheduled'
-            WHEN d %% 100 < 90 THEN 'approved' WHEN d %% 100 < 94 THEN 'rejected'
-            WHEN d %% 100 < 97 THEN 'withdrawn' WHEN d %% 100 < 98 THEN 'changes_requested' ELSE 'failed' END,
+       CASE WHEN (d * 37) %% 100 < 70 THEN 'published' WHEN (d * 37) %% 100 < 75 THEN 'submitted'
+            WHEN (d * 37) %% 100 < 85 THEN 'draft' WHEN (d * 37) %% 100 < 88 THEN 'scheduled'
+            WHEN (d * 37) %% 100 < 90 THEN 'approved' WHEN (d * 37) %% 100 < 94 THEN 'rejected'
+            WHEN (d * 37) %% 100 < 97 THEN 'withdrawn' WHEN (d * 37) %% 100 < 98 THEN 'changes_requested'
+            ELSE 'failed' END,
        NULL,
-       CASE WHEN d %% 100 BETWEEN 85 AND 87 THEN %(now)s + (d %% 168) * interval '1 hour' END,
+       CASE WHEN (d * 37) %% 100 BETWEEN 85 AND 87 THEN %(now)s + (d %% 168) * interval '1 hour' END,
        NULL, '', '', NULL, '', NULL, '', NULL, '', NULL,
        %(now)s - ({drafts} - d) * interval '{draft_step} seconds',
        %(now)s - ({drafts} - d) * interval '{draft_step} seconds' + interval '10 minutes'
@@ -235,6 +235,40 @@ SELECT u, c, %(now)s - ((u * c) %% 360) * interval '1 day',
 FROM generate_series(1, {users}) u, generate_series(1, 3) c WHERE (u + c) %% 5 <> 0;
 """
 
+# The indexes these pages need in other apps' tables (recommended to their owners as Meta.indexes lines);
+# --recommended-indexes adds them to the benchmark database to measure the difference.
+RECOMMENDED_INDEXES = [
+    "CREATE INDEX IF NOT EXISTS bench_inboxitem_team_created ON monitoring_inboxitem (team_id, created_at)",
+    "CREATE INDEX IF NOT EXISTS bench_inboxitem_assigned ON monitoring_inboxitem (assigned_to_id, status, due_at)",
+    "CREATE INDEX IF NOT EXISTS bench_inboxitemevent_item_status "
+    "ON monitoring_inboxitemevent (item_id, to_status, created_at)",
+    "CREATE INDEX IF NOT EXISTS bench_transition_state_created ON tweets_drafttransition (to_state, created_at)",
+    "CREATE INDEX IF NOT EXISTS bench_transition_draft_state "
+    "ON tweets_drafttransition (draft_id, to_state, created_at)",
+    "CREATE INDEX IF NOT EXISTS bench_draft_state_scheduled ON tweets_draft (state, scheduled_at)",
+    "CREATE INDEX IF NOT EXISTS bench_draft_author_state ON tweets_draft (author_id, state)",
+    "CREATE INDEX IF NOT EXISTS bench_draft_account_published ON tweets_draft (account_id, published_at)",
+]
+
+
+def add_recommended_indexes() -> None:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        for statement in RECOMMENDED_INDEXES:
+            cursor.execute(statement)
+        cursor.execute("ANALYZE")
+
+
+def drop_recommended_indexes() -> None:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        for statement in RECOMMENDED_INDEXES:
+            name = statement.split("EXISTS ")[1].split()[0]
+            cursor.execute(f"DROP INDEX IF EXISTS {name}")
+
+
 SEQUENCE_TABLES = [
     "accounts_team",
     "accounts_user",
@@ -278,7 +312,8 @@ def generate() -> float:
         for table in SEQUENCE_TABLES:
             cursor.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))")
     with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
+        # Settle the new tables now, so autovacuum does not compete with the measurement.
+        cursor.execute("VACUUM ANALYZE")
     return time.perf_counter() - started
 
 
@@ -345,8 +380,11 @@ def count_queries(plan) -> dict[str, list[int]]:
 # --- Driving ----------------------------------------------------------------------------------------------
 
 
-def drive_page(base_url: str, targets: list, sessions: dict, requests_per_page: int, clients: int) -> dict:
-    """`clients` threads share `requests_per_page` requests to one page, back to back (no think time)."""
+def drive_page(
+    base_url: str, targets: list, sessions: dict, requests_per_page: int, clients: int, think: float
+) -> dict:
+    """`clients` threads share `requests_per_page` requests to one page, each client pausing `think` seconds
+    between its requests (0: back to back, the hardest case)."""
     import requests
 
     latencies: list[float] = []
@@ -371,6 +409,8 @@ def drive_page(base_url: str, targets: list, sessions: dict, requests_per_page: 
                 latencies.append(elapsed)
                 if response.status_code != 200:
                     errors.append(f"{response.status_code} {path}")
+            if think:
+                time.sleep(think)
 
     # Warm every gunicorn worker first (imports, templates) so the figures are steady-state.
     for user_id, path in targets[:clients]:
@@ -382,11 +422,11 @@ def drive_page(base_url: str, targets: list, sessions: dict, requests_per_page: 
     return {"latencies": latencies, "errors": errors[:5], "error_count": len(errors), "wall": wall}
 
 
-def drive(base_url: str, plan_file: str, requests_per_page: int, clients: int) -> dict:
+def drive(base_url: str, plan_file: str, requests_per_page: int, clients: int, think: float) -> dict:
     """Run in the second process: each page in turn."""
     spec = json.loads(Path(plan_file).read_text())
     return {
-        page: drive_page(base_url, targets, spec["sessions"], requests_per_page, clients)
+        page: drive_page(base_url, targets, spec["sessions"], requests_per_page, clients, think)
         for page, targets in spec["plan"].items()
     }
 
@@ -421,11 +461,16 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=3, help="gunicorn worker processes (default 3)")
     parser.add_argument("--threads", type=int, default=2, help="threads per gunicorn worker (default 2)")
     parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--think-ms", type=int, default=0, help="pause per client between requests (default 0)")
+    parser.add_argument(
+        "--recommended-indexes", action="store_true", help="add the indexes recommended to other apps first"
+    )
     parser.add_argument("--drive", help=argparse.SUPPRESS)
     args = parser.parse_args()
 
     if args.drive:  # the second process: drive gunicorn, print the raw results as JSON
-        print(json.dumps(drive(f"http://127.0.0.1:{args.port}", args.drive, args.requests, args.clients)))
+        think = args.think_ms / 1000
+        print(json.dumps(drive(f"http://127.0.0.1:{args.port}", args.drive, args.requests, args.clients, think)))
         return
 
     shim_dir = tempfile.mkdtemp(prefix="bench-dashboard-")
@@ -450,6 +495,12 @@ def main() -> None:
     else:
         print(f"Reusing the data in {DB_NAME}", flush=True)
 
+    if args.recommended_indexes:
+        add_recommended_indexes()
+        print("With the recommended indexes added", flush=True)
+    else:
+        drop_recommended_indexes()
+        print("With the indexes the apps' migrations define (none added)", flush=True)
     plan = page_plan()
     queries = count_queries(plan)
     sessions = make_sessions()
@@ -489,6 +540,8 @@ def main() -> None:
                 str(args.requests),
                 "--clients",
                 str(args.clients),
+                "--think-ms",
+                str(args.think_ms),
             ],
             capture_output=True,
             text=True,
@@ -502,8 +555,8 @@ def main() -> None:
 
     print()
     print(
-        f"{args.clients} concurrent clients, {args.requests} requests per page, gunicorn {args.workers} workers x "
-        f"{args.threads} threads on 127.0.0.1, {os.cpu_count()} CPUs"
+        f"{args.clients} concurrent clients ({args.think_ms} ms think time), {args.requests} requests per page, "
+        f"gunicorn {args.workers} workers x {args.threads} threads on 127.0.0.1, {os.cpu_count()} CPUs"
     )
     print(f"{'page':<24}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'req/s':>8}{'errors':>8}  SQL queries per page")
     for page, r in results.items():

@@ -7,11 +7,13 @@ admins see every team.
 
 from __future__ import annotations
 
+import hashlib
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Avg, Count, F, Q, Window
 from django.db.models.functions import TruncHour
 from django.utils import timezone
@@ -28,7 +30,7 @@ from twitter_api.models import ApiCall
 
 APPROVALS_SHOWN = 10
 MY_ITEMS_SHOWN = 10
-SCHEDULED_SHOWN = 100
+SCHEDULED_SHOWN = 50
 SCHEDULE_DAYS = 7
 SPARK_HOURS = 24
 SPARK_WIDTH = 240
@@ -156,6 +158,11 @@ def my_inbox_items(user: User) -> list[InboxItem]:
 class SchedulePanel:
     accounts: list[dict]
     held: list[Draft]
+    shown: int = 0
+
+    @property
+    def truncated(self) -> bool:
+        return self.shown >= SCHEDULED_SHOWN
 
 
 def schedule(user: User, *, now: datetime) -> SchedulePanel:
@@ -164,18 +171,22 @@ def schedule(user: User, *, now: datetime) -> SchedulePanel:
     drafts = (
         drafts_for_user(user)
         .filter(Q(state__in=UPCOMING_STATES, scheduled_at__gte=now, scheduled_at__lt=until) | Q(state=Draft.State.HELD))
-        .select_related("held_by")
+        .select_related(None)
+        .select_related("account", "current_revision", "held_by")
         .order_by("scheduled_at", "id")[:SCHEDULED_SHOWN]
     )
     by_account: dict[int, dict] = {}
     held = []
+    drafts = list(drafts)
     for draft in drafts:
         if draft.state == Draft.State.HELD:
             held.append(draft)
             continue
         entry = by_account.setdefault(draft.account_id, {"account": draft.account, "drafts": []})
         entry["drafts"].append(draft)
-    return SchedulePanel(accounts=sorted(by_account.values(), key=lambda e: e["account"].handle), held=held)
+    return SchedulePanel(
+        accounts=sorted(by_account.values(), key=lambda e: e["account"].handle), held=held, shown=len(drafts)
+    )
 
 
 # --- Monitors ------------------------------------------------------------------------------------------
@@ -220,14 +231,30 @@ def _points(values: list[float | None], *, low: float, high: float) -> str:
     )
 
 
+MONITORS_CACHE_SECONDS = 60
+
+
 def monitors(user: User, *, now: datetime) -> MonitorsPanel:
     """Hourly volume and sentiment for the last 24 hours per monitor, with the 24 before for the trend.
 
-    Three queries: the monitors, one grouped count over their matches, and current spike alerts.
+    One query for the user's monitors; then, unless a teammate loaded the same monitors within the last
+    minute (the panel refreshes every minute anyway), one grouped count over their matches and one for
+    current spike alerts.
     """
     monitor_list = list(monitors_for_user(user).filter(is_active=True).order_by("team__name", "name"))
     if not monitor_list:
         return MonitorsPanel(series=[], spikes=[])
+    key = (
+        "dovecote:dashboard-monitors:" + hashlib.sha256(",".join(str(m.pk) for m in monitor_list).encode()).hexdigest()
+    )
+    panel = cache.get(key)
+    if panel is None:
+        panel = _monitors_panel(monitor_list, now=now)
+        cache.set(key, panel, MONITORS_CACHE_SECONDS)
+    return panel
+
+
+def _monitors_panel(monitor_list: list, *, now: datetime) -> MonitorsPanel:
     ids = [m.pk for m in monitor_list]
     current_hour = now.replace(minute=0, second=0, microsecond=0)
     first_hour = current_hour - timedelta(hours=SPARK_HOURS - 1)

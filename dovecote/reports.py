@@ -15,15 +15,16 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.mail import EmailMultiAlternatives
 from django.db import connection, transaction
-from django.db.models import Aggregate, Count, Exists, F, FloatField, Func, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Aggregate, Count, Exists, F, FloatField, Func, Min, OuterRef, Q, QuerySet, Subquery
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Membership, Team, TwitterAccount, User
-from monitoring.models import InboxItem, InboxItemEvent, MentionMatch
+from monitoring.models import InboxItem, MentionMatch
 from training.models import Certification, CourseRequirement, Exemption
 from training.selectors import actions_for_role
 from tweets.models import Approval, Draft, DraftTransition
@@ -275,15 +276,12 @@ def weekly_report(*, team: Team | None, week_start: date, now: datetime | None =
         team,
     ).count()
 
-    # Time to first response: from arriving in the inbox to the first published reply (one query).
-    first_reply = (
-        InboxItemEvent.objects.filter(item=OuterRef("pk"), to_status=InboxItem.Status.REPLIED)
-        .order_by("created_at")
-        .values("created_at")[:1]
-    )
-    # Items closed with no action or passed on to another team did not need an answer from this team.
+    # Time to first response: from arriving in the inbox to the first published reply (one query, grouped
+    # per item). Items closed with no action or passed on to another team did not need an answer here.
     needing = ~Q(status__in=[InboxItem.Status.NO_ACTION, InboxItem.Status.ESCALATED])
-    responded = items.annotate(first_reply_at=Subquery(first_reply))
+    responded = items.annotate(
+        first_reply_at=Min("events__created_at", filter=Q(events__to_status=InboxItem.Status.REPLIED))
+    )
     report.first_response, extra = _durations(
         responded,
         end="first_reply_at",
@@ -330,6 +328,22 @@ def weekly_report(*, team: Team | None, week_start: date, now: datetime | None =
     report.approval_turnaround, _ = _durations(approvals, end="created_at", start="submitted_at")
 
     report.training = training_coverage(team=team, at=min(end, now or timezone.now()))
+    return report
+
+
+CACHE_SECONDS_PAST_WEEK = 600
+CACHE_SECONDS_THIS_WEEK = 60
+
+
+def cached_weekly_report(*, team: Team | None, week_start: date) -> WeeklyReport:
+    """The report from the cache when someone asked for it recently: a finished week changes little (late
+    replies to its items), so it is kept ten minutes; the week in progress one minute."""
+    key = f"dovecote:weekly-report:{team.pk if team else 'all'}:{week_start.isoformat()}"
+    report = cache.get(key)
+    if report is None:
+        report = weekly_report(team=team, week_start=week_start)
+        finished = week_start < monday_of(timezone.localdate())
+        cache.set(key, report, CACHE_SECONDS_PAST_WEEK if finished else CACHE_SECONDS_THIS_WEEK)
     return report
 
 

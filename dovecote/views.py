@@ -72,7 +72,7 @@ def _report_for(request: HttpRequest, team_pk: int | None) -> reports.WeeklyRepo
         team = team_for_user(request.user, team_pk)
         if not is_lead(request.user, team.pk):
             raise Http404("Only the team's leads and admins can see its weekly report.")
-    return reports.weekly_report(team=team, week_start=reports.week_from(request.GET.get("week")))
+    return reports.cached_weekly_report(team=team, week_start=reports.week_from(request.GET.get("week")))
 
 
 @login_required

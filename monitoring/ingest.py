@@ -156,7 +156,7 @@ def exclusion_handles() -> list[str]:
 def mentions_source() -> str:
     """How our accounts' mentions are read: "timeline" (each account's mentions endpoint) or "search" (one
     search for all our handles, so a post mentioning two of our accounts is read, and billed, once)."""
-    return getattr(settings, "MONITORING_MENTIONS_SOURCE", "timeline")
+    return getattr(settings, "MONITORING_MENTIONS_SOURCE", "search")
 
 
 def _mentions_search_cursors(accounts, limit: int, wanted_keys: set) -> None:
@@ -305,6 +305,11 @@ def poll_store(*, cursor: PollCursor, token: str, posts: list[XPost], api_calls:
     """Store what one poll read and advance its cursor, in one transaction."""
     now = timezone.now()
     with transaction.atomic():
+        if connection.vendor == "postgresql":
+            # Safe here: a commit lost in a crash loses the posts and the cursor's advance together, and
+            # the next poll reads them again. Saves a disk flush per poll.
+            with connection.cursor() as db:
+                db.execute("SET LOCAL synchronous_commit TO OFF")
         locked = PollCursor.objects.select_for_update().get(pk=cursor.pk)
         result = posts_store(posts=posts, source_account_id=cursor.account_id if cursor.account_id else None)
         newest = max([locked.since_id or 0, *result.ids_read]) or None

@@ -157,7 +157,7 @@ class Mention(models.Model):
     reply_to_post_id = models.CharField(max_length=30, blank=True)
     is_retweet = models.BooleanField(default=False)
     sentiment = models.FloatField(default=0.0, help_text="VADER compound score, -1 to 1.")
-    found_at = models.DateTimeField(default=timezone.now, db_index=True)
+    found_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         ordering = ["-tweet_id"]
@@ -176,7 +176,7 @@ class MentionMatch(models.Model):
     mention = models.ForeignKey(Mention, on_delete=models.CASCADE, related_name="matches")
     monitor = models.ForeignKey(Monitor, on_delete=models.CASCADE, null=True, blank=True, related_name="matches")
     account = models.ForeignKey(TwitterAccount, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
-    matched_at = models.DateTimeField(default=timezone.now, db_index=True)
+    matched_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         constraints = [
@@ -213,18 +213,20 @@ class InboxItem(models.Model):
         related_name="+",
         help_text="Account mentioned.",
     )
-    status = models.CharField(max_length=20, choices=Status.choices, default=Status.NEW, db_index=True)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.NEW)
     priority = models.CharField(max_length=10, choices=Priority.choices, default=Priority.NORMAL)
-    due_at = models.DateTimeField(db_index=True)
-    assigned_to = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    due_at = models.DateTimeField()
+    assigned_to = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", db_index=False
+    )
     escalated_from = models.ForeignKey(
-        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="escalations"
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="escalations", db_index=False
     )
     escalation_note = models.TextField(blank=True)
     reply_draft = models.ForeignKey(
         "tweets.Draft", on_delete=models.SET_NULL, null=True, blank=True, related_name="inbox_items"
     )
-    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

@@ -8,6 +8,7 @@ from django.db.models import Avg, Count, Q, Sum
 from django.db.models.functions import Lower, TruncDate, TruncHour
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
@@ -126,13 +127,8 @@ def inbox_bulk_close(request: HttpRequest) -> HttpResponse:
         closed = services.items_bulk_close(items=items, by=request.user, request=request)
         messages.success(request, f"Closed {closed} item{'s' if closed != 1 else ''} with no action.")
     team = request.POST.get("team", "")
-    return redirect(f"{_inbox_url()}?team={team}" if team.isdigit() else _inbox_url())
-
-
-def _inbox_url() -> str:
-    from django.urls import reverse
-
-    return reverse("monitoring:inbox")
+    inbox_url = reverse("monitoring:inbox")
+    return redirect(f"{inbox_url}?team={team}" if team.isdigit() else inbox_url)
 
 
 def _item_context(request, item, **forms) -> dict:
@@ -382,9 +378,7 @@ def monitor_create(request: HttpRequest) -> HttpResponse:
 def monitor_edit(request: HttpRequest, pk: int) -> HttpResponse:
     monitor = monitor_for_user(request.user, pk)
     can_edit = is_lead(request.user, monitor.team_id)
-    form = MonitorForm(request.POST or None, instance=monitor if request.method != "POST" else None, initial=None)
-    if request.method != "POST":
-        form = MonitorForm(instance=monitor)
+    form = MonitorForm(request.POST) if request.method == "POST" else MonitorForm(instance=monitor)
     preview = None
     if request.method == "POST":
         require_lead(request.user, monitor.team_id)

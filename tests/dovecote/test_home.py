@@ -4,6 +4,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
+from django.core.cache import cache
 from django.urls import reverse
 
 from accounts.models import Membership
@@ -23,6 +24,11 @@ S = Draft.State
 @pytest.fixture(autouse=True)
 def _fast_passwords(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    cache.clear()
 
 
 @pytest.fixture(autouse=True)
@@ -292,3 +298,26 @@ def test_a_new_member_with_no_teams_gets_a_working_empty_dashboard(client, db):
 
     assert response.status_code == 200
     assert "Nothing is scheduled" in response.content.decode()
+
+
+def test_approving_from_the_dashboard_updates_the_counts_without_a_reload(client, approver, member, account):
+    draft = DraftFactory(account=account, author=member, state=S.SUBMITTED)
+    DraftFactory(account=account, author=member, state=S.SUBMITTED)
+    client.force_login(approver)
+
+    response = client.post(reverse("tweets:draft_approve", args=[draft.pk]), HTTP_HX_REQUEST="true")
+    assert response.status_code in (200, 302)
+    partial = client.get(reverse("home"), {"panel": "my-work"}, HTTP_HX_REQUEST="true")
+
+    assert Approval.objects.filter(draft=draft, approver=approver).exists()
+    assert 'data-count="approvals">1<' in partial.content.decode()
+
+
+def test_teammates_share_the_monitors_panel_for_a_minute(client, member, team, django_assert_num_queries):
+    teammate = MembershipFactory(team=team).user
+    MonitorFactory(team=team)
+    home(client, member, panel="monitors")
+    client.force_login(teammate)
+
+    with django_assert_num_queries(7):  # no volume or spike queries: served from the cache
+        client.get(reverse("home"), {"panel": "monitors"})

@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 import time_machine
 from django.core import mail
+from django.core.cache import cache
 from django.urls import reverse
 
 from accounts.models import Membership
@@ -29,6 +30,11 @@ MIN = 60
 @pytest.fixture(autouse=True)
 def _fast_passwords(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    cache.clear()
 
 
 @pytest.fixture(autouse=True)
@@ -309,3 +315,14 @@ def test_a_failed_send_is_retried_by_the_next_run(settings, lead, team, monkeypa
     assert reports.report_email_send(user=lead, week_start=WEEK) is True
     assert reports.report_email_send(user=lead, week_start=WEEK) is False
     assert len(mail.outbox) == 1
+
+
+def test_a_recently_computed_report_comes_from_the_cache(client, lead, team, week_data, django_assert_max_num_queries):
+    client.force_login(lead)
+    url = reverse("reports:team", args=[team.pk])
+    first = client.get(url, {"week": "2026-11-09"}).content
+
+    with django_assert_max_num_queries(10):
+        second = client.get(url, {"week": "2026-11-09"}).content
+
+    assert b"Median 30 min" in first and b"Median 30 min" in second

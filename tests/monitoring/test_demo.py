@@ -7,6 +7,7 @@ from monitoring import demo
 from monitoring.models import Monitor, RoutingRule, WatchlistEntry
 from monitoring.preview import rule_test
 from twitter_api.query import parse
+from twitter_api.sandbox.simulator import CORPORATE, JOURNALIST_USERNAMES, MINISTER, PRESS_OFFICE
 
 pytestmark = pytest.mark.django_db
 
@@ -20,9 +21,9 @@ def test_seed_is_idempotent_and_routes_journalists_and_complaints():
         parse(monitor.query)
     assert WatchlistEntry.objects.filter(watchlist__name="Journalists").count() == 10
     assert RoutingRule.objects.count() == 5
-    press = rule_test(text="@DeptExamplePress could you confirm the figures?", author_username="bbc_jane_reporter")
+    press = rule_test(text=f"@{PRESS_OFFICE} could you confirm the figures?", author_username=JOURNALIST_USERNAMES[0])
     assert press.team.slug == "press-office" and "press" in press.tags
-    complaint = rule_test(text="@DeptForExample this is disgraceful, still waiting for my refund")
+    complaint = rule_test(text=f"@{CORPORATE} this is disgraceful, still waiting for my refund")
     assert complaint.team.slug == "customer-service"
-    thanks = rule_test(text="Thanks @MinisterJones for visiting Leeds")
+    thanks = rule_test(text=f"Thanks @{MINISTER} for visiting Leeds")
     assert thanks.team.slug == "policy"

@@ -82,7 +82,11 @@ def test_a_worker_killed_between_reading_and_committing_loses_and_duplicates_not
     assert Mention.objects.count() == 5
 
 
-def test_a_post_found_by_a_timeline_and_a_search_is_stored_once_with_both_matches(x_sandbox, team, account, settings):
+@pytest.mark.parametrize("mentions_source", ["timeline", "search"])
+def test_a_post_found_by_a_timeline_and_a_search_is_stored_once_with_both_matches(
+    x_sandbox, team, account, settings, mentions_source
+):
+    settings.MONITORING_MENTIONS_SOURCE = mentions_source
     settings.MONITORING_EXCLUDE_OWN_MENTIONS = False
     x_sandbox.register_account(account)
     MonitorFactory(team=team, query="refund")
@@ -97,7 +101,8 @@ def test_a_post_found_by_a_timeline_and_a_search_is_stored_once_with_both_matche
     assert item.team == team and item.account == account
 
 
-def test_searches_leave_our_own_mentions_to_the_timelines(x_sandbox, team, account):
+def test_searches_leave_our_own_mentions_to_the_timelines(x_sandbox, team, account, settings):
+    settings.MONITORING_MENTIONS_SOURCE = "timeline"
     x_sandbox.register_account(account)
     MonitorFactory(team=team, query="refund")
     ingest.cursors_sync()
@@ -220,7 +225,7 @@ def test_mentions_read_by_one_search_are_read_once_when_a_post_mentions_two_acco
     x_sandbox.inject_post("alice", "@DeptOne @DeptTwo hello both")
     cursors = ingest.cursors_sync()
     assert [c.kind for c in cursors] == [PollCursor.Kind.TIMELINE]
-    assert cursors[0].query == "@DeptOne OR @DeptTwo"
+    assert cursors[0].query.lower() == "@deptone OR @depttwo".lower()
     outcome = ingest.cursor_poll(cursor_id=cursors[0].pk)
     assert (outcome.posts_read, outcome.posts_new) == (1, 1)
     assert set(MentionMatch.objects.values_list("account__handle", flat=True)) == {first.handle, second.handle}
@@ -235,3 +240,15 @@ def test_the_poll_job_polls_its_cursor(x_sandbox, team, triage):
     ingest.cursors_sync()
     assert poll_cursor(search_cursor().pk) == "stored"
     assert Mention.objects.count() == 1
+
+
+def test_an_unreadable_answer_from_x_is_logged_and_the_cursor_is_released_for_the_next_poll(team, triage, caplog):
+    MonitorFactory(team=team, query="passport")
+    ingest.cursors_sync()
+    cursor = search_cursor()
+    with mock.patch.object(ingest.client, "search_recent", side_effect=KeyError("id")):
+        outcome = ingest.cursor_poll(cursor_id=cursor.pk)
+    assert outcome.status == "error"
+    assert "Unreadable answer from X" in caplog.text
+    cursor.refresh_from_db()
+    assert cursor.lease_until is None and cursor.last_error
