@@ -203,7 +203,7 @@ def run(args) -> None:
         monitors = list(Monitor.objects.filter(is_active=True).values_list("pk", "query"))
         limit = settings.X_QUERY_LENGTH_LIMIT
         bound = packing.lower_bound(monitors, limit=limit)
-        total_chars = packing.packed_length([packing.wrapped(q) for _, q in monitors], "")
+        total_chars = len(packing.build([packing.wrapped(q) for _, q in monitors], ""))
 
         started = time.perf_counter()
         cycles = []

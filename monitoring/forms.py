@@ -35,7 +35,8 @@ def query_error(query: str) -> str | None:
         if position is None:
             return f"The query is not valid: {message}"
         pointer = query[max(0, position - 10) : position + 10]
-        return f"The query is not valid at character {position + 1} (near “{pointer}”): {message}"
+        # The parser's message already names the character; quote the text around it too.
+        return f"The query is not valid: {message} (near “{pointer}”)."
     length = len(str(parsed))
     limit = settings.X_QUERY_LENGTH_LIMIT
     if length > limit - 100:

@@ -35,47 +35,41 @@ def exclusion_suffix(handles: list[str]) -> str:
     return "".join(f" -@{h}" for h in sorted(handles, key=str.lower))
 
 
-def packed_length(parts: list[str], suffix: str) -> int:
-    body = sum(len(p) for p in parts) + len(JOIN) * (len(parts) - 1)
-    if suffix:
-        body += 2 if len(parts) > 1 else 0
-        body += len(suffix)
-    return body
-
-
 def build(parts: list[str], suffix: str) -> str:
-    body = JOIN.join(parts)
-    if suffix:
-        if len(parts) > 1:
-            body = f"({body})"
-        body += suffix
-    return body
+    """OR the parts together; a shared suffix applies to the whole OR, so the OR is parenthesised."""
+    if not suffix:
+        return JOIN.join(parts)
+    if len(parts) == 1:
+        # A lone top-level OR must be grouped too, or "-@us" would bind to its last operand only.
+        return parse(parts[0]).and_operand() + suffix
+    return f"({JOIN.join(parts)}){suffix}"
 
 
 def pack(monitors: list[tuple[int, str]], *, limit: int, suffix: str = "") -> list[PackedQuery]:
     """First-fit decreasing: longest queries first, each into the first group it fits."""
     items = sorted(((wrapped(q), mid) for mid, q in monitors), key=lambda item: (-len(item[0]), item[1]))
     groups: list[list[tuple[str, int]]] = []
-    lengths: list[int] = []
+    bodies: list[int] = []  # the length of each group's parts joined by OR, without grouping or suffix
+    overhead = 2 + len(suffix) if suffix else 0
     for part, mid in items:
-        alone = packed_length([part], suffix)
+        alone = len(build([part], suffix))
         if alone > limit:
             raise ValueError(f"Monitor {mid}'s query is {alone} characters, over the limit of {limit}.")
         for index, group in enumerate(groups):
-            # Adding one part costs its length and a joiner (plus the parentheses when the group grows to two).
-            extra = len(part) + len(JOIN) + (2 if suffix and len(group) == 1 else 0)
-            if lengths[index] + extra <= limit:
+            if bodies[index] + len(JOIN) + len(part) + overhead <= limit:
                 group.append((part, mid))
-                lengths[index] += extra
+                bodies[index] += len(JOIN) + len(part)
                 break
         else:
             groups.append([(part, mid)])
-            lengths.append(alone)
+            bodies.append(len(part))
     packed = []
     for group in groups:
         group.sort(key=lambda item: item[1])
         parts = [p for p, _ in group]
-        packed.append(PackedQuery(monitor_ids=tuple(m for _, m in group), query=build(parts, suffix)))
+        query = build(parts, suffix)
+        assert len(query) <= limit, query
+        packed.append(PackedQuery(monitor_ids=tuple(m for _, m in group), query=query))
     return packed
 
 
@@ -84,4 +78,4 @@ def lower_bound(monitors: list[tuple[int, str]], *, limit: int) -> int:
     parts = [wrapped(q) for _, q in monitors]
     if not parts:
         return 0
-    return math.ceil(packed_length(parts, "") / limit)
+    return math.ceil(len(JOIN.join(parts)) / limit)

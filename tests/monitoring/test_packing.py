@@ -98,3 +98,38 @@ def test_attribution_of_packed_results_matches_each_monitor_alone(x_sandbox, set
                 attributed[mid].add(post.id)
     assert attributed == alone
     assert any(alone.values())
+
+
+def _post(text, mentions=()):
+    from datetime import UTC, datetime
+
+    from twitter_api.types import XPost
+
+    return XPost(
+        id="1",
+        text=text,
+        author_id="2",
+        created_at=datetime(2026, 11, 1, tzinfo=UTC),
+        conversation_id="1",
+        in_reply_to_user_id=None,
+        reply_to_post_id=None,
+        lang="en",
+        is_retweet=False,
+        entities={"mentions": [{"username": m} for m in mentions]} if mentions else {},
+        author=None,
+    )
+
+
+def test_a_lone_or_query_is_grouped_so_the_exclusion_covers_all_of_it():
+    [packed] = packing.pack([(1, "benefits OR pensions")], limit=512, suffix=" -@DeptForExample")
+    assert packed.query.startswith("(") and packed.query.endswith(" -@DeptForExample")
+    query = parse(packed.query)
+    assert not query.matches(_post("pensions are late @DeptForExample", mentions=["DeptForExample"]))
+    assert not query.matches(_post("benefits are late @DeptForExample", mentions=["DeptForExample"]))
+    assert query.matches(_post("pensions are late"))
+
+
+def test_every_packed_query_with_a_suffix_is_within_the_limit():
+    monitors = [(i, q) for i, q in enumerate(["a OR b", "tax relief", '"cost of living" OR energy'] * 40)]
+    for packed in packing.pack(monitors, limit=120, suffix=" -@DeptForExample -@DeptExPress"):
+        assert len(packed.query) <= 120

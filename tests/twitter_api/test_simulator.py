@@ -25,7 +25,7 @@ def test_the_mix_has_every_kind_of_post_and_several_languages():
     assert categories["noise"] > 200
     assert {p["lang"] for p in posts} >= {"en", "cy", "fr", "es", "pl"}
     press = [p for p in posts if p["category"] == "press"]
-    assert all(p["author_username"] in JOURNALIST_USERNAMES and "@DeptExamplePress" in p["text"] for p in press)
+    assert all(p["author_username"] in JOURNALIST_USERNAMES and "@DeptExPress" in p["text"] for p in press)
     assert any("@MinisterJones" in p["text"] for p in posts)
     assert sum("@DeptForExample" in p["text"] for p in posts) > 800
 

@@ -1,7 +1,7 @@
 """Realistic, reproducible public activity aimed at the demo department, for the sandbox.
 
 The same seed gives the same authors, texts and languages in the same order. Citizens complain to and
-ask @DeptForExample, journalists ask @DeptExamplePress, people praise, talk about @MinisterJones and the
+ask @DeptForExample, journalists ask the press office (@DeptExPress), people praise, talk about @MinisterJones and the
 flagship policies, and a good share is unrelated noise (some of it with words a careless monitor would
 catch). About one post in seven is not in English. Now and then a "storm" starts: a burst of complaints
 about one problem, so spike alerts have something to find.
@@ -16,10 +16,16 @@ import random
 from collections import deque
 from datetime import UTC, datetime, timedelta
 
-CORPORATE = "DeptForExample"
-PRESS_OFFICE = "DeptExamplePress"
-MINISTER = "MinisterJones"
-PERM_SEC = "PermSecPatel"
+from accounts.demo import DEMO_ACCOUNTS
+
+# The demo department's handles, by kind, exactly as seed_demo creates them.
+_DEMO_HANDLES = {
+    kind: [handle for handle, _, k, *_ in DEMO_ACCOUNTS if k == kind]
+    for kind in ("corporate", "press_office", "personal")
+}
+CORPORATE = _DEMO_HANDLES["corporate"][0]
+PRESS_OFFICE = _DEMO_HANDLES["press_office"][0]
+MINISTER, PERM_SEC = _DEMO_HANDLES["personal"][:2]
 
 # Journalists the simulator writes as: recognisable, and ready for the monitoring demo's watchlist.
 JOURNALIST_USERNAMES = (
