@@ -165,6 +165,7 @@ class AssignForm(forms.Form):
     assignee = forms.ModelChoiceField(queryset=User.objects.none(), required=False, empty_label="Nobody")
 
     def __init__(self, *args, team=None, **kwargs):
+        kwargs.setdefault("auto_id", "assign_%s")  # the item page shows all four forms: ids must differ
         super().__init__(*args, **kwargs)
         if team is not None:
             from accounts.models import Membership
@@ -180,6 +181,7 @@ class EscalateForm(forms.Form):
     note = forms.CharField(widget=forms.Textarea, label="Note for that team", max_length=2000)
 
     def __init__(self, *args, exclude_team=None, **kwargs):
+        kwargs.setdefault("auto_id", "escalate_%s")  # the item page shows all four forms: ids must differ
         super().__init__(*args, **kwargs)
         if exclude_team is not None:
             self.fields["team"].queryset = Team.objects.exclude(pk=exclude_team.pk)
@@ -190,6 +192,7 @@ class NoteForm(forms.Form):
     text = forms.CharField(widget=forms.Textarea, label="Internal note", max_length=4000)
 
     def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "note_%s")  # the item page shows all four forms: ids must differ
         super().__init__(*args, **kwargs)
         _style(self)
 
@@ -199,6 +202,7 @@ class ReplyForm(forms.Form):
     text = forms.CharField(widget=forms.Textarea, label="Reply", max_length=1000)
 
     def __init__(self, *args, accounts=None, **kwargs):
+        kwargs.setdefault("auto_id", "reply_%s")  # the item page shows all four forms: ids must differ
         super().__init__(*args, **kwargs)
         if accounts is not None:
             self.fields["account"].queryset = accounts

@@ -312,7 +312,9 @@ def _detail_context(request: HttpRequest, draft: Draft, **extra) -> dict:
             "essential": is_lead and freeze is not None and draft.state in services.ALLOWED_FROM["publish_essential"],
             "retry": (user.pk == draft.author_id or is_lead) and draft.state == S.FAILED,
         },
-        "approve_block": approve_decision.message if approve_decision is not None and not approve_decision.allowed else "",
+        "approve_block": approve_decision.message
+        if approve_decision is not None and not approve_decision.allowed
+        else "",
         "comment_form": CommentForm(),
         "reason_form": ReasonForm(),
         "reschedule_form": RescheduleForm(initial={"scheduled_at": draft.scheduled_at}),

@@ -42,7 +42,9 @@ def test_a_freeze_holds_a_scheduled_post_and_lifting_it_lets_it_publish(
     journey.check()
     assert page.get_by_text("Pre-election period").first.is_visible()
 
-    wait_for(lambda: Draft.objects.get(pk=draft.pk).state == Draft.State.HELD, timeout=60, message="the post to be held")
+    wait_for(
+        lambda: Draft.objects.get(pk=draft.pk).state == Draft.State.HELD, timeout=60, message="the post to be held"
+    )
     assert x_sandbox.posts_by(account.x_user_id) == []
 
     page = journey.goto("/drafts/freezes/")
