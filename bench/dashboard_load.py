@@ -50,6 +50,12 @@ from dovecote.settings import *  # noqa: F401,F403
 STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
 """
 
+# --redis-cache: one cache shared by every gunicorn worker (the weekly report and the monitors panel are
+# cached per team; with the default per-process memory cache each worker computes them once).
+REDIS_CACHE_SHIM = """
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+"""
+
 
 def bench_environment(shim_dir: str) -> dict[str, str]:
     return {
@@ -465,6 +471,7 @@ def main() -> None:
     parser.add_argument(
         "--recommended-indexes", action="store_true", help="add the indexes recommended to other apps first"
     )
+    parser.add_argument("--redis-cache", action="store_true", help="share Django's cache across workers in Redis")
     parser.add_argument("--drive", help=argparse.SUPPRESS)
     args = parser.parse_args()
 
@@ -474,7 +481,9 @@ def main() -> None:
         return
 
     shim_dir = tempfile.mkdtemp(prefix="bench-dashboard-")
-    Path(shim_dir, "bench_dashboard_settings.py").write_text(SETTINGS_SHIM)
+    Path(shim_dir, "bench_dashboard_settings.py").write_text(
+        SETTINGS_SHIM + (REDIS_CACHE_SHIM if args.redis_cache else "")
+    )
     env = bench_environment(shim_dir)
     os.environ.update(env)
     sys.path[:0] = [shim_dir, str(ROOT)]
@@ -495,6 +504,11 @@ def main() -> None:
     else:
         print(f"Reusing the data in {DB_NAME}", flush=True)
 
+    if args.redis_cache:
+        from django.core.cache import cache
+
+        cache.clear()
+        print("With Django's cache in Redis, shared by the gunicorn workers", flush=True)
     if args.recommended_indexes:
         add_recommended_indexes()
         print("With the recommended indexes added", flush=True)

@@ -253,7 +253,7 @@ def weekly_report(*, team: Team | None, week_start: date, now: datetime | None =
         {"monitor": r["monitor__name"], "team": r["monitor__team__name"], "count": r["count"]}
         for r in _in_scope(matches, "monitor__team_id", team)
         .values("monitor_id", "monitor__name", "monitor__team__name")
-        .annotate(count=Count("mention_id", distinct=True))
+        .annotate(count=Count("id"))  # one match per (mention, monitor): a unique constraint
         .order_by("-count", "monitor__name")
     ]
 

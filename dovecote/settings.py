@@ -295,6 +295,23 @@ X_MONTHLY_READ_BUDGET = env_int("X_MONTHLY_READ_BUDGET", 100_000)
 
 # --- Monitoring ---------------------------------------------------------------------------------
 TRIAGE_TEAM_SLUG = env_str("TRIAGE_TEAM_SLUG", "digital-communications")
+# Hours to answer an inbox item, by priority.
+MONITORING_DUE_HOURS = {
+    "urgent": env_int("MONITORING_DUE_HOURS_URGENT", 2),
+    "high": env_int("MONITORING_DUE_HOURS_HIGH", 8),
+    "normal": env_int("MONITORING_DUE_HOURS_NORMAL", 24),
+    "low": env_int("MONITORING_DUE_HOURS_LOW", 72),
+}
+# Pages read per poll before the rest waits for the next cycle.
+MONITORING_MAX_PAGES = env_int("MONITORING_MAX_PAGES", 10)
+MONITORING_TIMELINE_INTERVAL = env_int("MONITORING_TIMELINE_INTERVAL", 120)
+# Keep our own handles out of monitors' searches: the mentions poll already reads (and pays for) those posts.
+MONITORING_EXCLUDE_OWN_MENTIONS = env_bool("MONITORING_EXCLUDE_OWN_MENTIONS", True)
+# "search": read every account's mentions with one packed search (a post naming two accounts is read once);
+# "timeline": one mentions timeline per account.
+MONITORING_MENTIONS_SOURCE = env_str("MONITORING_MENTIONS_SOURCE", "search")
+if MONITORING_MENTIONS_SOURCE not in {"search", "timeline"}:
+    raise ImproperlyConfigured("MONITORING_MENTIONS_SOURCE must be 'search' or 'timeline'.")
 
 LOGGING = {
     "version": 1,

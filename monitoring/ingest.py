@@ -48,7 +48,7 @@ LEASE_SECONDS = 240
 
 
 def max_pages() -> int:
-    return getattr(settings, "MONITORING_MAX_PAGES", 10)
+    return settings.MONITORING_MAX_PAGES
 
 
 @cache
@@ -148,7 +148,7 @@ def monitor_start_from_now(monitor: Monitor) -> None:
 
 def exclusion_handles() -> list[str]:
     """Handles whose mention timelines are polled: searches leave their mentions to the timelines."""
-    if not getattr(settings, "MONITORING_EXCLUDE_OWN_MENTIONS", True):
+    if not settings.MONITORING_EXCLUDE_OWN_MENTIONS:
         return []
     return [a.handle for a in timeline_accounts() if a.has_credentials]
 
@@ -156,11 +156,11 @@ def exclusion_handles() -> list[str]:
 def mentions_source() -> str:
     """How our accounts' mentions are read: "timeline" (each account's mentions endpoint) or "search" (one
     search for all our handles, so a post mentioning two of our accounts is read, and billed, once)."""
-    return getattr(settings, "MONITORING_MENTIONS_SOURCE", "search")
+    return settings.MONITORING_MENTIONS_SOURCE
 
 
 def _mentions_search_cursors(accounts, limit: int, wanted_keys: set) -> None:
-    interval = getattr(settings, "MONITORING_TIMELINE_INTERVAL", 120)
+    interval = settings.MONITORING_TIMELINE_INTERVAL
     for packed in packing.pack([(a.pk, f"@{a.handle}") for a in accounts], limit=limit):
         key = f"mentions:{packed.key}"[:64]
         wanted_keys.add(key)
@@ -193,7 +193,7 @@ def cursors_sync() -> list[PollCursor]:
                 "kind": PollCursor.Kind.TIMELINE,
                 "account": account,
                 "is_active": True,
-                "interval_seconds": getattr(settings, "MONITORING_TIMELINE_INTERVAL", 120),
+                "interval_seconds": settings.MONITORING_TIMELINE_INTERVAL,
             },
         )
     suffix = packing.exclusion_suffix(exclusion_handles())

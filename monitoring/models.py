@@ -75,11 +75,9 @@ class Priority(models.TextChoices):
     LOW = "low", "Low"
 
 
-DEFAULT_DUE_HOURS = {Priority.URGENT: 2, Priority.HIGH: 8, Priority.NORMAL: 24, Priority.LOW: 72}
-
-
 def due_hours(priority: str) -> int:
-    return getattr(settings, "MONITORING_DUE_HOURS", DEFAULT_DUE_HOURS).get(priority, 24)
+    """Hours allowed to answer an item of this priority (settings.MONITORING_DUE_HOURS)."""
+    return settings.MONITORING_DUE_HOURS.get(priority, settings.MONITORING_DUE_HOURS["normal"])
 
 
 class RoutingRule(models.Model):

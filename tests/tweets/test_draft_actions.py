@@ -133,3 +133,10 @@ def test_edit_page_creates_a_new_revision(client, member, submitted, approver):
     submitted.refresh_from_db()
     assert submitted.current_revision.number == 2
     assert services.approval_count(submitted) == 0
+
+
+def test_the_edit_page_shows_the_current_text(client, member, submitted):
+    client.force_login(member)
+    page = client.get(reverse("tweets:draft_edit", args=[submitted.pk])).content.decode()
+    assert "Please check." in page
+    assert "approvals already given no longer count" in page

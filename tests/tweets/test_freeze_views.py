@@ -107,3 +107,23 @@ def test_the_essential_exception_page(client, personal, member, lead, x_sandbox,
     draft.refresh_from_db()
     assert draft.state == S.PUBLISHED
     assert draft.essential_reason == "Public safety"
+
+
+def test_the_freeze_pages_render(client, lead, member, account):
+    freeze = services.freeze_start(by=lead, scope="account", account=account, reason="Compromised password")
+    draft = services.draft_create(author=member, account=account, text="Needs to go out.")
+    client.force_login(lead)
+    for url in [
+        reverse("tweets:freeze_list"),
+        reverse("tweets:freeze_start"),
+        reverse("tweets:freeze_detail", args=[freeze.pk]),
+        reverse("tweets:draft_essential", args=[draft.pk]),
+    ]:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert "Content-Security-Policy" in response.headers
+    page = client.get(reverse("tweets:freeze_list")).content.decode()
+    assert "Compromised password" in page
+    assert "Start a freeze" in page
+    client.force_login(member)
+    assert "Start a freeze" not in client.get(reverse("tweets:freeze_list")).content.decode()
