@@ -18,6 +18,7 @@ from django.db.models import Avg, Count, F, Q, Window
 from django.db.models.functions import TruncHour
 from django.utils import timezone
 
+from accounts.access import accounts_for_user, teams_for_user
 from accounts.models import Membership, User
 from monitoring.access import items_for_user, monitors_for_user
 from monitoring.models import InboxItem, MentionMatch, ReadBudget, SpikeAlert
@@ -411,6 +412,8 @@ def home_context(user: User, *, now: datetime | None = None) -> dict:
             "monitors": monitors(user, now=now),
             "budget": budget(now=now) if roles.is_lead else None,
             "training": training(user, now=now),
+            "teams": list(teams_for_user(user)),
+            "accounts": list(accounts_for_user(user)),
         }
     )
     return context

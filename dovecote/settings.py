@@ -276,6 +276,15 @@ RQ_QUEUES = {
     "poll": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 300},
     "default": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 300},
 }
+# One cache shared by every web process and worker (cached reports and dashboard panels).
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": "dovecote",
+        "TIMEOUT": 300,
+    }
+}
 # Tests run jobs in-process unless a test starts real workers.
 RQ_ASYNC = env_bool("RQ_ASYNC", True)
 RQ_SHOW_ADMIN_LINK = True

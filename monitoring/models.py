@@ -235,7 +235,12 @@ class InboxItem(models.Model):
                 fields=["mention"], condition=Q(escalated_from__isnull=True), name="one_routed_item_per_mention"
             ),
         ]
-        indexes = [models.Index(fields=["team", "status", "due_at"])]
+        indexes = [
+            models.Index(fields=["team", "status", "due_at"]),
+            # The weekly report (by arrival) and the dashboard's "assigned to me".
+            models.Index(fields=["team", "created_at"]),
+            models.Index(fields=["assigned_to", "status", "due_at"]),
+        ]
 
     def __str__(self) -> str:
         return f"{self.mention} ({self.get_status_display()})"
@@ -294,6 +299,8 @@ class InboxItemEvent(models.Model):
 
     class Meta:
         ordering = ["created_at", "id"]
+        # Time to first response in the weekly report.
+        indexes = [models.Index(fields=["item", "to_status", "created_at"])]
 
     def __str__(self) -> str:
         return f"Item {self.item_id}: {self.action}"

@@ -68,6 +68,10 @@ class Draft(models.Model):
         indexes = [
             models.Index(fields=["state", "publish_due_at"]),
             models.Index(fields=["account", "state"]),
+            # The dashboard's schedule, "my drafts" and the records export.
+            models.Index(fields=["state", "scheduled_at"]),
+            models.Index(fields=["author", "state"]),
+            models.Index(fields=["account", "published_at"]),
         ]
 
     def __str__(self) -> str:
@@ -172,6 +176,11 @@ class DraftTransition(models.Model):
 
     class Meta:
         ordering = ["created_at", "id"]
+        # Reports measure approval turnaround from transitions by state and time.
+        indexes = [
+            models.Index(fields=["to_state", "created_at"]),
+            models.Index(fields=["draft", "to_state", "created_at"]),
+        ]
 
     def __str__(self) -> str:
         return f"Draft {self.draft_id}: {self.from_state or 'new'} → {self.to_state}"
