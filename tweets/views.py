@@ -48,6 +48,9 @@ def _post_rows(posts: list[str]) -> list[dict]:
 # --- Lists ------------------------------------------------------------------------------------------
 
 
+APPROVAL_QUEUE_PAGE_SIZE = 50
+
+
 @login_required
 def draft_list(request: HttpRequest) -> HttpResponse:
     base = access.drafts_for_user(request.user)
@@ -85,8 +88,10 @@ def approval_queue(request: HttpRequest) -> HttpResponse:
             | Q(account__approver_team__isnull=True, account__team_id__in=team_ids)
         )
     now = timezone.now()
+    # Oldest first, a page at a time: a busy team can have hundreds waiting.
+    page = Paginator(drafts, APPROVAL_QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
     rows = []
-    for draft in drafts:
+    for draft in page.object_list:
         valid = [
             a
             for a in draft.approvals.all()
@@ -101,7 +106,7 @@ def approval_queue(request: HttpRequest) -> HttpResponse:
                 "approved_by_me": request.user.pk in approvers,
             }
         )
-    return render(request, "tweets/approval_queue.html", {"rows": rows})
+    return render(request, "tweets/approval_queue.html", {"rows": rows, "page": page})
 
 
 @login_required
@@ -142,7 +147,7 @@ def _compose(request, *, form, draft=None, status=200, error=""):
     for account in form.fields["account"].queryset:
         decision = _training_check(request.user, account, Action.DRAFT)
         if not decision.allowed:
-            blocked.append({"account": account, "message": decision.message})
+            blocked.append({"account": account, "message": decision.message, "sessions": decision.next_sessions})
     return render(
         request,
         "tweets/compose.html",

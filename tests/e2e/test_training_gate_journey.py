@@ -34,7 +34,9 @@ def test_an_untrained_user_books_training_and_can_submit_after_certification(jou
     refusal = page.locator(".govuk-warning-text").first.inner_text()
     assert "Twitter basics" in refusal and "Room 4" in refusal
 
-    page = journey.goto(f"/training/sessions/{session.pk}/")
+    page.get_by_role("link", name=re.compile("Book Twitter basics")).click()
+    journey.check()
+    assert page.url.endswith(f"/training/sessions/{session.pk}/")
     page.get_by_role("button", name="Book a place").click()
     journey.check()
     assert Booking.objects.get(session=session, user=officer).status == "booked"

@@ -73,6 +73,19 @@ def test_the_approval_queue_shows_only_what_i_may_approve(client, account, membe
     assert "Post number 0" not in client.get("/drafts/approvals/").content.decode()
 
 
+def test_the_approval_queue_shows_fifty_at_a_time_oldest_first(client, account, member, approver):
+    for i in range(53):
+        DraftFactory(account=account, author=member, state=S.SUBMITTED, text=f"Waiting draft {i:02d}")
+    client.force_login(approver)
+    first = client.get("/drafts/approvals/").content.decode()
+    assert "53 drafts waiting" in first
+    assert first.count("Waiting draft") == 50
+    assert "Waiting draft 00" in first and "Waiting draft 52" not in first
+    second = client.get("/drafts/approvals/?page=2").content.decode()
+    assert second.count("Waiting draft") == 3
+    assert "Waiting draft 52" in second
+
+
 def test_published_posts_link_to_x(client, account, member):
     make_drafts(account, member, 4)
     client.force_login(member)
