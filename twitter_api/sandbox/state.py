@@ -197,6 +197,9 @@ class SandboxState:
             self.by_author: dict[str, list[StoredPost]] = {}
             self.by_mention: dict[str, list[StoredPost]] = {}
             self.texts_by_author: dict[str, dict[str, int]] = {}
+            # Search index: lowercase token, "#tag" or "@name" -> the posts holding it, in id order.
+            self.by_term: dict[str, list[StoredPost]] = {}
+            self._candidates_cache: dict[frozenset, tuple[int, list[StoredPost] | None]] = {}
             self._entities_cache: dict[str, dict] = {}
             self.rate_limits = dict(self.default_rate_limits)
             self.window_seconds = self.default_window_seconds
@@ -302,7 +305,7 @@ class SandboxState:
                     in_reply_to_user_id = parent.post.author_id
             if retweet_of:
                 referenced.append({"type": "retweeted", "id": str(retweet_of)})
-            entities, text_lower, dup_key, mentions = self._text_info(text)
+            entities, text_lower, dup_key, mentions, terms = self._text_info(text)
             post = XPost(
                 id=post_id,
                 text=text,
@@ -322,13 +325,21 @@ class SandboxState:
             self.by_author.setdefault(author.id, []).append(stored)
             for mention in mentions:
                 self.by_mention.setdefault(mention, []).append(stored)
+            by_term = self.by_term
+            for term in terms:
+                found = by_term.get(term)
+                if found is None:
+                    by_term[term] = [stored]
+                else:
+                    found.append(stored)
             self.texts_by_author.setdefault(author.id, {})[dup_key] = num
             self._dirty = True
             return stored
 
-    def _text_info(self, text: str) -> tuple[dict, str, str, frozenset]:
-        """(entities, searchable text, duplicate key, mentioned names) of a text, shared between posts with
-        the same text (never mutated): the simulator repeats itself, and this is most of add_post's work."""
+    def _text_info(self, text: str) -> tuple[dict, str, str, frozenset, frozenset]:
+        """(entities, searchable text, duplicate key, mentioned names, search index terms) of a text, shared
+        between posts with the same text (never mutated): the simulator repeats itself, and this is most of
+        add_post's work."""
         info = self._entities_cache.get(text)
         if info is None:
             if len(self._entities_cache) > 50_000:
@@ -336,7 +347,9 @@ class SandboxState:
             entities = _entities(text, self.users_by_name)
             mentions = frozenset(m["username"].lower() for m in entities.get("mentions", ()))
             normalized = unicodedata.normalize("NFC", text)
-            info = self._entities_cache[text] = (entities, normalized.lower(), normalized.strip(), mentions)
+            text_lower = normalized.lower()
+            terms = _index_terms(entities, text_lower)
+            info = self._entities_cache[text] = (entities, text_lower, normalized.strip(), mentions, terms)
         return info
 
     def inject_post(
@@ -434,6 +447,41 @@ class SandboxState:
 
     # --- reads ---------------------------------------------------------------------------------------
 
+    def search_candidates(self, anchors) -> list[StoredPost] | None:
+        """Every post that could match a query with these anchor terms (twitter_api.query's
+        `anchor_terms()`), in id order, from the search index; None when an anchor is not something the
+        index holds (then every post must be scanned). A post a query matches holds one of its anchors as
+        a token, a hashtag or a mention, so the candidates are a superset of the matches."""
+        if not anchors:
+            return None
+        key = frozenset(anchors)
+        with self.lock:
+            cached = self._candidates_cache.get(key)
+            if cached is not None and cached[0] == len(self.posts):
+                return cached[1]
+            lists = []
+            for anchor in key:
+                term = _index_key(anchor)
+                if term is None:
+                    if unicodedata.normalize("NFC", anchor) != anchor:
+                        continue  # a decomposed spelling of another anchor, which is looked up itself
+                    lists = None
+                    break
+                found = self.by_term.get(term)
+                if found:
+                    lists.append(found)
+            if lists is None:
+                candidates = None
+            elif len(lists) == 1:
+                candidates = lists[0]
+            else:
+                unique = {stored.num: stored for found in lists for stored in found}
+                candidates = [unique[num] for num in sorted(unique)]
+            if len(self._candidates_cache) > 1_000:
+                self._candidates_cache.clear()
+            self._candidates_cache[key] = (len(self.posts), candidates)
+            return candidates
+
     def page(
         self,
         posts: list[StoredPost],
@@ -442,9 +490,17 @@ class SandboxState:
         until_id: str | None,
         limit: int,
         predicate=None,
+        anchors=None,
     ) -> tuple[list[StoredPost], bool]:
-        """Newest-first matches with since_id < id < until_id, at most limit, and whether more remain."""
+        """Newest-first matches with since_id < id < until_id, at most limit, and whether more remain.
+
+        With a search's `anchors` (and `posts` being every post), only the search index's candidates are
+        scanned; the predicate still decides, so the answer is the same as a full scan's."""
         with self.lock:
+            if anchors is not None and posts is self.posts:
+                candidates = self.search_candidates(anchors)
+                if candidates is not None:
+                    posts = candidates
             lo = bisect_right(posts, int(since_id), key=_num) if since_id else 0
             hi = bisect_left(posts, int(until_id), key=_num) if until_id else len(posts)
             found: list[StoredPost] = []
@@ -602,6 +658,38 @@ class SandboxState:
         with open(path) as handle:
             self.load_dict(json.load(handle))
         return True
+
+
+def _index_terms(entities: dict, text_lower: str) -> frozenset:
+    """What the search index files a text under: its tokens as query matching sees them (with those of
+    full URLs the text doesn't show), "#tag" for each hashtag and "@name" for each mention."""
+    from twitter_api.query import _hidden_urls, _tokens
+
+    terms = set(_tokens(text_lower))
+    if entities.get("urls"):
+        for url in _hidden_urls(_EntitiesOnly(entities), text_lower):
+            terms.update(_tokens(url))
+    for item in entities.get("hashtags", ()):
+        terms.add("#" + unicodedata.normalize("NFC", item["tag"]).lower())
+    for item in entities.get("mentions", ()):
+        terms.add("@" + item["username"].lower())
+    return frozenset(terms)
+
+
+@dataclass(frozen=True)
+class _EntitiesOnly:
+    entities: dict
+
+
+def _index_key(anchor: str) -> str | None:
+    """The index term for a query anchor, or None when the anchor is not a single token, #tag or @name."""
+    from twitter_api.query import _tokens
+
+    if anchor[:1] in "#＃":
+        return "#" + anchor[1:] if anchor[1:] else None
+    if anchor[:1] in "@＠":
+        return "@" + anchor[1:] if anchor[1:] else None
+    return anchor if _tokens(anchor) == [anchor] else None
 
 
 def _num(stored: StoredPost) -> int:

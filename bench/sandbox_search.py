@@ -1,4 +1,4 @@
-"""How fast the sandbox answers with a large state: `python -m twitter_api.sandbox.bench [posts]`.
+"""How fast the sandbox answers with a large state: `.venv/bin/python bench/sandbox_search.py [posts]`.
 
 Prints figures only (no assertions): time to fill the state in-process with simulated posts, then the
 median and worst time of searches and mention reads over HTTP, with and without since_id.
@@ -8,6 +8,9 @@ import os
 import statistics
 import sys
 import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 
 def main(count: int = 200_000) -> None:
