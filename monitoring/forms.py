@@ -3,6 +3,7 @@ from django.conf import settings
 
 from accounts.models import Team, TwitterAccount, User
 from monitoring.models import InboxItem, Monitor, Priority, RoutingRule, Watchlist
+from monitoring.services import RULE_FIELDS
 
 GOVUK_INPUT = {"class": "govuk-input"}
 GOVUK_SELECT = {"class": "govuk-select"}
@@ -94,20 +95,7 @@ class WatchlistEntryForm(forms.Form):
 class RoutingRuleForm(forms.ModelForm):
     class Meta:
         model = RoutingRule
-        fields = [
-            "name",
-            "is_active",
-            "monitor",
-            "account",
-            "watchlist",
-            "phrases",
-            "sentiment_below",
-            "language",
-            "min_followers",
-            "route_to",
-            "priority",
-            "tags",
-        ]
+        fields = RULE_FIELDS
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
