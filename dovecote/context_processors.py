@@ -1,12 +1,7 @@
-import logging
-from importlib import import_module
-
 from django.conf import settings
 from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
-
-logger = logging.getLogger(__name__)
-
+from django.utils.module_loading import import_string
 
 # label, URL name, and the URL prefixes that belong to the section.
 NAV_ITEMS = [
@@ -50,11 +45,5 @@ def _site_banners(request: HttpRequest) -> list[dict]:
         return []
     banners = []
     for path in settings.SITE_BANNER_PROVIDERS:
-        module_name, func_name = path.rsplit(".", 1)
-        try:
-            provider = getattr(import_module(module_name), func_name)
-        except (ImportError, AttributeError):
-            logger.warning("Banner provider %s is not available", path)
-            continue
-        banners.extend(provider(request))
+        banners.extend(import_string(path)(request))
     return banners
