@@ -385,7 +385,12 @@ def mentioned_account_ids(post: XPost, handles: dict[str, int]) -> set[int]:
     except (AttributeError, TypeError):
         log.error("Unexpected entities on post %s: %r", post.id, post.entities)
         names = _TEXT_MENTION.findall(post.text)
-    return {handles[n.lower()] for n in names if n.lower() in handles}
+    found = set()
+    for name in names:
+        account_id = handles.get(name.lower())
+        if account_id is not None:
+            found.add(account_id)
+    return found
 
 
 def _account_handles() -> dict[str, int]:
@@ -435,8 +440,9 @@ ITEM_COLUMNS = (
 def _bulk_insert(model, columns, rows, *, returning=()) -> list | None:
     """INSERT ... ON CONFLICT DO NOTHING for many rows at once.
 
-    On PostgreSQL one statement per thousand rows, returning the `returning` columns of the rows actually
-    inserted; elsewhere (SQLite for the demo) through bulk_create, returning None.
+    On PostgreSQL one statement per call (callers pass at most STORE_CHUNK posts' rows), returning the
+    `returning` columns of the rows actually inserted; elsewhere (SQLite for the demo) through
+    bulk_create, returning None.
     """
     if not rows:
         return []
@@ -448,7 +454,7 @@ def _bulk_insert(model, columns, rows, *, returning=()) -> list | None:
         if returning:
             sql += f" RETURNING {', '.join(returning)}"
         with connection.cursor() as cursor:
-            found = execute_values(cursor.cursor, sql, rows, page_size=1000, fetch=bool(returning))
+            found = execute_values(cursor.cursor, sql, rows, page_size=len(rows), fetch=bool(returning))
         return found or []
     model.objects.bulk_create(
         [model(**dict(zip(columns, row, strict=True))) for row in rows], ignore_conflicts=True, batch_size=500
@@ -476,8 +482,23 @@ def _mention_row(tweet_id: int, post: XPost, sentiment: float, now) -> tuple:
     )
 
 
+def _stored_ids(tweet_ids: list[int]) -> dict[int, int]:
+    """tweet id -> Mention id for those already stored. On PostgreSQL one array parameter rather than the
+    ORM's thousands of IN placeholders, each resolved in Python."""
+    if not tweet_ids:
+        return {}
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT tweet_id, id FROM {Mention._meta.db_table} WHERE tweet_id = ANY(%s::bigint[])",  # noqa: S608
+                [tweet_ids],
+            )
+            return dict(cursor.fetchall())
+    return dict(Mention.objects.filter(tweet_id__in=tweet_ids).values_list("tweet_id", "pk"))
+
+
 def _store_chunk(valid: dict, source_account_id, router: Router, handles: dict, result: StoreResult) -> None:
-    existing = dict(Mention.objects.filter(tweet_id__in=list(valid)).values_list("tweet_id", "pk"))
+    existing = _stored_ids(list(valid))
     now = timezone.now()
     rows, fresh, accounts_of = [], {}, {}
     for tweet_id, post in valid.items():
@@ -497,8 +518,10 @@ def _store_chunk(valid: dict, source_account_id, router: Router, handles: dict, 
         inserted = dict(returned)
         raced = [t for t in fresh if t not in inserted]
         if raced:  # another worker stored these between our look-up and our insert: it routes them
-            existing.update(Mention.objects.filter(tweet_id__in=raced).values_list("tweet_id", "pk"))
+            existing.update(_stored_ids(raced))
     matches, items, item_tags = [], [], {}
+    due_by_priority: dict[str, object] = {}
+    route = router.route
     for tweet_id, mention_id in existing.items():
         for aid in accounts_of[tweet_id]:
             matches.append((mention_id, None, aid, now))
@@ -506,7 +529,7 @@ def _store_chunk(valid: dict, source_account_id, router: Router, handles: dict, 
     for tweet_id, mention_id in inserted.items():
         for aid in accounts_of[tweet_id]:
             matches.append((mention_id, None, aid, now))
-        decision = router.route(fresh[tweet_id])
+        decision = route(fresh[tweet_id])
         result.monitor_matches[tweet_id] = decision.monitor_ids
         for mid in decision.monitor_ids:
             matches.append((mention_id, mid, None, now))
@@ -514,7 +537,9 @@ def _store_chunk(valid: dict, source_account_id, router: Router, handles: dict, 
             log.error("No team for mention %s: set TRIAGE_TEAM_SLUG to an existing team", tweet_id)
             continue
         accounts = accounts_of[tweet_id]
-        due = InboxItem.due_for(decision.priority, now)
+        due = due_by_priority.get(decision.priority)
+        if due is None:
+            due = due_by_priority[decision.priority] = InboxItem.due_for(decision.priority, now)
         items.append(
             (
                 mention_id,

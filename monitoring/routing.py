@@ -8,13 +8,14 @@ rules whose indexed condition holds are checked, in order.
 
 from __future__ import annotations
 
+import unicodedata
 from bisect import bisect_right
 from dataclasses import dataclass, field
 
 import ahocorasick
 
 from twitter_api import query as query_language
-from twitter_api.query import analyse, parse, searchable_text
+from twitter_api.query import AnalysedPost, parse, searchable_text
 from twitter_api.types import XPost
 
 # Words so common that anchoring a monitor on them would make it a candidate for most posts.
@@ -94,6 +95,7 @@ class Router:
         default_priority: str = "normal",
     ) -> None:
         self.queries = {}
+        self.matchers = {}  # monitor id -> the query's compiled matcher (a function of an AnalysedPost)
         self.unanchored: list[int] = []
         self.rules = sorted(rules, key=lambda r: (r.position, r.id))
         self.watchlists = {wid: {u.lower() for u in names} for wid, names in watchlists.items()}
@@ -105,6 +107,7 @@ class Router:
         for monitor_id, query in monitors:
             parsed = parse(query)
             self.queries[monitor_id] = parsed
+            self.matchers[monitor_id] = parsed.matcher
             anchors = selective_anchors(parsed.root) if hasattr(parsed, "root") else parsed.anchor_terms()
             if not anchors:
                 self.unanchored.append(monitor_id)
@@ -146,6 +149,12 @@ class Router:
         self.follower_ranks = [r for _, r in by_followers]
         for key, (monitor_ids, rule_ranks) in keys.items():
             automaton.add_word(key, (tuple(monitor_ids), tuple(rule_ranks)))
+        self.unanchored_set = frozenset(self.unanchored)
+        # A post's candidate rules whatever it says or matches: those always checked, by language.
+        self.rules_always_set = frozenset(self.rules_always)
+        self.rules_by_language_sets = {
+            lang: frozenset(ranks) | self.rules_always_set for lang, ranks in self.rules_by_language.items()
+        }
         self.has_patterns = bool(keys)
         if self.has_patterns:
             automaton.make_automaton()
@@ -156,59 +165,90 @@ class Router:
             for name in names:
                 self.watchlists_by_author.setdefault(name, []).append(wid)
 
-    def _matching(self, post: XPost, candidates) -> list[int]:
+    def _scan(self, post: XPost) -> tuple[set[int], set[int] | None, str | None]:
+        """One automaton pass: (candidate monitors, phrase rule ranks found or None, the lowered body when it
+        is the whole searchable text, so analysis need not normalise the text again)."""
+        if post.entities:
+            text = searchable_text(post)
+            body = None
+        else:
+            text = body = unicodedata.normalize("NFC", post.text).lower()
+        monitors = set(self.unanchored_set)
+        phrases = None
+        if self.has_patterns:
+            for _, (monitor_ids, rule_ranks) in self.automaton.iter(text):
+                if monitor_ids:
+                    monitors.update(monitor_ids)
+                if rule_ranks:
+                    if phrases is None:
+                        phrases = set(rule_ranks)
+                    else:
+                        phrases.update(rule_ranks)
+        return monitors, phrases, body
+
+    def _matching(self, post: XPost, candidates, body: str | None) -> list[int]:
         if not candidates:
             return []
-        analysed = analyse(post)
-        return sorted(m for m in candidates if self.queries[m].matches_analysed(analysed))
+        analysed = AnalysedPost(post, body=body)
+        matchers = self.matchers
+        if len(candidates) == 1:
+            (only,) = candidates
+            return [only] if matchers[only](analysed) else []
+        return sorted(m for m in candidates if matchers[m](analysed))
 
     def match_monitors(self, post: XPost) -> list[int]:
-        candidates = set(self.unanchored)
-        if self.has_patterns:
-            for _, (monitor_ids, _rules) in self.automaton.iter(searchable_text(post)):
-                candidates.update(monitor_ids)
-        return self._matching(post, candidates)
+        candidates, _phrases, body = self._scan(post)
+        return self._matching(post, candidates, body)
 
     def route(self, facts: PostFacts) -> Decision:
         post = facts.post
-        monitor_candidates = set(self.unanchored)
-        phrase_ranks: set[int] = set()
-        if self.has_patterns:
-            for _, (monitor_ids, rule_ranks) in self.automaton.iter(searchable_text(post)):
-                if monitor_ids:
-                    monitor_candidates.update(monitor_ids)
-                if rule_ranks:
-                    phrase_ranks.update(rule_ranks)
-        monitor_ids = self._matching(post, monitor_candidates) if monitor_candidates else []
+        monitor_candidates, phrase_ranks, body = self._scan(post)
+        monitor_ids = self._matching(post, monitor_candidates, body) if monitor_candidates else []
         author = post.author
         author_watchlists = self.watchlists_by_author.get(author.username.lower(), ()) if author else ()
-        candidates = set(phrase_ranks)
-        candidates.update(self.rules_always)
         if self.rules_by_language and post.lang:
-            candidates.update(self.rules_by_language.get(post.lang.lower(), ()))
+            base = self.rules_by_language_sets.get(post.lang.lower(), self.rules_always_set)
+        else:
+            base = self.rules_always_set
+        candidates = set(base)
+        if phrase_ranks:
+            candidates.update(phrase_ranks)
         if self.sentiment_ranks:
             candidates.update(self.sentiment_ranks[bisect_right(self.sentiment_thresholds, facts.sentiment) :])
         if self.follower_ranks:
             followers = author.followers_count if author else 0
             candidates.update(self.follower_ranks[: bisect_right(self.follower_thresholds, followers)])
-        for mid in monitor_ids:
-            candidates.update(self.rules_by_monitor.get(mid, ()))
-        for aid in facts.account_ids:
-            candidates.update(self.rules_by_account.get(aid, ()))
-        for wid in author_watchlists:
-            candidates.update(self.rules_by_watchlist.get(wid, ()))
+        if monitor_ids and self.rules_by_monitor:
+            by_monitor = self.rules_by_monitor
+            for mid in monitor_ids:
+                found = by_monitor.get(mid)
+                if found:
+                    candidates.update(found)
+        if facts.account_ids and self.rules_by_account:
+            by_account = self.rules_by_account
+            for aid in facts.account_ids:
+                found = by_account.get(aid)
+                if found:
+                    candidates.update(found)
+        if author_watchlists and self.rules_by_watchlist:
+            by_watchlist = self.rules_by_watchlist
+            for wid in author_watchlists:
+                found = by_watchlist.get(wid)
+                if found:
+                    candidates.update(found)
         team_id = None
         priority = ""
         tags: list[str] = []
         matched: list[int] = []
         if candidates:
             rules = self.rules
+            holds = self._holds
             monitor_set = set(monitor_ids)
-            for rank in sorted(candidates):
+            for rank in sorted(candidates) if len(candidates) > 1 else candidates:
                 rule = rules[rank]
-                if rule.phrases and rank not in phrase_ranks:
+                if rule.phrases and (phrase_ranks is None or rank not in phrase_ranks):
                     continue
-                if not self._holds(rule, facts, monitor_set, author_watchlists):
+                if not holds(rule, facts, monitor_set, author_watchlists):
                     continue
                 matched.append(rule.id)
                 if team_id is None and rule.route_to_id is not None:

@@ -104,7 +104,9 @@ _QUOTES = '"“”'
 _COMBINING_DIACRITICS = re.compile("[\u0300-\u036f]")
 
 
-_ASCII_TOKEN = re.compile(r"[a-z0-9]+")
+# For ASCII text: every byte but a-z and 0-9 becomes a space, so splitting on spaces gives exactly the
+# tokens `[a-z0-9]+` would find, several times faster than the regex.
+_ASCII_SEPARATORS = bytes(c if (48 <= c <= 57 or 97 <= c <= 122) else 32 for c in range(256))
 
 
 def tokenize(text: str) -> list[str]:
@@ -114,7 +116,7 @@ def tokenize(text: str) -> list[str]:
 
 def _tokens(normalised_lower_text: str) -> list[str]:
     if normalised_lower_text.isascii():  # the same tokens, several times faster
-        return _ASCII_TOKEN.findall(normalised_lower_text)
+        return normalised_lower_text.encode("ascii").translate(_ASCII_SEPARATORS).decode("ascii").split()
     return _TOKEN.findall(normalised_lower_text)
 
 
@@ -463,6 +465,11 @@ class Query:
     def matches_analysed(self, post: AnalysedPost) -> bool:
         return self._match(post)
 
+    @property
+    def matcher(self) -> Callable[[AnalysedPost], bool]:
+        """The compiled matcher itself, `matches_analysed` without the method call (for hot loops)."""
+        return self._match
+
     def anchor_terms(self) -> frozenset[str] | None:
         """Lowercase literal terms, at least one of which is a substring of `searchable_text(post)` for
         every post this query matches (that is `post.text.lower()`, plus the full URLs behind links the
@@ -808,47 +815,73 @@ def _hidden_urls(post, text_lower: str) -> list[str]:
 
 
 class AnalysedPost:
-    """What matching needs from an XPost, computed once: lowercase tokens, entities, author, reply, lang."""
+    """What matching needs from an XPost, computed once: lowercase tokens, entities, author, reply, lang.
 
-    def __init__(self, post, *, reply_to_username: str | None = None):
+    Tokens are computed up front (nearly every query needs them); hashtags, mentions and links only when a
+    query first asks for them."""
+
+    def __init__(self, post, *, reply_to_username: str | None = None, body: str | None = None):
+        # `body` is the post's text NFC-normalised and lowercased, when the caller has it already.
         self.post = post
-        body = unicodedata.normalize("NFC", post.text).lower()
+        if body is None:
+            body = unicodedata.normalize("NFC", post.text).lower()
         tokens = _tokens(body)
-        hidden = _hidden_urls(post, body)
+        hidden = _hidden_urls(post, body) if post.entities else ()
         for url in hidden:
             # A separator no query token can equal, so a phrase can't run from the text into a URL.
             tokens.append("\n")
             tokens.extend(_tokens(url))
         self.text = "\n".join([body, *hidden]) if hidden else body
         self.tokens: tuple[str, ...] = tuple(tokens)
-        self.token_set = frozenset(self.tokens)
-        entities = post.entities or {}
-        if "hashtags" in entities:
-            tags = (item.get("tag", "") for item in entities["hashtags"])
-        else:
-            tags = (m.group(1) for m in _TEXT_HASHTAG.finditer(post.text))
-        self.hashtags = frozenset(unicodedata.normalize("NFC", tag).lower() for tag in tags)
-        if "mentions" in entities:
-            mentions = [(item.get("username", ""), item.get("id")) for item in entities["mentions"]]
-        else:
-            mentions = [(m.group(1), None) for m in _TEXT_MENTION.finditer(post.text)]
-        self.mentions = frozenset(username.lower() for username, _ in mentions)
-        self.author_id = str(post.author_id) if post.author_id is not None else None
+        self.token_set = frozenset(tokens)
+        author_id = post.author_id
+        self.author_id = str(author_id) if author_id is not None else None
         author = getattr(post, "author", None)
         self.author_username = author.username.lower() if author is not None else None
-        self.in_reply_to_user_id = str(post.in_reply_to_user_id) if post.in_reply_to_user_id else None
-        self.reply_to_usernames = self._reply_to_usernames(mentions, reply_to_username)
-        self.lang = post.lang.lower() if post.lang else None
+        in_reply_to = post.in_reply_to_user_id
+        self.in_reply_to_user_id = str(in_reply_to) if in_reply_to else None
+        self._reply_to_username = reply_to_username
+        lang = post.lang
+        self.lang = lang.lower() if lang else None
         self.is_retweet = bool(post.is_retweet)
         self.is_reply = self.in_reply_to_user_id is not None or bool(post.reply_to_post_id)
 
-    def _reply_to_usernames(self, mentions, reply_to_username: str | None) -> frozenset[str]:
+    @cached_property
+    def hashtags(self) -> frozenset[str]:
+        post = self.post
+        entities = post.entities or {}
+        if "hashtags" in entities:
+            tags = [item.get("tag", "") for item in entities["hashtags"]]
+        elif "#" in post.text or "＃" in post.text:
+            tags = [m.group(1) for m in _TEXT_HASHTAG.finditer(post.text)]
+        else:
+            return frozenset()
+        return frozenset(unicodedata.normalize("NFC", tag).lower() for tag in tags)
+
+    @cached_property
+    def _mention_pairs(self) -> list[tuple[str, str | None]]:
+        post = self.post
+        entities = post.entities or {}
+        if "mentions" in entities:
+            return [(item.get("username", ""), item.get("id")) for item in entities["mentions"]]
+        if "@" in post.text or "＠" in post.text:
+            return [(m.group(1), None) for m in _TEXT_MENTION.finditer(post.text)]
+        return []
+
+    @cached_property
+    def mentions(self) -> frozenset[str]:
+        return frozenset(username.lower() for username, _ in self._mention_pairs)
+
+    @cached_property
+    def reply_to_usernames(self) -> frozenset[str]:
         """Usernames `to:` accepts: the replied-to user's, when known from the caller or the entities."""
         if self.in_reply_to_user_id is None:
             return frozenset()
-        if reply_to_username:
-            return frozenset({reply_to_username.lower()})
-        return frozenset(username.lower() for username, user_id in mentions if user_id == self.in_reply_to_user_id)
+        if self._reply_to_username:
+            return frozenset({self._reply_to_username.lower()})
+        return frozenset(
+            username.lower() for username, user_id in self._mention_pairs if user_id == self.in_reply_to_user_id
+        )
 
     @cached_property
     def has_links(self) -> bool:
