@@ -50,10 +50,16 @@ def membership_for_user(user: User, pk: int) -> Membership:
     return get_object_or_404(memberships_for_user(user), pk=pk)
 
 
-def role_in_team(user: User, team_id: int) -> str | None:
-    """The user's current role in the team, or None if they are not a member."""
-    membership = Membership.objects.current().filter(user=user, team_id=team_id).first()
-    return membership.role if membership else None
+def led_team_ids(user: User) -> QuerySet:
+    """The teams the user leads now, as a subquery of team ids (admins' other powers aside)."""
+    return Membership.objects.current().filter(user=user, role=Membership.Role.LEAD).values("team_id")
+
+
+def teams_led_by(user: User) -> QuerySet[Team]:
+    """The teams the user may manage: those they lead, or every team for admins."""
+    if user.is_admin:
+        return Team.objects.all()
+    return Team.objects.filter(pk__in=led_team_ids(user))
 
 
 def is_lead(user: User, team_id: int | None = None) -> bool:
@@ -76,5 +82,4 @@ def audit_events_for_user(user: User) -> QuerySet[AuditEvent]:
     qs = AuditEvent.objects.select_related("team")
     if user.is_admin:
         return qs
-    lead_team_ids = Membership.objects.current().filter(user=user, role=Membership.Role.LEAD).values("team_id")
-    return qs.filter(team_id__in=lead_team_ids)
+    return qs.filter(team_id__in=led_team_ids(user))

@@ -1,8 +1,8 @@
 from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
-from django.utils import timezone
 
+from accounts import services
 from accounts.models import AuditEvent, Membership, Team, TwitterAccount, User
 from accounts.services import audit_record
 
@@ -164,18 +164,6 @@ class TwitterAccountAdmin(admin.ModelAdmin):
         return "Revoked" if obj.credentials_revoked_at else "Not set"
 
     def save_model(self, request, obj, form, change):
-        data = form.cleaned_data
-        credential_action = None
-        if data.get("revoke_credentials"):
-            obj.access_token = obj.access_token_secret = ""
-            obj.credentials_revoked_at = timezone.now()
-            credential_action = "account.credentials_revoked"
-        elif data.get("new_access_token"):
-            obj.access_token = data["new_access_token"]
-            obj.access_token_secret = data["new_access_token_secret"]
-            obj.credentials_updated_at = timezone.now()
-            obj.credentials_revoked_at = None
-            credential_action = "account.credentials_set"
         super().save_model(request, obj, form, change)
         changed = [name for name in form.changed_data if not name.startswith(("new_access", "revoke"))]
         if changed or not change:
@@ -187,8 +175,17 @@ class TwitterAccountAdmin(admin.ModelAdmin):
                 details={"fields": changed},
                 request=request,
             )
-        if credential_action:
-            audit_record(action=credential_action, actor=request.user, obj=obj, team=obj.team, request=request)
+        data = form.cleaned_data
+        if data.get("revoke_credentials"):
+            services.account_revoke_credentials(actor=request.user, account=obj, request=request)
+        elif data.get("new_access_token"):
+            services.account_set_credentials(
+                actor=request.user,
+                account=obj,
+                access_token=data["new_access_token"],
+                access_token_secret=data["new_access_token_secret"],
+                request=request,
+            )
 
 
 @admin.register(AuditEvent)

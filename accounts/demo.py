@@ -4,6 +4,7 @@ The local X sandbox knows the same accounts (user ids and tokens), so `make run`
 """
 
 from django.db import transaction
+from django.utils import timezone
 
 from accounts.models import Membership, Team, TwitterAccount, User
 
@@ -110,8 +111,6 @@ def seed() -> None:
             },
         )
         if created or not account.has_credentials:
-            from django.utils import timezone
-
             account.access_token, account.access_token_secret = token, secret
             account.credentials_updated_at = timezone.now()
             account.credentials_revoked_at = None

@@ -40,15 +40,6 @@ def audit_record(
 
 
 @transaction.atomic
-def membership_add(*, actor: User | None, user: User, team: Team, role: str, request=None) -> Membership:
-    membership = Membership.objects.create(user=user, team=team, role=role)
-    audit_record(
-        action="membership.added", actor=actor, obj=membership, team=team, details={"role": role}, request=request
-    )
-    return membership
-
-
-@transaction.atomic
 def membership_change_role(*, actor: User | None, membership: Membership, role: str, request=None) -> Membership:
     old = membership.role
     if old == role:

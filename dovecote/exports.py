@@ -16,7 +16,8 @@ from django import forms
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
-from accounts.models import Membership, TwitterAccount, User
+from accounts.access import led_team_ids
+from accounts.models import TwitterAccount, User
 from tweets.models import Approval, Draft, DraftRevision, DraftTransition, PublishAttempt
 
 CHUNK = 200
@@ -27,8 +28,7 @@ def exportable_accounts(user: User) -> QuerySet[TwitterAccount]:
     qs = TwitterAccount.objects.select_related("team").order_by("handle")
     if user.is_admin:
         return qs
-    led = Membership.objects.current().filter(user=user, role=Membership.Role.LEAD).values("team_id")
-    return qs.filter(team_id__in=led)
+    return qs.filter(team_id__in=led_team_ids(user))
 
 
 class DateInput(forms.DateInput):

@@ -23,6 +23,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.access import led_team_ids, teams_led_by
 from accounts.models import Membership, Team, TwitterAccount, User
 from monitoring.models import InboxItem, MentionMatch
 from training.models import Certification, CourseRequirement, Exemption
@@ -390,10 +391,7 @@ def training_coverage(*, team: Team | None, at: datetime) -> list[dict]:
 
 
 def teams_reportable_by(user: User) -> list[Team]:
-    if user.is_admin:
-        return list(Team.objects.order_by("name"))
-    led = Membership.objects.current().filter(user=user, role=Membership.Role.LEAD).values("team_id")
-    return list(Team.objects.filter(pk__in=led).order_by("name"))
+    return list(teams_led_by(user).order_by("name"))
 
 
 # --- CSV -----------------------------------------------------------------------------------------------
@@ -458,8 +456,8 @@ def report_email_send(*, user: User, week_start: date) -> bool:
     """
     from dovecote.models import WeeklyReportEmail
 
-    led = Membership.objects.current().filter(user=user, role=Membership.Role.LEAD).values("team_id")
-    teams = list(Team.objects.filter(pk__in=led).order_by("name"))
+    # Admins who lead no team get no email: the report goes to leads.
+    teams = list(Team.objects.filter(pk__in=led_team_ids(user)).order_by("name"))
     if not teams or not user.is_active or not user.email:
         return False
     with transaction.atomic():

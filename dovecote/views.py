@@ -119,7 +119,7 @@ def records_export(request: HttpRequest) -> HttpResponse:
     account_pk = request.GET.get("account", "")
     if account_pk.isdigit():
         account = account_for_user(request.user, int(account_pk))  # not your team's account: 404
-        if not (request.user.is_admin or is_lead(request.user, account.team_id)):
+        if not is_lead(request.user, account.team_id):
             raise PermissionDenied("Only the account's team leads and admins can export its records.")
     form = exports.ExportForm(request.GET, accounts=accounts)
     if not form.is_valid():

@@ -10,7 +10,7 @@ from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 
 from accounts.access import is_lead, team_for_user
-from accounts.models import Membership, Team, User
+from accounts.models import Team, User
 from training.models import Booking, Course, Exemption, OneToOneSession, TrainingSession
 
 
@@ -76,13 +76,6 @@ def one_to_one_for_user(user: User, pk: int) -> OneToOneSession:
 def exemption_for_admin(user: User, pk: int) -> Exemption:
     require_admin(user)
     return get_object_or_404(Exemption.objects.select_related("user", "course"), pk=pk)
-
-
-def teams_led_by(user: User) -> QuerySet[Team]:
-    if user.is_admin:
-        return Team.objects.all()
-    led = Membership.objects.current().filter(user=user, role=Membership.Role.LEAD).values("team_id")
-    return Team.objects.filter(pk__in=led)
 
 
 def team_for_lead(user: User, pk: int) -> Team:

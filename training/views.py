@@ -2,13 +2,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Avg, Count, Prefetch
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from accounts.access import is_lead
+from accounts.access import is_lead, teams_led_by
 from accounts.models import TwitterAccount
 from training import services
 from training.access import (
@@ -26,7 +26,6 @@ from training.access import (
     session_for_user,
     sessions_for_user,
     team_for_lead,
-    teams_led_by,
 )
 from training.forms import (
     CourseForm,
@@ -44,7 +43,6 @@ from training.models import (
     CourseRequirement,
     Exemption,
     Feedback,
-    TrainingSession,
 )
 from training.policy import next_sessions_with_places
 from training.selectors import EXPIRING_WITHIN, required_courses_for_user, team_matrix
@@ -93,8 +91,8 @@ def my_training(request: HttpRequest) -> HttpResponse:
         .order_by("-session__starts_at")[:5]
     )
     for c in certifications:
-        c.expiring = c.is_current(now) and c.expires_at - now <= EXPIRING_WITHIN
         c.current = c.is_current(now)
+        c.expiring = c.current and c.expires_at - now <= EXPIRING_WITHIN
     return render(
         request,
         "training/my_training.html",
@@ -257,14 +255,12 @@ def session_cancel(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    session = session_for_user(request.user, pk)
-    session = TrainingSession.objects.with_places().select_related("course", "trainer").get(pk=session.pk)
+    session = get_object_or_404(sessions_for_user(request.user).with_places(), pk=pk)
     my_booking = (
         Booking.objects.filter(session=session, user=request.user).exclude(status=Booking.Status.CANCELLED).first()
     )
     trainer = is_trainer(request.user)
     roster = waiting = []
-    certified_ids: set[int] = set()
     if trainer:
         bookings = list(
             session.bookings.exclude(status=Booking.Status.CANCELLED)

@@ -5,8 +5,6 @@ A draft holds a thread: each revision stores an ordered list of post texts (one 
 The draft's state changes only through tweets.services, which lock the row and write a DraftTransition.
 """
 
-from datetime import timedelta
-
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -143,9 +141,6 @@ class Approval(models.Model):
 
     def __str__(self) -> str:
         return f"Approval of {self.revision} by {self.approver}"
-
-    def lapses_at(self, expiry: timedelta):
-        return self.created_at + expiry
 
 
 class Comment(models.Model):

@@ -516,8 +516,7 @@ def draft_reschedule(*, draft: Draft, by: User, scheduled_at: datetime, request=
         raise DraftError("Choose a time in the future, or use 'Publish now'.")
     with transaction.atomic():
         draft = _lock(draft, "reschedule")
-        if draft.state == S.HELD and freeze_for(draft.account):
-            pass  # Still frozen: it will be held again when due, which is what the person expects.
+        # A held draft whose account is still frozen is simply held again when due.
         return _reschedule_locked(draft, by=by, scheduled_at=scheduled_at, request=request)
 
 

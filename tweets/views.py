@@ -13,23 +13,18 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accounts.access import teams_for_user
+from training.policy import Action, TrainingRequired
+from training.policy import check as training_check
 from tweets import access, hints, services
 from tweets.forms import CommentForm, DraftForm, FreezeForm, LiftForm, ReasonForm, RescheduleForm
 from tweets.models import Approval, Draft, DraftRevision
+from twitter_api.text import MAX_WEIGHTED_LENGTH, validate_post_text
 
 S = Draft.State
 PAGE_SIZE = 50
 
 
-def _training_check(user, account, action):
-    from training.policy import check
-
-    return check(user, account, action)
-
-
 def _post_rows(posts: list[str]) -> list[dict]:
-    from twitter_api.text import MAX_WEIGHTED_LENGTH, validate_post_text
-
     rows = []
     for index, text in enumerate(posts or [""]):
         check = validate_post_text(text) if text else None
@@ -46,9 +41,6 @@ def _post_rows(posts: list[str]) -> list[dict]:
 
 
 # --- Lists ------------------------------------------------------------------------------------------
-
-
-APPROVAL_QUEUE_PAGE_SIZE = 50
 
 
 @login_required
@@ -89,7 +81,7 @@ def approval_queue(request: HttpRequest) -> HttpResponse:
         )
     now = timezone.now()
     # Oldest first, a page at a time: a busy team can have hundreds waiting.
-    page = Paginator(drafts, APPROVAL_QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(drafts, PAGE_SIZE).get_page(request.GET.get("page"))
     rows = []
     for draft in page.object_list:
         valid = [
@@ -141,11 +133,9 @@ def _compose(request, *, form, draft=None, status=200, error=""):
     posts = form.data.getlist("posts") if form.is_bound else (draft.posts if draft else [""])
     if form.is_bound and request.POST.get("add_post"):
         posts = [*posts, ""]
-    from training.policy import Action
-
     blocked = []
     for account in form.fields["account"].queryset:
-        decision = _training_check(request.user, account, Action.DRAFT)
+        decision = training_check(request.user, account, Action.DRAFT)
         if not decision.allowed:
             blocked.append({"account": account, "message": decision.message, "sessions": decision.next_sessions})
     return render(
@@ -158,8 +148,6 @@ def _compose(request, *, form, draft=None, status=200, error=""):
 
 def _save_draft(request, form, draft=None):
     """Run the create/edit service, then submit when asked. Returns the draft or an error message."""
-    from training.policy import TrainingRequired
-
     data = form.cleaned_data
     try:
         if draft is None:
@@ -268,8 +256,6 @@ def revision_diff(old: DraftRevision, new: DraftRevision) -> list[dict]:
 
 
 def _detail_context(request: HttpRequest, draft: Draft, **extra) -> dict:
-    from training.policy import Action
-
     user = request.user
     now = timezone.now()
     revisions = list(draft.revisions.select_related("created_by").order_by("number"))
@@ -279,11 +265,10 @@ def _detail_context(request: HttpRequest, draft: Draft, **extra) -> dict:
     for approval in approvals:
         approval.counts = approval.revision_id == draft.current_revision_id and approval.created_at > now - expiry
         approval.lapsed = approval.revision_id == draft.current_revision_id and not approval.counts
-        approval.lapses_at_time = approval.created_at + expiry
     counted = {a.approver_id for a in approvals if a.counts}
     can_approve_role = access.can_approve_for(user, draft.account)
     approve_decision = (
-        _training_check(user, draft.account, Action.APPROVE)
+        training_check(user, draft.account, Action.APPROVE)
         if can_approve_role and draft.state == S.SUBMITTED and user.pk != draft.author_id
         else None
     )
@@ -336,8 +321,6 @@ def draft_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _act(request: HttpRequest, pk: int, action, success: str) -> HttpResponse:
     """Load the draft through the access helper, call one service, and redirect or show why not."""
-    from training.policy import TrainingRequired
-
     draft = access.draft_for_user(request.user, pk)
     try:
         action(draft)
@@ -492,8 +475,8 @@ def freeze_list(request: HttpRequest) -> HttpResponse:
         request,
         "tweets/freeze_list.html",
         {
-            "active": [f for f in freezes if f.is_active],
-            "past": [f for f in freezes.filter(lifted_at__isnull=False)[:50]],
+            "active": list(freezes.active()),
+            "past": list(freezes.filter(lifted_at__isnull=False)[:50]),
             "can_start": request.user.is_admin or bool(access.lead_team_ids(request.user)),
         },
     )

@@ -127,6 +127,15 @@ def _int_header(headers, name: str) -> int | None:
         return None
 
 
+def _decoded(response: requests.Response):
+    """The response's JSON body, decoded once and kept on the response for both the meter and the caller."""
+    try:
+        return response._decoded_json
+    except AttributeError:
+        response._decoded_json = response.json()
+        return response._decoded_json
+
+
 def _counts(method: str, endpoint: str, response: requests.Response) -> tuple[int, int]:
     """(posts read, posts created) for a response, as X bills them."""
     if not 200 <= response.status_code < 300:
@@ -136,7 +145,7 @@ def _counts(method: str, endpoint: str, response: requests.Response) -> tuple[in
     if method != "GET" or not endpoint.startswith(("/2/tweets", "/2/users/:id/")):
         return 0, 0
     try:
-        data = response.json().get("data")
+        data = _decoded(response).get("data")
     except ValueError:
         return 0, 0
     if isinstance(data, list):
@@ -284,7 +293,7 @@ def _translated_errors() -> Iterator[None]:
 
 
 def _json(response: requests.Response) -> dict:
-    payload = response.json()
+    payload = _decoded(response)
     if not isinstance(payload, dict):
         return {}
     if "data" not in payload and payload.get("errors"):
