@@ -24,9 +24,27 @@ def audit_record(
     actor_label: str = "",
 ) -> AuditEvent:
     """Append one event to the audit trail."""
+    event = audit_event(
+        action=action, actor=actor, obj=obj, team=team, details=details, request=request, actor_label=actor_label
+    )
+    event.save()
+    return event
+
+
+def audit_event(
+    *,
+    action: str,
+    actor: User | None = None,
+    obj=None,
+    team: Team | None = None,
+    details: dict | None = None,
+    request: HttpRequest | None = None,
+    actor_label: str = "",
+) -> AuditEvent:
+    """An unsaved event, for writing many at once with `AuditEvent.objects.bulk_create`."""
     if actor is not None and not actor.is_authenticated:
         actor = None
-    return AuditEvent.objects.create(
+    return AuditEvent(
         actor=actor,
         actor_label=actor_label or (actor.email if actor else "system"),
         action=action,

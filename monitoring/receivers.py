@@ -7,7 +7,7 @@ from tweets.signals import draft_state_changed
 
 @receiver(draft_state_changed, dispatch_uid="monitoring.reply_published")
 def reply_published(sender, draft, from_state, to_state, **kwargs) -> None:
-    if to_state != "published":
+    if to_state != "published" or draft.purpose != "reply":
         return
     from monitoring.services import item_mark_replied
 

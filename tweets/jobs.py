@@ -29,6 +29,24 @@ def publish_draft(draft_id: int) -> str:
     return services.draft_publish(draft_id=draft_id)
 
 
+def publish_due(second: int | None = None) -> dict[int, str]:
+    """Publish every due draft, in batches. For `second`'s job, first wait for the drafts due in it."""
+    outcomes: dict[int, str] = {}
+    while True:
+        if second is not None:
+            first = services.next_due(before=second + 1)
+            if first is None:
+                return outcomes
+            wait = (first - timezone.now()).total_seconds()
+            if wait > EARLY_START_WAIT_SECONDS:
+                return outcomes  # not this second's any more (rescheduled); its own job or the sweep has it
+            if wait > 0:
+                time.sleep(wait)
+        outcomes.update(services.drafts_publish_due_now())
+        if second is None:
+            return outcomes
+
+
 def publish_due_sweep() -> list[int]:
     """Periodic: enqueue every overdue draft, e.g. after the workers or the scheduler were down."""
     return services.drafts_publish_due()

@@ -15,16 +15,18 @@ Rules (see DESIGN.md "Core rules of the domain"):
 import logging
 import re
 import uuid
+from concurrent.futures import ThreadPoolExecutor
+from contextvars import copy_context
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Exists, F, Func, IntegerField, OuterRef, Q
 from django.utils import timezone
 
-from accounts.models import Membership, TwitterAccount, User
-from accounts.services import audit_record
+from accounts.models import AuditEvent, Membership, TwitterAccount, User
+from accounts.services import audit_event, audit_record
 from tweets import queueing
 from tweets.models import (
     MAX_THREAD_LENGTH,
@@ -76,6 +78,9 @@ STALE_CLAIM_AFTER = timedelta(seconds=180)
 MAX_TRANSIENT_FAILURES = 6
 BACKOFF_BASE_SECONDS = 5
 BACKOFF_MAX_SECONDS = 300
+# Publishing many at once (drafts_publish_batch): drafts per claim, and calls to X in flight per batch.
+PUBLISH_BATCH_SIZE = 25
+PUBLISH_THREADS = 8
 
 
 class DraftError(Exception):
@@ -773,7 +778,7 @@ def draft_publish(*, draft_id: int) -> str:
 def _publish_one(draft: Draft, token: str, position: int, text: str, reply_to: str) -> str:
     """Publish one post; returns its X id, or "!<outcome>" after moving the draft on."""
     from twitter_api import client
-    from twitter_api.errors import CredentialsRejected, Forbidden, RateLimited, Transient, XApiError
+    from twitter_api.errors import XApiError
 
     unsure = draft.attempts.filter(
         position=position,
@@ -804,7 +809,27 @@ def _publish_one(draft: Draft, token: str, position: int, text: str, reply_to: s
     # The attempt is committed before X is called: if this process dies now, the next one reconciles.
     try:
         post = client.post_create(draft.account, text=text, reply_to_id=reply_to or None)
-    except Transient as exc:
+    except XApiError as exc:
+        return _after_refusal(draft, token, attempt, text, reply_to, exc)
+    _record_success(attempt, post)
+    return post.id
+
+
+def _record_success(attempt: PublishAttempt, post) -> None:
+    now = timezone.now()
+    PublishAttempt.objects.filter(pk=attempt.pk).update(
+        state=PublishAttempt.State.SUCCEEDED,
+        x_post_id=post.id,
+        finished_at=now,
+        accepted_at=post.created_at or now,
+    )
+
+
+def _after_refusal(draft: Draft, token: str, attempt: PublishAttempt, text: str, reply_to: str, exc) -> str:
+    """X did not say yes: record why, then reconcile, retry later or fail. Returns as `_publish_one`."""
+    from twitter_api.errors import Forbidden, RateLimited, Transient, XApiError
+
+    if isinstance(exc, Transient):
         if exc.uncertain:
             _finish_attempt(attempt, PublishAttempt.State.UNCERTAIN, "uncertain", exc.message)
             try:
@@ -821,38 +846,29 @@ def _publish_one(draft: Draft, token: str, position: int, text: str, reply_to: s
         else:
             _finish_attempt(attempt, PublishAttempt.State.FAILED, "transient", exc.message)
         return _retry_later(draft.pk, token, exc, count=True)
-    except RateLimited as exc:
+    if isinstance(exc, RateLimited):
         _finish_attempt(attempt, PublishAttempt.State.FAILED, "rate_limited", exc.message)
         return _retry_later(draft.pk, token, exc, count=False, at=exc.reset_at + timedelta(seconds=1))
-    except Forbidden as exc:
-        if exc.is_duplicate:
-            _finish_attempt(attempt, PublishAttempt.State.FAILED, "duplicate", exc.message)
-            try:
-                found = _reconcile(draft, text, reply_to)
-            except XApiError as reconcile_exc:
-                return _retry_later(draft.pk, token, reconcile_exc, count=True)
-            if found:
-                _record_reconciled(draft.pk, token, PublishAttempt.objects.filter(pk=attempt.pk), found)
-                return found
-            return _finish_failed(
-                draft.pk,
-                token,
-                "X refused the post as a duplicate of one already on the account, but Dovecote could not find "
-                "that post among its recent posts. Check the account on X before trying again.",
-            )
+    if isinstance(exc, Forbidden) and exc.is_duplicate:
+        _finish_attempt(attempt, PublishAttempt.State.FAILED, "duplicate", exc.message)
+        try:
+            found = _reconcile(draft, text, reply_to)
+        except XApiError as reconcile_exc:
+            return _retry_later(draft.pk, token, reconcile_exc, count=True)
+        if found:
+            _record_reconciled(draft.pk, token, PublishAttempt.objects.filter(pk=attempt.pk), found)
+            return found
+        return _finish_failed(
+            draft.pk,
+            token,
+            "X refused the post as a duplicate of one already on the account, but Dovecote could not find "
+            "that post among its recent posts. Check the account on X before trying again.",
+        )
+    if isinstance(exc, Forbidden):
         _finish_attempt(attempt, PublishAttempt.State.FAILED, "permanent", exc.reason or exc.message)
         return _finish_failed(draft.pk, token, exc.message)
-    except (CredentialsRejected, XApiError) as exc:
-        _finish_attempt(attempt, PublishAttempt.State.FAILED, "permanent", exc.message)
-        return _finish_failed(draft.pk, token, exc.message)
-    now = timezone.now()
-    PublishAttempt.objects.filter(pk=attempt.pk).update(
-        state=PublishAttempt.State.SUCCEEDED,
-        x_post_id=post.id,
-        finished_at=now,
-        accepted_at=post.created_at or now,
-    )
-    return post.id
+    _finish_attempt(attempt, PublishAttempt.State.FAILED, "permanent", exc.message)
+    return _finish_failed(draft.pk, token, exc.message)
 
 
 def _finish_attempt(attempt: PublishAttempt, state: str, kind: str, error: str) -> None:
@@ -927,9 +943,214 @@ def _finish_published(draft_id: int, token: str, posted: dict[int, str]) -> str:
     return "published"
 
 
+# --- Publishing many at once -------------------------------------------------------------------------
+
+
+def _record_moves(moves: list[tuple[Draft, str]], to: str, *, reason: str) -> None:
+    """The history rows, audit events and signals of `_move`, for drafts already updated in bulk."""
+    DraftTransition.objects.bulk_create(
+        DraftTransition(draft=draft, from_state=from_state, to_state=to, reason=reason) for draft, from_state in moves
+    )
+    AuditEvent.objects.bulk_create(
+        audit_event(
+            action=f"draft.{to}",
+            obj=draft,
+            team=draft.account.team,
+            details={"from": from_state, "to": to, "reason": reason, "account": draft.account.handle},
+        )
+        for draft, from_state in moves
+    )
+    for draft, from_state in moves:
+        transaction.on_commit(
+            lambda d=draft, f=from_state: draft_state_changed.send(sender=Draft, draft=d, from_state=f, to_state=to)
+        )
+
+
+def _freeze_among(freezes: list[PublishingFreeze], account: TwitterAccount) -> PublishingFreeze | None:
+    """`freeze_for` over freezes already loaded (oldest first)."""
+    Scope = PublishingFreeze.Scope  # noqa: N806
+    for freeze in freezes:
+        if (
+            freeze.scope == Scope.EVERYTHING
+            or (freeze.scope == Scope.TEAM and freeze.team_id == account.team_id)
+            or (freeze.scope == Scope.ACCOUNT and freeze.account_id == account.pk)
+        ):
+            return freeze
+    return None
+
+
+def _batch_candidates(now: datetime):
+    """Due single posts never tried in their current revision: those the batch path takes."""
+    tried = PublishAttempt.objects.filter(draft=OuterRef("pk"), revision=OuterRef("current_revision"))
+    return (
+        Draft.objects.filter(state__in=ALLOWED_FROM["claim"])
+        .filter(Q(publish_due_at__isnull=True) | Q(publish_due_at__lte=now))
+        .alias(
+            posts_in_thread=Func(
+                F("current_revision__posts"), function="jsonb_array_length", output_field=IntegerField()
+            )
+        )
+        .filter(posts_in_thread=1)
+        .exclude(Exists(tried))
+    )
+
+
+@dataclass
+class BatchResult:
+    outcomes: dict[int, str]  # draft id -> what happened, as draft_publish says it
+    full: bool  # the batch took as many drafts as it could: there may be more due
+
+
+def drafts_publish_batch(*, limit: int = PUBLISH_BATCH_SIZE, on_full=None) -> BatchResult:
+    """Publish up to `limit` due single posts together: the steps of `draft_publish`, a statement for all.
+
+    1. One transaction claims them under row locks (SKIP LOCKED, so concurrent batches take different
+       drafts), holds those under a freeze, fails those whose account can't post, and records an in-flight
+       attempt for each of the rest. It commits before X is called, as `draft_publish` does.
+    2. X is called for each, `PUBLISH_THREADS` at a time; metering rows are written together afterwards.
+    3. Every success is recorded in one transaction (attempts, drafts, history, audit). Every refusal goes
+       through the same handling as one draft's: reconcile, retry later, or fail.
+    Threads, drafts tried before (their retries reconcile first) and stale claims stay with `draft_publish`.
+    `on_full` is called after the claim commits when the batch is full, e.g. to start the next batch on
+    another worker while this one talks to X.
+    """
+    from twitter_api import client
+    from twitter_api.errors import XApiError
+
+    now = timezone.now()
+    token = str(uuid.uuid4())
+    outcomes: dict[int, str] = {}
+    with transaction.atomic():
+        drafts = list(
+            _batch_candidates(now)
+            .select_for_update(of=("self",), skip_locked=True)
+            .select_related("account", "account__team", "current_revision")
+            .order_by(F("publish_due_at").asc(nulls_first=True), "id")[:limit]
+        )
+        if not drafts:
+            return BatchResult(outcomes, full=False)
+        freezes = list(PublishingFreeze.objects.active().order_by("started_at"))
+        claimed: list[Draft] = []
+        for draft in drafts:
+            freeze = _freeze_among(freezes, draft.account)
+            if freeze and not draft.essential_reason:
+                _move(draft, S.HELD, by=None, reason=f"Publishing freeze: {freeze.reason}", held_by=freeze)
+                outcomes[draft.pk] = "skipped"
+            elif not draft.account.is_active or not draft.account.has_credentials:
+                reason = (
+                    f"{draft.account} has no working credentials or is suspended. "
+                    "Ask a lead to reconnect it, then try again."
+                )
+                _move(draft, S.FAILED, by=None, reason=reason, failure_reason=reason, claim_token="", claimed_at=None)
+                queueing.notify_author_of_failure_on_commit(draft.pk)
+                outcomes[draft.pk] = "failed"
+            else:
+                claimed.append(draft)
+        moves = [(draft, draft.state) for draft in claimed]
+        Draft.objects.filter(pk__in=[d.pk for d in claimed]).update(
+            state=S.PUBLISHING, claim_token=token, claimed_at=now, updated_at=now
+        )
+        for draft in claimed:
+            draft.state, draft.claim_token, draft.claimed_at, draft.updated_at = S.PUBLISHING, token, now, now
+        _record_moves(moves, S.PUBLISHING, reason="Publishing")
+        attempts = PublishAttempt.objects.bulk_create(
+            PublishAttempt(draft=draft, revision_id=draft.current_revision_id, position=0, claim_token=token)
+            for draft in claimed
+        )
+        if on_full is not None and len(drafts) == limit:
+            transaction.on_commit(on_full)
+
+    def call_x(draft: Draft):
+        revision = draft.current_revision
+        try:
+            return client.post_create(
+                draft.account, text=revision.posts[0], reply_to_id=revision.in_reply_to_post_id or None
+            )
+        except XApiError as exc:
+            return exc
+
+    # The attempts are committed: from here a crash leaves them in flight, for the next try to reconcile.
+    with client.metered_in_bulk():
+        contexts = [copy_context() for _ in claimed]  # each call sees the metering buffer set here
+        with ThreadPoolExecutor(max_workers=max(1, min(PUBLISH_THREADS, len(claimed)))) as pool:
+            answers = list(pool.map(lambda context, draft: context.run(call_x, draft), contexts, claimed))
+        accepted_at = timezone.now()
+        successes = []
+        for draft, attempt, answer in zip(claimed, attempts, answers, strict=True):
+            if isinstance(answer, XApiError):
+                revision = draft.current_revision
+                outcome = _after_refusal(draft, token, attempt, revision.posts[0], revision.in_reply_to_post_id, answer)
+                if outcome.startswith("!"):
+                    outcomes[draft.pk] = outcome.lstrip("!")
+                    continue
+                draft.published_post_id = outcome  # found among the account's posts after all
+            else:
+                attempt.state, attempt.x_post_id = PublishAttempt.State.SUCCEEDED, answer.id
+                attempt.finished_at, attempt.accepted_at = accepted_at, answer.created_at or accepted_at
+                successes.append(attempt)
+                draft.published_post_id = answer.id
+            outcomes[draft.pk] = "published"
+    PublishAttempt.objects.bulk_update(successes, ["state", "x_post_id", "finished_at", "accepted_at"])
+    _finish_published_many([d for d in claimed if outcomes.get(d.pk) == "published"], token)
+    return BatchResult(outcomes, full=len(drafts) == limit)
+
+
+def _finish_published_many(drafts: list[Draft], token: str) -> None:
+    """`_finish_published` for many single posts; a draft whose claim was taken over is left to its new owner."""
+    if not drafts:
+        return
+    post_ids = {d.pk: d.published_post_id for d in drafts}
+    now = timezone.now()
+    with transaction.atomic():
+        owned = list(
+            Draft.objects.select_for_update(of=("self",))
+            .select_related("account", "account__team")
+            .filter(pk__in=post_ids, state=S.PUBLISHING, claim_token=token)
+            .order_by("pk")
+        )
+        for draft in owned:
+            draft.state, draft.updated_at, draft.claim_token, draft.publish_due_at = S.PUBLISHED, now, "", None
+            draft.published_post_id, draft.published_at = post_ids[draft.pk], now
+        Draft.objects.bulk_update(
+            owned, ["state", "updated_at", "claim_token", "publish_due_at", "published_post_id", "published_at"]
+        )
+        _record_moves([(d, S.PUBLISHING) for d in owned], S.PUBLISHED, reason="Accepted by X")
+
+
+def next_due(*, before: datetime | int) -> datetime | None:
+    """The earliest due time before `before` (a time, or a Unix second) among drafts waiting to publish."""
+    if isinstance(before, int):
+        before = datetime.fromtimestamp(before, tz=UTC)
+    return (
+        Draft.objects.filter(state__in=ALLOWED_FROM["claim"], publish_due_at__lt=before)
+        .order_by("publish_due_at")
+        .values_list("publish_due_at", flat=True)
+        .first()
+    )
+
+
+def drafts_publish_due_now() -> dict[int, str]:
+    """Publish everything due: in batches, then each thread or retried draft on its own.
+
+    When the first batch is full another job is queued, so a second worker takes the next batch while this
+    one waits for X; that job does the same, so a large number of due drafts spreads over the workers.
+    """
+    outcomes: dict[int, str] = {}
+    on_full = queueing.publish_due_now
+    while True:
+        batch = drafts_publish_batch(on_full=on_full)
+        outcomes.update(batch.outcomes)
+        on_full = None
+        if not batch.full:
+            break
+    for draft_id in drafts_due().exclude(pk__in=outcomes).order_by("publish_due_at", "id").values_list("pk", flat=True):
+        outcomes[draft_id] = draft_publish(draft_id=draft_id)
+    return outcomes
+
+
 def drafts_publish_due(*, now: datetime | None = None) -> list[int]:
-    """The sweep: enqueue a publish job for every draft that is due (catches up after downtime)."""
+    """The sweep: queue a job to publish everything due (catches up after downtime). Returns the due ids."""
     ids = list(drafts_due(now=now).order_by("publish_due_at", "id").values_list("pk", flat=True))
-    for draft_id in ids:
-        queueing.publish(draft_id)
+    if ids:
+        queueing.publish_due_now()
     return ids

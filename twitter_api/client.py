@@ -15,6 +15,7 @@ import re
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
@@ -153,6 +154,10 @@ def _counts(method: str, endpoint: str, response: requests.Response) -> tuple[in
     return (1, 0) if isinstance(data, dict) else (0, 0)
 
 
+# Set by metered_in_bulk: calls append their ApiCall rows here instead of writing one each.
+_bulk_meter: ContextVar[list | None] = ContextVar("bulk_meter", default=None)
+
+
 class MeteredAdapter(HTTPAdapter):
     """Routes to the sandbox when configured, enforces the timeout, and writes one ApiCall per request."""
 
@@ -200,7 +205,28 @@ class MeteredAdapter(HTTPAdapter):
             row.rate_limit_reset = parse_rate_limit_reset(headers)
             if response.status_code >= 400:
                 row.error = response.text[:300]
-        row.save()
+        buffer = _bulk_meter.get()
+        if buffer is None:
+            row.save()
+        else:
+            buffer.append(row)
+
+
+@contextmanager
+def metered_in_bulk():
+    """Meter the calls made inside with one INSERT at the end, and none from threads that started here.
+
+    A thread sees the buffer when it runs its work in a copy of this context (`contextvars.copy_context()`
+    taken inside the block). The rows are written even when the block raises.
+    """
+    rows: list[ApiCall] = []
+    reset = _bulk_meter.set(rows)
+    try:
+        yield rows
+    finally:
+        _bulk_meter.reset(reset)
+        if rows:
+            ApiCall.objects.bulk_create(rows)
 
 
 def _mount(client: tweepy.Client, *, account, context: str) -> tweepy.Client:

@@ -67,17 +67,45 @@ def test_the_sweep_publishes_everything_overdue_after_downtime_once(personal, me
     assert sorted(p["text"] for p in x_sandbox.posts_by(personal.x_user_id)) == sorted(d.text for d in drafts)
 
 
-def test_with_real_queues_the_job_is_enqueued_for_the_due_time(personal, member, settings, run_jobs):
+def test_with_real_queues_one_job_per_due_second_starts_a_second_early(personal, member, settings, run_jobs):
     settings.RQ_ASYNC = True
-    when = timezone.now() + timezone.timedelta(minutes=10)
-    draft = services.draft_create(author=member, account=personal, text="Queued for later.", scheduled_at=when)
+    when = (timezone.now() + timezone.timedelta(minutes=10)).replace(microsecond=300_000)
     with run_jobs():
-        services.draft_submit(draft=draft, by=member)
+        for offset_ms in (0, 500):  # two drafts due in the same second share a job
+            at = when + timezone.timedelta(milliseconds=offset_ms)
+            draft = services.draft_create(
+                author=member, account=personal, text=f"Due at +{offset_ms}ms.", scheduled_at=at
+            )
+            services.draft_submit(draft=draft, by=member)
+        later = services.draft_create(
+            author=member, account=personal, text="A second later.", scheduled_at=when + timezone.timedelta(seconds=1)
+        )
+        services.draft_submit(draft=later, by=member)
     registry = ScheduledJobRegistry(queue=queueing.get_queue("publish"))
-    job_ids = registry.get_job_ids()
-    assert len(job_ids) == 1
-    scheduled_for = registry.get_scheduled_time(job_ids[0])
-    assert abs((scheduled_for - when).total_seconds()) < 1
+    second = int(when.timestamp())
+    assert sorted(registry.get_job_ids()) == [f"publish-due-{second}", f"publish-due-{second + 1}"]
+    # RQ's scheduler looks once a second: the job is queued a second early and waits for the due time.
+    scheduled_for = registry.get_scheduled_time(f"publish-due-{second}")
+    assert scheduled_for == dt.datetime.fromtimestamp(second - 1, tz=dt.UTC)
+    assert queueing.get_queue("publish").fetch_job(f"publish-due-{second}").args == (second,)
+
+
+def test_a_seconds_job_waits_for_its_drafts_and_publishes_them_together(personal, member, x_sandbox, run_jobs):
+    when = timezone.now() + timezone.timedelta(hours=1)
+    drafts = []
+    for i in range(3):
+        draft = services.draft_create(author=member, account=personal, text=f"Together {i}.", scheduled_at=when)
+        with run_jobs():
+            services.draft_submit(draft=draft, by=member)
+        drafts.append(draft)
+    second = int(when.timestamp())
+    with time_machine.travel(when - timezone.timedelta(seconds=5), tick=False), run_jobs():
+        assert jobs.publish_due(second) == {}  # started too early (more than a few seconds): leaves it
+    with time_machine.travel(dt.datetime.fromtimestamp(second, tz=dt.UTC), tick=True), run_jobs():
+        outcomes = jobs.publish_due(second)  # waits the fraction of a second, then publishes all three
+        assert timezone.now() >= when
+    assert outcomes == {d.pk: "published" for d in drafts}
+    assert sorted(p["text"] for p in x_sandbox.posts_by(personal.x_user_id)) == [f"Together {i}." for i in range(3)]
 
 
 @pytest.mark.parametrize(
