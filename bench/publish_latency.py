@@ -3,7 +3,10 @@
 Starts everything it needs on loopback: a dedicated PostgreSQL database (dovecote_bench, dropped at the
 end), a Redis database of its own, the X sandbox, and real rq workers with the RQ scheduler. Schedules
 200 drafts (personal accounts, so no approval step) a few seconds ahead and prints p50 and p95 of
-(accepted by X − due time), where "accepted" is when the worker received X's answer. Target: p95 < 2 s.
+(accepted by X − due time), where "accepted" is when X created the post. Target: p95 < 2 s.
+
+Drafts due in the same second share one job, queued a second early, which publishes them in batches of
+tweets.services.PUBLISH_BATCH_SIZE (a full batch queues the next batch for another worker).
 
     .venv/bin/python bench/publish_latency.py [--drafts 200] [--workers 8] [--spread 0] [--keep]
 """
@@ -232,7 +235,7 @@ def main() -> None:
             print("Nothing was published.")
         connections.close_all()
     finally:
-        for process in processes:
+        for process in reversed(processes):  # Redis last, so the workers stop cleanly
             process.terminate()
         for process in processes:
             try:
