@@ -13,9 +13,7 @@ from accounts.models import AuditEvent, Membership, Team, TwitterAccount, User
 
 def team_ids_for_user(user: User) -> list[int]:
     """Ids of the teams the user belongs to now (cached on the user object for the request)."""
-    if not hasattr(user, "_dovecote_team_ids"):
-        user._dovecote_team_ids = list(Membership.objects.current().filter(user=user).values_list("team_id", flat=True))
-    return user._dovecote_team_ids
+    return list(user.current_roles())
 
 
 def teams_for_user(user: User) -> QuerySet[Team]:
@@ -66,10 +64,10 @@ def is_lead(user: User, team_id: int | None = None) -> bool:
     """Is the user an admin, or a lead (of this team, or of any team when team_id is None)?"""
     if user.is_admin:
         return True
-    qs = Membership.objects.current().filter(user=user, role=Membership.Role.LEAD)
+    roles = user.current_roles()
     if team_id is not None:
-        qs = qs.filter(team_id=team_id)
-    return qs.exists()
+        return roles.get(team_id) == Membership.Role.LEAD
+    return Membership.Role.LEAD in roles.values()
 
 
 def require_lead(user: User, team_id: int | None = None) -> None:

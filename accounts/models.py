@@ -61,11 +61,22 @@ class User(AbstractUser):
     def current_memberships(self):
         return Membership.objects.current().filter(user=self)
 
+    def current_roles(self) -> dict[int, str]:
+        """Team id -> role, for each team the user belongs to now.
+
+        One query, kept on this object for the rest of the request: the MFA check, the access helpers and the
+        dashboard all ask, on every page.
+        """
+        if not hasattr(self, "_current_roles"):
+            # order_by(): the default ordering would join users and teams for nothing.
+            self._current_roles = dict(self.current_memberships().order_by().values_list("team_id", "role"))
+        return self._current_roles
+
     def requires_mfa(self) -> bool:
         """Admins, leads and approvers must use an authenticator app."""
         if self.is_superuser or self.is_staff:
             return True
-        return self.current_memberships().filter(role__in=[Membership.Role.LEAD, Membership.Role.APPROVER]).exists()
+        return any(role in (Membership.Role.LEAD, Membership.Role.APPROVER) for role in self.current_roles().values())
 
     def has_mfa(self) -> bool:
         from allauth.mfa.models import Authenticator

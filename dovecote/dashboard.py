@@ -14,7 +14,7 @@ from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Avg, Count, F, Q, Window
+from django.db.models import Avg, Count, F, Q
 from django.db.models.functions import TruncHour
 from django.utils import timezone
 
@@ -58,7 +58,7 @@ class Roles:
 
 
 def roles_for(user: User) -> Roles:
-    rows = list(Membership.objects.current().filter(user=user).values_list("team_id", "role"))
+    rows = list(user.current_roles().items())
     return Roles(
         team_ids=[t for t, _ in rows],
         approver_team_ids=[t for t, r in rows if r in (Membership.Role.APPROVER, Membership.Role.LEAD)],
@@ -91,10 +91,13 @@ def approvals_waiting(user: User, roles: Roles, *, now: datetime) -> ApprovalsPa
         drafts = drafts.filter(
             Q(account__approver_team_id__in=ids) | Q(account__approver_team__isnull=True, account__team_id__in=ids)
         )
-    drafts = list(drafts.annotate(total=Window(Count("id"))).order_by("updated_at", "id")[:APPROVALS_SHOWN])
+    # Counted on the bare rows, and only the ten shown are joined (see dovecote.pagination).
+    total = drafts.count()
+    shown = drafts.order_by("updated_at", "id").values("pk")[:APPROVALS_SHOWN]
+    drafts = list(drafts.filter(pk__in=shown).order_by("updated_at", "id"))
     for draft in drafts:
         draft.waiting_for = now - draft.updated_at
-    return ApprovalsPanel(drafts=drafts, total=drafts[0].total if drafts else 0)
+    return ApprovalsPanel(drafts=drafts, total=total)
 
 
 def my_drafts_by_state(user: User) -> list[dict]:
@@ -169,12 +172,16 @@ class SchedulePanel:
 def schedule(user: User, *, now: datetime) -> SchedulePanel:
     """The next seven days of approved and scheduled posts per account, and every held post (one query)."""
     until = now + timedelta(days=SCHEDULE_DAYS)
-    drafts = (
+    upcoming = (
         drafts_for_user(user)
         .filter(Q(state__in=UPCOMING_STATES, scheduled_at__gte=now, scheduled_at__lt=until) | Q(state=Draft.State.HELD))
-        .select_related(None)
+        .order_by("scheduled_at", "id")
+    )
+    # The first fifty are picked on the bare rows, then joined: joining first joins every upcoming post.
+    drafts = (
+        Draft.objects.filter(pk__in=upcoming.values("pk")[:SCHEDULED_SHOWN])
         .select_related("account", "current_revision", "held_by")
-        .order_by("scheduled_at", "id")[:SCHEDULED_SHOWN]
+        .order_by("scheduled_at", "id")
     )
     by_account: dict[int, dict] = {}
     held = []
@@ -330,11 +337,22 @@ class BudgetPanel:
         return self.percent >= 80
 
 
+BUDGET_CACHE_SECONDS = 60
+
+
 def budget(*, now: datetime) -> BudgetPanel:
-    """This month's reads, posts created and cost (one query) against the read budget (one query)."""
+    """This month's reads, posts created and cost (one query) against the read budget (one query).
+
+    The sums run over every metered call of the month, so every lead and admin shares them for a minute: a
+    month's running total a minute old is as good as a fresh one (the limit itself is read fresh).
+    """
     month = timezone.localdate(now).replace(day=1)
-    start = timezone.make_aware(datetime.combine(month, time.min))
-    totals = ApiCall.objects.since(start).totals()
+    key = f"dovecote:dashboard-budget:{month.isoformat()}"
+    totals = cache.get(key)
+    if totals is None:
+        start = timezone.make_aware(datetime.combine(month, time.min))
+        totals = ApiCall.objects.since(start).totals()
+        cache.set(key, totals, BUDGET_CACHE_SECONDS)
     limit = ReadBudget.objects.filter(month=month).values_list("posts_limit", flat=True).first()
     limit = limit if limit is not None else settings.X_MONTHLY_READ_BUDGET
     return BudgetPanel(

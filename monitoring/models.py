@@ -240,6 +240,19 @@ class InboxItem(models.Model):
             # The weekly report (by arrival) and the dashboard's "assigned to me".
             models.Index(fields=["team", "created_at"]),
             models.Index(fields=["assigned_to", "status", "due_at"]),
+            # Open items only (a small share of a busy inbox), in due order: the inbox's first pages and counts,
+            # and the dashboard's counts per team, read from the index alone.
+            models.Index(
+                fields=["team", "due_at", "id"],
+                include=["assigned_to"],
+                condition=Q(status__in=["new", "in_progress"]),
+                name="inboxitem_open_due",
+            ),
+            models.Index(
+                fields=["team", "priority", "due_at", "id"],
+                condition=Q(status__in=["new", "in_progress"]),
+                name="inboxitem_open_priority_due",
+            ),
         ]
 
     def __str__(self) -> str:

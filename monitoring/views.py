@@ -3,7 +3,6 @@ from datetime import timedelta
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db.models import Avg, Count, Q, Sum
 from django.db.models.functions import Lower, TruncDate, TruncHour
 from django.http import Http404, HttpRequest, HttpResponse
@@ -14,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.access import is_lead, require_lead, team_ids_for_user, teams_for_user
 from accounts.models import Team, TwitterAccount
+from dovecote.pagination import page_of
 from monitoring import budget, services
 from monitoring.access import (
     can_manage_rules,
@@ -106,7 +106,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
     items = items_for_user(request.user).filter(team=team) if team else InboxItem.objects.none()
     items = _filtered(items, form).select_related("mention", "assigned_to", "account", "reply_draft")
     items = items.prefetch_related("tags").order_by("due_at", "id")
-    page = Paginator(items, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = page_of(items, request.GET.get("page"), per_page=PAGE_SIZE)
     query = request.GET.copy()
     query.pop("page", None)
     return render(

@@ -35,10 +35,10 @@ class Need:
 
 
 def required_courses_for_user(user: User) -> list[Need]:
-    """Courses the user needs for the accounts their teams own, given their role in each team (3 queries)."""
+    """Courses the user needs for the accounts their teams own, given their role in each team (2 queries)."""
     from training.policy import ACTION_PHRASES, KIND_PHRASES
 
-    memberships = list(Membership.objects.current().filter(user=user).values_list("team_id", "role"))
+    memberships = list(user.current_roles().items())
     team_ids = {team_id for team_id, _ in memberships}
     kinds_by_team = defaultdict(set)
     for team_id, kind in TwitterAccount.objects.filter(team_id__in=team_ids).values_list("team_id", "kind"):

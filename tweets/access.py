@@ -38,19 +38,11 @@ def freeze_for_user(user: User, pk: int) -> PublishingFreeze:
 
 def approver_team_ids(user: User) -> list[int]:
     """Teams in which the user is an approver or lead now (cached on the user for the request)."""
-    if not hasattr(user, "_dovecote_approver_team_ids"):
-        user._dovecote_approver_team_ids = list(
-            Membership.objects.current().filter(user=user, role__in=APPROVER_ROLES).values_list("team_id", flat=True)
-        )
-    return user._dovecote_approver_team_ids
+    return [team_id for team_id, role in user.current_roles().items() if role in APPROVER_ROLES]
 
 
 def lead_team_ids(user: User) -> list[int]:
-    if not hasattr(user, "_dovecote_lead_team_ids"):
-        user._dovecote_lead_team_ids = list(
-            Membership.objects.current().filter(user=user, role=Membership.Role.LEAD).values_list("team_id", flat=True)
-        )
-    return user._dovecote_lead_team_ids
+    return [team_id for team_id, role in user.current_roles().items() if role == Membership.Role.LEAD]
 
 
 def can_approve_for(user: User, account: TwitterAccount) -> bool:

@@ -5,7 +5,6 @@ from itertools import pairwise
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -13,6 +12,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accounts.access import teams_for_user
+from dovecote.pagination import page_of
 from training.policy import Action, TrainingRequired
 from training.policy import check as training_check
 from tweets import access, hints, services
@@ -54,7 +54,7 @@ def draft_list(request: HttpRequest) -> HttpResponse:
         drafts = drafts.filter(state=state)
     if mine:
         drafts = drafts.filter(author=request.user)
-    page = Paginator(drafts.order_by("-updated_at", "-id"), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = page_of(drafts.order_by("-updated_at", "-id"), request.GET.get("page"), per_page=PAGE_SIZE)
     tabs = [{"value": value, "label": label, "count": counts.get(value, 0)} for value, label in S.choices]
     return render(
         request,
@@ -81,7 +81,7 @@ def approval_queue(request: HttpRequest) -> HttpResponse:
         )
     now = timezone.now()
     # Oldest first, a page at a time: a busy team can have hundreds waiting.
-    page = Paginator(drafts, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = page_of(drafts, request.GET.get("page"), per_page=PAGE_SIZE)
     rows = []
     for draft in page.object_list:
         valid = [
@@ -122,7 +122,7 @@ def scheduled(request: HttpRequest) -> HttpResponse:
 @login_required
 def published(request: HttpRequest) -> HttpResponse:
     drafts = access.drafts_for_user(request.user).filter(state=S.PUBLISHED).order_by("-published_at", "-id")
-    page = Paginator(drafts, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = page_of(drafts, request.GET.get("page"), per_page=PAGE_SIZE)
     return render(request, "tweets/published.html", {"page": page})
 
 

@@ -261,7 +261,7 @@ def _populate(size, *, team, account, lead, member):
     BookingFactory(session=TrainingSessionFactory(course=course), user=lead)
 
 
-HOME_QUERIES = 26  # includes the teams and accounts panel (2)
+HOME_QUERIES = 24  # includes the teams and accounts panel (2)
 
 
 @pytest.mark.parametrize("size", [2, 12])
@@ -286,7 +286,7 @@ def test_the_my_work_partial_uses_a_fixed_number_of_queries(
     _populate(size, team=team, account=account, lead=lead, member=member)
     client.force_login(lead)
 
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(11):
         client.get(reverse("home"), {"panel": "my-work"})
 
 
@@ -319,5 +319,31 @@ def test_teammates_share_the_monitors_panel_for_a_minute(client, member, team, d
     home(client, member, panel="monitors")
     client.force_login(teammate)
 
-    with django_assert_num_queries(7):  # no volume or spike queries: served from the cache
+    with django_assert_num_queries(6):  # no volume or spike queries: served from the cache
         client.get(reverse("home"), {"panel": "monitors"})
+
+
+def test_leads_share_the_months_api_totals_for_a_minute(client, lead, admin_user, django_assert_max_num_queries):
+    ApiCall.objects.create(endpoint="/2/tweets/search/recent", method="GET", posts_read=250, created_at=NOW)
+    assert home(client, admin_user).context["budget"].posts_read == 250
+    ApiCall.objects.create(endpoint="/2/tweets/search/recent", method="GET", posts_read=50, created_at=NOW)
+
+    client.force_login(lead)
+    with django_assert_max_num_queries(HOME_QUERIES) as second:
+        panel = client.get(reverse("home")).context["budget"]
+
+    assert panel.posts_read == 250
+    assert not any("twitter_api_apicall" in q["sql"] for q in second.captured_queries)
+    cache.clear()  # a minute later
+    assert home(client, lead).context["budget"].posts_read == 300
+
+
+def test_the_schedule_shows_the_first_fifty_upcoming_posts_in_time_order(client, member, account):
+    due = [NOW + timedelta(hours=h, minutes=m) for h in range(1, 30) for m in (0, 30)]
+    for when in reversed(due):
+        DraftFactory(account=account, state=S.SCHEDULED, scheduled_at=when)
+
+    panel = home(client, member).context["schedule"]
+
+    assert [d.scheduled_at for d in panel.accounts[0]["drafts"]] == due[:50]
+    assert panel.truncated
