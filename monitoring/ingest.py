@@ -1,17 +1,23 @@
 """Polling: keep cursors in step with monitors and accounts, read from X, store and route what was read.
 
 A poll claims its cursor with a lease (a conditional UPDATE, so one poll per cursor at a time across any
-number of workers), reads from X outside any transaction, then in ONE transaction stores the posts, their
-matches and inbox items and advances the cursor. A worker that dies before that commit leaves the cursor
-where it was; its lease runs out and the next poll reads the same posts again, stored once by tweet id.
+number of workers), then in ONE transaction stores the posts it reads, their matches and inbox items, and
+advances the cursor. Pages are read from X by a thread a few pages ahead of the storing, so waiting for X
+overlaps the database's work; an error from X on any page rolls the whole poll back. A worker that dies
+before the commit leaves the cursor where it was; its lease runs out and the next poll reads the same posts
+again, stored once by tweet id.
 """
 
 from __future__ import annotations
 
 import logging
+import queue
 import re
 import secrets
+import threading
 from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from contextvars import copy_context
 from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import cache, lru_cache
@@ -37,7 +43,7 @@ from monitoring.models import (
     Watchlist,
     WatchlistEntry,
 )
-from monitoring.routing import PostFacts, Router, RuleSpec
+from monitoring.routing import Decision, PostFacts, Router, RuleSpec
 from twitter_api import client
 from twitter_api.errors import RateLimited, XApiError
 from twitter_api.types import XPost
@@ -276,10 +282,16 @@ def cursor_poll(*, cursor_id: int) -> PollOutcome:
         return PollOutcome("busy")
     since = str(cursor.since_id) if cursor.since_id else None
     try:
-        if cursor.kind == PollCursor.Kind.TIMELINE and cursor.account_id:
-            page = client.mentions_since(cursor.account, since_id=since, max_pages=max_pages(), context=cursor.context)
-        else:
-            page = client.search_recent(cursor.query, since_id=since, max_pages=max_pages(), context=cursor.context)
+        with client.metered_in_bulk():  # the poll's calls are metered in one INSERT, after it
+            if cursor.kind == PollCursor.Kind.TIMELINE and cursor.account_id:
+                stream = client.mentions_pages(
+                    cursor.account, since_id=since, max_pages=max_pages(), context=cursor.context
+                )
+            else:
+                stream = client.search_pages(
+                    cursor.query, since_id=since, max_pages=max_pages(), context=cursor.context
+                )
+            outcome = poll_store(cursor=cursor, token=token, pages=_read_ahead(stream), reading=stream)
     except RateLimited as exc:
         _release(cursor_id, token, paused_until=exc.reset_at, last_error=exc.message)
         return PollOutcome("rate_limited", message=exc.message)
@@ -292,17 +304,93 @@ def cursor_poll(*, cursor_id: int) -> PollOutcome:
         log.exception("Unreadable answer from X for cursor %s", cursor_id)
         _release(cursor_id, token, next_poll_at=now + timedelta(seconds=cursor.interval_seconds), last_error=str(exc))
         return PollOutcome("error", message=str(exc))
-    if page.truncated:
+    if stream.truncated:
         log.warning("Cursor %s read its page limit; older posts before this poll were not read", cursor_id)
-    outcome = poll_store(
-        cursor=cursor, token=token, posts=page.posts, api_calls=page.pages_read, posts_read=page.posts_read
-    )
     budget.budget_check()
     return outcome
 
 
-def poll_store(*, cursor: PollCursor, token: str, posts: list[XPost], api_calls: int, posts_read: int) -> PollOutcome:
-    """Store what one poll read and advance its cursor, in one transaction."""
+READ_AHEAD_PAGES = 8
+_END = object()
+
+
+class _Counted:
+    """Pages passed through, counted (for callers that give pages without a PageStream)."""
+
+    def __init__(self, pages: Iterable[list[XPost]]):
+        self.pages_iter = iter(pages)
+        self.pages = self.posts = 0
+
+    def __iter__(self):
+        return self
+
+    def __next__(self) -> list[XPost]:
+        page = next(self.pages_iter)
+        self.pages += 1
+        self.posts += len(page)
+        return page
+
+    def close(self) -> None:
+        close = getattr(self.pages_iter, "close", None)
+        if close is not None:
+            close()
+
+
+def _read_ahead(pages: Iterable[list[XPost]], depth: int = READ_AHEAD_PAGES) -> Iterator[list[XPost]]:
+    """Iterate `pages` in a thread, up to `depth` pages ahead of the caller, and pass on what it raises.
+
+    The thread runs in a copy of the caller's context (so bulk metering sees its calls) and never touches
+    the database. If the caller stops early, the thread stops at its next page.
+    """
+    ahead: queue.Queue = queue.Queue(maxsize=depth)
+    stopped = threading.Event()
+
+    def put(item) -> bool:
+        while not stopped.is_set():
+            try:
+                ahead.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def read() -> None:
+        iterator = iter(pages)
+        try:
+            for page in iterator:
+                if not put(page):
+                    return
+        except BaseException as exc:  # noqa: BLE001  (handed to the caller, who raises it)
+            put(exc)
+            return
+        finally:
+            close = getattr(iterator, "close", None)
+            if close is not None:
+                close()  # a generator upstream runs its own clean-up (another read-ahead stops its thread)
+        put(_END)
+
+    context = copy_context()
+    thread = threading.Thread(target=context.run, args=(read,), name="x-read-ahead", daemon=True)
+    thread.start()
+    try:
+        while True:
+            item = ahead.get()
+            if item is _END:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stopped.set()
+        thread.join()
+
+
+def poll_store(*, cursor: PollCursor, token: str, pages: Iterable[list[XPost]], reading=None) -> PollOutcome:
+    """Store what one poll reads and advance its cursor, in one transaction.
+
+    `pages` yields lists of posts; `reading` (a client.PageStream) says afterwards how many calls and posts
+    X billed. Without it, each page counts as one call.
+    """
     now = timezone.now()
     with transaction.atomic():
         if connection.vendor == "postgresql":
@@ -311,7 +399,16 @@ def poll_store(*, cursor: PollCursor, token: str, posts: list[XPost], api_calls:
             with connection.cursor() as db:
                 db.execute("SET LOCAL synchronous_commit TO OFF")
         locked = PollCursor.objects.select_for_update().get(pk=cursor.pk)
-        result = posts_store(posts=posts, source_account_id=cursor.account_id if cursor.account_id else None)
+        result = StoreResult()
+        counted = _Counted(pages)
+        source = cursor.account_id if cursor.account_id else None
+        # Three stages at once: a thread reads pages from X, another checks and routes them a chunk at a
+        # time, and this one writes each chunk, so X's and the database's waits overlap Python's work.
+        chunks = _prepared_chunks(counted, source, _StoreContext.current())
+        for chunk in _read_ahead(chunks, depth=2):
+            _write_chunk(chunk, result)
+        calls, read = counted.pages, counted.posts
+        api_calls, posts_read = (reading.pages_read, reading.posts_read) if reading is not None else (calls, read)
         newest = max([locked.since_id or 0, *result.ids_read]) or None
         member_ids = list(locked.monitors.values_list("pk", flat=True)) if locked.kind == PollCursor.Kind.SEARCH else []
         if newest and member_ids:
@@ -397,33 +494,59 @@ def _account_handles() -> dict[str, int]:
     return {h.lower(): pk for pk, h in TwitterAccount.objects.values_list("pk", "handle")}
 
 
+@dataclass
+class _StoreContext:
+    """What storing a poll's posts needs from the database, loaded once per poll."""
+
+    router: Router
+    handles: dict[str, int]
+
+    @classmethod
+    def current(cls, router: Router | None = None) -> _StoreContext:
+        return cls(router=router or router_current(), handles=_account_handles())
+
+
 def posts_store(
-    *, posts: list[XPost], source_account_id: int | None = None, router: Router | None = None
+    *,
+    posts: list[XPost],
+    source_account_id: int | None = None,
+    router: Router | None = None,
+    context: _StoreContext | None = None,
+    result: StoreResult | None = None,
 ) -> StoreResult:
     """Store posts once each (by tweet id) with every monitor and account they match; route the new ones.
 
-    Call inside a transaction. Posts already stored gain only this source's account match.
+    Call inside a transaction. Posts already stored gain only this source's account match. Pass `result`
+    to add to it (a poll stores its pages as they come).
     """
-    result = StoreResult()
-    valid: dict[int, XPost] = {}
-    for post in posts:
-        tweet_id = _valid(post)
-        if tweet_id is None:
-            result.skipped += 1
-            continue
-        valid.setdefault(tweet_id, post)
-    result.ids_read = list(valid)
-    if not valid:
-        return result
-    router = router or router_current()
-    handles = _account_handles()
-    items = list(valid.items())
-    for start in range(0, len(items), STORE_CHUNK):
-        _store_chunk(dict(items[start : start + STORE_CHUNK]), source_account_id, router, handles, result)
+    result = result if result is not None else StoreResult()
+    context = context or _StoreContext.current(router)
+    for start in range(0, len(posts), STORE_CHUNK):
+        chunk = posts[start : start + STORE_CHUNK]
+        _write_chunk(_prepare_chunk(chunk, source_account_id, context.router, context.handles), result)
     return result
 
 
-STORE_CHUNK = 2000
+def _prepared_chunks(
+    pages: Iterable[list[XPost]], source_account_id, context: _StoreContext
+) -> Iterator[_PreparedChunk]:
+    """Pages regrouped into chunks of about STORE_CHUNK posts, each prepared for writing."""
+    pending: list[XPost] = []
+    try:
+        for page in pages:
+            pending.extend(page)
+            if len(pending) >= STORE_CHUNK:
+                yield _prepare_chunk(pending, source_account_id, context.router, context.handles)
+                pending = []
+        if pending:
+            yield _prepare_chunk(pending, source_account_id, context.router, context.handles)
+    finally:
+        close = getattr(pages, "close", None)
+        if close is not None:
+            close()  # stop reading from X when the writing stopped
+
+
+STORE_CHUNK = 1000
 
 
 MENTION_COLUMNS = (
@@ -440,26 +563,34 @@ ITEM_COLUMNS = (
 def _bulk_insert(model, columns, rows, *, returning=()) -> list | None:
     """INSERT ... ON CONFLICT DO NOTHING for many rows at once.
 
-    On PostgreSQL one statement per call (callers pass at most STORE_CHUNK posts' rows), returning the
-    `returning` columns of the rows actually inserted; elsewhere (SQLite for the demo) through
-    bulk_create, returning None.
+    On PostgreSQL one statement per call, each column sent as one array and unnested (psycopg2 quotes a
+    list in C, where a VALUES list costs a Python call per row), returning the `returning` columns of the
+    rows actually inserted; elsewhere (SQLite for the demo) through bulk_create, returning None.
     """
     if not rows:
         return []
     if connection.vendor == "postgresql":
-        from psycopg2.extras import execute_values
-
-        # Table and column names come from our models and constants, never from input.
-        sql = f"INSERT INTO {model._meta.db_table} ({', '.join(columns)}) VALUES %s ON CONFLICT DO NOTHING"  # noqa: S608
+        # Table, column and type names come from our models and constants, never from input.
+        arrays = ", ".join(f"%s::{_db_type(model, column)}[]" for column in columns)
+        sql = (
+            f"INSERT INTO {model._meta.db_table} ({', '.join(columns)}) "  # noqa: S608
+            f"SELECT * FROM unnest({arrays}) ON CONFLICT DO NOTHING"
+        )
         if returning:
             sql += f" RETURNING {', '.join(returning)}"
         with connection.cursor() as cursor:
-            found = execute_values(cursor.cursor, sql, rows, page_size=len(rows), fetch=bool(returning))
-        return found or []
+            cursor.execute(sql, [list(values) for values in zip(*rows, strict=True)])
+            return cursor.fetchall() if returning else []
     model.objects.bulk_create(
         [model(**dict(zip(columns, row, strict=True))) for row in rows], ignore_conflicts=True, batch_size=500
     )
     return None
+
+
+@cache
+def _db_type(model, column: str) -> str:
+    field = model._meta.get_field(column)
+    return field.target_field.db_type(connection) if field.is_relation else field.db_type(connection)
 
 
 def _mention_row(tweet_id: int, post: XPost, sentiment: float, now) -> tuple:
@@ -497,46 +628,77 @@ def _stored_ids(tweet_ids: list[int]) -> dict[int, int]:
     return dict(Mention.objects.filter(tweet_id__in=tweet_ids).values_list("tweet_id", "pk"))
 
 
-def _store_chunk(valid: dict, source_account_id, router: Router, handles: dict, result: StoreResult) -> None:
-    existing = _stored_ids(list(valid))
+@dataclass
+class _PreparedChunk:
+    """Up to STORE_CHUNK posts read and routed, ready to write (made without touching the database)."""
+
+    valid: dict[int, XPost]  # tweet id -> post, first copy of each
+    skipped: int
+    accounts_of: dict[int, set[int]]  # tweet id -> our accounts it mentions (and the timeline's)
+    rows: dict[int, tuple]  # tweet id -> its Mention row, in MENTION_COLUMNS order
+    decisions: dict[int, Decision]  # tweet id -> where routing sends it, if it is new
+
+
+def _prepare_chunk(posts: list[XPost], source_account_id, router: Router, handles: dict) -> _PreparedChunk:
+    """The Python half of storing: check, analyse and route every post. No database, so it can run in a
+    thread while the previous chunk is written. Posts found to be stored already waste their routing."""
+    valid: dict[int, XPost] = {}
+    skipped = 0
+    for post in posts:
+        tweet_id = _valid(post)
+        if tweet_id is None:
+            skipped += 1
+            continue
+        valid.setdefault(tweet_id, post)
     now = timezone.now()
-    rows, fresh, accounts_of = [], {}, {}
+    accounts_of, rows, decisions = {}, {}, {}
+    route = router.route
     for tweet_id, post in valid.items():
         accounts = mentioned_account_ids(post, handles)
         if source_account_id:
             accounts.add(source_account_id)
         accounts_of[tweet_id] = accounts
-        if tweet_id in existing:
-            continue
         sentiment = sentiment_of(post.text)
-        rows.append(_mention_row(tweet_id, post, sentiment, now))
-        fresh[tweet_id] = PostFacts(post=post, sentiment=sentiment, account_ids=frozenset(accounts))
-    returned = _bulk_insert(Mention, MENTION_COLUMNS, rows, returning=("tweet_id", "id"))
+        rows[tweet_id] = _mention_row(tweet_id, post, sentiment, now)
+        decisions[tweet_id] = route(PostFacts(post=post, sentiment=sentiment, account_ids=frozenset(accounts)))
+    return _PreparedChunk(valid, skipped, accounts_of, rows, decisions)
+
+
+def _write_chunk(chunk: _PreparedChunk, result: StoreResult) -> None:
+    """The database half: insert the posts not stored yet, with their matches, inbox items and tags; posts
+    stored already gain only their account matches."""
+    result.skipped += chunk.skipped
+    result.ids_read.extend(chunk.valid)
+    if not chunk.valid:
+        return
+    existing = _stored_ids(list(chunk.valid))
+    fresh = [tweet_id for tweet_id in chunk.valid if tweet_id not in existing]
+    returned = _bulk_insert(Mention, MENTION_COLUMNS, [chunk.rows[t] for t in fresh], returning=("tweet_id", "id"))
     if returned is None:
-        inserted = dict(Mention.objects.filter(tweet_id__in=list(fresh)).values_list("tweet_id", "pk"))
+        inserted = dict(Mention.objects.filter(tweet_id__in=fresh).values_list("tweet_id", "pk"))
     else:
         inserted = dict(returned)
         raced = [t for t in fresh if t not in inserted]
         if raced:  # another worker stored these between our look-up and our insert: it routes them
             existing.update(_stored_ids(raced))
+    now = timezone.now()
     matches, items, item_tags = [], [], {}
     due_by_priority: dict[str, object] = {}
-    route = router.route
     for tweet_id, mention_id in existing.items():
-        for aid in accounts_of[tweet_id]:
+        for aid in chunk.accounts_of[tweet_id]:
             matches.append((mention_id, None, aid, now))
-        result.monitor_matches[tweet_id] = router.match_monitors(valid[tweet_id])
+        result.monitor_matches[tweet_id] = chunk.decisions[tweet_id].monitor_ids
     for tweet_id, mention_id in inserted.items():
-        for aid in accounts_of[tweet_id]:
+        accounts = chunk.accounts_of[tweet_id]
+        for aid in accounts:
             matches.append((mention_id, None, aid, now))
-        decision = route(fresh[tweet_id])
+        decision = chunk.decisions[tweet_id]
         result.monitor_matches[tweet_id] = decision.monitor_ids
         for mid in decision.monitor_ids:
             matches.append((mention_id, mid, None, now))
         if decision.team_id is None:
             log.error("No team for mention %s: set TRIAGE_TEAM_SLUG to an existing team", tweet_id)
             continue
-        accounts = accounts_of[tweet_id]
         due = due_by_priority.get(decision.priority)
         if due is None:
             due = due_by_priority[decision.priority] = InboxItem.due_for(decision.priority, now)

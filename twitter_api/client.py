@@ -334,34 +334,48 @@ def _clamp(value: int, low: int, high: int) -> int:
     return max(low, min(high, int(value)))
 
 
-def _read_pages(fetch: Callable[[str | None], dict], *, max_pages: int) -> XPage:
-    posts: list[XPost] = []
-    newest: int | None = None
-    token = None
-    pages = 0
-    truncated = False
-    while True:
-        payload = fetch(token)
-        pages += 1
-        posts.extend(parse_posts(payload))
-        meta = payload.get("meta") or {}
-        if meta.get("newest_id"):
-            newest = max(newest or 0, int(meta["newest_id"]))
-        token = meta.get("next_token")
-        if not token:
-            break
-        if pages >= max_pages:
-            truncated = True
-            break
-    if posts:
-        newest = max(newest or 0, max(int(p.id) for p in posts))
-    return XPage(
-        posts=posts,
-        newest_id=str(newest) if newest else None,
-        pages_read=pages,
-        posts_read=len(posts),
-        truncated=truncated,
-    )
+class PageStream:
+    """The pages of a paginated read, fetched one by one as it is iterated (each a list of posts, newest
+    first). Its counts fill in as it goes; X's errors are raised as XApiError from the iteration."""
+
+    def __init__(self, fetch: Callable[[str | None], dict], *, max_pages: int):
+        self.fetch = fetch
+        self.max_pages = max_pages
+        self.pages_read = 0
+        self.posts_read = 0
+        self.truncated = False
+        self.newest: int | None = None
+
+    def __iter__(self) -> Iterator[list[XPost]]:
+        token = None
+        while True:
+            with _translated_errors():
+                payload = self.fetch(token)
+            self.pages_read += 1
+            posts = parse_posts(payload)
+            self.posts_read += len(posts)
+            meta = payload.get("meta") or {}
+            ids = [int(meta["newest_id"])] if meta.get("newest_id") else []
+            ids += [int(p.id) for p in posts if p.id.isdigit()]
+            if ids:
+                self.newest = max(self.newest or 0, *ids)
+            yield posts
+            token = meta.get("next_token")
+            if not token:
+                return
+            if self.pages_read >= self.max_pages:
+                self.truncated = True
+                return
+
+    def read_all(self) -> XPage:
+        posts = [post for page in self for post in page]
+        return XPage(
+            posts=posts,
+            newest_id=str(self.newest) if self.newest else None,
+            pages_read=self.pages_read,
+            posts_read=self.posts_read,
+            truncated=self.truncated,
+        )
 
 
 # --- Operations ------------------------------------------------------------------------------------
@@ -401,6 +415,15 @@ def mentions_since(
     account, *, since_id: str | None = None, max_pages: int = 5, max_results: int = 100, context: str = ""
 ) -> XPage:
     """Posts mentioning the account, newest first, after since_id, reading at most max_pages pages."""
+    return mentions_pages(
+        account, since_id=since_id, max_pages=max_pages, max_results=max_results, context=context
+    ).read_all()
+
+
+def mentions_pages(
+    account, *, since_id: str | None = None, max_pages: int = 5, max_results: int = 100, context: str = ""
+) -> PageStream:
+    """`mentions_since` a page at a time."""
     client = user_client(account, context=context)
 
     def fetch(token):
@@ -417,14 +440,22 @@ def mentions_since(
             )
         )
 
-    with _translated_errors():
-        return _read_pages(fetch, max_pages=max_pages)
+    return PageStream(fetch, max_pages=max_pages)
 
 
 def search_recent(
     query: str, *, since_id: str | None = None, max_pages: int = 5, max_results: int = 100, context: str = ""
 ) -> XPage:
     """Recent public posts matching an X search query, newest first, after since_id (app auth)."""
+    return search_pages(
+        query, since_id=since_id, max_pages=max_pages, max_results=max_results, context=context
+    ).read_all()
+
+
+def search_pages(
+    query: str, *, since_id: str | None = None, max_pages: int = 5, max_results: int = 100, context: str = ""
+) -> PageStream:
+    """`search_recent` a page at a time."""
     client = app_client(context=context)
 
     def fetch(token):
@@ -440,8 +471,7 @@ def search_recent(
             )
         )
 
-    with _translated_errors():
-        return _read_pages(fetch, max_pages=max_pages)
+    return PageStream(fetch, max_pages=max_pages)
 
 
 def recent_posts(account, *, since_id: str | None = None, max_results: int = 100, context: str = "") -> list[XPost]:

@@ -60,13 +60,13 @@ def test_a_worker_killed_between_reading_and_committing_loses_and_duplicates_not
     ingest.cursors_sync()
     cursor = search_cursor()
 
-    real_store = ingest.posts_store
+    real_write = ingest._write_chunk
 
-    def store_then_die(**kwargs):
-        real_store(**kwargs)
+    def write_then_die(*args, **kwargs):
+        real_write(*args, **kwargs)
         raise SystemExit("worker killed")
 
-    with mock.patch.object(ingest, "posts_store", side_effect=store_then_die), pytest.raises(SystemExit):
+    with mock.patch.object(ingest, "_write_chunk", side_effect=write_then_die), pytest.raises(SystemExit):
         ingest.cursor_poll(cursor_id=cursor.pk)
     assert Mention.objects.count() == 0
     cursor.refresh_from_db()
@@ -174,7 +174,7 @@ def test_malformed_posts_are_logged_and_skipped_without_stopping_the_cursor(team
     ingest.cursors_sync()
     cursor = search_cursor()
     token = ingest._claim(cursor.pk, timezone.now())
-    outcome = ingest.poll_store(cursor=cursor, token=token, posts=[bad, good], api_calls=1, posts_read=2)
+    outcome = ingest.poll_store(cursor=cursor, token=token, pages=[[bad, good]])
     assert (outcome.posts_new, outcome.skipped) == (1, 1)
     assert "malformed" in caplog.text
     assert search_cursor().since_id == int(good.id)
@@ -246,9 +246,66 @@ def test_an_unreadable_answer_from_x_is_logged_and_the_cursor_is_released_for_th
     MonitorFactory(team=team, query="passport")
     ingest.cursors_sync()
     cursor = search_cursor()
-    with mock.patch.object(ingest.client, "search_recent", side_effect=KeyError("id")):
+    def unreadable_pages(*args, **kwargs):
+        raise KeyError("id")
+        yield  # a generator: the error comes from reading the first page
+
+    with mock.patch.object(ingest.client, "search_pages", side_effect=unreadable_pages):
         outcome = ingest.cursor_poll(cursor_id=cursor.pk)
     assert outcome.status == "error"
     assert "Unreadable answer from X" in caplog.text
     cursor.refresh_from_db()
     assert cursor.lease_until is None and cursor.last_error
+
+
+def test_a_poll_over_several_pages_stores_all_and_meters_each_call(x_sandbox, team, triage):
+    MonitorFactory(team=team, query="passport")
+    for n in range(250):
+        x_sandbox.inject_post(f"user{n % 7}", f"passport renewal {n}")
+    ingest.cursors_sync()
+    cursor = search_cursor()
+    outcome = ingest.cursor_poll(cursor_id=cursor.pk)
+    assert (outcome.status, outcome.posts_new, outcome.api_calls, outcome.posts_read) == ("stored", 250, 3, 250)
+    calls = ApiCall.objects.filter(endpoint="/2/tweets/search/recent")
+    assert sorted(calls.values_list("posts_read", flat=True)) == [50, 100, 100]
+    assert PollRun.objects.get(cursor=cursor).api_calls == 3
+    assert search_cursor().since_id == max(Mention.objects.values_list("tweet_id", flat=True))
+
+
+def test_an_error_on_a_later_page_stores_nothing_and_keeps_the_cursor(x_sandbox, team, triage):
+    from tests.monitoring.factories import make_post
+    from twitter_api.errors import Transient
+
+    MonitorFactory(team=team, query="passport")
+    ingest.cursors_sync()
+    cursor = search_cursor()
+
+    def two_pages_then_failure(*args, **kwargs):
+        yield [make_post("passport one")]
+        yield [make_post("passport two")]
+        raise Transient("X answered 503 on the third page.")
+
+    with mock.patch.object(ingest.client, "search_pages", side_effect=two_pages_then_failure):
+        outcome = ingest.cursor_poll(cursor_id=cursor.pk)
+    assert (outcome.status, outcome.message) == ("error", "X answered 503 on the third page.")
+    assert Mention.objects.count() == 0 and InboxItem.objects.count() == 0
+    cursor.refresh_from_db()
+    assert cursor.since_id is None and cursor.lease_until is None
+    assert cursor.last_error == "X answered 503 on the third page."
+
+
+def test_reading_ahead_stops_its_thread_when_the_reader_stops_early():
+    produced = []
+
+    def pages():
+        for n in range(100):
+            produced.append(n)
+            yield [n]
+
+    reader = ingest._read_ahead(pages(), depth=2)
+    assert next(reader) == [0]
+    reader.close()  # the storing failed: the thread must not go on reading from X
+    count = len(produced)
+    assert count <= 4
+    assert not any(t.name == "x-read-ahead" for t in threading.enumerate())
+    assert len(produced) == count
