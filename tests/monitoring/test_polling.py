@@ -246,6 +246,7 @@ def test_an_unreadable_answer_from_x_is_logged_and_the_cursor_is_released_for_th
     MonitorFactory(team=team, query="passport")
     ingest.cursors_sync()
     cursor = search_cursor()
+
     def unreadable_pages(*args, **kwargs):
         raise KeyError("id")
         yield  # a generator: the error comes from reading the first page
