@@ -147,7 +147,7 @@ class Mention(models.Model):
     posted_at = models.DateTimeField(db_index=True)
     lang = models.CharField(max_length=10, blank=True)
     author_x_id = models.CharField(max_length=30)
-    author_username = models.CharField(max_length=50, blank=True, db_index=True)
+    author_username = models.CharField(max_length=50, blank=True)
     author_name = models.CharField(max_length=100, blank=True)
     author_verified = models.BooleanField(default=False)
     author_followers = models.PositiveIntegerField(default=0)
@@ -159,6 +159,10 @@ class Mention(models.Model):
 
     class Meta:
         ordering = ["-tweet_id"]
+        # Every index on the ingest path's tables is written for every post stored (thousands a second
+        # when a backlog is read), so only those that reads use: here a plain btree for watchlist authors,
+        # without db_index's extra LIKE index; no FK index another index already leads with.
+        indexes = [models.Index(fields=["author_username"], name="mention_author_idx")]
 
     def __str__(self) -> str:
         return f"@{self.author_username}: {self.text[:60]}"
@@ -172,7 +176,9 @@ class MentionMatch(models.Model):
     """Why a mention was stored: a monitor's query matched it, or it mentioned one of our accounts."""
 
     mention = models.ForeignKey(Mention, on_delete=models.CASCADE, related_name="matches")
-    monitor = models.ForeignKey(Monitor, on_delete=models.CASCADE, null=True, blank=True, related_name="matches")
+    monitor = models.ForeignKey(  # indexed by (monitor, matched_at)
+        Monitor, on_delete=models.CASCADE, null=True, blank=True, related_name="matches", db_index=False
+    )
     account = models.ForeignKey(TwitterAccount, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
     matched_at = models.DateTimeField(default=timezone.now)
 
@@ -202,7 +208,9 @@ class InboxItem(models.Model):
     OPEN_STATUSES = (Status.NEW, Status.IN_PROGRESS)
 
     mention = models.ForeignKey(Mention, on_delete=models.CASCADE, related_name="inbox_items")
-    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="inbox_items")
+    team = models.ForeignKey(  # indexed by (team, status, due_at) and (team, created_at)
+        Team, on_delete=models.CASCADE, related_name="inbox_items", db_index=False
+    )
     account = models.ForeignKey(
         TwitterAccount,
         on_delete=models.SET_NULL,
@@ -221,8 +229,8 @@ class InboxItem(models.Model):
         "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="escalations", db_index=False
     )
     escalation_note = models.TextField(blank=True)
-    reply_draft = models.ForeignKey(
-        "tweets.Draft", on_delete=models.SET_NULL, null=True, blank=True, related_name="inbox_items"
+    reply_draft = models.ForeignKey(  # indexed where set: most items have no reply
+        "tweets.Draft", on_delete=models.SET_NULL, null=True, blank=True, related_name="inbox_items", db_index=False
     )
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
@@ -240,6 +248,9 @@ class InboxItem(models.Model):
             # The weekly report (by arrival) and the dashboard's "assigned to me".
             models.Index(fields=["team", "created_at"]),
             models.Index(fields=["assigned_to", "status", "due_at"]),
+            models.Index(
+                fields=["reply_draft"], condition=Q(reply_draft__isnull=False), name="inboxitem_reply_draft_idx"
+            ),
             # Open items only (a small share of a busy inbox), in due order: the inbox's first pages and counts,
             # and the dashboard's counts per team, read from the index alone.
             models.Index(
@@ -272,7 +283,9 @@ class InboxItem(models.Model):
 
 
 class InboxItemTag(models.Model):
-    item = models.ForeignKey(InboxItem, on_delete=models.CASCADE, related_name="tags")
+    item = models.ForeignKey(  # indexed by the unique (item, name)
+        InboxItem, on_delete=models.CASCADE, related_name="tags", db_index=False
+    )
     name = models.CharField(max_length=50)
 
     class Meta:
