@@ -1,5 +1,12 @@
-"""Site-wide banners from monitoring: spikes on the user's teams' monitors (one query)."""
+"""Site-wide banners from monitoring: spikes on the user's teams' monitors.
 
+Every page shows them, so they are kept in the cache for the rest of the clock minute per set of teams: spikes
+are found hourly, and a new one may reach the banner up to a minute late (one query when not cached).
+"""
+
+import hashlib
+
+from django.core.cache import cache
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
@@ -8,12 +15,26 @@ from accounts.access import team_ids_for_user
 from monitoring.models import SpikeAlert
 from monitoring.spikes import SPIKE_QUIET
 
+CACHE_SECONDS = 60
+
 
 def spike_banners(request: HttpRequest) -> list[dict]:
     user = request.user
+    scope = "all" if user.is_admin else ",".join(map(str, sorted(team_ids_for_user(user))))
+    # One key per clock minute: a banner is at most a minute behind, on any clock.
+    minute = timezone.now().strftime("%Y%m%d%H%M")
+    key = f"dovecote:spike-banners:{minute}:" + hashlib.sha256(scope.encode()).hexdigest()
+    banners = cache.get(key)
+    if banners is None:
+        banners = _spike_banners(None if user.is_admin else team_ids_for_user(user))
+        cache.set(key, banners, CACHE_SECONDS)
+    return banners
+
+
+def _spike_banners(team_ids: list[int] | None) -> list[dict]:
     alerts = SpikeAlert.objects.filter(created_at__gte=timezone.now() - SPIKE_QUIET).select_related("monitor")
-    if not user.is_admin:
-        alerts = alerts.filter(monitor__team_id__in=team_ids_for_user(user))
+    if team_ids is not None:
+        alerts = alerts.filter(monitor__team_id__in=team_ids)
     return [
         {
             "level": "warning",

@@ -1,15 +1,28 @@
-"""The site-wide banner while a publishing freeze holds (one query)."""
+"""The site-wide banner while a publishing freeze holds.
 
+Every page shows it, so the active freezes are kept in the cache, the same for everyone, and dropped whenever a
+freeze is saved or deleted.
+"""
+
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
 from django.http import HttpRequest
 from django.urls import reverse
 
 from tweets.models import PublishingFreeze
 
+CACHE_KEY = "dovecote:freeze-banners"
+# Starting, lifting or editing a freeze clears the cache at once; the time limit bounds the rare race where a
+# page that read the freezes just before the change stores them just after it.
+CACHE_SECONDS = 60
+
 
 def freeze_banners(request: HttpRequest) -> list[dict]:
-    banners = []
-    for freeze in PublishingFreeze.objects.active().select_related("team", "account").order_by("started_at"):
-        banners.append(
+    banners = cache.get(CACHE_KEY)
+    if banners is None:
+        banners = [
             {
                 "level": "warning",
                 "title": "Publishing freeze",
@@ -17,5 +30,15 @@ def freeze_banners(request: HttpRequest) -> list[dict]:
                 "url": reverse("tweets:freeze_detail", args=[freeze.pk]),
                 "link_text": "See the freeze and held posts",
             }
-        )
+            for freeze in PublishingFreeze.objects.active().select_related("team", "account").order_by("started_at")
+        ]
+        cache.set(CACHE_KEY, banners, CACHE_SECONDS)
     return banners
+
+
+@receiver(post_save, sender=PublishingFreeze, dispatch_uid="tweets.freeze_banners_saved")
+@receiver(post_delete, sender=PublishingFreeze, dispatch_uid="tweets.freeze_banners_deleted")
+def forget_freeze_banners(sender, **kwargs) -> None:
+    # Now, for this request's next page, and again after commit, over anything cached before the commit.
+    cache.delete(CACHE_KEY)
+    transaction.on_commit(lambda: cache.delete(CACHE_KEY))

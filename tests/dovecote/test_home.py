@@ -319,7 +319,7 @@ def test_teammates_share_the_monitors_panel_for_a_minute(client, member, team, d
     home(client, member, panel="monitors")
     client.force_login(teammate)
 
-    with django_assert_num_queries(6):  # no volume or spike queries: served from the cache
+    with django_assert_num_queries(4):  # no volume or spike queries: served from the cache
         client.get(reverse("home"), {"panel": "monitors"})
 
 

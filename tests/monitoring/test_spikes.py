@@ -81,3 +81,17 @@ def test_the_banner_goes_after_the_quiet_period(team, member):
     assert len(spike_banners(request)) == 1
     with time_machine.travel(timezone.now() + timedelta(hours=4)):
         assert spike_banners(request) == []
+
+
+def test_the_banner_is_cached_for_the_rest_of_the_minute(team, member, django_assert_num_queries):
+    monitor = MonitorFactory(team=team)
+    request = RequestFactory().get("/")
+    request.user = member
+    minute = timezone.now().replace(second=0, microsecond=0)
+    with time_machine.travel(minute + timedelta(seconds=10), tick=False):
+        assert spike_banners(request) == []
+        SpikeAlert.objects.create(monitor=monitor, hour_start=timezone.now(), count=30, baseline=2)
+        with django_assert_num_queries(0):
+            assert spike_banners(request) == []
+    with time_machine.travel(minute + timedelta(seconds=70), tick=False):
+        assert len(spike_banners(request)) == 1

@@ -2,12 +2,16 @@
 
 import pytest
 import time_machine
+from django.core.cache import cache
+from django.test import RequestFactory
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import TwitterAccount
-from tests.factories import TwitterAccountFactory
+from tests.factories import TwitterAccountFactory, UserFactory
+from tests.tweets.factories import FreezeFactory
 from tweets import jobs, services
+from tweets.banners import freeze_banners
 from tweets.models import Draft, PublishingFreeze
 
 S = Draft.State
@@ -127,3 +131,22 @@ def test_the_freeze_pages_render(client, lead, member, account):
     assert "Start a freeze" in page
     client.force_login(member)
     assert "Start a freeze" not in client.get(reverse("tweets:freeze_list")).content.decode()
+
+
+def test_the_freeze_banner_is_cached_and_goes_as_soon_as_the_freeze_is_lifted(
+    db, django_assert_num_queries, django_capture_on_commit_callbacks
+):
+    cache.clear()
+    request = RequestFactory().get("/")
+    request.user = UserFactory()
+    with django_capture_on_commit_callbacks(execute=True):
+        freeze = FreezeFactory(reason="National mourning")
+    assert [b["title"] for b in freeze_banners(request)] == ["Publishing freeze"]
+    with django_assert_num_queries(0):
+        assert "National mourning" in freeze_banners(request)[0]["text"]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        freeze.lifted_at = freeze.started_at
+        freeze.save()
+
+    assert freeze_banners(request) == []
