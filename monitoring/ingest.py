@@ -336,7 +336,7 @@ class _Counted:
             close()
 
 
-def _read_ahead(pages: Iterable[list[XPost]], depth: int = READ_AHEAD_PAGES) -> Iterator[list[XPost]]:
+def _read_ahead(pages: Iterable, depth: int = READ_AHEAD_PAGES, *, name: str = "x-read-ahead") -> Iterator:
     """Iterate `pages` in a thread, up to `depth` pages ahead of the caller, and pass on what it raises.
 
     The thread runs in a copy of the caller's context (so bulk metering sees its calls) and never touches
@@ -370,7 +370,7 @@ def _read_ahead(pages: Iterable[list[XPost]], depth: int = READ_AHEAD_PAGES) -> 
         put(_END)
 
     context = copy_context()
-    thread = threading.Thread(target=context.run, args=(read,), name="x-read-ahead", daemon=True)
+    thread = threading.Thread(target=context.run, args=(read,), name=name, daemon=True)
     thread.start()
     try:
         while True:
@@ -405,7 +405,7 @@ def poll_store(*, cursor: PollCursor, token: str, pages: Iterable[list[XPost]], 
         # Three stages at once: a thread reads pages from X, another checks and routes them a chunk at a
         # time, and this one writes each chunk, so X's and the database's waits overlap Python's work.
         chunks = _prepared_chunks(counted, source, _StoreContext.current())
-        for chunk in _read_ahead(chunks, depth=2):
+        for chunk in _read_ahead(chunks, depth=2, name="route-ahead"):
             _write_chunk(chunk, result)
         calls, read = counted.pages, counted.posts
         api_calls, posts_read = (reading.pages_read, reading.posts_read) if reading is not None else (calls, read)
