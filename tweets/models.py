@@ -70,6 +70,14 @@ class Draft(models.Model):
             models.Index(fields=["state", "scheduled_at"]),
             models.Index(fields=["author", "state"]),
             models.Index(fields=["account", "published_at"]),
+            # The approval queue and the dashboard's "waiting for my approval": counted and ordered from the
+            # index alone, however many drafts an account has.
+            models.Index(
+                fields=["account", "updated_at", "id"],
+                include=["author", "current_revision"],
+                condition=Q(state="submitted"),
+                name="draft_submitted_queue",
+            ),
         ]
 
     def __str__(self) -> str:

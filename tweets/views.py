@@ -5,7 +5,7 @@ from itertools import pairwise
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -17,7 +17,7 @@ from training.policy import Action, TrainingRequired
 from training.policy import check as training_check
 from tweets import access, hints, services
 from tweets.forms import CommentForm, DraftForm, FreezeForm, LiftForm, ReasonForm, RescheduleForm
-from tweets.models import Approval, Draft, DraftRevision
+from tweets.models import Draft, DraftRevision
 from twitter_api.text import MAX_WEIGHTED_LENGTH, validate_post_text
 
 S = Draft.State
@@ -69,8 +69,7 @@ def approval_queue(request: HttpRequest) -> HttpResponse:
         access.drafts_for_user(request.user)
         .filter(state=S.SUBMITTED)
         .exclude(author=request.user)
-        .select_related("account__team", "account__approver_team")
-        .prefetch_related(Prefetch("approvals", queryset=Approval.objects.select_related("approver")))
+        .prefetch_related("approvals")  # only counted: who approved which revision, when
         .order_by("updated_at", "id")
     )
     if not request.user.is_admin:
