@@ -6,14 +6,16 @@ Prints figures; it is not a test. It:
    revisions, transitions, approvals and publish attempts, and 500 users in 10 teams, all with
    INSERT ... SELECT generate_series (no ORM row by row);
 3. counts SQL queries per page in-process (django.test.utils.CaptureQueriesContext), on this data;
-4. serves the app with gunicorn on loopback and drives each page with 20 concurrent clients (requests +
-   threads) from a second process, signed in with session cookies created directly; each client sends
-   its share of a fixed number of requests, so the run ends by itself;
-5. prints p50 / p95 / p99 per page and the queries per page, then stops gunicorn.
+4. serves the app with gunicorn on loopback (sync workers, two per CPU) and drives each page with 20
+   concurrent clients (threads, each with a plain http.client connection) from a second process, signed
+   in with session cookies created directly; each client sends its share of a fixed number of requests
+   back to back, so the run ends by itself;
+5. prints p50 / p95 / p99 per page, the queries per page and the share of a CPU the load generator itself
+   used, then stops gunicorn.
 
     .venv/bin/python bench/dashboard_load.py                      # generate, measure, drive
     .venv/bin/python bench/dashboard_load.py --reuse               # keep the generated data
-    .venv/bin/python bench/dashboard_load.py --requests 400 --clients 20 --workers 3
+    .venv/bin/python bench/dashboard_load.py --requests 400 --clients 20 --workers 4 --threads 1
 
 Needs PostgreSQL at BENCH_DATABASE_SERVER (default postgres://postgres@127.0.0.1:5432) and Redis.
 """
@@ -21,6 +23,7 @@ Needs PostgreSQL at BENCH_DATABASE_SERVER (default postgres://postgres@127.0.0.1
 from __future__ import annotations
 
 import argparse
+import http.client
 import json
 import os
 import statistics
@@ -390,42 +393,58 @@ def drive_page(
     base_url: str, targets: list, sessions: dict, requests_per_page: int, clients: int, think: float
 ) -> dict:
     """`clients` threads share `requests_per_page` requests to one page, each client pausing `think` seconds
-    between its requests (0: back to back, the hardest case)."""
-    import requests
+    between its requests (0: back to back, the hardest case).
 
+    Each client is a plain http.client connection, reopened when the server closes it: the load generator
+    shares the machine's CPUs with the server, so it should spend as little of them as it can (requests
+    spends several times as much per request). Its CPU time is reported with the figures.
+    """
+    host, port = base_url.removeprefix("http://").split(":")
     latencies: list[float] = []
     errors: list[str] = []
     lock = threading.Lock()
     counter = iter(range(requests_per_page))
 
+    def get(conn: http.client.HTTPConnection | None, path: str, session: str):
+        conn = conn or http.client.HTTPConnection(host, int(port), timeout=60)
+        conn.request("GET", path, headers={"Cookie": f"sessionid={session}"})
+        response = conn.getresponse()
+        response.read()
+        if response.will_close:
+            conn.close()
+            conn = None
+        return conn, response.status
+
     def client_loop(n: int) -> None:
-        http = requests.Session()
+        conn = None
         while True:
             with lock:
                 i = next(counter, None)
             if i is None:
+                if conn:
+                    conn.close()
                 return
             user_id, path = targets[(i + n) % len(targets)]
             start = time.perf_counter()
-            response = http.get(
-                base_url + path, cookies={"sessionid": sessions[str(user_id)]}, allow_redirects=False, timeout=60
-            )
+            conn, status = get(conn, path, sessions[str(user_id)])
             elapsed = (time.perf_counter() - start) * 1000
             with lock:
                 latencies.append(elapsed)
-                if response.status_code != 200:
-                    errors.append(f"{response.status_code} {path}")
+                if status != 200:
+                    errors.append(f"{status} {path}")
             if think:
                 time.sleep(think)
 
     # Warm every gunicorn worker first (imports, templates) so the figures are steady-state.
     for user_id, path in targets[:clients]:
-        requests.get(base_url + path, cookies={"sessionid": sessions[str(user_id)]}, timeout=60)
+        get(None, path, sessions[str(user_id)])
     started = time.perf_counter()
+    cpu_started = time.process_time()
     with ThreadPoolExecutor(max_workers=clients) as pool:
         list(pool.map(client_loop, range(clients)))
     wall = time.perf_counter() - started
-    return {"latencies": latencies, "errors": errors[:5], "error_count": len(errors), "wall": wall}
+    cpu = time.process_time() - cpu_started
+    return {"latencies": latencies, "errors": errors[:5], "error_count": len(errors), "wall": wall, "cpu": cpu}
 
 
 def drive(base_url: str, plan_file: str, requests_per_page: int, clients: int, think: float) -> dict:
@@ -464,8 +483,14 @@ def main() -> None:
     parser.add_argument("--reuse", action="store_true", help="keep the generated data if the database exists")
     parser.add_argument("--requests", type=int, default=400, help="requests per page (default 400)")
     parser.add_argument("--clients", type=int, default=20, help="concurrent clients (default 20)")
-    parser.add_argument("--workers", type=int, default=3, help="gunicorn worker processes (default 3)")
-    parser.add_argument("--threads", type=int, default=2, help="threads per gunicorn worker (default 2)")
+    # Sync workers, two per CPU: these pages are CPU-bound Python, so threads in one process only queue for its
+    # GIL; and a threaded worker keeps each keep-alive client it accepted, so 20 clients split unevenly over
+    # its few processes and the busiest one sets the p95. A sync worker accepts only when it is free; the
+    # second per CPU runs while another waits on PostgreSQL.
+    parser.add_argument(
+        "--workers", type=int, default=2 * (os.cpu_count() or 1), help="gunicorn worker processes (default 2 per CPU)"
+    )
+    parser.add_argument("--threads", type=int, default=1, help="threads per gunicorn worker (default 1: sync workers)")
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--think-ms", type=int, default=0, help="pause per client between requests (default 0)")
     parser.add_argument(
@@ -572,12 +597,16 @@ def main() -> None:
         f"{args.clients} concurrent clients ({args.think_ms} ms think time), {args.requests} requests per page, "
         f"gunicorn {args.workers} workers x {args.threads} threads on 127.0.0.1, {os.cpu_count()} CPUs"
     )
-    print(f"{'page':<24}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'req/s':>8}{'errors':>8}  SQL queries per page")
+    print(
+        f"{'page':<24}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'req/s':>8}{'errors':>8}{'driver CPU':>12}"
+        "  SQL queries per page"
+    )
     for page, r in results.items():
         lat = r["latencies"]
         print(
             f"{page:<24}{statistics.median(lat):>9.0f}{percentile(lat, 0.95):>9.0f}{percentile(lat, 0.99):>9.0f}"
-            f"{len(lat) / r['wall']:>8.1f}{r['error_count']:>8}  {', '.join(map(str, queries[page]))}"
+            f"{len(lat) / r['wall']:>8.1f}{r['error_count']:>8}{r['cpu'] / r['wall']:>11.0%}"
+            f"  {', '.join(map(str, queries[page]))}"
         )
         if r["errors"]:
             print("    first errors:", "; ".join(r["errors"]))
