@@ -671,16 +671,17 @@ def _write_chunk(chunk: _PreparedChunk, result: StoreResult) -> None:
     result.ids_read.extend(chunk.valid)
     if not chunk.valid:
         return
-    existing = _stored_ids(list(chunk.valid))
-    fresh = [tweet_id for tweet_id in chunk.valid if tweet_id not in existing]
-    returned = _bulk_insert(Mention, MENTION_COLUMNS, [chunk.rows[t] for t in fresh], returning=("tweet_id", "id"))
-    if returned is None:
-        inserted = dict(Mention.objects.filter(tweet_id__in=fresh).values_list("tweet_id", "pk"))
-    else:
+    if connection.vendor == "postgresql":
+        # Insert them all: those stored already (by an earlier poll, or another worker just now) are the
+        # ones the INSERT does not return, and only they are looked up.
+        returned = _bulk_insert(Mention, MENTION_COLUMNS, list(chunk.rows.values()), returning=("tweet_id", "id"))
         inserted = dict(returned)
-        raced = [t for t in fresh if t not in inserted]
-        if raced:  # another worker stored these between our look-up and our insert: it routes them
-            existing.update(_stored_ids(raced))
+        existing = _stored_ids([t for t in chunk.valid if t not in inserted])
+    else:
+        existing = _stored_ids(list(chunk.valid))
+        fresh = [tweet_id for tweet_id in chunk.valid if tweet_id not in existing]
+        _bulk_insert(Mention, MENTION_COLUMNS, [chunk.rows[t] for t in fresh])
+        inserted = dict(Mention.objects.filter(tweet_id__in=fresh).values_list("tweet_id", "pk"))
     now = timezone.now()
     matches, items, item_tags = [], [], {}
     due_by_priority: dict[str, object] = {}
