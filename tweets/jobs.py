@@ -42,9 +42,10 @@ def publish_due(second: int | None = None) -> dict[int, str]:
                 return outcomes  # not this second's any more (rescheduled); its own job or the sweep has it
             if wait > 0:
                 time.sleep(wait)
-        outcomes.update(services.drafts_publish_due_now())
-        if second is None:
-            return outcomes
+        done = services.drafts_publish_due_now()
+        outcomes.update(done)
+        if second is None or not done:
+            return outcomes  # (nothing done: what is left is another worker's or the sweep's)
 
 
 def publish_due_sweep() -> list[int]:
