@@ -205,30 +205,27 @@ def cursors_sync() -> list[PollCursor]:
     suffix = packing.exclusion_suffix(exclusion_handles())
     limit = settings.X_QUERY_LENGTH_LIMIT
     monitors = list(Monitor.objects.filter(is_active=True).order_by("pk"))
-    by_interval: dict[int, list[Monitor]] = defaultdict(list)
-    for monitor in monitors:
-        by_interval[monitor.poll_interval_seconds].append(monitor)
     since = {m.pk: m.since_id for m in monitors}
+    intervals = {m.pk: m.poll_interval_seconds for m in monitors}
     existing = {c.key: c for c in PollCursor.objects.filter(kind=PollCursor.Kind.SEARCH)}
-    for interval, group in by_interval.items():
-        for packed in packing.pack([(m.pk, m.query) for m in group], limit=limit, suffix=suffix):
-            key = packed.key
-            wanted_keys.add(key)
-            cursor = existing.get(key)
-            if cursor is None:
-                # A new group starts from the oldest position of its members, so no member misses a post.
-                positions = [since[mid] for mid in packed.monitor_ids if since[mid] is not None]
-                cursor = PollCursor.objects.create(
-                    kind=PollCursor.Kind.SEARCH,
-                    key=key,
-                    query=packed.query,
-                    interval_seconds=interval,
-                    since_id=min(positions) if positions else None,
-                )
-                cursor.monitors.set(packed.monitor_ids)
-            elif not cursor.is_active:
-                cursor.is_active = True
-                cursor.save(update_fields=["is_active"])
+    for packed in packing.pack([(m.pk, m.query) for m in monitors], limit=limit, suffix=suffix, intervals=intervals):
+        key = packed.key
+        wanted_keys.add(key)
+        cursor = existing.get(key)
+        if cursor is None:
+            # A new group starts from the oldest position of its members, so no member misses a post.
+            positions = [since[mid] for mid in packed.monitor_ids if since[mid] is not None]
+            cursor = PollCursor.objects.create(
+                kind=PollCursor.Kind.SEARCH,
+                key=key,
+                query=packed.query,
+                interval_seconds=packed.interval,
+                since_id=min(positions) if positions else None,
+            )
+            cursor.monitors.set(packed.monitor_ids)
+        elif not cursor.is_active or cursor.interval_seconds != packed.interval:
+            cursor.is_active, cursor.interval_seconds = True, packed.interval
+            cursor.save(update_fields=["is_active", "interval_seconds"])
     PollCursor.objects.filter(is_active=True).exclude(key__in=wanted_keys).update(is_active=False)
     return list(PollCursor.objects.filter(is_active=True))
 

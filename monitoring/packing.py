@@ -3,6 +3,11 @@
 Each monitor's canonical query is wrapped in parentheses unless it is a single term, so `OR` cannot
 change what it means; a shared suffix (our own handles excluded, since their mention timelines read those
 posts already) is appended to every packed query, with the OR-group in parentheses before it.
+
+With poll intervals, a packed query is polled at its fastest member's interval. Monitors are placed
+fastest first, so slower monitors fill the room left in faster queries: that costs no call (the query is
+polled anyway) and reads nothing twice (each query reads only what is new since its last poll), and it
+leaves fewer queries for the slower monitors.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ JOIN = " OR "
 class PackedQuery:
     monitor_ids: tuple[int, ...]
     query: str
+    interval: int | None = None  # seconds between polls: the shortest of its monitors'
 
     @property
     def key(self) -> str:
@@ -45,9 +51,18 @@ def build(parts: list[str], suffix: str) -> str:
     return f"({JOIN.join(parts)}){suffix}"
 
 
-def pack(monitors: list[tuple[int, str]], *, limit: int, suffix: str = "") -> list[PackedQuery]:
-    """First-fit decreasing: longest queries first, each into the first group it fits."""
-    items = sorted(((wrapped(q), mid) for mid, q in monitors), key=lambda item: (-len(item[0]), item[1]))
+def pack(
+    monitors: list[tuple[int, str]], *, limit: int, suffix: str = "", intervals: dict[int, int] | None = None
+) -> list[PackedQuery]:
+    """First-fit decreasing: longest queries first, each into the first group it fits.
+
+    With `intervals` (monitor id -> seconds), the fastest monitors go first, and a group is polled at the
+    interval of the monitor that opened it (the fastest in it)."""
+    intervals = intervals or {}
+    items = sorted(
+        ((wrapped(q), mid) for mid, q in monitors),
+        key=lambda item: (intervals.get(item[1], 0), -len(item[0]), item[1]),
+    )
     groups: list[list[tuple[str, int]]] = []
     bodies: list[int] = []  # the length of each group's parts joined by OR, without grouping or suffix
     overhead = 2 + len(suffix) if suffix else 0
@@ -65,11 +80,12 @@ def pack(monitors: list[tuple[int, str]], *, limit: int, suffix: str = "") -> li
             bodies.append(len(part))
     packed = []
     for group in groups:
+        interval = intervals.get(group[0][1])  # the first placed is the fastest
         group.sort(key=lambda item: item[1])
         parts = [p for p, _ in group]
         query = build(parts, suffix)
         assert len(query) <= limit, query
-        packed.append(PackedQuery(monitor_ids=tuple(m for _, m in group), query=query))
+        packed.append(PackedQuery(monitor_ids=tuple(m for _, m in group), query=query, interval=interval))
     return packed
 
 

@@ -133,3 +133,23 @@ def test_every_packed_query_with_a_suffix_is_within_the_limit():
     monitors = [(i, q) for i, q in enumerate(["a OR b", "tax relief", '"cost of living" OR energy'] * 40)]
     for packed in packing.pack(monitors, limit=120, suffix=" -@DeptForExample -@DeptExPress"):
         assert len(packed.query) <= 120
+
+
+def test_slower_monitors_fill_the_room_left_in_faster_queries_without_slowing_them():
+    monitors = generated_monitors(200)
+    intervals = {mid: (60 if mid <= 3 else 300) for mid, _ in monitors}  # three fast monitors, the rest slow
+    suffix = packing.exclusion_suffix(["DeptForExample", "MinisterJones"])
+    packed = packing.pack(monitors, limit=300, suffix=suffix, intervals=intervals)
+
+    assert all(len(p.query) <= 300 for p in packed)
+    assert sorted(m for p in packed for m in p.monitor_ids) == [mid for mid, _ in monitors]
+    # Each query is polled at its fastest member's interval: no monitor is polled less often than it asked.
+    for p in packed:
+        assert p.interval == min(intervals[m] for m in p.monitor_ids)
+    [fast] = [p for p in packed if p.interval == 60]
+    assert {1, 2, 3} <= set(fast.monitor_ids) and len(fast.monitor_ids) > 3  # room used by slow monitors
+    separately = sum(
+        len(packing.pack([(m, q) for m, q in monitors if intervals[m] == seconds], limit=300, suffix=suffix))
+        for seconds in (60, 300)
+    )
+    assert len(packed) < separately

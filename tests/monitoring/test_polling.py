@@ -121,8 +121,9 @@ def test_two_workers_polling_at_once_store_each_post_once(x_sandbox, settings):
 
     team = TeamFactory(slug="triage")
     settings.TRIAGE_TEAM_SLUG = "triage"
+    settings.X_QUERY_LENGTH_LIMIT = 12  # too short for both in one query: a second cursor finds the same posts
     MonitorFactory(team=team, query="passport")
-    MonitorFactory(team=team, query="visa", poll_interval_seconds=600)  # a second cursor that finds the same posts
+    MonitorFactory(team=team, query="visa", poll_interval_seconds=600)
     for n in range(30):
         x_sandbox.inject_post("alice", f"passport and visa {n}")
     ingest.cursors_sync()
@@ -310,3 +311,16 @@ def test_reading_ahead_stops_its_thread_when_the_reader_stops_early():
     assert count <= 4
     assert not any(t.name == "x-read-ahead" for t in threading.enumerate())
     assert len(produced) == count
+
+
+def test_a_monitor_polled_faster_makes_its_cursor_faster(team, triage):
+    monitor = MonitorFactory(team=team, query="passport", poll_interval_seconds=300)
+    MonitorFactory(team=team, query="visa", poll_interval_seconds=600)
+    ingest.cursors_sync()
+    cursor = search_cursor()
+    assert cursor.interval_seconds == 300
+    monitor.poll_interval_seconds = 60
+    monitor.save()
+    ingest.cursors_sync()
+    assert search_cursor().pk == cursor.pk  # same monitors, same query: the cursor and its position stay
+    assert search_cursor().interval_seconds == 60
