@@ -330,9 +330,13 @@ def generate() -> float:
 
 
 def make_sessions() -> dict[int, str]:
-    """A signed-in session per user, created directly in the session store."""
+    """A signed-in session per user, created directly in the session store the app is configured with."""
+    from importlib import import_module
+
+    from django.conf import settings
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-    from django.contrib.sessions.backends.db import SessionStore
+
+    SessionStore = import_module(settings.SESSION_ENGINE).SessionStore  # noqa: N806
 
     from accounts.models import User
 

@@ -104,7 +104,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
     )
     form.user = request.user
     items = items_for_user(request.user).filter(team=team) if team else InboxItem.objects.none()
-    items = _filtered(items, form).select_related("mention", "assigned_to", "account", "reply_draft")
+    items = _filtered(items, form).select_related("mention", "assigned_to", "reply_draft")
     items = items.prefetch_related("tags").order_by("due_at", "id")
     page = page_of(items, request.GET.get("page"), per_page=PAGE_SIZE)
     query = request.GET.copy()

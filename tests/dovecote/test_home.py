@@ -261,7 +261,7 @@ def _populate(size, *, team, account, lead, member):
     BookingFactory(session=TrainingSessionFactory(course=course), user=lead)
 
 
-HOME_QUERIES = 24  # includes the teams and accounts panel (2)
+HOME_QUERIES = 23  # includes the teams and accounts panel (2)
 
 
 @pytest.mark.parametrize("size", [2, 12])
@@ -286,7 +286,7 @@ def test_the_my_work_partial_uses_a_fixed_number_of_queries(
     _populate(size, team=team, account=account, lead=lead, member=member)
     client.force_login(lead)
 
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(10):
         client.get(reverse("home"), {"panel": "my-work"})
 
 
@@ -319,7 +319,7 @@ def test_teammates_share_the_monitors_panel_for_a_minute(client, member, team, d
     home(client, member, panel="monitors")
     client.force_login(teammate)
 
-    with django_assert_num_queries(4):  # no volume or spike queries: served from the cache
+    with django_assert_num_queries(3):  # no volume or spike queries: served from the cache
         client.get(reverse("home"), {"panel": "monitors"})
 
 
