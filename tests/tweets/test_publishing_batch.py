@@ -191,3 +191,36 @@ def test_a_suspended_account_fails_its_drafts_with_a_reason(personal, member, x_
     draft.refresh_from_db()
     assert draft.state == S.FAILED and "reconnect" in draft.failure_reason
     assert x_sandbox.posts_by(personal.x_user_id) == []
+
+
+def test_a_worker_killed_mid_batch_is_reconciled_by_the_sweep_once_the_claim_is_stale(
+    personal, member, x_sandbox, run_jobs, when
+):
+    """X created some of the batch's posts, then the worker died: the sweep finishes each exactly once."""
+    from unittest import mock
+
+    from twitter_api import client
+
+    texts = [f"Interrupted {i}." for i in range(6)]
+    drafts = schedule(member, personal, texts, when, run_jobs)
+    real_post_create = client.post_create
+
+    def created_then_died(account, *, text, **kwargs):
+        if text in texts[:3]:
+            real_post_create(account, text=text, **kwargs)  # X has it; the worker never hears back
+        raise SystemExit("worker killed")
+
+    with mock.patch.object(client, "post_create", side_effect=created_then_died), pytest.raises(SystemExit):
+        run_due_job(when, run_jobs)
+    assert set(Draft.objects.filter(pk__in=[d.pk for d in drafts]).values_list("state", flat=True)) == {S.PUBLISHING}
+    assert PublishAttempt.objects.filter(draft__in=drafts, state=PublishAttempt.State.IN_FLIGHT).count() == 6
+
+    sweep_later(run_jobs, when, 60)  # the claim is fresh: another worker may still be on it
+    assert sandbox_texts(x_sandbox, personal) == sorted(texts[:3])
+    sweep_later(run_jobs, when, services.STALE_CLAIM_AFTER.total_seconds() + 60)
+    assert sandbox_texts(x_sandbox, personal) == sorted(texts)
+    for draft in drafts:
+        draft.refresh_from_db()
+        assert draft.state == S.PUBLISHED
+        succeeded = draft.attempts.get(state=PublishAttempt.State.SUCCEEDED)
+        assert succeeded.reconciled == (draft.text in texts[:3])
