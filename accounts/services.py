@@ -13,20 +13,9 @@ def client_ip(request: HttpRequest | None) -> str | None:
     return request.META.get("REMOTE_ADDR") or None
 
 
-def audit_record(
-    *,
-    action: str,
-    actor: User | None = None,
-    obj=None,
-    team: Team | None = None,
-    details: dict | None = None,
-    request: HttpRequest | None = None,
-    actor_label: str = "",
-) -> AuditEvent:
-    """Append one event to the audit trail."""
-    event = audit_event(
-        action=action, actor=actor, obj=obj, team=team, details=details, request=request, actor_label=actor_label
-    )
+def audit_record(**fields) -> AuditEvent:
+    """Append one event to the audit trail (the fields as `audit_event` takes them)."""
+    event = audit_event(**fields)
     event.save()
     return event
 

@@ -2,9 +2,9 @@
 
 import pytest
 
-from accounts.models import Membership
+from accounts.models import Membership, TwitterAccount
 from tests.conftest import enrol_totp
-from tests.factories import MembershipFactory
+from tests.factories import MembershipFactory, TwitterAccountFactory
 
 
 @pytest.fixture(autouse=True)
@@ -25,3 +25,11 @@ def second_approver(team):
 def run_jobs(django_capture_on_commit_callbacks):
     """`with run_jobs(): ...` runs what the block enqueues after commit (in a test, commit never comes)."""
     return lambda: django_capture_on_commit_callbacks(execute=True)
+
+
+@pytest.fixture
+def personal(team, lead, x_sandbox):
+    """A personal account known to the sandbox: policy 0, so a submitted draft publishes at once."""
+    account = TwitterAccountFactory(team=team, kind=TwitterAccount.Kind.PERSONAL, responsible_person=lead)
+    x_sandbox.register_account(account)
+    return account

@@ -14,13 +14,6 @@ S = Draft.State
 
 
 @pytest.fixture
-def personal(team, lead, x_sandbox):
-    account = TwitterAccountFactory(team=team, kind=TwitterAccount.Kind.PERSONAL, responsible_person=lead)
-    x_sandbox.register_account(account)
-    return account
-
-
-@pytest.fixture
 def other_account(other_team, x_sandbox):
     account = TwitterAccountFactory(team=other_team, kind=TwitterAccount.Kind.PERSONAL)
     x_sandbox.register_account(account)

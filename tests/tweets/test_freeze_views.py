@@ -1,14 +1,12 @@
 """Freeze pages: start (leads and admins), the banner on every page, held posts, lift, essential."""
 
-import pytest
 import time_machine
 from django.core.cache import cache
 from django.test import RequestFactory
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import TwitterAccount
-from tests.factories import TwitterAccountFactory, UserFactory
+from tests.factories import UserFactory
 from tests.tweets.factories import FreezeFactory
 from tweets import jobs, services
 from tweets.banners import freeze_banners
@@ -62,13 +60,6 @@ def test_the_banner_costs_one_query(rf, lead, django_assert_num_queries):
     services.freeze_start(by=lead, scope="everything", reason="Two")
     with django_assert_num_queries(1):
         assert len(freeze_banners(rf.get("/"))) == 2
-
-
-@pytest.fixture
-def personal(team, lead, x_sandbox):
-    account = TwitterAccountFactory(team=team, kind=TwitterAccount.Kind.PERSONAL, responsible_person=lead)
-    x_sandbox.register_account(account)
-    return account
 
 
 def test_held_posts_are_listed_then_released_after_lifting(client, personal, member, lead, x_sandbox, run_jobs):

@@ -7,20 +7,10 @@ import time_machine
 from django.core import mail
 from django.utils import timezone
 
-from accounts.models import TwitterAccount
-from tests.factories import TwitterAccountFactory
 from tweets import jobs, services
 from tweets.models import Draft, PublishAttempt
 
 S = Draft.State
-
-
-@pytest.fixture
-def personal(team, lead, x_sandbox):
-    """A personal account: policy 0, so a submitted draft publishes at once."""
-    account = TwitterAccountFactory(team=team, kind=TwitterAccount.Kind.PERSONAL, responsible_person=lead)
-    x_sandbox.register_account(account)
-    return account
 
 
 @pytest.fixture

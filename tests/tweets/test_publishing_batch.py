@@ -19,13 +19,6 @@ from twitter_api.models import ApiCall
 S = Draft.State
 
 
-@pytest.fixture
-def personal(team, lead, x_sandbox):
-    account = TwitterAccountFactory(team=team, kind=TwitterAccount.Kind.PERSONAL, responsible_person=lead)
-    x_sandbox.register_account(account)
-    return account
-
-
 def schedule(member, account, texts, when, run_jobs):
     drafts = []
     for text in texts:

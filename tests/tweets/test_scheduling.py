@@ -9,20 +9,11 @@ from django.urls import reverse
 from django.utils import timezone
 from rq.registry import ScheduledJobRegistry
 
-from accounts.models import TwitterAccount
-from tests.factories import TwitterAccountFactory
 from tweets import jobs, queueing, services
 from tweets.models import Draft
 
 S = Draft.State
 LONDON = ZoneInfo("Europe/London")
-
-
-@pytest.fixture
-def personal(team, lead, x_sandbox):
-    account = TwitterAccountFactory(team=team, kind=TwitterAccount.Kind.PERSONAL, responsible_person=lead)
-    x_sandbox.register_account(account)
-    return account
 
 
 def test_a_scheduled_post_waits_for_its_time(personal, member, x_sandbox, run_jobs):
