@@ -6,7 +6,7 @@ Prints figures; it is not a test. It:
    revisions, transitions, approvals and publish attempts, and 500 users in 10 teams, all with
    INSERT ... SELECT generate_series (no ORM row by row);
 3. counts SQL queries per page in-process (django.test.utils.CaptureQueriesContext), on this data;
-4. serves the app with gunicorn on loopback (sync workers, two per CPU) and drives each page with 20
+4. serves the app with gunicorn on loopback (sync workers, one per CPU and one more) and drives each page with 20
    concurrent clients (threads, each with a plain http.client connection) from a second process, signed
    in with session cookies created directly; each client sends its share of a fixed number of requests
    back to back, so the run ends by itself;
@@ -15,7 +15,7 @@ Prints figures; it is not a test. It:
 
     .venv/bin/python bench/dashboard_load.py                      # generate, measure, drive
     .venv/bin/python bench/dashboard_load.py --reuse               # keep the generated data
-    .venv/bin/python bench/dashboard_load.py --requests 400 --clients 20 --workers 4 --threads 1
+    .venv/bin/python bench/dashboard_load.py --requests 400 --clients 20 --workers 3 --threads 1
 
 Needs PostgreSQL at BENCH_DATABASE_SERVER (default postgres://postgres@127.0.0.1:5432) and Redis.
 """
@@ -487,12 +487,12 @@ def main() -> None:
     parser.add_argument("--reuse", action="store_true", help="keep the generated data if the database exists")
     parser.add_argument("--requests", type=int, default=400, help="requests per page (default 400)")
     parser.add_argument("--clients", type=int, default=20, help="concurrent clients (default 20)")
-    # Sync workers, two per CPU: these pages are CPU-bound Python, so threads in one process only queue for its
-    # GIL; and a threaded worker keeps each keep-alive client it accepted, so 20 clients split unevenly over
-    # its few processes and the busiest one sets the p95. A sync worker accepts only when it is free; the
-    # second per CPU runs while another waits on PostgreSQL.
+    # Sync workers, one per CPU and one more: these pages are CPU-bound Python, so threads in one process only
+    # queue for its GIL; and a threaded worker keeps each keep-alive client it accepted, so 20 clients split
+    # unevenly over its few processes and the busiest one sets the p95. A sync worker accepts only when it is
+    # free; the extra one runs while another waits on PostgreSQL (two per CPU measured no better, five worse).
     parser.add_argument(
-        "--workers", type=int, default=2 * (os.cpu_count() or 1), help="gunicorn worker processes (default 2 per CPU)"
+        "--workers", type=int, default=(os.cpu_count() or 1) + 1, help="gunicorn worker processes (default CPUs + 1)"
     )
     parser.add_argument("--threads", type=int, default=1, help="threads per gunicorn worker (default 1: sync workers)")
     parser.add_argument("--port", type=int, default=8765)
