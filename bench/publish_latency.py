@@ -6,7 +6,7 @@ end), a Redis database of its own, the X sandbox, and real rq workers with the R
 (accepted by X − due time), where "accepted" is when X created the post. Target: p95 < 2 s.
 
 Drafts due in the same second share one job, queued a second early, which publishes them in batches of
-tweets.services.PUBLISH_BATCH_SIZE (a full batch queues the next batch for another worker).
+settings.PUBLISH_BATCH_SIZE (a full batch queues the next batch for another worker).
 
     .venv/bin/python bench/publish_latency.py [--drafts 200] [--workers 8] [--spread 0] [--keep]
 """

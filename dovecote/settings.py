@@ -303,6 +303,9 @@ X_QUERY_LENGTH_LIMIT = env_int("X_QUERY_LENGTH_LIMIT", 512)
 X_PRICE_PER_POST_READ = env_float("X_PRICE_PER_POST_READ", 0.005)
 X_PRICE_PER_POST_CREATED = env_float("X_PRICE_PER_POST_CREATED", 0.01)
 X_MONTHLY_READ_BUDGET = env_int("X_MONTHLY_READ_BUDGET", 100_000)
+# Posts due together are claimed this many at a time, with this many calls to X in flight per batch.
+PUBLISH_BATCH_SIZE = env_int("PUBLISH_BATCH_SIZE", 25)
+PUBLISH_CONCURRENCY = env_int("PUBLISH_CONCURRENCY", 8)
 
 # --- Monitoring ---------------------------------------------------------------------------------
 TRIAGE_TEAM_SLUG = env_str("TRIAGE_TEAM_SLUG", "digital-communications")

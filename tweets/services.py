@@ -20,6 +20,7 @@ from contextvars import copy_context
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Exists, F, Func, IntegerField, OuterRef, Q
@@ -78,9 +79,6 @@ STALE_CLAIM_AFTER = timedelta(seconds=180)
 MAX_TRANSIENT_FAILURES = 6
 BACKOFF_BASE_SECONDS = 5
 BACKOFF_MAX_SECONDS = 300
-# Publishing many at once (drafts_publish_batch): drafts per claim, and calls to X in flight per batch.
-PUBLISH_BATCH_SIZE = 25
-PUBLISH_THREADS = 8
 
 
 class DraftError(Exception):
@@ -1001,13 +999,14 @@ class BatchResult:
     full: bool  # the batch took as many drafts as it could: there may be more due
 
 
-def drafts_publish_batch(*, limit: int = PUBLISH_BATCH_SIZE, on_full=None) -> BatchResult:
-    """Publish up to `limit` due single posts together: the steps of `draft_publish`, a statement for all.
+def drafts_publish_batch(*, limit: int | None = None, on_full=None) -> BatchResult:
+    """Publish up to `limit` (settings.PUBLISH_BATCH_SIZE) due single posts together: the steps of
+    `draft_publish`, a statement for all.
 
     1. One transaction claims them under row locks (SKIP LOCKED, so concurrent batches take different
        drafts), holds those under a freeze, fails those whose account can't post, and records an in-flight
        attempt for each of the rest. It commits before X is called, as `draft_publish` does.
-    2. X is called for each, `PUBLISH_THREADS` at a time; metering rows are written together afterwards.
+    2. X is called for each, settings.PUBLISH_CONCURRENCY at a time; metering rows are written together after.
     3. Every success is recorded in one transaction (attempts, drafts, history, audit). Every refusal goes
        through the same handling as one draft's: reconcile, retry later, or fail.
     Threads, drafts tried before (their retries reconcile first) and stale claims stay with `draft_publish`.
@@ -1017,6 +1016,7 @@ def drafts_publish_batch(*, limit: int = PUBLISH_BATCH_SIZE, on_full=None) -> Ba
     from twitter_api import client
     from twitter_api.errors import XApiError
 
+    limit = limit or settings.PUBLISH_BATCH_SIZE
     now = timezone.now()
     token = str(uuid.uuid4())
     outcomes: dict[int, str] = {}
@@ -1072,7 +1072,7 @@ def drafts_publish_batch(*, limit: int = PUBLISH_BATCH_SIZE, on_full=None) -> Ba
     # The attempts are committed: from here a crash leaves them in flight, for the next try to reconcile.
     with client.metered_in_bulk():
         contexts = [copy_context() for _ in claimed]  # each call sees the metering buffer set here
-        with ThreadPoolExecutor(max_workers=max(1, min(PUBLISH_THREADS, len(claimed)))) as pool:
+        with ThreadPoolExecutor(max_workers=max(1, min(settings.PUBLISH_CONCURRENCY, len(claimed)))) as pool:
             answers = list(pool.map(lambda context, draft: context.run(call_x, draft), contexts, claimed))
         accepted_at = timezone.now()
         successes = []

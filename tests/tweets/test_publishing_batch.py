@@ -50,9 +50,10 @@ def when():
 
 
 def test_more_than_a_batch_is_published_once_each_with_history_audit_and_metering(
-    personal, member, x_sandbox, run_jobs, when
+    personal, member, x_sandbox, run_jobs, when, settings
 ):
-    count = services.PUBLISH_BATCH_SIZE + 5  # two batches
+    settings.PUBLISH_BATCH_SIZE = 10
+    count = 25  # three batches
     texts = [f"Batch post {i}." for i in range(count)]
     drafts = schedule(member, personal, texts, when, run_jobs)
     calls_before = ApiCall.objects.count()
