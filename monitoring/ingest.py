@@ -288,7 +288,7 @@ def cursor_poll(*, cursor_id: int) -> PollOutcome:
                 stream = client.search_pages(
                     cursor.query, since_id=since, max_pages=max_pages(), context=cursor.context
                 )
-            outcome = poll_store(cursor=cursor, token=token, pages=_read_ahead(stream), reading=stream)
+            outcome = poll_store(cursor=cursor, token=token, pages=_read_ahead(stream))
     except RateLimited as exc:
         _release(cursor_id, token, paused_until=exc.reset_at, last_error=exc.message)
         return PollOutcome("rate_limited", message=exc.message)
@@ -312,7 +312,7 @@ _END = object()
 
 
 class _Counted:
-    """Pages passed through, counted (for callers that give pages without a PageStream)."""
+    """Pages passed through, counted: each page is one call to X, each post in it one post read."""
 
     def __init__(self, pages: Iterable[list[XPost]]):
         self.pages_iter = iter(pages)
@@ -382,12 +382,8 @@ def _read_ahead(pages: Iterable, depth: int = READ_AHEAD_PAGES, *, name: str = "
         thread.join()
 
 
-def poll_store(*, cursor: PollCursor, token: str, pages: Iterable[list[XPost]], reading=None) -> PollOutcome:
-    """Store what one poll reads and advance its cursor, in one transaction.
-
-    `pages` yields lists of posts; `reading` (a client.PageStream) says afterwards how many calls and posts
-    X billed. Without it, each page counts as one call.
-    """
+def poll_store(*, cursor: PollCursor, token: str, pages: Iterable[list[XPost]]) -> PollOutcome:
+    """Store what one poll reads (`pages` yields each page's posts) and advance its cursor, in one transaction."""
     now = timezone.now()
     with transaction.atomic():
         if connection.vendor == "postgresql":
@@ -401,11 +397,10 @@ def poll_store(*, cursor: PollCursor, token: str, pages: Iterable[list[XPost]], 
         source = cursor.account_id if cursor.account_id else None
         # Three stages at once: a thread reads pages from X, another checks and routes them a chunk at a
         # time, and this one writes each chunk, so X's and the database's waits overlap Python's work.
-        chunks = _prepared_chunks(counted, source, _StoreContext.current())
+        chunks = _prepared_chunks(counted, source, router_current(), _account_handles())
         for chunk in _read_ahead(chunks, depth=2, name="route-ahead"):
             _write_chunk(chunk, result)
-        calls, read = counted.pages, counted.posts
-        api_calls, posts_read = (reading.pages_read, reading.posts_read) if reading is not None else (calls, read)
+        api_calls, posts_read = counted.pages, counted.posts
         newest = max([locked.since_id or 0, *result.ids_read]) or None
         member_ids = list(locked.monitors.values_list("pk", flat=True)) if locked.kind == PollCursor.Kind.SEARCH else []
         if newest and member_ids:
@@ -491,41 +486,8 @@ def _account_handles() -> dict[str, int]:
     return {h.lower(): pk for pk, h in TwitterAccount.objects.values_list("pk", "handle")}
 
 
-@dataclass
-class _StoreContext:
-    """What storing a poll's posts needs from the database, loaded once per poll."""
-
-    router: Router
-    handles: dict[str, int]
-
-    @classmethod
-    def current(cls, router: Router | None = None) -> _StoreContext:
-        return cls(router=router or router_current(), handles=_account_handles())
-
-
-def posts_store(
-    *,
-    posts: list[XPost],
-    source_account_id: int | None = None,
-    router: Router | None = None,
-    context: _StoreContext | None = None,
-    result: StoreResult | None = None,
-) -> StoreResult:
-    """Store posts once each (by tweet id) with every monitor and account they match; route the new ones.
-
-    Call inside a transaction. Posts already stored gain only this source's account match. Pass `result`
-    to add to it (a poll stores its pages as they come).
-    """
-    result = result if result is not None else StoreResult()
-    context = context or _StoreContext.current(router)
-    for start in range(0, len(posts), STORE_CHUNK):
-        chunk = posts[start : start + STORE_CHUNK]
-        _write_chunk(_prepare_chunk(chunk, source_account_id, context.router, context.handles), result)
-    return result
-
-
 def _prepared_chunks(
-    pages: Iterable[list[XPost]], source_account_id, context: _StoreContext
+    pages: Iterable[list[XPost]], source_account_id, router: Router, handles: dict[str, int]
 ) -> Iterator[_PreparedChunk]:
     """Pages regrouped into chunks of about STORE_CHUNK posts, each prepared for writing."""
     pending: list[XPost] = []
@@ -533,10 +495,10 @@ def _prepared_chunks(
         for page in pages:
             pending.extend(page)
             if len(pending) >= STORE_CHUNK:
-                yield _prepare_chunk(pending, source_account_id, context.router, context.handles)
+                yield _prepare_chunk(pending, source_account_id, router, handles)
                 pending = []
         if pending:
-            yield _prepare_chunk(pending, source_account_id, context.router, context.handles)
+            yield _prepare_chunk(pending, source_account_id, router, handles)
     finally:
         close = getattr(pages, "close", None)
         if close is not None:
@@ -763,4 +725,4 @@ def usage_record(*, day, cursor: PollCursor, member_ids: list[int], matches: dic
             )
 
 
-__all__ = ["MonitorUsage", "cursor_poll", "cursors_sync", "posts_store", "router_current"]
+__all__ = ["MonitorUsage", "cursor_poll", "cursors_sync", "poll_store", "router_current"]

@@ -218,24 +218,16 @@ class Router:
         if self.follower_ranks:
             followers = author.followers_count if author else 0
             candidates.update(self.follower_ranks[: bisect_right(self.follower_thresholds, followers)])
-        if monitor_ids and self.rules_by_monitor:
-            by_monitor = self.rules_by_monitor
-            for mid in monitor_ids:
-                found = by_monitor.get(mid)
-                if found:
-                    candidates.update(found)
-        if facts.account_ids and self.rules_by_account:
-            by_account = self.rules_by_account
-            for aid in facts.account_ids:
-                found = by_account.get(aid)
-                if found:
-                    candidates.update(found)
-        if author_watchlists and self.rules_by_watchlist:
-            by_watchlist = self.rules_by_watchlist
-            for wid in author_watchlists:
-                found = by_watchlist.get(wid)
-                if found:
-                    candidates.update(found)
+        for keys, index in (
+            (monitor_ids, self.rules_by_monitor),
+            (facts.account_ids, self.rules_by_account),
+            (author_watchlists, self.rules_by_watchlist),
+        ):
+            if keys and index:
+                for key in keys:
+                    found = index.get(key)
+                    if found:
+                        candidates.update(found)
         team_id = None
         priority = ""
         tags: list[str] = []

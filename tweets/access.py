@@ -8,7 +8,7 @@ checked by the predicates below and enforced again in the services.
 from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 
-from accounts.access import team_ids_for_user
+from accounts.access import is_lead, team_ids_for_user
 from accounts.models import Membership, TwitterAccount, User
 from tweets.models import Draft, PublishingFreeze
 
@@ -41,10 +41,6 @@ def approver_team_ids(user: User) -> list[int]:
     return [team_id for team_id, role in user.current_roles().items() if role in APPROVER_ROLES]
 
 
-def lead_team_ids(user: User) -> list[int]:
-    return [team_id for team_id, role in user.current_roles().items() if role == Membership.Role.LEAD]
-
-
 def can_approve_for(user: User, account: TwitterAccount) -> bool:
     """Approvers and leads of the account's approving team may approve; so may admins."""
     return user.is_admin or account.approving_team_id in approver_team_ids(user)
@@ -56,7 +52,7 @@ def can_write_for(user: User, account: TwitterAccount) -> bool:
 
 
 def is_lead_for(user: User, account: TwitterAccount) -> bool:
-    return user.is_admin or account.team_id in lead_team_ids(user)
+    return is_lead(user, account.team_id)
 
 
 def writable_accounts(user: User) -> QuerySet[TwitterAccount]:

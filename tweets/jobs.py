@@ -2,6 +2,7 @@
 
 import logging
 import time
+from datetime import UTC, datetime
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -34,7 +35,7 @@ def publish_due(second: int | None = None) -> dict[int, str]:
     outcomes: dict[int, str] = {}
     while True:
         if second is not None:
-            first = services.next_due(before=second + 1)
+            first = services.next_due(before=datetime.fromtimestamp(second + 1, tz=UTC))
             if first is None:
                 return outcomes
             wait = (first - timezone.now()).total_seconds()

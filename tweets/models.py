@@ -238,6 +238,7 @@ class PublishingFreezeQuerySet(models.QuerySet):
         return self.filter(lifted_at__isnull=True)
 
     def applying_to(self, account: TwitterAccount):
+        # PublishingFreeze.covers, in SQL.
         return self.active().filter(
             Q(scope=PublishingFreeze.Scope.EVERYTHING)
             | Q(scope=PublishingFreeze.Scope.TEAM, team_id=account.team_id)

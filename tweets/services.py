@@ -18,7 +18,7 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 from contextvars import copy_context
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -246,19 +246,34 @@ def _move(draft: Draft, to: str, *, by: User | None, reason: str = "", request=N
     for name, value in fields.items():
         setattr(draft, name, value)
     draft.save(update_fields=["state", "updated_at", *fields])
-    DraftTransition.objects.create(draft=draft, from_state=from_state, to_state=to, actor=by, reason=reason)
-    audit_record(
-        action=f"draft.{to}",
-        actor=by,
-        obj=draft,
-        team=draft.account.team,
-        details={"from": from_state, "to": to, "reason": reason, "account": draft.account.handle},
-        request=request,
-    )
-    transaction.on_commit(
-        lambda: draft_state_changed.send(sender=Draft, draft=draft, from_state=from_state, to_state=to)
-    )
+    _record_moves([(draft, from_state)], to, reason=reason, by=by, request=request)
     return draft
+
+
+def _record_moves(
+    moves: list[tuple[Draft, str]], to: str, *, reason: str, by: User | None = None, request=None
+) -> None:
+    """For drafts already changed to `to` (from the states given): their history rows and audit events,
+    written together, and each one's signal after commit."""
+    DraftTransition.objects.bulk_create(
+        DraftTransition(draft=draft, from_state=from_state, to_state=to, actor=by, reason=reason)
+        for draft, from_state in moves
+    )
+    AuditEvent.objects.bulk_create(
+        audit_event(
+            action=f"draft.{to}",
+            actor=by,
+            obj=draft,
+            team=draft.account.team,
+            details={"from": from_state, "to": to, "reason": reason, "account": draft.account.handle},
+            request=request,
+        )
+        for draft, from_state in moves
+    )
+    for draft, from_state in moves:
+        transaction.on_commit(
+            lambda d=draft, f=from_state: draft_state_changed.send(sender=Draft, draft=d, from_state=f, to_state=to)
+        )
 
 
 def _proceed_when_approved(draft: Draft, *, by: User | None, request=None) -> Draft:
@@ -706,6 +721,13 @@ def _claim(draft_id: int) -> _Claim | None:
         return _Claim(draft, token)
 
 
+def _cannot_post(account: TwitterAccount) -> str:
+    """Why the account can't publish now (for the draft's failure), or "" when it can."""
+    if account.is_active and account.has_credentials:
+        return ""
+    return f"{account} has no working credentials or is suspended. Ask a lead to reconnect it, then try again."
+
+
 def _still_owned(draft_id: int, token: str) -> Draft | None:
     return (
         Draft.objects.select_for_update(of=("self",))
@@ -754,12 +776,8 @@ def draft_publish(*, draft_id: int) -> str:
     if claim is None:
         return "skipped"
     draft, token = claim.draft, claim.token
-    if not draft.account.is_active or not draft.account.has_credentials:
-        return _finish_failed(
-            draft_id,
-            token,
-            f"{draft.account} has no working credentials or is suspended. Ask a lead to reconnect it, then try again.",
-        ).lstrip("!")
+    if cannot := _cannot_post(draft.account):
+        return _finish_failed(draft_id, token, cannot).lstrip("!")
     posts = list(draft.current_revision.posts)
     posted = _posted_ids(draft)
     for position, text in enumerate(posts):
@@ -944,39 +962,6 @@ def _finish_published(draft_id: int, token: str, posted: dict[int, str]) -> str:
 # --- Publishing many at once -------------------------------------------------------------------------
 
 
-def _record_moves(moves: list[tuple[Draft, str]], to: str, *, reason: str) -> None:
-    """The history rows, audit events and signals of `_move`, for drafts already updated in bulk."""
-    DraftTransition.objects.bulk_create(
-        DraftTransition(draft=draft, from_state=from_state, to_state=to, reason=reason) for draft, from_state in moves
-    )
-    AuditEvent.objects.bulk_create(
-        audit_event(
-            action=f"draft.{to}",
-            obj=draft,
-            team=draft.account.team,
-            details={"from": from_state, "to": to, "reason": reason, "account": draft.account.handle},
-        )
-        for draft, from_state in moves
-    )
-    for draft, from_state in moves:
-        transaction.on_commit(
-            lambda d=draft, f=from_state: draft_state_changed.send(sender=Draft, draft=d, from_state=f, to_state=to)
-        )
-
-
-def _freeze_among(freezes: list[PublishingFreeze], account: TwitterAccount) -> PublishingFreeze | None:
-    """`freeze_for` over freezes already loaded (oldest first)."""
-    Scope = PublishingFreeze.Scope  # noqa: N806
-    for freeze in freezes:
-        if (
-            freeze.scope == Scope.EVERYTHING
-            or (freeze.scope == Scope.TEAM and freeze.team_id == account.team_id)
-            or (freeze.scope == Scope.ACCOUNT and freeze.account_id == account.pk)
-        ):
-            return freeze
-    return None
-
-
 def _batch_candidates(now: datetime):
     """Due single posts never tried in their current revision: those the batch path takes."""
     tried = PublishAttempt.objects.filter(draft=OuterRef("pk"), revision=OuterRef("current_revision"))
@@ -1032,18 +1017,12 @@ def drafts_publish_batch(*, limit: int | None = None, on_full=None) -> BatchResu
         freezes = list(PublishingFreeze.objects.active().order_by("started_at"))
         claimed: list[Draft] = []
         for draft in drafts:
-            freeze = _freeze_among(freezes, draft.account)
+            freeze = next((f for f in freezes if f.covers(draft.account)), None)
             if freeze and not draft.essential_reason:
                 _move(draft, S.HELD, by=None, reason=f"Publishing freeze: {freeze.reason}", held_by=freeze)
                 outcomes[draft.pk] = "skipped"
-            elif not draft.account.is_active or not draft.account.has_credentials:
-                reason = (
-                    f"{draft.account} has no working credentials or is suspended. "
-                    "Ask a lead to reconnect it, then try again."
-                )
-                _move(draft, S.FAILED, by=None, reason=reason, failure_reason=reason, claim_token="", claimed_at=None)
-                queueing.notify_author_of_failure_on_commit(draft.pk)
-                outcomes[draft.pk] = "failed"
+            elif cannot := _cannot_post(draft.account):
+                outcomes[draft.pk] = _fail_locked(draft, cannot).lstrip("!")
             else:
                 claimed.append(draft)
         moves = [(draft, draft.state) for draft in claimed]
@@ -1117,10 +1096,8 @@ def _finish_published_many(drafts: list[Draft], token: str) -> None:
         _record_moves([(d, S.PUBLISHING) for d in owned], S.PUBLISHED, reason="Accepted by X")
 
 
-def next_due(*, before: datetime | int) -> datetime | None:
-    """The earliest due time before `before` (a time, or a Unix second) among drafts waiting to publish."""
-    if isinstance(before, int):
-        before = datetime.fromtimestamp(before, tz=UTC)
+def next_due(*, before: datetime) -> datetime | None:
+    """The earliest due time before `before` among drafts waiting to publish."""
     return (
         Draft.objects.filter(state__in=ALLOWED_FROM["claim"], publish_due_at__lt=before)
         .order_by("publish_due_at")

@@ -11,7 +11,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from accounts.access import teams_for_user
+from accounts.access import is_lead, led_team_ids, teams_for_user
 from dovecote.pagination import page_of
 from training.policy import Action, TrainingRequired
 from training.policy import check as training_check
@@ -476,14 +476,14 @@ def freeze_list(request: HttpRequest) -> HttpResponse:
         {
             "active": list(freezes.active()),
             "past": list(freezes.filter(lifted_at__isnull=False)[:50]),
-            "can_start": request.user.is_admin or bool(access.lead_team_ids(request.user)),
+            "can_start": is_lead(request.user),
         },
     )
 
 
 @login_required
 def freeze_start(request: HttpRequest) -> HttpResponse:
-    if not (request.user.is_admin or access.lead_team_ids(request.user)):
+    if not is_lead(request.user):
         raise services.NotAllowed("Only team leads and admins can start a publishing freeze.")
     form = _freeze_form(request, request.POST or None)
     error = ""
@@ -527,7 +527,7 @@ def freeze_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "can_manage": can_manage,
             "lift_form": LiftForm(),
             "reschedule_form": RescheduleForm(),
-            "lead_team_ids": access.lead_team_ids(request.user),
+            "lead_team_ids": led_team_ids(request.user),
         },
     )
 
