@@ -14,8 +14,8 @@ from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Avg, Count, F, Q
-from django.db.models.functions import TruncHour
+from django.db.models import Avg, Count, F, Q, Window
+from django.db.models.functions import RowNumber, TruncHour
 from django.utils import timezone
 
 from accounts.access import accounts_for_user, teams_for_user
@@ -31,7 +31,8 @@ from twitter_api.models import ApiCall
 
 APPROVALS_SHOWN = 10
 MY_ITEMS_SHOWN = 10
-SCHEDULED_SHOWN = 50
+SCHEDULED_PER_ACCOUNT = 5
+HELD_SHOWN = 20
 SCHEDULE_DAYS = 7
 SPARK_HOURS = 24
 SPARK_WIDTH = 240
@@ -159,41 +160,72 @@ def my_inbox_items(user: User) -> list[InboxItem]:
 
 
 @dataclass
-class SchedulePanel:
-    accounts: list[dict]
-    held: list[Draft]
-    shown: int = 0
+class ScheduledAccount:
+    account: object
+    drafts: list[Draft]
+    total: int
 
     @property
-    def truncated(self) -> bool:
-        return self.shown >= SCHEDULED_SHOWN
+    def more(self) -> int:
+        return self.total - len(self.drafts)
+
+
+@dataclass
+class SchedulePanel:
+    accounts: list[ScheduledAccount]
+    held: list[Draft]
+    held_total: int = 0
 
 
 def schedule(user: User, *, now: datetime) -> SchedulePanel:
-    """The next seven days of approved and scheduled posts per account, and every held post (one query)."""
-    until = now + timedelta(days=SCHEDULE_DAYS)
+    """Per account, how many posts go out in the next seven days and the first few of them; and the posts
+    a freeze holds, oldest due first (three queries).
+
+    A glance, not the list: the scheduled page has every post. Ranks and totals are counted on the bare
+    draft rows, and only the rows shown are joined to their accounts and texts.
+    """
+    mine = drafts_for_user(user)
     upcoming = (
-        drafts_for_user(user)
-        .filter(Q(state__in=UPCOMING_STATES, scheduled_at__gte=now, scheduled_at__lt=until) | Q(state=Draft.State.HELD))
-        .order_by("scheduled_at", "id")
+        mine.filter(
+            state__in=UPCOMING_STATES, scheduled_at__gte=now, scheduled_at__lt=now + timedelta(days=SCHEDULE_DAYS)
+        )
+        .values("pk", "account_id")
+        .annotate(
+            rank=Window(RowNumber(), partition_by=F("account_id"), order_by=(F("scheduled_at").asc(), F("pk").asc())),
+            total=Window(Count("pk"), partition_by=F("account_id")),
+        )
+        .filter(rank__lte=SCHEDULED_PER_ACCOUNT)
     )
-    # The first fifty are picked on the bare rows, then joined: joining first joins every upcoming post.
+    totals = {}
+    shown = []
+    for row in upcoming:
+        totals[row["account_id"]] = row["total"]
+        shown.append(row["pk"])
+    held = list(
+        mine.filter(state=Draft.State.HELD)
+        .values("pk")
+        .annotate(total=Window(Count("pk")))
+        .order_by("scheduled_at", "pk")[:HELD_SHOWN]
+    )
     drafts = (
-        Draft.objects.filter(pk__in=upcoming.values("pk")[:SCHEDULED_SHOWN])
+        Draft.objects.filter(pk__in=shown + [row["pk"] for row in held])
         .select_related("account", "current_revision", "held_by")
         .order_by("scheduled_at", "id")
     )
-    by_account: dict[int, dict] = {}
-    held = []
-    drafts = list(drafts)
+    by_account: dict[int, ScheduledAccount] = {}
+    held_drafts = []
     for draft in drafts:
         if draft.state == Draft.State.HELD:
-            held.append(draft)
+            held_drafts.append(draft)
             continue
-        entry = by_account.setdefault(draft.account_id, {"account": draft.account, "drafts": []})
-        entry["drafts"].append(draft)
+        entry = by_account.get(draft.account_id)
+        if entry is None:
+            entry = by_account[draft.account_id] = ScheduledAccount(draft.account, [], totals[draft.account_id])
+        entry.drafts.append(draft)
     return SchedulePanel(
-        accounts=sorted(by_account.values(), key=lambda e: e["account"].handle), held=held, shown=len(drafts)
+        accounts=sorted(by_account.values(), key=lambda e: e.account.handle.lower()),
+        held=held_drafts,
+        held_total=held[0]["total"] if held else 0,
     )
 
 

@@ -4,9 +4,10 @@ from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 
 
-def page_of(queryset: QuerySet, number: str | int | None, *, per_page: int) -> Page:
+def page_of(queryset: QuerySet, number: str | int | None, *, per_page: int, rows: QuerySet | None = None) -> Page:
     """The page asked for (as Paginator.get_page: out-of-range numbers give the last page), its rows loaded
-    with the queryset's joins and prefetches.
+    with the queryset's joins and prefetches, or from `rows` (the same rows with per-row annotations that
+    only the page should pay for).
 
     The rows are sorted and cut to the page on the bare table, and only that page's rows are joined: given
     the joins, PostgreSQL joins every matching row before it sorts and cuts. Still two queries (the count and
@@ -14,5 +15,5 @@ def page_of(queryset: QuerySet, number: str | int | None, *, per_page: int) -> P
     """
     ids = queryset.prefetch_related(None).values_list("pk", flat=True)
     page = Paginator(ids, per_page).get_page(number)
-    page.object_list = list(queryset.filter(pk__in=page.object_list))
+    page.object_list = list((queryset if rows is None else rows).filter(pk__in=page.object_list))
     return page

@@ -281,7 +281,7 @@ RQ_QUEUES = {
 # One cache shared by every web process and worker (cached reports and dashboard panels).
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "BACKEND": "dovecote.cache.RedisCache",
         "LOCATION": REDIS_URL,
         "KEY_PREFIX": "dovecote",
         "TIMEOUT": 300,

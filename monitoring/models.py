@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import Team, TwitterAccount, User
+from dovecote.paths import path_with_pk
 
 
 class Monitor(models.Model):
@@ -268,6 +269,9 @@ class InboxItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.mention} ({self.get_status_display()})"
+
+    def get_absolute_url(self) -> str:
+        return path_with_pk("monitoring:item_detail", self.pk)
 
     @property
     def is_open(self) -> bool:

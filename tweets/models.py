@@ -11,6 +11,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import Team, TwitterAccount
+from dovecote.paths import path_with_pk
 
 MAX_THREAD_LENGTH = 25
 
@@ -82,6 +83,9 @@ class Draft(models.Model):
 
     def __str__(self) -> str:
         return f"Draft {self.pk} for {self.account}"
+
+    def get_absolute_url(self) -> str:
+        return path_with_pk("tweets:draft_detail", self.pk)
 
     @property
     def posts(self) -> list[str]:

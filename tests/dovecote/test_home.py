@@ -123,8 +123,9 @@ def test_it_shows_the_next_seven_days_of_scheduled_posts_per_account_and_held_po
     response = home(client, member)
 
     schedule = response.context["schedule"]
-    assert [(e["account"], [d.pk for d in e["drafts"]]) for e in schedule.accounts] == [(account, [soon.pk])]
+    assert [(e.account, [d.pk for d in e.drafts], e.total) for e in schedule.accounts] == [(account, [soon.pk], 1)]
     assert [d.pk for d in schedule.held] == [held.pk]
+    assert schedule.held_total == 1
     content = response.content.decode()
     assert "Soon post" in content
     assert "Far future post" not in content
@@ -261,7 +262,7 @@ def _populate(size, *, team, account, lead, member):
     BookingFactory(session=TrainingSessionFactory(course=course), user=lead)
 
 
-HOME_QUERIES = 23  # includes the teams and accounts panel (2)
+HOME_QUERIES = 25  # includes the teams and accounts panel (2) and the schedule (3)
 
 
 @pytest.mark.parametrize("size", [2, 12])
@@ -338,12 +339,33 @@ def test_leads_share_the_months_api_totals_for_a_minute(client, lead, admin_user
     assert home(client, lead).context["budget"].posts_read == 300
 
 
-def test_the_schedule_shows_the_first_fifty_upcoming_posts_in_time_order(client, member, account):
+def test_the_schedule_shows_each_accounts_next_five_posts_in_time_order_and_how_many_in_all(
+    client, member, account, team
+):
+    second = TwitterAccountFactory(team=team, handle="ZetaUnit")
     due = [NOW + timedelta(hours=h, minutes=m) for h in range(1, 30) for m in (0, 30)]
     for when in reversed(due):
         DraftFactory(account=account, state=S.SCHEDULED, scheduled_at=when)
+    DraftFactory(account=second, state=S.APPROVED, scheduled_at=NOW + timedelta(days=6))
+    DraftFactory(account=second, state=S.SCHEDULED, scheduled_at=NOW + timedelta(days=8))  # beyond the week
+
+    response = home(client, member)
+
+    panel = response.context["schedule"]
+    assert [(e.account, e.total, e.more) for e in panel.accounts] == [(account, len(due), len(due) - 5), (second, 1, 0)]
+    assert [d.scheduled_at for d in panel.accounts[0].drafts] == due[:5]
+    content = response.content.decode()
+    assert f"See all {len(due)} for @{account.handle}" in content
+    assert f"?account={account.pk}" in content
+
+
+def test_the_held_posts_show_the_first_twenty_and_how_many_in_all(client, member, account):
+    freeze = FreezeFactory(reason="Pre-election period")
+    due = [NOW - timedelta(hours=h) for h in range(25, 0, -1)]
+    for when in due:
+        DraftFactory(account=account, state=S.HELD, held_by=freeze, scheduled_at=when)
 
     panel = home(client, member).context["schedule"]
 
-    assert [d.scheduled_at for d in panel.accounts[0]["drafts"]] == due[:50]
-    assert panel.truncated
+    assert panel.held_total == 25
+    assert [d.scheduled_at for d in panel.held] == due[:20]

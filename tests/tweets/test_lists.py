@@ -5,8 +5,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from tests.factories import TwitterAccountFactory
 from tests.tweets.factories import DraftFactory
-from tweets.models import Draft
+from tweets.models import Approval, Draft, DraftRevision
 
 S = Draft.State
 PAGES = ["/drafts/", "/drafts/?state=submitted", "/drafts/approvals/", "/drafts/scheduled/", "/drafts/published/"]
@@ -101,3 +102,46 @@ def test_the_scheduled_list_groups_by_uk_day(client, account, member):
     day = timezone.localtime(timezone.now() + timezone.timedelta(hours=2))
     assert f"{day:%A} {day.day} {day:%B %Y}" in page
     assert "Post number 1" in page
+
+
+def test_the_scheduled_list_shows_one_account_when_asked(client, account, other_team, member):
+    other_account = TwitterAccountFactory(team=other_team, handle="CustomerHelp")
+    soon = timezone.now() + timezone.timedelta(hours=2)
+    DraftFactory(account=account, state=S.SCHEDULED, scheduled_at=soon, text="Ours, scheduled")
+    DraftFactory(account=other_account, state=S.SCHEDULED, scheduled_at=soon, text="Another team's")
+    client.force_login(member)
+
+    page = client.get(f"/drafts/scheduled/?account={account.pk}").content.decode()
+    assert "Ours, scheduled" in page
+    assert f"Scheduled posts: @{account.handle}" in page
+
+    page = client.get(f"/drafts/scheduled/?account={other_account.pk}").content.decode()
+    assert "Another team&#x27;s" not in page and "Another team's" not in page
+
+
+def test_the_approval_queue_counts_only_current_unlapsed_approvals_and_marks_mine(
+    client, account, member, approver, lead, second_approver
+):
+    account.approvals_required = 2
+    account.approval_expiry_hours = 72
+    account.save()
+    draft = DraftFactory(account=account, author=member, state=S.SUBMITTED, text="Needs two")
+    old = draft.current_revision
+    draft.current_revision = DraftRevision.objects.create(
+        draft=draft, number=2, posts=["Needs two, v2"], created_by=member
+    )
+    draft.save(update_fields=["current_revision"])
+    now = timezone.now()
+    Approval.objects.create(draft=draft, revision=draft.current_revision, approver=lead, created_at=now)
+    Approval.objects.create(draft=draft, revision=old, approver=second_approver, created_at=now)  # an older revision
+    Approval.objects.create(  # lapsed
+        draft=draft, revision=draft.current_revision, approver=approver, created_at=now - timezone.timedelta(hours=73)
+    )
+    client.force_login(approver)
+
+    page = client.get("/drafts/approvals/").content.decode()
+    assert "1 of 2" in page
+    assert "You approved" not in page  # my approval lapsed
+
+    client.force_login(lead)
+    assert "You approved" in client.get("/drafts/approvals/").content.decode()
