@@ -1,6 +1,35 @@
-from django.apps import AppConfig
+from django.apps import AppConfig, apps
+from django.db.models.signals import post_delete, post_save
+
+# Models whose saves and deletes change what the dashboard's cached panels show (see dovecote.freshness).
+PANEL_SOURCES = {
+    "drafts": ["tweets.Draft", "tweets.DraftRevision"],
+    "teams": ["accounts.Team", "accounts.Membership", "accounts.TwitterAccount"],
+    "training": [
+        "training.Course",
+        "training.CourseRequirement",
+        "training.TrainingSession",
+        "training.Booking",
+        "training.Certification",
+        "training.Exemption",
+    ],
+}
 
 
 class DovecoteConfig(AppConfig):
     name = "dovecote"
     verbose_name = "Dovecote"
+
+    def ready(self) -> None:
+        from dovecote import freshness
+
+        for topic, labels in PANEL_SOURCES.items():
+
+            def receiver(sender, topic=topic, **kwargs) -> None:
+                freshness.changed(topic)
+
+            for label in labels:
+                model = apps.get_model(label)
+                uid = f"dovecote.freshness.{topic}.{label}"
+                post_save.connect(receiver, sender=model, dispatch_uid=uid + ".saved", weak=False)
+                post_delete.connect(receiver, sender=model, dispatch_uid=uid + ".deleted", weak=False)

@@ -17,9 +17,11 @@ from django.core.cache import cache
 from django.db.models import Avg, Count, F, Q, Window
 from django.db.models.functions import RowNumber, TruncHour
 from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
 
 from accounts.access import accounts_for_user, teams_for_user
 from accounts.models import Membership, User
+from dovecote import freshness
 from monitoring.access import items_for_user, monitors_for_user
 from monitoring.models import InboxItem, MentionMatch, ReadBudget, SpikeAlert
 from monitoring.spikes import SPIKE_QUIET
@@ -453,17 +455,22 @@ def counts_context(user: User, roles: Roles, *, now: datetime) -> dict:
 
 
 def home_context(user: User, *, now: datetime | None = None) -> dict:
+    """Everything the home page shows. The schedule, training and accounts panels are rendered from the
+    cache while nothing they show has changed (see dovecote.freshness), so their data is lazy: it is only
+    read from the database when the page's `{% cache %}` block misses."""
     now = now or timezone.now()
     roles = roles_for(user)
     context = counts_context(user, roles, now=now)
     context.update(
         {
-            "schedule": schedule(user, now=now),
+            "schedule": SimpleLazyObject(lambda: schedule(user, now=now)),
             "monitors": monitors(user, now=now),
             "budget": budget(now=now) if roles.is_lead else None,
-            "training": training(user, now=now),
-            "teams": list(teams_for_user(user)),
-            "accounts": list(accounts_for_user(user)),
+            "training": SimpleLazyObject(lambda: training(user, now=now)),
+            "teams": SimpleLazyObject(lambda: list(teams_for_user(user))),
+            "accounts": SimpleLazyObject(lambda: list(accounts_for_user(user))),
+            "generations": freshness.generations(),
+            "panel_seconds": freshness.PANEL_SECONDS,
         }
     )
     return context

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from accounts.services import audit_record
+from dovecote import freshness
 from training.models import (
     Action,
     Booking,
@@ -66,6 +67,7 @@ def requirements_set(*, actor: User, cells: set[tuple[int, str, str]], request=N
     CourseRequirement.objects.bulk_create(
         [CourseRequirement(course_id=c, account_kind=k, action=a) for c, k, a in sorted(added)]
     )
+    freshness.changed("training")  # bulk_create sends no save signals
     if added or removed:
         audit_record(
             action="training.requirements_changed",
@@ -419,6 +421,7 @@ def exemption_revoke(*, actor: User, exemption: Exemption, request=None) -> Exem
     if not actor.is_admin:
         raise TrainingError("Only admins can end exemptions.")
     updated = Exemption.objects.filter(pk=exemption.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
+    freshness.changed("training")  # update() sends no save signals
     exemption.refresh_from_db()
     if updated:
         audit_record(action="training.exemption_revoked", actor=actor, obj=exemption, request=request)

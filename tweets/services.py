@@ -23,11 +23,25 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Count, DateTimeField, Exists, ExpressionWrapper, F, Func, IntegerField, OuterRef, Q, Value
+from django.db.models import (
+    Count,
+    DateTimeField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    Func,
+    IntegerField,
+    OuterRef,
+    Q,
+    Subquery,
+    Value,
+)
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.models import AuditEvent, Membership, TwitterAccount, User
 from accounts.services import audit_event, audit_record
+from dovecote import freshness
 from tweets import queueing
 from tweets.models import (
     MAX_THREAD_LENGTH,
@@ -173,25 +187,22 @@ def approval_count(draft: Draft, *, at: datetime | None = None) -> int:
 def with_approval_counts(drafts, *, viewer: User, at: datetime | None = None):
     """`drafts` annotated with `approval_count` (as approval_count above) and `approved_by_viewer`, in SQL.
 
-    For lists: one query for any number of drafts, instead of loading every approval of every draft.
+    For lists: one query for any number of drafts, instead of loading every approval of every draft. Both
+    are subqueries per draft row, so the list itself is not grouped.
     """
     at = at or timezone.now()
-    lapsed_before = ExpressionWrapper(
-        Value(at) - F("account__approval_expiry_hours") * Value(timedelta(hours=1)), output_field=DateTimeField()
-    )
-    valid = Q(approvals__revision_id=F("current_revision_id"), approvals__created_at__gt=lapsed_before)
-    mine = Approval.objects.filter(
+    valid = Approval.objects.filter(
         draft=OuterRef("pk"),
         revision_id=OuterRef("current_revision_id"),
-        approver=viewer,
         created_at__gt=ExpressionWrapper(
             Value(at) - OuterRef("account__approval_expiry_hours") * Value(timedelta(hours=1)),
             output_field=DateTimeField(),
         ),
     )
+    count = valid.order_by().values("draft").annotate(n=Count("approver", distinct=True)).values("n")
     return drafts.annotate(
-        approval_count=Count("approvals__approver", distinct=True, filter=valid),
-        approved_by_viewer=Exists(mine),
+        approval_count=Coalesce(Subquery(count, output_field=IntegerField()), 0),
+        approved_by_viewer=Exists(valid.filter(approver=viewer)),
     )
 
 
@@ -299,6 +310,7 @@ def _record_moves(
         transaction.on_commit(
             lambda d=draft, f=from_state: draft_state_changed.send(sender=Draft, draft=d, from_state=f, to_state=to)
         )
+    freshness.changed("drafts")  # some moves are bulk updates, which send no save signals
 
 
 def _proceed_when_approved(draft: Draft, *, by: User | None, request=None) -> Draft:

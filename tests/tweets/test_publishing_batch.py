@@ -218,3 +218,16 @@ def test_a_worker_killed_mid_batch_is_reconciled_by_the_sweep_once_the_claim_is_
         assert draft.state == S.PUBLISHED
         succeeded = draft.attempts.get(state=PublishAttempt.State.SUCCEEDED)
         assert succeeded.reconciled == (draft.text in texts[:3])
+
+
+def test_the_dashboard_schedule_drops_posts_as_soon_as_a_batch_publishes_them(
+    client, personal, member, x_sandbox, run_jobs, when
+):
+    schedule(member, personal, ["On the dashboard until published."], when, run_jobs)
+    client.force_login(member)
+    assert "On the dashboard until published." in client.get("/").content.decode()
+
+    run_due_job(when, run_jobs)  # the batch moves drafts with bulk updates, which send no save signals
+
+    with time_machine.travel(when + timezone.timedelta(seconds=5)):
+        assert "On the dashboard until published." not in client.get("/").content.decode()

@@ -1,0 +1,107 @@
+"""The home page's schedule, training and accounts panels come from the cache until their data changes."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from accounts.models import Membership
+from dovecote import freshness
+from tests.factories import MembershipFactory, TwitterAccountFactory
+from tests.training.factories import BookingFactory, TrainingSessionFactory
+from tests.training.helpers import require_course
+from tests.tweets.factories import DraftFactory
+from training import services as training_services
+from training.models import Course
+from tweets.models import Draft
+
+NOW = datetime(2026, 11, 18, 10, 30, tzinfo=UTC)
+S = Draft.State
+
+
+@pytest.fixture(autouse=True)
+def _clock():
+    with time_machine.travel(NOW, tick=False):
+        yield
+
+
+def home(client, user):
+    client.force_login(user)
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(reverse("home"))
+    assert response.status_code == 200
+    return response.content.decode(), [q["sql"] for q in ctx.captured_queries]
+
+
+def test_a_second_visit_with_nothing_changed_reads_none_of_the_cached_panels_again(client, member, account):
+    DraftFactory(account=account, state=S.SCHEDULED, scheduled_at=NOW + timedelta(hours=3), text="Going out later")
+
+    first, first_queries = home(client, member)
+    second, second_queries = home(client, member)
+
+    assert "Going out later" in first and "Going out later" in second
+    assert any("training_courserequirement" in q for q in first_queries)
+    assert not any("training_courserequirement" in q or "OVER (PARTITION BY" in q for q in second_queries)
+    assert len(second_queries) < len(first_queries)
+
+
+def test_a_newly_scheduled_post_shows_at_once(client, member, account):
+    home(client, member)
+    DraftFactory(account=account, state=S.SCHEDULED, scheduled_at=NOW + timedelta(hours=3), text="Added just now")
+
+    page, _ = home(client, member)
+
+    assert "Added just now" in page
+
+
+def test_a_bulk_write_shows_at_once_when_its_service_says_what_changed(client, member, account):
+    draft = DraftFactory(account=account, state=S.SCHEDULED, scheduled_at=NOW + timedelta(hours=3), text="Cancel me")
+    assert "Cancel me" in home(client, member)[0]
+
+    Draft.objects.filter(pk=draft.pk).update(state=S.WITHDRAWN)  # a bulk write sends no signal...
+    freshness.changed("drafts")  # ...so the services that write in bulk say so (as tweets.services._record_moves)
+
+    assert "Cancel me" not in home(client, member)[0]
+
+
+def test_a_booking_shows_as_my_next_session_at_once(client, member, account):
+    course = require_course(account.kind, "draft", title="Writing for the department")
+    session = TrainingSessionFactory(course=course, starts_at=NOW + timedelta(days=2))
+    assert "You have no sessions booked" in home(client, member)[0]
+
+    BookingFactory(session=session, user=member)
+
+    assert "Writing for the department: " in home(client, member)[0]
+
+
+def test_a_requirement_set_in_bulk_shows_as_missing_at_once(client, member, admin_user, account):
+    course = Course.objects.create(title="Handling complaints", validity_months=12)
+    assert "Handling complaints" not in home(client, member)[0]
+
+    training_services.requirements_set(actor=admin_user, cells={(course.pk, account.kind, "draft")})
+
+    assert "Handling complaints" in home(client, member)[0]
+
+
+def test_joining_a_team_shows_its_accounts_at_once(client, member, other_team):
+    TwitterAccountFactory(team=other_team, handle="OtherDesk")
+    assert "OtherDesk" not in home(client, member)[0]
+
+    MembershipFactory(team=other_team, user=member, role=Membership.Role.MEMBER)
+
+    assert "OtherDesk" in home(client, member)[0]
+
+
+def test_one_persons_cached_panels_are_not_shown_to_another(client, member, outsider, account):
+    DraftFactory(account=account, state=S.SCHEDULED, scheduled_at=NOW + timedelta(hours=3), text="Team only")
+    assert "Team only" in home(client, member)[0]
+
+    assert "Team only" not in home(client, outsider)[0]
+
+
+def test_only_known_topics_can_change():
+    with pytest.raises(ValueError, match="Unknown topics: drafs"):
+        freshness.changed("drafs")
