@@ -155,7 +155,7 @@ SELECT id, id, (((id - 1) %% {monitors}) %% {teams}) + 1, NULL,
             THEN (ARRAY['replied', 'replied', 'replied', 'replied', 'replied', 'replied', 'no_action',
                         'no_action', 'replied', 'replied'])[(id %% 10) + 1]
             ELSE (ARRAY['new', 'in_progress', 'replied', 'new'])[(id %% 4) + 1] END,
-       (ARRAY['normal', 'normal', 'high', 'urgent', 'low'])[(id %% 5) + 1],
+       (ARRAY['normal', 'normal', 'high', 'urgent', 'low'])[((id / 10) %% 5) + 1],  -- not tied to the team (id %% 10)
        posted_at + interval '24 hours',
        NULL, NULL, '', NULL, posted_at + interval '30 seconds', posted_at + interval '30 seconds'
 FROM monitoring_mention;

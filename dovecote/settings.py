@@ -141,6 +141,9 @@ TEMPLATES = [
     },
 ]
 
+# Form widgets render with Jinja2 where Django ships a Jinja2 template for them (see dovecote/forms.py).
+FORM_RENDERER = "dovecote.forms.FormRenderer"
+
 WSGI_APPLICATION = "dovecote.wsgi.application"
 
 # Site-wide banners shown on every page: `f(request) -> list[dict]` (see dovecote/context_processors.py).

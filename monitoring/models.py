@@ -207,6 +207,13 @@ class InboxItem(models.Model):
         ESCALATED = "escalated", "Escalated"
 
     OPEN_STATUSES = (Status.NEW, Status.IN_PROGRESS)
+    STATUS_TAGS = {  # GOV.UK tag colours
+        Status.NEW: "govuk-tag--blue",
+        Status.IN_PROGRESS: "govuk-tag--yellow",
+        Status.REPLIED: "govuk-tag--green",
+        Status.ESCALATED: "govuk-tag--purple",
+        Status.NO_ACTION: "govuk-tag--grey",
+    }
 
     mention = models.ForeignKey(Mention, on_delete=models.CASCADE, related_name="inbox_items")
     team = models.ForeignKey(  # indexed by (team, status, due_at) and (team, created_at)
@@ -276,6 +283,10 @@ class InboxItem(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status in self.OPEN_STATUSES
+
+    @property
+    def status_tag(self) -> str:
+        return self.STATUS_TAGS.get(self.status, "govuk-tag--grey")
 
     @property
     def is_overdue(self) -> bool:

@@ -107,12 +107,14 @@ def inbox(request: HttpRequest) -> HttpResponse:
     items = _filtered(items, form).select_related("mention", "assigned_to", "reply_draft")
     items = items.prefetch_related("tags").order_by("due_at", "id")
     page = page_of(items, request.GET.get("page"), per_page=PAGE_SIZE)
+    for item in page.object_list:
+        item.overdue = item.is_overdue  # the row's class and its due cell both ask
     query = request.GET.copy()
     query.pop("page", None)
     return render(
         request,
         "monitoring/inbox.html",
-        {"team": team, "teams": teams, "form": form, "page": page, "now": timezone.now(), "query": query.urlencode()},
+        {"team": team, "teams": teams, "form": form, "page": page, "query": query.urlencode()},
     )
 
 
