@@ -1,6 +1,8 @@
+from functools import cache
+
 from django.conf import settings
 from django.http import HttpRequest
-from django.urls import NoReverseMatch, reverse
+from django.urls import NoReverseMatch, get_script_prefix, reverse
 from django.utils.module_loading import import_string
 
 # label, URL name, and the URL prefixes that belong to the section.
@@ -15,16 +17,24 @@ NAV_ITEMS = [
 ]
 
 
+@cache
+def _nav_urls(script_prefix: str) -> tuple[tuple[str, str, tuple[str, ...]], ...]:
+    """The items' paths, reversed once (per script prefix) rather than on every page."""
+    found = []
+    for label, url_name, prefixes in NAV_ITEMS:
+        try:
+            found.append((label, reverse(url_name), prefixes))
+        except NoReverseMatch:
+            continue
+    return tuple(found)
+
+
 def navigation(request: HttpRequest) -> dict:
     """The service navigation with its current item, and site-wide banners (freeze, spike alerts)."""
     if not request.user.is_authenticated:
         return {"nav_items": [], "site_banners": []}
     items, current_found = [], False
-    for label, url_name, prefixes in NAV_ITEMS:
-        try:
-            url = reverse(url_name)
-        except NoReverseMatch:
-            continue
+    for label, url, prefixes in _nav_urls(get_script_prefix()):
         current = not current_found and (
             request.path == url or any(request.path.startswith(prefix) for prefix in prefixes)
         )
