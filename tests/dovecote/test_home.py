@@ -70,6 +70,18 @@ def test_it_shows_drafts_waiting_for_my_approval_oldest_first_with_their_age(
     assert f"/drafts/{elsewhere.pk}/" not in content
 
 
+def test_a_draft_whose_approval_by_me_lapsed_waits_for_me_again(client, approver, member, account):
+    lapsed = DraftFactory(account=account, author=member, state=S.SUBMITTED)
+    Approval.objects.create(
+        draft=lapsed,
+        revision=lapsed.current_revision,
+        approver=approver,
+        created_at=NOW - account.approval_expiry - timedelta(minutes=1),
+    )
+
+    assert [d.pk for d in home(client, approver).context["approvals"].drafts] == [lapsed.pk]
+
+
 def test_a_member_who_cannot_approve_sees_no_approval_panel(client, member, account):
     DraftFactory(account=account, author=member, state=S.SUBMITTED)
 
