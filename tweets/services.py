@@ -27,7 +27,6 @@ from django.db.models import (
     Count,
     DateTimeField,
     Exists,
-    ExpressionWrapper,
     F,
     Func,
     IntegerField,
@@ -184,6 +183,32 @@ def approval_count(draft: Draft, *, at: datetime | None = None) -> int:
     return valid_approvals(draft, at=at).values("approver_id").distinct().count()
 
 
+class _HoursBefore(Func):
+    """The moment a number of hours (an integer expression, such as a column) before `at`.
+
+    Django can subtract a duration from a timestamp everywhere, but not multiply a column into one on SQLite.
+    """
+
+    output_field = DateTimeField()
+
+    def __init__(self, at: datetime, hours):
+        super().__init__(Value(at, output_field=DateTimeField()), hours)
+
+    def _parts(self, compiler, connection):
+        at_sql, at_params = compiler.compile(self.source_expressions[0])
+        hours_sql, hours_params = compiler.compile(self.source_expressions[1])
+        return at_sql, hours_sql, (*at_params, *hours_params)
+
+    def as_sql(self, compiler, connection, **extra):
+        at_sql, hours_sql, params = self._parts(compiler, connection)
+        return f"({at_sql} - make_interval(hours => {hours_sql}))", params
+
+    def as_sqlite(self, compiler, connection, **extra):
+        # Timestamps are text there, 'YYYY-MM-DD HH:MM:SS.ffffff' in UTC, compared as text.
+        at_sql, hours_sql, params = self._parts(compiler, connection)
+        return f"strftime('%%Y-%%m-%%d %%H:%%M:%%f', {at_sql}, '-' || {hours_sql} || ' hours')", params
+
+
 def with_approval_counts(drafts, *, viewer: User, at: datetime | None = None):
     """`drafts` annotated with `approval_count` (as approval_count above) and `approved_by_viewer`, in SQL.
 
@@ -194,10 +219,7 @@ def with_approval_counts(drafts, *, viewer: User, at: datetime | None = None):
     valid = Approval.objects.filter(
         draft=OuterRef("pk"),
         revision_id=OuterRef("current_revision_id"),
-        created_at__gt=ExpressionWrapper(
-            Value(at) - OuterRef("account__approval_expiry_hours") * Value(timedelta(hours=1)),
-            output_field=DateTimeField(),
-        ),
+        created_at__gt=_HoursBefore(at, OuterRef("account__approval_expiry_hours")),
     )
     count = valid.order_by().values("draft").annotate(n=Count("approver", distinct=True)).values("n")
     return drafts.annotate(
