@@ -7,7 +7,6 @@ admins see every team.
 
 from __future__ import annotations
 
-import hashlib
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -282,24 +281,27 @@ def _points(values: list[float | None], *, low: float, high: float) -> str:
 MONITORS_CACHE_SECONDS = 60
 
 
+def monitors_context(user: User, roles: Roles, *, now: datetime) -> dict:
+    """The monitors panel's context. The panel is rendered from the cache for a minute for everyone with the
+    same teams (it refreshes every minute anyway), and until a monitor changes; its data is lazy, so it is
+    only read when the panel's `{% cache %}` block misses."""
+    return {
+        "monitors": SimpleLazyObject(lambda: monitors(user, now=now)),
+        "monitors_scope": "all" if roles.is_admin else ",".join(map(str, sorted(roles.team_ids))),
+        "monitors_seconds": MONITORS_CACHE_SECONDS,
+        "generations": freshness.generations(),
+    }
+
+
 def monitors(user: User, *, now: datetime) -> MonitorsPanel:
     """Hourly volume and sentiment for the last 24 hours per monitor, with the 24 before for the trend.
 
-    One query for the user's monitors; then, unless a teammate loaded the same monitors within the last
-    minute (the panel refreshes every minute anyway), one grouped count over their matches and one for
-    current spike alerts.
+    One query for the user's monitors, one grouped count over their matches and one for current spike alerts.
     """
     monitor_list = list(monitors_for_user(user).filter(is_active=True).order_by("team__name", "name"))
     if not monitor_list:
         return MonitorsPanel(series=[], spikes=[])
-    key = (
-        "dovecote:dashboard-monitors:" + hashlib.sha256(",".join(str(m.pk) for m in monitor_list).encode()).hexdigest()
-    )
-    panel = cache.get(key)
-    if panel is None:
-        panel = _monitors_panel(monitor_list, now=now)
-        cache.set(key, panel, MONITORS_CACHE_SECONDS)
-    return panel
+    return _monitors_panel(monitor_list, now=now)
 
 
 def _monitors_panel(monitor_list: list, *, now: datetime) -> MonitorsPanel:
@@ -467,15 +469,14 @@ def home_context(user: User, *, now: datetime | None = None) -> dict:
     now = now or timezone.now()
     roles = roles_for(user)
     context = counts_context(user, roles, now=now)
+    context.update(monitors_context(user, roles, now=now))
     context.update(
         {
             "schedule": SimpleLazyObject(lambda: schedule(user, now=now)),
-            "monitors": monitors(user, now=now),
             "budget": budget(now=now) if roles.is_lead else None,
             "training": SimpleLazyObject(lambda: training(user, now=now)),
             "teams": SimpleLazyObject(lambda: list(teams_for_user(user))),
             "accounts": SimpleLazyObject(lambda: list(accounts_for_user(user))),
-            "generations": freshness.generations(),
             "panel_seconds": freshness.PANEL_SECONDS,
         }
     )

@@ -11,7 +11,7 @@ from uuid import uuid4
 from django.core.cache import cache
 from django.db import transaction
 
-TOPICS = ("drafts", "teams", "training")
+TOPICS = ("drafts", "monitors", "teams", "training")
 PANEL_SECONDS = 300  # the longest a missed change can leave a panel stale (if a generation is ever lost)
 
 

@@ -11,6 +11,7 @@ from django.urls import reverse
 from accounts.models import Membership
 from dovecote import freshness
 from tests.factories import MembershipFactory, TwitterAccountFactory
+from tests.monitoring.factories import MonitorFactory
 from tests.training.factories import BookingFactory, TrainingSessionFactory
 from tests.training.helpers import require_course
 from tests.tweets.factories import DraftFactory
@@ -105,3 +106,19 @@ def test_one_persons_cached_panels_are_not_shown_to_another(client, member, outs
 def test_only_known_topics_can_change():
     with pytest.raises(ValueError, match="Unknown topics: drafs"):
         freshness.changed("drafs")
+
+
+def test_a_new_monitor_shows_in_the_monitors_panel_at_once(client, member, team):
+    MonitorFactory(team=team, name="Visas")
+    assert "Visas" in home(client, member)[0]
+
+    MonitorFactory(team=team, name="Passports")
+
+    assert "Passports" in home(client, member)[0]
+
+
+def test_the_monitors_panel_is_not_shared_with_other_teams(client, member, outsider, team):
+    MonitorFactory(team=team, name="Visas")
+    assert "Visas" in home(client, member)[0]
+
+    assert "Visas" not in home(client, outsider)[0]
