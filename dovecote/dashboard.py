@@ -28,7 +28,7 @@ from training.models import Booking, Certification, Exemption
 from training.selectors import EXPIRING_WITHIN, required_courses_for_user
 from tweets.access import drafts_for_user
 from tweets.models import Draft
-from tweets.services import with_approval_counts
+from tweets.services import approved_by
 from twitter_api.models import ApiCall
 
 APPROVALS_SHOWN = 10
@@ -94,7 +94,7 @@ def approvals_waiting(user: User, roles: Roles, *, now: datetime) -> ApprovalsPa
         drafts = drafts.filter(
             Q(account__approver_team_id__in=ids) | Q(account__approver_team__isnull=True, account__team_id__in=ids)
         )
-    drafts = with_approval_counts(drafts, viewer=user, at=now).filter(approved_by_viewer=False)
+    drafts = drafts.exclude(approved_by(user, at=now))
     # Counted on the bare rows, and only the ten shown are joined (see dovecote.pagination).
     total = drafts.count()
     shown = drafts.order_by("updated_at", "id").values("pk")[:APPROVALS_SHOWN]

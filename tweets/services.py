@@ -209,6 +209,20 @@ class _HoursBefore(Func):
         return f"strftime('%%Y-%%m-%%d %%H:%%M:%%f', {at_sql}, '-' || {hours_sql} || ' hours')", params
 
 
+def _valid_approvals_of_row(at: datetime):
+    """Approvals of the outer draft row's current revision that have not lapsed by `at`."""
+    return Approval.objects.filter(
+        draft=OuterRef("pk"),
+        revision_id=OuterRef("current_revision_id"),
+        created_at__gt=_HoursBefore(at, OuterRef("account__approval_expiry_hours")),
+    )
+
+
+def approved_by(viewer: User, *, at: datetime) -> Exists:
+    """For a draft list: has `viewer` approved the row's current revision (and not lapsed)?"""
+    return Exists(_valid_approvals_of_row(at).filter(approver=viewer))
+
+
 def with_approval_counts(drafts, *, viewer: User, at: datetime | None = None):
     """`drafts` annotated with `approval_count` (as approval_count above) and `approved_by_viewer`, in SQL.
 
@@ -216,15 +230,12 @@ def with_approval_counts(drafts, *, viewer: User, at: datetime | None = None):
     are subqueries per draft row, so the list itself is not grouped.
     """
     at = at or timezone.now()
-    valid = Approval.objects.filter(
-        draft=OuterRef("pk"),
-        revision_id=OuterRef("current_revision_id"),
-        created_at__gt=_HoursBefore(at, OuterRef("account__approval_expiry_hours")),
+    count = (
+        _valid_approvals_of_row(at).order_by().values("draft").annotate(n=Count("approver", distinct=True)).values("n")
     )
-    count = valid.order_by().values("draft").annotate(n=Count("approver", distinct=True)).values("n")
     return drafts.annotate(
         approval_count=Coalesce(Subquery(count, output_field=IntegerField()), 0),
-        approved_by_viewer=Exists(valid.filter(approver=viewer)),
+        approved_by_viewer=approved_by(viewer, at=at),
     )
 
 
