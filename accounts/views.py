@@ -131,8 +131,10 @@ def _render_audit(request: HttpRequest, events, *, team) -> HttpResponse:
         if data["date_to"]:
             events = events.filter(created_at__date__lte=data["date_to"])
     page = Paginator(events, 50).get_page(request.GET.get("page"))
+    query = request.GET.copy()  # the filters, kept when moving between pages
+    query.pop("page", None)
     return render(
         request,
         "accounts/audit_log.html",
-        {"page": page, "form": form, "team": team, "can_see_any": is_lead(request.user)},
+        {"page": page, "form": form, "team": team, "can_see_any": is_lead(request.user), "query": query.urlencode()},
     )

@@ -75,3 +75,16 @@ def test_the_audit_page_filters_by_action(client, lead, event, team):
     client.force_login(lead)
     content = client.get("/teams/audit/", {"action": "other"}).content.decode()
     assert "other.thing" in content and "test.something" not in content
+
+
+def test_the_audit_pages_keep_the_filters(client, lead, team):
+    for i in range(55):
+        audit_record(action=f"other.thing{i}", team=team)
+    audit_record(action="test.unrelated", team=team)
+    client.force_login(lead)
+
+    first = client.get("/teams/audit/", {"action": "other"}).content.decode()
+    assert "action=other&amp;page=2" in first
+
+    second = client.get("/teams/audit/", {"action": "other", "page": 2}).content.decode()
+    assert "other.thing" in second and "test.unrelated" not in second
