@@ -1,8 +1,9 @@
-"""Selectors for the home dashboard: one query per panel, whatever the size of the data.
+"""Selectors for the home dashboard: a fixed number of queries per panel, whatever the size of the data.
 
 Each function takes the signed-in user (and `now`, so tests can pin the clock) and returns plain data the
 templates only loop over. Everything is limited to the user's teams through the apps' access helpers;
-admins see every team.
+admins see every team. "My work" is read fresh on every load; the slower-changing panels (schedule,
+monitors, training, accounts) are rendered from the cache until their data changes (dovecote.freshness).
 """
 
 from __future__ import annotations
