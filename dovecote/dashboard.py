@@ -27,7 +27,6 @@ from monitoring.models import InboxItem, MentionMatch, ReadBudget, SpikeAlert
 from monitoring.spikes import SPIKE_QUIET
 from training.models import Booking, Certification, Exemption
 from training.selectors import EXPIRING_WITHIN, required_courses_for_user
-from tweets.access import drafts_for_user
 from tweets.models import Draft
 from tweets.services import approved_by
 from twitter_api.models import ApiCall
@@ -59,6 +58,11 @@ class Roles:
     @property
     def is_lead(self) -> bool:
         return self.is_admin or bool(self.lead_team_ids)
+
+    @property
+    def scope(self) -> str:
+        """What the team-wide panels depend on: everyone with the same teams sees the same ones."""
+        return "all" if self.is_admin else ",".join(map(str, sorted(self.team_ids)))
 
 
 def roles_for(user: User) -> Roles:
@@ -185,14 +189,18 @@ class SchedulePanel:
     held_total: int = 0
 
 
-def schedule(user: User, *, now: datetime) -> SchedulePanel:
-    """Per account, how many posts go out in the next seven days and the first few of them; and the posts
-    a freeze holds, oldest due first (three queries).
+def schedule(roles: Roles, *, now: datetime) -> SchedulePanel:
+    """Per account of my teams (owned, or approved by them), how many posts go out in the next seven days
+    and the first few of them; and the posts a freeze holds, oldest due first (three queries).
 
     A glance, not the list: the scheduled page has every post. Ranks and totals are counted on the bare
-    draft rows, and only the rows shown are joined to their accounts and texts.
+    draft rows, and only the rows shown are joined to their accounts and texts. It depends only on the
+    teams, so teammates share it (Roles.scope).
     """
-    mine = drafts_for_user(user)
+    mine = Draft.objects.all()
+    if not roles.is_admin:
+        ids = roles.team_ids
+        mine = mine.filter(Q(account__team_id__in=ids) | Q(account__approver_team_id__in=ids))
     upcoming = (
         mine.filter(
             state__in=UPCOMING_STATES, scheduled_at__gte=now, scheduled_at__lt=now + timedelta(days=SCHEDULE_DAYS)
@@ -288,7 +296,7 @@ def monitors_context(user: User, roles: Roles, *, now: datetime) -> dict:
     only read when the panel's `{% cache %}` block misses."""
     return {
         "monitors": SimpleLazyObject(lambda: monitors(user, now=now)),
-        "monitors_scope": "all" if roles.is_admin else ",".join(map(str, sorted(roles.team_ids))),
+        "monitors_scope": roles.scope,
         "monitors_seconds": MONITORS_CACHE_SECONDS,
         "generations": freshness.generations(),
     }
@@ -473,7 +481,7 @@ def home_context(user: User, *, now: datetime | None = None) -> dict:
     context.update(monitors_context(user, roles, now=now))
     context.update(
         {
-            "schedule": SimpleLazyObject(lambda: schedule(user, now=now)),
+            "schedule": SimpleLazyObject(lambda: schedule(roles, now=now)),
             "budget": budget(now=now) if roles.is_lead else None,
             "training": SimpleLazyObject(lambda: training(user, now=now)),
             "teams": SimpleLazyObject(lambda: list(teams_for_user(user))),

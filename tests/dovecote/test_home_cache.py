@@ -122,3 +122,13 @@ def test_the_monitors_panel_is_not_shared_with_other_teams(client, member, outsi
     assert "Visas" in home(client, member)[0]
 
     assert "Visas" not in home(client, outsider)[0]
+
+
+def test_teammates_share_the_schedule_and_accounts_panels(client, member, approver, account):
+    DraftFactory(account=account, state=S.SCHEDULED, scheduled_at=NOW + timedelta(hours=3), text="Shared post")
+    home(client, member)
+
+    page, queries = home(client, approver)
+
+    assert "Shared post" in page
+    assert not any("OVER (PARTITION BY" in q for q in queries)
