@@ -10,6 +10,7 @@ again, stored once by tweet id.
 
 from __future__ import annotations
 
+import json
 import logging
 import queue
 import re
@@ -19,7 +20,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from contextvars import copy_context
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import cache, lru_cache
 
 from django.conf import settings
@@ -43,7 +44,7 @@ from monitoring.models import (
     Watchlist,
     WatchlistEntry,
 )
-from monitoring.routing import Decision, PostFacts, Router, RuleSpec
+from monitoring.routing import PostFacts, Router, RuleSpec
 from twitter_api import client
 from twitter_api.errors import RateLimited, XApiError
 from twitter_api.types import XPost
@@ -391,6 +392,9 @@ def poll_store(*, cursor: PollCursor, token: str, pages: Iterable[list[XPost]]) 
             # the next poll reads them again. Saves a disk flush per poll.
             with connection.cursor() as db:
                 db.execute("SET LOCAL synchronous_commit TO OFF")
+                # Foreign keys checked as each chunk is written, while the next is read and routed, rather than
+                # all at the commit with nothing left to overlap them (rows are written referenced-first).
+                db.execute("SET CONSTRAINTS ALL IMMEDIATE")
         locked = PollCursor.objects.select_for_update().get(pk=cursor.pk)
         result = StoreResult()
         counted = _Counted(pages)
@@ -510,40 +514,45 @@ STORE_CHUNK = 1000
 
 MENTION_COLUMNS = (
     "tweet_id", "text", "posted_at", "lang", "author_x_id", "author_username", "author_name", "author_verified",
-    "author_followers", "conversation_id", "reply_to_post_id", "is_retweet", "sentiment", "found_at",
-)  # fmt: skip
-MATCH_COLUMNS = ("mention_id", "monitor_id", "account_id", "matched_at")
-ITEM_COLUMNS = (
-    "mention_id", "team_id", "account_id", "status", "priority", "due_at", "escalation_note", "created_at",
-    "updated_at",
+    "author_followers", "conversation_id", "reply_to_post_id", "is_retweet", "sentiment",
 )  # fmt: skip
 
 
-def _bulk_insert(model, columns, rows, *, returning=()) -> list | None:
-    """INSERT ... ON CONFLICT DO NOTHING for many rows at once.
+def _bulk_insert(model, columns, rows, *, same=None) -> None:
+    """INSERT ... ON CONFLICT DO NOTHING for many rows at once; `same` maps columns to the value every row has.
 
-    On PostgreSQL one statement per call, each column sent as one array and unnested (psycopg2 quotes a
-    list in C, where a VALUES list costs a Python call per row), returning the `returning` columns of the
-    rows actually inserted; elsewhere (SQLite for the demo) through bulk_create, returning None.
+    On PostgreSQL one statement, the rows sent as one JSON document (see _chunk_sql); elsewhere (SQLite for
+    the demo) through bulk_create.
     """
     if not rows:
-        return []
+        return
+    same = same or {}
     if connection.vendor == "postgresql":
         # Table, column and type names come from our models and constants, never from input.
-        arrays = ", ".join(f"%s::{_db_type(model, column)}[]" for column in columns)
+        values = [f"(row->>{i})::{_db_type(model, column)}" for i, column in enumerate(columns)]
+        values += [f"%s::{_db_type(model, column)}" for column in same]
         sql = (
-            f"INSERT INTO {model._meta.db_table} ({', '.join(columns)}) "  # noqa: S608
-            f"SELECT * FROM unnest({arrays}) ON CONFLICT DO NOTHING"
+            f"INSERT INTO {model._meta.db_table} ({', '.join([*columns, *same])}) "  # noqa: S608
+            f"SELECT {', '.join(values)} FROM jsonb_array_elements(%s::jsonb) AS row ON CONFLICT DO NOTHING"
         )
-        if returning:
-            sql += f" RETURNING {', '.join(returning)}"
         with connection.cursor() as cursor:
-            cursor.execute(sql, [list(values) for values in zip(*rows, strict=True)])
-            return cursor.fetchall() if returning else []
+            cursor.execute(sql, [*same.values(), _json(rows)])
+        return
     model.objects.bulk_create(
-        [model(**dict(zip(columns, row, strict=True))) for row in rows], ignore_conflicts=True, batch_size=500
+        [model(**dict(zip(columns, row, strict=True)), **same) for row in rows], ignore_conflicts=True, batch_size=500
     )
-    return None
+
+
+def _json(rows: list) -> str:
+    return json.dumps(rows, ensure_ascii=False, check_circular=False, default=_json_value)
+
+
+def _json_value(value) -> str:
+    """Datetimes (the only values in our rows json cannot write) in ISO 8601, which PostgreSQL reads with their
+    offset."""
+    if isinstance(value, datetime):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
 
 
 @cache
@@ -552,7 +561,47 @@ def _db_type(model, column: str) -> str:
     return field.target_field.db_type(connection) if field.is_relation else field.db_type(connection)
 
 
-def _mention_row(tweet_id: int, post: XPost, sentiment: float, now) -> tuple:
+@cache
+def _chunk_sql() -> str:
+    """One statement that stores a chunk on PostgreSQL: the posts not stored yet, and for exactly those (joined
+    on tweet id to the ids the INSERT returns) their matches, inbox items and tags; it returns the tweet ids
+    it inserted.
+
+    Each kind of row arrives as one JSON document that the server takes apart, so the worker's only work is
+    json.dumps (in C, done by the routing thread), where psycopg2 adapting lists held the GIL for a call per
+    value and left the server thousands of array constants to parse. Matches, items and tags belong to
+    mentions this statement created, so nothing can conflict with them (the mention is not visible to anyone
+    else before the commit) and they are plain INSERTs.
+    """
+    mention = ", ".join(f"(row->>{i})::{_db_type(Mention, column)}" for i, column in enumerate(MENTION_COLUMNS))
+    return f"""
+        WITH new AS (
+            INSERT INTO {Mention._meta.db_table} ({", ".join(MENTION_COLUMNS)}, found_at)
+            SELECT {mention}, %(found_at)s FROM jsonb_array_elements(%(mentions)s::jsonb) AS row
+            ON CONFLICT DO NOTHING
+            RETURNING tweet_id, id
+        ), matches AS (
+            INSERT INTO {MentionMatch._meta.db_table} (mention_id, monitor_id, account_id, matched_at)
+            SELECT new.id, (row->>1)::bigint, (row->>2)::bigint, %(found_at)s
+            FROM jsonb_array_elements(%(matches)s::jsonb) AS row JOIN new ON new.tweet_id = (row->>0)::bigint
+        ), items AS (
+            INSERT INTO {InboxItem._meta.db_table}
+                (mention_id, team_id, account_id, priority, due_at, status, escalation_note, created_at, updated_at)
+            SELECT new.id, (row->>1)::bigint, (row->>2)::bigint, row->>3, (row->>4)::timestamptz, %(status)s, '',
+                %(found_at)s, %(found_at)s
+            FROM jsonb_array_elements(%(items)s::jsonb) AS row JOIN new ON new.tweet_id = (row->>0)::bigint
+            RETURNING mention_id, id
+        ), tags AS (
+            INSERT INTO {InboxItemTag._meta.db_table} (item_id, name)
+            SELECT items.id, row->>1
+            FROM jsonb_array_elements(%(tags)s::jsonb) AS row
+            JOIN new ON new.tweet_id = (row->>0)::bigint JOIN items ON items.mention_id = new.id
+        )
+        SELECT tweet_id FROM new
+    """  # noqa: S608  (table, column and type names come from our models and constants, never from input)
+
+
+def _mention_row(tweet_id: int, post: XPost, sentiment: float) -> tuple:
     author = post.author
     return (
         tweet_id,
@@ -568,7 +617,6 @@ def _mention_row(tweet_id: int, post: XPost, sentiment: float, now) -> tuple:
         str(post.reply_to_post_id or "")[:30],
         bool(post.is_retweet),
         sentiment,
-        now,
     )
 
 
@@ -589,13 +637,19 @@ def _stored_ids(tweet_ids: list[int]) -> dict[int, int]:
 
 @dataclass
 class _PreparedChunk:
-    """Up to STORE_CHUNK posts read and routed, ready to write (made without touching the database)."""
+    """Up to STORE_CHUNK posts read and routed, ready to write (made without touching the database). Rows
+    name their post by tweet id; the writer gives them its Mention id."""
 
-    valid: dict[int, XPost]  # tweet id -> post, first copy of each
+    valid: list[int]  # tweet ids, first copy of each
     skipped: int
-    accounts_of: dict[int, set[int]]  # tweet id -> our accounts it mentions (and the timeline's)
-    rows: dict[int, tuple]  # tweet id -> its Mention row, in MENTION_COLUMNS order
-    decisions: dict[int, Decision]  # tweet id -> where routing sends it, if it is new
+    monitor_ids: dict[int, list[int]]  # tweet id -> the monitors whose queries match it
+    mentions: list[tuple]  # Mention rows, in MENTION_COLUMNS order
+    matches: list[tuple]  # (tweet id, monitor id, account id), one of the two None
+    items: list[tuple]  # (tweet id, team id, account id, priority, due at): its inbox item, if it is new
+    tags: list[tuple]  # (tweet id, tag name) for its inbox item
+    unrouted: list[int]  # tweet ids no team claims
+    found_at: datetime
+    documents: dict[str, str] | None = None  # the rows as JSON for _chunk_sql, when on PostgreSQL
 
 
 def _prepare_chunk(posts: list[XPost], source_account_id, router: Router, handles: dict) -> _PreparedChunk:
@@ -610,84 +664,87 @@ def _prepare_chunk(posts: list[XPost], source_account_id, router: Router, handle
             continue
         valid.setdefault(tweet_id, post)
     now = timezone.now()
-    accounts_of, rows, decisions = {}, {}, {}
+    monitor_ids, mentions, matches, items, tags, unrouted = {}, [], [], [], [], []
+    due_by_priority: dict[str, datetime] = {}
     route = router.route
     for tweet_id, post in valid.items():
         accounts = mentioned_account_ids(post, handles)
         if source_account_id:
             accounts.add(source_account_id)
-        accounts_of[tweet_id] = accounts
         sentiment = sentiment_of(post.text)
-        rows[tweet_id] = _mention_row(tweet_id, post, sentiment, now)
-        decisions[tweet_id] = route(PostFacts(post=post, sentiment=sentiment, account_ids=frozenset(accounts)))
-    return _PreparedChunk(valid, skipped, accounts_of, rows, decisions)
-
-
-def _write_chunk(chunk: _PreparedChunk, result: StoreResult) -> None:
-    """The database half: insert the posts not stored yet, with their matches, inbox items and tags; posts
-    stored already gain only their account matches."""
-    result.skipped += chunk.skipped
-    result.ids_read.extend(chunk.valid)
-    if not chunk.valid:
-        return
-    if connection.vendor == "postgresql":
-        # Insert them all: those stored already (by an earlier poll, or another worker just now) are the
-        # ones the INSERT does not return, and only they are looked up.
-        returned = _bulk_insert(Mention, MENTION_COLUMNS, list(chunk.rows.values()), returning=("tweet_id", "id"))
-        inserted = dict(returned)
-        existing = _stored_ids([t for t in chunk.valid if t not in inserted])
-    else:
-        existing = _stored_ids(list(chunk.valid))
-        fresh = [tweet_id for tweet_id in chunk.valid if tweet_id not in existing]
-        _bulk_insert(Mention, MENTION_COLUMNS, [chunk.rows[t] for t in fresh])
-        inserted = dict(Mention.objects.filter(tweet_id__in=fresh).values_list("tweet_id", "pk"))
-    now = timezone.now()
-    matches, items, item_tags = [], [], {}
-    due_by_priority: dict[str, object] = {}
-    for tweet_id, mention_id in existing.items():
-        for aid in chunk.accounts_of[tweet_id]:
-            matches.append((mention_id, None, aid, now))
-        result.monitor_matches[tweet_id] = chunk.decisions[tweet_id].monitor_ids
-    for tweet_id, mention_id in inserted.items():
-        accounts = chunk.accounts_of[tweet_id]
+        mentions.append(_mention_row(tweet_id, post, sentiment))
+        decision = route(PostFacts(post=post, sentiment=sentiment, account_ids=frozenset(accounts)))
+        monitor_ids[tweet_id] = decision.monitor_ids
         for aid in accounts:
-            matches.append((mention_id, None, aid, now))
-        decision = chunk.decisions[tweet_id]
-        result.monitor_matches[tweet_id] = decision.monitor_ids
+            matches.append((tweet_id, None, aid))
         for mid in decision.monitor_ids:
-            matches.append((mention_id, mid, None, now))
+            matches.append((tweet_id, mid, None))
         if decision.team_id is None:
-            log.error("No team for mention %s: set TRIAGE_TEAM_SLUG to an existing team", tweet_id)
+            unrouted.append(tweet_id)
             continue
         due = due_by_priority.get(decision.priority)
         if due is None:
             due = due_by_priority[decision.priority] = InboxItem.due_for(decision.priority, now)
-        items.append(
-            (
-                mention_id,
-                decision.team_id,
-                min(accounts) if accounts else None,
-                "new",
-                decision.priority,
-                due,
-                "",
-                now,
-                now,
+        items.append((tweet_id, decision.team_id, min(accounts) if accounts else None, decision.priority, due))
+        tags.extend((tweet_id, name) for name in decision.tags)
+    chunk = _PreparedChunk(list(valid), skipped, monitor_ids, mentions, matches, items, tags, unrouted, now)
+    if connection.vendor == "postgresql":
+        chunk.documents = {"mentions": _json(mentions), "matches": _json(matches), "items": _json(items)}
+        chunk.documents["tags"] = _json(tags)
+    return chunk
+
+
+def _write_chunk(chunk: _PreparedChunk, result: StoreResult) -> None:
+    """The database half: insert the posts not stored yet, with their matches, inbox items and tags; posts
+    stored already (by an earlier poll, or another worker just now) gain only their account matches."""
+    result.skipped += chunk.skipped
+    result.ids_read.extend(chunk.valid)
+    result.monitor_matches.update(chunk.monitor_ids)
+    if not chunk.valid:
+        return
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                _chunk_sql(), {**chunk.documents, "found_at": chunk.found_at, "status": InboxItem.Status.NEW}
             )
-        )
-        if decision.tags:
-            item_tags[mention_id] = decision.tags
-    _bulk_insert(MentionMatch, MATCH_COLUMNS, matches)
-    item_ids = _bulk_insert(InboxItem, ITEM_COLUMNS, items, returning=("mention_id", "id"))
-    if item_tags:
-        if item_ids is None:
-            item_ids = InboxItem.objects.filter(
-                mention_id__in=list(item_tags), escalated_from__isnull=True
-            ).values_list("mention_id", "pk")
-        item_ids = dict(item_ids)
-        tags = [(item_ids[m], t) for m, names in item_tags.items() if m in item_ids for t in names]
-        _bulk_insert(InboxItemTag, ("item_id", "name"), tags)
+            inserted = {tweet_id for (tweet_id,) in cursor.fetchall()}
+        # Looked up in a statement of their own: one committed by another worker since the INSERT began is
+        # visible only to a later statement.
+        existing = _stored_ids([tweet_id for tweet_id in chunk.valid if tweet_id not in inserted])
+    else:
+        existing = _stored_ids(chunk.valid)
+        fresh = [row for row in chunk.mentions if row[0] not in existing]
+        _bulk_insert(Mention, MENTION_COLUMNS, fresh, same={"found_at": chunk.found_at})
+        new_ids = _stored_ids([row[0] for row in fresh])
+        _write_rows(chunk, new_ids)
+        inserted = set(new_ids)
+    account_matches = [(existing[t], None, aid) for t, _, aid in chunk.matches if aid is not None and t in existing]
+    _bulk_insert(
+        MentionMatch, ("mention_id", "monitor_id", "account_id"), account_matches, same={"matched_at": chunk.found_at}
+    )
+    for tweet_id in chunk.unrouted:
+        if tweet_id in inserted:
+            log.error("No team for mention %s: set TRIAGE_TEAM_SLUG to an existing team", tweet_id)
     result.new += len(inserted)
+
+
+def _write_rows(chunk: _PreparedChunk, mention_ids: dict[int, int]) -> None:
+    """Matches, inbox items and tags of the posts just stored (tweet id -> Mention id), where _chunk_sql is
+    not available."""
+    now = chunk.found_at
+    matches = [(mention_ids[t], mid, aid) for t, mid, aid in chunk.matches if t in mention_ids]
+    _bulk_insert(MentionMatch, ("mention_id", "monitor_id", "account_id"), matches, same={"matched_at": now})
+    items = [(mention_ids[t], *rest) for t, *rest in chunk.items if t in mention_ids]
+    fields = {"status": InboxItem.Status.NEW, "escalation_note": "", "created_at": now, "updated_at": now}
+    _bulk_insert(InboxItem, ("mention_id", "team_id", "account_id", "priority", "due_at"), items, same=fields)
+    tagged = [mention_ids[t] for t, _ in chunk.tags if t in mention_ids]
+    if not tagged:
+        return
+    item_ids = dict(
+        InboxItem.objects.filter(mention_id__in=tagged, escalated_from__isnull=True).values_list("mention_id", "pk")
+    )
+    tags = [(item_ids[mention_ids[t]], name) for t, name in chunk.tags if mention_ids.get(t) in item_ids]
+    _bulk_insert(InboxItemTag, ("item_id", "name"), tags)
 
 
 def usage_record(*, day, cursor: PollCursor, member_ids: list[int], matches: dict, api_calls: int, posts_read: int):

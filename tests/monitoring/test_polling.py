@@ -82,6 +82,34 @@ def test_a_worker_killed_between_reading_and_committing_loses_and_duplicates_not
     assert Mention.objects.count() == 5
 
 
+def test_a_routed_post_reaches_its_team_with_the_rules_priority_tags_and_due_time(x_sandbox, team, triage):
+    from tests.monitoring.factories import RoutingRuleFactory
+
+    monitor = MonitorFactory(team=team, query="passport")
+    RoutingRuleFactory(monitor=monitor, route_to=team, priority="urgent", tags="passports, complaint")
+    x_sandbox.inject_post("alice", "passport lost again")
+    ingest.cursors_sync()
+    started = timezone.now()
+    ingest.cursor_poll(cursor_id=search_cursor().pk)
+    item = InboxItem.objects.get()
+    assert (item.team, item.priority, item.status) == (team, "urgent", "new")
+    assert sorted(item.tags.values_list("name", flat=True)) == ["complaint", "passports"]
+    assert item.due_at - item.created_at == timezone.timedelta(hours=2)
+    assert item.created_at >= started
+
+
+def test_a_post_read_again_by_a_later_poll_gains_no_second_item_or_match(x_sandbox, team, triage):
+    monitor = MonitorFactory(team=team, query="passport")
+    x_sandbox.inject_post("alice", "passport lost again")
+    ingest.cursors_sync()
+    ingest.cursor_poll(cursor_id=search_cursor().pk)
+    PollCursor.objects.update(since_id=None, next_poll_at=timezone.now())
+    outcome = ingest.cursor_poll(cursor_id=search_cursor().pk)
+    assert (outcome.posts_read, outcome.posts_new) == (1, 0)
+    assert (Mention.objects.count(), InboxItem.objects.count()) == (1, 1)
+    assert list(MentionMatch.objects.values_list("monitor", flat=True)) == [monitor.pk]
+
+
 @pytest.mark.parametrize("mentions_source", ["timeline", "search"])
 def test_a_post_found_by_a_timeline_and_a_search_is_stored_once_with_both_matches(
     x_sandbox, team, account, settings, mentions_source
