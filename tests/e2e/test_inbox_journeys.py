@@ -67,7 +67,10 @@ def test_a_journalists_question_reaches_the_press_office_and_is_answered_through
     page = journey.goto(f"/monitoring/?team={department['press-office'].pk}")
     page.get_by_role("link", name=re.compile(question["author_username"])).first.click()
     journey.check()
+    page.evaluate("window.sameDocument = true")
     page.get_by_role("button", name=re.compile("Claim")).click()
+    page.get_by_text("You are working on this item.").wait_for()
+    assert page.evaluate("window.sameDocument === true"), "claiming reloaded the page instead of acting in place"
     journey.check()
     answer = f"@{question['author_username']} Thanks for asking: we will call you back within the hour."
     page.locator("#reply_text").fill(answer)
@@ -118,6 +121,7 @@ def test_a_complaint_lands_with_customer_service_and_is_passed_on_with_a_note(
     page.locator("#escalate_team").select_option(str(department["policy"].pk))
     page.locator("#escalate_note").fill("About the minister's announcement: policy team please.")
     page.get_by_role("button", name="Escalate").click()
+    page.get_by_text(re.compile(r"Passed to .+ with your note\.")).wait_for()
     journey.check()
 
     moved = InboxItem.objects.get(mention=item.mention, team__slug="policy")
