@@ -3,7 +3,7 @@ from django.db.models.signals import post_delete, post_save
 
 # Models whose saves and deletes change what the dashboard's cached panels show (see dovecote.freshness).
 PANEL_SOURCES = {
-    "drafts": ["tweets.Draft", "tweets.DraftRevision"],
+    "drafts": ["tweets.Draft", "tweets.DraftRevision", "tweets.Approval"],
     "monitors": ["monitoring.Monitor"],
     "teams": ["accounts.Team", "accounts.Membership", "accounts.TwitterAccount"],
     "training": [

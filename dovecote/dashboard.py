@@ -84,15 +84,31 @@ class ApprovalsPanel:
     total: int
 
 
-def approvals_waiting(user: User, roles: Roles, *, now: datetime) -> ApprovalsPanel:
+def approvals_waiting(
+    user: User, roles: Roles, *, now: datetime, generations: dict[str, str] | None = None
+) -> ApprovalsPanel:
     """Submitted drafts I may approve and have not approved in their current version (or my approval has
-    lapsed), oldest first.
+    lapsed), oldest first, with how long each has waited.
 
-    Who may approve is narrower than who may see a draft, so this starts from every draft rather than the
-    visible ones: the same rows, with a simpler query to build and to plan.
+    Kept in the cache until a draft, an approval, a team or an account changes (dovecote.freshness), or
+    for PANEL_SECONDS at most, which bounds how late a lapsed approval brings its draft back.
     """
     if not roles.can_approve:
         return ApprovalsPanel(drafts=[], total=0)
+    generations = generations or freshness.generations()
+    key = f"dovecote:dashboard-approvals:{user.pk}:{generations['drafts']}:{generations['teams']}"
+    panel = cache.get(key)
+    if panel is None:
+        panel = _approvals_waiting(user, roles, now=now)
+        cache.set(key, panel, freshness.PANEL_SECONDS)
+    for draft in panel.drafts:
+        draft.waiting_for = now - draft.updated_at
+    return panel
+
+
+def _approvals_waiting(user: User, roles: Roles, *, now: datetime) -> ApprovalsPanel:
+    """Who may approve is narrower than who may see a draft, so this starts from every draft rather than the
+    visible ones: the same rows, with a simpler query to build and to plan."""
     drafts = Draft.objects.filter(state=Draft.State.SUBMITTED).exclude(author=user)
     if not roles.is_admin:
         ids = roles.approver_team_ids
@@ -108,8 +124,6 @@ def approvals_waiting(user: User, roles: Roles, *, now: datetime) -> ApprovalsPa
         .select_related("account", "author", "current_revision")
         .order_by("updated_at", "id")
     )
-    for draft in drafts:
-        draft.waiting_for = now - draft.updated_at
     return ApprovalsPanel(drafts=drafts, total=total)
 
 
@@ -290,7 +304,7 @@ def _points(values: list[float | None], *, low: float, high: float) -> str:
 MONITORS_CACHE_SECONDS = 60
 
 
-def monitors_context(user: User, roles: Roles, *, now: datetime) -> dict:
+def monitors_context(user: User, roles: Roles, *, now: datetime, generations: dict[str, str] | None = None) -> dict:
     """The monitors panel's context. The panel is rendered from the cache for a minute for everyone with the
     same teams (it refreshes every minute anyway), and until a monitor changes; its data is lazy, so it is
     only read when the panel's `{% cache %}` block misses."""
@@ -298,7 +312,7 @@ def monitors_context(user: User, roles: Roles, *, now: datetime) -> dict:
         "monitors": SimpleLazyObject(lambda: monitors(user, now=now)),
         "monitors_scope": roles.scope,
         "monitors_seconds": MONITORS_CACHE_SECONDS,
-        "generations": freshness.generations(),
+        "generations": generations or freshness.generations(),
     }
 
 
@@ -459,10 +473,10 @@ def training(user: User, *, now: datetime) -> TrainingPanel:
 # --- The page -----------------------------------------------------------------------------------------
 
 
-def counts_context(user: User, roles: Roles, *, now: datetime) -> dict:
+def counts_context(user: User, roles: Roles, *, now: datetime, generations: dict[str, str] | None = None) -> dict:
     """What the 'my work' counts partial needs (refreshed in place by htmx)."""
     return {
-        "approvals": approvals_waiting(user, roles, now=now),
+        "approvals": approvals_waiting(user, roles, now=now, generations=generations),
         "inbox": inbox_counts(user, now=now),
         "my_items": my_inbox_items(user),
         "my_drafts": my_drafts_by_state(user),
@@ -477,8 +491,9 @@ def home_context(user: User, *, now: datetime | None = None) -> dict:
     read from the database when the page's `{% cache %}` block misses."""
     now = now or timezone.now()
     roles = roles_for(user)
-    context = counts_context(user, roles, now=now)
-    context.update(monitors_context(user, roles, now=now))
+    generations = freshness.generations()
+    context = counts_context(user, roles, now=now, generations=generations)
+    context.update(monitors_context(user, roles, now=now, generations=generations))
     context.update(
         {
             "schedule": SimpleLazyObject(lambda: schedule(roles, now=now)),

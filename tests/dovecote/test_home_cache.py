@@ -17,7 +17,7 @@ from tests.training.helpers import require_course
 from tests.tweets.factories import DraftFactory
 from training import services as training_services
 from training.models import Course
-from tweets.models import Draft
+from tweets.models import Approval, Draft
 
 NOW = datetime(2026, 11, 18, 10, 30, tzinfo=UTC)
 S = Draft.State
@@ -132,3 +132,15 @@ def test_teammates_share_the_schedule_and_accounts_panels(client, member, approv
 
     assert "Shared post" in page
     assert not any("OVER (PARTITION BY" in q for q in queries)
+
+
+def test_my_approval_takes_the_draft_off_my_list_at_once(client, approver, member, account):
+    account.approvals_required = 2  # one approval leaves it waiting for someone else
+    account.save()
+    draft = DraftFactory(account=account, author=member, state=S.SUBMITTED, text="Approve me")
+    assert "Approve me" in home(client, approver)[0]
+
+    Approval.objects.create(draft=draft, revision=draft.current_revision, approver=approver)
+
+    page, _ = home(client, approver)
+    assert "Approve me" not in page
