@@ -97,6 +97,35 @@ def wait_for_port(port: int, timeout: float = 30) -> None:
     raise RuntimeError(f"The sandbox did not start on port {port}.")
 
 
+LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1", "")
+
+
+def cpu_seconds(pid: int | None) -> float | None:
+    """User and system CPU time a process has used (Linux /proc), or None where that cannot be read."""
+    if pid is None:
+        return None
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def machine_busy() -> tuple[int, int] | None:
+    """(busy, total) CPU ticks of the whole machine so far (Linux /proc/stat), or None."""
+    try:
+        with open("/proc/stat") as stat:
+            ticks = [int(n) for n in stat.readline().split()[1:]]
+        return sum(ticks) - ticks[3] - ticks[4], sum(ticks)  # idle and iowait are not busy
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def cpu_used(before, after) -> float | None:
+    return None if before is None or after is None else after - before
+
+
 def generated_monitors(count: int, seed: int = 7) -> list[tuple[str, str]]:
     """Monitors a department might add: services, problems, places and policies, in several shapes."""
     from twitter_api.sandbox.simulator import PLACES, POLICIES, SERVICES
@@ -208,6 +237,11 @@ def run(args) -> None:
         bound = packing.lower_bound(monitors, limit=limit)
         total_chars = len(packing.build([packing.wrapped(q) for _, q in monitors], ""))
 
+        with connections["default"].cursor() as db:
+            db.execute("SELECT pg_backend_pid()")
+            # The server process's CPU time is readable only when it runs on this machine.
+            backend = db.fetchone()[0] if connections["default"].settings_dict["HOST"] in LOCAL_HOSTS else None
+        cpu_before = (time.process_time(), cpu_seconds(backend), cpu_seconds(sandbox.pid), machine_busy())
         started = time.perf_counter()
         cycles = []
         errors = []
@@ -231,6 +265,7 @@ def run(args) -> None:
                 break
             PollCursor.objects.update(next_poll_at=PollCursor.objects.first().created_at)  # next cycle now
         elapsed = time.perf_counter() - started
+        cpu_after = (time.process_time(), cpu_seconds(backend), cpu_seconds(sandbox.pid), machine_busy())
     finally:
         sandbox.terminate()
         sandbox.join()
@@ -286,6 +321,19 @@ def run(args) -> None:
         f"per unique post stored: {posts_read / max(stored, 1):.3f} (target <= 1.05)"
     )
     print(f"  sentiment cache: {cache.hits:,} hits, {cache.misses:,} misses (the simulator repeats template texts)")
+    worker, database, x = (cpu_used(a, b) for a, b in zip(cpu_before[:3], cpu_after[:3], strict=True))
+    if None not in (database, x):
+        print(
+            f"  CPU used while polling: worker {worker:.1f} s (reading, routing, writing), "
+            f"PostgreSQL {database:.1f} s, X sandbox {x:.1f} s; {os.cpu_count()} CPUs"
+        )
+    if None not in (cpu_before[3], cpu_after[3]):
+        busy = (cpu_after[3][0] - cpu_before[3][0]) / max(1, cpu_after[3][1] - cpu_before[3][1])
+        ours = (worker + (database or 0) + (x or 0)) / (elapsed * (os.cpu_count() or 1))
+        print(
+            f"    the machine was {busy:.0%} busy meanwhile, {max(0.0, busy - ours):.0%} of it other work "
+            "(figures are only comparable on a quiet machine)"
+        )
     if any(c["statuses"] != ["stored"] for c in cycles):
         print(f"  note: poll outcomes {[c['statuses'] for c in cycles]}; errors: {errors}")
     print(f"  lower-bound check: {math.ceil(total_chars / limit)} == {bound}")
