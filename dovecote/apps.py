@@ -4,7 +4,7 @@ from django.db.models.signals import post_delete, post_save
 # Models whose saves and deletes change what the dashboard's cached panels show (see dovecote.freshness).
 PANEL_SOURCES = {
     "drafts": ["tweets.Draft", "tweets.DraftRevision", "tweets.Approval"],
-    "monitors": ["monitoring.Monitor"],
+    "monitors": ["monitoring.Monitor", "monitoring.Watchlist"],
     "teams": ["accounts.Team", "accounts.Membership", "accounts.TwitterAccount"],
     "training": [
         "training.Course",

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.access import is_lead, require_lead, team_ids_for_user, teams_for_user
 from accounts.models import Team, TwitterAccount
+from dovecote import freshness
 from dovecote.pagination import page_of
 from monitoring import budget, services
 from monitoring.access import (
@@ -116,10 +117,26 @@ def inbox(request: HttpRequest) -> HttpResponse:
         item.overdue = item.is_overdue  # the row's class and its due cell both ask
     query = request.GET.copy()
     query.pop("page", None)
+    # The filter form is rendered from the cache (its choices are the team's monitors and my watchlists, which
+    # are only read when it misses), per team, set of teams, filters asked for, and generation of monitors.
+    filters_key = [
+        team.pk if team else None,
+        "all" if request.user.is_admin else ",".join(map(str, sorted(team_ids_for_user(request.user)))),
+        query.urlencode(),
+        freshness.generations()["monitors"],
+    ]
     return render(
         request,
         "monitoring/inbox.html",
-        {"team": team, "teams": teams, "form": form, "page": page, "query": query.urlencode()},
+        {
+            "team": team,
+            "teams": teams,
+            "form": form,
+            "page": page,
+            "query": query.urlencode(),
+            "filters_key": filters_key,
+            "filters_seconds": freshness.PANEL_SECONDS,
+        },
     )
 
 
