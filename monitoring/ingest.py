@@ -15,9 +15,11 @@ import logging
 import queue
 import re
 import secrets
+import sys
 import threading
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from contextvars import copy_context
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -312,6 +314,39 @@ READ_AHEAD_PAGES = 8
 _END = object()
 
 
+class _SwitchInterval:
+    """CPython's thread switch interval, shortened while any poll in this process is reading and routing."""
+
+    PROMPT = 0.0005
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.polls = 0
+        self.saved = sys.getswitchinterval()
+
+    @contextmanager
+    def prompt(self):
+        with self.lock:
+            if self.polls == 0:
+                self.saved = sys.getswitchinterval()
+                sys.setswitchinterval(min(self.saved, self.PROMPT))
+            self.polls += 1
+        try:
+            yield
+        finally:
+            with self.lock:
+                self.polls -= 1
+                if self.polls == 0:
+                    sys.setswitchinterval(self.saved)
+
+
+# Each page's request to X waits for the previous page's answer, so every wait of the reading thread for the
+# GIL is on the poll's critical path; with the routing thread busy, CPython's default 5 ms interval made the
+# reader wait up to that long each time an answer arrived (measured: 10 ms a page alone, 24 ms beside a busy
+# thread, 17 ms with 0.5 ms).
+_prompt_thread_switches = _SwitchInterval().prompt
+
+
 class _Counted:
     """Pages passed through, counted: each page is one call to X, each post in it one post read."""
 
@@ -402,8 +437,9 @@ def poll_store(*, cursor: PollCursor, token: str, pages: Iterable[list[XPost]]) 
         # Three stages at once: a thread reads pages from X, another checks and routes them a chunk at a
         # time, and this one writes each chunk, so X's and the database's waits overlap Python's work.
         chunks = _prepared_chunks(counted, source, router_current(), _account_handles())
-        for chunk in _read_ahead(chunks, depth=2, name="route-ahead"):
-            _write_chunk(chunk, result)
+        with _prompt_thread_switches():
+            for chunk in _read_ahead(chunks, depth=2, name="route-ahead"):
+                _write_chunk(chunk, result)
         api_calls, posts_read = counted.pages, counted.posts
         newest = max([locked.since_id or 0, *result.ids_read]) or None
         member_ids = list(locked.monitors.values_list("pk", flat=True)) if locked.kind == PollCursor.Kind.SEARCH else []

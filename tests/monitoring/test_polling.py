@@ -110,6 +110,26 @@ def test_a_post_read_again_by_a_later_poll_gains_no_second_item_or_match(x_sandb
     assert list(MentionMatch.objects.values_list("monitor", flat=True)) == [monitor.pk]
 
 
+def test_a_poll_switches_threads_promptly_while_it_reads_and_restores_the_interval_after(x_sandbox, team, triage):
+    import sys
+
+    MonitorFactory(team=team, query="passport")
+    x_sandbox.inject_post("alice", "passport lost again")
+    ingest.cursors_sync()
+    before = sys.getswitchinterval()
+    during = []
+    real_write = ingest._write_chunk
+
+    def write(*args, **kwargs):
+        during.append(sys.getswitchinterval())
+        return real_write(*args, **kwargs)
+
+    with mock.patch.object(ingest, "_write_chunk", side_effect=write):
+        ingest.cursor_poll(cursor_id=search_cursor().pk)
+    assert during == [min(before, 0.0005)]
+    assert sys.getswitchinterval() == before
+
+
 @pytest.mark.parametrize("mentions_source", ["timeline", "search"])
 def test_a_post_found_by_a_timeline_and_a_search_is_stored_once_with_both_matches(
     x_sandbox, team, account, settings, mentions_source
