@@ -79,6 +79,7 @@ def test_a_journalists_question_reaches_the_press_office_and_is_answered_through
     draft = Draft.objects.get(in_reply_to_post_id=posted["id"])
     page = journey.goto(f"/drafts/{draft.pk}/")
     page.get_by_role("button", name="Submit for approval").click()
+    page.get_by_text("Draft submitted for approval.").wait_for()
     journey.check()
 
     lead = User.objects.get(email="press.lead@dovecote.example")
@@ -86,6 +87,7 @@ def test_a_journalists_question_reaches_the_press_office_and_is_answered_through
     reviewer.sign_in(lead.email, password=accounts_demo.DEMO_PASSWORD, totp_secret=enrol_totp(lead))
     page = reviewer.goto(f"/drafts/{draft.pk}/")
     page.get_by_role("button", name="Approve this version").click()
+    page.get_by_text("Approved.", exact=True).wait_for()
     reviewer.check()
 
     wait_for(lambda: Draft.objects.get(pk=draft.pk).state == Draft.State.PUBLISHED, message="the reply to publish")
