@@ -6,10 +6,13 @@ nothing has to know which copies exist. Saves and deletes of the topic's models 
 (dovecote.apps); a service that writes in bulk, which sends no signals, calls `changed` itself.
 """
 
+import logging
 from uuid import uuid4
 
 from django.core.cache import cache
 from django.db import transaction
+
+logger = logging.getLogger(__name__)
 
 TOPICS = ("drafts", "monitors", "teams", "training")
 PANEL_SECONDS = 300  # the longest a missed change can leave a panel stale (if a generation is ever lost)
@@ -27,7 +30,10 @@ def changed(*topics: str) -> None:
         raise ValueError(f"Unknown topics: {', '.join(sorted(unknown))}")
 
     def bump() -> None:
-        cache.set_many({_key(topic): uuid4().hex for topic in topics}, timeout=None)
+        try:
+            cache.set_many({_key(topic): uuid4().hex for topic in topics}, timeout=None)
+        except Exception:  # noqa: BLE001 - a cache outage must not undo the change itself
+            logger.warning("Could not mark %s as changed; cached panels may be stale for a while.", topics)
 
     bump()
     transaction.on_commit(bump)

@@ -144,3 +144,12 @@ def test_my_approval_takes_the_draft_off_my_list_at_once(client, approver, membe
 
     page, _ = home(client, approver)
     assert "Approve me" not in page
+
+
+def test_a_cache_outage_does_not_stop_a_change_from_saving(member, account, settings, caplog):
+    settings.CACHES = {"default": {"BACKEND": "dovecote.cache.RedisCache", "LOCATION": "redis://127.0.0.1:1/0"}}
+
+    DraftFactory(account=account, state=S.SCHEDULED, scheduled_at=NOW + timedelta(hours=3), text="Saved anyway")
+
+    assert Draft.objects.filter(current_revision__posts=["Saved anyway"]).exists()
+    assert "cached panels may be stale" in caplog.text
