@@ -610,6 +610,9 @@ def _chunk_sql() -> str:
     else before the commit) and they are plain INSERTs.
     """
     mention = ", ".join(f"(row->>{i})::{_db_type(Mention, column)}" for i, column in enumerate(MENTION_COLUMNS))
+    # Cast to the column's own type, as for the mention's columns: a tag longer than its column is cut, as
+    # bulk inserts always did, rather than failing the poll.
+    priority, tag = _db_type(InboxItem, "priority"), _db_type(InboxItemTag, "name")
     return f"""
         WITH new AS (
             INSERT INTO {Mention._meta.db_table} ({", ".join(MENTION_COLUMNS)}, found_at)
@@ -623,13 +626,13 @@ def _chunk_sql() -> str:
         ), items AS (
             INSERT INTO {InboxItem._meta.db_table}
                 (mention_id, team_id, account_id, priority, due_at, status, escalation_note, created_at, updated_at)
-            SELECT new.id, (row->>1)::bigint, (row->>2)::bigint, row->>3, (row->>4)::timestamptz, %(status)s, '',
-                %(found_at)s, %(found_at)s
+            SELECT new.id, (row->>1)::bigint, (row->>2)::bigint, (row->>3)::{priority}, (row->>4)::timestamptz,
+                %(status)s, '', %(found_at)s, %(found_at)s
             FROM jsonb_array_elements(%(items)s::jsonb) AS row JOIN new ON new.tweet_id = (row->>0)::bigint
             RETURNING mention_id, id
         ), tags AS (
             INSERT INTO {InboxItemTag._meta.db_table} (item_id, name)
-            SELECT items.id, row->>1
+            SELECT items.id, (row->>1)::{tag}
             FROM jsonb_array_elements(%(tags)s::jsonb) AS row
             JOIN new ON new.tweet_id = (row->>0)::bigint JOIN items ON items.mention_id = new.id
         )

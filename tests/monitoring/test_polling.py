@@ -98,6 +98,17 @@ def test_a_routed_post_reaches_its_team_with_the_rules_priority_tags_and_due_tim
     assert item.created_at >= started
 
 
+def test_a_tag_longer_than_its_column_is_cut_rather_than_failing_the_poll(x_sandbox, team, triage):
+    from tests.monitoring.factories import RoutingRuleFactory
+
+    monitor = MonitorFactory(team=team, query="passport")
+    RoutingRuleFactory(monitor=monitor, route_to=team, tags="x" * 60)
+    x_sandbox.inject_post("alice", "passport lost again")
+    ingest.cursors_sync()
+    assert ingest.cursor_poll(cursor_id=search_cursor().pk).status == "stored"
+    assert list(InboxItem.objects.get().tags.values_list("name", flat=True)) == ["x" * 50]
+
+
 def test_a_post_read_again_by_a_later_poll_gains_no_second_item_or_match(x_sandbox, team, triage):
     monitor = MonitorFactory(team=team, query="passport")
     x_sandbox.inject_post("alice", "passport lost again")
