@@ -270,7 +270,7 @@ class SandboxHandler(BaseHTTPRequestHandler):
             expand_authors="author_id" in expansions,
         )
 
-    def _read(self, posts, request: PageRequest, predicate=None, anchors=None):
+    def _read(self, posts, request: PageRequest, predicate=None, query_root=None):
         state = self.server.state
         found, more = state.page(
             posts,
@@ -278,7 +278,7 @@ class SandboxHandler(BaseHTTPRequestHandler):
             until_id=request.until_id,
             limit=request.max_results,
             predicate=predicate,
-            anchors=anchors,
+            query_root=query_root,
         )
         return 200, render_page(found, more, request, state.users)
 
@@ -398,7 +398,7 @@ class SandboxHandler(BaseHTTPRequestHandler):
             analysed = analyse(post, reply_to_username=parent_author.username if parent_author else None)
             return parsed.matches_analysed(analysed)
 
-        return self._read(state.posts, request, predicate, anchors or None)
+        return self._read(state.posts, request, predicate, parsed.root)
 
     # --- control -------------------------------------------------------------------------------------------
 

@@ -199,7 +199,7 @@ class SandboxState:
             self.texts_by_author: dict[str, dict[str, int]] = {}
             # Search index: lowercase token, "#tag" or "@name" -> the posts holding it, in id order.
             self.by_term: dict[str, list[StoredPost]] = {}
-            self._candidates_cache: dict[frozenset, tuple[int, list[StoredPost] | None]] = {}
+            self._candidates_cache: dict[str, tuple[int, list[StoredPost] | None]] = {}
             self._entities_cache: dict[str, dict] = {}
             self.rate_limits = dict(self.default_rate_limits)
             self.window_seconds = self.default_window_seconds
@@ -447,29 +447,20 @@ class SandboxState:
 
     # --- reads ---------------------------------------------------------------------------------------
 
-    def search_candidates(self, anchors) -> list[StoredPost] | None:
-        """Every post that could match a query with these anchor terms (twitter_api.query's
-        `anchor_terms()`), in id order, from the search index; None when an anchor is not something the
-        index holds (then every post must be scanned). A post a query matches holds one of its anchors as
-        a token, a hashtag or a mention, so the candidates are a superset of the matches."""
-        if not anchors:
-            return None
-        key = frozenset(anchors)
+    def search_candidates(self, root) -> list[StoredPost] | None:
+        """Every post that could match a parsed query (its `root` node), in id order, from the search index;
+        None when the index can't narrow it (then every post must be scanned). A superset of the matches:
+        the query's matcher still decides.
+
+        Each AND takes its rarest operand's posts, so a search for "passport delays" scans the posts that
+        say "delays" when that is the rarer word, not every post that says "passport".
+        """
+        key = str(root)
         with self.lock:
             cached = self._candidates_cache.get(key)
             if cached is not None and cached[0] == len(self.posts):
                 return cached[1]
-            lists = []
-            for anchor in key:
-                term = _index_key(anchor)
-                if term is None:
-                    if unicodedata.normalize("NFC", anchor) != anchor:
-                        continue  # a decomposed spelling of another anchor, which is looked up itself
-                    lists = None
-                    break
-                found = self.by_term.get(term)
-                if found:
-                    lists.append(found)
+            lists = self._candidate_lists(root)
             if lists is None:
                 candidates = None
             elif len(lists) == 1:
@@ -482,6 +473,42 @@ class SandboxState:
             self._candidates_cache[key] = (len(self.posts), candidates)
             return candidates
 
+    def _candidate_lists(self, node) -> list[list[StoredPost]] | None:
+        """Index lists whose union holds every post `node` matches, or None if the index can't say."""
+        from twitter_api.query import And, Hashtag, Mention, Or, Term, _variants
+
+        if isinstance(node, Term):
+            # Any one of the phrase's words will do: the one with the fewest posts.
+            options = [self._term_lists(_variants(token)) for token in node.tokens]
+            options = [lists for lists in options if lists is not None]
+            return min(options, key=_total, default=None)
+        if isinstance(node, Hashtag | Mention):
+            return self._term_lists(node.anchors())
+        if isinstance(node, And):
+            options = [lists for lists in map(self._candidate_lists, node.children) if lists is not None]
+            return min(options, key=_total, default=None)
+        if isinstance(node, Or):
+            union = []
+            for child in node.children:
+                lists = self._candidate_lists(child)
+                if lists is None:
+                    return None
+                union.extend(lists)
+            return union
+        return None  # negations, from:, to: and the like
+
+    def _term_lists(self, anchors) -> list[list[StoredPost]] | None:
+        """The index lists for spellings of one term (each a token, #tag or @name), or None if one isn't."""
+        lists: dict[int, list[StoredPost]] = {}
+        for anchor in anchors:
+            term = _index_key(anchor)
+            if term is None:
+                return None
+            found = self.by_term.get(term)
+            if found:
+                lists[id(found)] = found
+        return list(lists.values())
+
     def page(
         self,
         posts: list[StoredPost],
@@ -490,15 +517,15 @@ class SandboxState:
         until_id: str | None,
         limit: int,
         predicate=None,
-        anchors=None,
+        query_root=None,
     ) -> tuple[list[StoredPost], bool]:
         """Newest-first matches with since_id < id < until_id, at most limit, and whether more remain.
 
-        With a search's `anchors` (and `posts` being every post), only the search index's candidates are
-        scanned; the predicate still decides, so the answer is the same as a full scan's."""
+        With a search's parsed query (`query_root`, and `posts` being every post), only the search index's
+        candidates are scanned; the predicate still decides, so the answer is the same as a full scan's."""
         with self.lock:
-            if anchors is not None and posts is self.posts:
-                candidates = self.search_candidates(anchors)
+            if query_root is not None and posts is self.posts:
+                candidates = self.search_candidates(query_root)
                 if candidates is not None:
                     posts = candidates
             lo = bisect_right(posts, int(since_id), key=_num) if since_id else 0
@@ -694,6 +721,10 @@ def _index_key(anchor: str) -> str | None:
 
 def _num(stored: StoredPost) -> int:
     return stored.num
+
+
+def _total(lists: list[list[StoredPost]]) -> int:
+    return sum(map(len, lists))
 
 
 def _dup_key(text: str) -> str:
