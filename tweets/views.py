@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accounts.access import is_lead, led_team_ids, teams_for_user
+from dovecote.formats import clip, when
 from dovecote.pagination import page_of
 from training.policy import Action, TrainingRequired
 from training.policy import check as training_check
@@ -78,16 +79,19 @@ def approval_queue(request: HttpRequest) -> HttpResponse:
             Q(account__approver_team_id__in=team_ids)
             | Q(account__approver_team__isnull=True, account__team_id__in=team_ids)
         )
-    # Oldest first, a page at a time: a busy team can have hundreds waiting. The page's approvals are
-    # counted in the same query (only approvals of the current revision that have not lapsed count).
-    counted = services.with_approval_counts(drafts, viewer=request.user)
-    page = page_of(drafts, request.GET.get("page"), per_page=PAGE_SIZE, rows=counted)
+    # Oldest first, a page at a time: a busy team can have hundreds waiting.
+    page = page_of(drafts, request.GET.get("page"), per_page=PAGE_SIZE)
+    services.count_approvals(page.object_list, viewer=request.user)
+    # Each row's text worked out here, so the template only looks up keys (much faster than method calls).
     rows = [
         {
-            "draft": draft,
-            "count": draft.approval_count,
-            "required": services.approvals_required(draft),
+            "url": draft.get_absolute_url(),
+            "text": clip(draft.posts[0] if draft.posts else "", 90),
+            "account": str(draft.account),
+            "author": str(draft.author),
+            "approvals": f"{draft.approval_count} of {services.approvals_required(draft)}",
             "approved_by_me": draft.approved_by_viewer,
+            "publish_at": when(draft.scheduled_at, "j M Y H:i") if draft.scheduled_at else "When approved",
         }
         for draft in page.object_list
     ]
