@@ -24,6 +24,7 @@ import threading
 import time
 from dataclasses import asdict
 from datetime import UTC, datetime
+from functools import lru_cache
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, quote, unquote, urlsplit
 
@@ -39,6 +40,16 @@ from twitter_api.sandbox.state import (
 )
 
 log = logging.getLogger(__name__)
+
+
+@lru_cache(maxsize=1_024)
+def _parsed(text: str):
+    """A search's parsed query: a poller asks for the same packed query page after page, and parsing one of
+    several hundred characters costs about a millisecond (a Query is immutable, so it can be shared)."""
+    from twitter_api.query import parse
+
+    return parse(text)
+
 
 API_HOST = "https://api.twitter.com"
 
@@ -364,7 +375,7 @@ class SandboxHandler(BaseHTTPRequestHandler):
         return self._read(self.server.state.authored_by(target.id), request)
 
     def _api_search(self, user, match, query, body):
-        from twitter_api.query import QuerySyntaxError, analyse, parse
+        from twitter_api.query import QuerySyntaxError, analyse
 
         state = self.server.state
         text = query.get("query", "")
@@ -379,7 +390,7 @@ class SandboxHandler(BaseHTTPRequestHandler):
             )
         request = self._page_request(query, min_results=10)
         try:
-            parsed = parse(text)
+            parsed = _parsed(text)
         except QuerySyntaxError as exc:
             raise invalid_request("query", text, f"There were errors processing your request: {exc}") from None
         anchors = tuple(parsed.anchor_terms() or ())
@@ -393,9 +404,12 @@ class SandboxHandler(BaseHTTPRequestHandler):
                 return False
             if anchors and not any(anchor in stored.text_lower for anchor in anchors):
                 return False
-            post = stored.post
-            parent_author = users.get(post.in_reply_to_user_id) if post.in_reply_to_user_id else None
-            analysed = analyse(post, reply_to_username=parent_author.username if parent_author else None)
+            analysed = stored.analysed
+            if analysed is None:  # a post doesn't change, so later searches reuse its analysis
+                post = stored.post
+                parent_author = users.get(post.in_reply_to_user_id) if post.in_reply_to_user_id else None
+                analysed = analyse(post, reply_to_username=parent_author.username if parent_author else None)
+                stored.analysed = analysed
             return parsed.matches_analysed(analysed)
 
         return self._read(state.posts, request, predicate, parsed.root)

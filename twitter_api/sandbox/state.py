@@ -100,6 +100,7 @@ class StoredPost:
     text_lower: str
     referenced: list
     deleted: bool = False
+    analysed: object = None  # the query matcher's view of the post (query.AnalysedPost), made on first search
 
 
 @dataclass
