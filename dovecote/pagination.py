@@ -6,8 +6,8 @@ from django.db.models import QuerySet
 
 def page_of(queryset: QuerySet, number: str | int | None, *, per_page: int, rows: QuerySet | None = None) -> Page:
     """The page asked for (as Paginator.get_page: out-of-range numbers give the last page), its rows loaded
-    with the queryset's joins and prefetches, or from `rows` (the same rows with per-row annotations that
-    only the page should pay for).
+    with the queryset's joins and prefetches, or from `rows`: a queryset of the same model with the joins
+    the page needs, which then needn't repeat the filters (the ids come from `queryset`).
 
     The rows are sorted and cut to the page on the bare table, and only that page's rows are joined: given
     the joins, PostgreSQL joins every matching row before it sorts and cuts. Still two queries (the count and
