@@ -8,6 +8,7 @@ from accounts.models import Membership, TwitterAccount
 from tests.conftest import enrol_totp
 from tests.e2e.conftest import wait_for
 from tests.factories import MembershipFactory, TeamFactory, TwitterAccountFactory
+from tests.tweets.factories import DraftFactory
 from tweets.models import Draft
 from twitter_api.text import validate_post_text
 
@@ -64,3 +65,24 @@ def test_a_post_is_composed_approved_and_published_exactly_once(journeys, press_
 
     page = author.goto("/")
     assert page.get_by_text(re.compile("Published", re.I)).first.is_visible()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_reviewer_rejects_a_draft_in_place_with_a_reason(journeys, press_office):
+    team, officer, approver, account = press_office
+    totp_secret = enrol_totp(approver)
+    draft = DraftFactory(account=account, author=officer, state=Draft.State.SUBMITTED, text="A draft to turn down.")
+
+    reviewer = journeys.start("press-officer")
+    reviewer.sign_in(approver.email, totp_secret=totp_secret)
+    page = reviewer.goto(f"/drafts/{draft.pk}/")
+    page.evaluate("window.sameDocument = true")
+    page.locator("#id_reason_review").fill("Not the tone for the press office.")
+    page.get_by_role("button", name="Reject").click()
+    page.get_by_text("Draft rejected.").wait_for()
+    assert page.evaluate("window.sameDocument === true"), "rejecting reloaded the page instead of acting in place"
+    reviewer.check()
+
+    draft.refresh_from_db()
+    assert draft.state == Draft.State.REJECTED
+    assert draft.transitions.last().reason == "Not the tone for the press office."
