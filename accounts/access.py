@@ -16,6 +16,11 @@ def team_ids_for_user(user: User) -> list[int]:
     return list(user.current_roles())
 
 
+def teams_key(user: User) -> str:
+    """What the user's team-wide views depend on, for caching them: "all" for admins, else their team ids."""
+    return "all" if user.is_admin else ",".join(map(str, sorted(team_ids_for_user(user))))
+
+
 def teams_for_user(user: User) -> QuerySet[Team]:
     if user.is_admin:
         return Team.objects.all()

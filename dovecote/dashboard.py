@@ -19,7 +19,7 @@ from django.db.models.functions import RowNumber, TruncHour
 from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
 
-from accounts.access import accounts_for_user, teams_for_user
+from accounts.access import accounts_for_user, teams_for_user, teams_key
 from accounts.models import Membership, User
 from dovecote import freshness
 from monitoring.access import items_for_user, monitors_for_user
@@ -58,11 +58,6 @@ class Roles:
     @property
     def is_lead(self) -> bool:
         return self.is_admin or bool(self.lead_team_ids)
-
-    @property
-    def scope(self) -> str:
-        """What the team-wide panels depend on: everyone with the same teams sees the same ones."""
-        return "all" if self.is_admin else ",".join(map(str, sorted(self.team_ids)))
 
 
 def roles_for(user: User) -> Roles:
@@ -209,7 +204,7 @@ def schedule(roles: Roles, *, now: datetime) -> SchedulePanel:
 
     A glance, not the list: the scheduled page has every post. Ranks and totals are counted on the bare
     draft rows, and only the rows shown are joined to their accounts and texts. It depends only on the
-    teams, so teammates share it (Roles.scope).
+    teams, so teammates share it (accounts.access.teams_key).
     """
     mine = Draft.objects.all()
     if not roles.is_admin:
@@ -304,13 +299,13 @@ def _points(values: list[float | None], *, low: float, high: float) -> str:
 MONITORS_CACHE_SECONDS = 60
 
 
-def monitors_context(user: User, roles: Roles, *, now: datetime, generations: dict[str, str] | None = None) -> dict:
+def monitors_context(user: User, *, now: datetime, generations: dict[str, str] | None = None) -> dict:
     """The monitors panel's context. The panel is rendered from the cache for a minute for everyone with the
-    same teams (it refreshes every minute anyway), and until a monitor changes; its data is lazy, so it is
-    only read when the panel's `{% cache %}` block misses."""
+    same teams (`scope`; it refreshes every minute anyway), and until a monitor changes; its data is lazy, so
+    it is only read when the panel's `{% cache %}` block misses."""
     return {
         "monitors": SimpleLazyObject(lambda: monitors(user, now=now)),
-        "monitors_scope": roles.scope,
+        "scope": teams_key(user),
         "monitors_seconds": MONITORS_CACHE_SECONDS,
         "generations": generations or freshness.generations(),
     }
@@ -324,10 +319,6 @@ def monitors(user: User, *, now: datetime) -> MonitorsPanel:
     monitor_list = list(monitors_for_user(user).filter(is_active=True).order_by("team__name", "name"))
     if not monitor_list:
         return MonitorsPanel(series=[], spikes=[])
-    return _monitors_panel(monitor_list, now=now)
-
-
-def _monitors_panel(monitor_list: list, *, now: datetime) -> MonitorsPanel:
     ids = [m.pk for m in monitor_list]
     current_hour = now.replace(minute=0, second=0, microsecond=0)
     first_hour = current_hour - timedelta(hours=SPARK_HOURS - 1)
@@ -493,7 +484,7 @@ def home_context(user: User, *, now: datetime | None = None) -> dict:
     roles = roles_for(user)
     generations = freshness.generations()
     context = counts_context(user, roles, now=now, generations=generations)
-    context.update(monitors_context(user, roles, now=now, generations=generations))
+    context.update(monitors_context(user, now=now, generations=generations))
     context.update(
         {
             "schedule": SimpleLazyObject(lambda: schedule(roles, now=now)),

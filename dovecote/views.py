@@ -24,7 +24,7 @@ def home(request: HttpRequest) -> HttpResponse:
             raise Http404("There is no such dashboard panel.")
         now = timezone.now()
         if panel == "monitors":
-            context = dashboard.monitors_context(request.user, dashboard.roles_for(request.user), now=now)
+            context = dashboard.monitors_context(request.user, now=now)
         else:
             context = dashboard.counts_context(request.user, dashboard.roles_for(request.user), now=now)
         return render(request, HOME_PANELS[panel], context)

@@ -728,8 +728,8 @@ def _prepare_chunk(posts: list[XPost], source_account_id, router: Router, handle
         tags.extend((tweet_id, name) for name in decision.tags)
     chunk = _PreparedChunk(list(valid), skipped, monitor_ids, mentions, matches, items, tags, unrouted, now)
     if connection.vendor == "postgresql":
-        chunk.documents = {"mentions": _json(mentions), "matches": _json(matches), "items": _json(items)}
-        chunk.documents["tags"] = _json(tags)
+        rows = {"mentions": mentions, "matches": matches, "items": items, "tags": tags}
+        chunk.documents = {name: _json(value) for name, value in rows.items()}
     return chunk
 
 

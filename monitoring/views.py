@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from accounts.access import is_lead, require_lead, team_ids_for_user, teams_for_user
+from accounts.access import is_lead, require_lead, team_ids_for_user, teams_for_user, teams_key
 from accounts.models import Team, TwitterAccount
 from dovecote import freshness
 from dovecote.pagination import page_of
@@ -116,7 +116,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
     # are only read when it misses), per team, set of teams, filters asked for, and generation of monitors.
     filters_key = [
         team.pk if team else None,
-        "all" if request.user.is_admin else ",".join(map(str, sorted(team_ids_for_user(request.user)))),
+        teams_key(request.user),
         query.urlencode(),
         freshness.generations()["monitors"],
     ]

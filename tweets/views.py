@@ -83,7 +83,7 @@ def approval_queue(request: HttpRequest) -> HttpResponse:
     rows = [
         {
             "url": draft.get_absolute_url(),
-            "text": clip(draft.posts[0] if draft.posts else "", 90),
+            "text": clip((draft.posts or [""])[0], 90),
             "account": str(draft.account),
             "author": str(draft.author),
             "approvals": f"{draft.approval_count} of {services.approvals_required(draft)}",

@@ -200,7 +200,7 @@ class SandboxState:
             self.texts_by_author: dict[str, dict[str, int]] = {}
             # Search index: lowercase token, "#tag" or "@name" -> the posts holding it, in id order.
             self.by_term: dict[str, list[StoredPost]] = {}
-            self._candidates_cache: dict[str, tuple[int, list[StoredPost] | None]] = {}
+            self._candidates_cache: dict[object, tuple[int, list[StoredPost] | None]] = {}
             self._entities_cache: dict[str, dict] = {}
             self.rate_limits = dict(self.default_rate_limits)
             self.window_seconds = self.default_window_seconds
@@ -456,7 +456,7 @@ class SandboxState:
         Each AND takes its rarest operand's posts, so a search for "passport delays" scans the posts that
         say "delays" when that is the rarer word, not every post that says "passport".
         """
-        key = str(root)
+        key = root  # a frozen dataclass tree: equal queries are equal keys
         with self.lock:
             cached = self._candidates_cache.get(key)
             if cached is not None and cached[0] == len(self.posts):
