@@ -8,7 +8,6 @@ monitors, training, accounts) are rendered from the cache until their data chang
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
@@ -314,7 +313,8 @@ def monitors_context(user: User, *, now: datetime, generations: dict[str, str] |
 def monitors(user: User, *, now: datetime) -> MonitorsPanel:
     """Hourly volume and sentiment for the last 24 hours per monitor, with the 24 before for the trend.
 
-    One query for the user's monitors, one grouped count over their matches and one for current spike alerts.
+    One query for the user's monitors, one grouped count over the current hour's matches, one over the closed
+    hours of any monitor not in the cache (see `_closed_hours`), and one for current spike alerts.
     """
     monitor_list = list(monitors_for_user(user).filter(is_active=True).order_by("team__name", "name"))
     if not monitor_list:
@@ -322,36 +322,20 @@ def monitors(user: User, *, now: datetime) -> MonitorsPanel:
     ids = [m.pk for m in monitor_list]
     current_hour = now.replace(minute=0, second=0, microsecond=0)
     first_hour = current_hour - timedelta(hours=SPARK_HOURS - 1)
-    previous_start = first_hour - timedelta(hours=SPARK_HOURS)
-    rows = (
-        MentionMatch.objects.filter(monitor_id__in=ids, matched_at__gte=previous_start, matched_at__lte=now)
-        .annotate(hour=TruncHour("matched_at"))
-        .values("monitor_id", "hour")
-        .annotate(n=Count("id"), sentiment=Avg("mention__sentiment"))
-        .order_by()
-    )
     hours = [first_hour + timedelta(hours=h) for h in range(SPARK_HOURS)]
-    index = {h: i for i, h in enumerate(hours)}
-    volume = defaultdict(lambda: [0] * SPARK_HOURS)
-    sentiment_sum = defaultdict(lambda: [0.0] * SPARK_HOURS)
-    before = defaultdict(lambda: [0, 0.0])
-    for row in rows:
-        hour = row["hour"]
-        i = index.get(hour)
-        if i is None:
-            if hour < first_hour:
-                before[row["monitor_id"]][0] += row["n"]
-                before[row["monitor_id"]][1] += row["n"] * (row["sentiment"] or 0.0)
-            continue
-        volume[row["monitor_id"]][i] += row["n"]
-        sentiment_sum[row["monitor_id"]][i] += row["n"] * (row["sentiment"] or 0.0)
+    closed = _closed_hours(ids, current_hour=current_hour, now=now)
+    volume = {pk: [*closed[pk].volume, 0] for pk in ids}
+    sentiment_sum = {pk: [*closed[pk].sentiment_sum, 0.0] for pk in ids}
+    for row in _hourly_matches(ids, gte=current_hour, lte=now):
+        volume[row["monitor_id"]][-1] += row["n"]
+        sentiment_sum[row["monitor_id"]][-1] += row["n"] * (row["sentiment"] or 0.0)
     series = []
     for monitor in monitor_list:
         counts = volume[monitor.pk]
         sums = sentiment_sum[monitor.pk]
         sentiment = [round(s / c, 2) if c else None for s, c in zip(sums, counts, strict=True)]
         total = sum(counts)
-        prev_n, prev_sum = before[monitor.pk]
+        prev_n, prev_sum = closed[monitor.pk].before
         series.append(
             MonitorSeries(
                 monitor=monitor,
@@ -370,6 +354,65 @@ def monitors(user: User, *, now: datetime) -> MonitorsPanel:
         .order_by("-created_at")
     )
     return MonitorsPanel(series=series, spikes=spikes, hours=hours)
+
+
+# A match is stamped with the time its poll began reading, and a poll commits within seconds, so an hour is
+# taken as closed (no more matches will arrive for it) once the next one is this far in.
+HOUR_SETTLES = timedelta(minutes=5)
+
+
+@dataclass
+class ClosedHours:
+    """One monitor's matches in the spark's closed hours (all but the current one), and in the 24 before."""
+
+    volume: list[int]
+    sentiment_sum: list[float]
+    before: tuple[int, float]
+
+
+def _hourly_matches(ids: list[int], **matched_at):
+    """Matches per monitor and hour (`matched_at` bounds them: gte, lt, lte), with their mentions' average
+    sentiment."""
+    bounds = {f"matched_at__{lookup}": value for lookup, value in matched_at.items()}
+    return (
+        MentionMatch.objects.filter(monitor_id__in=ids, **bounds)
+        .annotate(hour=TruncHour("matched_at"))
+        .values("monitor_id", "hour")
+        .annotate(n=Count("id"), sentiment=Avg("mention__sentiment"))
+        .order_by()
+    )
+
+
+def _closed_hours(ids: list[int], *, current_hour: datetime, now: datetime) -> dict[int, ClosedHours]:
+    """Each monitor's closed hours, from the cache where they are kept per monitor for the rest of the hour
+    (they no longer change; everyone whose monitors include it shares them), read in one query for the
+    rest. Copies made before the current hour has settled are kept for a minute only."""
+    first_hour = current_hour - timedelta(hours=SPARK_HOURS - 1)
+    previous_start = first_hour - timedelta(hours=SPARK_HOURS)
+    keys = {pk: f"dovecote:monitor-hours:{pk}:{current_hour.isoformat()}" for pk in ids}
+    found = cache.get_many(keys.values())
+    closed = {pk: found[key] for pk, key in keys.items() if key in found}
+    missing = [pk for pk in ids if pk not in closed]
+    if not missing:
+        return closed
+    index = {first_hour + timedelta(hours=h): h for h in range(SPARK_HOURS - 1)}
+    for pk in missing:
+        closed[pk] = ClosedHours(
+            volume=[0] * (SPARK_HOURS - 1), sentiment_sum=[0.0] * (SPARK_HOURS - 1), before=(0, 0.0)
+        )
+    for row in _hourly_matches(missing, gte=previous_start, lt=current_hour):
+        hours = closed[row["monitor_id"]]
+        weighted = row["n"] * (row["sentiment"] or 0.0)
+        i = index.get(row["hour"])
+        if i is None:
+            hours.before = (hours.before[0] + row["n"], hours.before[1] + weighted)
+        else:
+            hours.volume[i] += row["n"]
+            hours.sentiment_sum[i] += weighted
+    settled = now - current_hour >= HOUR_SETTLES
+    seconds = int((current_hour + timedelta(hours=1) - now).total_seconds()) if settled else MONITORS_CACHE_SECONDS
+    cache.set_many({keys[pk]: closed[pk] for pk in missing}, max(seconds, 1))
+    return closed
 
 
 # --- API budget (leads and admins) ----------------------------------------------------------------------

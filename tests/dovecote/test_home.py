@@ -8,6 +8,7 @@ from django.core.cache import cache
 from django.urls import reverse
 
 from accounts.models import Membership
+from dovecote import dashboard
 from monitoring.models import InboxItem, MentionMatch, SpikeAlert
 from tests.factories import MembershipFactory, TwitterAccountFactory
 from tests.monitoring.factories import InboxItemFactory, MentionFactory, MonitorFactory
@@ -274,7 +275,7 @@ def _populate(size, *, team, account, lead, member):
     BookingFactory(session=TrainingSessionFactory(course=course), user=lead)
 
 
-HOME_QUERIES = 25  # includes the teams and accounts panel (2) and the schedule (3)
+HOME_QUERIES = 26  # on a first visit: includes the teams and accounts panel (2), the schedule (3), the monitors (4)
 
 
 @pytest.mark.parametrize("size", [2, 12])
@@ -381,3 +382,40 @@ def test_the_held_posts_show_the_first_twenty_and_how_many_in_all(client, member
 
     assert panel.held_total == 25
     assert [d.scheduled_at for d in panel.held] == due[:20]
+
+
+def _cache_ttl(key):
+    """Seconds the cache will keep `key` (Redis's own count; the test clock does not move it)."""
+    return cache._cache.get_client(key).ttl(cache.make_and_validate_key(key))
+
+
+def test_closed_hours_are_read_once_per_hour_and_the_current_hour_on_every_panel(member, team):
+    monitor = MonitorFactory(team=team)
+    for when in (NOW - timedelta(hours=2), NOW):
+        MentionMatch.objects.create(mention=MentionFactory(sentiment=0.4), monitor=monitor, matched_at=when)
+    first = dashboard.monitors(member, now=NOW).series[0]
+    # A match stamped in a closed hour after that hour was read (it cannot happen once the hour has settled)
+    # stays out until the next hour; one in the current hour shows at once.
+    MentionMatch.objects.create(mention=MentionFactory(), monitor=monitor, matched_at=NOW - timedelta(hours=2))
+    MentionMatch.objects.create(mention=MentionFactory(sentiment=-0.4), monitor=monitor, matched_at=NOW)
+
+    again = dashboard.monitors(member, now=NOW).series[0]
+
+    assert (first.volume[-3], first.volume[-1]) == (1, 1)
+    assert (again.volume[-3], again.volume[-1]) == (1, 2)
+    assert again.sentiment[-1] == 0.0 and again.average_sentiment == round((0.4 + 0.4 - 0.4) / 3, 2)
+    key = f"dovecote:monitor-hours:{monitor.pk}:{NOW.replace(minute=0).isoformat()}"
+    assert 0 < _cache_ttl(key) <= 30 * 60  # kept for the rest of the hour (it is 10:30)
+    next_hour = NOW + timedelta(hours=1)
+    assert dashboard.monitors(member, now=next_hour).series[0].volume[-4] == 2
+
+
+def test_closed_hours_read_before_the_hour_has_settled_are_kept_for_a_minute_only(member, team):
+    monitor = MonitorFactory(team=team)
+    early = NOW.replace(minute=2)  # a poll that began at 9:59 may still be committing
+    MentionMatch.objects.create(mention=MentionFactory(), monitor=monitor, matched_at=early - timedelta(hours=1))
+
+    assert dashboard.monitors(member, now=early).series[0].volume[-2] == 1
+
+    key = f"dovecote:monitor-hours:{monitor.pk}:{early.replace(minute=0).isoformat()}"
+    assert 0 < _cache_ttl(key) <= dashboard.MONITORS_CACHE_SECONDS
