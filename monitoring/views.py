@@ -44,7 +44,7 @@ from monitoring.forms import (
 )
 from monitoring.models import InboxItem, MentionMatch, MonitorUsage, PollCursor, WatchlistEntry
 from monitoring.preview import query_preview, rule_test
-from monitoring.rows import inbox_rows
+from monitoring.rows import INBOX_ROWS, inbox_rows
 from twitter_api.models import ApiCall
 
 PAGE_SIZE = 50
@@ -108,8 +108,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
     items = items_for_user(request.user).filter(team=team) if team else InboxItem.objects.none()
     items = _filtered(items, form).order_by("due_at", "id")
     # The page's rows are loaded by id alone, so the filters above are not planned twice.
-    joined = InboxItem.objects.select_related("mention", "assigned_to", "reply_draft").order_by("due_at", "id")
-    page = page_of(items, request.GET.get("page"), per_page=PAGE_SIZE, rows=joined)
+    page = page_of(items, request.GET.get("page"), per_page=PAGE_SIZE, rows=INBOX_ROWS)
     query = request.GET.copy()
     query.pop("page", None)
     # The filter form is rendered from the cache (its choices are the team's monitors and my watchlists, which
