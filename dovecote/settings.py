@@ -286,6 +286,7 @@ RQ_QUEUES = {
     "poll": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 300},
     "default": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 300},
 }
+RQ = {"WORKER_CLASS": "dovecote.worker.Worker"}  # the job modules loaded once per worker, not per job
 # One cache shared by every web process and worker (cached reports and dashboard panels).
 CACHES = {
     "default": {
