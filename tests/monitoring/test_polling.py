@@ -141,6 +141,41 @@ def test_a_poll_switches_threads_promptly_while_it_reads_and_restores_the_interv
     assert sys.getswitchinterval() == before
 
 
+def test_a_poll_keeps_the_heap_it_found_out_of_garbage_collection_and_gives_it_back_after(x_sandbox, team, triage):
+    import gc
+
+    MonitorFactory(team=team, query="passport")
+    x_sandbox.inject_post("alice", "passport lost again")
+    ingest.cursors_sync()
+    during = []
+    real_write = ingest._write_chunk
+
+    def write(*args, **kwargs):
+        during.append(gc.get_freeze_count())
+        return real_write(*args, **kwargs)
+
+    assert gc.get_freeze_count() == 0
+    with mock.patch.object(ingest, "_write_chunk", side_effect=write):
+        assert ingest.cursor_poll(cursor_id=search_cursor().pk).status == "stored"
+    assert len(during) == 1 and during[0] > 0
+    assert gc.get_freeze_count() == 0
+
+
+def test_a_poll_leaves_a_heap_the_process_froze_itself_frozen(x_sandbox, team, triage):
+    import gc
+
+    MonitorFactory(team=team, query="passport")
+    x_sandbox.inject_post("alice", "passport lost again")
+    ingest.cursors_sync()
+    gc.freeze()
+    try:
+        with mock.patch.object(gc, "unfreeze", wraps=gc.unfreeze) as unfreeze:
+            assert ingest.cursor_poll(cursor_id=search_cursor().pk).status == "stored"
+        assert not unfreeze.called and gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
+
+
 @pytest.mark.parametrize("mentions_source", ["timeline", "search"])
 def test_a_post_found_by_a_timeline_and_a_search_is_stored_once_with_both_matches(
     x_sandbox, team, account, settings, mentions_source
