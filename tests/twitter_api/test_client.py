@@ -335,3 +335,35 @@ def test_search_recent_only_sees_the_last_seven_days_like_x(x_sandbox):
     recent = x_sandbox.inject_post("new_news", "passport queues again", created_at=now - timedelta(days=6))
 
     assert [p.id for p in client.search_recent("passport").posts] == [recent["id"]]
+
+
+def answer(body: bytes) -> requests.Response:
+    response = requests.Response()
+    response.status_code = 200
+    response.headers["content-type"] = "application/json; charset=utf-8"
+    response._content = body
+    return response
+
+
+def test_an_answer_is_read_once_and_kept_for_the_meter_and_the_caller():
+    response = answer('{"data": [{"id": "1", "text": "café ☕"}], "meta": {"result_count": 1}}'.encode())
+
+    payload = client._json(response)
+
+    assert payload == {"data": [{"id": "1", "text": "café ☕"}], "meta": {"result_count": 1}}
+    assert client._decoded(response) is payload
+
+
+def test_an_answer_only_pythons_json_reader_accepts_is_read_as_before():
+    # A lone surrogate escape and a NaN: orjson refuses both, Python's reader (and so requests) takes them.
+    response = answer(b'{"data": [{"id": "1", "text": "half \\ud83d a pair"}], "meta": {"score": NaN}}')
+
+    payload = client._json(response)
+
+    assert payload["data"][0]["text"] == "half \ud83d a pair"
+    assert payload["meta"]["score"] != payload["meta"]["score"]  # NaN
+
+
+def test_an_answer_that_is_not_json_is_transient():
+    with pytest.raises(Transient, match="could not read"), client._translated_errors():
+        client._json(answer(b"<html>502 Bad Gateway</html>"))

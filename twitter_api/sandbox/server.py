@@ -28,6 +28,8 @@ from functools import lru_cache
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, quote, unquote, urlsplit
 
+import orjson
+
 from twitter_api.sandbox.state import (
     PageRequest,
     SandboxError,
@@ -158,7 +160,7 @@ class SandboxHandler(BaseHTTPRequestHandler):
         self._send(status, payload, headers)
 
     def _send(self, status: int, payload, headers: dict) -> None:
-        data = json.dumps(payload, ensure_ascii=False).encode()
+        data = orjson.dumps(payload)
         self.send_response(status)
         content_type = "application/problem+json" if status >= 400 and "title" in payload else "application/json"
         self.send_header("content-type", f"{content_type}; charset=utf-8")
