@@ -168,11 +168,18 @@ def approvals_required(draft: Draft) -> int:
     return account.required_approvals
 
 
+def _counting(*, revision, lapses_before) -> Q:
+    """The rule for when an approval counts, in one place: it is of the draft's current revision (an edit voids
+    it) and was given after `lapses_before` (the account's approval expiry before now). Values or expressions
+    (an outer draft's columns), so each reader below applies the same rule in SQL."""
+    return Q(revision_id=revision, created_at__gt=lapses_before)
+
+
 def valid_approvals(draft: Draft, *, at: datetime | None = None):
     """Approvals of the current revision that have not lapsed."""
     at = at or timezone.now()
     return Approval.objects.filter(
-        revision_id=draft.current_revision_id, created_at__gt=at - draft.account.approval_expiry
+        _counting(revision=draft.current_revision_id, lapses_before=at - draft.account.approval_expiry)
     )
 
 
@@ -210,27 +217,31 @@ def approved_by(viewer: User, *, at: datetime) -> Exists:
     """For filtering drafts in SQL: has `viewer` approved the row's current revision (and not lapsed)?"""
     return Exists(
         Approval.objects.filter(
+            _counting(
+                revision=OuterRef("current_revision_id"),
+                lapses_before=_HoursBefore(at, OuterRef("account__approval_expiry_hours")),
+            ),
             draft=OuterRef("pk"),
-            revision_id=OuterRef("current_revision_id"),
             approver=viewer,
-            created_at__gt=_HoursBefore(at, OuterRef("account__approval_expiry_hours")),
         )
     )
 
 
 def count_approvals(drafts: list[Draft], *, viewer: User, at: datetime | None = None) -> None:
-    """Set `approval_count` and `approved_by_viewer` on each of a page of drafts (loaded with their
-    accounts), as approval_count above does for one: one plain query for the page's approvals."""
+    """Set `approval_count` and `approved_by_viewer` on each of a page of drafts, as approval_count above
+    does for one: one query for the page's approvals that count."""
     at = at or timezone.now()
     by_draft = {draft.pk: draft for draft in drafts}
     approvers = {pk: set() for pk in by_draft}
-    found = Approval.objects.filter(draft_id__in=by_draft).values_list(
-        "draft_id", "revision_id", "approver_id", "created_at"
-    )
-    for draft_id, revision_id, approver_id, created_at in found:
-        draft = by_draft[draft_id]
-        if revision_id == draft.current_revision_id and created_at > at - draft.account.approval_expiry:
-            approvers[draft_id].add(approver_id)
+    found = Approval.objects.filter(
+        _counting(
+            revision=F("draft__current_revision_id"),
+            lapses_before=_HoursBefore(at, F("draft__account__approval_expiry_hours")),
+        ),
+        draft_id__in=by_draft,
+    ).values_list("draft_id", "approver_id")
+    for draft_id, approver_id in found:
+        approvers[draft_id].add(approver_id)
     for pk, draft in by_draft.items():
         draft.approval_count = len(approvers[pk])
         draft.approved_by_viewer = viewer.pk in approvers[pk]

@@ -8,8 +8,9 @@ from django.utils import timezone
 from accounts.models import Membership, TwitterAccount
 from tests.conftest import enrol_totp
 from tests.factories import MembershipFactory, TeamFactory, TwitterAccountFactory
+from tests.tweets.factories import DraftFactory
 from tweets import services
-from tweets.models import Draft
+from tweets.models import Approval, Draft, DraftRevision
 
 S = Draft.State
 
@@ -222,3 +223,41 @@ def test_replies_skip_approval_when_the_account_says_so(team, member):
     draft.refresh_from_db()
     assert draft.state == S.SCHEDULED
     assert services.approvals_required(draft) == 0
+
+
+def test_every_reader_of_approvals_applies_the_same_rule(account, member, approver, second_approver, lead):
+    """One draft, its approvals counted three ways: for publishing (approval_count), for a page of the
+    approval queue (count_approvals) and in SQL for the dashboard (approved_by); each account's own expiry."""
+    now = timezone.now()
+    hour = timezone.timedelta(hours=1)
+    quick = TwitterAccountFactory(team=account.team, approval_expiry_hours=1)
+    cases = {  # (account, [(approver, age, of the current revision?)]) -> approvers that count
+        "fresh": (account, [(approver, hour, True), (lead, 2 * hour, True)], {approver, lead}),
+        "edited since": (account, [(approver, hour, False), (lead, hour, True)], {lead}),
+        "lapsed at 72 hours": (account, [(approver, 73 * hour, True), (lead, 71 * hour, True)], {lead}),
+        "lapsed at 1 hour": (quick, [(approver, 2 * hour, True), (lead, hour / 2, True)], {lead}),
+        "none": (quick, [], set()),
+    }
+    drafts = {}
+    for name, (acct, approvals, _) in cases.items():
+        draft = DraftFactory(account=acct, author=member, state=S.SUBMITTED)
+        old = draft.current_revision
+        draft.current_revision = DraftRevision.objects.create(draft=draft, number=2, posts=["v2"], created_by=member)
+        draft.save(update_fields=["current_revision"])
+        for who, age, current in approvals:
+            revision = draft.current_revision if current else old
+            Approval.objects.create(draft=draft, revision=revision, approver=who, created_at=now - age)
+        drafts[name] = draft
+
+    page = list(Draft.objects.filter(pk__in=[d.pk for d in drafts.values()]).select_related("account"))
+    services.count_approvals(page, viewer=lead, at=now)
+    on_page = {d.pk: d for d in page}
+    approved_by_lead = set(
+        Draft.objects.filter(pk__in=on_page).filter(services.approved_by(lead, at=now)).values_list("pk", flat=True)
+    )
+    for name, (_, _, expected) in cases.items():
+        draft = drafts[name]
+        assert services.approval_count(draft, at=now) == len(expected), name
+        assert on_page[draft.pk].approval_count == len(expected), name
+        assert on_page[draft.pk].approved_by_viewer == (lead in expected), name
+        assert (draft.pk in approved_by_lead) == (lead in expected), name
