@@ -814,19 +814,19 @@ def _hidden_urls(post, text_lower: str) -> list[str]:
     return found
 
 
-class AnalysedPost:
-    """What matching needs from an XPost, computed once: lowercase tokens, entities, author, reply, lang.
+class AnalysedText:
+    """What matching needs from a post's text and entities alone: lowercase tokens (computed up front, as nearly
+    every query needs them), and hashtags, mentions and links (only when a query first asks for them). Posts
+    with the same text and entities can share one (the sandbox's do)."""
 
-    Tokens are computed up front (nearly every query needs them); hashtags, mentions and links only when a
-    query first asks for them."""
-
-    def __init__(self, post, *, reply_to_username: str | None = None, body: str | None = None):
-        # `body` is the post's text NFC-normalised and lowercased, when the caller has it already.
-        self.post = post
+    def __init__(self, text: str, entities: dict | None, *, body: str | None = None):
+        # `body` is the text NFC-normalised and lowercased, when the caller has it already.
+        self.raw = text
+        self.entities = {} if entities is None else entities
         if body is None:
-            body = unicodedata.normalize("NFC", post.text).lower()
+            body = unicodedata.normalize("NFC", text).lower()
         tokens = _tokens(body)
-        hidden = _hidden_urls(post, body) if post.entities else ()
+        hidden = _hidden_urls(self, body) if entities else ()
         for url in hidden:
             # A separator no query token can equal, so a phrase can't run from the text into a URL.
             tokens.append("\n")
@@ -834,6 +834,61 @@ class AnalysedPost:
         self.text = "\n".join([body, *hidden]) if hidden else body
         self.tokens: tuple[str, ...] = tuple(tokens)
         self.token_set = frozenset(tokens)
+
+    @cached_property
+    def hashtags(self) -> frozenset[str]:
+        entities = self.entities
+        if "hashtags" in entities:
+            tags = [item.get("tag", "") for item in entities["hashtags"]]
+        elif "#" in self.raw or "＃" in self.raw:
+            tags = [m.group(1) for m in _TEXT_HASHTAG.finditer(self.raw)]
+        else:
+            return _NONE
+        return frozenset(unicodedata.normalize("NFC", tag).lower() for tag in tags)
+
+    @cached_property
+    def mention_pairs(self) -> tuple[tuple[str, str | None], ...]:
+        entities = self.entities
+        if "mentions" in entities:
+            return tuple((item.get("username", ""), item.get("id")) for item in entities["mentions"])
+        if "@" in self.raw or "＠" in self.raw:
+            return tuple((m.group(1), None) for m in _TEXT_MENTION.finditer(self.raw))
+        return ()
+
+    @cached_property
+    def mentions(self) -> frozenset[str]:
+        pairs = self.mention_pairs
+        return frozenset(username.lower() for username, _ in pairs) if pairs else _NONE
+
+    @cached_property
+    def has_links(self) -> bool:
+        return bool(self.entities.get("urls")) or bool(extract_urls(self.raw))
+
+
+_NONE: frozenset[str] = frozenset()
+
+
+class AnalysedPost:
+    """What matching needs from an XPost, computed once: its text's analysis (AnalysedText), author, reply,
+    lang."""
+
+    def __init__(
+        self,
+        post,
+        *,
+        reply_to_username: str | None = None,
+        body: str | None = None,
+        text: AnalysedText | None = None,
+    ):
+        # `body` is the post's text NFC-normalised and lowercased, when the caller has it already; `text` the
+        # analysis of its text and entities, when the caller keeps one.
+        self.post = post
+        if text is None:
+            text = AnalysedText(post.text, post.entities, body=body)
+        self.analysed_text = text
+        self.text = text.text
+        self.tokens = text.tokens
+        self.token_set = text.token_set
         author_id = post.author_id
         self.author_id = str(author_id) if author_id is not None else None
         author = getattr(post, "author", None)
@@ -846,47 +901,30 @@ class AnalysedPost:
         self.is_retweet = bool(post.is_retweet)
         self.is_reply = self.in_reply_to_user_id is not None or bool(post.reply_to_post_id)
 
-    @cached_property
+    @property
     def hashtags(self) -> frozenset[str]:
-        post = self.post
-        entities = post.entities or {}
-        if "hashtags" in entities:
-            tags = [item.get("tag", "") for item in entities["hashtags"]]
-        elif "#" in post.text or "＃" in post.text:
-            tags = [m.group(1) for m in _TEXT_HASHTAG.finditer(post.text)]
-        else:
-            return frozenset()
-        return frozenset(unicodedata.normalize("NFC", tag).lower() for tag in tags)
+        return self.analysed_text.hashtags
 
-    @cached_property
-    def _mention_pairs(self) -> list[tuple[str, str | None]]:
-        post = self.post
-        entities = post.entities or {}
-        if "mentions" in entities:
-            return [(item.get("username", ""), item.get("id")) for item in entities["mentions"]]
-        if "@" in post.text or "＠" in post.text:
-            return [(m.group(1), None) for m in _TEXT_MENTION.finditer(post.text)]
-        return []
-
-    @cached_property
+    @property
     def mentions(self) -> frozenset[str]:
-        return frozenset(username.lower() for username, _ in self._mention_pairs)
+        return self.analysed_text.mentions
+
+    @property
+    def has_links(self) -> bool:
+        return self.analysed_text.has_links
 
     @cached_property
     def reply_to_usernames(self) -> frozenset[str]:
         """Usernames `to:` accepts: the replied-to user's, when known from the caller or the entities."""
         if self.in_reply_to_user_id is None:
-            return frozenset()
+            return _NONE
         if self._reply_to_username:
             return frozenset({self._reply_to_username.lower()})
         return frozenset(
-            username.lower() for username, user_id in self._mention_pairs if user_id == self.in_reply_to_user_id
+            username.lower()
+            for username, user_id in self.analysed_text.mention_pairs
+            if user_id == self.in_reply_to_user_id
         )
-
-    @cached_property
-    def has_links(self) -> bool:
-        urls = (self.post.entities or {}).get("urls")
-        return bool(urls) or bool(extract_urls(self.post.text))
 
 
 def analyse(post, *, reply_to_username: str | None = None) -> AnalysedPost:

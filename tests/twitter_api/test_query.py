@@ -5,7 +5,17 @@ from datetime import UTC, datetime
 
 import pytest
 
-from twitter_api.query import Query, QuerySyntaxError, analyse, combine_or, parse, searchable_text, tokenize
+from twitter_api.query import (
+    AnalysedPost,
+    AnalysedText,
+    Query,
+    QuerySyntaxError,
+    analyse,
+    combine_or,
+    parse,
+    searchable_text,
+    tokenize,
+)
 from twitter_api.types import XPost, XUser
 
 USERS = {
@@ -245,6 +255,28 @@ def test_an_analysed_post_can_be_matched_against_many_queries():
 
     assert results == [True, True, False, True]
     assert parse("tax").matches(analysed)
+
+
+def test_posts_sharing_one_analysis_of_their_text_still_match_by_their_own_author_language_and_reply():
+    text = "@dept Council tax bill late again #fail"
+    by_citizen = make_post(text)
+    by_journalist = make_post(text, author="journalist", lang="fr", reply_to="dept")
+    shared = AnalysedText(text, by_citizen.entities)
+    queries = ["from:journalist tax", "#fail lang:fr", "@dept -is:reply", "to:dept bill", "council -#fail"]
+
+    for post in (by_citizen, by_journalist):
+        alone = analyse(post)
+        together = AnalysedPost(post, text=shared)
+        assert [parse(q).matches_analysed(together) for q in queries] == [
+            parse(q).matches_analysed(alone) for q in queries
+        ]
+    assert [parse(q).matches_analysed(AnalysedPost(by_journalist, text=shared)) for q in queries] == [
+        True,
+        True,
+        False,
+        True,
+        False,
+    ]
 
 
 ERRORS = [

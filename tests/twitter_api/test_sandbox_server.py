@@ -229,3 +229,31 @@ def test_search_with_since_id_stops_at_the_cursor_in_a_large_state():
 
     assert len(found) == 49 and not more
     assert len(seen) == 49
+
+
+def test_posts_with_the_same_text_share_one_analysis_until_their_entities_differ():
+    state = SandboxState()
+    alice, bob, carol = (state.user_for_author(name) for name in ("alice", "bob", "carol"))
+    first = state.add_post(author=alice, text="@newdept where is my refund?")
+    second = state.add_post(author=bob, text="@newdept where is my refund?")
+    assert state.analysed_text(first) is state.analysed_text(second)
+
+    state.add_user(username="newdept")  # X now knows the name: later posts' mentions carry its id
+    third = state.add_post(author=carol, text="@newdept where is my refund?")
+
+    assert third.post.entities["mentions"][0]["id"] == state.users_by_name["newdept"].id
+    assert state.analysed_text(third).entities is third.post.entities
+    assert state.analysed_text(third).mention_pairs == (("newdept", state.users_by_name["newdept"].id),)
+
+
+@pytest.mark.django_db
+def test_a_search_tells_apart_posts_with_the_same_text_by_author_and_language(x_sandbox):
+    from twitter_api import client
+
+    x_sandbox.inject_post("citizen_a", "passport office closed again")
+    wanted = x_sandbox.inject_post("citizen_b", "passport office closed again", lang="en")
+    x_sandbox.inject_post("citizen_b", "passport office closed again", lang="cy")
+
+    page = client.search_recent("passport from:citizen_b lang:en")
+
+    assert [p.id for p in page.posts] == [wanted["id"]]

@@ -377,7 +377,7 @@ class SandboxHandler(BaseHTTPRequestHandler):
         return self._read(self.server.state.authored_by(target.id), request)
 
     def _api_search(self, user, match, query, body):
-        from twitter_api.query import QuerySyntaxError, analyse
+        from twitter_api.query import AnalysedPost, QuerySyntaxError
 
         state = self.server.state
         text = query.get("query", "")
@@ -406,12 +406,13 @@ class SandboxHandler(BaseHTTPRequestHandler):
                 return False
             if anchors and not any(anchor in stored.text_lower for anchor in anchors):
                 return False
-            analysed = stored.analysed
-            if analysed is None:  # a post doesn't change, so later searches reuse its analysis
-                post = stored.post
-                parent_author = users.get(post.in_reply_to_user_id) if post.in_reply_to_user_id else None
-                analysed = analyse(post, reply_to_username=parent_author.username if parent_author else None)
-                stored.analysed = analysed
+            post = stored.post
+            parent_author = users.get(post.in_reply_to_user_id) if post.in_reply_to_user_id else None
+            analysed = AnalysedPost(
+                post,
+                reply_to_username=parent_author.username if parent_author else None,
+                text=state.analysed_text(stored),
+            )
             return parsed.matches_analysed(analysed)
 
         return self._read(state.posts, request, predicate, parsed.root)

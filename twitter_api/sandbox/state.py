@@ -21,6 +21,7 @@ from datetime import UTC, datetime, timedelta
 from twitter_text import extract_urls_with_indices
 from twitter_text.has_invalid_characters import has_invalid_characters
 
+from twitter_api.query import AnalysedText
 from twitter_api.types import XPost, XUser, snowflake_for
 
 WINDOW_SECONDS = 15 * 60
@@ -100,7 +101,6 @@ class StoredPost:
     text_lower: str
     referenced: list
     deleted: bool = False
-    analysed: object = None  # the query matcher's view of the post (query.AnalysedPost), made on first search
 
 
 @dataclass
@@ -202,6 +202,7 @@ class SandboxState:
             self.by_term: dict[str, list[StoredPost]] = {}
             self._candidates_cache: dict[object, tuple[int, list[StoredPost] | None]] = {}
             self._entities_cache: dict[str, dict] = {}
+            self._analysed_texts: dict[str, AnalysedText] = {}
             self.rate_limits = dict(self.default_rate_limits)
             self.window_seconds = self.default_window_seconds
             self.windows: dict[tuple[str, str], list[int]] = {}
@@ -352,6 +353,18 @@ class SandboxState:
             terms = _index_terms(entities, text_lower)
             info = self._entities_cache[text] = (entities, text_lower, normalized.strip(), mentions, terms)
         return info
+
+    def analysed_text(self, stored: StoredPost) -> AnalysedText:
+        """The query matcher's analysis of a post's text and entities, made on first search and shared by the
+        posts with the same (the simulator repeats itself); a post doesn't change, so later searches reuse it."""
+        post = stored.post
+        analysed = self._analysed_texts.get(post.text)
+        if analysed is None or analysed.entities is not post.entities:
+            if len(self._analysed_texts) > 50_000:
+                self._analysed_texts.clear()
+            analysed = AnalysedText(post.text, post.entities, body=stored.text_lower)
+            self._analysed_texts[post.text] = analysed
+        return analysed
 
     def inject_post(
         self,
