@@ -257,3 +257,48 @@ def test_a_search_tells_apart_posts_with_the_same_text_by_author_and_language(x_
     page = client.search_recent("passport from:citizen_b lang:en")
 
     assert [p.id for p in page.posts] == [wanted["id"]]
+
+
+def test_a_search_scans_no_post_holding_a_hashtag_or_mention_it_excludes():
+    from twitter_api.query import parse
+
+    state = SandboxState()
+    author = state.user_for_author("citizen")
+    kept = state.add_post(author=author, text="passport office closed")
+    state.add_post(author=author, text="@DeptForExample passport office closed")
+    state.add_post(author=author, text="passport office closed #spam")
+    also_kept = state.add_post(author=author, text="passport office closed, says @SomeoneElse #Spamalot")
+    query = parse("passport -@deptforexample -#spam")
+
+    candidates = state.search_candidates(query.root)
+    found, more = state.page(
+        state.posts,
+        since_id=None,
+        until_id=None,
+        limit=10,
+        predicate=lambda stored: query.matches(stored.post),
+        query_root=query.root,
+    )
+
+    assert candidates == [kept, also_kept]
+    assert (found, more) == ([also_kept, kept], False)
+
+
+def test_an_excluded_term_the_index_cannot_hold_leaves_the_candidates_to_the_matcher():
+    from twitter_api.query import parse
+
+    state = SandboxState()
+    author = state.user_for_author("citizen")
+    posts = [state.add_post(author=author, text=text) for text in ("passport delays", "passport office delays")]
+    query = parse('passport -"office delays"')
+
+    assert state.search_candidates(query.root) == posts
+    found, _ = state.page(
+        state.posts,
+        since_id=None,
+        until_id=None,
+        limit=10,
+        predicate=lambda stored: query.matches(stored.post),
+        query_root=query.root,
+    )
+    assert found == [posts[0]]

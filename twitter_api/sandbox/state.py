@@ -467,7 +467,9 @@ class SandboxState:
         the query's matcher still decides.
 
         Each AND takes its rarest operand's posts, so a search for "passport delays" scans the posts that
-        say "delays" when that is the rarer word, not every post that says "passport".
+        say "delays" when that is the rarer word, not every post that says "passport". A top-level AND also
+        drops the posts holding a hashtag or mention it excludes (`-@DeptForExample`), which its matcher would
+        only turn down.
         """
         key = root  # a frozen dataclass tree: equal queries are equal keys
         with self.lock:
@@ -482,10 +484,25 @@ class SandboxState:
             else:
                 unique = {stored.num: stored for found in lists for stored in found}
                 candidates = [unique[num] for num in sorted(unique)]
+            excluded = self._excluded_nums(root) if candidates else None
+            if excluded:
+                candidates = [stored for stored in candidates if stored.num not in excluded]
             if len(self._candidates_cache) > 1_000:
                 self._candidates_cache.clear()
             self._candidates_cache[key] = (len(self.posts), candidates)
             return candidates
+
+    def _excluded_nums(self, root) -> set[int]:
+        """The posts a top-level AND rules out through the index: those holding a hashtag or mention it negates."""
+        from twitter_api.query import And, Hashtag, Mention, Not
+
+        excluded: set[int] = set()
+        if isinstance(root, And):
+            for child in root.children:
+                if isinstance(child, Not) and isinstance(child.child, Hashtag | Mention):
+                    for found in self._term_lists(child.child.anchors()) or ():
+                        excluded.update(stored.num for stored in found)
+        return excluded
 
     def _candidate_lists(self, node) -> list[list[StoredPost]] | None:
         """Index lists whose union holds every post `node` matches, or None if the index can't say."""
