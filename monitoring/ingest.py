@@ -497,7 +497,7 @@ class StoreResult:
     new: int = 0
     skipped: int = 0
     ids_read: list[int] = field(default_factory=list)
-    monitor_matches: dict[int, list[int]] = field(default_factory=dict)  # tweet id -> monitor ids
+    monitor_matches: dict[int, tuple[int, ...]] = field(default_factory=dict)  # tweet id -> monitor ids
 
 
 def _valid(post: XPost) -> int | None:
@@ -687,7 +687,7 @@ class _PreparedChunk:
 
     valid: list[int]  # tweet ids, first copy of each
     skipped: int
-    monitor_ids: dict[int, list[int]]  # tweet id -> the monitors whose queries match it
+    monitor_ids: dict[int, tuple[int, ...]]  # tweet id -> the monitors whose queries match it
     mentions: list[tuple]  # Mention rows, in MENTION_COLUMNS order
     matches: list[tuple]  # (tweet id, monitor id, account id), one of the two None
     items: list[tuple]  # (tweet id, team id, account id, priority, due at): its inbox item, if it is new
@@ -719,7 +719,9 @@ def _prepare_chunk(posts: list[XPost], source_account_id, router: Router, handle
         sentiment = sentiment_of(post.text)
         mentions.append(_mention_row(tweet_id, post, sentiment))
         decision = route(PostFacts(post=post, sentiment=sentiment, account_ids=frozenset(accounts)))
-        monitor_ids[tweet_id] = decision.monitor_ids
+        # Kept until the poll ends (usage_record) as a tuple of ints, which the garbage collector soon stops
+        # tracking; a list per post read would be walked by every collection for the rest of the poll.
+        monitor_ids[tweet_id] = tuple(decision.monitor_ids)
         for aid in accounts:
             matches.append((tweet_id, None, aid))
         for mid in decision.monitor_ids:
