@@ -10,7 +10,9 @@ Each poll runs three stages at once (monitoring/ingest.py): a thread reads pages
 routes them a chunk at a time, and the worker's own thread writes each chunk in the poll's transaction.
 
 Prints posts stored per second, search requests per poll cycle against the lower bound
-ceil(total query characters / limit), HTTP calls (pages), and posts read per unique post stored.
+ceil(total query characters / limit), HTTP calls (pages), posts read per unique post stored, and the CPU the
+worker, PostgreSQL and the sandbox used, in all and per 1,000 posts stored (less disturbed than posts/s by other
+work on the machine).
 
     .venv/bin/python bench/ingest.py [--posts 200000] [--extra-monitors 150] [--keep]
 """
@@ -326,6 +328,12 @@ def run(args) -> None:
         print(
             f"  CPU used while polling: worker {worker:.1f} s (reading, routing, writing), "
             f"PostgreSQL {database:.1f} s, X sandbox {x:.1f} s; {os.cpu_count()} CPUs"
+        )
+        per_post = 1000 / max(stored, 1)
+        print(
+            f"    per 1,000 posts stored: worker {worker * per_post * 1000:.0f} ms + PostgreSQL "
+            f"{database * per_post * 1000:.0f} ms = Dovecote {(worker + database) * per_post * 1000:.0f} ms; "
+            f"X sandbox {x * per_post * 1000:.0f} ms (X's own work, on this machine only for the benchmark)"
         )
     if None not in (cpu_before[3], cpu_after[3]):
         busy = (cpu_after[3][0] - cpu_before[3][0]) / max(1, cpu_after[3][1] - cpu_before[3][1])
