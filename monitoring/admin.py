@@ -85,7 +85,17 @@ class InboxItemEventAdmin(admin.ModelAdmin):
 
 @admin.register(models.PollCursor)
 class PollCursorAdmin(admin.ModelAdmin):
-    list_display = ["key", "kind", "account", "is_active", "since_id", "next_poll_at", "paused_until", "lease_until"]
+    list_display = [
+        "key",
+        "kind",
+        "account",
+        "is_active",
+        "since_id",
+        "backlog_until_id",
+        "next_poll_at",
+        "paused_until",
+        "lease_until",
+    ]
     list_filter = ["kind", "is_active"]
 
 

@@ -281,18 +281,20 @@ def cursor_poll(*, cursor_id: int) -> PollOutcome:
     token = _claim(cursor_id, now)
     if token is None:
         return PollOutcome("busy")
-    since = str(cursor.since_id) if cursor.since_id else None
+    # Newer than since_id; while a backlog is being read, only what is older than where the last poll stopped.
+    between = {
+        "since_id": str(cursor.since_id) if cursor.since_id else None,
+        "until_id": str(cursor.backlog_until_id) if cursor.backlog_until_id else None,
+        "max_pages": max_pages(),
+        "context": cursor.context,
+    }
     try:
         with client.metered_in_bulk():  # the poll's calls are metered in one INSERT, after it
             if cursor.kind == PollCursor.Kind.TIMELINE and cursor.account_id:
-                stream = client.mentions_pages(
-                    cursor.account, since_id=since, max_pages=max_pages(), context=cursor.context
-                )
+                stream = client.mentions_pages(cursor.account, **between)
             else:
-                stream = client.search_pages(
-                    cursor.query, since_id=since, max_pages=max_pages(), context=cursor.context
-                )
-            outcome = poll_store(cursor=cursor, token=token, pages=_read_ahead(stream))
+                stream = client.search_pages(cursor.query, **between)
+            outcome = poll_store(cursor=cursor, token=token, pages=_read_ahead(stream), stream=stream)
     except RateLimited as exc:
         _release(cursor_id, token, paused_until=exc.reset_at, last_error=exc.message)
         return PollOutcome("rate_limited", message=exc.message)
@@ -306,7 +308,7 @@ def cursor_poll(*, cursor_id: int) -> PollOutcome:
         _release(cursor_id, token, next_poll_at=now + timedelta(seconds=cursor.interval_seconds), last_error=str(exc))
         return PollOutcome("error", message=str(exc))
     if stream.truncated:
-        log.warning("Cursor %s read its page limit; older posts before this poll were not read", cursor_id)
+        log.info("Cursor %s read its page limit; its next polls read the older posts first", cursor_id)
     budget.budget_check()
     return outcome
 
@@ -431,8 +433,13 @@ def _read_ahead(pages: Iterable, depth: int = READ_AHEAD_PAGES, *, name: str = "
         thread.join()
 
 
-def poll_store(*, cursor: PollCursor, token: str, pages: Iterable[list[XPost]]) -> PollOutcome:
-    """Store what one poll reads (`pages` yields each page's posts) and advance its cursor, in one transaction."""
+def poll_store(
+    *, cursor: PollCursor, token: str, pages: Iterable[list[XPost]], stream: client.PageStream | None = None
+) -> PollOutcome:
+    """Store what one poll reads (`pages` yields each page's posts) and advance its cursor, in one transaction.
+
+    `stream` is where the pages come from: if it stopped at its page limit before reaching the cursor's
+    since_id, the cursor keeps since_id and records the backlog instead (see PollCursor)."""
     now = timezone.now()
     with transaction.atomic():
         if connection.vendor == "postgresql":
@@ -454,16 +461,19 @@ def poll_store(*, cursor: PollCursor, token: str, pages: Iterable[list[XPost]]) 
             for chunk in _read_ahead(chunks, depth=2, name="route-ahead"):
                 _write_chunk(chunk, result)
         api_calls, posts_read = counted.pages, counted.posts
-        newest = max([locked.since_id or 0, *result.ids_read]) or None
+        position = _position(locked, result.ids_read, stream)
+        newest = position["since_id"]
         member_ids = list(locked.monitors.values_list("pk", flat=True)) if locked.kind == PollCursor.Kind.SEARCH else []
         if newest and member_ids:
             Monitor.objects.filter(pk__in=member_ids).filter(Q(since_id__isnull=True) | Q(since_id__lt=newest)).update(
                 since_id=newest
             )
+        catching_up = position["backlog_until_id"] is not None
         PollCursor.objects.filter(pk=locked.pk).update(
-            since_id=newest,
+            **position,
             last_polled_at=now,
-            next_poll_at=now + timedelta(seconds=locked.interval_seconds),
+            # A backlog is read at the next poll cycle rather than after the cursor's interval.
+            next_poll_at=now if catching_up else now + timedelta(seconds=locked.interval_seconds),
             last_error="",
             paused_until=None,
             **({"lease_token": "", "lease_until": None} if locked.lease_token == token else {}),
@@ -487,6 +497,18 @@ def poll_store(*, cursor: PollCursor, token: str, pages: Iterable[list[XPost]]) 
     return PollOutcome(
         "stored", posts_read=posts_read, posts_new=result.new, api_calls=api_calls, skipped=result.skipped
     )
+
+
+def _position(cursor: PollCursor, ids_read: list[int], stream: client.PageStream | None) -> dict:
+    """Where the cursor stands after a poll: its since_id, and the backlog still to read, if any."""
+    in_backlog = cursor.backlog_until_id is not None
+    newest = max([cursor.since_id or 0, *ids_read, (stream.newest if stream else None) or 0]) or None
+    top = cursor.backlog_newest_id if in_backlog else newest
+    if cursor.since_id and stream is not None and stream.truncated and stream.oldest:
+        # Stopped before reaching since_id: what lies between is read by the next polls. (A cursor's first
+        # poll has no since_id: it starts from now, and X's week of history before it is not read.)
+        return {"since_id": cursor.since_id, "backlog_until_id": stream.oldest, "backlog_newest_id": top}
+    return {"since_id": top, "backlog_until_id": None, "backlog_newest_id": None}
 
 
 # --- Storing and routing ---------------------------------------------------------------------------

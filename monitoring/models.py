@@ -368,6 +368,11 @@ class PollCursor(models.Model):
     interval_seconds = models.PositiveIntegerField(default=300)
     is_active = models.BooleanField(default=True)
     since_id = models.BigIntegerField(null=True, blank=True)
+    # A poll reads newest first and stops at MONITORING_MAX_PAGES. If it stopped before reaching since_id, the
+    # posts between since_id and the oldest it read are a backlog: the next polls read them (older than
+    # backlog_until_id) before anything newer, and since_id moves to backlog_newest_id once they are all read.
+    backlog_until_id = models.BigIntegerField(null=True, blank=True)
+    backlog_newest_id = models.BigIntegerField(null=True, blank=True)
     next_poll_at = models.DateTimeField(default=timezone.now)
     paused_until = models.DateTimeField(null=True, blank=True)
     lease_token = models.CharField(max_length=32, blank=True)

@@ -354,6 +354,7 @@ class PageStream:
         self.posts_read = 0
         self.truncated = False
         self.newest: int | None = None
+        self.oldest: int | None = None
 
     def __iter__(self) -> Iterator[list[XPost]]:
         token = None
@@ -364,10 +365,11 @@ class PageStream:
             posts = parse_posts(payload)
             self.posts_read += len(posts)
             meta = payload.get("meta") or {}
-            ids = [int(meta["newest_id"])] if meta.get("newest_id") else []
+            ids = [int(meta[key]) for key in ("newest_id", "oldest_id") if str(meta.get(key, "")).isdigit()]
             ids += [int(p.id) for p in posts if p.id.isdigit()]
             if ids:
                 self.newest = max(self.newest or 0, *ids)
+                self.oldest = min(self.oldest or ids[0], *ids)
             yield posts
             token = meta.get("next_token")
             if not token:
@@ -430,9 +432,15 @@ def mentions_since(
 
 
 def mentions_pages(
-    account, *, since_id: str | None = None, max_pages: int = 5, max_results: int = 100, context: str = ""
+    account,
+    *,
+    since_id: str | None = None,
+    until_id: str | None = None,
+    max_pages: int = 5,
+    max_results: int = 100,
+    context: str = "",
 ) -> PageStream:
-    """`mentions_since` a page at a time."""
+    """`mentions_since` a page at a time; with `until_id`, only posts older than it."""
     client = user_client(account, context=context)
 
     def fetch(token):
@@ -440,6 +448,7 @@ def mentions_pages(
             client.get_users_mentions(
                 account.x_user_id,
                 since_id=since_id,
+                until_id=until_id,
                 max_results=_clamp(max_results, 5, 100),
                 pagination_token=token,
                 tweet_fields=TWEET_FIELDS,
@@ -462,9 +471,15 @@ def search_recent(
 
 
 def search_pages(
-    query: str, *, since_id: str | None = None, max_pages: int = 5, max_results: int = 100, context: str = ""
+    query: str,
+    *,
+    since_id: str | None = None,
+    until_id: str | None = None,
+    max_pages: int = 5,
+    max_results: int = 100,
+    context: str = "",
 ) -> PageStream:
-    """`search_recent` a page at a time."""
+    """`search_recent` a page at a time; with `until_id`, only posts older than it."""
     client = app_client(context=context)
 
     def fetch(token):
@@ -472,6 +487,7 @@ def search_pages(
             client.search_recent_tweets(
                 query,
                 since_id=since_id,
+                until_id=until_id,
                 max_results=_clamp(max_results, 10, 100),
                 next_token=token,
                 tweet_fields=TWEET_FIELDS,

@@ -418,3 +418,55 @@ def test_a_monitor_polled_faster_makes_its_cursor_faster(team, triage):
     ingest.cursors_sync()
     assert search_cursor().pk == cursor.pk  # same monitors, same query: the cursor and its position stay
     assert search_cursor().interval_seconds == 60
+
+
+def test_a_backlog_longer_than_the_page_limit_is_read_by_the_next_polls_and_nothing_is_lost(
+    x_sandbox, team, triage, settings
+):
+    MonitorFactory(team=team, query="passport")
+    x_sandbox.inject_post("alice", "passport first")
+    ingest.cursors_sync()
+    cursor = search_cursor()
+    ingest.cursor_poll(cursor_id=cursor.pk)
+    start = search_cursor().since_id
+    for n in range(250):
+        x_sandbox.inject_post(f"user{n % 7}", f"passport renewal {n}")
+    settings.MONITORING_MAX_PAGES = 1  # 100 posts a poll
+
+    def poll():
+        PollCursor.objects.filter(pk=cursor.pk).update(lease_until=None)
+        outcome = ingest.cursor_poll(cursor_id=cursor.pk)
+        return outcome.posts_read, search_cursor()
+
+    read, after = poll()  # the newest 100; since_id stays until the 150 older ones are read too
+    assert read == 100 and after.since_id == start
+    assert after.backlog_newest_id == max(Mention.objects.values_list("tweet_id", flat=True))
+    assert after.backlog_until_id == min(Mention.objects.exclude(tweet_id=start).values_list("tweet_id", flat=True))
+    assert after.next_poll_at <= timezone.now()  # due again at the next cycle, not after its interval
+    top = after.backlog_newest_id
+    x_sandbox.inject_post("bob", "passport while catching up")
+
+    assert poll()[0] == 100  # the backlog first, older than where the last poll stopped
+    read, after = poll()
+    assert read == 50 and (after.since_id, after.backlog_until_id, after.backlog_newest_id) == (top, None, None)
+    assert Mention.objects.count() == 251
+    read, after = poll()  # then what arrived meanwhile
+    assert read == 1 and Mention.objects.filter(text="passport while catching up").exists()
+    assert after.since_id == max(Mention.objects.values_list("tweet_id", flat=True))
+    assert Mention.objects.count() == 252 and InboxItem.objects.count() == 252
+    assert sum(PollRun.objects.filter(cursor=cursor).values_list("posts_read", flat=True)) == 252  # none twice
+
+
+def test_a_new_cursor_starts_from_now_without_reading_back_through_xs_history(x_sandbox, team, triage, settings):
+    MonitorFactory(team=team, query="passport")
+    for n in range(150):
+        x_sandbox.inject_post("alice", f"passport {n}")
+    settings.MONITORING_MAX_PAGES = 1
+    ingest.cursors_sync()
+
+    outcome = ingest.cursor_poll(cursor_id=search_cursor().pk)
+
+    cursor = search_cursor()
+    assert outcome.posts_read == 100
+    assert cursor.since_id == max(Mention.objects.values_list("tweet_id", flat=True))
+    assert cursor.backlog_until_id is None and cursor.backlog_newest_id is None

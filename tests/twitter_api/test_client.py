@@ -120,6 +120,21 @@ def test_mentions_since_follows_pages_newest_first_up_to_the_page_budget(x_sandb
     assert (everything.pages_read, everything.truncated) == (3, False)
 
 
+def test_pages_between_two_posts_hold_only_those_in_between_and_say_how_far_they_reached(x_sandbox, dept):
+    ids = [x_sandbox.inject_post(f"citizen{n}", f"@DeptComms passport {n}")["id"] for n in range(12)]
+    between = {"since_id": ids[2], "until_id": ids[9], "max_results": 5}  # posts 3 to 8, newest first
+
+    for stream in (
+        client.mentions_pages(dept, max_pages=5, **between),
+        client.search_pages("passport", max_pages=5, **between),
+    ):
+        assert [p.id for page in stream for p in page] == list(reversed(ids[3:9]))
+        assert (stream.newest, stream.oldest, stream.truncated) == (int(ids[8]), int(ids[3]), False)
+    first_page_only = client.mentions_pages(dept, max_pages=1, **between)  # 5 a page (a search takes 10 at least)
+    assert [p.id for page in first_page_only for p in page] == list(reversed(ids[4:9]))
+    assert (first_page_only.oldest, first_page_only.truncated) == (int(ids[4]), True)
+
+
 def test_mentions_since_with_nothing_new_returns_an_empty_page(x_sandbox, dept):
     last = x_sandbox.inject_post("citizen", "@DeptComms hello")
 
