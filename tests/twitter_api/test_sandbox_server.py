@@ -259,6 +259,18 @@ def test_a_search_tells_apart_posts_with_the_same_text_by_author_and_language(x_
     assert [p.id for p in page.posts] == [wanted["id"]]
 
 
+def _search_page(state, query):
+    """The sandbox's first page of posts for a parsed query, as its search endpoint reads it."""
+    return state.page(
+        state.posts,
+        since_id=None,
+        until_id=None,
+        limit=10,
+        predicate=lambda stored: query.matches(stored.post),
+        query_root=query.root,
+    )
+
+
 def test_a_search_scans_no_post_holding_a_hashtag_or_mention_it_excludes():
     from twitter_api.query import parse
 
@@ -271,14 +283,7 @@ def test_a_search_scans_no_post_holding_a_hashtag_or_mention_it_excludes():
     query = parse("passport -@deptforexample -#spam")
 
     candidates = state.search_candidates(query.root)
-    found, more = state.page(
-        state.posts,
-        since_id=None,
-        until_id=None,
-        limit=10,
-        predicate=lambda stored: query.matches(stored.post),
-        query_root=query.root,
-    )
+    found, more = _search_page(state, query)
 
     assert candidates == [kept, also_kept]
     assert (found, more) == ([also_kept, kept], False)
@@ -293,12 +298,5 @@ def test_an_excluded_term_the_index_cannot_hold_leaves_the_candidates_to_the_mat
     query = parse('passport -"office delays"')
 
     assert state.search_candidates(query.root) == posts
-    found, _ = state.page(
-        state.posts,
-        since_id=None,
-        until_id=None,
-        limit=10,
-        predicate=lambda stored: query.matches(stored.post),
-        query_root=query.root,
-    )
+    found, _ = _search_page(state, query)
     assert found == [posts[0]]
