@@ -13,7 +13,7 @@ from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Avg, Count, F, Q, Window
+from django.db.models import Count, F, Q, Sum, Window
 from django.db.models.functions import RowNumber, TruncHour
 from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
@@ -22,7 +22,7 @@ from accounts.access import accounts_for_user, teams_for_user, teams_key
 from accounts.models import Membership, User
 from dovecote import freshness
 from monitoring.access import items_for_user, monitors_for_user
-from monitoring.models import InboxItem, MentionMatch, ReadBudget, SpikeAlert
+from monitoring.models import InboxItem, MentionMatch, MonitorHour, ReadBudget, SpikeAlert
 from monitoring.spikes import SPIKE_QUIET
 from training.models import Booking, Certification, Exemption
 from training.selectors import EXPIRING_WITHIN, required_courses_for_user
@@ -313,8 +313,8 @@ def monitors_context(user: User, *, now: datetime, generations: dict[str, str] |
 def monitors(user: User, *, now: datetime) -> MonitorsPanel:
     """Hourly volume and sentiment for the last 24 hours per monitor, with the 24 before for the trend.
 
-    One query for the user's monitors, one grouped count over the current hour's matches, one over the closed
-    hours of any monitor not in the cache (see `_closed_hours`), and one for current spike alerts.
+    One query for the user's monitors, one for their closed hours (MonitorHour; counting any not stored
+    yet takes two more, once), one counting the hour in progress from the matches, one for spike alerts.
     """
     monitor_list = list(monitors_for_user(user).filter(is_active=True).order_by("team__name", "name"))
     if not monitor_list:
@@ -323,19 +323,32 @@ def monitors(user: User, *, now: datetime) -> MonitorsPanel:
     current_hour = now.replace(minute=0, second=0, microsecond=0)
     first_hour = current_hour - timedelta(hours=SPARK_HOURS - 1)
     hours = [first_hour + timedelta(hours=h) for h in range(SPARK_HOURS)]
-    closed = _closed_hours(ids, current_hour=current_hour, now=now)
-    volume = {pk: [*closed[pk].volume, 0] for pk in ids}
-    sentiment_sum = {pk: [*closed[pk].sentiment_sum, 0.0] for pk in ids}
-    for row in _hourly_matches(ids, gte=current_hour, lte=now):
-        volume[row["monitor_id"]][-1] += row["n"]
-        sentiment_sum[row["monitor_id"]][-1] += row["n"] * (row["sentiment"] or 0.0)
+    index = {hour: i for i, hour in enumerate(hours)}
+    # The previous hour counts as in progress too until it has settled.
+    closed_before = current_hour if now - current_hour >= HOUR_SETTLES else current_hour - timedelta(hours=1)
+    volume = {pk: [0] * SPARK_HOURS for pk in ids}
+    sentiment_sum = {pk: [0.0] * SPARK_HOURS for pk in ids}
+    before = {pk: [0, 0.0] for pk in ids}  # the 24 hours before the spark: matches, sentiment
+    counted = [*_closed_hours(ids, start=first_hour - timedelta(hours=SPARK_HOURS), end=closed_before)]
+    counted += [
+        (row["monitor_id"], row["hour"], row["n"], row["sentiment_sum"] or 0.0)
+        for row in _hourly_matches(ids, gte=closed_before, lte=now)
+    ]
+    for monitor_id, hour, n, total_sentiment in counted:
+        i = index.get(hour)
+        if i is None:
+            before[monitor_id][0] += n
+            before[monitor_id][1] += total_sentiment
+        else:
+            volume[monitor_id][i] += n
+            sentiment_sum[monitor_id][i] += total_sentiment
     series = []
     for monitor in monitor_list:
         counts = volume[monitor.pk]
         sums = sentiment_sum[monitor.pk]
         sentiment = [round(s / c, 2) if c else None for s, c in zip(sums, counts, strict=True)]
         total = sum(counts)
-        prev_n, prev_sum = closed[monitor.pk].before
+        prev_n, prev_sum = before[monitor.pk]
         series.append(
             MonitorSeries(
                 monitor=monitor,
@@ -361,58 +374,44 @@ def monitors(user: User, *, now: datetime) -> MonitorsPanel:
 HOUR_SETTLES = timedelta(minutes=5)
 
 
-@dataclass
-class ClosedHours:
-    """One monitor's matches in the spark's closed hours (all but the current one), and in the 24 before."""
-
-    volume: list[int]
-    sentiment_sum: list[float]
-    before: tuple[int, float]
-
-
 def _hourly_matches(ids: list[int], **matched_at):
-    """Matches per monitor and hour (`matched_at` bounds them: gte, lt, lte), with their mentions' average
+    """Matches per monitor and hour (`matched_at` bounds them: gte, lt, lte), with their mentions' summed
     sentiment."""
     bounds = {f"matched_at__{lookup}": value for lookup, value in matched_at.items()}
     return (
         MentionMatch.objects.filter(monitor_id__in=ids, **bounds)
         .annotate(hour=TruncHour("matched_at"))
         .values("monitor_id", "hour")
-        .annotate(n=Count("id"), sentiment=Avg("mention__sentiment"))
+        .annotate(n=Count("id"), sentiment_sum=Sum("mention__sentiment"))
         .order_by()
     )
 
 
-def _closed_hours(ids: list[int], *, current_hour: datetime, now: datetime) -> dict[int, ClosedHours]:
-    """Each monitor's closed hours, from the cache where they are kept per monitor for the rest of the hour
-    (they no longer change; everyone whose monitors include it shares them), read in one query for the
-    rest. Copies made before the current hour has settled are kept for a minute only."""
-    first_hour = current_hour - timedelta(hours=SPARK_HOURS - 1)
-    previous_start = first_hour - timedelta(hours=SPARK_HOURS)
-    keys = {pk: f"dovecote:monitor-hours:{pk}:{current_hour.isoformat()}" for pk in ids}
-    found = cache.get_many(keys.values())
-    closed = {pk: found[key] for pk, key in keys.items() if key in found}
-    missing = [pk for pk in ids if pk not in closed]
-    if not missing:
-        return closed
-    index = {first_hour + timedelta(hours=h): h for h in range(SPARK_HOURS - 1)}
-    for pk in missing:
-        closed[pk] = ClosedHours(
-            volume=[0] * (SPARK_HOURS - 1), sentiment_sum=[0.0] * (SPARK_HOURS - 1), before=(0, 0.0)
+def _closed_hours(ids: list[int], *, start: datetime, end: datetime) -> list[tuple[int, datetime, int, float]]:
+    """(monitor, hour, matches, summed sentiment) for each closed hour from `start` up to `end`: read from
+    MonitorHour, after counting from the matches (once, for everyone) any hour not stored yet."""
+    stored = list(
+        MonitorHour.objects.filter(monitor_id__in=ids, hour__gte=start, hour__lt=end).values_list(
+            "monitor_id", "hour", "matches", "sentiment_sum"
         )
-    for row in _hourly_matches(missing, gte=previous_start, lt=current_hour):
-        hours = closed[row["monitor_id"]]
-        weighted = row["n"] * (row["sentiment"] or 0.0)
-        i = index.get(row["hour"])
-        if i is None:
-            hours.before = (hours.before[0] + row["n"], hours.before[1] + weighted)
-        else:
-            hours.volume[i] += row["n"]
-            hours.sentiment_sum[i] += weighted
-    settled = now - current_hour >= HOUR_SETTLES
-    seconds = int((current_hour + timedelta(hours=1) - now).total_seconds()) if settled else MONITORS_CACHE_SECONDS
-    cache.set_many({keys[pk]: closed[pk] for pk in missing}, max(seconds, 1))
-    return closed
+    )
+    hours = [start + timedelta(hours=h) for h in range(int((end - start) / timedelta(hours=1)))]
+    have = {(monitor_id, hour) for monitor_id, hour, _, _ in stored}
+    missing = [(pk, hour) for pk in ids for hour in hours if (pk, hour) not in have]
+    if not missing:
+        return stored
+    first = min(hour for _, hour in missing)
+    found = {
+        (row["monitor_id"], row["hour"]): (row["n"], row["sentiment_sum"] or 0.0)
+        for row in _hourly_matches(sorted({pk for pk, _ in missing}), gte=first, lt=end)
+    }
+    rows = []
+    for pk, hour in missing:
+        matches, total_sentiment = found.get((pk, hour), (0, 0.0))
+        rows.append(MonitorHour(monitor_id=pk, hour=hour, matches=matches, sentiment_sum=total_sentiment))
+    # Two people may count the same hour at once: both get the same figures, and the second store is ignored.
+    MonitorHour.objects.bulk_create(rows, ignore_conflicts=True)
+    return stored + [(row.monitor_id, row.hour, row.matches, row.sentiment_sum) for row in rows]
 
 
 # --- API budget (leads and admins) ----------------------------------------------------------------------

@@ -464,3 +464,24 @@ class SpikeAlert(models.Model):
 
     def __str__(self) -> str:
         return f"Spike of {self.count} for monitor {self.monitor_id}"
+
+
+class MonitorHour(models.Model):
+    """One monitor's matches in one closed hour, counted once.
+
+    An hour is closed once the next has settled (a match is stamped with the time its poll began, and a poll
+    commits within seconds), and nothing changes it after. The dashboard's sparklines count each closed hour
+    from the matches once, store it here (zero included, so a quiet hour is not counted again), and read
+    these rows from then on; only the hour in progress is counted from the matches on every refresh.
+    """
+
+    monitor = models.ForeignKey(Monitor, on_delete=models.CASCADE, related_name="+")
+    hour = models.DateTimeField()
+    matches = models.PositiveIntegerField()
+    sentiment_sum = models.FloatField(help_text="The matched mentions' VADER scores added up.")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["monitor", "hour"], name="monitor_hour_unique")]
+
+    def __str__(self) -> str:
+        return f"Monitor {self.monitor_id}, {self.hour:%Y-%m-%d %H:00}: {self.matches}"

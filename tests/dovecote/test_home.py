@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from accounts.models import Membership
 from dovecote import dashboard
-from monitoring.models import InboxItem, MentionMatch, SpikeAlert
+from monitoring.models import InboxItem, MentionMatch, MonitorHour, SpikeAlert
 from tests.factories import MembershipFactory, TwitterAccountFactory
 from tests.monitoring.factories import InboxItemFactory, MentionFactory, MonitorFactory
 from tests.training.factories import BookingFactory, TrainingSessionFactory
@@ -275,7 +275,9 @@ def _populate(size, *, team, account, lead, member):
     BookingFactory(session=TrainingSessionFactory(course=course), user=lead)
 
 
-HOME_QUERIES = 26  # on a first visit: includes the teams and accounts panel (2), the schedule (3), the monitors (4)
+HOME_QUERIES = (
+    28  # the first visit ever: includes teams and accounts (2), the schedule (3), the monitors (6, counting hours)
+)
 
 
 @pytest.mark.parametrize("size", [2, 12])
@@ -384,38 +386,52 @@ def test_the_held_posts_show_the_first_twenty_and_how_many_in_all(client, member
     assert [d.scheduled_at for d in panel.held] == due[:20]
 
 
-def _cache_ttl(key):
-    """Seconds the cache will keep `key` (Redis's own count; the test clock does not move it)."""
-    return cache._cache.get_client(key).ttl(cache.make_and_validate_key(key))
-
-
-def test_closed_hours_are_read_once_per_hour_and_the_current_hour_on_every_panel(member, team):
-    monitor = MonitorFactory(team=team)
+def test_closed_hours_are_counted_once_and_stored_and_the_hour_in_progress_on_every_refresh(member, team):
+    monitor = MonitorFactory(team=team, name="Passports")
+    quiet = MonitorFactory(team=team, name="Quiet")
     for when in (NOW - timedelta(hours=2), NOW):
         MentionMatch.objects.create(mention=MentionFactory(sentiment=0.4), monitor=monitor, matched_at=when)
-    first = dashboard.monitors(member, now=NOW).series[0]
-    # A match stamped in a closed hour after that hour was read (it cannot happen once the hour has settled)
-    # stays out until the next hour; one in the current hour shows at once.
+    first = dashboard.monitors(member, now=NOW).series
+    # A match stamped in a closed hour after it was counted (it cannot happen once the hour has settled) is
+    # not counted again; one in the hour in progress shows at once.
     MentionMatch.objects.create(mention=MentionFactory(), monitor=monitor, matched_at=NOW - timedelta(hours=2))
     MentionMatch.objects.create(mention=MentionFactory(sentiment=-0.4), monitor=monitor, matched_at=NOW)
 
-    again = dashboard.monitors(member, now=NOW).series[0]
+    again = {s.monitor: s for s in dashboard.monitors(member, now=NOW).series}
 
-    assert (first.volume[-3], first.volume[-1]) == (1, 1)
-    assert (again.volume[-3], again.volume[-1]) == (1, 2)
-    assert again.sentiment[-1] == 0.0 and again.average_sentiment == round((0.4 + 0.4 - 0.4) / 3, 2)
-    key = f"dovecote:monitor-hours:{monitor.pk}:{NOW.replace(minute=0).isoformat()}"
-    assert 0 < _cache_ttl(key) <= 30 * 60  # kept for the rest of the hour (it is 10:30)
-    next_hour = NOW + timedelta(hours=1)
-    assert dashboard.monitors(member, now=next_hour).series[0].volume[-4] == 2
+    assert [(s.volume[-3], s.volume[-1]) for s in first] == [(1, 1), (0, 0)]
+    assert (again[monitor].volume[-3], again[monitor].volume[-1]) == (1, 2)
+    assert again[monitor].sentiment[-1] == 0.0
+    assert again[monitor].average_sentiment == round((0.4 + 0.4 - 0.4) / 3, 2)
+    # Every closed hour of the spark and the 24 before, for both monitors, quiet hours too.
+    assert MonitorHour.objects.filter(monitor=quiet, matches=0).count() == 2 * 24 - 1
+    assert MonitorHour.objects.get(monitor=monitor, hour=NOW.replace(minute=0) - timedelta(hours=2)).matches == 1
+    assert not MonitorHour.objects.filter(hour=NOW.replace(minute=0)).exists()  # the hour in progress
 
 
-def test_closed_hours_read_before_the_hour_has_settled_are_kept_for_a_minute_only(member, team):
+def test_the_next_panel_counts_only_the_hours_closed_since(member, team, django_assert_num_queries):
+    monitor = MonitorFactory(team=team)
+    dashboard.monitors(member, now=NOW)
+    MentionMatch.objects.create(mention=MentionFactory(), monitor=monitor, matched_at=NOW)
+
+    with django_assert_num_queries(4):  # monitors, stored hours, the hour in progress, spikes
+        dashboard.monitors(member, now=NOW + timedelta(minutes=10))
+    an_hour_on = NOW + timedelta(hours=1)
+    series = dashboard.monitors(member, now=an_hour_on).series[0]
+
+    assert series.volume[-2] == 1  # 10:00 closed and counted from the matches, the one new hour counted
+    assert MonitorHour.objects.get(monitor=monitor, hour=NOW.replace(minute=0)).matches == 1
+    assert MonitorHour.objects.filter(monitor=monitor).count() == 2 * 24
+
+
+def test_the_previous_hour_is_counted_live_until_it_has_settled(member, team):
     monitor = MonitorFactory(team=team)
     early = NOW.replace(minute=2)  # a poll that began at 9:59 may still be committing
-    MentionMatch.objects.create(mention=MentionFactory(), monitor=monitor, matched_at=early - timedelta(hours=1))
+    dashboard.monitors(member, now=early)
+    MentionMatch.objects.create(mention=MentionFactory(), monitor=monitor, matched_at=early - timedelta(minutes=3))
 
     assert dashboard.monitors(member, now=early).series[0].volume[-2] == 1
-
-    key = f"dovecote:monitor-hours:{monitor.pk}:{early.replace(minute=0).isoformat()}"
-    assert 0 < _cache_ttl(key) <= dashboard.MONITORS_CACHE_SECONDS
+    assert not MonitorHour.objects.filter(hour=early.replace(minute=0) - timedelta(hours=1)).exists()
+    settled = early.replace(minute=6)
+    assert dashboard.monitors(member, now=settled).series[0].volume[-2] == 1
+    assert MonitorHour.objects.get(hour=early.replace(minute=0) - timedelta(hours=1)).matches == 1
