@@ -117,3 +117,9 @@ class ReadBudgetAdmin(admin.ModelAdmin):
 @admin.register(models.SpikeAlert)
 class SpikeAlertAdmin(admin.ModelAdmin):
     list_display = ["monitor", "hour_start", "count", "baseline", "created_at", "emailed_at"]
+
+
+@admin.register(models.MonitorHour)
+class MonitorHourAdmin(admin.ModelAdmin):
+    list_display = ["monitor", "hour", "matches", "sentiment_sum"]
+    list_filter = ["monitor"]
