@@ -26,6 +26,7 @@ from monitoring.models import InboxItem, MentionMatch, MonitorHour, ReadBudget, 
 from monitoring.spikes import SPIKE_QUIET
 from training.models import Booking, Certification, Exemption
 from training.selectors import EXPIRING_WITHIN, required_courses_for_user
+from tweets.access import drafts_awaiting_approval_by
 from tweets.models import Draft
 from tweets.services import approved_by
 from twitter_api.models import ApiCall
@@ -93,23 +94,15 @@ def approvals_waiting(
     key = f"dovecote:dashboard-approvals:{user.pk}:{generations['drafts']}:{generations['teams']}"
     panel = cache.get(key)
     if panel is None:
-        panel = _approvals_waiting(user, roles, now=now)
+        panel = _approvals_waiting(user, now=now)
         cache.set(key, panel, freshness.PANEL_SECONDS)
     for draft in panel.drafts:
         draft.waiting_for = now - draft.updated_at
     return panel
 
 
-def _approvals_waiting(user: User, roles: Roles, *, now: datetime) -> ApprovalsPanel:
-    """Who may approve is narrower than who may see a draft, so this starts from every draft rather than the
-    visible ones: the same rows, with a simpler query to build and to plan."""
-    drafts = Draft.objects.filter(state=Draft.State.SUBMITTED).exclude(author=user)
-    if not roles.is_admin:
-        ids = roles.approver_team_ids
-        drafts = drafts.filter(
-            Q(account__approver_team_id__in=ids) | Q(account__approver_team__isnull=True, account__team_id__in=ids)
-        )
-    drafts = drafts.exclude(approved_by(user, at=now))
+def _approvals_waiting(user: User, *, now: datetime) -> ApprovalsPanel:
+    drafts = drafts_awaiting_approval_by(user).exclude(approved_by(user, at=now))
     # Counted on the bare rows, and only the ten shown are joined (see dovecote.pagination).
     total = drafts.count()
     shown = drafts.order_by("updated_at", "id").values("pk")[:APPROVALS_SHOWN]
@@ -329,7 +322,7 @@ def monitors(user: User, *, now: datetime) -> MonitorsPanel:
     volume = {pk: [0] * SPARK_HOURS for pk in ids}
     sentiment_sum = {pk: [0.0] * SPARK_HOURS for pk in ids}
     before = {pk: [0, 0.0] for pk in ids}  # the 24 hours before the spark: matches, sentiment
-    counted = [*_closed_hours(ids, start=first_hour - timedelta(hours=SPARK_HOURS), end=closed_before)]
+    counted = _closed_hours(ids, start=first_hour - timedelta(hours=SPARK_HOURS), end=closed_before)
     counted += [
         (row["monitor_id"], row["hour"], row["n"], row["sentiment_sum"] or 0.0)
         for row in _hourly_matches(ids, gte=closed_before, lte=now)

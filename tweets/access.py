@@ -41,6 +41,21 @@ def approver_team_ids(user: User) -> list[int]:
     return [team_id for team_id, role in user.current_roles().items() if role in APPROVER_ROLES]
 
 
+def drafts_awaiting_approval_by(user: User) -> QuerySet[Draft]:
+    """Submitted drafts, other than their own, that the user may approve: those of accounts their teams approve
+    for (as can_approve_for decides for one account); every account's for admins. Bare rows, for counting and
+    paging. Who may approve is narrower than who may see (drafts_for_user), so no visibility filter is needed.
+    """
+    drafts = Draft.objects.filter(state=Draft.State.SUBMITTED).exclude(author=user)
+    if user.is_admin:
+        return drafts
+    team_ids = approver_team_ids(user)
+    return drafts.filter(
+        Q(account__approver_team_id__in=team_ids)
+        | Q(account__approver_team__isnull=True, account__team_id__in=team_ids)
+    )
+
+
 def can_approve_for(user: User, account: TwitterAccount) -> bool:
     """Approvers and leads of the account's approving team may approve; so may admins."""
     return user.is_admin or account.approving_team_id in approver_team_ids(user)

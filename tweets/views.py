@@ -5,7 +5,7 @@ from itertools import pairwise
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -66,14 +66,7 @@ def draft_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def approval_queue(request: HttpRequest) -> HttpResponse:
-    # Who may approve is narrower than who may see (access.drafts_for_user), so no visibility filter is needed.
-    drafts = Draft.objects.filter(state=S.SUBMITTED).exclude(author=request.user).order_by("updated_at", "id")
-    if not request.user.is_admin:
-        team_ids = access.approver_team_ids(request.user)
-        drafts = drafts.filter(
-            Q(account__approver_team_id__in=team_ids)
-            | Q(account__approver_team__isnull=True, account__team_id__in=team_ids)
-        )
+    drafts = access.drafts_awaiting_approval_by(request.user).order_by("updated_at", "id")
     # Oldest first, a page at a time: a busy team can have hundreds waiting. The page's rows are then loaded
     # by id alone, so the filters above are not planned twice.
     joined = Draft.objects.select_related("account", "author", "current_revision").order_by("updated_at", "id")

@@ -369,7 +369,7 @@ class PageStream:
             ids += [int(p.id) for p in posts if p.id.isdigit()]
             if ids:
                 self.newest = max(self.newest or 0, *ids)
-                self.oldest = min(self.oldest or ids[0], *ids)
+                self.oldest = min(ids) if self.oldest is None else min(self.oldest, *ids)
             yield posts
             token = meta.get("next_token")
             if not token:
