@@ -37,3 +37,9 @@ def test_an_rq_worker_has_every_job_module_loaded_before_it_forks_for_a_job():
         f"print(before, all(m in sys.modules for m in {JOB_MODULES!r}))"
     )
     assert _probe(code) == "False True"
+
+
+def test_a_web_worker_keeps_what_it_loaded_at_boot_out_of_the_garbage_collectors_way():
+    frozen, threshold = _probe("import gc, dovecote.wsgi; print(gc.get_freeze_count(), gc.get_threshold()[0])").split()
+    assert int(frozen) > 50_000  # Django, the apps and every view: about 118,000 objects
+    assert int(threshold) > 700  # Python's default
