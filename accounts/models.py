@@ -34,6 +34,12 @@ class DovecoteUserManager(UserManager):
         return self._create_user(email, password, **extra_fields)
 
 
+def person_name(first_name: str, last_name: str, email: str) -> str:
+    """How a person is named on every page: their full name, or their email address when they have none. For
+    lists read as plain values; a User instance is named the same by str()."""
+    return f"{first_name} {last_name}".strip() or email
+
+
 class User(AbstractUser):
     """A member of departmental staff. Signs in with an email address; admins are superusers."""
 
@@ -52,7 +58,7 @@ class User(AbstractUser):
         ordering = ["first_name", "last_name", "email"]
 
     def __str__(self) -> str:
-        return self.get_full_name() or self.email
+        return person_name(self.first_name, self.last_name, self.email)
 
     @property
     def is_admin(self) -> bool:
@@ -203,9 +209,12 @@ class TwitterAccount(models.Model):
 
     @property
     def required_approvals(self) -> int:
-        if self.approvals_required is not None:
-            return self.approvals_required
-        return self.DEFAULT_APPROVALS[self.kind]
+        return self.required_approvals_for(self.kind, self.approvals_required)
+
+    @classmethod
+    def required_approvals_for(cls, kind: str, approvals_required: int | None) -> int:
+        """The account's own number, or its kind's default when it has none."""
+        return cls.DEFAULT_APPROVALS[kind] if approvals_required is None else approvals_required
 
     @property
     def approving_team_id(self) -> int:

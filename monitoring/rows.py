@@ -10,6 +10,7 @@ from collections import defaultdict
 
 from django.utils import timezone
 
+from accounts.models import person_name
 from dovecote.formats import clip, when
 from dovecote.paths import path_with_pk
 from monitoring.models import InboxItem, InboxItemTag, Priority
@@ -61,13 +62,13 @@ def inbox_rows(items: list[dict]) -> list[dict]:
                 "priority": PRIORITY_LABELS.get(item["priority"], item["priority"]),
                 "due": when(item["due_at"], "j M H:i"),
                 "overdue": status in InboxItem.OPEN_STATUSES and item["due_at"] < now,
-                "assignee": _person(item) if item["assigned_to_id"] else "Nobody",
+                "assignee": (
+                    person_name(
+                        item["assigned_to__first_name"], item["assigned_to__last_name"], item["assigned_to__email"]
+                    )
+                    if item["assigned_to_id"]
+                    else "Nobody"
+                ),
             }
         )
     return rows
-
-
-def _person(item: dict) -> str:
-    """As `str(user)`: the full name, or the email address when there is none."""
-    name = f"{item['assigned_to__first_name']} {item['assigned_to__last_name']}".strip()
-    return name or item["assigned_to__email"]

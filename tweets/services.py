@@ -163,9 +163,19 @@ def clean_reply_to(value: str | None) -> str:
 
 def approvals_required(draft: Draft) -> int:
     account = draft.account
-    if draft.purpose == Draft.Purpose.REPLY and not account.replies_need_approval:
+    return approvals_needed(
+        draft.purpose,
+        account_requires=account.required_approvals,
+        replies_need_approval=account.replies_need_approval,
+    )
+
+
+def approvals_needed(purpose: str, *, account_requires: int, replies_need_approval: bool) -> int:
+    """How many approvals a draft of this purpose needs on an account that requires `account_requires` of a
+    post: replies from the inbox may go out without any, if the account says so."""
+    if purpose == Draft.Purpose.REPLY and not replies_need_approval:
         return 0
-    return account.required_approvals
+    return account_requires
 
 
 def _counting(*, revision, lapses_before) -> Q:
@@ -227,24 +237,21 @@ def approved_by(viewer: User, *, at: datetime) -> Exists:
     )
 
 
-def count_approvals(drafts: list[Draft], *, viewer: User, at: datetime | None = None) -> None:
-    """Set `approval_count` and `approved_by_viewer` on each of a page of drafts, as approval_count above
-    does for one: one query for the page's approvals that count."""
+def counting_approvers(draft_ids: list[int], *, at: datetime | None = None) -> dict[int, set[int]]:
+    """Per draft, who has given an approval that counts (as approval_count above does for one draft): one
+    query for a page of drafts."""
     at = at or timezone.now()
-    by_draft = {draft.pk: draft for draft in drafts}
-    approvers = {pk: set() for pk in by_draft}
+    approvers = {pk: set() for pk in draft_ids}
     found = Approval.objects.filter(
         _counting(
             revision=F("draft__current_revision_id"),
             lapses_before=_HoursBefore(at, F("draft__account__approval_expiry_hours")),
         ),
-        draft_id__in=by_draft,
+        draft_id__in=draft_ids,
     ).values_list("draft_id", "approver_id")
     for draft_id, approver_id in found:
         approvers[draft_id].add(approver_id)
-    for pk, draft in by_draft.items():
-        draft.approval_count = len(approvers[pk])
-        draft.approved_by_viewer = viewer.pk in approvers[pk]
+    return approvers
 
 
 def eligible_approvers(account: TwitterAccount):

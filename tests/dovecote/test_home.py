@@ -108,7 +108,7 @@ def test_it_counts_my_drafts_by_state(client, member, account):
 
 def test_it_shows_my_inbox_items_overdue_ones_and_unassigned_items_in_my_teams_only(client, member, team, other_team):
     overdue = InboxItemFactory(team=team, assigned_to=member, status="in_progress", due_at=NOW - timedelta(hours=1))
-    InboxItemFactory(team=team, assigned_to=member, status="in_progress", due_at=NOW + timedelta(hours=5))
+    later = InboxItemFactory(team=team, assigned_to=member, status="in_progress", due_at=NOW + timedelta(hours=5))
     InboxItemFactory(team=team, assigned_to=member, status="replied", due_at=NOW - timedelta(hours=5))
     InboxItemFactory(team=team, due_at=NOW - timedelta(hours=1))
     InboxItemFactory(team=team, due_at=NOW + timedelta(hours=1))
@@ -120,7 +120,11 @@ def test_it_shows_my_inbox_items_overdue_ones_and_unassigned_items_in_my_teams_o
     assert (inbox.mine_total, inbox.mine_overdue) == (2, 1)
     assert (inbox.unassigned_total, inbox.unassigned_overdue) == (2, 1)
     assert [r["team_id"] for r in inbox.teams] == [team.pk]
-    assert response.context["my_items"][0] == overdue
+    assert [(item["pk"], item["overdue"]) for item in response.context["my_items"]] == [
+        (overdue.pk, True),
+        (later.pk, False),
+    ]
+    assert response.context["my_items"][0]["url"] == overdue.get_absolute_url()
     assert "Overdue" in response.content.decode()
 
 

@@ -31,13 +31,10 @@ lapsed = timezone.now() - waiting.account.approval_expiry - timedelta(minutes=1)
 Approval.objects.create(draft=waiting, revision=waiting.current_revision, approver=approver, created_at=lapsed)
 now = timezone.now()
 assert not Draft.objects.filter(pk=waiting.pk).filter(services.approved_by(approver, at=now)).exists()
-page = [waiting]
-services.count_approvals(page, viewer=approver, at=now)
-assert (page[0].approval_count, page[0].approved_by_viewer) == (0, False)
+assert services.counting_approvers([waiting.pk], at=now) == {waiting.pk: set()}
 Approval.objects.filter(draft=waiting).update(created_at=now)
 assert Draft.objects.filter(pk=waiting.pk).filter(services.approved_by(approver, at=now)).exists()
-services.count_approvals(page, viewer=approver, at=now)
-assert (page[0].approval_count, page[0].approved_by_viewer) == (1, True)
+assert services.counting_approvers([waiting.pk], at=now) == {waiting.pk: {approver.pk}}
 
 for user in User.objects.filter(is_active=True):
     if user.requires_mfa():

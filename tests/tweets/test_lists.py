@@ -119,6 +119,23 @@ def test_the_scheduled_list_shows_one_account_when_asked(client, account, other_
     assert "Another team&#x27;s" not in page and "Another team's" not in page
 
 
+def test_the_approval_queue_shows_each_accounts_own_number_or_its_kinds_default(client, account, member, approver):
+    press = TwitterAccountFactory(team=account.team, kind="press_office", handle="DeptPress")
+    corporate_of_three = TwitterAccountFactory(team=account.team, kind="corporate", approvals_required=3)
+    DraftFactory(account=account, author=member, state=S.SUBMITTED, text="Corporate default")
+    DraftFactory(account=press, author=member, state=S.SUBMITTED, text="Press default")
+    DraftFactory(account=corporate_of_three, author=member, state=S.SUBMITTED, text="Three needed")
+    client.force_login(approver)
+
+    rows = {row["text"]: row for row in client.get("/drafts/approvals/").context["rows"]}
+
+    assert rows["Corporate default"]["approvals"] == "0 of 2"
+    assert rows["Press default"]["approvals"] == "0 of 1"
+    assert rows["Three needed"]["approvals"] == "0 of 3"
+    assert rows["Press default"]["account"] == "@DeptPress"
+    assert rows["Press default"]["author"] == str(member)
+
+
 def test_the_approval_queue_counts_only_current_unlapsed_approvals_and_marks_mine(
     client, account, member, approver, lead, second_approver
 ):
