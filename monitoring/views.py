@@ -15,6 +15,7 @@ from accounts.access import is_lead, require_lead, team_ids_for_user, teams_for_
 from accounts.models import Team, TwitterAccount
 from dovecote import freshness
 from dovecote.pagination import page_of
+from dovecote.tables import rendered_rows
 from monitoring import budget, services
 from monitoring.access import (
     can_manage_rules,
@@ -127,7 +128,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
             "teams": teams,
             "form": form,
             "page": page,
-            "rows": inbox_rows(page.object_list),
+            "rows_html": rendered_rows("monitoring/_inbox_rows.html", inbox_rows(page.object_list)),
             "query": query.urlencode(),
             "filters_key": filters_key,
             "filters_seconds": freshness.PANEL_SECONDS,

@@ -16,6 +16,7 @@ from accounts.models import TwitterAccount, person_name
 from dovecote.formats import clip, when
 from dovecote.pagination import page_of
 from dovecote.paths import path_with_pk
+from dovecote.tables import rendered_rows
 from training.policy import Action, TrainingRequired
 from training.policy import check as training_check
 from tweets import access, hints, services
@@ -110,7 +111,11 @@ def approval_queue(request: HttpRequest) -> HttpResponse:
                 "publish_at": when(draft["scheduled_at"], "j M Y H:i") if draft["scheduled_at"] else "When approved",
             }
         )
-    return render(request, "tweets/approval_queue.html", {"rows": rows, "page": page})
+    return render(
+        request,
+        "tweets/approval_queue.html",
+        {"rows": rows, "rows_html": rendered_rows("tweets/_approval_rows.html", rows), "page": page},
+    )
 
 
 @login_required
