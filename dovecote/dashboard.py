@@ -227,6 +227,8 @@ def schedule(roles: Roles, *, now: datetime) -> SchedulePanel:
             total=Window(Count("pk"), partition_by=F("account_id")),
         )
         .filter(rank__lte=SCHEDULED_PER_ACCOUNT)
+        # Unordered: the rows shown are sorted below, and the default order would read each row from the table.
+        .order_by()
     )
     totals = {}
     shown = []

@@ -79,6 +79,13 @@ class Draft(models.Model):
                 condition=Q(state="submitted"),
                 name="draft_submitted_queue",
             ),
+            # The dashboard's next seven days per account: each account's upcoming posts ranked and counted
+            # from the index alone (with only the state and time index, every upcoming row was fetched).
+            models.Index(
+                fields=["account", "scheduled_at", "id"],
+                condition=Q(state__in=["approved", "scheduled", "publishing"]),
+                name="draft_upcoming_per_account",
+            ),
         ]
 
     def __str__(self) -> str:
