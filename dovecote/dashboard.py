@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
 
 from accounts.access import accounts_for_user, teams_for_user, teams_key
-from accounts.models import Membership, User
+from accounts.models import Membership, User, person_name
 from dovecote import freshness
 from dovecote.formats import clip, when
 from dovecote.paths import path_with_pk
@@ -75,9 +75,23 @@ def roles_for(user: User) -> Roles:
 # --- My work ----------------------------------------------------------------------------------------
 
 
+@dataclass(slots=True)
+class WaitingDraft:
+    """A row of 'waiting for my approval': plain values, cheap to keep in the cache and to render."""
+
+    pk: int
+    url: str
+    approve_url: str
+    text: str
+    handle: str
+    author: str
+    updated_at: datetime
+    waiting_for: timedelta | None = None
+
+
 @dataclass
 class ApprovalsPanel:
-    drafts: list[Draft]
+    drafts: list[WaitingDraft]
     total: int
 
 
@@ -108,11 +122,31 @@ def _approvals_waiting(user: User, *, now: datetime) -> ApprovalsPanel:
     # Counted on the bare rows, and only the ten shown are joined (see dovecote.pagination).
     total = drafts.count()
     shown = drafts.order_by("updated_at", "id").values("pk")[:APPROVALS_SHOWN]
-    drafts = list(
+    rows = (
         Draft.objects.filter(pk__in=shown)
-        .select_related("account", "author", "current_revision")
         .order_by("updated_at", "id")
+        .values(
+            "pk",
+            "updated_at",
+            "current_revision__posts",
+            "account__handle",
+            "author__first_name",
+            "author__last_name",
+            "author__email",
+        )
     )
+    drafts = [
+        WaitingDraft(
+            pk=row["pk"],
+            url=path_with_pk("tweets:draft_detail", row["pk"]),
+            approve_url=path_with_pk("tweets:draft_approve", row["pk"]),
+            text=clip((row["current_revision__posts"] or [""])[0], 90),
+            handle=row["account__handle"],
+            author=person_name(row["author__first_name"], row["author__last_name"], row["author__email"]),
+            updated_at=row["updated_at"],
+        )
+        for row in rows
+    ]
     return ApprovalsPanel(drafts=drafts, total=total)
 
 

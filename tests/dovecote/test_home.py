@@ -66,6 +66,8 @@ def test_it_shows_drafts_waiting_for_my_approval_oldest_first_with_their_age(
     assert drafts[0].waiting_for == timedelta(days=2)
     content = response.content.decode()
     assert "2\xa0days" in content
+    assert f'action="/drafts/{older.pk}/approve/"' in content and f'href="/drafts/{older.pk}/"' in content
+    assert f"@{account.handle}" in content and str(member) in content
     assert f"/drafts/{already.pk}/" not in content
     assert f"/drafts/{mine.pk}/" not in content
     assert f"/drafts/{elsewhere.pk}/" not in content
