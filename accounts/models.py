@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 from django.contrib.auth.models import AbstractUser, UserManager
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
@@ -32,6 +33,13 @@ class DovecoteUserManager(UserManager):
         extra_fields.setdefault("is_staff", True)
         extra_fields.setdefault("is_superuser", True)
         return self._create_user(email, password, **extra_fields)
+
+
+MFA_CACHE_SECONDS = 60 * 60
+
+
+def mfa_cache_key(user_id: int) -> str:
+    return f"dovecote:has-totp:{user_id}"
 
 
 def person_name(first_name: str, last_name: str, email: str) -> str:
@@ -85,9 +93,18 @@ class User(AbstractUser):
         return any(role in (Membership.Role.LEAD, Membership.Role.APPROVER) for role in self.current_roles().values())
 
     def has_mfa(self) -> bool:
+        """Has the user enrolled an authenticator app? Asked on every page a lead or approver opens, so a yes is
+        kept in the cache until one of their authenticators is saved or removed (accounts.signals); a no is
+        never kept, so an enrolment counts at once."""
         from allauth.mfa.models import Authenticator
 
-        return Authenticator.objects.filter(user=self, type=Authenticator.Type.TOTP).exists()
+        key = mfa_cache_key(self.pk)
+        if cache.get(key):
+            return True
+        enrolled = Authenticator.objects.filter(user=self, type=Authenticator.Type.TOTP).exists()
+        if enrolled:
+            cache.set(key, True, MFA_CACHE_SECONDS)
+        return enrolled
 
 
 class Team(models.Model):

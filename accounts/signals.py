@@ -1,8 +1,13 @@
-"""Record sign-ins and failed sign-ins in the audit trail."""
+"""Record sign-ins and failed sign-ins in the audit trail; forget a cached MFA enrolment when it changes."""
 
+from allauth.mfa.models import Authenticator
 from django.contrib.auth.signals import user_logged_in, user_login_failed
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
+from accounts.models import mfa_cache_key
 from accounts.services import audit_record
 
 
@@ -18,3 +23,12 @@ def audit_sign_in_failure(sender, credentials, request=None, **kwargs):
     audit_record(
         action="auth.sign_in_failed", actor_label=tried or "unknown", details={"email": tried}, request=request
     )
+
+
+@receiver(post_save, sender=Authenticator, dispatch_uid="accounts.forget_mfa_saved")
+@receiver(post_delete, sender=Authenticator, dispatch_uid="accounts.forget_mfa_deleted")
+def forget_mfa_enrolment(sender, instance, **kwargs):
+    # Now, and again after commit, over an answer cached from before it (User.has_mfa).
+    key = mfa_cache_key(instance.user_id)
+    cache.delete(key)
+    transaction.on_commit(lambda: cache.delete(key))

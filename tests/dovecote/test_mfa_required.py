@@ -59,3 +59,16 @@ def test_it_lets_a_lead_in_after_enrolling_with_a_real_totp_code(client, team):
     assert Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
     assert client.get("/").status_code == 200
     assert client.get(f"/teams/{team.pk}/").status_code == 200
+
+
+def test_removing_the_authenticator_sends_a_lead_back_to_enrolment_at_once(client, team):
+    from tests.conftest import enrol_totp
+
+    user = MembershipFactory(team=team, role=Membership.Role.LEAD).user
+    enrol_totp(user)
+    client.force_login(user)
+    assert client.get("/").status_code == 200  # the enrolment is now remembered in the cache
+
+    Authenticator.objects.filter(user=user).delete()
+
+    assert client.get("/")["Location"] == "/accounts/2fa/totp/activate/"
