@@ -520,10 +520,13 @@ class TrainingPanel:
 def training(user: User, *, now: datetime) -> TrainingPanel:
     """Certifications expiring within 30 days, required courses I lack, my next booked session (six queries)."""
     needs = required_courses_for_user(user)
-    held = {c.course_id: c for c in Certification.objects.current(now).filter(user=user).select_related("course")}
+    # Unordered (order_by()): both are looked up by course, and the default orders would only cost sorting.
+    held = {
+        c.course_id: c for c in Certification.objects.current(now).filter(user=user).select_related("course").order_by()
+    }
     exempt_all = False
     exempt_ids = set()
-    for course_id in Exemption.objects.current(now).filter(user=user).values_list("course_id", flat=True):
+    for course_id in Exemption.objects.current(now).filter(user=user).order_by().values_list("course_id", flat=True):
         if course_id is None:
             exempt_all = True
         exempt_ids.add(course_id)

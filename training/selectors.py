@@ -41,7 +41,7 @@ def required_courses_for_user(user: User) -> list[Need]:
     memberships = list(user.current_roles().items())
     team_ids = {team_id for team_id, _ in memberships}
     kinds_by_team = defaultdict(set)
-    for team_id, kind in TwitterAccount.objects.filter(team_id__in=team_ids).values_list("team_id", "kind"):
+    for team_id, kind in TwitterAccount.objects.filter(team_id__in=team_ids).order_by().values_list("team_id", "kind"):
         kinds_by_team[team_id].add(kind)
     cells = set()
     for team_id, role in memberships:
