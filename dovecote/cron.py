@@ -19,6 +19,8 @@ from monitoring import jobs as monitoring_jobs  # noqa: E402
 cron.register(monitoring_jobs.poll_cycle, queue_name="poll", interval=30)
 cron.register(monitoring_jobs.spikes_check, queue_name="default", interval=300)
 cron.register(monitoring_jobs.budget_check, queue_name="default", interval=900)
+# Daily at 03:30 (server time): the dashboard's stored monitor hours, once older than it reads.
+cron.register(monitoring_jobs.monitor_hours_purge, queue_name="default", cron="30 3 * * *")
 
 # --- training -----------------------------------------------------------------------------------
 from training.jobs import send_reminders  # noqa: E402

@@ -1,13 +1,20 @@
 """Jobs on the `poll` and `default` queues: take ids (or nothing), load, call a service; safe to run twice."""
 
 import logging
+from datetime import timedelta
 
 import django_rq
 from django.db import transaction
+from django.utils import timezone
 
 from monitoring import budget, ingest, spikes
+from monitoring.models import MonitorHour
 
 log = logging.getLogger(__name__)
+
+# The dashboard reads a monitor's last 48 closed hours (dovecote.dashboard); a week more is kept for anyone
+# looking into a recent spike in the admin.
+MONITOR_HOURS_KEPT = timedelta(days=9)
 
 
 def poll_cycle() -> int:
@@ -33,3 +40,9 @@ def spikes_check() -> int:
 
 def budget_check() -> bool:
     return budget.budget_check().exhausted
+
+
+def monitor_hours_purge() -> int:
+    """Delete stored monitor hours older than MONITOR_HOURS_KEPT; returns how many went."""
+    deleted, _ = MonitorHour.objects.filter(hour__lt=timezone.now() - MONITOR_HOURS_KEPT).delete()
+    return deleted
