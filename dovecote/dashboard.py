@@ -13,7 +13,7 @@ from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Count, F, Q, Sum, Window
+from django.db.models import BooleanField, Count, ExpressionWrapper, F, Q, Sum, Window
 from django.db.models.functions import RowNumber, TruncHour
 from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
@@ -164,7 +164,6 @@ def my_drafts_by_state(user: User) -> list[dict]:
 @dataclass
 class InboxPanel:
     teams: list[dict]
-    mine: list[InboxItem]
     mine_total: int = 0
     mine_overdue: int = 0
     unassigned_total: int = 0
@@ -172,27 +171,36 @@ class InboxPanel:
 
 
 def inbox_counts(user: User, *, now: datetime) -> InboxPanel:
-    """Open items per team: unassigned, overdue, and mine (one query)."""
-    open_items = items_for_user(user).filter(status__in=InboxItem.OPEN_STATUSES)
-    overdue = Q(due_at__lt=now)
-    rows = list(
-        open_items.values("team_id", "team__name")
-        .annotate(
-            unassigned=Count("id", filter=Q(assigned_to__isnull=True)),
-            unassigned_overdue=Count("id", filter=Q(assigned_to__isnull=True) & overdue),
-            mine=Count("id", filter=Q(assigned_to=user)),
-            mine_overdue=Count("id", filter=Q(assigned_to=user) & overdue),
-        )
-        .order_by("team__name")
+    """Open items per team: unassigned, overdue, and mine (one query).
+
+    Only unassigned items and mine are read, counted by team, assignee and lateness (at most four rows a team),
+    and added up here: one count for PostgreSQL and the ORM rather than four filtered ones."""
+    rows = (
+        items_for_user(user)
+        .filter(Q(assigned_to__isnull=True) | Q(assigned_to=user), status__in=InboxItem.OPEN_STATUSES)
+        .annotate(late=ExpressionWrapper(Q(due_at__lt=now), output_field=BooleanField()))
+        .values("team_id", "team__name", "assigned_to_id", "late")
+        .annotate(n=Count("id"))
+        .order_by()
     )
-    return InboxPanel(
-        teams=[r for r in rows if r["unassigned"]],
-        mine=[],
-        mine_total=sum(r["mine"] for r in rows),
-        mine_overdue=sum(r["mine_overdue"] for r in rows),
-        unassigned_total=sum(r["unassigned"] for r in rows),
-        unassigned_overdue=sum(r["unassigned_overdue"] for r in rows),
-    )
+    panel = InboxPanel(teams=[])
+    teams: dict[int, dict] = {}
+    for row in rows:
+        n, late = row["n"], row["late"]
+        if row["assigned_to_id"] is None:
+            team = teams.setdefault(
+                row["team_id"],
+                {"team_id": row["team_id"], "team__name": row["team__name"], "unassigned": 0, "unassigned_overdue": 0},
+            )
+            team["unassigned"] += n
+            team["unassigned_overdue"] += n if late else 0
+            panel.unassigned_total += n
+            panel.unassigned_overdue += n if late else 0
+        else:
+            panel.mine_total += n
+            panel.mine_overdue += n if late else 0
+    panel.teams = sorted(teams.values(), key=lambda team: team["team__name"])
+    return panel
 
 
 def my_inbox_items(user: User, *, now: datetime) -> list[dict]:

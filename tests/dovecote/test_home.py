@@ -130,6 +130,32 @@ def test_it_shows_my_inbox_items_overdue_ones_and_unassigned_items_in_my_teams_o
     assert "Overdue" in response.content.decode()
 
 
+def test_the_inbox_counts_add_up_per_team_for_someone_in_two_teams(member, team, other_team, approver):
+    MembershipFactory(user=member, team=other_team)
+    late, soon = NOW - timedelta(minutes=1), NOW + timedelta(minutes=1)
+    for due in (late, late, soon):
+        InboxItemFactory(team=team, due_at=due)
+    InboxItemFactory(team=other_team, due_at=soon)
+    InboxItemFactory(team=team, assigned_to=member, status="in_progress", due_at=late)
+    InboxItemFactory(team=other_team, assigned_to=member, due_at=soon)
+    InboxItemFactory(team=team, assigned_to=approver, due_at=late)  # someone else's
+    InboxItemFactory(team=team, status="no_action", due_at=late)  # closed
+    InboxItemFactory(due_at=late)  # a team I am not in
+
+    panel = dashboard.inbox_counts(member, now=NOW)
+
+    assert sorted(panel.teams, key=lambda row: row["team_id"]) == sorted(
+        [
+            {"team_id": team.pk, "team__name": team.name, "unassigned": 3, "unassigned_overdue": 2},
+            {"team_id": other_team.pk, "team__name": other_team.name, "unassigned": 1, "unassigned_overdue": 0},
+        ],
+        key=lambda row: row["team_id"],
+    )
+    assert [row["team__name"] for row in panel.teams] == sorted([team.name, other_team.name])
+    assert (panel.unassigned_total, panel.unassigned_overdue) == (4, 2)
+    assert (panel.mine_total, panel.mine_overdue) == (2, 1)
+
+
 def test_it_shows_the_next_seven_days_of_scheduled_posts_per_account_and_held_posts(
     client, member, account, other_account
 ):
