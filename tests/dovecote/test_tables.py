@@ -29,10 +29,11 @@ def test_rows_render_as_the_django_engine_renders_the_same_markup():
     assert jinja_html.replace("&#39;", "&#x27;").replace("&#34;", "&quot;") == django_html
 
 
-def test_a_misspelt_key_fails_rather_than_rendering_nothing():
-    template = engines["jinja2"].from_string("{{ row.missing }}")
+@pytest.mark.parametrize("lookup", ['row["missing"]', "row.missing"])
+def test_a_misspelt_key_fails_rather_than_rendering_nothing(lookup):
+    template = engines["jinja2"].from_string("{{ " + lookup + " }}")
     with pytest.raises(jinja2.UndefinedError):
-        template.render({"row": {}})
+        template.render({"row": {"present": 1}})
 
 
 def test_the_rows_are_marked_safe_for_the_page_that_places_them():
