@@ -35,6 +35,13 @@ class DovecoteUserManager(UserManager):
         return self._create_user(email, password, **extra_fields)
 
 
+ROLES_CACHE_SECONDS = 10 * 60
+
+
+def roles_cache_key(user_id: int) -> str:
+    return f"dovecote:roles:{user_id}"
+
+
 MFA_CACHE_SECONDS = 60 * 60
 
 
@@ -78,13 +85,32 @@ class User(AbstractUser):
     def current_roles(self) -> dict[int, str]:
         """Team id -> role, for each team the user belongs to now.
 
-        One query, kept on this object for the rest of the request: the MFA check, the access helpers and the
-        dashboard all ask, on every page.
+        Every page asks (the MFA check, the access helpers, the dashboard), so the answer is kept on this object
+        for the rest of the request, and in the cache until one of the user's memberships is saved or deleted
+        (accounts.signals), until the next time one of them starts or ends, and for ROLES_CACHE_SECONDS at most.
         """
         if not hasattr(self, "_current_roles"):
-            # order_by(): the default ordering would join users and teams for nothing.
-            self._current_roles = dict(self.current_memberships().order_by().values_list("team_id", "role"))
+            self._current_roles = self._roles_now()
         return self._current_roles
+
+    def _roles_now(self) -> dict[int, str]:
+        now = timezone.now()
+        key = roles_cache_key(self.pk)
+        cached = cache.get(key)
+        if cached is not None and now < cached[1]:
+            return cached[0]
+        roles, changes_at = {}, now + timedelta(seconds=ROLES_CACHE_SECONDS)
+        # Memberships not yet ended: the current ones give the roles, the rest say when the answer next changes.
+        # order_by(): the default ordering would join users and teams for nothing.
+        unended = Membership.objects.filter(Q(ended_at__isnull=True) | Q(ended_at__gt=now), user=self).order_by()
+        for team_id, role, started_at, ended_at in unended.values_list("team_id", "role", "started_at", "ended_at"):
+            if started_at <= now:
+                roles[team_id] = role
+                changes_at = min(changes_at, ended_at or changes_at)
+            else:
+                changes_at = min(changes_at, started_at)
+        cache.set(key, (roles, changes_at), ROLES_CACHE_SECONDS)
+        return roles
 
     def requires_mfa(self) -> bool:
         """Admins, leads and approvers must use an authenticator app."""

@@ -1,4 +1,5 @@
-"""Record sign-ins and failed sign-ins in the audit trail; forget a cached MFA enrolment when it changes."""
+"""Record sign-ins and failed sign-ins in the audit trail; forget a user's cached roles or MFA enrolment when
+they change (User.current_roles, User.has_mfa)."""
 
 from allauth.mfa.models import Authenticator
 from django.contrib.auth.signals import user_logged_in, user_login_failed
@@ -7,7 +8,7 @@ from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
-from accounts.models import mfa_cache_key
+from accounts.models import Membership, mfa_cache_key, roles_cache_key
 from accounts.services import audit_record
 
 
@@ -30,5 +31,14 @@ def audit_sign_in_failure(sender, credentials, request=None, **kwargs):
 def forget_mfa_enrolment(sender, instance, **kwargs):
     # Now, and again after commit, over an answer cached from before it (User.has_mfa).
     key = mfa_cache_key(instance.user_id)
+    cache.delete(key)
+    transaction.on_commit(lambda: cache.delete(key))
+
+
+@receiver(post_save, sender=Membership, dispatch_uid="accounts.forget_roles_saved")
+@receiver(post_delete, sender=Membership, dispatch_uid="accounts.forget_roles_deleted")
+def forget_roles(sender, instance, **kwargs):
+    # Now, and again after commit, over an answer cached from before it.
+    key = roles_cache_key(instance.user_id)
     cache.delete(key)
     transaction.on_commit(lambda: cache.delete(key))

@@ -30,7 +30,7 @@ def test_the_monitoring_page_uses_a_fixed_number_of_queries(client, team, member
     client.force_login(member)
     MonitorFactory(team=team)
     client.get(LIST)
-    with django_assert_num_queries(7) as first:
+    with django_assert_num_queries(6) as first:
         client.get(LIST)
     for monitor in MonitorFactory.create_batch(10, team=team):
         MentionMatch.objects.create(mention=MentionFactory(), monitor=monitor)

@@ -42,7 +42,7 @@ def test_the_watchlist_list_uses_a_fixed_number_of_queries(client, team, member,
     client.force_login(member)
     WatchlistEntryFactory(watchlist=WatchlistFactory(team=team))
     client.get(reverse("monitoring:watchlist_list"))
-    with django_assert_num_queries(4) as first:
+    with django_assert_num_queries(3) as first:
         client.get(reverse("monitoring:watchlist_list"))
     for _ in range(5):
         WatchlistEntryFactory(watchlist=WatchlistFactory(team=team))
