@@ -2,8 +2,9 @@
 
 Each function takes the signed-in user (and `now`, so tests can pin the clock) and returns plain data the
 templates only loop over. Everything is limited to the user's teams through the apps' access helpers;
-admins see every team. "My work" is read fresh on every load; the slower-changing panels (schedule,
-monitors, training, accounts) are rendered from the cache until their data changes (dovecote.freshness).
+admins see every team. "My work" inbox counts and items are read fresh on every load; its drafts (waiting
+for my approval, mine by state) and the slower-changing panels (schedule, monitors, training, accounts) come
+from the cache until their data changes (dovecote.freshness).
 """
 
 from __future__ import annotations
@@ -95,26 +96,27 @@ class ApprovalsPanel:
     total: int
 
 
-def approvals_waiting(
+def my_drafts_panels(
     user: User, roles: Roles, *, now: datetime, generations: dict[str, str] | None = None
-) -> ApprovalsPanel:
+) -> tuple[ApprovalsPanel, list[dict]]:
     """Submitted drafts I may approve and have not approved in their current version (or my approval has
-    lapsed), oldest first, with how long each has waited.
+    lapsed), oldest first, with how long each has waited; and how many of my own drafts are in each state.
 
-    Kept in the cache until a draft, an approval, a team or an account changes (dovecote.freshness), or
-    for PANEL_SECONDS at most, which bounds how late a lapsed approval brings its draft back.
+    Both kept in the cache (one entry) until a draft, an approval, a team or an account changes
+    (dovecote.freshness: saves send signals, and the services' bulk moves say so themselves), or for
+    PANEL_SECONDS at most, which bounds how late a lapsed approval brings its draft back.
     """
-    if not roles.can_approve:
-        return ApprovalsPanel(drafts=[], total=0)
     generations = generations or freshness.generations()
-    key = f"dovecote:dashboard-approvals:{user.pk}:{generations['drafts']}:{generations['teams']}"
-    panel = cache.get(key)
-    if panel is None:
-        panel = _approvals_waiting(user, now=now)
-        cache.set(key, panel, freshness.PANEL_SECONDS)
-    for draft in panel.drafts:
+    key = f"dovecote:dashboard-drafts:{user.pk}:{generations['drafts']}:{generations['teams']}"
+    found = cache.get(key)
+    if found is None:
+        approvals = _approvals_waiting(user, now=now) if roles.can_approve else ApprovalsPanel(drafts=[], total=0)
+        found = (approvals, my_drafts_by_state(user))
+        cache.set(key, found, freshness.PANEL_SECONDS)
+    approvals, mine = found
+    for draft in approvals.drafts:
         draft.waiting_for = now - draft.updated_at
-    return panel
+    return approvals, mine
 
 
 def _approvals_waiting(user: User, *, now: datetime) -> ApprovalsPanel:
@@ -562,12 +564,14 @@ def training(user: User, *, now: datetime) -> TrainingPanel:
 
 
 def counts_context(user: User, roles: Roles, *, now: datetime, generations: dict[str, str] | None = None) -> dict:
-    """What the 'my work' counts partial needs (refreshed in place by htmx)."""
+    """What the 'my work' counts partial needs (refreshed in place by htmx). The inbox's counts and items are
+    read on every load; the drafts' come from the cache until a draft changes (my_drafts_panels)."""
+    approvals, my_drafts = my_drafts_panels(user, roles, now=now, generations=generations)
     return {
-        "approvals": approvals_waiting(user, roles, now=now, generations=generations),
+        "approvals": approvals,
         "inbox": inbox_counts(user, now=now),
         "my_items": my_inbox_items(user, now=now),
-        "my_drafts": my_drafts_by_state(user),
+        "my_drafts": my_drafts,
         "roles": roles,
         "now": now,
     }

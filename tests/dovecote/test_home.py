@@ -15,6 +15,7 @@ from tests.monitoring.factories import InboxItemFactory, MentionFactory, Monitor
 from tests.training.factories import BookingFactory, TrainingSessionFactory
 from tests.training.helpers import certify, require_course
 from tests.tweets.factories import DraftFactory, FreezeFactory
+from tweets import services
 from tweets.models import Approval, Draft
 from twitter_api.models import ApiCall
 
@@ -106,6 +107,22 @@ def test_it_counts_my_drafts_by_state(client, member, account):
         {"state": "draft", "label": "Draft", "count": 2},
         {"state": "changes_requested", "label": "Changes requested", "count": 1},
     ]
+
+
+def test_my_drafts_by_state_come_from_the_cache_until_a_draft_changes(client, member, account, approver):
+    draft = DraftFactory(account=account, author=member, state=S.DRAFT)
+    assert home(client, member).context["my_drafts"] == [{"state": "draft", "label": "Draft", "count": 1}]
+
+    submitted = services.draft_submit(draft=draft, by=member)  # a service: the drafts' generation moves on
+
+    assert submitted.state == S.SUBMITTED
+    assert home(client, member).context["my_drafts"] == [
+        {"state": "submitted", "label": "Waiting for approval", "count": 1}
+    ]
+
+    # Proof that the counts are cached: a change made behind the services' back (no signal) is not seen.
+    Draft.objects.filter(pk=draft.pk).update(state=S.DRAFT)
+    assert home(client, member).context["my_drafts"][0]["state"] == "submitted"
 
 
 def test_it_shows_my_inbox_items_overdue_ones_and_unassigned_items_in_my_teams_only(client, member, team, other_team):
