@@ -121,11 +121,16 @@ def my_drafts_panels(
 
 def _approvals_waiting(user: User, *, now: datetime) -> ApprovalsPanel:
     drafts = drafts_awaiting_approval_by(user).exclude(approved_by(user, at=now))
-    # Counted on the bare rows, and only the ten shown are joined (see dovecote.pagination).
-    total = drafts.count()
-    shown = drafts.order_by("updated_at", "id").values("pk")[:APPROVALS_SHOWN]
+    # The ten shown and the count of all in one query on the bare rows (the filter is the costly part to plan);
+    # only those ten are then joined to their accounts, authors and texts.
+    shown = list(
+        drafts.order_by("updated_at", "id")
+        .annotate(total=Window(Count("pk")))
+        .values_list("pk", "total")[:APPROVALS_SHOWN]
+    )
+    total = shown[0][1] if shown else 0
     rows = (
-        Draft.objects.filter(pk__in=shown)
+        Draft.objects.filter(pk__in=[pk for pk, _ in shown])
         .order_by("updated_at", "id")
         .values(
             "pk",
