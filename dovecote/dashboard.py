@@ -28,7 +28,7 @@ from monitoring.access import items_for_user, monitors_for_user
 from monitoring.models import InboxItem, MentionMatch, MonitorHour, ReadBudget, SpikeAlert
 from monitoring.spikes import SPIKE_QUIET
 from training.models import Booking, Certification, Exemption
-from training.selectors import EXPIRING_WITHIN, required_courses_for_user
+from training.selectors import EXPIRING_WITHIN, required_courses_for_user, requirements_by_cell
 from tweets.access import drafts_awaiting_approval_by
 from tweets.models import Draft
 from tweets.services import approved_by
@@ -532,9 +532,14 @@ class TrainingPanel:
     next_booking: Booking | None
 
 
-def training(user: User, *, now: datetime) -> TrainingPanel:
-    """Certifications expiring within 30 days, required courses I lack, my next booked session (six queries)."""
-    needs = required_courses_for_user(user)
+def training(user: User, *, now: datetime, generation: str) -> TrainingPanel:
+    """Certifications expiring within 30 days, required courses I lack, my next booked session (four queries).
+
+    What each kind of account requires is the same for everyone: it comes from the cache, for the training
+    data's `generation` (the panel itself is cached for it too)."""
+    key = f"dovecote:course-requirements:{generation}"
+    requirements = cache.get_or_set(key, requirements_by_cell, freshness.PANEL_SECONDS)
+    needs = required_courses_for_user(user, requirements=requirements)
     # Unordered (order_by()): both are looked up by course, and the default orders would only cost sorting.
     held = {
         c.course_id: c for c in Certification.objects.current(now).filter(user=user).select_related("course").order_by()
@@ -595,7 +600,7 @@ def home_context(user: User, *, now: datetime | None = None) -> dict:
         {
             "schedule": SimpleLazyObject(lambda: schedule(roles, now=now)),
             "budget": budget(now=now) if roles.is_lead else None,
-            "training": SimpleLazyObject(lambda: training(user, now=now)),
+            "training": SimpleLazyObject(lambda: training(user, now=now, generation=generations["training"])),
             "teams": SimpleLazyObject(lambda: list(teams_for_user(user))),
             "accounts": SimpleLazyObject(lambda: list(accounts_for_user(user))),
             "panel_seconds": freshness.PANEL_SECONDS,

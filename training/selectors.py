@@ -21,7 +21,8 @@ def actions_for_role(role: str) -> set[str]:
     return actions
 
 
-def _requirements_by_cell() -> dict[tuple[str, str], list[Course]]:
+def requirements_by_cell() -> dict[tuple[str, str], list[Course]]:
+    """(account kind, action) -> the courses it requires, by title (one query)."""
     cells: dict[tuple[str, str], list[Course]] = defaultdict(list)
     for r in CourseRequirement.objects.select_related("course").order_by("course__title"):
         cells[(r.account_kind, r.action)].append(r.course)
@@ -34,8 +35,9 @@ class Need:
     reasons: list[str] = field(default_factory=list)  # e.g. "approve posts for press office accounts"
 
 
-def required_courses_for_user(user: User) -> list[Need]:
-    """Courses the user needs for the accounts their teams own, given their role in each team (2 queries)."""
+def required_courses_for_user(user: User, *, requirements: dict | None = None) -> list[Need]:
+    """Courses the user needs for the accounts their teams own, given their role in each team (2 queries, or one
+    given `requirements`, as requirements_by_cell returns them)."""
     from training.policy import ACTION_PHRASES, KIND_PHRASES
 
     memberships = list(user.current_roles().items())
@@ -51,7 +53,7 @@ def required_courses_for_user(user: User) -> list[Need]:
     needs: dict[int, Need] = {}
     if not cells:
         return []
-    requirements = _requirements_by_cell()
+    requirements = requirements_by_cell() if requirements is None else requirements
     for kind, action in sorted(cells):
         for course in requirements.get((kind, action), []):
             need = needs.setdefault(course.pk, Need(course=course))
@@ -136,7 +138,7 @@ def team_matrix(team: Team, *, at=None) -> TeamMatrix:
     at = at or timezone.now()
     memberships = list(Membership.objects.current(at).filter(team=team).select_related("user").order_by("user__email"))
     kinds = set(TwitterAccount.objects.filter(team=team).values_list("kind", flat=True))
-    requirements = _requirements_by_cell()
+    requirements = requirements_by_cell()
     needed_by_role: dict[str, set[int]] = {}
     courses: dict[int, Course] = {}
     for role in Membership.Role.values:
