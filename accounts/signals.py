@@ -26,19 +26,19 @@ def audit_sign_in_failure(sender, credentials, request=None, **kwargs):
     )
 
 
+def _forget(key: str) -> None:
+    """Drop a cached answer now, and again after commit, over an answer cached from before the commit."""
+    cache.delete(key)
+    transaction.on_commit(lambda: cache.delete(key))
+
+
 @receiver(post_save, sender=Authenticator, dispatch_uid="accounts.forget_mfa_saved")
 @receiver(post_delete, sender=Authenticator, dispatch_uid="accounts.forget_mfa_deleted")
 def forget_mfa_enrolment(sender, instance, **kwargs):
-    # Now, and again after commit, over an answer cached from before it (User.has_mfa).
-    key = mfa_cache_key(instance.user_id)
-    cache.delete(key)
-    transaction.on_commit(lambda: cache.delete(key))
+    _forget(mfa_cache_key(instance.user_id))  # User.has_mfa
 
 
 @receiver(post_save, sender=Membership, dispatch_uid="accounts.forget_roles_saved")
 @receiver(post_delete, sender=Membership, dispatch_uid="accounts.forget_roles_deleted")
 def forget_roles(sender, instance, **kwargs):
-    # Now, and again after commit, over an answer cached from before it.
-    key = roles_cache_key(instance.user_id)
-    cache.delete(key)
-    transaction.on_commit(lambda: cache.delete(key))
+    _forget(roles_cache_key(instance.user_id))  # User.current_roles
