@@ -76,7 +76,7 @@ def roles_for(user: User) -> Roles:
 # --- My work ----------------------------------------------------------------------------------------
 
 
-@dataclass(slots=True)
+@dataclass
 class WaitingDraft:
     """A row of 'waiting for my approval': plain values, cheap to keep in the cache and to render."""
 
