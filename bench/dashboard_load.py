@@ -496,6 +496,20 @@ def wait_for(url: str, seconds: float = 60) -> None:
     raise SystemExit(f"gunicorn did not answer at {url} within {seconds} s")
 
 
+def machine_probe() -> float:
+    """CPU seconds for a fixed loop of five million Python additions (the best of three), printed with the
+    figures: this machine's speed drifts by a third or more over a day, so runs can only be compared alongside
+    it (lower is faster)."""
+    best = float("inf")
+    for _ in range(3):
+        started = time.process_time()
+        total = 0
+        for i in range(5_000_000):
+            total += i
+        best = min(best, time.process_time() - started)
+    return best
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--reuse", action="store_true", help="keep the generated data if the database exists")
@@ -617,7 +631,8 @@ def main() -> None:
     print()
     print(
         f"{args.clients} concurrent clients ({args.think_ms} ms think time), {args.requests} requests per page, "
-        f"gunicorn {args.workers} workers x {args.threads} threads on 127.0.0.1, {os.cpu_count()} CPUs"
+        f"gunicorn {args.workers} workers x {args.threads} threads on 127.0.0.1, {os.cpu_count()} CPUs; "
+        f"machine speed probe {machine_probe():.2f} s (see machine_probe)"
     )
     print(
         f"{'page':<24}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'req/s':>8}{'errors':>8}{'driver CPU':>12}"
