@@ -2,6 +2,7 @@ from datetime import timedelta
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Avg, Count, Q, Sum
 from django.db.models.functions import Lower, TruncDate, TruncHour
@@ -54,8 +55,10 @@ PAGE_SIZE = 50
 # --- Inbox ------------------------------------------------------------------------------------------
 
 
-def _inbox_team(request: HttpRequest) -> tuple[Team | None, list[Team]]:
-    teams = list(teams_for_user(request.user))
+def _inbox_team(request: HttpRequest, generations: dict[str, str]) -> tuple[Team | None, list[Team]]:
+    # The teams are the user's own (their roles), read from the cache until a team or membership changes.
+    key = f"dovecote:inbox-teams:{teams_key(request.user)}:{generations['teams']}"
+    teams = cache.get_or_set(key, lambda: list(teams_for_user(request.user)), freshness.PANEL_SECONDS)
     wanted = request.GET.get("team") or request.POST.get("team")
     if wanted:
         team = next((t for t in teams if str(t.pk) == wanted), None)
@@ -99,7 +102,8 @@ def _filtered(items, form: InboxFilterForm):
 
 @login_required
 def inbox(request: HttpRequest) -> HttpResponse:
-    team, teams = _inbox_team(request)
+    generations = freshness.generations()
+    team, teams = _inbox_team(request, generations)
     form = InboxFilterForm(
         request.GET or {"status": "open"},
         monitors=monitors_for_user(request.user).filter(team=team) if team else None,
@@ -118,7 +122,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
         team.pk if team else None,
         teams_key(request.user),
         query.urlencode(),
-        freshness.generations()["monitors"],
+        generations["monitors"],
     ]
     return render(
         request,

@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from monitoring.models import InboxItem, MentionMatch
+from tests.factories import MembershipFactory
 from tests.monitoring.factories import (
     InboxItemFactory,
     MentionFactory,
@@ -37,7 +38,7 @@ def test_it_lists_with_a_fixed_number_of_queries_whatever_the_rows(client, team,
     client.force_login(member)
     InboxItemFactory.create_batch(2, team=team)
     client.get(INBOX)  # warm the session
-    with django_assert_num_queries(5) as first:  # the filter form, its choices and my roles come from the cache
+    with django_assert_num_queries(4) as first:  # the filter form, its choices, my teams and roles: from the cache
         client.get(INBOX)
     for item in InboxItemFactory.create_batch(30, team=team):
         item.tags.create(name="complaint")
@@ -179,3 +180,13 @@ def test_the_filter_form_keeps_what_was_asked_for(client, team, member):
 
     assert 'value="refunds"' in page
     assert '<option value="escalated" selected>' in page
+
+
+def test_a_team_joined_or_renamed_shows_in_the_inbox_at_once(client, team, other_team, member):
+    client.force_login(member)
+    assert client.get(INBOX, {"team": other_team.pk}).status_code == 404  # my teams are now cached
+    MembershipFactory(user=member, team=other_team)
+    assert client.get(INBOX, {"team": other_team.pk}).status_code == 200
+    other_team.name = "Press Office (renamed)"
+    other_team.save()
+    assert "Press Office (renamed)" in client.get(INBOX, {"team": other_team.pk}).text
