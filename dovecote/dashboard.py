@@ -28,7 +28,12 @@ from monitoring.access import items_for_user, monitors_for_user
 from monitoring.models import InboxItem, MentionMatch, MonitorHour, ReadBudget, SpikeAlert
 from monitoring.spikes import SPIKE_QUIET
 from training.models import Booking, Certification, Exemption
-from training.selectors import EXPIRING_WITHIN, required_courses_for_user, requirements_by_cell
+from training.selectors import (
+    EXPIRING_WITHIN,
+    account_kinds_by_team,
+    required_courses_for_user,
+    requirements_by_cell,
+)
 from tweets.access import drafts_awaiting_approval_by
 from tweets.models import Draft
 from tweets.services import approved_by
@@ -532,14 +537,22 @@ class TrainingPanel:
     next_booking: Booking | None
 
 
-def training(user: User, *, now: datetime, generation: str) -> TrainingPanel:
-    """Certifications expiring within 30 days, required courses I lack, my next booked session (four queries).
+def training(user: User, *, now: datetime, generations: dict[str, str]) -> TrainingPanel:
+    """Certifications expiring within 30 days, required courses I lack, my next booked session (three queries).
 
-    What each kind of account requires is the same for everyone: it comes from the cache, for the training
-    data's `generation` (the panel itself is cached for it too)."""
-    key = f"dovecote:course-requirements:{generation}"
-    requirements = cache.get_or_set(key, requirements_by_cell, freshness.PANEL_SECONDS)
-    needs = required_courses_for_user(user, requirements=requirements)
+    What each kind of account requires, and which kinds of account my teams own, are the same for everyone in
+    those teams: they come from the cache, for the training and teams data's generations (the panel itself is
+    cached for those too)."""
+    requirements = cache.get_or_set(
+        f"dovecote:course-requirements:{generations['training']}", requirements_by_cell, freshness.PANEL_SECONDS
+    )
+    team_ids = sorted(user.current_roles())  # their memberships, admins' included (teams_key says "all" for them)
+    kinds_by_team = cache.get_or_set(
+        f"dovecote:account-kinds:{','.join(map(str, team_ids))}:{generations['teams']}",
+        lambda: account_kinds_by_team(team_ids),
+        freshness.PANEL_SECONDS,
+    )
+    needs = required_courses_for_user(user, requirements=requirements, kinds_by_team=kinds_by_team)
     # Unordered (order_by()): both are looked up by course, and the default orders would only cost sorting.
     held = {
         c.course_id: c for c in Certification.objects.current(now).filter(user=user).select_related("course").order_by()
@@ -600,7 +613,7 @@ def home_context(user: User, *, now: datetime | None = None) -> dict:
         {
             "schedule": SimpleLazyObject(lambda: schedule(roles, now=now)),
             "budget": budget(now=now) if roles.is_lead else None,
-            "training": SimpleLazyObject(lambda: training(user, now=now, generation=generations["training"])),
+            "training": SimpleLazyObject(lambda: training(user, now=now, generations=generations)),
             "teams": SimpleLazyObject(lambda: list(teams_for_user(user))),
             "accounts": SimpleLazyObject(lambda: list(accounts_for_user(user))),
             "panel_seconds": freshness.PANEL_SECONDS,

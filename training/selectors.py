@@ -35,19 +35,28 @@ class Need:
     reasons: list[str] = field(default_factory=list)  # e.g. "approve posts for press office accounts"
 
 
-def required_courses_for_user(user: User, *, requirements: dict | None = None) -> list[Need]:
-    """Courses the user needs for the accounts their teams own, given their role in each team (2 queries, or one
-    given `requirements`, as requirements_by_cell returns them)."""
+def account_kinds_by_team(team_ids) -> dict[int, set[str]]:
+    """Team id -> the kinds of X account it owns (one query)."""
+    kinds = defaultdict(set)
+    for team_id, kind in TwitterAccount.objects.filter(team_id__in=team_ids).order_by().values_list("team_id", "kind"):
+        kinds[team_id].add(kind)
+    return dict(kinds)
+
+
+def required_courses_for_user(
+    user: User, *, requirements: dict | None = None, kinds_by_team: dict | None = None
+) -> list[Need]:
+    """Courses the user needs for the accounts their teams own, given their role in each team (2 queries, fewer
+    given `requirements` as requirements_by_cell returns them, or `kinds_by_team` as account_kinds_by_team does
+    for the user's teams)."""
     from training.policy import ACTION_PHRASES, KIND_PHRASES
 
     memberships = list(user.current_roles().items())
-    team_ids = {team_id for team_id, _ in memberships}
-    kinds_by_team = defaultdict(set)
-    for team_id, kind in TwitterAccount.objects.filter(team_id__in=team_ids).order_by().values_list("team_id", "kind"):
-        kinds_by_team[team_id].add(kind)
+    if kinds_by_team is None:
+        kinds_by_team = account_kinds_by_team({team_id for team_id, _ in memberships})
     cells = set()
     for team_id, role in memberships:
-        for kind in kinds_by_team[team_id]:
+        for kind in kinds_by_team.get(team_id, ()):
             for action in actions_for_role(role):
                 cells.add((kind, action))
     needs: dict[int, Need] = {}

@@ -261,6 +261,18 @@ def test_it_shows_my_training_missing_courses_expiring_certifications_and_next_s
     assert "Replying to the public" in content and "Session details" in content
 
 
+def test_my_training_follows_a_new_requirement_and_a_new_kind_of_account_at_once(client, member, account, team):
+    require_course("press_office", "draft", title="Talking to journalists")
+    assert home(client, member).context["training"].missing == []  # my team has no press office account
+
+    TwitterAccountFactory(team=team, kind="press_office", handle="DeptPress")
+    assert [n["course"].title for n in home(client, member).context["training"].missing] == ["Talking to journalists"]
+
+    require_course(account.kind, "draft", title="Social media basics")
+    missing = [n["course"].title for n in home(client, member).context["training"].missing]
+    assert missing == ["Social media basics", "Talking to journalists"]
+
+
 def test_the_my_work_panel_comes_alone_for_htmx_to_swap_in_place(client, member, team):
     InboxItemFactory(team=team, due_at=NOW + timedelta(hours=1))
 
