@@ -128,6 +128,11 @@ class Journey:
 
 
 def totp_code(secret: str) -> str:
+    """The authenticator app's current code. Near the end of a 30-second step, wait for the next: the server
+    accepts only the step it is in when the form arrives (no tolerance), and a code typed in the last moment
+    of a step was seen to arrive in the next one on a loaded machine ("Incorrect code")."""
+    if 30 - time.time() % 30 < 3:
+        time.sleep(30 - time.time() % 30 + 0.05)
     return format_hotp_value(hotp_value(secret, int(time.time()) // 30))
 
 
