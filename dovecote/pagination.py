@@ -1,7 +1,7 @@
 """Pages of long lists that cost the same however many rows match."""
 
 from django.core.paginator import Page, Paginator
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet, Window
 
 
 def page_of(queryset: QuerySet, number: str | int | None, *, per_page: int, rows: QuerySet | None = None) -> Page:
@@ -9,11 +9,38 @@ def page_of(queryset: QuerySet, number: str | int | None, *, per_page: int, rows
     with the queryset's joins and prefetches, or from `rows`: a queryset of the same model with the joins
     the page needs, which then needn't repeat the filters (the ids come from `queryset`).
 
-    The rows are sorted and cut to the page on the bare table, and only that page's rows are joined: given
-    the joins, PostgreSQL joins every matching row before it sorts and cuts. Still two queries (the count and
-    the rows; the page's ids are a subquery), plus the queryset's prefetches.
+    The rows are sorted and cut to the page on the bare table, with the count of all of them alongside (a window
+    count), and only that page's rows are joined: given the joins, PostgreSQL joins every matching row before it
+    sorts and cuts. So two queries (the page's ids with the count, then its rows), plus the queryset's
+    prefetches; and the filters, often the costly part to plan, are planned once. A number past the last page
+    finds no ids, and costs a count and the last page's ids besides; only the queryset's own query runs when
+    nothing matches at all.
     """
     ids = queryset.prefetch_related(None).values_list("pk", flat=True)
-    page = Paginator(ids, per_page).get_page(number)
-    page.object_list = list((queryset if rows is None else rows).filter(pk__in=page.object_list))
+    paginator = Paginator(ids, per_page)
+    requested = _requested(number)
+    found = []
+    # A window count would count the rows before DISTINCT; numbers below 1 are Paginator's to answer.
+    if requested is not None and not queryset.query.distinct:
+        start = (requested - 1) * per_page
+        counted = queryset.prefetch_related(None).annotate(_page_of_total=Window(Count("pk")))
+        found = list(counted.values_list("pk", "_page_of_total")[start : start + per_page])
+    if found or requested == 1:  # an empty first page: nothing matches
+        paginator.count = found[0][1] if found else 0  # Paginator.count is a cached property: the window count
+        page = paginator.page(requested)
+        page_ids = [pk for pk, _ in found]
+    else:
+        page = paginator.get_page(number)
+        page_ids = list(page.object_list)
+    page.object_list = list((queryset if rows is None else rows).filter(pk__in=page_ids))
     return page
+
+
+def _requested(number: str | int | None) -> int | None:
+    """The page number asked for, as Paginator.get_page reads it: 1 for anything that is not a whole number; None
+    for a number below 1 (which Paginator.get_page answers with the last page)."""
+    try:
+        number = int(number)
+    except (TypeError, ValueError):
+        return 1
+    return number if number >= 1 else None

@@ -26,16 +26,34 @@ def test_a_page_number_out_of_range_or_not_a_number_gives_a_real_page(db):
     for _ in range(4):
         DraftFactory()
 
-    assert page_of(_drafts(), 99, per_page=3).number == 2
-    assert page_of(_drafts(), "x", per_page=3).number == 1
+    for asked in (99, "99", 0, "-1", "x", None, "2.5", 2, "2"):
+        expected = Paginator(_drafts(), 3).get_page(asked)
+        page = page_of(_drafts(), asked, per_page=3)
+        assert page.number == expected.number, asked
+        assert [d.pk for d in page.object_list] == [d.pk for d in expected.object_list], asked
+
+
+def test_the_count_is_of_the_rows_that_match_also_when_distinct(db):
+    drafts = [DraftFactory() for _ in range(5)]
+    matching = _drafts().filter(pk__in=[d.pk for d in drafts[:4]])
+
+    assert page_of(matching, 2, per_page=3).paginator.count == 4
+    assert [d.pk for d in page_of(matching, 2, per_page=3).object_list] == [drafts[3].pk]
+    assert page_of(matching.distinct(), 2, per_page=3).paginator.count == 4
 
 
 def test_a_page_is_a_count_and_one_query_for_its_rows_with_their_joins(db, django_assert_num_queries):
     for _ in range(5):
         DraftFactory()
 
-    with django_assert_num_queries(3):  # count, rows (ids as a subquery), the prefetch
+    with django_assert_num_queries(3):  # the page's ids with the count of all, its rows, the prefetch
         page = page_of(_drafts(), 1, per_page=3)
         texts = [d.current_revision.posts for d in page.object_list]
 
     assert len(texts) == 3
+
+
+def test_an_empty_list_is_one_query(db, django_assert_num_queries):
+    with django_assert_num_queries(1):
+        page = page_of(_drafts(), 1, per_page=3)
+    assert (page.number, page.paginator.count, list(page.object_list)) == (1, 0, [])
