@@ -79,9 +79,6 @@ class User(AbstractUser):
     def is_admin(self) -> bool:
         return self.is_active and self.is_superuser
 
-    def current_memberships(self):
-        return Membership.objects.current().filter(user=self)
-
     def current_roles(self) -> dict[int, str]:
         """Team id -> role, for each team the user belongs to now.
 

@@ -23,6 +23,7 @@ from accounts.access import accounts_for_user, teams_for_user, teams_key
 from accounts.models import Membership, User, person_name
 from dovecote import freshness
 from dovecote.formats import clip, when
+from dovecote.pagination import page_of
 from dovecote.paths import path_with_pk
 from monitoring.access import items_for_user, monitors_for_user
 from monitoring.models import InboxItem, MentionMatch, MonitorHour, ReadBudget, SpikeAlert
@@ -101,6 +102,18 @@ class ApprovalsPanel:
     total: int
 
 
+# What a row of 'waiting for my approval' is built from, for page_of(..., rows=WAITING_ROWS).
+WAITING_ROWS = Draft.objects.order_by("updated_at", "id").values(
+    "pk",
+    "updated_at",
+    "current_revision__posts",
+    "account__handle",
+    "author__first_name",
+    "author__last_name",
+    "author__email",
+)
+
+
 def my_drafts_panels(
     user: User, roles: Roles, *, now: datetime, generations: dict[str, str] | None = None
 ) -> tuple[ApprovalsPanel, list[dict]]:
@@ -125,28 +138,9 @@ def my_drafts_panels(
 
 
 def _approvals_waiting(user: User, *, now: datetime) -> ApprovalsPanel:
-    drafts = drafts_awaiting_approval_by(user).exclude(approved_by(user, at=now))
-    # The ten shown and the count of all in one query on the bare rows (the filter is the costly part to plan);
-    # only those ten are then joined to their accounts, authors and texts.
-    shown = list(
-        drafts.order_by("updated_at", "id")
-        .annotate(total=Window(Count("pk")))
-        .values_list("pk", "total")[:APPROVALS_SHOWN]
-    )
-    total = shown[0][1] if shown else 0
-    rows = (
-        Draft.objects.filter(pk__in=[pk for pk, _ in shown])
-        .order_by("updated_at", "id")
-        .values(
-            "pk",
-            "updated_at",
-            "current_revision__posts",
-            "account__handle",
-            "author__first_name",
-            "author__last_name",
-            "author__email",
-        )
-    )
+    waiting = drafts_awaiting_approval_by(user).exclude(approved_by(user, at=now)).order_by("updated_at", "id")
+    # The first page of them, cut and counted on the bare rows, and only the ten shown joined (dovecote.pagination).
+    page = page_of(waiting, 1, per_page=APPROVALS_SHOWN, rows=WAITING_ROWS)
     drafts = [
         WaitingDraft(
             pk=row["pk"],
@@ -157,9 +151,9 @@ def _approvals_waiting(user: User, *, now: datetime) -> ApprovalsPanel:
             author=person_name(row["author__first_name"], row["author__last_name"], row["author__email"]),
             updated_at=row["updated_at"],
         )
-        for row in rows
+        for row in page.object_list
     ]
-    return ApprovalsPanel(drafts=drafts, total=total)
+    return ApprovalsPanel(drafts=drafts, total=page.paginator.count)
 
 
 def my_drafts_by_state(user: User) -> list[dict]:

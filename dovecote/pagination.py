@@ -16,14 +16,15 @@ def page_of(queryset: QuerySet, number: str | int | None, *, per_page: int, rows
     finds no ids, and costs a count and the last page's ids besides; only the queryset's own query runs when
     nothing matches at all.
     """
-    ids = queryset.prefetch_related(None).values_list("pk", flat=True)
+    bare = queryset.prefetch_related(None)
+    ids = bare.values_list("pk", flat=True)
     paginator = Paginator(ids, per_page)
     requested = _requested(number)
     found = []
     # A window count would count the rows before DISTINCT; numbers below 1 are Paginator's to answer.
     if requested is not None and not queryset.query.distinct:
         start = (requested - 1) * per_page
-        counted = queryset.prefetch_related(None).annotate(_page_of_total=Window(Count("pk")))
+        counted = bare.annotate(_page_of_total=Window(Count("pk")))
         found = list(counted.values_list("pk", "_page_of_total")[start : start + per_page])
     if found or requested == 1:  # an empty first page: nothing matches
         paginator.count = found[0][1] if found else 0  # Paginator.count is a cached property: the window count
