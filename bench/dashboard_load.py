@@ -465,13 +465,33 @@ def drive_page(
     }
 
 
-def drive(base_url: str, plan_file: str, requests_per_page: int, clients: int, think: float) -> dict:
-    """Run in the second process: each page in turn."""
+def drive(base_url: str, plan_file: str, page: str, requests_per_page: int, clients: int, think: float) -> dict:
+    """Run in the second process: one page."""
     spec = json.loads(Path(plan_file).read_text())
-    return {
-        page: drive_page(base_url, targets, spec["sessions"], requests_per_page, clients, think)
-        for page, targets in spec["plan"].items()
-    }
+    return drive_page(base_url, spec["plan"][page], spec["sessions"], requests_per_page, clients, think)
+
+
+CPU_GROUPS = {"gunicorn": "gunicorn", "postgres": "PostgreSQL", "redis-server": "Redis"}
+
+
+def cpu_by_process() -> dict[str, float]:
+    """CPU seconds used so far by the processes serving the pages, by kind (Linux /proc; empty elsewhere).
+
+    Read before and after each page, so each page's figures say where its machine time went: the app's Python,
+    PostgreSQL or Redis (the load generator's own share is printed beside them)."""
+    ticks = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+    totals = dict.fromkeys(CPU_GROUPS.values(), 0.0)
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:  # the process ended meanwhile
+            continue
+        name = text[text.index("(") + 1 : text.rindex(")")]
+        group = CPU_GROUPS.get(name)
+        if group:
+            fields = text[text.rindex(")") + 2 :].split()
+            totals[group] += (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
+    return totals
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -529,12 +549,14 @@ def main() -> None:
         "--recommended-indexes", action="store_true", help="add the indexes recommended to other apps first"
     )
     parser.add_argument("--redis-cache", action="store_true", help="share Django's cache across workers in Redis")
+    parser.add_argument("--page", action="append", help="only this page (repeatable); default every page")
     parser.add_argument("--drive", help=argparse.SUPPRESS)
     args = parser.parse_args()
 
     if args.drive:  # the second process: drive gunicorn, print the raw results as JSON
         think = args.think_ms / 1000
-        print(json.dumps(drive(f"http://127.0.0.1:{args.port}", args.drive, args.requests, args.clients, think)))
+        page = args.page[0]
+        print(json.dumps(drive(f"http://127.0.0.1:{args.port}", args.drive, page, args.requests, args.clients, think)))
         return
 
     shim_dir = tempfile.mkdtemp(prefix="bench-dashboard-")
@@ -572,7 +594,7 @@ def main() -> None:
     else:
         drop_recommended_indexes()
         print("With the indexes the apps' migrations define (none added)", flush=True)
-    plan = page_plan()
+    plan = {page: targets for page, targets in page_plan().items() if not args.page or page in args.page}
     queries = count_queries(plan)
     sessions = make_sessions()
     plan_file = Path(shim_dir, "plan.json")
@@ -603,30 +625,37 @@ def main() -> None:
     )
     try:
         wait_for(f"http://127.0.0.1:{args.port}/healthz")
-        driver = subprocess.run(
-            [
-                sys.executable,
-                __file__,
-                "--drive",
-                str(plan_file),
-                "--port",
-                str(args.port),
-                "--requests",
-                str(args.requests),
-                "--clients",
-                str(args.clients),
-                "--think-ms",
-                str(args.think_ms),
-            ],
-            capture_output=True,
-            text=True,
-            check=True,
-            timeout=1800,
-        )
+        results, server_cpu = {}, {}
+        for page in plan:
+            before = cpu_by_process()
+            driver = subprocess.run(
+                [
+                    sys.executable,
+                    __file__,
+                    "--drive",
+                    str(plan_file),
+                    "--page",
+                    page,
+                    "--port",
+                    str(args.port),
+                    "--requests",
+                    str(args.requests),
+                    "--clients",
+                    str(args.clients),
+                    "--think-ms",
+                    str(args.think_ms),
+                ],
+                capture_output=True,
+                text=True,
+                check=True,
+                timeout=1800,
+            )
+            after = cpu_by_process()
+            results[page] = json.loads(driver.stdout)
+            server_cpu[page] = {group: after[group] - before[group] for group in after}
     finally:
         gunicorn.terminate()
         gunicorn.wait(timeout=30)
-    results = json.loads(driver.stdout)
 
     print()
     print(
@@ -647,6 +676,17 @@ def main() -> None:
         )
         if r["errors"]:
             print("    first errors:", "; ".join(r["errors"]))
+    print()
+    print("Machine CPU per request, ms (each page's warm-up requests included), by process:")
+    print(f"  {'page':<24}" + "".join(f"{group:>12}" for group in CPU_GROUPS.values()) + f"{'all':>8}")
+    for page, r in results.items():
+        sent = len(r["latencies"]) + min(args.clients, len(plan[page]))
+        used = server_cpu[page]
+        print(
+            f"  {page:<24}"
+            + "".join(f"{used[group] * 1000 / sent:>12.1f}" for group in CPU_GROUPS.values())
+            + f"{sum(used.values()) * 1000 / sent:>8.1f}"
+        )
     print()
     print("Each person's first request to a page in this run (the cache starts empty) against the rest:")
     for page, r in results.items():

@@ -7,6 +7,10 @@ between runs of the same code, so changes are easier to compare by what a reques
 - CPU per request, warm (each person's panels already cached): the lowest and the median of the rounds;
 - SQL queries and the time spent waiting on them, per request.
 
+With --first-visits it measures each person's first request instead, as bench/dashboard_load.py's runs begin:
+the cache is emptied (sessions included, so they are read from the database), one person outside the measured
+ones warms the panels everyone shares, then each measured person asks once.
+
 Uses the data bench/dashboard_load.py generated (run that first, once); the pages and people are its own.
 
     .venv/bin/python bench/page_cost.py
@@ -53,6 +57,9 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5, help="passes over the people, for CPU (default 5)")
     parser.add_argument("--people", type=int, default=30, help="people per page (default 30)")
     parser.add_argument("--page", action="append", help="only this page (repeatable); default every page")
+    parser.add_argument(
+        "--first-visits", action="store_true", help="each person's first request, with the cache emptied first"
+    )
     args = parser.parse_args()
 
     shim_dir = tempfile.mkdtemp(prefix="bench-page-cost-")
@@ -63,6 +70,7 @@ def main() -> None:
 
     django.setup()
     warnings.filterwarnings("ignore", message="No directory at")  # static files are not collected here
+    from django.core.cache import cache
     from django.db import connection
     from django.test import Client
 
@@ -72,7 +80,8 @@ def main() -> None:
     if not Mention.objects.exists():
         sys.exit("No benchmark data: run bench/dashboard_load.py first.")
 
-    print(f"Per request, warm, on {dashboard_load.DB_NAME}; {args.people} people a page, {args.rounds} rounds")
+    state = "first visits" if args.first_visits else "warm"
+    print(f"Per request, {state}, on {dashboard_load.DB_NAME}; {args.people} people a page, {args.rounds} rounds")
     print(f"{'page':<24}{'calls':>8}{'CPU min ms':>12}{'CPU median':>12}{'queries':>9}{'SQL wait ms':>13}")
     for page, targets in dashboard_load.page_plan().items():
         if args.page and page not in args.page:
@@ -84,22 +93,31 @@ def main() -> None:
             clients[user_id].force_login(User.objects.get(pk=user_id))
             assert clients[user_id].get(path).status_code == 200, (page, path)
 
+        (warmer, warmer_path), measured = targets[0], targets[1:] if args.first_visits else targets
+
+        def begin(warmer: Client, path: str) -> None:
+            if args.first_visits:
+                cache.clear()
+                warmer.get(path)
+
         sql = SqlTimer()
         cpu = []
-        with connection.execute_wrapper(sql):
-            for _ in range(args.rounds):
+        for _ in range(args.rounds):
+            begin(clients[warmer], warmer_path)
+            with connection.execute_wrapper(sql):
                 started = time.process_time()
-                for user_id, path in targets:
+                for user_id, path in measured:
                     clients[user_id].get(path)
-                cpu.append((time.process_time() - started) / len(targets))
-        requests = args.rounds * len(targets)
+                cpu.append((time.process_time() - started) / len(measured))
+        requests = args.rounds * len(measured)
 
+        begin(clients[warmer], warmer_path)
         profile = cProfile.Profile()
         profile.enable()
-        for user_id, path in targets:
+        for user_id, path in measured:
             clients[user_id].get(path)
         profile.disable()
-        calls = pstats.Stats(profile).total_calls / len(targets)
+        calls = pstats.Stats(profile).total_calls / len(measured)
 
         print(
             f"{page:<24}{calls:>8,.0f}{min(cpu) * 1000:>12.2f}{statistics.median(cpu) * 1000:>12.2f}"

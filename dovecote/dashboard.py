@@ -14,6 +14,7 @@ from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.cache.utils import make_template_fragment_key
 from django.db.models import BooleanField, Count, ExpressionWrapper, F, Q, Sum, Window
 from django.db.models.functions import RowNumber, TruncHour
 from django.utils import timezone
@@ -26,6 +27,7 @@ from dovecote.formats import clip, when
 from dovecote.pagination import page_of
 from dovecote.paths import path_with_pk
 from monitoring.access import items_for_user, monitors_for_user
+from monitoring.banners import spike_banners_key
 from monitoring.models import InboxItem, MentionMatch, MonitorHour, ReadBudget, SpikeAlert
 from monitoring.spikes import SPIKE_QUIET
 from training.models import Booking, Certification, Exemption
@@ -36,6 +38,7 @@ from training.selectors import (
     requirements_by_cell,
 )
 from tweets.access import drafts_awaiting_approval_by
+from tweets.banners import CACHE_KEY as FREEZE_BANNERS_KEY
 from tweets.models import Draft
 from tweets.services import approved_by
 from twitter_api.models import ApiCall
@@ -125,7 +128,7 @@ def my_drafts_panels(
     PANEL_SECONDS at most, which bounds how late a lapsed approval brings its draft back.
     """
     generations = generations or freshness.generations()
-    key = f"dovecote:dashboard-drafts:{user.pk}:{generations['drafts']}:{generations['teams']}"
+    key = my_drafts_key(user, generations)
     found = cache.get(key)
     if found is None:
         approvals = _approvals_waiting(user, now=now) if roles.can_approve else ApprovalsPanel(drafts=[], total=0)
@@ -135,6 +138,10 @@ def my_drafts_panels(
     for draft in approvals.drafts:
         draft.waiting_for = now - draft.updated_at
     return approvals, mine
+
+
+def my_drafts_key(user: User, generations: dict[str, str]) -> str:
+    return f"dovecote:dashboard-drafts:{user.pk}:{generations['drafts']}:{generations['teams']}"
 
 
 def _approvals_waiting(user: User, *, now: datetime) -> ApprovalsPanel:
@@ -358,13 +365,13 @@ MONITORS_CACHE_SECONDS = 60
 
 def monitors_context(user: User, *, now: datetime, generations: dict[str, str] | None = None) -> dict:
     """The monitors panel's context. The panel is rendered from the cache for a minute for everyone with the
-    same teams (`scope`; it refreshes every minute anyway), and until a monitor changes; its data is lazy, so
+    same teams (`vary.monitors`; it refreshes every minute anyway), and until a monitor changes; its data is lazy, so
     it is only read when the panel's `{% cache %}` block misses."""
+    generations = generations or freshness.generations()
     return {
         "monitors": SimpleLazyObject(lambda: monitors(user, now=now)),
-        "scope": teams_key(user),
         "monitors_seconds": MONITORS_CACHE_SECONDS,
-        "generations": generations or freshness.generations(),
+        "vary": {"monitors": fragments_vary_on(user, generations)["monitors"]},
     }
 
 
@@ -594,17 +601,44 @@ def counts_context(user: User, roles: Roles, *, now: datetime, generations: dict
     }
 
 
-def home_context(user: User, *, now: datetime | None = None) -> dict:
+def fragments_vary_on(user: User, generations: dict[str, str]) -> dict[str, str]:
+    """What each of the home page's cached fragments (`{% cache ... home-<name> vary.<name> %}`) is shared by
+    and kept for: teammates share all but the training panel, until the data behind it changes
+    (dovecote.freshness). One string each, so that home_cache_keys can name the same entries."""
+    scope = teams_key(user)
+    return {
+        "schedule": f"{scope}:{generations['drafts']}:{generations['teams']}",
+        "monitors": f"{scope}:{generations['monitors']}",
+        "training": f"{user.pk}:{generations['training']}:{generations['teams']}",
+        "accounts": f"{scope}:{generations['teams']}",
+    }
+
+
+def home_cache_keys(user: User, *, generations: dict[str, str]) -> list[str]:
+    """Every cache entry the home page reads after sign-in, for the view to read in one round trip
+    (dovecote.cache.read_ahead): its fragments, my drafts and the site banners. One left out is still read,
+    on its own; tests/dovecote/test_home_cache.py counts the round trips."""
+    fragments = fragments_vary_on(user, generations)
+    return [
+        *(make_template_fragment_key(f"home-{name}", [vary_on]) for name, vary_on in fragments.items()),
+        my_drafts_key(user, generations),
+        FREEZE_BANNERS_KEY,
+        spike_banners_key(user),
+    ]
+
+
+def home_context(user: User, *, now: datetime | None = None, generations: dict[str, str] | None = None) -> dict:
     """Everything the home page shows. The schedule, training and accounts panels are rendered from the
     cache while nothing they show has changed (see dovecote.freshness), so their data is lazy: it is only
     read from the database when the page's `{% cache %}` block misses."""
     now = now or timezone.now()
     roles = roles_for(user)
-    generations = freshness.generations()
+    generations = generations or freshness.generations()
     context = counts_context(user, roles, now=now, generations=generations)
     context.update(monitors_context(user, now=now, generations=generations))
     context.update(
         {
+            "vary": fragments_vary_on(user, generations),
             "schedule": SimpleLazyObject(lambda: schedule(roles, now=now)),
             "budget": budget(now=now) if roles.is_lead else None,
             "training": SimpleLazyObject(lambda: training(user, now=now, generations=generations)),

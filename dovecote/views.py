@@ -9,7 +9,8 @@ from django.views.decorators.http import require_GET
 
 from accounts.access import account_for_user, is_lead, team_for_user
 from accounts.services import audit_record
-from dovecote import dashboard, exports, reports
+from dovecote import dashboard, exports, freshness, reports
+from dovecote.cache import read_ahead
 from dovecote.redis import redis_connection
 
 HOME_PANELS = {"my-work": "dovecote/_my_work.html", "monitors": "dovecote/_monitors.html"}
@@ -28,7 +29,9 @@ def home(request: HttpRequest) -> HttpResponse:
         else:
             context = dashboard.counts_context(request.user, dashboard.roles_for(request.user), now=now)
         return render(request, HOME_PANELS[panel], context)
-    return render(request, "dovecote/home.html", dashboard.home_context(request.user))
+    generations = freshness.generations()
+    with read_ahead(dashboard.home_cache_keys(request.user, generations=generations)):
+        return render(request, "dovecote/home.html", dashboard.home_context(request.user, generations=generations))
 
 
 @never_cache

@@ -18,12 +18,16 @@ from monitoring.spikes import SPIKE_QUIET
 CACHE_SECONDS = 60
 
 
-def spike_banners(request: HttpRequest) -> list[dict]:
-    user = request.user
+def spike_banners_key(user) -> str:
     scope = "all" if user.is_admin else ",".join(map(str, sorted(team_ids_for_user(user))))
     # One key per clock minute: a banner is at most a minute behind, on any clock.
     minute = timezone.now().strftime("%Y%m%d%H%M")
-    key = f"dovecote:spike-banners:{minute}:" + hashlib.sha256(scope.encode()).hexdigest()
+    return f"dovecote:spike-banners:{minute}:" + hashlib.sha256(scope.encode()).hexdigest()
+
+
+def spike_banners(request: HttpRequest) -> list[dict]:
+    user = request.user
+    key = spike_banners_key(user)
     banners = cache.get(key)
     if banners is None:
         banners = _spike_banners(None if user.is_admin else team_ids_for_user(user))

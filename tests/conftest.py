@@ -1,6 +1,7 @@
 """Shared fixtures: a team with an owner (lead), a teammate and an outsider, and clean Redis per test."""
 
 import pytest
+import redis
 from allauth.mfa.models import Authenticator
 
 from accounts.models import Membership
@@ -26,6 +27,20 @@ def _clean_redis():
     """Tests share one Redis database (TEST_REDIS_URL): start each from empty."""
     redis_connection().flushdb()
     yield
+
+
+@pytest.fixture
+def redis_commands(monkeypatch) -> list[tuple[str, str]]:
+    """The commands sent to Redis from now on, each as (command, its first key): round trips, to count."""
+    sent = []
+    send = redis.Redis.execute_command
+
+    def recorded(self, *args, **options):
+        sent.append((args[0], str(args[1]) if len(args) > 1 else ""))
+        return send(self, *args, **options)
+
+    monkeypatch.setattr(redis.Redis, "execute_command", recorded)
+    return sent
 
 
 @pytest.fixture

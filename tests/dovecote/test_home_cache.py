@@ -153,3 +153,17 @@ def test_a_cache_outage_does_not_stop_a_change_from_saving(member, account, sett
 
     assert Draft.objects.filter(current_revision__posts=["Saved anyway"]).exists()
     assert "cached panels may be stale" in caplog.text
+
+
+def test_a_second_visit_reads_its_panels_drafts_and_banners_in_one_round_trip(client, member, account, redis_commands):
+    DraftFactory(account=account, state=S.SCHEDULED, scheduled_at=NOW + timedelta(hours=3), text="Going out later")
+    client.force_login(member)
+    client.get(reverse("home"))
+    redis_commands.clear()
+
+    page = client.get(reverse("home")).content.decode()
+
+    assert "Going out later" in page
+    # The session, the roles, the data's generations, then everything the page has cached, in one MGET.
+    assert [command for command, _ in redis_commands] == ["GET", "GET", "MGET", "MGET"], redis_commands
+    assert "sessions" in redis_commands[0][1] and "roles" in redis_commands[1][1]

@@ -1,0 +1,94 @@
+"""dovecote.cache.RedisCache.read_ahead: a page's cache entries read in one round trip, and never staler than that."""
+
+from django.core.cache import cache
+
+from dovecote.cache import read_ahead
+
+
+def names(sent: list[tuple[str, str]]) -> list[str]:
+    return [command for command, _ in sent]
+
+
+def test_the_keys_are_read_in_one_round_trip_and_answered_from_it(redis_commands):
+    cache.set_many({"a": 1, "b": [2]})
+    redis_commands.clear()
+
+    with cache.read_ahead(["a", "b", "absent"]):
+        assert (cache.get("a"), cache.get("b"), cache.get("absent"), cache.get("absent", "default")) == (
+            1,
+            [2],
+            None,
+            "default",
+        )
+
+    assert names(redis_commands) == ["MGET"]
+
+
+def test_a_key_not_read_ahead_is_read_from_redis(redis_commands):
+    cache.set("other", "value")
+    redis_commands.clear()
+
+    with cache.read_ahead(["a"]):
+        assert cache.get("other") == "value"
+
+    assert names(redis_commands) == ["MGET", "GET"]
+
+
+def test_the_block_reads_its_own_writes_and_deletes():
+    cache.set_many({"a": 1, "b": 2, "c": 3})
+
+    with cache.read_ahead(["a", "b", "c", "d"]):
+        cache.set("a", 10)
+        cache.delete("b")
+        cache.set_many({"c": 30})
+        assert cache.get_or_set("d", lambda: 40) == 40
+
+        assert (cache.get("a"), cache.get("b"), cache.get("c"), cache.get("d")) == (10, None, 30, 40)
+
+
+def test_after_the_block_every_read_goes_to_redis_again():
+    cache.set("a", 1)
+    with cache.read_ahead(["a"]):
+        cache.get("a")
+    cache._cache.get_client().set(cache.make_and_validate_key("a"), cache._cache._serializer.dumps(2))
+
+    assert cache.get("a") == 2
+
+
+def test_an_inner_block_leaves_the_outer_ones_reads_and_forgets_what_it_wrote(redis_commands):
+    cache.set_many({"outer": 1, "inner": 2})
+    redis_commands.clear()
+
+    with cache.read_ahead(["outer"]):
+        with cache.read_ahead(["inner", "outer"]):
+            cache.set("outer", 11)
+        assert cache.get("outer") == 11  # from Redis: what was read ahead of the write is forgotten
+        assert cache.get("inner") == 2  # from Redis: the inner block's read ended with it
+
+    assert names(redis_commands) == ["MGET", "MGET", "SET", "GET", "GET"]
+
+
+def test_another_version_of_a_key_is_not_answered_from_the_read(redis_commands):
+    cache.set("a", "version 1")
+    cache.set("a", "version 2", version=2)
+
+    with cache.read_ahead(["a"]):
+        assert cache.get("a", version=2) == "version 2"
+        assert cache.get("a") == "version 1"
+
+
+def test_clearing_the_cache_forgets_what_was_read():
+    cache.set("a", 1)
+
+    with cache.read_ahead(["a"]):
+        cache.clear()
+        assert cache.get("a") is None
+
+
+def test_with_another_cache_backend_the_helper_reads_nothing_ahead(settings):
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    assert not hasattr(cache, "read_ahead")
+    cache.set("a", 1)
+
+    with read_ahead(["a"]):
+        assert cache.get("a") == 1
