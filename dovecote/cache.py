@@ -48,11 +48,11 @@ class RedisCache(DjangoRedisCache):
         A write or delete of a key inside the block forgets what was read for it, so the block reads its own
         writes. What another process writes meanwhile is not seen until the block ends: keep the block to one
         request's rendering, as a page that read each entry at its start would be."""
-        keys = list(keys)
-        found = self.get_many(keys)
-        read = {self.make_and_validate_key(key): found.get(key, _ABSENT) for key in keys}
-        added = [made for made in read if made not in self._read]  # an enclosing block keeps its own
-        self._read.update(read)
+        # What an enclosing block read is kept, and stays when this block ends.
+        keys = [key for key in keys if self.make_and_validate_key(key) not in self._read]
+        found = self.get_many(keys) if keys else {}
+        added = {self.make_and_validate_key(key): found.get(key, _ABSENT) for key in keys}
+        self._read.update(added)
         try:
             yield
         finally:

@@ -1,9 +1,13 @@
+from collections.abc import Callable
 from functools import cache
 
 from django.conf import settings
 from django.http import HttpRequest
 from django.urls import NoReverseMatch, get_script_prefix, reverse
 from django.utils.module_loading import import_string
+
+from accounts.models import User
+from dovecote.cache import read_ahead
 
 # label, URL name, and the URL prefixes that belong to the section.
 NAV_ITEMS = [
@@ -45,15 +49,35 @@ def navigation(request: HttpRequest) -> dict:
     return {"nav_items": items, "site_banners": _site_banners(request)}
 
 
+def banner_provider(*, cache_keys: Callable[[User], list[str]]):
+    """Marks a site banner provider with the cache entries it reads for a user, so that every provider's are
+    read in one round trip (site_banner_cache_keys)."""
+
+    def mark(provider):
+        provider.cache_keys = cache_keys
+        return provider
+
+    return mark
+
+
+def _providers() -> list[Callable[[HttpRequest], list[dict]]]:
+    return [import_string(path) for path in settings.SITE_BANNER_PROVIDERS]
+
+
+def site_banner_cache_keys(user: User) -> list[str]:
+    return [key for provider in _providers() for key in getattr(provider, "cache_keys", lambda user: [])(user)]
+
+
 def _site_banners(request: HttpRequest) -> list[dict]:
     """Collect banners from every provider in settings.SITE_BANNER_PROVIDERS.
 
     A provider is `f(request) -> list[dict]`, each dict with level ("warning" or "info"), title, text,
-    and optionally url and link_text.
+    and optionally url and link_text; one that reads the cache says which entries with @banner_provider.
     """
     if not request.user.is_authenticated:
         return []
     banners = []
-    for path in settings.SITE_BANNER_PROVIDERS:
-        banners.extend(import_string(path)(request))
+    with read_ahead(site_banner_cache_keys(request.user)):
+        for provider in _providers():
+            banners.extend(provider(request))
     return banners

@@ -23,11 +23,11 @@ from django.utils.functional import SimpleLazyObject
 from accounts.access import accounts_for_user, teams_for_user, teams_key
 from accounts.models import Membership, User, person_name
 from dovecote import freshness
+from dovecote.context_processors import site_banner_cache_keys
 from dovecote.formats import clip, when
 from dovecote.pagination import page_of
 from dovecote.paths import path_with_pk
 from monitoring.access import items_for_user, monitors_for_user
-from monitoring.banners import spike_banners_key
 from monitoring.models import InboxItem, MentionMatch, MonitorHour, ReadBudget, SpikeAlert
 from monitoring.spikes import SPIKE_QUIET
 from training.models import Booking, Certification, Exemption
@@ -38,7 +38,6 @@ from training.selectors import (
     requirements_by_cell,
 )
 from tweets.access import drafts_awaiting_approval_by
-from tweets.banners import CACHE_KEY as FREEZE_BANNERS_KEY
 from tweets.models import Draft
 from tweets.services import approved_by
 from twitter_api.models import ApiCall
@@ -622,8 +621,7 @@ def home_cache_keys(user: User, *, generations: dict[str, str]) -> list[str]:
     return [
         *(make_template_fragment_key(f"home-{name}", [vary_on]) for name, vary_on in fragments.items()),
         my_drafts_key(user, generations),
-        FREEZE_BANNERS_KEY,
-        spike_banners_key(user),
+        *site_banner_cache_keys(user),
     ]
 
 

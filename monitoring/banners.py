@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.access import team_ids_for_user
+from dovecote.context_processors import banner_provider
 from monitoring.models import SpikeAlert
 from monitoring.spikes import SPIKE_QUIET
 
@@ -25,6 +26,7 @@ def spike_banners_key(user) -> str:
     return f"dovecote:spike-banners:{minute}:" + hashlib.sha256(scope.encode()).hexdigest()
 
 
+@banner_provider(cache_keys=lambda user: [spike_banners_key(user)])
 def spike_banners(request: HttpRequest) -> list[dict]:
     user = request.user
     key = spike_banners_key(user)

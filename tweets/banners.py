@@ -11,6 +11,7 @@ from django.dispatch import receiver
 from django.http import HttpRequest
 from django.urls import reverse
 
+from dovecote.context_processors import banner_provider
 from tweets.models import PublishingFreeze
 
 CACHE_KEY = "dovecote:freeze-banners"
@@ -19,6 +20,7 @@ CACHE_KEY = "dovecote:freeze-banners"
 CACHE_SECONDS = 60
 
 
+@banner_provider(cache_keys=lambda user: [CACHE_KEY])
 def freeze_banners(request: HttpRequest) -> list[dict]:
     banners = cache.get(CACHE_KEY)
     if banners is None:
