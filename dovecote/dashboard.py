@@ -163,8 +163,9 @@ def _approvals_waiting(user: User, *, now: datetime) -> ApprovalsPanel:
 
 
 def my_drafts_by_state(user: User) -> list[dict]:
-    """How many of my drafts are in each state, in the workflow's order (one query)."""
-    rows = Draft.objects.filter(author=user).values("state").annotate(n=Count("id")).order_by()
+    """How many of my drafts are in each state, in the workflow's order (one query). COUNT(*), not of ids, so
+    that PostgreSQL counts from the (author, state) index alone rather than visiting every draft's row."""
+    rows = Draft.objects.filter(author=user).values("state").annotate(n=Count("*")).order_by()
     counts = {r["state"]: r["n"] for r in rows}
     return [
         {"state": value, "label": label, "count": counts[value]}
