@@ -1,16 +1,43 @@
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
 from accounts import services
+from accounts.jobs import INVITATION_DAYS
 from accounts.models import AuditEvent, Membership, Team, TwitterAccount, User
 from accounts.services import audit_record
+
+
+class UserInviteForm(forms.ModelForm):
+    """Adding a person in the admin invites them: they choose their own password from the emailed link."""
+
+    class Meta:
+        model = User
+        fields = ["email", "first_name", "last_name"]
+
+    def clean_email(self):
+        email = User.objects.normalize_email(self.cleaned_data["email"]).lower()
+        if User.objects.filter(email__iexact=email).exists():
+            raise forms.ValidationError(
+                "Someone already has this email address. Find them in the list of people: if they never set a "
+                "password, select them and send the invitation again."
+            )
+        return email
 
 
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
     ordering = ["email"]
-    list_display = ["email", "first_name", "last_name", "is_staff", "is_superuser", "is_trainer", "is_active"]
+    list_display = [
+        "email",
+        "first_name",
+        "last_name",
+        "is_staff",
+        "is_superuser",
+        "is_trainer",
+        "is_active",
+        "last_login",
+    ]
     list_filter = ["is_staff", "is_superuser", "is_trainer", "is_active"]
     search_fields = ["email", "first_name", "last_name"]
     fieldsets = (
@@ -19,19 +46,49 @@ class UserAdmin(DjangoUserAdmin):
         ("Roles", {"fields": ("is_active", "is_trainer", "is_staff", "is_superuser", "groups")}),
         ("Dates", {"fields": ("last_login", "date_joined")}),
     )
-    add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
+    add_form = UserInviteForm
+    add_fieldsets = (
+        (
+            None,
+            {
+                "classes": ("wide",),
+                "fields": ("email", "first_name", "last_name"),
+                "description": "They will be emailed a link to choose their own password, which works once, for "
+                f"{INVITATION_DAYS} days. Add them to their teams once they are saved.",
+            },
+        ),
+    )
+    actions = ["invite_again"]
 
     def save_model(self, request, obj, form, change):
+        if not change:
+            services.user_invite(by=request.user, user=obj, request=request)
+            self.message_user(request, f"An invitation to choose a password is on its way to {obj.email}.")
+            return
         super().save_model(request, obj, form, change)
         role_fields = {"is_staff", "is_superuser", "is_trainer", "is_active"} & set(form.changed_data)
-        if role_fields or not change:
+        if role_fields:
             audit_record(
-                action="user.roles_changed" if change else "user.created",
+                action="user.roles_changed",
                 actor=request.user,
                 obj=obj,
                 details={name: getattr(obj, name) for name in sorted(role_fields)},
                 request=request,
             )
+
+    @admin.action(description="Send the invitation again (people who have not set a password)")
+    def invite_again(self, request, queryset):
+        sent = 0
+        for user in queryset:
+            try:
+                services.user_invite_again(by=request.user, user=user, request=request)
+            except services.InvitationError as error:
+                self.message_user(request, str(error), level=messages.WARNING)
+            else:
+                sent += 1
+        if sent:
+            people = "1 person" if sent == 1 else f"{sent} people"
+            self.message_user(request, f"A new invitation is on its way to {people}.")
 
 
 class MembershipInline(admin.TabularInline):

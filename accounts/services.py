@@ -96,3 +96,53 @@ def account_revoke_credentials(*, actor: User | None, account: TwitterAccount, r
     account.save(update_fields=["access_token", "access_token_secret", "credentials_revoked_at"])
     audit_record(action="account.credentials_revoked", actor=actor, obj=account, team=account.team, request=request)
     return account
+
+
+# --- Invitations ------------------------------------------------------------------------------------------
+
+
+class InvitationError(Exception):
+    """An invitation that cannot be sent; the message says why and what to do instead."""
+
+
+def _enqueue_invitation(user: User, invited_by: User | None) -> None:
+    import django_rq
+    from django.conf import settings
+
+    queue = django_rq.get_queue("default", is_async=settings.RQ_ASYNC)
+    invited_by_id = invited_by.pk if invited_by is not None and invited_by.is_authenticated else None
+    transaction.on_commit(
+        lambda: queue.enqueue("accounts.jobs.invitation_send", user_id=user.pk, invited_by_id=invited_by_id)
+    )
+
+
+@transaction.atomic
+def user_invite(*, by: User | None, user: User, request=None) -> User:
+    """Add a person, who then sets their own password from the link emailed to them (nobody else ever knows it).
+
+    `user` is new and unsaved (email and name filled in); they are saved without a usable password, so they
+    can only sign in once they have set one (or through single sign-on, where that is configured)."""
+    if user.pk is not None:
+        raise InvitationError(f"There is already an account for {user.email}: send them the invitation again instead.")
+    user.email = User.objects.normalize_email(user.email).lower()
+    if User.objects.filter(email__iexact=user.email).exists():
+        raise InvitationError(f"Someone already has the address {user.email}: find them in the list of people.")
+    user.set_unusable_password()
+    user.save()
+    audit_record(action="user.invited", actor=by, obj=user, details={"email": user.email}, request=request)
+    _enqueue_invitation(user, by)
+    return user
+
+
+@transaction.atomic
+def user_invite_again(*, by: User | None, user: User, request=None) -> None:
+    """A new link for someone who has not set a password yet (theirs expired, or the email went astray)."""
+    if not user.is_active:
+        raise InvitationError(f"Not sent to {user.email}: they are deactivated. Reactivate them first.")
+    if user.has_usable_password():
+        raise InvitationError(
+            f"Not sent to {user.email}: they have already set a password. If they have forgotten it, they can "
+            "reset it from the sign-in page."
+        )
+    audit_record(action="user.invitation_resent", actor=by, obj=user, details={"email": user.email}, request=request)
+    _enqueue_invitation(user, by)

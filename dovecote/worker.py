@@ -7,6 +7,7 @@ VADER and twitter-text (about a quarter of a second of CPU), so each poll paid t
 
 from rq.worker import Worker as RQWorker
 
+import accounts.jobs  # noqa: F401
 import dovecote.jobs  # noqa: F401
 import monitoring.jobs  # noqa: F401
 import training.jobs  # noqa: F401
