@@ -6,6 +6,8 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from dovecote.sso import openid_connect_providers
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -260,18 +262,13 @@ MFA_TOTP_ISSUER = "Dovecote"
 OIDC_SERVER_URL = os.environ.get("OIDC_SERVER_URL", "")
 SOCIALACCOUNT_PROVIDERS = {}
 if OIDC_SERVER_URL:
-    SOCIALACCOUNT_PROVIDERS["openid_connect"] = {
-        "APPS": [
-            {
-                "provider_id": env_str("OIDC_PROVIDER_ID", "entra"),
-                "name": env_str("OIDC_PROVIDER_NAME", "Microsoft Entra ID"),
-                "client_id": env_str("OIDC_CLIENT_ID"),
-                "secret": env_str("OIDC_CLIENT_SECRET"),
-                "settings": {"server_url": OIDC_SERVER_URL},
-            }
-        ],
-        "OAUTH_PKCE_ENABLED": True,
-    }
+    SOCIALACCOUNT_PROVIDERS = openid_connect_providers(
+        server_url=OIDC_SERVER_URL,
+        provider_id=env_str("OIDC_PROVIDER_ID", "entra"),
+        name=env_str("OIDC_PROVIDER_NAME", "Microsoft Entra ID"),
+        client_id=env_str("OIDC_CLIENT_ID"),
+        secret=env_str("OIDC_CLIENT_SECRET"),
+    )
 SOCIALACCOUNT_ONLY = False
 SOCIALACCOUNT_EMAIL_AUTHENTICATION = env_bool("OIDC_EMAIL_AUTHENTICATION", False)
 
