@@ -56,13 +56,14 @@ def test_the_invited_person_chooses_a_password_and_signs_in_with_it(
     admin_client.logout()
 
     form_page = client.get(link_in(mail.outbox[0]), follow=True)  # allauth keeps the key and drops it from the URL
-    assert "password1" in form_page.text
+    assert "Choose your password" in form_page.text
+    assert "with your email address, new.person@department.gov.uk, and this password" in form_page.text
     response = client.post(
         form_page.redirect_chain[-1][0],
         {"password1": "a long and memorable phrase", "password2": "a long and memorable phrase"},
         follow=True,
     )
-    assert response.status_code == 200
+    assert "Your password is saved" in response.text
 
     signed_in = client.post(
         reverse("account_login"),
@@ -85,6 +86,8 @@ def test_the_link_works_only_once(client, admin_client, django_capture_on_commit
     again = client.get(link, follow=True)
 
     assert "password1" not in again.text
+    assert "This link has expired or has been used" in again.text
+    assert "ask your Dovecote administrator to send the invitation again" in again.text
     assert User.objects.get(email="new.person@department.gov.uk").check_password("a long and memorable phrase")
 
 
