@@ -1,5 +1,7 @@
-"""Services for teams, memberships, accounts and the audit trail."""
+"""Services for people (invitations), teams, memberships, accounts and the audit trail."""
 
+import django_rq
+from django.conf import settings
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
@@ -106,11 +108,8 @@ class InvitationError(Exception):
 
 
 def _enqueue_invitation(user: User, invited_by: User | None) -> None:
-    import django_rq
-    from django.conf import settings
-
     queue = django_rq.get_queue("default", is_async=settings.RQ_ASYNC)
-    invited_by_id = invited_by.pk if invited_by is not None and invited_by.is_authenticated else None
+    invited_by_id = invited_by.pk if invited_by is not None else None
     transaction.on_commit(
         lambda: queue.enqueue("accounts.jobs.invitation_send", user_id=user.pk, invited_by_id=invited_by_id)
     )
@@ -139,10 +138,10 @@ def user_invite_again(*, by: User | None, user: User, request=None) -> None:
     """A new link for someone who has not set a password yet (theirs expired, or the email went astray)."""
     if not user.is_active:
         raise InvitationError(f"Not sent to {user.email}: they are deactivated. Reactivate them first.")
-    if user.has_usable_password():
+    if user.has_usable_password() or user.last_login is not None:
         raise InvitationError(
-            f"Not sent to {user.email}: they have already set a password. If they have forgotten it, they can "
-            "reset it from the sign-in page."
+            f"Not sent to {user.email}: they have already signed in or set a password. If they have forgotten "
+            "it, they can reset it from the sign-in page."
         )
     audit_record(action="user.invitation_resent", actor=by, obj=user, details={"email": user.email}, request=request)
     _enqueue_invitation(user, by)

@@ -5,6 +5,7 @@ import re
 import pytest
 from django.core import mail
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.models import AuditEvent, User
 from tests.factories import UserFactory
@@ -119,10 +120,13 @@ def test_a_person_who_never_set_a_password_can_be_sent_a_new_invitation(
     assert AuditEvent.objects.filter(action="user.invitation_resent", actor=admin_user).count() == 1
 
 
-def test_no_new_invitation_for_someone_who_has_a_password_or_is_deactivated(
+def test_no_new_invitation_for_someone_who_has_a_password_signed_in_by_sso_or_is_deactivated(
     admin_client, django_capture_on_commit_callbacks
 ):
     has_password = UserFactory(email="has.password@department.gov.uk")
+    by_sso = UserFactory(email="by.sso@department.gov.uk", last_login=timezone.now())
+    by_sso.set_unusable_password()
+    by_sso.save()
     deactivated = UserFactory(email="gone@department.gov.uk", is_active=False)
     deactivated.set_unusable_password()
     deactivated.save()
@@ -130,11 +134,12 @@ def test_no_new_invitation_for_someone_who_has_a_password_or_is_deactivated(
     with django_capture_on_commit_callbacks(execute=True):
         response = admin_client.post(
             reverse("admin:accounts_user_changelist"),
-            {"action": "invite_again", "_selected_action": [has_password.pk, deactivated.pk]},
+            {"action": "invite_again", "_selected_action": [has_password.pk, by_sso.pk, deactivated.pk]},
             follow=True,
         )
 
-    assert "Not sent to has.password@department.gov.uk: they have already set a password" in response.text
+    assert "Not sent to has.password@department.gov.uk: they have already signed in or set a password" in response.text
+    assert "Not sent to by.sso@department.gov.uk: they have already signed in" in response.text
     assert "Not sent to gone@department.gov.uk: they are deactivated" in response.text
     assert mail.outbox == []
 
