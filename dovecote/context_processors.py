@@ -34,9 +34,10 @@ def _nav_urls(script_prefix: str) -> tuple[tuple[str, str, tuple[str, ...]], ...
 
 
 def navigation(request: HttpRequest) -> dict:
-    """The service navigation with its current item, and site-wide banners (freeze, spike alerts)."""
+    """The service navigation with its current item, and site-wide banners (freeze, spike alerts); signed out,
+    whether anyone may sign up (accounts.adapters: only from SIGNUP_EMAIL_DOMAINS)."""
     if not request.user.is_authenticated:
-        return {"nav_items": [], "site_banners": []}
+        return {"nav_items": [], "site_banners": [], "signup_open": bool(settings.SIGNUP_EMAIL_DOMAINS)}
     items, current_found = [], False
     for label, url, prefixes in _nav_urls(get_script_prefix()):
         current = not current_found and (
