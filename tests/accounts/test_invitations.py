@@ -1,14 +1,15 @@
 """Admins invite people: the person is emailed a link and chooses their own password; nobody else ever knows it."""
 
-import re
-
 import pytest
 from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import AuditEvent, User
+from tests.accounts.helpers import link_in, open_link, set_password, sign_in
 from tests.factories import UserFactory
+
+PASSWORD = "a long and memorable phrase"
 
 
 @pytest.fixture(autouse=True)
@@ -26,10 +27,6 @@ def invite(admin_client, django_capture_on_commit_callbacks, **fields):
     data = {"email": "new.person@department.gov.uk", "first_name": "Nia", "last_name": "Okafor", **fields}
     with django_capture_on_commit_callbacks(execute=True):
         return admin_client.post(reverse("admin:accounts_user_add"), data, follow=True)
-
-
-def link_in(message) -> str:
-    return re.search(r"http://\S+/accounts/password/reset/key/\S+/", message.body).group(0)
 
 
 def test_adding_a_person_invites_them_by_email_with_a_link_to_choose_a_password(
@@ -56,21 +53,12 @@ def test_the_invited_person_chooses_a_password_and_signs_in_with_it(
     invite(admin_client, django_capture_on_commit_callbacks)
     admin_client.logout()
 
-    form_page = client.get(link_in(mail.outbox[0]), follow=True)  # allauth keeps the key and drops it from the URL
+    form_page = open_link(client, link_in(mail.outbox[0]))
     assert "Choose your password" in form_page.text
     assert "with your email address, new.person@department.gov.uk, and this password" in form_page.text
-    response = client.post(
-        form_page.redirect_chain[-1][0],
-        {"password1": "a long and memorable phrase", "password2": "a long and memorable phrase"},
-        follow=True,
-    )
-    assert "Your password is saved" in response.text
+    assert "Your password is saved" in set_password(client, form_page, PASSWORD).text
 
-    signed_in = client.post(
-        reverse("account_login"),
-        {"login": "new.person@department.gov.uk", "password": "a long and memorable phrase"},
-        follow=True,
-    )
+    signed_in = sign_in(client, "new.person@department.gov.uk", PASSWORD)
     assert signed_in.wsgi_request.user.email == "new.person@department.gov.uk"
 
 
@@ -78,18 +66,14 @@ def test_the_link_works_only_once(client, admin_client, django_capture_on_commit
     invite(admin_client, django_capture_on_commit_callbacks)
     admin_client.logout()
     link = link_in(mail.outbox[0])
-    form_page = client.get(link, follow=True)
-    client.post(
-        form_page.redirect_chain[-1][0],
-        {"password1": "a long and memorable phrase", "password2": "a long and memorable phrase"},
-    )
+    set_password(client, open_link(client, link), PASSWORD)
 
-    again = client.get(link, follow=True)
+    again = open_link(client, link)
 
     assert "password1" not in again.text
     assert "This link has expired or has been used" in again.text
     assert "ask your Dovecote administrator to send the invitation again" in again.text
-    assert User.objects.get(email="new.person@department.gov.uk").check_password("a long and memorable phrase")
+    assert User.objects.get(email="new.person@department.gov.uk").check_password(PASSWORD)
 
 
 def test_an_address_someone_already_has_is_refused_with_what_to_do_instead(
