@@ -1,6 +1,5 @@
 """An admin invites a new press officer; they choose their own password from the emailed link and sign in."""
 
-import re
 from urllib.parse import urlparse
 
 import pytest
