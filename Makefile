@@ -10,6 +10,8 @@ SANDBOX_PORT ?= 8089
 export DEBUG ?= true
 export X_API_BASE_URL ?= http://127.0.0.1:$(SANDBOX_PORT)
 export SANDBOX_PORT
+# Links in the demo's emails (invitations, reminders) point at the port it serves on.
+export SITE_URL ?= http://127.0.0.1:$(PORT)
 
 .PHONY: run test venv dev-venv assets services migrate seed lint migrations-check pytest browser clean
 
