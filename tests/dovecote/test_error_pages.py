@@ -1,0 +1,43 @@
+"""Not found, not allowed and server errors get GOV.UK pages that say what happened and where to go next."""
+
+from django.test import RequestFactory
+from django.urls import reverse
+from django.views.defaults import server_error
+
+
+def test_an_address_that_does_not_exist_gets_a_page_not_found_with_the_navigation(client, member):
+    client.force_login(member)
+
+    response = client.get("/no-such-page/")
+
+    assert response.status_code == 404
+    page = response.content.decode()
+    assert "Page not found" in page and "If you typed the web address, check it is correct" in page
+    assert 'aria-label="Service navigation"' in page
+    assert "Resolver404" not in page
+
+
+def test_a_page_for_leads_only_says_who_it_is_for(client, member, team):
+    client.force_login(member)
+
+    response = client.get(reverse("reports:team", args=[team.pk]))
+
+    assert response.status_code == 404
+    assert "Only the team&#x27;s leads and admins can see its weekly report." in response.content.decode()
+
+
+def test_an_action_for_trainers_only_is_refused_with_who_may_do_it(client, member):
+    client.force_login(member)
+
+    response = client.get(reverse("training:session_create"))
+
+    assert response.status_code == 403
+    page = response.content.decode()
+    assert "You cannot do that here" in page and "Only trainers and admins can do that." in page
+
+
+def test_a_server_error_page_needs_no_signed_in_user():
+    response = server_error(RequestFactory().get("/"))
+
+    assert response.status_code == 500
+    assert "Sorry, there is a problem with the service" in response.content.decode()
