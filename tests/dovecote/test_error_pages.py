@@ -1,6 +1,6 @@
 """Not found, not allowed and server errors get GOV.UK pages that say what happened and where to go next."""
 
-from django.test import RequestFactory
+from django.test import Client, RequestFactory
 from django.urls import reverse
 from django.views.defaults import server_error
 
@@ -41,3 +41,14 @@ def test_a_server_error_page_needs_no_signed_in_user():
 
     assert response.status_code == 500
     assert "Sorry, there is a problem with the service" in response.content.decode()
+
+
+def test_a_form_sent_without_its_security_token_says_what_to_do(member):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(member)
+
+    response = client.post(reverse("tweets:draft_create"), {"text": "Hello"})
+
+    assert response.status_code == 403
+    page = response.content.decode()
+    assert "Your form could not be sent" in page and "Nothing was changed." in page
