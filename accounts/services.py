@@ -135,7 +135,8 @@ def user_invite(*, by: User | None, user: User, request=None) -> User:
 
 @transaction.atomic
 def user_invite_again(*, by: User | None, user: User, request=None) -> None:
-    """A new link for someone who has not set a password yet (theirs expired, or the email went astray)."""
+    """A new link for someone who has not set a password yet (theirs expired, or the email went astray); the
+    links sent before stop working."""
     if not user.is_active:
         raise InvitationError(f"Not sent to {user.email}: they are deactivated. Reactivate them first.")
     if user.has_usable_password() or user.last_login is not None:
@@ -143,5 +144,8 @@ def user_invite_again(*, by: User | None, user: User, request=None) -> None:
             f"Not sent to {user.email}: they have already signed in or set a password. If they have forgotten "
             "it, they can reset it from the sign-in page."
         )
+    # A new unusable password voids the links sent before: each link's token is made from the password field.
+    user.set_unusable_password()
+    user.save(update_fields=["password"])
     audit_record(action="user.invitation_resent", actor=by, obj=user, details={"email": user.email}, request=request)
     _enqueue_invitation(user, by)

@@ -104,6 +104,20 @@ def test_a_person_who_never_set_a_password_can_be_sent_a_new_invitation(
     assert AuditEvent.objects.filter(action="user.invitation_resent", actor=admin_user).count() == 1
 
 
+def test_a_new_invitation_voids_the_link_sent_before(client, admin_client, django_capture_on_commit_callbacks):
+    invite(admin_client, django_capture_on_commit_callbacks)
+    person = User.objects.get(email="new.person@department.gov.uk")
+    with django_capture_on_commit_callbacks(execute=True):
+        admin_client.post(
+            reverse("admin:accounts_user_changelist"), {"action": "invite_again", "_selected_action": [person.pk]}
+        )
+    admin_client.logout()
+    first, second = (link_in(message) for message in mail.outbox)
+
+    assert "This link has expired or has been used" in open_link(client, first).text
+    assert "Choose your password" in open_link(client, second).text
+
+
 def test_no_new_invitation_for_someone_who_has_a_password_signed_in_by_sso_or_is_deactivated(
     admin_client, django_capture_on_commit_callbacks
 ):
