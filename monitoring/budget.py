@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -29,9 +29,14 @@ def month_start(now=None) -> date:
 
 
 def _month_start_datetime(now=None):
-    from datetime import datetime, time
-
     return timezone.make_aware(datetime.combine(month_start(now), time.min))
+
+
+def posts_read_in(month: date) -> int:
+    """Posts read in that month (UK time), by every metered call."""
+    next_month = (month.replace(day=28) + timedelta(days=4)).replace(day=1)
+    start, end = (timezone.make_aware(datetime.combine(day, time.min)) for day in (month, next_month))
+    return ApiCall.objects.filter(created_at__gte=start, created_at__lt=end).aggregate(n=Sum("posts_read"))["n"] or 0
 
 
 @dataclass
@@ -76,8 +81,7 @@ def budget_limit(month: date) -> int:
 
 def budget_state(now=None) -> BudgetState:
     month = month_start(now)
-    used = ApiCall.objects.filter(created_at__gte=_month_start_datetime(now)).aggregate(n=Sum("posts_read"))["n"] or 0
-    return BudgetState(month=month, limit=budget_limit(month), used=used)
+    return BudgetState(month=month, limit=budget_limit(month), used=posts_read_in(month))
 
 
 def search_paused(now=None) -> bool:
@@ -94,7 +98,7 @@ def budget_set(*, month: date, posts_limit: int, by) -> ReadBudget:
     old = row.posts_limit
     row.posts_limit = posts_limit
     row.set_by = by
-    state = BudgetState(month=month, limit=posts_limit, used=budget_state().used)
+    state = BudgetState(month=month, limit=posts_limit, used=posts_read_in(month))
     # A raised budget may warn again when it nears its new limit.
     if not state.warning:
         row.warned_at = None

@@ -89,3 +89,19 @@ def test_the_usage_page_shows_reads_per_day_and_per_monitor(client, x_sandbox, t
     assert [(r["monitor_id"], r["posts_read"]) for r in by_source] == [(monitor.pk, 1.0)]
     assert response.context["budget"].used == 1
     assert "Passports" in response.text
+
+
+def test_a_months_budget_is_judged_by_that_months_reads(settings, lead):
+    settings.X_MONTHLY_READ_BUDGET = 100
+    with time_machine.travel("2026-11-30 12:00 +0000"):
+        read(90)
+        budget.budget_check()  # warned at 90%
+    november = ReadBudget.objects.get(month=date(2026, 11, 1))
+    assert november.warned_at is not None
+
+    with time_machine.travel("2026-12-01 12:00 +0000"):
+        assert budget.posts_read_in(date(2026, 12, 1)) == 0
+        budget.budget_set(month=date(2026, 11, 1), posts_limit=110, by=lead)  # still over 80% of November's
+
+    november.refresh_from_db()
+    assert november.posts_limit == 110 and november.warned_at is not None
