@@ -588,13 +588,15 @@ def training(user: User, *, now: datetime, generations: dict[str, str]) -> Train
 
 
 def counts_context(user: User, roles: Roles, *, now: datetime, generations: dict[str, str] | None = None) -> dict:
-    """What the 'my work' counts partial needs (refreshed in place by htmx). The inbox's counts and items are
-    read on every load; the drafts' come from the cache until a draft changes (my_drafts_panels)."""
+    """What the 'my work' counts partial needs (refreshed in place by htmx). The inbox's counts are read on every
+    load, and my items too when the count says I have any; the drafts' come from the cache until a draft changes
+    (my_drafts_panels)."""
     approvals, my_drafts = my_drafts_panels(user, roles, now=now, generations=generations)
+    inbox = inbox_counts(user, now=now)
     return {
         "approvals": approvals,
-        "inbox": inbox_counts(user, now=now),
-        "my_items": my_inbox_items(user, now=now),
+        "inbox": inbox,
+        "my_items": my_inbox_items(user, now=now) if inbox.mine_total else [],  # the count says if there are any
         "my_drafts": my_drafts,
         "roles": roles,
         "now": now,

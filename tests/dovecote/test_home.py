@@ -367,6 +367,21 @@ def test_the_my_work_partial_uses_a_fixed_number_of_queries(
         client.get(reverse("home"), {"panel": "my-work"})
 
 
+def test_my_items_are_only_read_when_the_count_says_i_have_some(client, team, member, django_assert_num_queries):
+    InboxItemFactory(team=team)  # unassigned: counted, not mine
+    client.force_login(member)
+    client.get(reverse("home"), {"panel": "my-work"})  # the drafts panel is cached from here on
+
+    with django_assert_num_queries(2):  # the session's user and the counts: no query for my items
+        response = client.get(reverse("home"), {"panel": "my-work"})
+    assert response.context["my_items"] == []
+
+    InboxItemFactory(team=team, assigned_to=member, status=InboxItem.Status.IN_PROGRESS)
+    with django_assert_num_queries(3):
+        response = client.get(reverse("home"), {"panel": "my-work"})
+    assert len(response.context["my_items"]) == 1
+
+
 def test_a_new_member_with_no_teams_gets_a_working_empty_dashboard(client, db):
     user = MembershipFactory(role=Membership.Role.MEMBER).user
     Membership.objects.filter(user=user).delete()
