@@ -3,13 +3,12 @@ they change (User.current_roles, User.has_mfa)."""
 
 from allauth.mfa.models import Authenticator
 from django.contrib.auth.signals import user_logged_in, user_login_failed
-from django.core.cache import cache
-from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
 from accounts.models import Membership, mfa_cache_key, roles_cache_key
 from accounts.services import audit_record
+from dovecote.cache import forget
 
 
 @receiver(user_logged_in)
@@ -26,19 +25,13 @@ def audit_sign_in_failure(sender, credentials, request=None, **kwargs):
     )
 
 
-def _forget(key: str) -> None:
-    """Drop a cached answer now, and again after commit, over an answer cached from before the commit."""
-    cache.delete(key)
-    transaction.on_commit(lambda: cache.delete(key))
-
-
 @receiver(post_save, sender=Authenticator, dispatch_uid="accounts.forget_mfa_saved")
 @receiver(post_delete, sender=Authenticator, dispatch_uid="accounts.forget_mfa_deleted")
 def forget_mfa_enrolment(sender, instance, **kwargs):
-    _forget(mfa_cache_key(instance.user_id))  # User.has_mfa
+    forget(mfa_cache_key(instance.user_id))  # User.has_mfa
 
 
 @receiver(post_save, sender=Membership, dispatch_uid="accounts.forget_roles_saved")
 @receiver(post_delete, sender=Membership, dispatch_uid="accounts.forget_roles_deleted")
 def forget_roles(sender, instance, **kwargs):
-    _forget(roles_cache_key(instance.user_id))  # User.current_roles
+    forget(roles_cache_key(instance.user_id))  # User.current_roles

@@ -15,6 +15,7 @@ from contextlib import AbstractContextManager, contextmanager, nullcontext
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from django.core.cache.backends.redis import RedisCache as DjangoRedisCache
 from django.core.cache.backends.redis import RedisCacheClient as DjangoRedisCacheClient
+from django.db import transaction
 
 _ABSENT = object()  # read ahead, and not in the cache
 _NOT_READ = object()  # not read ahead
@@ -49,9 +50,9 @@ class RedisCache(DjangoRedisCache):
         writes. What another process writes meanwhile is not seen until the block ends: keep the block to one
         request's rendering, as a page that read each entry at its start would be."""
         # What an enclosing block read is kept, and stays when this block ends.
-        keys = [key for key in keys if self.make_and_validate_key(key) not in self._read]
-        found = self.get_many(keys) if keys else {}
-        added = {self.make_and_validate_key(key): found.get(key, _ABSENT) for key in keys}
+        wanted = {made: key for key in keys if (made := self.make_and_validate_key(key)) not in self._read}
+        found = self.get_many(wanted.values()) if wanted else {}
+        added = {made: found.get(key, _ABSENT) for made, key in wanted.items()}
         self._read.update(added)
         try:
             yield
@@ -65,6 +66,17 @@ class RedisCache(DjangoRedisCache):
             if value is not _NOT_READ:
                 return default if value is _ABSENT else value
         return super().get(key, default, version)
+
+    def get_or_set(self, key, default, timeout=DEFAULT_TIMEOUT, version=None):
+        """As Django's, with the value in the cache winning a race, but a round trip fewer on a miss: Django's
+        reads the key again after adding it, where SET NX already says whether this caller's value went in."""
+        value = self.get(key, _ABSENT, version=version)
+        if value is not _ABSENT:
+            return value
+        value = default() if callable(default) else default
+        if self.add(key, value, timeout=timeout, version=version):
+            return value
+        return self.get(key, value, version=version)  # another caller added one meanwhile: theirs stands
 
     def _forget(self, keys: Iterable[str], version=None) -> None:
         if not self._read:
@@ -113,3 +125,12 @@ def read_ahead(keys: Iterable[str]) -> AbstractContextManager:
 
     method = getattr(cache, "read_ahead", None)
     return method(keys) if method else nullcontext()
+
+
+def forget(key: str) -> None:
+    """Drop a cached answer now, for the rest of this request, and again after commit, over an answer another
+    request cached from the data as it was before the commit."""
+    from django.core.cache import cache
+
+    cache.delete(key)
+    transaction.on_commit(lambda: cache.delete(key))

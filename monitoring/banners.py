@@ -11,7 +11,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.access import team_ids_for_user
+from accounts.access import team_ids_for_user, teams_key
 from dovecote.context_processors import banner_provider
 from monitoring.models import SpikeAlert
 from monitoring.spikes import SPIKE_QUIET
@@ -20,10 +20,9 @@ CACHE_SECONDS = 60
 
 
 def spike_banners_key(user) -> str:
-    scope = "all" if user.is_admin else ",".join(map(str, sorted(team_ids_for_user(user))))
     # One key per clock minute: a banner is at most a minute behind, on any clock.
     minute = timezone.now().strftime("%Y%m%d%H%M")
-    return f"dovecote:spike-banners:{minute}:" + hashlib.sha256(scope.encode()).hexdigest()
+    return f"dovecote:spike-banners:{minute}:" + hashlib.sha256(teams_key(user).encode()).hexdigest()
 
 
 @banner_provider(cache_keys=lambda user: [spike_banners_key(user)])

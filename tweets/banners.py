@@ -5,12 +5,12 @@ freeze is saved or deleted.
 """
 
 from django.core.cache import cache
-from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from django.http import HttpRequest
 from django.urls import reverse
 
+from dovecote.cache import forget
 from dovecote.context_processors import banner_provider
 from tweets.models import PublishingFreeze
 
@@ -41,6 +41,4 @@ def freeze_banners(request: HttpRequest) -> list[dict]:
 @receiver(post_save, sender=PublishingFreeze, dispatch_uid="tweets.freeze_banners_saved")
 @receiver(post_delete, sender=PublishingFreeze, dispatch_uid="tweets.freeze_banners_deleted")
 def forget_freeze_banners(sender, **kwargs) -> None:
-    # Now, for this request's next page, and again after commit, over anything cached before the commit.
-    cache.delete(CACHE_KEY)
-    transaction.on_commit(lambda: cache.delete(CACHE_KEY))
+    forget(CACHE_KEY)

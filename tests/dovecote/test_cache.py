@@ -92,3 +92,19 @@ def test_with_another_cache_backend_the_helper_reads_nothing_ahead(settings):
 
     with read_ahead(["a"]):
         assert cache.get("a") == 1
+
+
+def test_get_or_set_on_a_miss_adds_the_value_in_one_more_round_trip(redis_commands):
+    assert cache.get_or_set("a", lambda: 1) == 1
+    assert cache.get_or_set("a", lambda: 2) == 1
+
+    assert names(redis_commands) == ["GET", "SET", "GET"]
+
+
+def test_get_or_set_returns_the_value_another_caller_added_first():
+    def meanwhile_another_caller_adds_one():
+        cache.set("a", "theirs")
+        return "mine"
+
+    assert cache.get_or_set("a", meanwhile_another_caller_adds_one) == "theirs"
+    assert cache.get("a") == "theirs"
