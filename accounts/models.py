@@ -110,8 +110,9 @@ class User(AbstractUser):
         return roles
 
     def requires_mfa(self) -> bool:
-        """Admins, leads and approvers must use an authenticator app."""
-        if self.is_superuser or self.is_staff:
+        """Admins, leads, approvers and trainers (whose certification opens the training gate) must use an
+        authenticator app."""
+        if self.is_superuser or self.is_staff or self.is_trainer:
             return True
         return any(role in (Membership.Role.LEAD, Membership.Role.APPROVER) for role in self.current_roles().values())
 

@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from accounts.models import TwitterAccount, User
 from training.models import Action, Course, Feedback
+from training.services import ONE_TO_ONE_NOT_HELD_YET
 
 TEXT = {"class": "govuk-input"}
 SELECT = {"class": "govuk-select"}
@@ -122,7 +123,13 @@ class SessionEditForm(SessionForm):
 
 
 class OneToOneForm(forms.Form):
-    trainee = forms.ModelChoiceField(queryset=User.objects.none(), widget=forms.Select(attrs=SELECT))
+    trainee = forms.ModelChoiceField(
+        queryset=User.objects.none(),
+        widget=forms.Select(attrs=SELECT),
+        error_messages={
+            "invalid_choice": "Choose the person you trained. You cannot record a one-to-one with yourself."
+        },
+    )
     topic = forms.CharField(max_length=200, widget=forms.TextInput(attrs=TEXT))
     notes = forms.CharField(required=False, widget=forms.Textarea(attrs=AREA))
     held_on = forms.DateField(label="Date held", widget=forms.DateInput(attrs=DATE))
@@ -140,9 +147,9 @@ class OneToOneForm(forms.Form):
         widget=forms.CheckboxInput(attrs={"class": "govuk-checkboxes__input"}),
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, trainer: User, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["trainee"].queryset = staff()
+        self.fields["trainee"].queryset = staff().exclude(pk=trainer.pk)
 
     def clean(self):
         data = super().clean()
@@ -150,6 +157,8 @@ class OneToOneForm(forms.Form):
             self.add_error("course", "Choose the course to certify the trainee in.")
         if data.get("held_on") and data.get("held_time"):
             data["held_at"] = combine_local(data["held_on"], data["held_time"])
+            if data.get("award") and data["held_at"] > timezone.now():
+                self.add_error("held_on", ONE_TO_ONE_NOT_HELD_YET)
         return data
 
 

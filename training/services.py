@@ -23,6 +23,10 @@ from training.models import (
     TrainingSession,
 )
 
+ONE_TO_ONE_NOT_HELD_YET = (
+    "A one-to-one can award certification only once it has been held. Record it after the session."
+)
+
 
 class TrainingError(Exception):
     """A training action that cannot happen now; the message says why and what to do instead."""
@@ -251,6 +255,19 @@ def attendance_mark(*, session: TrainingSession, by: User, attended: set[int], n
 # --- Certification ------------------------------------------------------------------------------------
 
 
+def _check_awarder(*, by: User | None, user: User) -> None:
+    """Awarding certification opens the training gate, so it asks what approving asks: an authenticator app, and
+    someone other than the person certified."""
+    if by is None:
+        return
+    if by.pk == user.pk:
+        raise TrainingError("You cannot certify yourself. Ask another trainer to award your certification.")
+    if not by.has_mfa():
+        raise TrainingError(
+            "Set up an authenticator app before you award certification (Account, then Two-factor authentication)."
+        )
+
+
 @transaction.atomic
 def certification_award(
     *,
@@ -262,8 +279,21 @@ def certification_award(
     one_to_one: OneToOneSession | None = None,
     request=None,
 ) -> Certification:
-    """Certify, or renew: the new expiry is validity from `at`, never earlier than an unexpired one."""
-    at = at or timezone.now()
+    """Certify, or renew: the new expiry is validity from `at`, never earlier than an unexpired one.
+
+    `at` is when the training happened: inside the session or at the one-to-one it was earned at, never in the
+    future, so the certification is current from the moment it is awarded."""
+    now = timezone.now()
+    at = at or now
+    _check_awarder(by=by, user=user)
+    if session is not None and not session.starts_at <= at <= session.ends_at:
+        raise TrainingError(
+            "A certification earned at a session is dated during the session. Award it from the session's page."
+        )
+    if at > now:
+        raise TrainingError("A certification cannot be dated in the future. Award it once the training has happened.")
+    if one_to_one is not None and at != one_to_one.held_at:
+        raise TrainingError("A certification earned at a one-to-one is dated when the one-to-one was held.")
     expires_at = course.expiry_from(at)
     certification = Certification.objects.select_for_update().filter(user=user, course=course).first()
     renewal = certification is not None
@@ -315,9 +345,11 @@ def certification_award_for_session(
     )
     if len(bookings) != len(booking_ids):
         raise TrainingError("Only people marked as attended can be certified. Mark attendance first.")
+    # Dated from the attendance it rewards (the session's start), so it is current as soon as it is awarded,
+    # even while the session is still running.
     return [
         certification_award(
-            user=b.user, course=session.course, by=by, at=session.ends_at, session=session, request=request
+            user=b.user, course=session.course, by=by, at=session.starts_at, session=session, request=request
         )
         for b in bookings
     ]
@@ -339,14 +371,19 @@ def one_to_one_record(
     award: bool = False,
     request=None,
 ) -> OneToOneSession:
-    if award and course is None:
-        raise TrainingError("Choose the course to certify the trainee in.")
+    held_at = held_at or timezone.now()
+    if award:
+        if course is None:
+            raise TrainingError("Choose the course to certify the trainee in.")
+        _check_awarder(by=trainer, user=trainee)
+        if held_at > timezone.now():
+            raise TrainingError(ONE_TO_ONE_NOT_HELD_YET)
     one_to_one = OneToOneSession.objects.create(
         trainer=trainer,
         trainee=trainee,
         topic=topic,
         notes=notes,
-        held_at=held_at or timezone.now(),
+        held_at=held_at,
         follow_up_on=follow_up_on,
         course=course,
     )

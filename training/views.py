@@ -427,7 +427,9 @@ def one_to_one_create(request: HttpRequest) -> HttpResponse:
     require_trainer(request.user)
     now = timezone.localtime()
     form = OneToOneForm(
-        request.POST or None, initial={"held_on": now.date(), "held_time": now.time().replace(second=0, microsecond=0)}
+        request.POST or None,
+        initial={"held_on": now.date(), "held_time": now.time().replace(second=0, microsecond=0)},
+        trainer=request.user,
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data

@@ -9,6 +9,7 @@ import time_machine
 from django.utils import timezone
 
 from accounts.models import Membership
+from tests.conftest import enrol_totp
 from tests.e2e.conftest import wait_for
 from tests.factories import MembershipFactory, UserFactory
 from tests.training.helpers import require_course
@@ -22,6 +23,7 @@ TEXT = "The new local bus timetable starts on Monday."
 def test_an_untrained_user_books_training_and_can_submit_after_certification(journeys, team, account, approver):
     course = require_course(account.kind, "draft", title="Twitter basics")
     trainer = UserFactory(is_trainer=True, first_name="Tess", last_name="Trainer")
+    trainer_secret = enrol_totp(trainer)  # awarding certification needs an authenticator, like approving
     starts_at = timezone.now() + timedelta(minutes=30)
     session = TrainingSession.objects.create(
         course=course, starts_at=starts_at, location="Room 4", trainer=trainer, capacity=8
@@ -43,7 +45,7 @@ def test_an_untrained_user_books_training_and_can_submit_after_certification(jou
 
     with time_machine.travel(starts_at + timedelta(minutes=100), tick=True):
         teacher = journeys.start("trainer")
-        teacher.sign_in(trainer.email)
+        teacher.sign_in(trainer.email, totp_secret=trainer_secret)
         page = teacher.goto(f"/training/sessions/{session.pk}/")
         page.get_by_label("Attended").check()
         page.get_by_role("button", name="Save attendance").click()

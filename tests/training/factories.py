@@ -19,7 +19,16 @@ class CourseFactory(factory.django.DjangoModelFactory):
 
 
 class TrainerFactory(UserFactory):
+    """A trainer with an authenticator app enrolled, as every trainer must have (pass mfa=False for one without)."""
+
     is_trainer = True
+
+    @factory.post_generation
+    def mfa(obj, create, extracted, **kwargs):
+        if create and extracted is not False:
+            from tests.conftest import enrol_totp
+
+            enrol_totp(obj)
 
 
 class TrainingSessionFactory(factory.django.DjangoModelFactory):

@@ -63,8 +63,8 @@ def test_attendees_who_completed_are_certified_from_the_session(past_session, tr
         session=past_session, by=trainer, booking_ids={booking.pk}
     )
     assert certification.user == booking.user
-    assert certification.certified_at == past_session.ends_at
-    assert certification.expires_at == past_session.course.expiry_from(past_session.ends_at)
+    assert certification.certified_at == past_session.starts_at
+    assert certification.expires_at == past_session.course.expiry_from(past_session.starts_at)
     assert certification.awards.get().session == past_session
 
 

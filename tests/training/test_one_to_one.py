@@ -9,14 +9,14 @@ from training.models import Certification, OneToOneSession
 
 
 def _post(client, trainee, **extra):
-    now = timezone.localtime()
+    yesterday = timezone.localdate() - timezone.timedelta(days=1)
     data = {
         "trainee": trainee.pk,
         "topic": "Replying to an angry citizen",
         "notes": "Practised three replies.",
-        "held_on": now.date().isoformat(),
+        "held_on": yesterday.isoformat(),
         "held_time": "09:30",
-        "follow_up_on": (now.date() + timezone.timedelta(days=14)).isoformat(),
+        "follow_up_on": (yesterday + timezone.timedelta(days=14)).isoformat(),
         **extra,
     }
     return client.post(reverse("training:one_to_one_create"), data)
