@@ -8,7 +8,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import Membership, Team, TwitterAccount, User
-from training.models import Action, Certification, Course, CourseRequirement, Exemption
+from training.models import Action, Booking, Certification, Course, CourseRequirement, Exemption
 
 EXPIRING_WITHIN = timedelta(days=30)
 
@@ -68,6 +68,23 @@ def required_courses_for_user(
             need = needs.setdefault(course.pk, Need(course=course))
             need.reasons.append(f"{ACTION_PHRASES[Action(action)]} for {KIND_PHRASES[kind]}")
     return sorted(needs.values(), key=lambda n: n.course.title)
+
+
+def booking_on_course(user: User, course_id: int, *, at=None) -> Booking | None:
+    """The user's place (or waiting-list spot) on a session of the course that has not started and is not
+    cancelled, if they hold one: one such booking per course is enough (one query)."""
+    return (
+        Booking.objects.filter(
+            user_id=user.pk,
+            status__in=[Booking.Status.BOOKED, Booking.Status.WAITING],
+            session__course_id=course_id,
+            session__starts_at__gt=at or timezone.now(),
+            session__cancelled_at__isnull=True,
+        )
+        .select_related("session__course")
+        .order_by("session__starts_at")
+        .first()
+    )
 
 
 # --- Team matrix -------------------------------------------------------------------------------------

@@ -22,6 +22,7 @@ from training.models import (
     OneToOneSession,
     TrainingSession,
 )
+from training.selectors import booking_on_course
 
 ONE_TO_ONE_NOT_HELD_YET = (
     "A one-to-one can award certification only once it has been held. Record it after the session."
@@ -194,6 +195,21 @@ def _promote_waiting(session: TrainingSession, *, by: User | None) -> list[Booki
     return promoted
 
 
+def course_already_booked_message(booking: Booking) -> str:
+    session = booking.session
+    local = timezone.localtime(session.starts_at)
+    when = f"{local:%a} {local.day} {local:%b %Y, %H:%M}"
+    if booking.status == Booking.Status.WAITING:
+        return (
+            f"You are already on the waiting list for '{session.course}' on {when}. "
+            "Leave that waiting list first if you want this session instead."
+        )
+    return (
+        f"You are already booked on '{session.course}' on {when}. "
+        "Cancel that booking first if you want this session instead."
+    )
+
+
 @transaction.atomic
 def booking_create(*, session: TrainingSession, user: User, by: User | None = None) -> Booking:
     """Book a place, or join the waiting list when the session is full."""
@@ -206,6 +222,12 @@ def booking_create(*, session: TrainingSession, user: User, by: User | None = No
     existing = locked.bookings.filter(user=user).exclude(status=Booking.Status.CANCELLED).first()
     if existing is not None:
         raise TrainingError(f"You are already {existing.get_status_display().lower()} for this session.")
+    # One place per course: the person's row is locked too, so two sessions of a course booked at once (each
+    # under its own session lock) are checked one after the other.
+    User.objects.select_for_update().only("pk").get(pk=user.pk)
+    other = booking_on_course(user, locked.course_id)
+    if other is not None:
+        raise TrainingError(course_already_booked_message(other))
     held = locked.bookings.filter(status__in=Booking.HOLDS_PLACE).count()
     status = Booking.Status.BOOKED if held < locked.capacity else Booking.Status.WAITING
     try:

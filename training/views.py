@@ -45,7 +45,7 @@ from training.models import (
     Feedback,
 )
 from training.policy import next_sessions_with_places
-from training.selectors import EXPIRING_WITHIN, required_courses_for_user, team_matrix
+from training.selectors import EXPIRING_WITHIN, booking_on_course, required_courses_for_user, team_matrix
 from training.services import TrainingError
 
 NAV = {"nav_section": "training"}
@@ -259,6 +259,9 @@ def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
     my_booking = (
         Booking.objects.filter(session=session, user=request.user).exclude(status=Booking.Status.CANCELLED).first()
     )
+    started = session.starts_at <= timezone.now()
+    # One booking per course: instead of a second, the page points to the one held on another session.
+    course_booking = booking_on_course(request.user, session.course_id) if my_booking is None and not started else None
     trainer = is_trainer(request.user)
     roster = waiting = []
     if trainer:
@@ -283,9 +286,10 @@ def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
             request,
             session=session,
             my_booking=my_booking,
+            course_booking=course_booking,
             roster=roster,
             waiting=waiting,
-            started=session.starts_at <= timezone.now(),
+            started=started,
         ),
     )
 

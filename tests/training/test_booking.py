@@ -198,3 +198,67 @@ def test_concurrent_cancellations_promote_each_waiting_person_once():
     assert errors == []
     assert session.bookings.filter(status=Booking.Status.BOOKED).count() == 3
     assert session.bookings.filter(status=Booking.Status.WAITING).count() == 2
+
+
+# --- The same course twice ----------------------------------------------------------------------------
+
+
+def test_booking_a_second_session_of_the_same_course_is_refused(db, member):
+    first = TrainingSessionFactory()
+    second = TrainingSessionFactory(course=first.course, starts_at=first.starts_at + timezone.timedelta(days=7))
+    booking = services.booking_create(session=first, user=member)
+    with pytest.raises(TrainingError, match=f"already booked on '{first.course}'") as refused:
+        services.booking_create(session=second, user=member)
+    assert "Cancel that booking first" in refused.value.message
+    assert not second.bookings.exists()
+    services.booking_cancel(booking=booking, by=member)
+    assert services.booking_create(session=second, user=member).status == Booking.Status.BOOKED
+
+
+def test_being_on_a_waiting_list_for_the_course_also_refuses_another_session(db, member):
+    full = TrainingSessionFactory(capacity=1)
+    BookingFactory(session=full)
+    assert services.booking_create(session=full, user=member).status == Booking.Status.WAITING
+    other = TrainingSessionFactory(course=full.course)
+    with pytest.raises(TrainingError, match="already on the waiting list"):
+        services.booking_create(session=other, user=member)
+
+
+def test_a_course_attended_before_can_be_booked_again(db, member):
+    past = TrainingSessionFactory(starts_at=timezone.now() - timezone.timedelta(days=300))
+    BookingFactory(session=past, user=member, status=Booking.Status.ATTENDED)
+    stale = TrainingSessionFactory(course=past.course, starts_at=timezone.now() - timezone.timedelta(days=30))
+    BookingFactory(session=stale, user=member, status=Booking.Status.BOOKED)  # attendance never marked
+    again = TrainingSessionFactory(course=past.course)
+    assert services.booking_create(session=again, user=member).status == Booking.Status.BOOKED
+
+
+def test_another_course_can_be_booked_alongside(db, member):
+    services.booking_create(session=TrainingSessionFactory(), user=member)
+    assert services.booking_create(session=TrainingSessionFactory(), user=member).status == Booking.Status.BOOKED
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_bookings_of_one_course_give_one_place():
+    user = UserFactory()
+    first = TrainingSessionFactory()
+    sessions = [first, *(TrainingSessionFactory(course=first.course) for _ in range(3))]
+    barrier = threading.Barrier(len(sessions))
+    refused = []
+
+    def book(session):
+        try:
+            barrier.wait()
+            services.booking_create(session=session, user=user)
+        except TrainingError as exc:
+            refused.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=book, args=(s,)) for s in sessions]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert Booking.objects.filter(user=user).count() == 1
+    assert len(refused) == len(sessions) - 1

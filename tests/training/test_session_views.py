@@ -198,3 +198,18 @@ def test_cancelling_never_redirects_off_site(client, member):
     client.force_login(member)
     response = client.post(reverse("training:booking_cancel", args=[booking.pk]), {"next": "https://evil.example/"})
     assert response.url == reverse("training:my_training")
+
+
+def test_a_session_of_a_course_already_booked_offers_no_second_booking(client, member):
+    booked = TrainingSessionFactory(location="Room 4")
+    other = TrainingSessionFactory(course=booked.course, starts_at=booked.starts_at + timezone.timedelta(days=7))
+    BookingFactory(session=booked, user=member)
+    client.force_login(member)
+    response = client.get(reverse("training:session_detail", args=[other.pk]))
+    page = response.content.decode()
+    assert "Book a place" not in page
+    assert "You are already booked on this course" in page
+    assert reverse("training:session_detail", args=[booked.pk]) in page
+    response = client.post(reverse("training:session_book", args=[other.pk]), follow=True)
+    assert f"already booked on &#x27;{booked.course}&#x27;" in response.content.decode()
+    assert not other.bookings.exists()
