@@ -16,6 +16,27 @@ TIME = {"type": "time", "class": "govuk-input govuk-input--width-5"}
 NUMBER = {"class": "govuk-input govuk-input--width-4", "inputmode": "numeric"}
 
 
+SESSION_HORIZON_DAYS = 2 * 365  # sessions are planned up to two years ahead
+EXEMPTION_LONGEST_DAYS = 5 * 365  # an exemption is time-limited: five years at most
+
+
+def whole_number(label: str, low: int, high: int, *, name: str | None = None, **kwargs) -> forms.IntegerField:
+    """A whole-number field whose every refusal (too small, too big, not a whole number) gives its range."""
+    message = f"{name or label} must be a whole number between {low} and {high}."
+    return forms.IntegerField(
+        label=label,
+        min_value=low,
+        max_value=high,
+        error_messages={"min_value": message, "max_value": message, "invalid": message},
+        widget=forms.NumberInput(attrs=NUMBER),
+        **kwargs,
+    )
+
+
+def long_date(day: dt.date) -> str:
+    return f"{day.day} {day:%B %Y}"
+
+
 def trainers():
     return User.objects.filter(is_active=True).filter(Q(is_trainer=True) | Q(is_superuser=True))
 
@@ -29,15 +50,18 @@ def combine_local(day: dt.date, at: dt.time) -> dt.datetime:
 
 
 class CourseForm(forms.ModelForm):
+    validity_months = whole_number(
+        "Certification valid for (months)", 1, 120, name="How long a certification is valid", initial=12
+    )
+
     class Meta:
         model = Course
         fields = ["title", "outline", "audience", "validity_months", "is_active"]
-        labels = {"validity_months": "Certification valid for (months)", "is_active": "Offered in the catalogue"}
+        labels = {"is_active": "Offered in the catalogue"}
         widgets = {
             "title": forms.TextInput(attrs=TEXT),
             "outline": forms.Textarea(attrs=AREA),
             "audience": forms.TextInput(attrs=TEXT),
-            "validity_months": forms.NumberInput(attrs=NUMBER),
             "is_active": forms.CheckboxInput(attrs={"class": "govuk-checkboxes__input"}),
         }
 
@@ -76,9 +100,7 @@ class SessionForm(forms.Form):
     course = forms.ModelChoiceField(queryset=Course.objects.filter(is_active=True), widget=forms.Select(attrs=SELECT))
     date = forms.DateField(widget=forms.DateInput(attrs=DATE), help_text="The first session, for a series.")
     time = forms.TimeField(widget=forms.TimeInput(attrs=TIME, format="%H:%M"), help_text="UK time.")
-    duration_minutes = forms.IntegerField(
-        label="Length (minutes)", min_value=15, max_value=480, initial=90, widget=forms.NumberInput(attrs=NUMBER)
-    )
+    duration_minutes = whole_number("Length (minutes)", 15, 480, name="The length in minutes", initial=90)
     location = forms.CharField(
         label="Place",
         required=False,
@@ -90,14 +112,9 @@ class SessionForm(forms.Form):
         label="Online link", required=False, assume_scheme="https", widget=forms.URLInput(attrs=TEXT)
     )
     trainer = forms.ModelChoiceField(queryset=User.objects.none(), widget=forms.Select(attrs=SELECT))
-    capacity = forms.IntegerField(min_value=1, max_value=500, initial=12, widget=forms.NumberInput(attrs=NUMBER))
-    weeks = forms.IntegerField(
-        label="Weekly for how many weeks",
-        min_value=1,
-        max_value=26,
-        initial=1,
-        widget=forms.NumberInput(attrs=NUMBER),
-        help_text="1 for a one-off session.",
+    capacity = whole_number("Capacity", 1, 500, name="The capacity", initial=12)
+    weeks = whole_number(
+        "Weekly for how many weeks", 1, 26, name="The number of weeks", initial=1, help_text="1 for a one-off session."
     )
 
     def __init__(self, *args, **kwargs):
@@ -110,8 +127,11 @@ class SessionForm(forms.Form):
             self.add_error("location", "Give a place or an online link so people know where to go.")
         if data.get("date") and data.get("time"):
             data["starts_at"] = combine_local(data["date"], data["time"])
+            latest = timezone.localdate() + dt.timedelta(days=SESSION_HORIZON_DAYS)
             if data["starts_at"] <= timezone.now():
                 self.add_error("date", "The session must start in the future.")
+            elif data["date"] > latest:
+                self.add_error("date", f"Sessions are planned within two years: choose a date by {long_date(latest)}.")
         return data
 
 
@@ -198,6 +218,9 @@ class ExemptionForm(forms.Form):
         day = self.cleaned_data["expires_on"]
         if day <= timezone.localdate():
             raise forms.ValidationError("The exemption must end after today.")
+        latest = timezone.localdate() + dt.timedelta(days=EXEMPTION_LONGEST_DAYS)
+        if day > latest:
+            raise forms.ValidationError(f"An exemption lasts five years at most: choose a date by {long_date(latest)}.")
         return day
 
     def expires_at(self) -> dt.datetime:
