@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from dovecote.admin import ReadOnlyHistoryMixin
 from monitoring import models
 
 
@@ -51,7 +52,7 @@ class InboxNoteInline(admin.TabularInline):
     extra = 0
 
 
-class InboxItemEventInline(admin.TabularInline):
+class InboxItemEventInline(ReadOnlyHistoryMixin, admin.TabularInline):
     model = models.InboxItemEvent
     extra = 0
     readonly_fields = ["actor", "action", "from_status", "to_status", "detail", "created_at"]
@@ -78,7 +79,7 @@ class InboxNoteAdmin(admin.ModelAdmin):
 
 
 @admin.register(models.InboxItemEvent)
-class InboxItemEventAdmin(admin.ModelAdmin):
+class InboxItemEventAdmin(ReadOnlyHistoryMixin, admin.ModelAdmin):
     list_display = ["item", "actor", "action", "from_status", "to_status", "created_at"]
     raw_id_fields = ["item"]
 
@@ -100,12 +101,12 @@ class PollCursorAdmin(admin.ModelAdmin):
 
 
 @admin.register(models.PollRun)
-class PollRunAdmin(admin.ModelAdmin):
+class PollRunAdmin(ReadOnlyHistoryMixin, admin.ModelAdmin):
     list_display = ["cursor", "started_at", "api_calls", "posts_read", "posts_new", "skipped"]
 
 
 @admin.register(models.MonitorUsage)
-class MonitorUsageAdmin(admin.ModelAdmin):
+class MonitorUsageAdmin(ReadOnlyHistoryMixin, admin.ModelAdmin):
     list_display = ["day", "monitor", "account", "api_calls", "posts_read"]
 
 
@@ -115,11 +116,11 @@ class ReadBudgetAdmin(admin.ModelAdmin):
 
 
 @admin.register(models.SpikeAlert)
-class SpikeAlertAdmin(admin.ModelAdmin):
+class SpikeAlertAdmin(ReadOnlyHistoryMixin, admin.ModelAdmin):
     list_display = ["monitor", "hour_start", "count", "baseline", "created_at", "emailed_at"]
 
 
 @admin.register(models.MonitorHour)
-class MonitorHourAdmin(admin.ModelAdmin):
+class MonitorHourAdmin(ReadOnlyHistoryMixin, admin.ModelAdmin):
     list_display = ["monitor", "hour", "matches", "sentiment_sum"]
     list_filter = ["monitor"]

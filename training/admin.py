@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from dovecote.admin import ReadOnlyHistoryMixin
 from training.models import (
     Booking,
     BookingEvent,
@@ -64,7 +65,7 @@ class BookingAdmin(admin.ModelAdmin):
 
 
 @admin.register(BookingEvent)
-class BookingEventAdmin(admin.ModelAdmin):
+class BookingEventAdmin(ReadOnlyHistoryMixin, admin.ModelAdmin):
     list_display = ["booking", "from_status", "to_status", "by", "reason", "created_at"]
     list_filter = ["to_status"]
     search_fields = ["booking__user__email", "reason"]
@@ -72,7 +73,7 @@ class BookingEventAdmin(admin.ModelAdmin):
     raw_id_fields = ["booking", "by"]
 
 
-class CertificationAwardInline(admin.TabularInline):
+class CertificationAwardInline(ReadOnlyHistoryMixin, admin.TabularInline):
     model = CertificationAward
     extra = 0
     raw_id_fields = ["awarded_by", "session", "one_to_one"]
@@ -102,7 +103,7 @@ class CertificationAdmin(admin.ModelAdmin):
 
 
 @admin.register(CertificationAward)
-class CertificationAwardAdmin(admin.ModelAdmin):
+class CertificationAwardAdmin(ReadOnlyHistoryMixin, admin.ModelAdmin):
     list_display = ["certification", "awarded_at", "expires_at", "awarded_by", "renewal"]
     list_filter = ["renewal", "certification__course"]
     search_fields = ["certification__user__email", "certification__course__title"]
@@ -152,9 +153,8 @@ class FeedbackAdmin(admin.ModelAdmin):
 
 
 @admin.register(ReminderSent)
-class ReminderSentAdmin(admin.ModelAdmin):
+class ReminderSentAdmin(ReadOnlyHistoryMixin, admin.ModelAdmin):
     list_display = ["kind", "user", "key", "sent_at"]
     list_filter = ["kind", "sent_at"]
     search_fields = ["user__email", "key"]
     list_select_related = ["user"]
-    readonly_fields = ["kind", "key", "user", "certification", "booking", "sent_at"]

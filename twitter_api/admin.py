@@ -1,10 +1,11 @@
 from django.contrib import admin
 
+from dovecote.admin import ReadOnlyHistoryMixin
 from twitter_api.models import ApiCall
 
 
 @admin.register(ApiCall)
-class ApiCallAdmin(admin.ModelAdmin):
+class ApiCallAdmin(ReadOnlyHistoryMixin, admin.ModelAdmin):
     list_display = [
         "created_at",
         "method",
@@ -21,9 +22,3 @@ class ApiCallAdmin(admin.ModelAdmin):
     search_fields = ["context", "error", "account__handle"]
     date_hierarchy = "created_at"
     list_select_related = ["account"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
