@@ -71,6 +71,17 @@ def test_a_trainer_cannot_certify_themselves_at_a_session(trainer):
     assert not Certification.objects.exists()
 
 
+def test_the_session_page_offers_no_box_to_certify_the_trainer_themselves(client, trainer):
+    session = _in_progress()
+    own = BookingFactory(session=session, user=trainer, status=Booking.Status.ATTENDED)
+    other = BookingFactory(session=session, status=Booking.Status.ATTENDED)
+    client.force_login(trainer)
+    page = client.get(reverse("training:session_detail", args=[session.pk])).content.decode()
+    assert f'id="cert-{other.pk}"' in page
+    assert f'id="cert-{own.pk}"' not in page
+    assert "You cannot certify yourself" in page
+
+
 def test_a_trainer_cannot_certify_themselves_in_a_one_to_one(trainer):
     course = CourseFactory()
     with pytest.raises(TrainingError, match="cannot certify yourself"):
