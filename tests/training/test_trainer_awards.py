@@ -33,7 +33,9 @@ def test_trainers_must_enrol_an_authenticator_like_approvers(client, db):
     trainer = UserFactory(is_trainer=True)
     assert trainer.requires_mfa()
     client.force_login(trainer)
-    response = client.get(reverse("training:session_list"))
+    # As a browser navigates to a page (the MFA gate applies to page navigations).
+    navigation = {"HTTP_ACCEPT": "text/html,application/xhtml+xml", "HTTP_SEC_FETCH_MODE": "navigate"}
+    response = client.get(reverse("training:session_list"), **navigation)
     assert response.status_code == 302
     assert response["Location"] == reverse("mfa_activate_totp")
 
