@@ -1,11 +1,13 @@
 """Admins, leads and approvers cannot use the app until they have enrolled an authenticator app."""
 
 import time
+from datetime import timedelta
 
 import pytest
 from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.internal.auth import SECRET_SESSION_KEY, format_hotp_value, hotp_value
 from allauth.mfa.utils import decrypt
+from django.utils import timezone
 
 from accounts.models import Membership
 from tests.factories import TEST_PASSWORD, AdminFactory, MembershipFactory
@@ -193,3 +195,34 @@ def test_pages_name_their_icon_so_browsers_do_not_guess(client, team):
     assert '<link rel="icon" href="/static/images/favicon.ico" sizes="32x32">' in page
     assert '<link rel="icon" href="/static/images/favicon.svg" type="image/svg+xml">' in page
     assert '<link rel="apple-touch-icon" href="/static/images/apple-touch-icon.png">' in page
+
+
+def test_a_lead_who_has_just_enrolled_sees_their_recovery_codes_without_typing_their_password_again(client, team):
+    user = MembershipFactory(team=team, role=Membership.Role.LEAD).user
+    _sign_in(client, user)
+    secret = _secret_on_the_page(client)
+
+    enrolled = client.post("/accounts/2fa/totp/activate/", {"code": _current_code(secret)})
+
+    assert enrolled["Location"] == "/accounts/2fa/recovery-codes/"
+    codes = client.get("/accounts/2fa/recovery-codes/")
+    assert codes.status_code == 200
+    assert len(codes.context["unused_codes"]) == 10
+
+
+def test_a_lead_who_enrolled_before_this_sign_in_confirms_their_password_to_see_recovery_codes(client, team):
+    from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
+
+    from tests.conftest import enrol_totp
+
+    user = MembershipFactory(team=team, role=Membership.Role.LEAD).user
+    secret = enrol_totp(user)
+    RecoveryCodes.activate(user)
+    Authenticator.objects.filter(user=user).update(created_at=timezone.now() - timedelta(days=1))
+    assert _sign_in(client, user)["Location"] == "/accounts/2fa/authenticate/"
+    assert client.post("/accounts/2fa/authenticate/", {"code": _current_code(secret)}).status_code == 302
+
+    response = client.get("/accounts/2fa/recovery-codes/")
+
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/reauthenticate/")
