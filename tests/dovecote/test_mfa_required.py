@@ -226,3 +226,11 @@ def test_a_lead_who_enrolled_before_this_sign_in_confirms_their_password_to_see_
 
     assert response.status_code == 302
     assert response["Location"].startswith("/accounts/reauthenticate/")
+
+
+def test_the_admin_pages_name_the_same_icon(client, admin_user):
+    client.force_login(admin_user)
+    for url in ["/admin/", "/admin/accounts/team/add/", "/django-rq/"]:
+        page = client.get(url)
+        assert page.status_code == 200, url
+        assert '<link rel="icon" href="/static/images/favicon.svg" type="image/svg+xml">' in page.content.decode(), url
