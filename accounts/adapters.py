@@ -1,10 +1,12 @@
 """django-allauth adapters: no open sign-up, unless the address is in an allowed domain."""
 
 import time
+from datetime import UTC, datetime
 
 from allauth.account import app_settings as account_settings
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.account.internal.flows.login import get_authentication_records
+from allauth.mfa.models import Authenticator
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from django.conf import settings
 
@@ -28,14 +30,16 @@ class AccountAdapter(DefaultAccountAdapter):
         return email
 
     def is_reauthentication_required(self, *, app: str, **kwargs) -> bool:
-        # A privileged user sent to enrol their first authenticator has just typed their password:
-        # asking for it again at once helps no one. Any later MFA change still asks.
+        # A privileged user sent to enrol their first authenticator has just typed their password: asking for it
+        # again at once, to enrol or to see the recovery codes enrolling made, helps no one. Any change to
+        # authenticators they had before this sign-in still asks.
         request = self.request
         if app == "allauth.mfa" and request is not None and request.user.is_authenticated:
-            if not request.user.has_mfa():
-                records = get_authentication_records(request, request.user)
-                recent = [r for r in records if r.get("method") == "password"]
-                if recent and time.time() - recent[-1]["at"] < account_settings.REAUTHENTICATION_TIMEOUT:
+            records = get_authentication_records(request, request.user)
+            recent = [r for r in records if r.get("method") == "password"]
+            if recent and time.time() - recent[-1]["at"] < account_settings.REAUTHENTICATION_TIMEOUT:
+                signed_in_at = datetime.fromtimestamp(recent[-1]["at"], tz=UTC)
+                if not Authenticator.objects.filter(user=request.user, created_at__lte=signed_in_at).exists():
                     return False
         return super().is_reauthentication_required(app=app, **kwargs)
 

@@ -1,6 +1,21 @@
+from allauth.core import context
+from allauth.mfa.totp.forms import ActivateTOTPForm as AllauthActivateTOTPForm
+from allauth.mfa.totp.internal.auth import SECRET_SESSION_KEY
 from django import forms
 
 from accounts.models import Membership
+
+
+class ActivateTOTPForm(AllauthActivateTOTPForm):
+    """allauth makes a new secret each time the activation page is shown; keep the one already pending in the
+    session, so the secret a person scanned stays the one checked (however often the page is shown again) until
+    enrolment succeeds and allauth clears it."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        pending = context.request.session.get(SECRET_SESSION_KEY)
+        super().__init__(*args, **kwargs)
+        if pending:
+            self.secret = context.request.session[SECRET_SESSION_KEY] = pending
 
 
 class CredentialsForm(forms.Form):

@@ -257,6 +257,8 @@ ACCOUNT_RATE_LIMITS = {
 ACCOUNT_PASSWORD_RESET_BY_CODE_ENABLED = False
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Dovecote"
+# The secret shown on the activation page stays the same until enrolment succeeds (accounts.forms).
+MFA_FORMS = {"activate_totp": "accounts.forms.ActivateTOTPForm"}
 
 # Optional OpenID Connect single sign-on (for example Microsoft Entra ID).
 OIDC_SERVER_URL = os.environ.get("OIDC_SERVER_URL", "")

@@ -2,9 +2,10 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.utils import timezone
-from django.views.decorators.cache import never_cache
+from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_GET
 
 from accounts.access import account_for_user, is_lead, team_for_user
@@ -52,6 +53,20 @@ def healthz(request: HttpRequest) -> JsonResponse:
         checks["redis"] = f"error: {exc.__class__.__name__}"
     healthy = all(value == "ok" for value in checks.values())
     return JsonResponse({"status": "ok" if healthy else "unavailable", **checks}, status=200 if healthy else 503)
+
+
+@require_GET
+@cache_control(max_age=60 * 60 * 24)
+def site_icon(request: HttpRequest, *, file: str) -> HttpResponse:
+    """Browsers ask for /favicon.ico and phones for /apple-touch-icon.png whatever a page names: send them to it."""
+    return redirect(static(file))
+
+
+@require_GET
+@cache_control(max_age=60 * 60 * 24)
+def robots_txt(request: HttpRequest) -> HttpResponse:
+    """Dovecote is for the department's staff: nothing in it is for search engines."""
+    return HttpResponse("User-agent: *\nDisallow: /\n", content_type="text/plain")
 
 
 # --- Weekly reports ---------------------------------------------------------------------------------

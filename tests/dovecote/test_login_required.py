@@ -5,11 +5,13 @@ import re
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
-# Pages that must work signed out: sign-in itself, password reset, the health check, and allauth's
-# other entrance pages (sign-up is closed by the adapter; SSO callbacks authenticate the user).
+# Pages that must work signed out: sign-in itself, password reset, the health check, what browsers and
+# crawlers ask for by themselves (icons, robots.txt), and allauth's other entrance pages (sign-up is closed by
+# the adapter; SSO callbacks authenticate the user).
 PUBLIC = re.compile(
     r"^(accounts/(login|signup|password/reset|3rdparty|oidc|2fa/authenticate|confirm-email|"
-    r"reauthenticate|email/verify|code|logout)|healthz$|static/)"
+    r"reauthenticate|email/verify|code|logout)|healthz$|robots\.txt$|favicon\.ico$|apple-touch-icon(-precomposed)?\.png$|"
+    r"static/)"
 )
 
 
@@ -51,6 +53,6 @@ def test_it_sends_anonymous_users_to_sign_in(client, db, pattern):
     assert response["Location"].startswith("/accounts/login/?next="), f"{url} redirected to {response['Location']}"
 
 
-@pytest.mark.parametrize("url", ["/accounts/login/", "/accounts/password/reset/", "/healthz"])
+@pytest.mark.parametrize("url", ["/accounts/login/", "/accounts/password/reset/", "/healthz", "/robots.txt"])
 def test_it_leaves_sign_in_password_reset_and_health_public(client, db, url):
     assert client.get(url).status_code == 200

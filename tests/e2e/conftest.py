@@ -116,6 +116,7 @@ class Journey:
     def sign_out(self):
         self.page.get_by_role("button", name="Sign out").click()
         self.page.wait_for_url(re.compile("/accounts/"))
+        return self.check()
 
     def save_artifacts(self, test_name: str) -> None:
         ARTIFACTS.mkdir(exist_ok=True)
