@@ -1,4 +1,4 @@
-"""A new admin, lead or approver enrols an authenticator app in a real browser from nothing but what the page
+"""A new admin, lead, approver or trainer enrols an authenticator app in a real browser from nothing but what the page
 shows, and a person who has lost their phone signs in with a recovery code. The browser loads each page as
 it would for a person (its icon, its stylesheets and scripts): none of those requests may change the secret."""
 
@@ -10,12 +10,14 @@ from allauth.mfa.models import Authenticator
 from accounts.models import Membership
 from tests.e2e.conftest import totp_code
 from tests.factories import TEST_PASSWORD, AdminFactory, MembershipFactory
+from tests.training.factories import TrainerFactory
 
 ACTIVATE = re.compile(r"/accounts/2fa/totp/activate/$")
 NEW_USERS = {
     "admin": lambda team: AdminFactory(),
     "lead": lambda team: MembershipFactory(team=team, role=Membership.Role.LEAD).user,
     "approver": lambda team: MembershipFactory(team=team, role=Membership.Role.APPROVER).user,
+    "trainer": lambda team: TrainerFactory(mfa=False),
 }
 
 
