@@ -7,7 +7,6 @@ A report is a fixed number of queries whatever the data, for one team or for all
 
 from __future__ import annotations
 
-import csv
 import io
 import math
 from collections import defaultdict
@@ -25,6 +24,7 @@ from django.utils import timezone
 
 from accounts.access import led_team_ids, teams_led_by
 from accounts.models import Membership, Team, TwitterAccount, User
+from dovecote import csvcells
 from monitoring.models import InboxItem, MentionMatch
 from training.models import Certification, CourseRequirement, Exemption
 from training.selectors import actions_for_role
@@ -400,7 +400,7 @@ def teams_reportable_by(user: User) -> list[Team]:
 def report_csv(report: WeeklyReport) -> str:
     """One row per figure: section, item, measure, value (easy to filter in a spreadsheet)."""
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = csvcells.writer(out)
     writer.writerow(["section", "item", "measure", "value"])
     writer.writerow(["report", report.scope_label, "week starting", report.week_start.isoformat()])
     for r in report.mentions_by_monitor:
