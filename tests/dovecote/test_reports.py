@@ -192,7 +192,7 @@ def test_a_lead_sees_their_teams_report_with_charts_and_no_inline_script(client,
     content = response.content.decode()
     assert response.status_code == 200
     assert "Median 30 min, 90th percentile 1 h 16 min (5 replies)" in content
-    assert "67% (4 of 6)" in content
+    assert "67% (4 of 6 due)" in content
     assert 'id="report-chart-data" type="application/json"' in content
     assert "js/reports.js" in content and "vendor/js/chart.umd.min.js" in content
     assert "<script>" not in content
