@@ -127,3 +127,18 @@ def test_the_weekly_email_attachment_neutralises_them_too(lead, team, formula_we
     (attachment,) = mail.outbox[0].attachments
     _assert_no_formula(attachment[1])
     assert f"'{FORMULA} (+Digital Communications)" in _cells(attachment[1])
+
+
+def test_no_product_code_writes_csv_except_through_the_neutralising_writer(settings):
+    from pathlib import Path
+
+    root = Path(settings.BASE_DIR)
+    apps = ["accounts", "dovecote", "monitoring", "training", "tweets", "twitter_api"]
+    writers = [
+        str(path.relative_to(root))
+        for app in apps
+        for path in (root / app).rglob("*.py")
+        if ("csv.writer(" in (text := path.read_text()) or "csv.DictWriter(" in text) and path.name != "csvcells.py"
+    ]
+
+    assert writers == []
