@@ -803,7 +803,7 @@ def held_outlook(draft: Draft, *, active: list[PublishingFreeze] | None = None) 
             f"{account} can choose a new time; its author or a lead can cancel it. Until then it stays held.",
         )
     after = (
-        f"When it is lifted the post will not publish by itself: a lead of {team} decides whether to publish it "
+        f"When it is lifted the post will not publish by itself; a lead of {team} decides: publish it "
         f"now, choose a new time or cancel it. During the freeze a lead of {team} can publish it as an essential "
         "communication."
     )
