@@ -7,7 +7,6 @@ streams in constant memory.
 
 from __future__ import annotations
 
-import csv
 import json
 from collections.abc import Iterator
 from datetime import date, datetime, time, timedelta
@@ -18,6 +17,7 @@ from django.utils import timezone
 
 from accounts.access import led_team_ids
 from accounts.models import TwitterAccount, User
+from dovecote import csvcells
 from tweets.models import Approval, Draft, DraftRevision, DraftTransition, PublishAttempt
 
 CHUNK = 200
@@ -215,7 +215,7 @@ class _Echo:
 
 def as_csv(records: Iterator[dict]) -> Iterator[str]:
     """One row per event in each post's life: the published text, revisions, approvals, transitions, attempts."""
-    writer = csv.writer(_Echo())
+    writer = csvcells.writer(_Echo())
     yield writer.writerow(CSV_COLUMNS)
     for r in records:
         head = [r["draft_id"], r["account"], r["post_id"], r["post_url"], r["published_at"]]

@@ -7,7 +7,6 @@ A report is a fixed number of queries whatever the data, for one team or for all
 
 from __future__ import annotations
 
-import csv
 import io
 import math
 from collections import defaultdict
@@ -25,6 +24,7 @@ from django.utils import timezone
 
 from accounts.access import led_team_ids, teams_led_by
 from accounts.models import Membership, Team, TwitterAccount, User
+from dovecote import csvcells
 from monitoring.models import InboxItem, MentionMatch
 from training.models import Certification, CourseRequirement, Exemption
 from training.selectors import actions_for_role
@@ -154,6 +154,8 @@ class WeeklyReport:
     items_received: int = 0
     items_needing_answer: int = 0
     items_answered_in_time: int = 0
+    items_missed: int = 0  # not answered by their due time, which had passed (at the week's end, or now)
+    items_not_yet_due: int = 0  # not answered yet, and not due by then: neither answered in time nor missed
     items_escalated: int = 0
     first_response: Durations = field(default_factory=Durations)
     posts_by_account: list[dict] = field(default_factory=list)
@@ -192,10 +194,15 @@ class WeeklyReport:
         return sum(r["count"] for r in self.posts_by_account)
 
     @property
+    def items_due(self) -> int:
+        """Items whose answer is judged: answered in time, or past their due time without one."""
+        return self.items_answered_in_time + self.items_missed
+
+    @property
     def answered_in_time_share(self) -> float | None:
-        if not self.items_needing_answer:
+        if not self.items_due:
             return None
-        return self.items_answered_in_time / self.items_needing_answer
+        return self.items_answered_in_time / self.items_due
 
     @property
     def answered_in_time_percent(self) -> int | None:
@@ -279,7 +286,10 @@ def weekly_report(*, team: Team | None, week_start: date, now: datetime | None =
 
     # Time to first response: from arriving in the inbox to the first published reply (one query, grouped
     # per item). Items closed with no action or passed on to another team did not need an answer here.
+    # An item is missed only once its due time has passed, at the week's end or now, whichever is earlier.
     needing = ~Q(status__in=[InboxItem.Status.NO_ACTION, InboxItem.Status.ESCALATED])
+    judged_at = min(end, now or timezone.now())
+    not_in_time = Q(first_reply_at__isnull=True) | Q(first_reply_at__gt=F("due_at"))
     responded = items.annotate(
         first_reply_at=Min("events__created_at", filter=Q(events__to_status=InboxItem.Status.REPLIED))
     )
@@ -291,11 +301,14 @@ def weekly_report(*, team: Team | None, week_start: date, now: datetime | None =
             "received": Count("pk"),
             "needing": Count("pk", filter=needing),
             "in_time": Count("pk", filter=needing & Q(first_reply_at__lte=F("due_at"))),
+            "missed": Count("pk", filter=needing & not_in_time & Q(due_at__lte=judged_at)),
         },
     )
     report.items_received = extra["received"]
     report.items_needing_answer = extra["needing"]
     report.items_answered_in_time = extra["in_time"]
+    report.items_missed = extra["missed"]
+    report.items_not_yet_due = extra["needing"] - extra["in_time"] - extra["missed"]
 
     # Posts published per account (one query).
     published = Draft.objects.filter(state=Draft.State.PUBLISHED, published_at__gte=start, published_at__lt=end)
@@ -400,7 +413,7 @@ def teams_reportable_by(user: User) -> list[Team]:
 def report_csv(report: WeeklyReport) -> str:
     """One row per figure: section, item, measure, value (easy to filter in a spreadsheet)."""
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = csvcells.writer(out)
     writer.writerow(["section", "item", "measure", "value"])
     writer.writerow(["report", report.scope_label, "week starting", report.week_start.isoformat()])
     for r in report.mentions_by_monitor:
@@ -411,6 +424,8 @@ def report_csv(report: WeeklyReport) -> str:
     writer.writerow(["inbox", "items received", "count", report.items_received])
     writer.writerow(["inbox", "items needing an answer", "count", report.items_needing_answer])
     writer.writerow(["inbox", "answered within due time", "count", report.items_answered_in_time])
+    writer.writerow(["inbox", "missed the due time", "count", report.items_missed])
+    writer.writerow(["inbox", "not yet due at the end of the week", "count", report.items_not_yet_due])
     share = report.answered_in_time_share
     writer.writerow(["inbox", "answered within due time", "share", "" if share is None else f"{share:.3f}"])
     writer.writerow(["inbox", "items passed on to another team", "count", report.items_escalated])

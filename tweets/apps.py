@@ -6,4 +6,5 @@ class TweetsConfig(AppConfig):
     verbose_name = "Drafts and publishing"
 
     def ready(self) -> None:
-        from tweets import banners  # noqa: F401  (clears the cached freeze banner when a freeze changes)
+        # banners clears the cached freeze banner when a freeze changes; receivers mails about held posts.
+        from tweets import banners, receivers  # noqa: F401

@@ -10,8 +10,10 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.access import led_team_ids
+from accounts.models import User
 from tweets import services
-from tweets.models import Draft
+from tweets.models import Approval, Draft, PublishingFreeze
 
 logger = logging.getLogger(__name__)
 
@@ -95,3 +97,59 @@ def notify_author_of_failure(draft_id: int) -> int:
         recipient_list=[draft.author.email],
     )
     return 1
+
+
+def notify_held(draft_id: int) -> int:
+    """Email a held post's author and the approvers who approved it: why it is held and what happens next."""
+    draft = (
+        Draft.objects.select_related("account", "account__team", "author", "current_revision", "held_by__started_by")
+        .filter(pk=draft_id)
+        .first()
+    )
+    if draft is None or draft.state != Draft.State.HELD:
+        return 0
+    approver_ids = Approval.objects.filter(draft=draft, revision_id=draft.current_revision_id).values("approver_id")
+    people = [draft.author, *User.objects.filter(pk__in=approver_ids).exclude(pk=draft.author_id).order_by("pk")]
+    recipients = [u.email for u in people if u.is_active and u.email]
+    if not recipients:
+        return 0
+    outlook = services.held_outlook(draft)
+    context = {"draft": draft, "freeze": draft.held_by, "outlook": outlook, "url": _draft_url(draft)}
+    send_mail(
+        subject=f"Held by a publishing freeze: a post for {draft.account}",
+        message=render_to_string("tweets/email/post_held.txt", context),
+        from_email=None,
+        recipient_list=recipients,
+    )
+    return len(recipients)
+
+
+def notify_leads_of_freeze(freeze_id: int, event: str) -> int:
+    """Email the leads in a freeze's scope that it started or was lifted (not the person who did it). After a
+    lift each lead hears how many held posts of the teams they lead wait for their decision."""
+    freeze = (
+        PublishingFreeze.objects.select_related("team", "account", "started_by", "lifted_by")
+        .filter(pk=freeze_id)
+        .first()
+    )
+    if freeze is None or (event == "lifted" and freeze.lifted_at is None):
+        return 0
+    actor_id = freeze.started_by_id if event == "started" else freeze.lifted_by_id
+    url = settings.SITE_URL.rstrip("/") + reverse("tweets:freeze_detail", args=[freeze.pk])
+    held = services.held_after_lift(freeze) if event == "lifted" else Draft.objects.none()
+    sent = 0
+    for lead in services.freeze_leads(freeze).exclude(pk=actor_id):
+        if not lead.email:
+            continue
+        waiting = held if lead.is_admin else held.filter(account__team_id__in=led_team_ids(lead))
+        send_mail(
+            subject=f"Publishing freeze {event}: {freeze.scope_label}",
+            message=render_to_string(
+                f"tweets/email/freeze_{event}.txt",
+                {"freeze": freeze, "lead": lead, "url": url, "waiting": waiting.count()},
+            ),
+            from_email=None,
+            recipient_list=[lead.email],
+        )
+        sent += 1
+    return sent

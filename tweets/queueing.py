@@ -79,3 +79,12 @@ def notify_approvers_on_commit(draft_id: int) -> None:
 
 def notify_author_of_failure_on_commit(draft_id: int) -> None:
     transaction.on_commit(lambda: _enqueue("default", "tweets.jobs.notify_author_of_failure", draft_id))
+
+
+def notify_held(draft_id: int) -> None:
+    """Tell a held post's author and approvers (called from the state-change signal, which is after commit)."""
+    _enqueue("default", "tweets.jobs.notify_held", draft_id)
+
+
+def notify_leads_of_freeze_on_commit(freeze_id: int, event: str) -> None:
+    transaction.on_commit(lambda: _enqueue("default", "tweets.jobs.notify_leads_of_freeze", freeze_id, event))

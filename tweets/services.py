@@ -720,6 +720,7 @@ def freeze_start(*, by: User, scope: str, reason: str, team=None, account=None, 
             details={"scope": scope, "reason": reason},
             request=request,
         )
+        queueing.notify_leads_of_freeze_on_commit(freeze.pk, "started")
     return freeze
 
 
@@ -742,17 +743,85 @@ def freeze_lift(*, freeze: PublishingFreeze, by: User, note: str = "", request=N
             details={"note": note},
             request=request,
         )
+        queueing.notify_leads_of_freeze_on_commit(locked.pk, "lifted")
     return locked
 
 
-def held_after_lift(freeze: PublishingFreeze):
-    """Held drafts in the freeze's scope that no active freeze still holds back."""
-    qs = Draft.objects.filter(state=S.HELD).select_related("account", "author", "current_revision")
+def freeze_held_posts(freeze: PublishingFreeze):
+    """Held drafts in the freeze's scope that it held: while it is in force, every one (none can publish);
+    once lifted, those held by it or by a freeze in force at the same time, not by one started later."""
+    qs = Draft.objects.filter(state=S.HELD).select_related(
+        "account", "account__team", "author", "current_revision", "held_by"
+    )
     if freeze.scope == PublishingFreeze.Scope.TEAM:
         qs = qs.filter(account__team_id=freeze.team_id)
     elif freeze.scope == PublishingFreeze.Scope.ACCOUNT:
         qs = qs.filter(account_id=freeze.account_id)
-    return qs.filter(Q(held_by=freeze) | Q(held_by__isnull=True) | Q(held_by__lifted_at__isnull=False))
+    if freeze.lifted_at is not None:
+        qs = qs.exclude(held_by__started_at__gt=freeze.lifted_at)
+    return qs
+
+
+def held_after_lift(freeze: PublishingFreeze):
+    """Held drafts in the freeze's scope that no active freeze still holds back: waiting for a decision."""
+    qs = freeze_held_posts(freeze).filter(
+        Q(held_by=freeze) | Q(held_by__isnull=True) | Q(held_by__lifted_at__isnull=False)
+    )
+    active = PublishingFreeze.objects.active()
+    if active.filter(scope=PublishingFreeze.Scope.EVERYTHING).exists():
+        return qs.none()
+    return qs.exclude(account__team_id__in=active.filter(scope=PublishingFreeze.Scope.TEAM).values("team_id")).exclude(
+        account_id__in=active.filter(scope=PublishingFreeze.Scope.ACCOUNT).values("account_id")
+    )
+
+
+@dataclass(frozen=True)
+class HeldOutlook:
+    """Why a held post is held and what happens to it next, as its page, the freeze's page and emails say."""
+
+    holding: PublishingFreeze | None  # the freeze in force that holds it back now; None once every one is lifted
+    next_step: str
+
+    @property
+    def waiting_for_decision(self) -> bool:
+        return self.holding is None
+
+
+def held_outlook(draft: Draft, *, active: list[PublishingFreeze] | None = None) -> HeldOutlook:
+    """What happens next to a held draft. Lifting a freeze releases nothing by itself: a held post waits for
+    a lead to publish it now (draft_publish_now), a writer to choose a new time (draft_reschedule), or its
+    author or a lead to cancel it (draft_withdraw). `active`: the freezes in force, when already read."""
+    if active is None:
+        active = list(PublishingFreeze.objects.active().order_by("started_at"))
+    covering = [f for f in active if f.covers(draft.account)]
+    holding = next((f for f in covering if f.pk == draft.held_by_id), covering[0] if covering else None)
+    team, account = draft.account.team, draft.account
+    if holding is None:
+        return HeldOutlook(
+            None,
+            f"It will not publish by itself: a lead of {team} must publish it now, or someone who writes for "
+            f"{account} can choose a new time; its author or a lead can cancel it. Until then it stays held.",
+        )
+    after = (
+        f"When it is lifted the post will not publish by itself; a lead of {team} decides: publish it "
+        f"now, choose a new time or cancel it. During the freeze a lead of {team} can publish it as an essential "
+        "communication."
+    )
+    if holding.pk == draft.held_by_id:
+        return HeldOutlook(holding, f"It stays held while the freeze is in force. {after}")
+    return HeldOutlook(
+        holding, f"Still held: publishing to {holding.scope_label} is frozen ({holding.reason}). {after}"
+    )
+
+
+def freeze_leads(freeze: PublishingFreeze):
+    """The leads of the teams in the freeze's scope (every lead for a freeze of every account)."""
+    memberships = Membership.objects.current().filter(role=Membership.Role.LEAD)
+    if freeze.scope == PublishingFreeze.Scope.TEAM:
+        memberships = memberships.filter(team_id=freeze.team_id)
+    elif freeze.scope == PublishingFreeze.Scope.ACCOUNT:
+        memberships = memberships.filter(team_id=freeze.account.team_id)
+    return User.objects.filter(pk__in=memberships.values("user_id"), is_active=True).order_by("pk")
 
 
 # --- Publishing ---------------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from accounts.access import is_lead, led_team_ids, teams_for_user
+from accounts.access import is_lead, teams_for_user
 from accounts.models import TwitterAccount, person_name
 from dovecote.formats import clip, when
 from dovecote.pagination import page_of
@@ -21,7 +21,7 @@ from training.policy import Action, TrainingRequired
 from training.policy import check as training_check
 from tweets import access, hints, services
 from tweets.forms import CommentForm, DraftForm, FreezeForm, LiftForm, ReasonForm, RescheduleForm
-from tweets.models import Draft, DraftRevision
+from tweets.models import Draft, DraftRevision, PublishingFreeze
 from twitter_api.text import MAX_WEIGHTED_LENGTH, validate_post_text
 
 S = Draft.State
@@ -299,6 +299,7 @@ def _detail_context(request: HttpRequest, draft: Draft, **extra) -> dict:
     freeze = services.freeze_for(draft.account)
     context = {
         "draft": draft,
+        "held": _held_context(draft) if draft.state == S.HELD else None,
         "post_rows": _post_rows(draft.posts),
         "revisions": revisions,
         "diffs": diffs,
@@ -333,6 +334,19 @@ def _detail_context(request: HttpRequest, draft: Draft, **extra) -> dict:
     }
     context.update(extra)
     return context
+
+
+def _held_context(draft: Draft) -> dict:
+    """Why a held post is held (which freeze, its reason, who started it, since when) and what happens next."""
+    since = (
+        draft.transitions.filter(to_state=S.HELD).order_by("-created_at", "-id").values_list("created_at", flat=True)
+    ).first()
+    freeze = (
+        PublishingFreeze.objects.select_related("started_by", "lifted_by", "team", "account")
+        .filter(pk=draft.held_by_id)
+        .first()
+    )
+    return {"freeze": freeze, "since": since, "outlook": services.held_outlook(draft)}
 
 
 @login_required
@@ -532,25 +546,38 @@ def freeze_start(request: HttpRequest) -> HttpResponse:
     return render(request, "tweets/freeze_start.html", {"form": form, "error": error}, status=status)
 
 
+def _held_row(user, draft: Draft, outlook: services.HeldOutlook) -> dict:
+    """A held post on its freeze's page: what happens to it next, and what this viewer may do about it."""
+    lead = access.is_lead_for(user, draft.account)
+    waiting = outlook.waiting_for_decision
+    can = {
+        "publish_now": lead and waiting,
+        "essential": lead and not waiting,
+        "reschedule": waiting and access.can_write_for(user, draft.account),
+        "cancel": waiting and (lead or user.pk == draft.author_id),
+    }
+    return {"draft": draft, "outlook": outlook, "can": can, "can_any": any(can.values())}
+
+
 @login_required
 def freeze_detail(request: HttpRequest, pk: int) -> HttpResponse:
     freeze = access.freeze_for_user(request.user, pk)
-    visible = access.drafts_for_user(request.user)
-    if freeze.is_active:
-        held = visible.filter(state=S.HELD, held_by=freeze)
-    else:
-        held = visible.filter(pk__in=services.held_after_lift(freeze).values("pk"))
+    held = (
+        access.drafts_for_user(request.user)
+        .filter(pk__in=services.freeze_held_posts(freeze).values("pk"))
+        .select_related("account__team")
+        .order_by("scheduled_at", "id")
+    )
+    active = list(PublishingFreeze.objects.active().order_by("started_at"))
     can_manage = services.can_start_freeze(request.user, scope=freeze.scope, team=freeze.team, account=freeze.account)
     return render(
         request,
         "tweets/freeze_detail.html",
         {
             "freeze": freeze,
-            "held": held.order_by("scheduled_at", "id"),
+            "held": [_held_row(request.user, d, services.held_outlook(d, active=active)) for d in held],
             "can_manage": can_manage,
             "lift_form": LiftForm(),
-            "reschedule_form": RescheduleForm(),
-            "lead_team_ids": led_team_ids(request.user),
         },
     )
 

@@ -4,7 +4,8 @@ The weighted length comes from `twitter-text-parser`, the Python port of X's own
 most characters weigh 2, Latin letters and common punctuation weigh 1, every URL weighs 23 whatever its
 length, and any emoji sequence weighs 2. It agrees with every case of the current conformance sections
 (tests/twitter_api/test_conformance.py). On top of X's rules we refuse what a department should never
-send: an empty post, and invisible control characters that usually come from copy and paste.
+send: an empty post, invisible control characters that usually come from copy and paste, and the
+bidirectional controls that can disguise a link.
 """
 
 import unicodedata
@@ -15,6 +16,11 @@ from twitter_text.config import config as _twitter_text_config
 from twitter_text.get_character_weight import get_character_weight
 
 MAX_WEIGHTED_LENGTH = 280
+
+# Bidirectional embeddings, overrides and isolates: X accepts them, but they can make a link or words read
+# as something else (a right-to-left override shows "gov.uk/\u202egnp.exe" as "gov.uk/exe.png"), so we refuse
+# them. The plain directional marks (U+200E, U+200F) only nudge neutral characters and stay allowed.
+_BIDI_CONTROLS = frozenset(chr(code) for code in [*range(0x202A, 0x202F), *range(0x2066, 0x206A)])
 
 # The characters X itself refuses (twitter-text's `invalid_chars`): noncharacters and the byte-order mark.
 _X_INVALID_CHARACTERS = {"\ufffe": "U+FFFE", "\ufeff": "U+FEFF (byte-order mark)", "\uffff": "U+FFFF"}
@@ -89,6 +95,8 @@ def _character_errors(text: str) -> list[str]:
             kind = "surrogate"
         elif ch in _X_INVALID_CHARACTERS:
             kind = "x_invalid"
+        elif ch in _BIDI_CONTROLS:
+            kind = "bidi"
         else:
             continue
         first_seen.setdefault(kind, (index + 1, ch))
@@ -109,6 +117,12 @@ def _character_errors(text: str) -> list[str]:
             messages.append(
                 f"Your post contains a broken character at character {position} (half of an emoji or symbol). "
                 "Delete it and insert the emoji or symbol again."
+            )
+        elif kind == "bidi":
+            messages.append(
+                f"Your post contains an invisible text-direction character (U+{ord(ch):04X}) at character "
+                f"{position}. It can make a link or words look like something else, so posts may not contain it. "
+                "Delete it: it usually comes from text copied from another program."
             )
         else:
             messages.append(

@@ -13,9 +13,46 @@
   var HASHTAG = /(^|[^\w&])#(\w+)/gu;
   var URL = /https?:\/\/\S+|\bwww\.\S+/gi;
   var EMOJI = /[\u{1F300}-\u{1FAFF}\u{2600}-\u{27BF}\u{1F1E6}-\u{1F1FF}\u{2B00}-\u{2BFF}]/gu;
+  // As tweets/hints.py: zero-width characters (a joiner between two emoji is part of the emoji sequence).
+  var ZERO_WIDTH = {
+    "\u200B": "U+200B, zero width space",
+    "\u200C": "U+200C, zero width non-joiner",
+    "\u200D": "U+200D, zero width joiner",
+    "\u2060": "U+2060, word joiner",
+    "\uFEFF": "U+FEFF, zero width no-break space"
+  };
+  var EMOJI_PART = /^[\u{1F000}-\u{1FAFF}\u{2190}-\u{21FF}\u{2300}-\u{23FF}\u{2600}-\u{27BF}\u{2B00}-\u{2BFF}\u00A9\u00AE\u203C\u2049\u2122\u2139\u3030\u303D\u3297\u3299]$/u;
+  var EMOJI_MODIFIER = /^[\uFE0E\uFE0F\u{1F3FB}-\u{1F3FF}\u{E0020}-\u{E007F}]$/u;
+  // As twitter_api/text.py: bidirectional controls are refused when the draft is saved.
+  var BIDI = /[\u202A-\u202E\u2066-\u2069]/u;
+
+  function joinsEmoji(chars, index) {
+    var before = index - 1;
+    while (before >= 0 && EMOJI_MODIFIER.test(chars[before])) before -= 1;
+    var after = index + 1;
+    return before >= 0 && after < chars.length && EMOJI_PART.test(chars[before]) && EMOJI_PART.test(chars[after]);
+  }
+
+  function invisible(text) {
+    var chars = Array.from(text);
+    var names = [];
+    chars.forEach(function (ch, index) {
+      var name = ZERO_WIDTH[ch];
+      if (name && names.indexOf(name) === -1 && !(ch === "\u200D" && joinsEmoji(chars, index))) names.push(name);
+    });
+    return names;
+  }
 
   function hints(text) {
     var found = [];
+    var bidi = text.match(BIDI);
+    if (bidi) {
+      var code = bidi[0].codePointAt(0).toString(16).toUpperCase();
+      found.push("This post contains an invisible text-direction character (U+" + code + "). It can make a link or words look like something else, so the post will be refused: delete it.");
+    }
+    invisible(text).forEach(function (name) {
+      found.push("This post contains an invisible character (" + name + "). It hides from readers, can break links and search, and screen readers may stumble on it: delete it unless you put it there on purpose.");
+    });
     var tags = [];
     var match;
     HASHTAG.lastIndex = 0;

@@ -133,7 +133,7 @@ def test_a_lone_surrogate_is_refused():
 @pytest.mark.parametrize(
     "text",
     [
-        "\u2066\u202aRight-to-left text \u05e9\u05dc\u05d5\u05dd\u202c\u2069",
+        "\u200fRight-to-left text \u05e9\u05dc\u05d5\u05dd\u200e",  # marks; embeddings are refused (test_invisible_...)
         "zero\u200bwidth space",
         "flag \U0001f3f4\U000e0067\U000e0062\U000e0077\U000e006c\U000e0073\U000e007f",
         "line\nbreaks\nare fine",
