@@ -4,13 +4,13 @@ Inbox items, monitors and watchlists belong to a team: its current members reach
 everyone else gets a 404. Routing rules are department-wide: leads and admins manage them.
 """
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from accounts.access import is_lead, team_ids_for_user
 from accounts.models import User
-from monitoring.models import InboxItem, Monitor, RoutingRule, Watchlist, WatchlistEntry
+from monitoring.models import InboxItem, Mention, Monitor, MonitorUsage, RoutingRule, Watchlist, WatchlistEntry
 
 
 def items_for_user(user: User) -> QuerySet[InboxItem]:
@@ -36,6 +36,20 @@ def monitors_for_user(user: User) -> QuerySet[Monitor]:
 
 def monitor_for_user(user: User, pk: int) -> Monitor:
     return get_object_or_404(monitors_for_user(user), pk=pk)
+
+
+def monitors_matching(user: User, mention: Mention) -> QuerySet[Monitor]:
+    """The monitors of the user's teams that matched the mention (every team's for admins)."""
+    return monitors_for_user(user).filter(matches__mention=mention)
+
+
+def usage_for_user(user: User) -> QuerySet[MonitorUsage]:
+    """Reads by the monitors and mention timelines of the user's teams; every team's for admins."""
+    qs = MonitorUsage.objects.all()
+    if user.is_admin:
+        return qs
+    team_ids = team_ids_for_user(user)
+    return qs.filter(Q(monitor__team_id__in=team_ids) | Q(account__team_id__in=team_ids))
 
 
 def watchlists_for_user(user: User) -> QuerySet[Watchlist]:

@@ -24,9 +24,11 @@ from monitoring.access import (
     items_for_user,
     monitor_for_user,
     monitors_for_user,
+    monitors_matching,
     require_rule_manager,
     rule_for_user,
     rules_for_user,
+    usage_for_user,
     watchlist_entry_for_user,
     watchlist_for_user,
     watchlists_for_user,
@@ -44,7 +46,7 @@ from monitoring.forms import (
     WatchlistEntryForm,
     WatchlistForm,
 )
-from monitoring.models import InboxItem, MentionMatch, MonitorUsage, PollCursor, WatchlistEntry
+from monitoring.models import InboxItem, MentionMatch, PollCursor, WatchlistEntry
 from monitoring.preview import query_preview, rule_test
 from monitoring.rows import INBOX_ROWS, inbox_rows
 from twitter_api.models import ApiCall
@@ -166,7 +168,7 @@ def _item_context(request, item, **forms) -> dict:
     return {
         "item": item,
         "mention": mention,
-        "monitors": [m.monitor for m in mention.matches.filter(monitor__isnull=False).select_related("monitor")],
+        "monitors": list(monitors_matching(request.user, mention)),
         "tags": list(item.tags.all()),
         "notes": item.notes.select_related("author"),
         "events": item.events.select_related("actor"),
@@ -559,7 +561,8 @@ def usage(request: HttpRequest) -> HttpResponse:
     for row in by_day:
         row["cost"] = (row["posts_read"] or 0) * price
     by_source = list(
-        MonitorUsage.objects.filter(day__gte=state.month)
+        usage_for_user(request.user)
+        .filter(day__gte=state.month)
         .values("monitor_id", "monitor__name", "monitor__team__name", "account__handle")
         .annotate(calls=Sum("api_calls"), posts_read=Sum("posts_read"))
         .order_by("-posts_read")
