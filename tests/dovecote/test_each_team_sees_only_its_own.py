@@ -111,6 +111,7 @@ def _export(w):
 PAGES = [
     # tweets
     ("draft list", lambda w: reverse("tweets:draft_list"), DRAFT, MEMBERS),
+    ("new draft", lambda w: reverse("tweets:draft_create"), HANDLE, MEMBERS),
     ("approval queue", lambda w: reverse("tweets:approval_queue"), SUBMITTED, LEADS),
     ("scheduled", lambda w: reverse("tweets:scheduled"), SCHEDULED, MEMBERS),
     ("published", lambda w: reverse("tweets:published"), PUBLISHED, MEMBERS),
@@ -171,3 +172,30 @@ def test_each_page_shows_a_teams_data_only_to_those_who_may_see_it(
     else:
         assert response.status_code in (200, 403, 404), f"{kind} got {response.status_code} on the {page}"
         assert marker not in body, f"{kind} saw {marker!r} on the {page}"
+
+
+ACTIONS = [
+    ("tweets:draft_edit", "draft", {"text": "Changed"}),
+    ("tweets:draft_submit", "draft", {}),
+    ("tweets:draft_withdraw", "draft", {"reason": "Gone"}),
+    ("tweets:draft_comment", "draft", {"body": "Hello"}),
+    ("monitoring:item_claim", "item", {}),
+    ("monitoring:item_close", "item", {"note": "Done"}),
+    ("monitoring:item_note", "item", {"text": "Seen"}),
+    ("monitoring:item_reply", "item", {"account": "", "text": "Hello"}),
+    ("monitoring:monitor_edit", "monitor", {"name": "Mine now", "query": "ferry"}),
+    ("monitoring:watchlist_detail", "watchlist", {"username": "someone"}),
+    ("monitoring:rule_edit", "rule", {"name": "Mine now", "phrases": "ferry", "tags": "x"}),
+    ("monitoring:rule_move", "rule", {"direction": "up"}),
+    ("monitoring:rule_delete", "rule", {}),
+    ("accounts:account_revoke", "account", {}),
+    ("accounts:membership_end", "membership", {}),
+]
+
+
+@pytest.mark.parametrize("viewer", NOBODY_ELSE, indirect=True)
+@pytest.mark.parametrize(("name", "target", "data"), ACTIONS, ids=[a[0] for a in ACTIONS])
+def test_outsiders_and_leavers_cannot_act_on_a_teams_things(client, world, viewer, name, target, data):
+    client.force_login(viewer)
+    response = client.post(reverse(name, args=[world[target].pk]), data)
+    assert response.status_code in (403, 404)
