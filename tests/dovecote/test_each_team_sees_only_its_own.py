@@ -199,3 +199,10 @@ def test_outsiders_and_leavers_cannot_act_on_a_teams_things(client, world, viewe
     client.force_login(viewer)
     response = client.post(reverse(name, args=[world[target].pk]), data)
     assert response.status_code in (403, 404)
+
+
+def test_a_leavers_dashboard_counts_none_of_the_drafts_they_wrote_for_the_team(client, account, ended_member):
+    DraftFactory(account=account, author=ended_member, state=S.DRAFT)
+    client.force_login(ended_member)
+    response = client.get(reverse("home"))
+    assert response.context["my_drafts"] == []
