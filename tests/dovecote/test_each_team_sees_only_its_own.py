@@ -25,7 +25,7 @@ from tests.monitoring.factories import (
     WatchlistEntryFactory,
     WatchlistFactory,
 )
-from tests.tweets.factories import DraftFactory
+from tests.tweets.factories import DraftFactory, FreezeFactory
 from tweets.models import Draft
 
 pytestmark = pytest.mark.django_db
@@ -35,6 +35,7 @@ DRAFT = "Quokka draft about the bridge works"
 SUBMITTED = "Quokka post waiting for approval"
 SCHEDULED = "Quokka post scheduled for next week"
 PUBLISHED = "Quokka post published about ferries"
+HELD = "Quokka post held by the freeze"
 MENTION = "Quokka mention asking when the ferry runs"
 MONITOR = "Quokka ferry monitor"
 WATCHLIST = "Quokka ferry journalists"
@@ -64,6 +65,8 @@ def world(team, account, ended_member):
         published_at=now - timedelta(hours=1),
         published_post_id="1900000000000000001",
     )
+    freeze = FreezeFactory(started_by=UserFactory())
+    DraftFactory(account=account, author=ended_member, state=S.HELD, text=HELD, held_by=freeze)
     monitor = MonitorFactory(team=team, name=MONITOR, query="ferry")
     item = InboxItemFactory(team=team, account=account, mention=MentionFactory(text=MENTION))
     MentionMatch.objects.create(mention=item.mention, monitor=monitor, matched_at=now)
@@ -82,6 +85,7 @@ def world(team, account, ended_member):
         "watchlist": watchlist,
         "rule": rule,
         "membership": membership,
+        "freeze": freeze,
     }
 
 
@@ -115,6 +119,7 @@ PAGES = [
     ("approval queue", lambda w: reverse("tweets:approval_queue"), SUBMITTED, LEADS),
     ("scheduled", lambda w: reverse("tweets:scheduled"), SCHEDULED, MEMBERS),
     ("published", lambda w: reverse("tweets:published"), PUBLISHED, MEMBERS),
+    ("freeze page", lambda w: reverse("tweets:freeze_detail", args=[w["freeze"].pk]), HELD, MEMBERS),
     ("draft page", lambda w: reverse("tweets:draft_detail", args=[w["draft"].pk]), DRAFT, MEMBERS),
     ("draft edit", lambda w: reverse("tweets:draft_edit", args=[w["draft"].pk]), DRAFT, MEMBERS),
     # monitoring
