@@ -37,7 +37,7 @@ from training.selectors import (
     required_courses_for_user,
     requirements_by_cell,
 )
-from tweets.access import drafts_awaiting_approval_by
+from tweets.access import drafts_awaiting_approval_by, drafts_for_user
 from tweets.models import Draft
 from tweets.services import approved_by
 from twitter_api.models import ApiCall
@@ -163,9 +163,10 @@ def _approvals_waiting(user: User, *, now: datetime) -> ApprovalsPanel:
 
 
 def my_drafts_by_state(user: User) -> list[dict]:
-    """How many of my drafts are in each state, in the workflow's order (one query). COUNT(*), not of ids, so
-    that PostgreSQL counts from the (author, state) index alone rather than visiting every draft's row."""
-    rows = Draft.objects.filter(author=user).values("state").annotate(n=Count("*")).order_by()
+    """How many of my drafts are in each state, in the workflow's order (one query): those I may still see (a
+    leaver's drafts for the team they left are not theirs any more). COUNT(*), not of ids, so that PostgreSQL
+    counts from the (author, state) index rather than visiting every draft's row."""
+    rows = drafts_for_user(user).filter(author=user).values("state").annotate(n=Count("*")).order_by()
     counts = {r["state"]: r["n"] for r in rows}
     return [
         {"state": value, "label": label, "count": counts[value]}

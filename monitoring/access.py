@@ -1,16 +1,17 @@
 """Access helpers: the only way views load monitoring objects.
 
 Inbox items, monitors and watchlists belong to a team: its current members reach them, admins reach all,
-everyone else gets a 404. Routing rules are department-wide: leads and admins manage them.
+everyone else gets a 404. Routing rules are department-wide reading; who may change one is decided here alone
+(can_change_rule): admins and the leads of the teams it routes from and to.
 """
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
-from accounts.access import is_lead, team_ids_for_user
+from accounts.access import is_lead, led_team_ids, team_ids_for_user
 from accounts.models import User
-from monitoring.models import InboxItem, Monitor, RoutingRule, Watchlist, WatchlistEntry
+from monitoring.models import InboxItem, Mention, Monitor, MonitorUsage, RoutingRule, Watchlist, WatchlistEntry
 
 
 def items_for_user(user: User) -> QuerySet[InboxItem]:
@@ -38,6 +39,20 @@ def monitor_for_user(user: User, pk: int) -> Monitor:
     return get_object_or_404(monitors_for_user(user), pk=pk)
 
 
+def monitors_matching(user: User, mention: Mention) -> QuerySet[Monitor]:
+    """The monitors of the user's teams that matched the mention (every team's for admins)."""
+    return monitors_for_user(user).filter(matches__mention=mention)
+
+
+def usage_for_user(user: User) -> QuerySet[MonitorUsage]:
+    """Reads by the monitors and mention timelines of the user's teams; every team's for admins."""
+    qs = MonitorUsage.objects.all()
+    if user.is_admin:
+        return qs
+    team_ids = team_ids_for_user(user)
+    return qs.filter(Q(monitor__team_id__in=team_ids) | Q(account__team_id__in=team_ids))
+
+
 def watchlists_for_user(user: User) -> QuerySet[Watchlist]:
     qs = Watchlist.objects.select_related("team")
     if user.is_admin:
@@ -53,12 +68,42 @@ def watchlist_entry_for_user(user: User, pk: int) -> WatchlistEntry:
     return get_object_or_404(WatchlistEntry.objects.filter(watchlist__in=watchlists_for_user(user)), pk=pk)
 
 
-def can_manage_rules(user: User) -> bool:
+def can_add_rules(user: User) -> bool:
+    """Leads and admins add rules; what a lead may add is bounded by can_change_rule."""
     return is_lead(user)
 
 
+def require_rule_adder(user: User) -> None:
+    if not can_add_rules(user):
+        raise Http404("Only team leads and admins can add routing rules.")
+
+
+def rule_routes_from(rule: RoutingRule) -> set[int]:
+    """The teams whose mentions the rule takes: the owners of its monitor and of its account. None named: every
+    team's."""
+    sources = (rule.monitor if rule.monitor_id else None, rule.account if rule.account_id else None)
+    return {source.team_id for source in sources if source is not None}
+
+
+def can_change_rule(user: User, rule: RoutingRule) -> bool:
+    """Admins, and the leads of the teams the rule routes from and to, may edit, move or delete it. A rule that
+    names no team's monitor or account routes from every team, so every lead may."""
+    if user.is_admin:
+        return True
+    led = set(led_team_ids(user))
+    if not led:
+        return False
+    routes_from = rule_routes_from(rule)
+    return not routes_from or bool(led & (routes_from | {rule.route_to_id}))
+
+
+def require_rule_change(user: User, rule: RoutingRule) -> None:
+    if not can_change_rule(user, rule):
+        raise Http404("Only admins and the leads of the teams this rule routes from or to can change it.")
+
+
 def rules_for_user(user: User) -> QuerySet[RoutingRule]:
-    """Everyone signed in may read the rules (to know where things go); only leads and admins change them."""
+    """Everyone signed in may read the rules (to know where things go); who may change one is can_change_rule."""
     return RoutingRule.objects.select_related("monitor", "account", "watchlist", "route_to")
 
 
@@ -66,6 +111,8 @@ def rule_for_user(user: User, pk: int) -> RoutingRule:
     return get_object_or_404(rules_for_user(user), pk=pk)
 
 
-def require_rule_manager(user: User) -> None:
-    if not can_manage_rules(user):
-        raise Http404("Only team leads and admins can change routing rules.")
+def rule_for_changing(user: User, pk: int) -> RoutingRule:
+    """The rule, if the user may change it; a 404 otherwise."""
+    rule = rule_for_user(user, pk)
+    require_rule_change(user, rule)
+    return rule

@@ -1,7 +1,10 @@
 from django import forms
 from django.conf import settings
+from django.db.models import Q
 
+from accounts.access import accounts_for_user
 from accounts.models import Team, TwitterAccount, User
+from monitoring.access import can_change_rule, monitors_for_user, watchlists_for_user
 from monitoring.models import InboxItem, Monitor, Priority, RoutingRule, Watchlist
 from monitoring.services import RULE_FIELDS
 
@@ -92,15 +95,28 @@ class WatchlistEntryForm(forms.Form):
         _style(self)
 
 
+def _mine_or(visible, current_id):
+    """The choices the user may see, and the rule's current one (which its changer may keep)."""
+    return visible.model.objects.filter(Q(pk__in=visible.values("pk")) | Q(pk=current_id))
+
+
 class RoutingRuleForm(forms.ModelForm):
+    """A rule's monitor, account and watchlist are chosen among the user's teams' (admins: all); the rule saved
+    must be one the user may change (monitoring.access.can_change_rule)."""
+
     class Meta:
         model = RoutingRule
         fields = RULE_FIELDS
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, user: User, rule: RoutingRule | None = None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["monitor"].queryset = Monitor.objects.select_related("team")
-        self.fields["watchlist"].queryset = Watchlist.objects.select_related("team")
+        self.user = user
+        current = rule or RoutingRule()
+        self.fields["monitor"].queryset = _mine_or(monitors_for_user(user), current.monitor_id).select_related("team")
+        self.fields["account"].queryset = _mine_or(accounts_for_user(user), current.account_id)
+        self.fields["watchlist"].queryset = _mine_or(watchlists_for_user(user), current.watchlist_id).select_related(
+            "team"
+        )
         self.fields["route_to"].label = "Route to team"
         _style(self)
 
@@ -111,6 +127,12 @@ class RoutingRuleForm(forms.ModelForm):
             raise forms.ValidationError("Give the rule at least one condition, or it would catch every mention.")
         if not (data.get("route_to") or data.get("priority") or data.get("tags")):
             raise forms.ValidationError("Give the rule an action: a team to route to, a priority or tags.")
+        candidate = RoutingRule(monitor=data.get("monitor"), account=data.get("account"), route_to=data.get("route_to"))
+        if not can_change_rule(self.user, candidate):
+            raise forms.ValidationError(
+                "You can only make rules that route from or to a team you lead: choose one of your teams' monitors "
+                "or accounts, or route to a team you lead. Ask that team's lead or an admin for anything else."
+            )
         return data
 
 

@@ -19,14 +19,19 @@ from dovecote.pagination import page_of
 from dovecote.tables import rendered_rows
 from monitoring import budget, services
 from monitoring.access import (
-    can_manage_rules,
+    can_add_rules,
+    can_change_rule,
     item_for_user,
     items_for_user,
     monitor_for_user,
     monitors_for_user,
-    require_rule_manager,
+    monitors_matching,
+    require_rule_adder,
+    require_rule_change,
+    rule_for_changing,
     rule_for_user,
     rules_for_user,
+    usage_for_user,
     watchlist_entry_for_user,
     watchlist_for_user,
     watchlists_for_user,
@@ -44,7 +49,7 @@ from monitoring.forms import (
     WatchlistEntryForm,
     WatchlistForm,
 )
-from monitoring.models import InboxItem, MentionMatch, MonitorUsage, PollCursor, WatchlistEntry
+from monitoring.models import InboxItem, MentionMatch, PollCursor, WatchlistEntry
 from monitoring.preview import query_preview, rule_test
 from monitoring.rows import INBOX_ROWS, inbox_rows
 from twitter_api.models import ApiCall
@@ -166,7 +171,7 @@ def _item_context(request, item, **forms) -> dict:
     return {
         "item": item,
         "mention": mention,
-        "monitors": [m.monitor for m in mention.matches.filter(monitor__isnull=False).select_related("monitor")],
+        "monitors": list(monitors_matching(request.user, mention)),
         "tags": list(item.tags.all()),
         "notes": item.notes.select_related("author"),
         "events": item.events.select_related("actor"),
@@ -478,12 +483,15 @@ def watchlist_entry_remove(request: HttpRequest, pk: int) -> HttpResponse:
 def rule_list(request: HttpRequest) -> HttpResponse:
     test_form = RuleTestForm(request.GET if "text" in request.GET else None)
     result = rule_test(**test_form.cleaned_data) if test_form.is_valid() else None
+    rules = list(rules_for_user(request.user))
+    for rule in rules:
+        rule.can_change = can_change_rule(request.user, rule)
     return render(
         request,
         "monitoring/rule_list.html",
         {
-            "rules": rules_for_user(request.user),
-            "can_manage": can_manage_rules(request.user),
+            "rules": rules,
+            "can_add": can_add_rules(request.user),
             "test_form": test_form,
             "result": result,
         },
@@ -492,40 +500,42 @@ def rule_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def rule_create(request: HttpRequest) -> HttpResponse:
-    require_rule_manager(request.user)
-    form = RoutingRuleForm(request.POST or None)
+    require_rule_adder(request.user)
+    form = RoutingRuleForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         rule = services.rule_create(by=request.user, request=request, **form.cleaned_data)
         messages.success(request, f"Rule “{rule.name}” added at the end of the list.")
         return redirect("monitoring:rule_list")
-    return render(request, "monitoring/rule_form.html", {"form": form})
+    return render(request, "monitoring/rule_form.html", {"form": form}, status=400 if form.is_bound else 200)
 
 
 @login_required
 def rule_edit(request: HttpRequest, pk: int) -> HttpResponse:
     rule = rule_for_user(request.user, pk)
-    can_manage = can_manage_rules(request.user)
-    form = RoutingRuleForm(request.POST or None, instance=None if request.method == "POST" else rule)
+    can_change = can_change_rule(request.user, rule)
     if request.method == "POST":
-        require_rule_manager(request.user)
+        require_rule_change(request.user, rule)
+        form = RoutingRuleForm(request.POST, user=request.user, rule=rule)
         if form.is_valid():
             services.rule_update(by=request.user, rule=rule, request=request, **form.cleaned_data)
             messages.success(request, f"Rule “{form.cleaned_data['name']}” saved.")
             return redirect("monitoring:rule_list")
+    else:
+        form = RoutingRuleForm(instance=rule, user=request.user, rule=rule)
     test_form = RuleTestForm(request.GET if "text" in request.GET else None)
     result = rule_test(rule_id=rule.pk, **test_form.cleaned_data) if test_form.is_valid() else None
     return render(
         request,
         "monitoring/rule_form.html",
-        {"form": form, "rule": rule, "can_manage": can_manage, "test_form": test_form, "result": result},
+        {"form": form, "rule": rule, "can_change": can_change, "test_form": test_form, "result": result},
+        status=400 if form.is_bound else 200,
     )
 
 
 @login_required
 @require_POST
 def rule_move(request: HttpRequest, pk: int) -> HttpResponse:
-    require_rule_manager(request.user)
-    rule = rule_for_user(request.user, pk)
+    rule = rule_for_changing(request.user, pk)
     services.rule_move(by=request.user, rule=rule, direction=request.POST.get("direction", "up"), request=request)
     return redirect("monitoring:rule_list")
 
@@ -533,8 +543,7 @@ def rule_move(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def rule_delete(request: HttpRequest, pk: int) -> HttpResponse:
-    require_rule_manager(request.user)
-    rule = rule_for_user(request.user, pk)
+    rule = rule_for_changing(request.user, pk)
     services.rule_delete(by=request.user, rule=rule, request=request)
     messages.success(request, f"Rule “{rule.name}” deleted.")
     return redirect("monitoring:rule_list")
@@ -559,7 +568,8 @@ def usage(request: HttpRequest) -> HttpResponse:
     for row in by_day:
         row["cost"] = (row["posts_read"] or 0) * price
     by_source = list(
-        MonitorUsage.objects.filter(day__gte=state.month)
+        usage_for_user(request.user)
+        .filter(day__gte=state.month)
         .values("monitor_id", "monitor__name", "monitor__team__name", "account__handle")
         .annotate(calls=Sum("api_calls"), posts_read=Sum("posts_read"))
         .order_by("-posts_read")

@@ -97,3 +97,18 @@ def enrol_totp(user) -> str:
     Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).delete()
     TOTP.activate(user, secret)
     return secret
+
+
+@pytest.fixture
+def ended_member(team):
+    """A leaver: a member of the team until yesterday, who must reach none of its things any more."""
+    from django.utils import timezone
+
+    now = timezone.now()
+    membership = MembershipFactory(
+        team=team,
+        role=Membership.Role.MEMBER,
+        started_at=now - timezone.timedelta(days=90),
+        ended_at=now - timezone.timedelta(days=1),
+    )
+    return membership.user

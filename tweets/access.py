@@ -1,8 +1,9 @@
 """Access helpers: the only way views load drafts and freezes.
 
-A user sees the drafts of accounts their teams own, the drafts their teams approve, and drafts they wrote;
-admins see everything; anything else is a 404. Roles (who may approve, edit or lift a freeze) are
-checked by the predicates below and enforced again in the services.
+A user sees the drafts of accounts their teams own and the drafts their teams approve; admins see everything;
+anything else is a 404. Writing a draft gives no access of its own: a leaver loses the team's drafts, theirs
+too. Roles (who may approve, edit or lift a freeze) are checked by the predicates below and enforced again in
+the services.
 """
 
 from django.db.models import Q, QuerySet
@@ -20,7 +21,7 @@ def drafts_for_user(user: User) -> QuerySet[Draft]:
     if user.is_admin:
         return qs
     team_ids = team_ids_for_user(user)
-    return qs.filter(Q(account__team_id__in=team_ids) | Q(account__approver_team_id__in=team_ids) | Q(author=user))
+    return qs.filter(Q(account__team_id__in=team_ids) | Q(account__approver_team_id__in=team_ids))
 
 
 def draft_for_user(user: User, pk: int) -> Draft:
@@ -64,6 +65,11 @@ def can_approve_for(user: User, account: TwitterAccount) -> bool:
 def can_write_for(user: User, account: TwitterAccount) -> bool:
     """Members of the owning team (and admins) write, edit and submit posts for an account."""
     return user.is_admin or account.team_id in team_ids_for_user(user)
+
+
+def is_current_author(user: User, draft: Draft) -> bool:
+    """The author may withdraw or retry their own draft only while they may still write for its account."""
+    return user.pk == draft.author_id and can_write_for(user, draft.account)
 
 
 def is_lead_for(user: User, account: TwitterAccount) -> bool:

@@ -287,6 +287,11 @@ def _require_approver(user: User, account: TwitterAccount) -> None:
     raise NotAllowed(f"Only approvers and leads in {team} can approve posts for {account}.")
 
 
+def _is_current_author(user: User, draft: Draft) -> bool:
+    """Authors act on their own drafts only while they are still in the account's team: a leaver loses them."""
+    return user.pk == draft.author_id and (user.is_admin or _is_member(user, draft.account.team_id))
+
+
 def _require_lead(user: User, account: TwitterAccount, what: str) -> None:
     if user.is_admin or _is_member(user, account.team_id, [Membership.Role.LEAD]):
         return
@@ -511,7 +516,7 @@ def draft_submit(*, draft: Draft, by: User, request=None) -> Draft:
 
 
 def draft_withdraw(*, draft: Draft, by: User, reason: str = "", request=None) -> Draft:
-    if by.pk != draft.author_id:
+    if not _is_current_author(by, draft):
         _require_lead(by, draft.account, "withdraw someone else's draft")
     with transaction.atomic():
         draft = _lock(draft, "withdraw")
@@ -674,7 +679,7 @@ def draft_publish_essential(*, draft: Draft, by: User, reason: str, request=None
 
 def draft_retry(*, draft: Draft, by: User, request=None) -> Draft:
     """Try a failed post again (for example after new credentials were entered)."""
-    if by.pk != draft.author_id:
+    if not _is_current_author(by, draft):
         _require_lead(by, draft.account, "retry someone else's post")
     with transaction.atomic():
         draft = _lock(draft, "retry")

@@ -294,7 +294,8 @@ def _detail_context(request: HttpRequest, draft: Draft, **extra) -> dict:
         if can_approve_role and draft.state == S.SUBMITTED and user.pk != draft.author_id
         else None
     )
-    can_write = access.can_write_for(user, draft.account) or user.pk == draft.author_id
+    can_write = access.can_write_for(user, draft.account)
+    is_author = access.is_current_author(user, draft)
     is_lead = access.is_lead_for(user, draft.account)
     freeze = services.freeze_for(draft.account)
     context = {
@@ -313,7 +314,7 @@ def _detail_context(request: HttpRequest, draft: Draft, **extra) -> dict:
         "can": {
             "edit": can_write and draft.state in services.ALLOWED_FROM["edit"],
             "submit": can_write and draft.state in services.ALLOWED_FROM["submit"],
-            "withdraw": (user.pk == draft.author_id or is_lead) and draft.state in services.ALLOWED_FROM["withdraw"],
+            "withdraw": (is_author or is_lead) and draft.state in services.ALLOWED_FROM["withdraw"],
             "approve": can_approve_role
             and draft.state == S.SUBMITTED
             and user.pk != draft.author_id
@@ -323,7 +324,7 @@ def _detail_context(request: HttpRequest, draft: Draft, **extra) -> dict:
             "reschedule": can_write and draft.state in services.ALLOWED_FROM["reschedule"],
             "publish_now": is_lead and draft.state == S.HELD and freeze is None,
             "essential": is_lead and freeze is not None and draft.state in services.ALLOWED_FROM["publish_essential"],
-            "retry": (user.pk == draft.author_id or is_lead) and draft.state == S.FAILED,
+            "retry": (is_author or is_lead) and draft.state == S.FAILED,
         },
         "approve_block": approve_decision.message
         if approve_decision is not None and not approve_decision.allowed
