@@ -49,6 +49,7 @@ from monitoring.models import (
 )
 from monitoring.routing import PostFacts, Router, RuleSpec
 from twitter_api import client
+from twitter_api.client import clean_text
 from twitter_api.errors import RateLimited, XApiError
 from twitter_api.types import XPost
 
@@ -460,7 +461,9 @@ def poll_store(
         with _while_polling():
             for chunk in _read_ahead(chunks, depth=2, name="route-ahead"):
                 _write_chunk(chunk, result)
-        api_calls, posts_read = counted.pages, counted.posts
+        # Posts X sent that the client set aside as unreadable: read (and billed) but not stored.
+        set_aside = stream.set_aside if stream is not None else 0
+        api_calls, posts_read, skipped = counted.pages, counted.posts + set_aside, result.skipped + set_aside
         position = _position(locked, result.ids_read, stream)
         newest = position["since_id"]
         member_ids = list(locked.monitors.values_list("pk", flat=True)) if locked.kind == PollCursor.Kind.SEARCH else []
@@ -484,7 +487,7 @@ def poll_store(
             api_calls=api_calls,
             posts_read=posts_read,
             posts_new=result.new,
-            skipped=result.skipped,
+            skipped=skipped,
         )
         usage_record(
             day=timezone.localdate(now),
@@ -494,9 +497,7 @@ def poll_store(
             api_calls=api_calls,
             posts_read=posts_read,
         )
-    return PollOutcome(
-        "stored", posts_read=posts_read, posts_new=result.new, api_calls=api_calls, skipped=result.skipped
-    )
+    return PollOutcome("stored", posts_read=posts_read, posts_new=result.new, api_calls=api_calls, skipped=skipped)
 
 
 def _position(cursor: PollCursor, ids_read: list[int], stream: client.PageStream | None) -> dict:
@@ -669,15 +670,17 @@ def _chunk_sql() -> str:
 
 
 def _mention_row(tweet_id: int, post: XPost, sentiment: float) -> tuple:
+    # The client cleans what it reads from X; cleaned again here (a no-op then) since a NUL or a lone surrogate
+    # would fail the whole chunk's INSERT, and with it the poll.
     author = post.author
     return (
         tweet_id,
-        post.text,
+        clean_text(post.text),
         post.created_at,
-        (post.lang or "")[:10],
-        str(post.author_id or "")[:30],
-        (author.username if author else "")[:50],
-        (author.name if author else "")[:100],
+        clean_text(post.lang or "")[:10],
+        clean_text(str(post.author_id or ""))[:30],
+        clean_text(author.username if author else "")[:50],
+        clean_text(author.name if author else "")[:100],
         bool(author.verified) if author else False,
         max(0, int(author.followers_count or 0)) if author else 0,
         str(post.conversation_id or "")[:30],

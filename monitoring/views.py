@@ -49,7 +49,7 @@ from monitoring.forms import (
     WatchlistEntryForm,
     WatchlistForm,
 )
-from monitoring.models import InboxItem, MentionMatch, PollCursor, WatchlistEntry
+from monitoring.models import InboxItem, MentionMatch, PollCursor, PollRun, WatchlistEntry
 from monitoring.preview import query_preview, rule_test
 from monitoring.rows import INBOX_ROWS, inbox_rows
 from twitter_api.models import ApiCall
@@ -579,6 +579,7 @@ def usage(request: HttpRequest) -> HttpResponse:
     can_set = is_lead(request.user)
     form = ReadBudgetForm(initial={"posts_limit": state.limit})
     paused_cursors = PollCursor.objects.filter(is_active=True, paused_until__gt=now).count()
+    posts_set_aside = PollRun.objects.filter(started_at__gte=month_start).aggregate(n=Sum("skipped"))["n"] or 0
     return render(
         request,
         "monitoring/usage.html",
@@ -590,6 +591,7 @@ def usage(request: HttpRequest) -> HttpResponse:
             "can_set": can_set,
             "price": price,
             "paused_cursors": paused_cursors,
+            "posts_set_aside": posts_set_aside,
         },
     )
 

@@ -66,7 +66,8 @@ class SandboxHandle:
         return self.state.posts_by(x_user_id)
 
     def set_faults(self, **faults):
-        """latency (s), error_rate (0-1), error_status, force_5xx, force_429, drop_after_accept, drop_connection."""
+        """latency (s), error_rate (0-1), error_status, force_5xx, force_429, drop_after_accept, drop_connection;
+        malformed: items served once inside the next page of posts read, [{"post": {...}, "users": [{...}]}]."""
         return self.state.set_faults(**faults)
 
     def set_rate_limit(self, endpoint: str, limit: int, *, window_seconds: int | None = None) -> None:

@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 import orjson
@@ -58,49 +58,208 @@ _ID_IN_PATH = re.compile(r"/(tweets|users)/\d+(?=/|$)")
 # --- Parsing: X's JSON to plain data (also used by the tests on the real recordings) ---------------
 
 
-def parse_datetime(value: str | None) -> datetime | None:
-    if not value:
+# X's JSON is read item by item: what can be cleaned is (NULs, lone surrogates, missing or wrongly typed optional
+# fields), and a post that cannot be read (no usable id or text, not an object) is set aside, logged and counted,
+# so one bad item never fails the page it came in (and with it the poll and the cursor, for ever).
+
+_UNSAFE = re.compile("[\x00\ud800-\udfff]")
+_MAX_ID = 2**63 - 1  # a post id must fit the database's bigint
+# What matching and routing read of a post's entities: these lists of objects, and these keys of each, as text.
+# Entities are not stored, so their text is only checked to be text.
+_ENTITY_TEXT = {
+    "mentions": ("username", "id"),
+    "hashtags": ("tag",),
+    "cashtags": ("tag",),
+    "urls": ("expanded_url", "unwound_url"),
+}
+_ENTITY_KINDS = tuple(_ENTITY_TEXT)
+
+
+class Unreadable(ValueError):
+    """An item from X that cannot be made into plain data: `reason` says why, `item_id` is its id if it had one."""
+
+    def __init__(self, reason: str, item_id: str | None = None):
+        super().__init__(reason)
+        self.reason = reason
+        self.item_id = item_id
+
+
+def clean_text(value: str) -> str:
+    """Text PostgreSQL and UTF-8 accept: NULs removed, lone surrogates replaced by U+FFFD (a split pair joined)."""
+    if value.isascii():  # most text, checked in C far faster than by the pattern
+        return value.replace("\x00", "") if "\x00" in value else value
+    if not _UNSAFE.search(value):
+        return value
+    value = value.replace("\x00", "")
+    return value.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
+
+
+def _text(value, default: str = "") -> str:
+    return clean_text(value) if type(value) is str else default
+
+
+def x_id(value) -> str | None:
+    """An X id as its digits: from a string of digits, or a whole number sent where X sends a string; None for
+    anything else, or an id too large to be one."""
+    if type(value) is str:
+        # X's own: digits, no leading zero, fewer than 19 of them (so within a bigint), checked in C.
+        if 0 < len(value) < 19 and value.isdigit() and value.isascii() and value[0] != "0":
+            return value
+    elif type(value) is int:  # bool is not int here
+        value = str(value)
+    else:
         return None
-    return datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(UTC)
+    if len(value) > 19 or not value.isdigit() or not value.isascii() or not 0 < int(value) <= _MAX_ID:
+        return None
+    return str(int(value))
 
 
-def parse_user(data: dict) -> XUser:
-    metrics = data.get("public_metrics") or {}
+def parse_datetime(value) -> datetime | None:
+    """X's ISO 8601 time (a time with no zone is UTC); None when it is missing or unreadable."""
+    if type(value) is not str or not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        if parsed.tzinfo is None:
+            parsed = parsed.replace(tzinfo=UTC)
+        return parsed.astimezone(UTC)
+    except (ValueError, OverflowError):
+        return None
+
+
+def _count(value) -> int:
+    if type(value) is str and value.isdigit() and value.isascii() and len(value) < 19:
+        value = int(value)
+    return value if type(value) is int and value >= 0 else 0
+
+
+def _entities_ok(value: dict) -> bool:
+    for kind, keys in _ENTITY_TEXT.items():
+        items = value.get(kind)
+        if items is None:
+            continue
+        if type(items) is not list:
+            return False
+        for item in items:
+            if type(item) is not dict:
+                return False
+            for key in keys:
+                text = item.get(key)
+                if text is not None and type(text) is not str:
+                    return False
+    return True
+
+
+def _entities(value) -> dict:
+    """The entities as matching and routing read them: each kind a list of objects whose read keys are text.
+    X's own are kept as they are (no copy); an object that is not one, or a key that is not text, is dropped."""
+    if type(value) is not dict:
+        return {}
+    if _entities_ok(value):
+        return value
+    cleaned = {kind: items for kind, items in value.items() if kind not in _ENTITY_TEXT}
+    for kind, keys in _ENTITY_TEXT.items():
+        items = value.get(kind)
+        if type(items) is list:
+            objects = [item for item in items if type(item) is dict]
+            cleaned[kind] = [{k: v for k, v in item.items() if k not in keys or type(v) is str} for item in objects]
+    return cleaned
+
+
+def parse_user(data) -> XUser:
+    """A user from X's JSON, cleaned; raises Unreadable when it has no usable id."""
+    if type(data) is not dict:
+        raise Unreadable(f"a user that is not an object: {data!r:.80}")
+    user_id = x_id(data.get("id"))
+    if user_id is None:
+        raise Unreadable(f"a user with no usable id: {data.get('id')!r:.80}")
+    metrics = data.get("public_metrics")
     return XUser(
-        id=str(data["id"]),
-        username=data.get("username", ""),
-        name=data.get("name", ""),
-        verified=bool(data.get("verified", False)),
-        followers_count=int(metrics.get("followers_count", 0)),
+        id=user_id,
+        username=_text(data.get("username")),
+        name=_text(data.get("name")),
+        verified=data.get("verified") is True,
+        followers_count=_count(metrics.get("followers_count")) if type(metrics) is dict else 0,
     )
 
 
-def parse_post(data: dict, users: dict[str, XUser] | None = None) -> XPost:
-    referenced = data.get("referenced_tweets") or []
-    reply_to = next((ref["id"] for ref in referenced if ref.get("type") == "replied_to"), None)
-    author_id = str(data.get("author_id", ""))
+def parse_post(data, users: dict[str, XUser] | None = None) -> XPost:
+    """A post from X's JSON, cleaned; raises Unreadable when it has no usable id or text."""
+    if type(data) is not dict:
+        raise Unreadable(f"a post that is not an object: {data!r:.80}")
+    post_id = x_id(data.get("id"))
+    if post_id is None:
+        raw_id = data.get("id")
+        raise Unreadable("no id" if raw_id is None else f"an id that is not an X id: {raw_id!r:.80}")
+    text = data.get("text")
+    if type(text) is not str:
+        raise Unreadable("no text" if text is None else f"text that is not a string: {text!r:.80}", post_id)
+    referenced = data.get("referenced_tweets")
+    if referenced:
+        referenced = [r for r in referenced if type(r) is dict] if type(referenced) is list else []
+        reply_to = next((x_id(r.get("id")) for r in referenced if r.get("type") == "replied_to"), None)
+        is_retweet = any(r.get("type") == "retweeted" for r in referenced)
+    else:
+        reply_to, is_retweet = None, False
+    author_id = x_id(data.get("author_id")) or ""
+    conversation_id = data.get("conversation_id")
+    lang = data.get("lang")
     return XPost(
-        id=str(data["id"]),
-        text=data.get("text", ""),
+        id=post_id,
+        text=clean_text(text),
         author_id=author_id,
-        created_at=parse_datetime(data.get("created_at")) or snowflake_time(data["id"]),
-        conversation_id=data.get("conversation_id"),
-        in_reply_to_user_id=data.get("in_reply_to_user_id"),
+        # A missing or unreadable time is the one the id was minted at (to the millisecond).
+        created_at=parse_datetime(data.get("created_at")) or snowflake_time(post_id),
+        conversation_id=post_id if conversation_id == post_id else x_id(conversation_id),
+        in_reply_to_user_id=x_id(data["in_reply_to_user_id"]) if "in_reply_to_user_id" in data else None,
         reply_to_post_id=reply_to,
-        lang=data.get("lang"),
-        is_retweet=any(ref.get("type") == "retweeted" for ref in referenced),
-        entities=data.get("entities") or {},
+        lang=clean_text(lang) if type(lang) is str and lang else None,
+        is_retweet=is_retweet,
+        entities=_entities(data.get("entities")),
         author=(users or {}).get(author_id),
     )
 
 
-def parse_posts(payload: dict) -> list[XPost]:
-    """The posts of a list response (`data`, with authors from `includes.users`), newest first as X sends them."""
-    users = {str(u["id"]): parse_user(u) for u in (payload.get("includes") or {}).get("users", [])}
-    data = payload.get("data") or []
-    if isinstance(data, dict):
+@dataclass(frozen=True)
+class SetAside:
+    """A post X sent that could not be read: its id (if it had a usable one) and why."""
+
+    id: str | None
+    reason: str
+
+
+def parse_page(payload: dict) -> tuple[list[XPost], list[SetAside]]:
+    """The posts of a list response (`data`, with authors from `includes.users`), newest first as X sends them,
+    and those set aside as unreadable (each logged). An unreadable author is logged and its posts kept."""
+    includes = payload.get("includes")
+    raw_users = includes.get("users") if isinstance(includes, dict) else None
+    users: dict[str, XUser] = {}
+    for raw in raw_users if isinstance(raw_users, list) else ():
+        try:
+            user = parse_user(raw)
+        except Unreadable as exc:
+            log.warning("Set aside an unreadable user from X: %s", exc.reason)
+            continue
+        users[user.id] = user
+    data = payload.get("data")
+    if data is None:
+        data = []
+    elif not isinstance(data, list):
         data = [data]
-    return [parse_post(item, users) for item in data]
+    posts, set_aside = [], []
+    for item in data:
+        try:
+            posts.append(parse_post(item, users))
+        except Unreadable as exc:
+            item_id = exc.item_id or (x_id(item.get("id")) if isinstance(item, dict) else None)
+            log.warning("Set aside a post from X as unreadable (id %s): %s", item_id or "unknown", exc.reason)
+            set_aside.append(SetAside(item_id, exc.reason))
+    return posts, set_aside
+
+
+def parse_posts(payload: dict) -> list[XPost]:
+    """The readable posts of a list response (see parse_page)."""
+    return parse_page(payload)[0]
 
 
 def parse_rate_limit_reset(headers) -> datetime | None:
@@ -351,7 +510,8 @@ class PageStream:
         self.fetch = fetch
         self.max_pages = max_pages
         self.pages_read = 0
-        self.posts_read = 0
+        self.posts_read = 0  # as X bills them: the posts set aside included
+        self.set_aside = 0
         self.truncated = False
         self.newest: int | None = None
         self.oldest: int | None = None
@@ -362,17 +522,20 @@ class PageStream:
             with _translated_errors():
                 payload = self.fetch(token)
             self.pages_read += 1
-            posts = parse_posts(payload)
-            self.posts_read += len(posts)
-            meta = payload.get("meta") or {}
-            ids = [int(meta[key]) for key in ("newest_id", "oldest_id") if str(meta.get(key, "")).isdigit()]
-            ids += [int(p.id) for p in posts if p.id.isdigit()]
+            posts, set_aside = parse_page(payload)
+            self.posts_read += len(posts) + len(set_aside)
+            self.set_aside += len(set_aside)
+            meta = payload.get("meta")
+            meta = meta if isinstance(meta, dict) else {}
+            # The posts set aside count too: the cursor moves past them, never to read them again.
+            known = [meta.get("newest_id"), meta.get("oldest_id"), *(p.id for p in posts), *(s.id for s in set_aside)]
+            ids = [int(i) for i in map(x_id, known) if i is not None]
             if ids:
                 self.newest = max(self.newest or 0, *ids)
                 self.oldest = min(ids) if self.oldest is None else min(self.oldest, *ids)
             yield posts
             token = meta.get("next_token")
-            if not token:
+            if not token or not isinstance(token, str):
                 return
             if self.pages_read >= self.max_pages:
                 self.truncated = True
@@ -397,8 +560,8 @@ def post_create(account, *, text: str, reply_to_id: str | None = None, context: 
     client = user_client(account, context=context)
     with _translated_errors():
         payload = _json(client.create_tweet(text=text, in_reply_to_tweet_id=reply_to_id, user_auth=True))
-    data = payload.get("data") or {}
-    if "id" not in data:
+    data = payload.get("data")
+    if not isinstance(data, dict) or x_id(data.get("id")) is None:
         raise Transient(
             "X accepted the post but did not say its id; it will be checked before any retry.", uncertain=True
         )

@@ -145,6 +145,23 @@ def test_the_control_endpoints_inject_list_and_fault(x_sandbox, http):
     assert http.get(f"{x_sandbox.url}/_sandbox/health", timeout=5).json() == {"ok": True, "posts": 1, "users": 1}
 
 
+def test_a_malformed_fault_serves_its_items_once_inside_the_next_page_of_good_posts(x_sandbox, http, bearer):
+    good = [x_sandbox.inject_post("a_citizen", f"passport {n}") for n in range(3)]
+    newest = int(good[-1]["id"])
+    bad = {"id": str(newest + 1), "text": "passport \ud83d\x00", "author_id": "7"}
+    faults = {"malformed": [{"post": bad, "users": [{"id": "7", "username": "\udc00"}]}, {"post": ["no", "id"]}]}
+    assert http.post(f"{x_sandbox.url}/_sandbox/faults", json=faults, timeout=5).status_code == 200
+    url = f"{x_sandbox.url}/2/tweets/search/recent?query=passport&expansions=author_id"
+    page = http.get(url, headers=bearer, timeout=5)
+    assert b"\\ud83d" in page.content and b"\\u0000" in page.content  # escaped in the JSON, as X would send them
+    payload = page.json()
+    assert payload["data"][0] == bad  # in id order: the newest
+    assert ["no", "id"] in payload["data"] and len(payload["data"]) == 5
+    assert payload["meta"]["newest_id"] == bad["id"] and payload["meta"]["result_count"] == 5
+    assert {"id": "7", "username": "\udc00"} in payload["includes"]["users"]
+    assert len(http.get(url, headers=bearer, timeout=5).json()["data"]) == 3  # served once
+
+
 def test_entities_are_parsed_like_x(x_sandbox):
     x_sandbox.state.add_user(id="1500000000000000001", username="DeptForExample")
 

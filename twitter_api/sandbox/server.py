@@ -7,6 +7,7 @@ Control endpoints (loopback only, no auth; for the demo, the simulator and brows
   GET  /_sandbox/health                 -> {"ok": true, "posts": n, "users": n}
   POST /_sandbox/reset                  {"keep_users": true}
   GET  /_sandbox/faults, POST /_sandbox/faults   {"latency": 0.5, "error_rate": 0.1, "force_429": 2, ...}
+                                        {"malformed": [{"post": {"id": "1", "text": ["not", "text"]}}]}
   POST /_sandbox/rate-limits            {"endpoint": "GET /2/users/:id/mentions", "limit": 3, "window_seconds": 60}
   POST /_sandbox/users                  {"username": ..., "id": ..., "access_token": ..., "access_token_secret": ...}
   POST /_sandbox/posts                  {"author_username": ..., "text": ..., ...} or {"posts": [ ... ]}
@@ -160,7 +161,10 @@ class SandboxHandler(BaseHTTPRequestHandler):
         self._send(status, payload, headers)
 
     def _send(self, status: int, payload, headers: dict) -> None:
-        data = orjson.dumps(payload)
+        try:
+            data = orjson.dumps(payload)
+        except orjson.JSONEncodeError:
+            data = json.dumps(payload).encode()  # a lone surrogate (a malformed fault), escaped as X would send it
         self.send_response(status)
         content_type = "application/problem+json" if status >= 400 and "title" in payload else "application/json"
         self.send_header("content-type", f"{content_type}; charset=utf-8")
@@ -293,7 +297,11 @@ class SandboxHandler(BaseHTTPRequestHandler):
             predicate=predicate,
             query_root=query_root,
         )
-        return 200, render_page(found, more, request, state.users)
+        payload = render_page(found, more, request, state.users)
+        malformed = state.take_malformed()
+        if malformed:
+            _serve_malformed(payload, malformed)
+        return 200, payload
 
     def _known_user(self, user_id: str):
         user = self.server.state.users.get(user_id)
@@ -452,6 +460,35 @@ class SandboxHandler(BaseHTTPRequestHandler):
             state.save(self.server.state_file)
             return 200, {"ok": True}, {}
         raise SandboxError(404, problem(404, "Not Found Error", f"No sandbox control endpoint {method} {path}."))
+
+
+def _serve_malformed(payload: dict, items: list) -> None:
+    """Put the malformed fault's items into a page: each post among the page's posts in id order (in the middle
+    when its id is unusable), stretching the page's newest and oldest ids to cover it, and users among the
+    page's authors."""
+    posts = payload.setdefault("data", [])
+    meta = payload["meta"]
+    for item in items:
+        if not isinstance(item, dict):
+            continue
+        if "post" in item:
+            raw = item["post"]
+            num = _usable_id(raw)
+            if num is None:
+                posts.insert(len(posts) // 2, raw)
+            else:
+                at = next((i for i, p in enumerate(posts) if (_usable_id(p) or 0) < num), len(posts))
+                posts.insert(at, raw)
+                meta["newest_id"] = str(max(num, int(meta.get("newest_id", num))))
+                meta["oldest_id"] = str(min(num, int(meta.get("oldest_id", num))))
+        if item.get("users"):
+            payload.setdefault("includes", {}).setdefault("users", []).extend(item["users"])
+    meta["result_count"] = len(posts)
+
+
+def _usable_id(raw) -> int | None:
+    value = raw.get("id") if isinstance(raw, dict) else None
+    return int(value) if isinstance(value, str) and value.isascii() and value.isdigit() else None
 
 
 class _Answer(Exception):

@@ -115,6 +115,10 @@ class Faults:
     drop_after_accept: int = 0  # the next N post creations are stored, then the connection is closed
     drop_connection: int = 0  # the next N requests are dropped without being acted on
     seed: int = 0
+    # Items as X might mangle them, served once inside the next page of posts read (search, mentions, a user's
+    # posts) among its good posts: each {"post": <any JSON>, "users": [<any JSON>, ...]}, the post put in the
+    # page's `data` (by its id, when it has a usable one) and the users in its `includes.users`.
+    malformed: list = field(default_factory=list)
 
 
 def _entities(text: str, users_by_name: dict[str, "SandboxUser"]) -> dict:
@@ -645,6 +649,12 @@ class SandboxState:
                 setattr(self.faults, name, getattr(self.faults, name) - 1)
                 return True
             return False
+
+    def take_malformed(self) -> list:
+        """The malformed items waiting to be served, once: the caller serves them."""
+        with self.lock:
+            items, self.faults.malformed = self.faults.malformed, []
+            return items
 
     def roll_error(self) -> bool:
         with self.lock:
