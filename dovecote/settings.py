@@ -313,6 +313,8 @@ CACHES = {
         "LOCATION": REDIS_URL,
         "KEY_PREFIX": "dovecote",
         "TIMEOUT": 300,
+        # A Redis that does not answer costs a page a second at most: the cache then serves misses (dovecote.cache).
+        "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 2},
     }
 }
 # Tests run jobs in-process unless a test starts real workers.
