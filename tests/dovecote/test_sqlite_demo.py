@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from tweets import services
+
 ROOT = Path(__file__).resolve().parents[2]
 
 PROBE = """
@@ -132,6 +134,18 @@ for draft in services.held_after_lift(freeze):
     services.draft_publish_now(draft=draft, by=lead)
 """
 
+SUBMIT_NOW = """
+import django
+django.setup()
+from accounts.models import Membership, TwitterAccount
+from tweets import services
+
+member = Membership.objects.get(role=Membership.Role.MEMBER).user
+account = TwitterAccount.objects.get(handle="DeptNews")
+draft = services.draft_create(author=member, account=account, text="Retried post.")
+services.draft_submit(draft=draft, by=member)  # policy 0: its publish job is queued at once
+"""
+
 STATES = """
 import django
 django.setup()
@@ -199,3 +213,16 @@ def test_the_demos_workers_publish_scheduled_posts_poll_monitors_and_release_hel
     assert [post["text"] for post in x_sandbox.posts_by("9200")] == ["Scheduled minister post."]
     drafts, _ = run(STATES).strip().splitlines()
     assert "'Scheduled minister post.': 'published'" in drafts
+
+    # X fails once: the post is tried again a few seconds later, by the job its retry puts on the schedule.
+    x_sandbox.set_faults(force_5xx=1)
+    run(SUBMIT_NOW)
+    work("publish")
+    drafts, _ = run(STATES).strip().splitlines()
+    assert "'Retried post.': 'scheduled'" in drafts
+    time.sleep(services.BACKOFF_BASE_SECONDS + 1)
+    work("publish")
+
+    assert "Retried post." in [post["text"] for post in x_sandbox.posts_by("9100")]
+    drafts, _ = run(STATES).strip().splitlines()
+    assert "'Retried post.': 'published'" in drafts
