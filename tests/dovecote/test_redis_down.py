@@ -14,6 +14,8 @@ from accounts.models import Membership, TwitterAccount
 from dovecote import cache as cache_backend
 from tests.conftest import enrol_totp
 from tests.factories import TEST_PASSWORD, MembershipFactory, TwitterAccountFactory, UserFactory
+from tests.monitoring.factories import InboxItemFactory
+from tests.tweets.factories import DraftFactory
 from tweets import jobs, services
 from tweets.models import Draft
 
@@ -65,11 +67,18 @@ def test_the_main_pages_answer_from_the_database_while_redis_is_down(client, tea
     user = MembershipFactory(team=team, role=role).user
     if role == Membership.Role.LEAD:
         enrol_totp(user)  # leads must use MFA
+    DraftFactory(account=account, author=user, state=S.SUBMITTED, text="Waiting for approval")
+    InboxItemFactory(team=team, mention__text="Where is my passport?")
     client.force_login(user)
     with caplog.at_level(logging.WARNING, logger="dovecote.cache"):
-        for path in ("/", "/monitoring/", "/drafts/", "/drafts/approvals/", "/drafts/scheduled/", "/training/"):
-            assert client.get(path).status_code == 200, path
-    assert "Redis" in caplog.text  # said once, in the log, rather than on every page
+        pages = {
+            path: client.get(path)
+            for path in ("/", "/monitoring/", "/drafts/", "/drafts/approvals/", "/drafts/scheduled/", "/training/")
+        }
+    assert {path: page.status_code for path, page in pages.items()} == dict.fromkeys(pages, 200)
+    assert "Where is my passport?" in pages["/monitoring/"].content.decode()
+    assert "Waiting for approval" in pages["/drafts/"].content.decode()
+    assert caplog.text.count("unreachable") == 1  # said once, in the log, rather than on every page
 
 
 def test_healthz_answers_503_naming_redis_while_it_is_down(client, member, redis_down):
