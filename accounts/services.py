@@ -1,12 +1,11 @@
 """Services for people (invitations), teams, memberships, accounts and the audit trail."""
 
-import django_rq
-from django.conf import settings
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
 from accounts.models import AuditEvent, Membership, Team, TwitterAccount, User
+from dovecote.queues import enqueue_on_commit
 
 
 def client_ip(request: HttpRequest | None) -> str | None:
@@ -108,11 +107,8 @@ class InvitationError(Exception):
 
 
 def _enqueue_invitation(user: User, invited_by: User | None) -> None:
-    queue = django_rq.get_queue("default", is_async=settings.RQ_ASYNC)
     invited_by_id = invited_by.pk if invited_by is not None else None
-    transaction.on_commit(
-        lambda: queue.enqueue("accounts.jobs.invitation_send", user_id=user.pk, invited_by_id=invited_by_id)
-    )
+    enqueue_on_commit("default", "accounts.jobs.invitation_send", user_id=user.pk, invited_by_id=invited_by_id)
 
 
 @transaction.atomic

@@ -7,24 +7,103 @@ one per pool serves every call.
 
 `read_ahead` lets a page read, in one round trip, the entries its parts will each ask for (its cached
 panels and banners) without those parts having to be written around it.
+
+Redis being unreachable does not take pages down: every cached answer can be made again from the database, so
+while Redis is down a read is a miss and a write does nothing (see `_Outage`), and one log line says so.
 """
 
-from collections.abc import Iterable, Iterator
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from django.core.cache.backends.redis import RedisCache as DjangoRedisCache
 from django.core.cache.backends.redis import RedisCacheClient as DjangoRedisCacheClient
 from django.db import transaction
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+
+logger = logging.getLogger(__name__)
 
 _ABSENT = object()  # read ahead, and not in the cache
 _NOT_READ = object()  # not read ahead
 
+UNREACHABLE = (RedisConnectionError, RedisTimeoutError)  # not an error in a command: Redis is not answering
+RETRY_SECONDS = 5.0  # while Redis is down, how long each process goes without trying it again
+UNWRITTEN_LIMIT = 10_000
+
+
+class _Outage:
+    """Whether one Redis answers, as this process last found it (its threads share it).
+
+    While it is down the cache is not tried again for RETRY_SECONDS at a time, so a page is not slowed by a
+    connection attempt per entry. Keys written or deleted meanwhile are remembered and deleted as soon as Redis
+    answers again, so a change made during the outage (a role removed, a freeze lifted) is not hidden by an
+    answer cached before it."""
+
+    def __init__(self, servers: tuple[str, ...]):
+        self.servers = servers
+        self.lock = threading.Lock()
+        self.retry_at: float | None = None  # time.monotonic() at which to try Redis again; None while it answers
+        self.unwritten: set[str] = set()
+
+    def began(self, exc: Exception) -> None:
+        with self.lock:
+            first = self.retry_at is None
+            self.retry_at = time.monotonic() + RETRY_SECONDS
+        if first:
+            logger.warning(
+                "Redis (the cache at %s) is unreachable (%s: %s): pages are served from the database without the "
+                "cache until it answers again.",
+                ", ".join(self.servers),
+                exc.__class__.__name__,
+                exc,
+            )
+
+    def missed(self, keys: Iterable[str]) -> None:
+        with self.lock:
+            for key in keys:
+                if len(self.unwritten) >= UNWRITTEN_LIMIT:
+                    break  # the rest expire with their timeout
+                self.unwritten.add(key)
+
+    def ended(self, delete_many: Callable[[list[str]], object]) -> bool:
+        """Redis is due a try: delete what the outage left stale. False if it is still down."""
+        with self.lock:
+            keys = list(self.unwritten)
+        try:
+            if keys:
+                delete_many(keys)
+        except UNREACHABLE as exc:
+            self.began(exc)
+            return False
+        with self.lock:
+            self.unwritten.difference_update(keys)
+            was_down, self.retry_at = self.retry_at is not None, None
+        if was_down:
+            logger.warning("Redis (the cache at %s) answers again.", ", ".join(self.servers))
+        return True
+
+
+_outages: dict[tuple[str, ...], _Outage] = {}
+_outages_lock = threading.Lock()
+
+
+def _outage_for(servers: Iterable[str]) -> _Outage:
+    servers = tuple(servers)
+    with _outages_lock:
+        return _outages.setdefault(servers, _Outage(servers))
+
 
 class RedisCacheClient(DjangoRedisCacheClient):
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
+    """Django's client, one `redis.Redis` per pool, answering a miss (and writing nothing) while Redis is down."""
+
+    def __init__(self, servers, **options):
+        super().__init__(servers, **options)
         self._clients = {}
+        self._outage = _outage_for(servers)
 
     def get_client(self, key=None, *, write=False):
         index = self._get_connection_pool_index(write)
@@ -32,6 +111,59 @@ class RedisCacheClient(DjangoRedisCacheClient):
         if client is None:
             client = self._clients[index] = self._client(connection_pool=self._get_connection_pool(write))
         return client
+
+    def _attempt(self, operation, *args, missing=None, written: Iterable[str] = ()):
+        """`operation(*args)`, or `missing` (remembering the keys it would have written) while Redis is down."""
+        outage = self._outage
+        retry_at = outage.retry_at
+        if retry_at is not None and (time.monotonic() < retry_at or not outage.ended(super().delete_many)):
+            outage.missed(written)
+            return missing
+        try:
+            return operation(*args)
+        except UNREACHABLE as exc:
+            outage.began(exc)
+            outage.missed(written)
+            return missing
+
+    def add(self, key, value, timeout):
+        # Every key is absent while Redis is down, so an add "succeeds" as any write does (a lock taken with
+        # add, such as allauth's for rate limits, is then no lock, rather than never taken).
+        return self._attempt(super().add, key, value, timeout, missing=True, written=[key])
+
+    def get(self, key, default):
+        return self._attempt(super().get, key, default, missing=default)
+
+    def set(self, key, value, timeout):
+        return self._attempt(super().set, key, value, timeout, written=[key])
+
+    def touch(self, key, timeout):
+        return self._attempt(super().touch, key, timeout, missing=False, written=[key])
+
+    def delete(self, key):
+        return self._attempt(super().delete, key, missing=False, written=[key])
+
+    def get_many(self, keys):
+        return self._attempt(super().get_many, keys, missing={})
+
+    def has_key(self, key):
+        return self._attempt(super().has_key, key, missing=False)
+
+    def incr(self, key, delta):
+        result = self._attempt(super().incr, key, delta, missing=_ABSENT, written=[key])
+        if result is _ABSENT:
+            raise ValueError(f"Key '{key}' not found.")  # as for any key not in the cache
+        return result
+
+    def set_many(self, data, timeout):
+        return self._attempt(super().set_many, data, timeout, written=list(data))
+
+    def delete_many(self, keys):
+        keys = list(keys)
+        return self._attempt(super().delete_many, keys, written=keys)
+
+    def clear(self):
+        return self._attempt(super().clear, missing=False)
 
 
 class RedisCache(DjangoRedisCache):

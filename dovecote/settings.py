@@ -4,6 +4,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from cryptography.fernet import Fernet
 from django.core.exceptions import ImproperlyConfigured
 
 from dovecote.sso import openid_connect_providers
@@ -64,6 +65,7 @@ DEBUG = env_bool("DEBUG", False)
 # Development-only fallbacks; with DEBUG off the real values are required.
 _DEV_SECRET_KEY = "dovecote-insecure-development-key-do-not-use-in-production"
 _DEV_FIELD_ENCRYPTION_KEY = "ZG92ZWNvdGUtZGV2LWtleS1ub3QtYS1zZWNyZXQhISE="
+_MAKE_FERNET_KEY = "python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'"
 
 if DEBUG:
     SECRET_KEY = env_str("SECRET_KEY", _DEV_SECRET_KEY)
@@ -77,12 +79,23 @@ else:
     if not os.environ.get("FIELD_ENCRYPTION_KEY"):
         raise ImproperlyConfigured(
             "FIELD_ENCRYPTION_KEY is not set. With DEBUG off, Dovecote needs a Fernet key to encrypt "
-            "X credentials: generate one with `python -c 'from cryptography.fernet import Fernet; "
-            "print(Fernet.generate_key().decode())'`."
+            f"X credentials: generate one with `{_MAKE_FERNET_KEY}`."
         )
     SECRET_KEY = env_str("SECRET_KEY")
     # Comma-separated: the first key encrypts, every key decrypts (for rotation).
     FIELD_ENCRYPTION_KEYS = env_list("FIELD_ENCRYPTION_KEY", [])
+
+# Refused now, not at the first credential saved or read (the key itself is never repeated in the message).
+for _position, _key in enumerate(FIELD_ENCRYPTION_KEYS, start=1):
+    try:
+        Fernet(_key.encode())
+    except ValueError:
+        _which = f"key {_position} of {len(FIELD_ENCRYPTION_KEYS)}" if len(FIELD_ENCRYPTION_KEYS) > 1 else "it"
+        raise ImproperlyConfigured(
+            f"FIELD_ENCRYPTION_KEY is not a valid Fernet key ({_which} is not 32 url-safe base64-encoded bytes). "
+            f"Generate one with `{_MAKE_FERNET_KEY}`; to rotate, put the new key first and keep the old ones after "
+            "it, separated by commas."
+        ) from None
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
@@ -302,6 +315,8 @@ CACHES = {
         "LOCATION": REDIS_URL,
         "KEY_PREFIX": "dovecote",
         "TIMEOUT": 300,
+        # A Redis that does not answer costs a page a second at most: the cache then serves misses (dovecote.cache).
+        "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 2},
     }
 }
 # Tests run jobs in-process unless a test starts real workers.

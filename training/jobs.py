@@ -4,7 +4,6 @@ import datetime as dt
 import logging
 import math
 
-import django_rq
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
@@ -12,6 +11,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from dovecote.queues import enqueue_or_run_here
 from training.models import Booking, Certification, ReminderSent
 
 logger = logging.getLogger(__name__)
@@ -20,7 +20,7 @@ REMINDER_DAYS = {ReminderSent.Kind.EXPIRY_30: 30, ReminderSent.Kind.EXPIRY_7: 7}
 
 
 def enqueue_notification(kind: str, **ids) -> None:
-    django_rq.get_queue("default").enqueue(send_notification, kind, **ids)
+    enqueue_or_run_here("default", "training.jobs.send_notification", kind, **ids)
 
 
 def _link(name: str, *args) -> str:

@@ -1,8 +1,10 @@
 """Putting tweets' jobs on the queues. Jobs are named by path so services and jobs don't import each other.
 
-Enqueueing happens after commit. If Redis is unreachable the failure is logged, not raised: the sweep
-(dovecote/cron.py) finds every due draft again within a minute. With settings.RQ_ASYNC off (tests), jobs
-run in-process at once and a failure is raised; a job for a future time is then left to the sweep.
+Enqueueing happens after commit. If Redis is unreachable the failure is logged, not raised, and the action
+stands as the database records it: the sweep (dovecote/cron.py) finds every due draft again within a minute
+of Redis answering, and an email job is sent from this process instead (dovecote.queues). With
+settings.RQ_ASYNC off (tests), jobs run in-process at once and a failure is raised; a job for a future time is
+then left to the sweep.
 """
 
 import logging
@@ -13,6 +15,8 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from redis.exceptions import RedisError
+
+from dovecote.queues import enqueue_or_run_here
 
 logger = logging.getLogger(__name__)
 
@@ -29,7 +33,14 @@ def get_queue(name: str):
     return django_rq.get_queue(name, is_async=settings.RQ_ASYNC, commit_mode="auto")
 
 
-def _enqueue(queue_name: str, func: str, *args, at: datetime | None = None, job_id: str | None = None) -> None:
+def _enqueue(
+    queue_name: str,
+    func: str,
+    *args,
+    at: datetime | None = None,
+    job_id: str | None = None,
+    run_here_if_unreachable: bool = False,
+) -> None:
     queue = get_queue(queue_name)
     try:
         if at is not None and at > timezone.now():
@@ -37,8 +48,11 @@ def _enqueue(queue_name: str, func: str, *args, at: datetime | None = None, job_
                 queue.enqueue_at(at, func, *args, job_id=job_id)
             return
         job = queue.enqueue(func, *args, job_id=job_id)
-    except RedisError:
-        logger.exception("Could not enqueue %s%r; the sweep will catch up", func, args)
+    except RedisError as exc:
+        if run_here_if_unreachable:
+            enqueue_or_run_here(queue_name, func, *args)  # tries Redis once more, then runs it here
+            return
+        logger.warning("Could not queue %s%r (%s: %s); the sweep will catch up", func, args, type(exc).__name__, exc)
         return
     if not queue.is_async and job.is_failed:
         result = job.latest_result()
@@ -74,17 +88,25 @@ def publish_on_commit(draft_id: int, *, at: datetime | None = None) -> None:
 
 
 def notify_approvers_on_commit(draft_id: int) -> None:
-    transaction.on_commit(lambda: _enqueue("default", "tweets.jobs.notify_approvers", draft_id))
+    transaction.on_commit(
+        lambda: _enqueue("default", "tweets.jobs.notify_approvers", draft_id, run_here_if_unreachable=True)
+    )
 
 
 def notify_author_of_failure_on_commit(draft_id: int) -> None:
-    transaction.on_commit(lambda: _enqueue("default", "tweets.jobs.notify_author_of_failure", draft_id))
+    transaction.on_commit(
+        lambda: _enqueue("default", "tweets.jobs.notify_author_of_failure", draft_id, run_here_if_unreachable=True)
+    )
 
 
 def notify_held(draft_id: int) -> None:
     """Tell a held post's author and approvers (called from the state-change signal, which is after commit)."""
-    _enqueue("default", "tweets.jobs.notify_held", draft_id)
+    _enqueue("default", "tweets.jobs.notify_held", draft_id, run_here_if_unreachable=True)
 
 
 def notify_leads_of_freeze_on_commit(freeze_id: int, event: str) -> None:
-    transaction.on_commit(lambda: _enqueue("default", "tweets.jobs.notify_leads_of_freeze", freeze_id, event))
+    transaction.on_commit(
+        lambda: _enqueue(
+            "default", "tweets.jobs.notify_leads_of_freeze", freeze_id, event, run_here_if_unreachable=True
+        )
+    )

@@ -28,7 +28,6 @@ from django.db.models import (
     Exists,
     F,
     Func,
-    IntegerField,
     OuterRef,
     Q,
     Value,
@@ -1127,12 +1126,8 @@ def _batch_candidates(now: datetime):
     return (
         Draft.objects.filter(state__in=ALLOWED_FROM["claim"])
         .filter(Q(publish_due_at__isnull=True) | Q(publish_due_at__lte=now))
-        .alias(
-            posts_in_thread=Func(
-                F("current_revision__posts"), function="jsonb_array_length", output_field=IntegerField()
-            )
-        )
-        .filter(posts_in_thread=1)
+        # Exactly one post: a first and no second. JSON key lookups, which PostgreSQL and SQLite both run.
+        .filter(current_revision__posts__0__isnull=False, current_revision__posts__1__isnull=True)
         .exclude(Exists(tried))
     )
 

@@ -10,6 +10,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+from cryptography.fernet import Fernet
+
 ROOT = Path(__file__).resolve().parents[2]
 JOB_MODULES = ("dovecote.jobs", "monitoring.jobs", "training.jobs", "tweets.jobs", "twitter_text")
 
@@ -43,3 +46,35 @@ def test_a_web_worker_keeps_what_it_loaded_at_boot_out_of_the_garbage_collectors
     frozen, threshold = _probe("import gc, dovecote.wsgi; print(gc.get_freeze_count(), gc.get_threshold()[0])").split()
     assert int(frozen) > 50_000  # Django, the apps and every view: about 118,000 objects
     assert int(threshold) > 700  # Python's default
+
+
+def _start(**environ: str) -> subprocess.CompletedProcess:
+    """Start the web process's Django as gunicorn would, with these environment variables."""
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "dovecote.settings", **environ}
+    return subprocess.run(
+        [sys.executable, "-c", "import dovecote.wsgi"], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+
+
+@pytest.mark.parametrize("debug", ["false", "true"])
+@pytest.mark.parametrize(
+    "key",
+    [
+        "not-a-key",
+        "dGhpcnR5LW9uZS1ieXRlcy1vZi1rZXktbWF0ZXJpYQ==",  # valid base64, 31 bytes
+        "u0q3wQmV3fS7x8b9Yr0y1ZqKk2c3d4e5f6g7h8i9j0k=,Zm9v",  # a good key, then a bad one
+    ],
+)
+def test_it_refuses_to_start_with_a_malformed_field_encryption_key_and_says_how_to_make_one(key, debug):
+    result = _start(DEBUG=debug, SECRET_KEY="a-long-random-secret-key-for-this-test", FIELD_ENCRYPTION_KEY=key)
+    assert result.returncode != 0
+    assert "ImproperlyConfigured: FIELD_ENCRYPTION_KEY is not a valid Fernet key" in result.stderr
+    assert "Fernet.generate_key()" in result.stderr
+    assert key.split(",")[-1] not in result.stderr  # a secret is not printed to the logs
+
+
+def test_it_starts_with_a_well_formed_field_encryption_key():
+    result = _start(
+        DEBUG="false", SECRET_KEY="a-long-random-secret-key", FIELD_ENCRYPTION_KEY=Fernet.generate_key().decode()
+    )
+    assert result.returncode == 0, result.stderr

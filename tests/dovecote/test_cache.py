@@ -1,7 +1,13 @@
 """dovecote.cache.RedisCache.read_ahead: a page's cache entries read in one round trip, and never staler than that."""
 
-from django.core.cache import cache
+import logging
+from contextlib import contextmanager, suppress
 
+import pytest
+import redis
+from django.core.cache import cache, caches
+
+from dovecote import cache as cache_backend
 from dovecote.cache import read_ahead
 
 
@@ -108,3 +114,73 @@ def test_get_or_set_returns_the_value_another_caller_added_first():
 
     assert cache.get_or_set("a", meanwhile_another_caller_adds_one) == "theirs"
     assert cache.get("a") == "theirs"
+
+
+# --- While Redis is unreachable --------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def outage(monkeypatch):
+    """`with outage():` makes every Redis command fail as an unreachable server does. The cache meets it afresh,
+    and what it learnt is forgotten after the test."""
+    monkeypatch.setattr(cache_backend, "_outages", {})
+    _new_client()  # a client holds the outage it found
+    send = redis.Redis.execute_command
+
+    @contextmanager
+    def unreachable():
+        def refused(self, *args, **options):
+            raise redis.ConnectionError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+        monkeypatch.setattr(redis.Redis, "execute_command", refused)
+        try:
+            yield
+        finally:
+            monkeypatch.setattr(redis.Redis, "execute_command", send)
+
+    yield unreachable
+    _new_client()
+
+
+def _new_client() -> None:
+    """The next use of the cache (in this thread) makes a new backend and client."""
+    with suppress(AttributeError):  # none made yet
+        del caches["default"]
+
+
+def test_while_redis_is_down_reads_miss_writes_do_nothing_and_it_is_logged_once(outage, caplog):
+    cache.set("kept", "value")
+    with outage(), caplog.at_level(logging.WARNING, logger="dovecote.cache"):
+        assert cache.get("kept") is None
+        assert cache.get("kept", "default") == "default"
+        assert cache.get_many(["kept", "other"]) == {}
+        assert cache.get_or_set("made", lambda: "from the database") == "from the database"
+        cache.set("kept", "new")
+        cache.set_many({"a": 1})
+        cache.delete("a")
+        with cache.read_ahead(["kept"]):
+            assert cache.get("kept") is None
+        with pytest.raises(ValueError, match="not found"):
+            cache.incr("counter")
+    assert len(caplog.records) == 1
+    assert "unreachable" in caplog.text and "served from the database" in caplog.text
+
+
+def test_a_key_changed_during_the_outage_is_not_answered_from_before_it_once_redis_is_back(outage, monkeypatch, caplog):
+    monkeypatch.setattr(cache_backend, "RETRY_SECONDS", 0)  # Redis is tried again at the next entry
+    cache.set("role", "lead")
+    with outage():
+        cache.delete("role")  # the lead's role ended while Redis was down
+    with caplog.at_level(logging.WARNING, logger="dovecote.cache"):
+        assert cache.get("role") is None  # not "lead", cached before the change
+    assert "answers again" in caplog.text
+    cache.set("role", "member")
+    assert cache.get("role") == "member"
+
+
+def test_redis_is_not_tried_again_for_a_few_seconds_after_it_failed(outage, redis_commands):
+    with outage():
+        cache.get("a")
+    redis_commands.clear()
+    assert cache.get("a") is None
+    assert redis_commands == []  # no connection attempt on every entry of every page
