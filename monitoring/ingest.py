@@ -84,10 +84,14 @@ def _router_fingerprint() -> tuple:
             "SELECT (SELECT COUNT(*) FROM monitoring_monitor), (SELECT MAX(updated_at) FROM monitoring_monitor),"
             " (SELECT COUNT(*) FROM monitoring_routingrule), (SELECT MAX(updated_at) FROM monitoring_routingrule),"
             " (SELECT COUNT(*) FROM monitoring_watchlistentry), (SELECT MAX(id) FROM monitoring_watchlistentry),"
-            " (SELECT COUNT(*) FROM accounts_twitteraccount),"
-            " (SELECT MAX(updated_at) FROM monitoring_watchlist)"
+            " (SELECT MAX(updated_at) FROM monitoring_watchlist),"
+            " (SELECT id FROM accounts_team WHERE slug = %s)",
+            [settings.TRIAGE_TEAM_SLUG],
         )
-        return tuple(cursor.fetchone())
+        counts = tuple(cursor.fetchone())
+    # Accounts have no updated_at and are few: which account is whose, so a moved or replaced one rebuilds the
+    # router rather than routing to a team that no longer owns it (or no longer exists).
+    return counts + tuple(TwitterAccount.objects.order_by("pk").values_list("pk", "team_id"))
 
 
 def triage_team_id() -> int | None:

@@ -75,13 +75,6 @@ SHAPES = {
 }
 
 
-@pytest.fixture(autouse=True)
-def _fresh_router():
-    """The router is cached by a fingerprint of monitors, rules and the number of accounts, which a test with
-    no monitors and one (new) account shares with the test before it."""
-    ingest._router_cache.clear()
-
-
 @pytest.fixture
 def triage(settings):
     from tests.factories import TeamFactory
