@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
 
 from accounts.access import accounts_for_user, teams_for_user, teams_key
-from accounts.models import Membership, User, person_name
+from accounts.models import Membership, TwitterAccount, User, person_name
 from dovecote import freshness
 from dovecote.context_processors import site_banner_cache_keys
 from dovecote.formats import clip, when
@@ -39,7 +39,7 @@ from training.selectors import (
 )
 from tweets.access import drafts_awaiting_approval_by
 from tweets.models import Draft
-from tweets.services import approved_by
+from tweets.services import approval_publishes_now, approvals_counted, approvals_needed, approved_by
 from twitter_api.models import ApiCall
 
 APPROVALS_SHOWN = 10
@@ -95,6 +95,11 @@ class WaitingDraft:
     handle: str
     author: str
     updated_at: datetime
+    # What the approve button says the approver saw (tweets.services.draft_approve), and what it does.
+    revision_id: int | None = None
+    scheduled_at: str = ""
+    publishes_now: bool = False
+    posts: list[str] = field(default_factory=list)
     waiting_for: timedelta | None = None
 
 
@@ -108,7 +113,13 @@ class ApprovalsPanel:
 WAITING_ROWS = Draft.objects.order_by("updated_at", "id").values(
     "pk",
     "updated_at",
+    "purpose",
+    "scheduled_at",
+    "current_revision_id",
     "current_revision__posts",
+    "account__kind",
+    "account__approvals_required",
+    "account__replies_need_approval",
     "account__handle",
     "author__first_name",
     "author__last_name",
@@ -146,19 +157,37 @@ def my_drafts_key(user: User, generations: dict[str, str]) -> str:
 def _approvals_waiting(user: User, *, now: datetime) -> ApprovalsPanel:
     waiting = drafts_awaiting_approval_by(user).exclude(approved_by(user, at=now)).order_by("updated_at", "id")
     # The first page of them, cut and counted on the bare rows, and only the ten shown joined (dovecote.pagination).
-    page = page_of(waiting, 1, per_page=APPROVALS_SHOWN, rows=WAITING_ROWS)
-    drafts = [
-        WaitingDraft(
-            pk=row["pk"],
-            url=path_with_pk("tweets:draft_detail", row["pk"]),
-            approve_url=path_with_pk("tweets:draft_approve", row["pk"]),
-            text=clip((row["current_revision__posts"] or [""])[0], 90),
-            handle=row["account__handle"],
-            author=person_name(row["author__first_name"], row["author__last_name"], row["author__email"]),
-            updated_at=row["updated_at"],
+    rows = WAITING_ROWS.annotate(counted=approvals_counted(at=now))
+    page = page_of(waiting, 1, per_page=APPROVALS_SHOWN, rows=rows)
+    drafts = []
+    for row in page.object_list:
+        posts = row["current_revision__posts"] or [""]
+        needed = approvals_needed(
+            row["purpose"],
+            account_requires=TwitterAccount.required_approvals_for(
+                row["account__kind"], row["account__approvals_required"]
+            ),
+            replies_need_approval=row["account__replies_need_approval"],
         )
-        for row in page.object_list
-    ]
+        publishes_now = approval_publishes_now(
+            needed=needed, counted=row["counted"], scheduled_at=row["scheduled_at"], at=now
+        )
+        drafts.append(
+            WaitingDraft(
+                pk=row["pk"],
+                url=path_with_pk("tweets:draft_detail", row["pk"]),
+                approve_url=path_with_pk("tweets:draft_approve", row["pk"]),
+                text=clip(posts[0], 90),
+                handle=row["account__handle"],
+                author=person_name(row["author__first_name"], row["author__last_name"], row["author__email"]),
+                updated_at=row["updated_at"],
+                revision_id=row["current_revision_id"],
+                scheduled_at=row["scheduled_at"].isoformat() if row["scheduled_at"] else "",
+                publishes_now=publishes_now,
+                # Approving publishes at once: the whole thread is shown, as the draft's page shows it.
+                posts=list(posts) if publishes_now else [],
+            )
+        )
     return ApprovalsPanel(drafts=drafts, total=page.paginator.count)
 
 

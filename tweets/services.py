@@ -24,6 +24,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import (
+    Count,
     DateTimeField,
     Exists,
     F,
@@ -31,8 +32,10 @@ from django.db.models import (
     IntegerField,
     OuterRef,
     Q,
+    Subquery,
     Value,
 )
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.models import AuditEvent, Membership, TwitterAccount, User
@@ -107,6 +110,20 @@ class TransitionNotAllowed(DraftError):
         super().__init__(
             f"This draft can't be {ACTION_PHRASES[action]} because it is {state}. "
             "Refresh the page to see where it is now."
+        )
+
+
+class DraftChanged(DraftError):
+    """The draft is not what the person saw when they acted on it: `seen` and `current` say what changed."""
+
+    def __init__(self, draft: Draft, *, seen: DraftRevision, seen_scheduled_at=None):
+        self.draft = draft
+        self.seen = seen
+        self.current = draft.current_revision
+        self.seen_scheduled_at = seen_scheduled_at
+        super().__init__(
+            "This draft changed since you opened it, so nothing was approved. Read what changed below, then "
+            "approve the version you see now if it is right."
         )
 
 
@@ -235,6 +252,29 @@ def approved_by(viewer: User, *, at: datetime) -> Exists:
             approver=viewer,
         )
     )
+
+
+def approvals_counted(*, at: datetime) -> Coalesce:
+    """For annotating drafts in SQL: how many approvers' approvals count (as approval_count for one draft)."""
+    counted = (
+        Approval.objects.filter(
+            _counting(
+                revision=OuterRef("current_revision_id"),
+                lapses_before=_HoursBefore(at, OuterRef("account__approval_expiry_hours")),
+            ),
+            draft=OuterRef("pk"),
+        )
+        .order_by()
+        .values("draft")
+        .annotate(n=Count("approver", distinct=True))
+        .values("n")
+    )
+    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+
+
+def approval_publishes_now(*, needed: int, counted: int, scheduled_at: datetime | None, at: datetime) -> bool:
+    """Would one more approval publish the post at once: it is the last one needed and no later time is set?"""
+    return counted + 1 >= needed and not (scheduled_at and scheduled_at > at)
 
 
 def counting_approvers(draft_ids: list[int], *, at: datetime | None = None) -> dict[int, set[int]]:
@@ -441,6 +481,7 @@ def draft_create(
 
 
 _UNSET = object()
+UNSET = _UNSET  # for views: "the form did not say", as opposed to None
 
 
 def draft_edit(
@@ -523,17 +564,42 @@ def draft_withdraw(*, draft: Draft, by: User, reason: str = "", request=None) ->
 # --- Approving ----------------------------------------------------------------------------------------
 
 
-def draft_approve(*, draft: Draft, by: User, note: str = "", request=None) -> Approval:
-    """Record an approval of the current revision; the draft moves on when enough approvers agree."""
+def _revision_seen(draft: Draft, revision) -> DraftRevision:
+    """The revision of `draft` that a form says the person saw (a revision or its id), or a refusal."""
+    pk = revision.pk if isinstance(revision, DraftRevision) else revision
+    found = DraftRevision.objects.filter(draft=draft, pk=pk).first() if str(pk or "").isdigit() else None
+    if found is None:
+        raise DraftError(
+            "Dovecote could not tell which version you approved. Open the draft again and approve it there."
+        )
+    return found
+
+
+def draft_approve(
+    *, draft: Draft, by: User, revision=None, scheduled_at=_UNSET, note: str = "", request=None
+) -> Approval:
+    """Record an approval of the revision the approver saw; the draft moves on when enough approvers agree.
+
+    `revision` (a revision or its id) and `scheduled_at` are what the approver's page showed: if the draft's
+    current revision or publishing time is no longer that, nothing is approved (DraftChanged). Pages always send
+    them; `revision=None` approves the current revision, for callers that made the draft themselves (demo data).
+    """
     _require_approver(by, draft.account)
     from training.policy import Action
 
     _require_trained(by, draft.account, Action.APPROVE)
     with transaction.atomic():
         draft = _lock(draft, "approve")
-        revision = draft.current_revision
-        if by.pk == draft.author_id or by.pk == revision.created_by_id:
+        current = draft.current_revision
+        if by.pk == draft.author_id or by.pk == current.created_by_id:
             raise DraftError("You wrote this draft, so someone else must approve it. Ask another approver.")
+        revision_seen = current if revision is None else _revision_seen(draft, revision)
+        time_moved = scheduled_at is not _UNSET and scheduled_at != draft.scheduled_at
+        if revision_seen.pk != draft.current_revision_id or time_moved:
+            raise DraftChanged(
+                draft, seen=revision_seen, seen_scheduled_at=scheduled_at if time_moved else draft.scheduled_at
+            )
+        revision = current
         if valid_approvals(draft).filter(approver=by).exists():
             raise DraftError("You have already approved this version. It is waiting for another approver.")
         approval = Approval.objects.create(draft=draft, revision=revision, approver=by, note=note)

@@ -1,5 +1,6 @@
 import difflib
 import re
+from datetime import datetime
 from itertools import pairwise
 
 from django.contrib import messages
@@ -297,6 +298,7 @@ def _detail_context(request: HttpRequest, draft: Draft, **extra) -> dict:
     can_write = access.can_write_for(user, draft.account) or user.pk == draft.author_id
     is_lead = access.is_lead_for(user, draft.account)
     freeze = services.freeze_for(draft.account)
+    approvals_required = services.approvals_required(draft)
     context = {
         "draft": draft,
         "post_rows": _post_rows(draft.posts),
@@ -304,7 +306,16 @@ def _detail_context(request: HttpRequest, draft: Draft, **extra) -> dict:
         "diffs": diffs,
         "approvals": approvals,
         "approval_count": len(counted),
-        "approvals_required": services.approvals_required(draft),
+        "approvals_required": approvals_required,
+        # What the approve form says the approver saw, and what approving it does.
+        "seen": {
+            "revision": draft.current_revision_id,
+            "scheduled_at": draft.scheduled_at.isoformat() if draft.scheduled_at else "",
+        },
+        "approve_publishes_now": freeze is None
+        and services.approval_publishes_now(
+            needed=approvals_required, counted=len(counted), scheduled_at=draft.scheduled_at, at=now
+        ),
         "comments": draft.comments.select_related("author", "revision"),
         "transitions": draft.transitions.select_related("actor"),
         "attempts": draft.attempts.all() if draft.state in (S.PUBLISHING, S.FAILED, S.PUBLISHED, S.SCHEDULED) else [],
@@ -346,6 +357,10 @@ def _act(request: HttpRequest, pk: int, action, success: str) -> HttpResponse:
     draft = access.draft_for_user(request.user, pk)
     try:
         action(draft)
+    except services.DraftChanged as exc:
+        draft.refresh_from_db()
+        context = _detail_context(request, draft, error=exc.message, changed=_what_changed(exc))
+        return render(request, "tweets/draft_detail.html", context, status=409)
     except (TrainingRequired, services.NotAllowed) as exc:
         context = _detail_context(request, draft, error=exc.message)
         return render(request, "tweets/draft_detail.html", context, status=403)
@@ -381,14 +396,46 @@ def draft_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+def _what_changed(exc: services.DraftChanged) -> dict:
+    """Between what the person saw and the draft now: the text (word by word), the reply and the time."""
+    seen, current, draft = exc.seen, exc.current, exc.draft
+    return {
+        "seen": seen,
+        "current": current,
+        "segments": revision_diff(seen, current) if seen.pk != current.pk else [],
+        "reply_to": (seen.in_reply_to_post_id, current.in_reply_to_post_id)
+        if seen.in_reply_to_post_id != current.in_reply_to_post_id
+        else None,
+        "time": (exc.seen_scheduled_at, draft.scheduled_at) if exc.seen_scheduled_at != draft.scheduled_at else None,
+    }
+
+
+def _time_seen(value: str | None):
+    """The publishing time an approve form says the page showed: None for 'as soon as approved'; not sent (a page
+    from before forms carried it) or unreadable, nothing to compare."""
+    if value is None:
+        return services.UNSET
+    if value == "":
+        return None
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        return services.UNSET
+
+
 @login_required
 @require_POST
 def draft_approve(request: HttpRequest, pk: int) -> HttpResponse:
+    """Approve the version the page showed (its revision and time come with the form), or show what changed."""
     note = request.POST.get("note", "")
+    revision = request.POST.get("revision", "")
+    scheduled_at = _time_seen(request.POST.get("scheduled_at"))
     return _act(
         request,
         pk,
-        lambda d: services.draft_approve(draft=d, by=request.user, note=note, request=request),
+        lambda d: services.draft_approve(
+            draft=d, by=request.user, revision=revision, scheduled_at=scheduled_at, note=note, request=request
+        ),
         "Approved.",
     )
 
