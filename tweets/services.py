@@ -41,7 +41,7 @@ from django.utils import timezone
 from accounts.models import AuditEvent, Membership, TwitterAccount, User
 from accounts.services import audit_event, audit_record
 from dovecote import freshness
-from tweets import queueing
+from tweets import access, queueing
 from tweets.models import (
     MAX_THREAD_LENGTH,
     Approval,
@@ -197,9 +197,10 @@ def approvals_needed(purpose: str, *, account_requires: int, replies_need_approv
 
 def _counting(*, revision, lapses_before) -> Q:
     """The rule for when an approval counts, in one place: it is of the draft's current revision (an edit voids
-    it) and was given after `lapses_before` (the account's approval expiry before now). Values or expressions
+    it), was given after `lapses_before` (the account's approval expiry before now) and was not voided (the post
+    was brought forward by someone who may not: see _send_back_for_approval). Values or expressions
     (an outer draft's columns), so each reader below applies the same rule in SQL."""
-    return Q(revision_id=revision, created_at__gt=lapses_before)
+    return Q(revision_id=revision, created_at__gt=lapses_before, voided_at__isnull=True)
 
 
 def valid_approvals(draft: Draft, *, at: datetime | None = None):
@@ -331,6 +332,11 @@ def _require_lead(user: User, account: TwitterAccount, what: str) -> None:
     if user.is_admin or _is_member(user, account.team_id, [Membership.Role.LEAD]):
         return
     raise NotAllowed(f"Only a lead of {account.team} or an admin can {what}.")
+
+
+def _require_release(user: User, account: TwitterAccount, what: str) -> None:
+    if not access.may_release(user, account):
+        raise NotAllowed(f"Only a lead of {account.team} or an admin can {what}.")
 
 
 def _require_trained(user: User, account: TwitterAccount, action: str) -> None:
@@ -506,6 +512,8 @@ def draft_edit(
         new_reply_to = reply_to if reply_to is not _UNSET else revision.in_reply_to_post_id
         content_changed = new_posts != list(revision.posts) or new_reply_to != revision.in_reply_to_post_id
         schedule_changed = scheduled_at is not _UNSET and scheduled_at != draft.scheduled_at
+        keeps_approvals = not schedule_changed or access.keeps_approvals(by, draft, scheduled_at)
+        previous_time = draft.scheduled_at
         if schedule_changed:
             draft.scheduled_at = scheduled_at
             draft.save(update_fields=["scheduled_at"])
@@ -534,7 +542,12 @@ def draft_edit(
             elif draft.state == S.FAILED:
                 _move(draft, S.DRAFT, by=by, reason=f"Edited after failing (revision {revision.number})")
         elif schedule_changed and draft.state in (S.APPROVED, S.SCHEDULED):
-            _reschedule_locked(draft, by=by, scheduled_at=scheduled_at, request=request)
+            if keeps_approvals:
+                _reschedule_locked(draft, by=by, scheduled_at=scheduled_at, request=request)
+            else:
+                _send_back_for_approval(
+                    draft, by=by, previous=previous_time, scheduled_at=scheduled_at, request=request
+                )
     return draft
 
 
@@ -678,20 +691,52 @@ def _reschedule_locked(draft: Draft, *, by: User, scheduled_at: datetime | None,
     return draft
 
 
+def _send_back_for_approval(
+    draft: Draft, *, by: User, previous: datetime | None, scheduled_at: datetime | None, request=None
+) -> Draft:
+    """Someone who may not bring an approved post forward (tweets.access.keeps_approvals) moved it earlier: its
+    approvals stop counting and it goes back to the approvers, at the time asked for. Call with the row locked."""
+    now = timezone.now()
+    valid_approvals(draft, at=now).filter(draft=draft).update(voided_at=now)
+
+    def said(moment):
+        return f"{timezone.localtime(moment):%-d %b %Y %H:%M}" if moment else "as soon as it is approved"
+
+    was = "held by a freeze" if draft.state == S.HELD else f"due {said(previous)}"
+    _move(
+        draft,
+        S.SUBMITTED,
+        by=by,
+        reason=f"Brought forward (it was {was}; now {said(scheduled_at)}) by someone who is not an approver or lead "
+        f"for {draft.account}: the approvals given no longer count, so it needs approving again",
+        request=request,
+        scheduled_at=scheduled_at,
+        publish_due_at=None,
+        held_by=None,
+    )
+    queueing.notify_approvers_on_commit(draft.pk)
+    return draft
+
+
 def draft_reschedule(*, draft: Draft, by: User, scheduled_at: datetime, request=None) -> Draft:
-    """Move an approved, scheduled or held post to a new time. Approvals stand: the text is unchanged."""
+    """Move an approved, scheduled or held post to a new time. Approvals stand (the text is unchanged), unless it is
+    brought forward by someone who may not (tweets.access.keeps_approvals): then it goes back to the approvers."""
     _require_writer(by, draft.account)
     if scheduled_at is None or scheduled_at <= timezone.now():
         raise DraftError("Choose a time in the future, or use 'Publish now'.")
     with transaction.atomic():
         draft = _lock(draft, "reschedule")
+        if not access.keeps_approvals(by, draft, scheduled_at):
+            return _send_back_for_approval(
+                draft, by=by, previous=draft.scheduled_at, scheduled_at=scheduled_at, request=request
+            )
         # A held draft whose account is still frozen is simply held again when due.
         return _reschedule_locked(draft, by=by, scheduled_at=scheduled_at, request=request)
 
 
 def draft_publish_now(*, draft: Draft, by: User, request=None) -> Draft:
     """After a freeze is lifted: publish a held post now."""
-    _require_lead(by, draft.account, "release held posts")
+    _require_release(by, draft.account, "release held posts")
     with transaction.atomic():
         draft = _lock(draft, "publish_now")
         freeze = freeze_for(draft.account)
@@ -707,7 +752,7 @@ def draft_publish_now(*, draft: Draft, by: User, request=None) -> Draft:
 
 def draft_publish_essential(*, draft: Draft, by: User, reason: str, request=None) -> Draft:
     """A lead publishes one approved post during a freeze, with a reason. Audited."""
-    _require_lead(by, draft.account, "publish during a freeze")
+    _require_release(by, draft.account, "publish during a freeze")
     reason = (reason or "").strip()
     if not reason:
         raise DraftError("Say why this post is essential. The reason is kept in the audit trail.")
@@ -740,8 +785,8 @@ def draft_publish_essential(*, draft: Draft, by: User, reason: str, request=None
 
 def draft_retry(*, draft: Draft, by: User, request=None) -> Draft:
     """Try a failed post again (for example after new credentials were entered)."""
-    if by.pk != draft.author_id:
-        _require_lead(by, draft.account, "retry someone else's post")
+    if not access.may_retry(by, draft):
+        raise NotAllowed(f"Only its author, a lead of {draft.account.team} or an admin can retry this post.")
     with transaction.atomic():
         draft = _lock(draft, "retry")
         _move(draft, S.APPROVED, by=by, reason="Trying again", request=request, publish_due_at=None, failure_reason="")

@@ -164,7 +164,14 @@ def _compose(request, *, form, draft=None, status=200, error=""):
     return render(
         request,
         "tweets/compose.html",
-        {"form": form, "draft": draft, "post_rows": _post_rows(posts), "blocked": blocked, "error": error},
+        {
+            "form": form,
+            "draft": draft,
+            "post_rows": _post_rows(posts),
+            "blocked": blocked,
+            "error": error,
+            "forward_voids_approvals": draft is not None and access.forward_voids_approvals(request.user, draft),
+        },
         status=status,
     )
 
@@ -206,7 +213,12 @@ def _save_draft(request, form, draft=None):
     return draft, None, 200
 
 
-def _saved_message(draft: Draft) -> str:
+def _saved_message(draft: Draft, was: str | None = None) -> str:
+    if draft.state == S.SUBMITTED and was in (S.APPROVED, S.SCHEDULED, S.HELD):
+        return (
+            "It was approved, so it has gone back to the approvers, who have been emailed. "
+            "Nothing is published until they approve it again."
+        )
     if draft.state == S.SUBMITTED:
         return "Draft submitted. The approvers have been emailed."
     if draft.state == S.SCHEDULED:
@@ -251,10 +263,11 @@ def draft_edit(request: HttpRequest, pk: int) -> HttpResponse:
     form = DraftForm(request.POST, accounts=accounts, editing=True, initial=initial)
     if request.POST.get("add_post") or not form.is_valid():
         return _compose(request, form=form, draft=draft, status=200 if request.POST.get("add_post") else 400)
+    was = draft.state
     draft, error, status = _save_draft(request, form, draft)
     if error is not None:
         return _compose(request, form=form, draft=draft, status=status, error=error)
-    messages.success(request, _saved_message(draft))
+    messages.success(request, _saved_message(draft, was))
     return redirect("tweets:draft_detail", pk=draft.pk)
 
 
@@ -286,8 +299,9 @@ def _detail_context(request: HttpRequest, draft: Draft, **extra) -> dict:
     approvals = list(draft.approvals.select_related("approver", "revision").order_by("created_at"))
     expiry = draft.account.approval_expiry
     for approval in approvals:
-        approval.counts = approval.revision_id == draft.current_revision_id and approval.created_at > now - expiry
-        approval.lapsed = approval.revision_id == draft.current_revision_id and not approval.counts
+        current = approval.revision_id == draft.current_revision_id and approval.voided_at is None
+        approval.counts = current and approval.created_at > now - expiry
+        approval.lapsed = current and not approval.counts
     counted = {a.approver_id for a in approvals if a.counts}
     can_approve_role = access.can_approve_for(user, draft.account)
     approve_decision = (
@@ -335,6 +349,7 @@ def _detail_context(request: HttpRequest, draft: Draft, **extra) -> dict:
             "essential": is_lead and freeze is not None and draft.state in services.ALLOWED_FROM["publish_essential"],
             "retry": (user.pk == draft.author_id or is_lead) and draft.state == S.FAILED,
         },
+        "forward_voids_approvals": access.forward_voids_approvals(user, draft),
         "approve_block": approve_decision.message
         if approve_decision is not None and not approve_decision.allowed
         else "",
