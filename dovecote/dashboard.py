@@ -39,7 +39,14 @@ from training.selectors import (
 )
 from tweets.access import drafts_awaiting_approval_by
 from tweets.models import Draft
-from tweets.services import approval_publishes_now, approvals_counted, approvals_needed, approved_by
+from tweets.services import (
+    approval_publishes_now,
+    approvals_counted,
+    approvals_needed,
+    approved_by,
+    possible_approvers,
+    reach_of,
+)
 from twitter_api.models import ApiCall
 
 APPROVALS_SHOWN = 10
@@ -266,6 +273,85 @@ def my_inbox_items(user: User, *, now: datetime) -> list[dict]:
         }
         for item in items
     ]
+
+
+# --- Drafts that nobody can approve (leads) -------------------------------------------------------------
+
+
+@dataclass
+class UnapprovableDraft:
+    url: str
+    text: str
+    handle: str
+    author: str
+    needed: int
+    able: list[str]
+    untrained: list[str]
+
+
+def unapprovable(roles: Roles, *, now: datetime) -> list[UnapprovableDraft]:
+    """Submitted drafts of the accounts the teams I lead own (every account's for admins) that cannot get the
+    approvals they need: too few of the approving team's approvers and leads are trained, still members and not
+    the author (tweets.services.reach_of). Two queries; one when nothing is waiting for approval."""
+    if not roles.is_lead:
+        return []
+    drafts = Draft.objects.filter(state=Draft.State.SUBMITTED)
+    if not roles.is_admin:
+        drafts = drafts.filter(account__team_id__in=roles.lead_team_ids)
+    rows = list(
+        drafts.order_by("updated_at", "id").values(
+            "pk",
+            "purpose",
+            "author_id",
+            "current_revision__created_by_id",
+            "current_revision__posts",
+            "account__handle",
+            "account__kind",
+            "account__team_id",
+            "account__approver_team_id",
+            "account__approvals_required",
+            "account__replies_need_approval",
+            "author__first_name",
+            "author__last_name",
+            "author__email",
+        )
+    )
+    if not rows:
+        return []
+    for row in rows:
+        row["approving_team_id"] = row["account__approver_team_id"] or row["account__team_id"]
+    approvers = possible_approvers(
+        {row["approving_team_id"] for row in rows}, {row["account__kind"] for row in rows}, at=now
+    )
+    found = []
+    for row in rows:
+        needed = approvals_needed(
+            row["purpose"],
+            account_requires=TwitterAccount.required_approvals_for(
+                row["account__kind"], row["account__approvals_required"]
+            ),
+            replies_need_approval=row["account__replies_need_approval"],
+        )
+        reach = reach_of(
+            approvers[row["approving_team_id"]],
+            needed=needed,
+            kind=row["account__kind"],
+            author_id=row["author_id"],
+            reviser_id=row["current_revision__created_by_id"],
+        )
+        if reach.short:
+            found.append(
+                UnapprovableDraft(
+                    url=path_with_pk("tweets:draft_detail", row["pk"]),
+                    text=clip((row["current_revision__posts"] or [""])[0], 80),
+                    handle=row["account__handle"],
+                    author=person_name(row["author__first_name"], row["author__last_name"], row["author__email"]),
+                    needed=needed,
+                    able=[a.name for a in reach.able],
+                    untrained=[a.name for a in reach.untrained],
+                )
+            )
+    return found
 
 
 # --- Scheduled and held posts --------------------------------------------------------------------------
@@ -671,6 +757,7 @@ def home_context(user: User, *, now: datetime | None = None, generations: dict[s
             "vary": fragments_vary_on(user, generations),
             "schedule": SimpleLazyObject(lambda: schedule(roles, now=now)),
             "budget": budget(now=now) if roles.is_lead else None,
+            "unapprovable": unapprovable(roles, now=now),
             "training": SimpleLazyObject(lambda: training(user, now=now, generations=generations)),
             "teams": SimpleLazyObject(lambda: list(teams_for_user(user))),
             "accounts": SimpleLazyObject(lambda: list(accounts_for_user(user))),

@@ -38,7 +38,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from accounts.models import AuditEvent, Membership, TwitterAccount, User
+from accounts.models import AuditEvent, Membership, TwitterAccount, User, person_name
 from accounts.services import audit_event, audit_record
 from dovecote import freshness
 from tweets import access, queueing
@@ -86,6 +86,8 @@ ACTION_PHRASES = {
     "retry": "tried again",
     "claim": "published",
 }
+
+APPROVING_ROLES = (Membership.Role.APPROVER, Membership.Role.LEAD)
 
 # Publishing: a claim older than this belongs to a worker that died; the sweep takes it over.
 STALE_CLAIM_AFTER = timedelta(seconds=180)
@@ -303,6 +305,82 @@ def eligible_approvers(account: TwitterAccount):
         .values("user_id")
     )
     return User.objects.filter(pk__in=user_ids, is_active=True)
+
+
+# --- Who can approve ---------------------------------------------------------------------------------
+
+
+@dataclass
+class PossibleApprover:
+    user_id: int
+    name: str
+    trained: dict[str, bool]  # account kind -> trained to approve for it now
+
+
+def possible_approvers(team_ids, kinds, *, at: datetime | None = None) -> dict[int, list[PossibleApprover]]:
+    """Per team, its current approvers and leads (active people, in name order) and, for each account kind, whether
+    each is trained to approve for it (training.policy.trained_for): one query."""
+    from training.policy import Action, trained_for
+
+    at = at or timezone.now()
+    kinds = sorted(set(kinds))
+    rows = (
+        Membership.objects.current(at)
+        .filter(team_id__in=team_ids, role__in=APPROVING_ROLES, user__is_active=True)
+        .annotate(**{f"trained_{kind}": trained_for(kind, Action.APPROVE, at=at) for kind in kinds})
+        .order_by("user__first_name", "user__last_name", "user__email")
+        .values(
+            "team_id", "user_id", "user__first_name", "user__last_name", "user__email", *(f"trained_{k}" for k in kinds)
+        )
+    )
+    found: dict[int, list[PossibleApprover]] = {team_id: [] for team_id in team_ids}
+    for row in rows:
+        found[row["team_id"]].append(
+            PossibleApprover(
+                user_id=row["user_id"],
+                name=person_name(row["user__first_name"], row["user__last_name"], row["user__email"]),
+                trained={kind: row[f"trained_{kind}"] for kind in kinds},
+            )
+        )
+    return found
+
+
+@dataclass
+class ApprovalReach:
+    """Whether a draft can get the approvals it needs: who could give one now, and who could once trained."""
+
+    needed: int
+    able: list[PossibleApprover]
+    untrained: list[PossibleApprover]
+
+    @property
+    def short(self) -> bool:
+        return len(self.able) < self.needed
+
+
+def reach_of(
+    approvers: list[PossibleApprover], *, needed: int, kind: str, author_id: int, reviser_id: int | None
+) -> ApprovalReach:
+    """Of the approving team's approvers and leads, those who may approve this draft: never its author, nor whoever
+    wrote its current version (as draft_approve refuses them); and of those, who is trained."""
+    others = [a for a in approvers if a.user_id not in (author_id, reviser_id)]
+    return ApprovalReach(
+        needed=needed,
+        able=[a for a in others if a.trained[kind]],
+        untrained=[a for a in others if not a.trained[kind]],
+    )
+
+
+def approval_reach(draft: Draft, *, at: datetime | None = None) -> ApprovalReach:
+    """Can this draft reach its approvals? (one query, or none when it needs none)."""
+    needed = approvals_required(draft)
+    if needed == 0:
+        return ApprovalReach(needed=0, able=[], untrained=[])
+    account = draft.account
+    team_id = account.approving_team_id
+    approvers = possible_approvers([team_id], [account.kind], at=at)[team_id]
+    reviser_id = draft.current_revision.created_by_id if draft.current_revision_id else None
+    return reach_of(approvers, needed=needed, kind=account.kind, author_id=draft.author_id, reviser_id=reviser_id)
 
 
 def _is_member(user: User, team_id: int, roles=None) -> bool:

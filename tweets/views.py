@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accounts.access import is_lead, led_team_ids, teams_for_user
-from accounts.models import TwitterAccount, person_name
+from accounts.models import TwitterAccount, User, person_name
 from dovecote.formats import clip, when
 from dovecote.pagination import page_of
 from dovecote.paths import path_with_pk
@@ -357,8 +357,29 @@ def _detail_context(request: HttpRequest, draft: Draft, **extra) -> dict:
         "reason_form": ReasonForm(),
         "reschedule_form": RescheduleForm(initial={"scheduled_at": draft.scheduled_at}),
     }
+    if draft.state == S.SUBMITTED:
+        context["reach"] = _reach_on_page(draft)
     context.update(extra)
     return context
+
+
+def _reach_on_page(draft: Draft) -> dict | None:
+    """When the draft cannot get the approvals it needs: who can approve now, and who could once trained (with
+    the courses each lacks). None when it can."""
+    reach = services.approval_reach(draft)
+    if not reach.short:
+        return None
+    once_trained = []
+    for person in reach.untrained:
+        decision = training_check(User(pk=person.user_id), draft.account, Action.APPROVE)
+        courses = [course.title for course in decision.missing_courses]
+        once_trained.append({"name": person.name, "courses": courses})
+    return {
+        "needed": reach.needed,
+        "able": [person.name for person in reach.able],
+        "once_trained": once_trained,
+        "team": draft.account.approver_team or draft.account.team,
+    }
 
 
 @login_required

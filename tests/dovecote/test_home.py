@@ -337,7 +337,8 @@ def _populate(size, *, team, account, lead, member):
 
 
 HOME_QUERIES = (
-    28  # the first visit ever: includes teams and accounts (2), the schedule (3), the monitors (6, counting hours)
+    30  # the first visit ever: includes teams and accounts (2), the schedule (3), the monitors (6, counting hours),
+    # and for leads the drafts that nobody can approve (2: the drafts waiting, their approving teams' approvers)
 )
 
 
