@@ -345,9 +345,12 @@ def _detail_context(request: HttpRequest, draft: Draft, **extra) -> dict:
             and user.pk not in counted,
             "review": can_approve_role and draft.state == S.SUBMITTED and user.pk != draft.author_id,
             "reschedule": can_write and draft.state in services.ALLOWED_FROM["reschedule"],
-            "publish_now": is_lead and draft.state == S.HELD and freeze is None,
-            "essential": is_lead and freeze is not None and draft.state in services.ALLOWED_FROM["publish_essential"],
-            "retry": (user.pk == draft.author_id or is_lead) and draft.state == S.FAILED,
+            # When it goes out: tweets.access decides, as the services do.
+            "publish_now": access.may_release(user, draft.account) and draft.state == S.HELD and freeze is None,
+            "essential": access.may_release(user, draft.account)
+            and freeze is not None
+            and draft.state in services.ALLOWED_FROM["publish_essential"],
+            "retry": access.may_retry(user, draft) and draft.state == S.FAILED,
         },
         "forward_voids_approvals": access.forward_voids_approvals(user, draft),
         "approve_block": approve_decision.message

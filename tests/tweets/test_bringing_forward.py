@@ -221,3 +221,18 @@ def test_the_draft_page_shows_the_voided_approvals_as_void(client, member, appro
     page = client.get(scheduled.get_absolute_url()).content.decode()
     assert page.count("Void: brought forward") == 2
     assert "Approve this version" in page  # it waits for the approvers again
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_the_draft_page_offers_what_the_services_allow(
+    client, people, account, member, approver, second_approver, role
+):
+    held = approved_draft(account, member, [approver, second_approver], state=S.HELD, scheduled_at=None)
+    failed = approved_draft(account, member, [approver, second_approver], state=S.FAILED, scheduled_at=None)
+    client.force_login(people[role])
+
+    held_page = client.get(held.get_absolute_url()).content.decode()
+    failed_page = client.get(failed.get_absolute_url()).content.decode()
+
+    assert ("Publish now</button>" in held_page) == (role in LEADS)
+    assert ("Try publishing again" in failed_page) == (role == "author" or role in LEADS)
