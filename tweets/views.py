@@ -213,7 +213,17 @@ def _save_draft(request, form, draft=None):
     return draft, None, 200
 
 
+NOBODY_CAN_APPROVE = " But nobody can approve it yet: the page says who could once trained."
+
+
+def _submitted_message(draft: Draft) -> str:
+    message = "Draft submitted for approval."
+    return message + NOBODY_CAN_APPROVE if services.approval_reach(draft).short else message
+
+
 def _saved_message(draft: Draft, was: str | None = None) -> str:
+    if draft.state == S.SUBMITTED and services.approval_reach(draft).short:
+        return "Draft submitted." + NOBODY_CAN_APPROVE
     if draft.state == S.SUBMITTED and was in (S.APPROVED, S.SCHEDULED, S.HELD):
         return (
             "It was approved, so it has gone back to the approvers, who have been emailed. "
@@ -391,11 +401,12 @@ def draft_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "tweets/draft_detail.html", _detail_context(request, draft))
 
 
-def _act(request: HttpRequest, pk: int, action, success: str) -> HttpResponse:
-    """Load the draft through the access helper, call one service, and redirect or show why not."""
+def _act(request: HttpRequest, pk: int, action, success) -> HttpResponse:
+    """Load the draft through the access helper, call one service, and redirect or show why not. `success` is the
+    message, or makes it from what the service returned."""
     draft = access.draft_for_user(request.user, pk)
     try:
-        action(draft)
+        result = action(draft)
     except services.DraftChanged as exc:
         draft.refresh_from_db()
         context = _detail_context(request, draft, error=exc.message, changed=_what_changed(exc))
@@ -408,7 +419,7 @@ def _act(request: HttpRequest, pk: int, action, success: str) -> HttpResponse:
         return render(
             request, "tweets/draft_detail.html", _detail_context(request, draft, error=exc.message), status=400
         )
-    messages.success(request, success)
+    messages.success(request, success(result) if callable(success) else success)
     return redirect("tweets:draft_detail", pk=pk)
 
 
@@ -419,7 +430,7 @@ def draft_submit(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         pk,
         lambda d: services.draft_submit(draft=d, by=request.user, request=request),
-        "Draft submitted for approval.",
+        _submitted_message,
     )
 
 

@@ -37,6 +37,7 @@ def test_a_draft_nobody_trained_can_approve_is_submitted_and_its_page_says_so(
     page = response.content.decode()
     draft.refresh_from_db()
     assert draft.state == S.SUBMITTED
+    assert "Draft submitted for approval. But nobody can approve it yet" in page
     assert "Nobody can approve this yet" in page
     assert "It needs 2 approvals" in page
     assert f"{approver} (needs the 'Approving corporate posts' course)" in page
@@ -126,3 +127,14 @@ def test_the_panel_uses_two_queries_however_many_drafts(
         found = dashboard.unapprovable(roles, now=timezone.now())
 
     assert len(found) == 2  # the press office account's one needs no training to approve and one approver
+
+
+def test_saving_and_submitting_from_the_compose_page_says_so_too(client, account, member, approving_course):
+    client.force_login(member)
+    response = client.post(
+        reverse("tweets:draft_create"),
+        {"account": account.pk, "posts": ["Our offices close early."], "action": "submit"},
+        follow=True,
+    )
+    assert Draft.objects.get().state == S.SUBMITTED
+    assert "Draft submitted. But nobody can approve it yet" in response.content.decode()
