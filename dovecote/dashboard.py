@@ -15,7 +15,7 @@ from datetime import date, datetime, time, timedelta
 from django.conf import settings
 from django.core.cache import cache
 from django.core.cache.utils import make_template_fragment_key
-from django.db.models import BooleanField, Count, ExpressionWrapper, F, Q, Sum, Window
+from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, F, OuterRef, Q, Sum, Window
 from django.db.models.functions import RowNumber, TruncHour
 from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
@@ -38,7 +38,7 @@ from training.selectors import (
     requirements_by_cell,
 )
 from tweets.access import drafts_awaiting_approval_by
-from tweets.models import Draft
+from tweets.models import Draft, PublishingFreeze
 from tweets.services import (
     approval_publishes_now,
     approvals_counted,
@@ -164,7 +164,12 @@ def my_drafts_key(user: User, generations: dict[str, str]) -> str:
 def _approvals_waiting(user: User, *, now: datetime) -> ApprovalsPanel:
     waiting = drafts_awaiting_approval_by(user).exclude(approved_by(user, at=now)).order_by("updated_at", "id")
     # The first page of them, cut and counted on the bare rows, and only the ten shown joined (dovecote.pagination).
-    rows = WAITING_ROWS.annotate(counted=approvals_counted(at=now))
+    frozen = PublishingFreeze.objects.active().filter(
+        Q(scope=PublishingFreeze.Scope.EVERYTHING)
+        | Q(scope=PublishingFreeze.Scope.TEAM, team_id=OuterRef("account__team_id"))
+        | Q(scope=PublishingFreeze.Scope.ACCOUNT, account_id=OuterRef("account_id"))
+    )
+    rows = WAITING_ROWS.annotate(counted=approvals_counted(at=now), frozen=Exists(frozen))
     page = page_of(waiting, 1, per_page=APPROVALS_SHOWN, rows=rows)
     drafts = []
     for row in page.object_list:
@@ -176,7 +181,7 @@ def _approvals_waiting(user: User, *, now: datetime) -> ApprovalsPanel:
             ),
             replies_need_approval=row["account__replies_need_approval"],
         )
-        publishes_now = approval_publishes_now(
+        publishes_now = not row["frozen"] and approval_publishes_now(
             needed=needed, counted=row["counted"], scheduled_at=row["scheduled_at"], at=now
         )
         drafts.append(

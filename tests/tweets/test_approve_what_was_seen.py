@@ -7,8 +7,9 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from tests.tweets.factories import FreezeFactory
 from tweets import services
-from tweets.models import Approval, Draft
+from tweets.models import Approval, Draft, PublishingFreeze
 
 S = Draft.State
 
@@ -143,3 +144,16 @@ def test_the_dashboard_says_approve_and_publish_now_and_shows_the_thread_when_it
     home = client.get(reverse("home")).content.decode()
     assert "Approve and publish now" in home
     assert "And its second post." in home
+
+
+def test_under_a_freeze_approving_does_not_say_it_publishes_now(client, account, member, approver, lead):
+    draft = services.draft_create(author=member, account=account, text="A single post.")
+    services.draft_submit(draft=draft, by=member)
+    services.draft_approve(draft=draft, by=approver, revision=draft.current_revision_id)
+    client.force_login(lead)
+    assert "Approve and publish now" in client.get(reverse("home")).content.decode()
+
+    FreezeFactory(scope=PublishingFreeze.Scope.ACCOUNT, account=account, started_by=lead)
+
+    assert "Approve and publish now" not in client.get(reverse("home")).content.decode()
+    assert "Approve and publish now" not in client.get(draft.get_absolute_url()).content.decode()
