@@ -218,7 +218,8 @@ NOBODY_CAN_APPROVE = " But nobody can approve it yet: the page says who could on
 
 def _submitted_message(draft: Draft) -> str:
     message = "Draft submitted for approval."
-    return message + NOBODY_CAN_APPROVE if services.approval_reach(draft).short else message
+    short = draft.state == S.SUBMITTED and services.approval_reach(draft).short
+    return message + NOBODY_CAN_APPROVE if short else message
 
 
 def _saved_message(draft: Draft, was: str | None = None) -> str:
