@@ -3,7 +3,8 @@ from django.db.models.signals import post_delete, post_save
 
 # Models whose saves and deletes change what the dashboard's cached panels show (see dovecote.freshness).
 PANEL_SOURCES = {
-    "drafts": ["tweets.Draft", "tweets.DraftRevision", "tweets.Approval"],
+    # A freeze changes what approving does ("Approve and publish now" or not), shown with the drafts.
+    "drafts": ["tweets.Draft", "tweets.DraftRevision", "tweets.Approval", "tweets.PublishingFreeze"],
     "monitors": ["monitoring.Monitor", "monitoring.Watchlist"],
     "teams": ["accounts.Team", "accounts.Membership", "accounts.TwitterAccount"],
     "training": [

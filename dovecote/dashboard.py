@@ -15,13 +15,13 @@ from datetime import date, datetime, time, timedelta
 from django.conf import settings
 from django.core.cache import cache
 from django.core.cache.utils import make_template_fragment_key
-from django.db.models import BooleanField, Count, ExpressionWrapper, F, Q, Sum, Window
+from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, F, OuterRef, Q, Sum, Window
 from django.db.models.functions import RowNumber, TruncHour
 from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
 
 from accounts.access import accounts_for_user, teams_for_user, teams_key
-from accounts.models import Membership, User, person_name
+from accounts.models import Membership, TwitterAccount, User, person_name
 from dovecote import freshness
 from dovecote.context_processors import site_banner_cache_keys
 from dovecote.formats import clip, when
@@ -38,8 +38,15 @@ from training.selectors import (
     requirements_by_cell,
 )
 from tweets.access import drafts_awaiting_approval_by, drafts_for_user
-from tweets.models import Draft
-from tweets.services import approved_by
+from tweets.models import Draft, PublishingFreeze
+from tweets.services import (
+    approval_publishes_now,
+    approvals_counted,
+    approvals_needed,
+    approved_by,
+    possible_approvers,
+    reach_of,
+)
 from twitter_api.models import ApiCall
 
 APPROVALS_SHOWN = 10
@@ -95,6 +102,11 @@ class WaitingDraft:
     handle: str
     author: str
     updated_at: datetime
+    # What the approve button says the approver saw (tweets.services.draft_approve), and what it does.
+    revision_id: int | None = None
+    scheduled_at: str = ""
+    publishes_now: bool = False
+    posts: list[str] = field(default_factory=list)
     waiting_for: timedelta | None = None
 
 
@@ -108,7 +120,13 @@ class ApprovalsPanel:
 WAITING_ROWS = Draft.objects.order_by("updated_at", "id").values(
     "pk",
     "updated_at",
+    "purpose",
+    "scheduled_at",
+    "current_revision_id",
     "current_revision__posts",
+    "account__kind",
+    "account__approvals_required",
+    "account__replies_need_approval",
     "account__handle",
     "author__first_name",
     "author__last_name",
@@ -146,19 +164,42 @@ def my_drafts_key(user: User, generations: dict[str, str]) -> str:
 def _approvals_waiting(user: User, *, now: datetime) -> ApprovalsPanel:
     waiting = drafts_awaiting_approval_by(user).exclude(approved_by(user, at=now)).order_by("updated_at", "id")
     # The first page of them, cut and counted on the bare rows, and only the ten shown joined (dovecote.pagination).
-    page = page_of(waiting, 1, per_page=APPROVALS_SHOWN, rows=WAITING_ROWS)
-    drafts = [
-        WaitingDraft(
-            pk=row["pk"],
-            url=path_with_pk("tweets:draft_detail", row["pk"]),
-            approve_url=path_with_pk("tweets:draft_approve", row["pk"]),
-            text=clip((row["current_revision__posts"] or [""])[0], 90),
-            handle=row["account__handle"],
-            author=person_name(row["author__first_name"], row["author__last_name"], row["author__email"]),
-            updated_at=row["updated_at"],
+    frozen = PublishingFreeze.objects.active().filter(
+        Q(scope=PublishingFreeze.Scope.EVERYTHING)
+        | Q(scope=PublishingFreeze.Scope.TEAM, team_id=OuterRef("account__team_id"))
+        | Q(scope=PublishingFreeze.Scope.ACCOUNT, account_id=OuterRef("account_id"))
+    )
+    rows = WAITING_ROWS.annotate(counted=approvals_counted(at=now), frozen=Exists(frozen))
+    page = page_of(waiting, 1, per_page=APPROVALS_SHOWN, rows=rows)
+    drafts = []
+    for row in page.object_list:
+        posts = row["current_revision__posts"] or [""]
+        needed = approvals_needed(
+            row["purpose"],
+            account_requires=TwitterAccount.required_approvals_for(
+                row["account__kind"], row["account__approvals_required"]
+            ),
+            replies_need_approval=row["account__replies_need_approval"],
         )
-        for row in page.object_list
-    ]
+        publishes_now = not row["frozen"] and approval_publishes_now(
+            needed=needed, counted=row["counted"], scheduled_at=row["scheduled_at"], at=now
+        )
+        drafts.append(
+            WaitingDraft(
+                pk=row["pk"],
+                url=path_with_pk("tweets:draft_detail", row["pk"]),
+                approve_url=path_with_pk("tweets:draft_approve", row["pk"]),
+                text=clip(posts[0], 90),
+                handle=row["account__handle"],
+                author=person_name(row["author__first_name"], row["author__last_name"], row["author__email"]),
+                updated_at=row["updated_at"],
+                revision_id=row["current_revision_id"],
+                scheduled_at=row["scheduled_at"].isoformat() if row["scheduled_at"] else "",
+                publishes_now=publishes_now,
+                # Approving publishes at once: the whole thread is shown, as the draft's page shows it.
+                posts=list(posts) if publishes_now else [],
+            )
+        )
     return ApprovalsPanel(drafts=drafts, total=page.paginator.count)
 
 
@@ -238,6 +279,85 @@ def my_inbox_items(user: User, *, now: datetime) -> list[dict]:
         }
         for item in items
     ]
+
+
+# --- Drafts that nobody can approve (leads) -------------------------------------------------------------
+
+
+@dataclass
+class UnapprovableDraft:
+    url: str
+    text: str
+    handle: str
+    author: str
+    needed: int
+    able: list[str]
+    untrained: list[str]
+
+
+def unapprovable(roles: Roles, *, now: datetime) -> list[UnapprovableDraft]:
+    """Submitted drafts of the accounts the teams I lead own (every account's for admins) that cannot get the
+    approvals they need: too few of the approving team's approvers and leads are trained, still members and not
+    the author (tweets.services.reach_of). Two queries; one when nothing is waiting for approval."""
+    if not roles.is_lead:
+        return []
+    drafts = Draft.objects.filter(state=Draft.State.SUBMITTED)
+    if not roles.is_admin:
+        drafts = drafts.filter(account__team_id__in=roles.lead_team_ids)
+    rows = list(
+        drafts.order_by("updated_at", "id").values(
+            "pk",
+            "purpose",
+            "author_id",
+            "current_revision__created_by_id",
+            "current_revision__posts",
+            "account__handle",
+            "account__kind",
+            "account__team_id",
+            "account__approver_team_id",
+            "account__approvals_required",
+            "account__replies_need_approval",
+            "author__first_name",
+            "author__last_name",
+            "author__email",
+        )
+    )
+    if not rows:
+        return []
+    for row in rows:
+        row["approving_team_id"] = row["account__approver_team_id"] or row["account__team_id"]
+    approvers = possible_approvers(
+        {row["approving_team_id"] for row in rows}, {row["account__kind"] for row in rows}, at=now
+    )
+    found = []
+    for row in rows:
+        needed = approvals_needed(
+            row["purpose"],
+            account_requires=TwitterAccount.required_approvals_for(
+                row["account__kind"], row["account__approvals_required"]
+            ),
+            replies_need_approval=row["account__replies_need_approval"],
+        )
+        reach = reach_of(
+            approvers[row["approving_team_id"]],
+            needed=needed,
+            kind=row["account__kind"],
+            author_id=row["author_id"],
+            reviser_id=row["current_revision__created_by_id"],
+        )
+        if reach.short:
+            found.append(
+                UnapprovableDraft(
+                    url=path_with_pk("tweets:draft_detail", row["pk"]),
+                    text=clip((row["current_revision__posts"] or [""])[0], 80),
+                    handle=row["account__handle"],
+                    author=person_name(row["author__first_name"], row["author__last_name"], row["author__email"]),
+                    needed=needed,
+                    able=[a.name for a in reach.able],
+                    untrained=[a.name for a in reach.untrained],
+                )
+            )
+    return found
 
 
 # --- Scheduled and held posts --------------------------------------------------------------------------
@@ -643,6 +763,7 @@ def home_context(user: User, *, now: datetime | None = None, generations: dict[s
             "vary": fragments_vary_on(user, generations),
             "schedule": SimpleLazyObject(lambda: schedule(roles, now=now)),
             "budget": budget(now=now) if roles.is_lead else None,
+            "unapprovable": unapprovable(roles, now=now),
             "training": SimpleLazyObject(lambda: training(user, now=now, generations=generations)),
             "teams": SimpleLazyObject(lambda: list(teams_for_user(user))),
             "accounts": SimpleLazyObject(lambda: list(accounts_for_user(user))),

@@ -9,13 +9,13 @@ Admins are held to the same standard; only an exemption lets someone act untrain
 from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from accounts.models import TwitterAccount, User
 from training.models import Action, Certification, Course, CourseRequirement, Exemption, TrainingSession
 
-__all__ = ["Action", "Decision", "TrainingRequired", "check", "ensure_allowed", "describe_session"]
+__all__ = ["Action", "Decision", "TrainingRequired", "check", "ensure_allowed", "describe_session", "trained_for"]
 
 ACTION_PHRASES = {
     Action.DRAFT: "draft posts",
@@ -154,3 +154,23 @@ def refusal_message(*, account, action, decision: Decision, next_sessions: dict[
         else:
             parts.append(f"{label}: {describe_session(session)}.")
     return " ".join(parts)
+
+
+def trained_for(kind: str, action: str, *, user_field: str = "user_id", at=None) -> Exists:
+    """`check(user, <an account of kind>, action).allowed` in SQL, for annotating or filtering rows that name a user
+    in `user_field` (memberships, say): true when no course the kind and action require is missing, that is
+    neither held current nor covered by a current exemption."""
+    at = at or timezone.now()
+    user = OuterRef(OuterRef(user_field))
+    missing = (
+        CourseRequirement.objects.filter(account_kind=kind, action=action)
+        .exclude(Exists(Certification.objects.current(at).filter(user_id=user, course_id=OuterRef("course_id"))))
+        .exclude(
+            Exists(
+                Exemption.objects.current(at)
+                .filter(user_id=user)
+                .filter(Q(course__isnull=True) | Q(course_id=OuterRef("course_id")))
+            )
+        )
+    )
+    return ~Exists(missing)

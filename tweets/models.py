@@ -146,13 +146,20 @@ class DraftRevision(models.Model):
 
 
 class Approval(models.Model):
-    """An approver's yes to one revision. It counts only for that revision, and only until it lapses."""
+    """An approver's yes to one revision. It counts only for that revision, only until it lapses, and not once
+    voided."""
 
     draft = models.ForeignKey(Draft, on_delete=models.CASCADE, related_name="approvals")
     revision = models.ForeignKey(DraftRevision, on_delete=models.CASCADE, related_name="approvals")
     approver = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="approvals")
     note = models.TextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+    voided_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When it stopped counting though its revision is current: the post was brought forward by someone "
+        "who may not (the draft's history says who and why).",
+    )
 
     class Meta:
         ordering = ["created_at", "id"]

@@ -24,20 +24,24 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import (
+    Count,
     DateTimeField,
     Exists,
     F,
     Func,
+    IntegerField,
     OuterRef,
     Q,
+    Subquery,
     Value,
 )
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from accounts.models import AuditEvent, Membership, TwitterAccount, User
+from accounts.models import AuditEvent, Membership, TwitterAccount, User, person_name
 from accounts.services import audit_event, audit_record
 from dovecote import freshness
-from tweets import queueing
+from tweets import access, queueing
 from tweets.models import (
     MAX_THREAD_LENGTH,
     Approval,
@@ -83,6 +87,8 @@ ACTION_PHRASES = {
     "claim": "published",
 }
 
+APPROVING_ROLES = (Membership.Role.APPROVER, Membership.Role.LEAD)
+
 # Publishing: a claim older than this belongs to a worker that died; the sweep takes it over.
 STALE_CLAIM_AFTER = timedelta(seconds=180)
 MAX_TRANSIENT_FAILURES = 6
@@ -106,6 +112,20 @@ class TransitionNotAllowed(DraftError):
         super().__init__(
             f"This draft can't be {ACTION_PHRASES[action]} because it is {state}. "
             "Refresh the page to see where it is now."
+        )
+
+
+class DraftChanged(DraftError):
+    """The draft is not what the person saw when they acted on it: `seen` and `current` say what changed."""
+
+    def __init__(self, draft: Draft, *, seen: DraftRevision, seen_scheduled_at=None):
+        self.draft = draft
+        self.seen = seen
+        self.current = draft.current_revision
+        self.seen_scheduled_at = seen_scheduled_at
+        super().__init__(
+            "This draft changed since you opened it, so nothing was approved. Read what changed below, then "
+            "approve the version you see now if it is right."
         )
 
 
@@ -179,9 +199,10 @@ def approvals_needed(purpose: str, *, account_requires: int, replies_need_approv
 
 def _counting(*, revision, lapses_before) -> Q:
     """The rule for when an approval counts, in one place: it is of the draft's current revision (an edit voids
-    it) and was given after `lapses_before` (the account's approval expiry before now). Values or expressions
+    it), was given after `lapses_before` (the account's approval expiry before now) and was not voided (the post
+    was brought forward by someone who may not: see _send_back_for_approval). Values or expressions
     (an outer draft's columns), so each reader below applies the same rule in SQL."""
-    return Q(revision_id=revision, created_at__gt=lapses_before)
+    return Q(revision_id=revision, created_at__gt=lapses_before, voided_at__isnull=True)
 
 
 def valid_approvals(draft: Draft, *, at: datetime | None = None):
@@ -236,6 +257,29 @@ def approved_by(viewer: User, *, at: datetime) -> Exists:
     )
 
 
+def approvals_counted(*, at: datetime) -> Coalesce:
+    """For annotating drafts in SQL: how many approvers' approvals count (as approval_count for one draft)."""
+    counted = (
+        Approval.objects.filter(
+            _counting(
+                revision=OuterRef("current_revision_id"),
+                lapses_before=_HoursBefore(at, OuterRef("account__approval_expiry_hours")),
+            ),
+            draft=OuterRef("pk"),
+        )
+        .order_by()
+        .values("draft")
+        .annotate(n=Count("approver", distinct=True))
+        .values("n")
+    )
+    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+
+
+def approval_publishes_now(*, needed: int, counted: int, scheduled_at: datetime | None, at: datetime) -> bool:
+    """Would one more approval publish the post at once: it is the last one needed and no later time is set?"""
+    return counted + 1 >= needed and not (scheduled_at and scheduled_at > at)
+
+
 def counting_approvers(draft_ids: list[int], *, at: datetime | None = None) -> dict[int, set[int]]:
     """Per draft, who has given an approval that counts (as approval_count above does for one draft): one
     query for a page of drafts."""
@@ -261,6 +305,82 @@ def eligible_approvers(account: TwitterAccount):
         .values("user_id")
     )
     return User.objects.filter(pk__in=user_ids, is_active=True)
+
+
+# --- Who can approve ---------------------------------------------------------------------------------
+
+
+@dataclass
+class PossibleApprover:
+    user_id: int
+    name: str
+    trained: dict[str, bool]  # account kind -> trained to approve for it now
+
+
+def possible_approvers(team_ids, kinds, *, at: datetime | None = None) -> dict[int, list[PossibleApprover]]:
+    """Per team, its current approvers and leads (active people, in name order) and, for each account kind, whether
+    each is trained to approve for it (training.policy.trained_for): one query."""
+    from training.policy import Action, trained_for
+
+    at = at or timezone.now()
+    kinds = sorted(set(kinds))
+    rows = (
+        Membership.objects.current(at)
+        .filter(team_id__in=team_ids, role__in=APPROVING_ROLES, user__is_active=True)
+        .annotate(**{f"trained_{kind}": trained_for(kind, Action.APPROVE, at=at) for kind in kinds})
+        .order_by("user__first_name", "user__last_name", "user__email")
+        .values(
+            "team_id", "user_id", "user__first_name", "user__last_name", "user__email", *(f"trained_{k}" for k in kinds)
+        )
+    )
+    found: dict[int, list[PossibleApprover]] = {team_id: [] for team_id in team_ids}
+    for row in rows:
+        found[row["team_id"]].append(
+            PossibleApprover(
+                user_id=row["user_id"],
+                name=person_name(row["user__first_name"], row["user__last_name"], row["user__email"]),
+                trained={kind: row[f"trained_{kind}"] for kind in kinds},
+            )
+        )
+    return found
+
+
+@dataclass
+class ApprovalReach:
+    """Whether a draft can get the approvals it needs: who could give one now, and who could once trained."""
+
+    needed: int
+    able: list[PossibleApprover]
+    untrained: list[PossibleApprover]
+
+    @property
+    def short(self) -> bool:
+        return len(self.able) < self.needed
+
+
+def reach_of(
+    approvers: list[PossibleApprover], *, needed: int, kind: str, author_id: int, reviser_id: int | None
+) -> ApprovalReach:
+    """Of the approving team's approvers and leads, those who may approve this draft: never its author, nor whoever
+    wrote its current version (as draft_approve refuses them); and of those, who is trained."""
+    others = [a for a in approvers if a.user_id not in (author_id, reviser_id)]
+    return ApprovalReach(
+        needed=needed,
+        able=[a for a in others if a.trained[kind]],
+        untrained=[a for a in others if not a.trained[kind]],
+    )
+
+
+def approval_reach(draft: Draft, *, at: datetime | None = None) -> ApprovalReach:
+    """Can this draft reach its approvals? (one query, or none when it needs none)."""
+    needed = approvals_required(draft)
+    if needed == 0:
+        return ApprovalReach(needed=0, able=[], untrained=[])
+    account = draft.account
+    team_id = account.approving_team_id
+    approvers = possible_approvers([team_id], [account.kind], at=at)[team_id]
+    reviser_id = draft.current_revision.created_by_id if draft.current_revision_id else None
+    return reach_of(approvers, needed=needed, kind=account.kind, author_id=draft.author_id, reviser_id=reviser_id)
 
 
 def _is_member(user: User, team_id: int, roles=None) -> bool:
@@ -295,6 +415,11 @@ def _require_lead(user: User, account: TwitterAccount, what: str) -> None:
     if user.is_admin or _is_member(user, account.team_id, [Membership.Role.LEAD]):
         return
     raise NotAllowed(f"Only a lead of {account.team} or an admin can {what}.")
+
+
+def _require_release(user: User, account: TwitterAccount, what: str) -> None:
+    if not access.may_release(user, account):
+        raise NotAllowed(f"Only a lead of {account.team} or an admin can {what}.")
 
 
 def _require_trained(user: User, account: TwitterAccount, action: str) -> None:
@@ -445,6 +570,7 @@ def draft_create(
 
 
 _UNSET = object()
+UNSET = _UNSET  # for views: "the form did not say", as opposed to None
 
 
 def draft_edit(
@@ -469,6 +595,8 @@ def draft_edit(
         new_reply_to = reply_to if reply_to is not _UNSET else revision.in_reply_to_post_id
         content_changed = new_posts != list(revision.posts) or new_reply_to != revision.in_reply_to_post_id
         schedule_changed = scheduled_at is not _UNSET and scheduled_at != draft.scheduled_at
+        keeps_approvals = not schedule_changed or access.keeps_approvals(by, draft, scheduled_at)
+        previous_time = draft.scheduled_at
         if schedule_changed:
             draft.scheduled_at = scheduled_at
             draft.save(update_fields=["scheduled_at"])
@@ -497,7 +625,12 @@ def draft_edit(
             elif draft.state == S.FAILED:
                 _move(draft, S.DRAFT, by=by, reason=f"Edited after failing (revision {revision.number})")
         elif schedule_changed and draft.state in (S.APPROVED, S.SCHEDULED):
-            _reschedule_locked(draft, by=by, scheduled_at=scheduled_at, request=request)
+            if keeps_approvals:
+                _reschedule_locked(draft, by=by, scheduled_at=scheduled_at, request=request)
+            else:
+                _send_back_for_approval(
+                    draft, by=by, previous=previous_time, scheduled_at=scheduled_at, request=request
+                )
     return draft
 
 
@@ -527,17 +660,42 @@ def draft_withdraw(*, draft: Draft, by: User, reason: str = "", request=None) ->
 # --- Approving ----------------------------------------------------------------------------------------
 
 
-def draft_approve(*, draft: Draft, by: User, note: str = "", request=None) -> Approval:
-    """Record an approval of the current revision; the draft moves on when enough approvers agree."""
+def _revision_seen(draft: Draft, revision) -> DraftRevision:
+    """The revision of `draft` that a form says the person saw (a revision or its id), or a refusal."""
+    pk = revision.pk if isinstance(revision, DraftRevision) else revision
+    found = DraftRevision.objects.filter(draft=draft, pk=pk).first() if str(pk or "").isdigit() else None
+    if found is None:
+        raise DraftError(
+            "Dovecote could not tell which version you approved. Open the draft again and approve it there."
+        )
+    return found
+
+
+def draft_approve(
+    *, draft: Draft, by: User, revision=None, scheduled_at=_UNSET, note: str = "", request=None
+) -> Approval:
+    """Record an approval of the revision the approver saw; the draft moves on when enough approvers agree.
+
+    `revision` (a revision or its id) and `scheduled_at` are what the approver's page showed: if the draft's
+    current revision or publishing time is no longer that, nothing is approved (DraftChanged). Pages always send
+    them; `revision=None` approves the current revision, for callers that made the draft themselves (demo data).
+    """
     _require_approver(by, draft.account)
     from training.policy import Action
 
     _require_trained(by, draft.account, Action.APPROVE)
     with transaction.atomic():
         draft = _lock(draft, "approve")
-        revision = draft.current_revision
-        if by.pk == draft.author_id or by.pk == revision.created_by_id:
+        current = draft.current_revision
+        if by.pk == draft.author_id or by.pk == current.created_by_id:
             raise DraftError("You wrote this draft, so someone else must approve it. Ask another approver.")
+        revision_seen = current if revision is None else _revision_seen(draft, revision)
+        time_moved = scheduled_at is not _UNSET and scheduled_at != draft.scheduled_at
+        if revision_seen.pk != draft.current_revision_id or time_moved:
+            raise DraftChanged(
+                draft, seen=revision_seen, seen_scheduled_at=scheduled_at if time_moved else draft.scheduled_at
+            )
+        revision = current
         if valid_approvals(draft).filter(approver=by).exists():
             raise DraftError("You have already approved this version. It is waiting for another approver.")
         approval = Approval.objects.create(draft=draft, revision=revision, approver=by, note=note)
@@ -616,20 +774,52 @@ def _reschedule_locked(draft: Draft, *, by: User, scheduled_at: datetime | None,
     return draft
 
 
+def _send_back_for_approval(
+    draft: Draft, *, by: User, previous: datetime | None, scheduled_at: datetime | None, request=None
+) -> Draft:
+    """Someone who may not bring an approved post forward (tweets.access.keeps_approvals) moved it earlier: its
+    approvals stop counting and it goes back to the approvers, at the time asked for. Call with the row locked."""
+    now = timezone.now()
+    valid_approvals(draft, at=now).filter(draft=draft).update(voided_at=now)
+
+    def said(moment):
+        return f"{timezone.localtime(moment):%-d %b %Y %H:%M}" if moment else "as soon as it is approved"
+
+    was = "held by a freeze" if draft.state == S.HELD else f"due {said(previous)}"
+    _move(
+        draft,
+        S.SUBMITTED,
+        by=by,
+        reason=f"Brought forward (it was {was}; now {said(scheduled_at)}) by someone who is not an approver or lead "
+        f"for {draft.account}: the approvals given no longer count, so it needs approving again",
+        request=request,
+        scheduled_at=scheduled_at,
+        publish_due_at=None,
+        held_by=None,
+    )
+    queueing.notify_approvers_on_commit(draft.pk)
+    return draft
+
+
 def draft_reschedule(*, draft: Draft, by: User, scheduled_at: datetime, request=None) -> Draft:
-    """Move an approved, scheduled or held post to a new time. Approvals stand: the text is unchanged."""
+    """Move an approved, scheduled or held post to a new time. Approvals stand (the text is unchanged), unless it is
+    brought forward by someone who may not (tweets.access.keeps_approvals): then it goes back to the approvers."""
     _require_writer(by, draft.account)
     if scheduled_at is None or scheduled_at <= timezone.now():
         raise DraftError("Choose a time in the future, or use 'Publish now'.")
     with transaction.atomic():
         draft = _lock(draft, "reschedule")
+        if not access.keeps_approvals(by, draft, scheduled_at):
+            return _send_back_for_approval(
+                draft, by=by, previous=draft.scheduled_at, scheduled_at=scheduled_at, request=request
+            )
         # A held draft whose account is still frozen is simply held again when due.
         return _reschedule_locked(draft, by=by, scheduled_at=scheduled_at, request=request)
 
 
 def draft_publish_now(*, draft: Draft, by: User, request=None) -> Draft:
     """After a freeze is lifted: publish a held post now."""
-    _require_lead(by, draft.account, "release held posts")
+    _require_release(by, draft.account, "release held posts")
     with transaction.atomic():
         draft = _lock(draft, "publish_now")
         freeze = freeze_for(draft.account)
@@ -645,7 +835,7 @@ def draft_publish_now(*, draft: Draft, by: User, request=None) -> Draft:
 
 def draft_publish_essential(*, draft: Draft, by: User, reason: str, request=None) -> Draft:
     """A lead publishes one approved post during a freeze, with a reason. Audited."""
-    _require_lead(by, draft.account, "publish during a freeze")
+    _require_release(by, draft.account, "publish during a freeze")
     reason = (reason or "").strip()
     if not reason:
         raise DraftError("Say why this post is essential. The reason is kept in the audit trail.")
@@ -678,8 +868,8 @@ def draft_publish_essential(*, draft: Draft, by: User, reason: str, request=None
 
 def draft_retry(*, draft: Draft, by: User, request=None) -> Draft:
     """Try a failed post again (for example after new credentials were entered)."""
-    if not _is_current_author(by, draft):
-        _require_lead(by, draft.account, "retry someone else's post")
+    if not access.may_retry(by, draft):
+        raise NotAllowed(f"Only its author, a lead of {draft.account.team} or an admin can retry this post.")
     with transaction.atomic():
         draft = _lock(draft, "retry")
         _move(draft, S.APPROVED, by=by, reason="Trying again", request=request, publish_due_at=None, failure_reason="")
@@ -804,7 +994,8 @@ def held_outlook(draft: Draft, *, active: list[PublishingFreeze] | None = None) 
         return HeldOutlook(
             None,
             f"It will not publish by itself: a lead of {team} must publish it now, or someone who writes for "
-            f"{account} can choose a new time; its author or a lead can cancel it. Until then it stays held.",
+            f"{account} can choose a new time (from anyone but its approvers and leads, that sends it back for "
+            "approval); its author or a lead can cancel it. Until then it stays held.",
         )
     after = (
         f"When it is lifted the post will not publish by itself; a lead of {team} decides: publish it "

@@ -1,5 +1,6 @@
 import difflib
 import re
+from datetime import datetime
 from itertools import pairwise
 
 from django.contrib import messages
@@ -12,7 +13,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accounts.access import is_lead, teams_for_user
-from accounts.models import TwitterAccount, person_name
+from accounts.models import TwitterAccount, User, person_name
 from dovecote.formats import clip, when
 from dovecote.pagination import page_of
 from dovecote.paths import path_with_pk
@@ -163,7 +164,14 @@ def _compose(request, *, form, draft=None, status=200, error=""):
     return render(
         request,
         "tweets/compose.html",
-        {"form": form, "draft": draft, "post_rows": _post_rows(posts), "blocked": blocked, "error": error},
+        {
+            "form": form,
+            "draft": draft,
+            "post_rows": _post_rows(posts),
+            "blocked": blocked,
+            "error": error,
+            "forward_voids_approvals": draft is not None and access.forward_voids_approvals(request.user, draft),
+        },
         status=status,
     )
 
@@ -205,7 +213,23 @@ def _save_draft(request, form, draft=None):
     return draft, None, 200
 
 
-def _saved_message(draft: Draft) -> str:
+NOBODY_CAN_APPROVE = " But nobody can approve it yet: the page says who could once trained."
+
+
+def _submitted_message(draft: Draft) -> str:
+    message = "Draft submitted for approval."
+    short = draft.state == S.SUBMITTED and services.approval_reach(draft).short
+    return message + NOBODY_CAN_APPROVE if short else message
+
+
+def _saved_message(draft: Draft, was: str | None = None) -> str:
+    if draft.state == S.SUBMITTED and services.approval_reach(draft).short:
+        return "Draft submitted." + NOBODY_CAN_APPROVE
+    if draft.state == S.SUBMITTED and was in (S.APPROVED, S.SCHEDULED, S.HELD):
+        return (
+            "It was approved, so it has gone back to the approvers, who have been emailed. "
+            "Nothing is published until they approve it again."
+        )
     if draft.state == S.SUBMITTED:
         return "Draft submitted. The approvers have been emailed."
     if draft.state == S.SCHEDULED:
@@ -250,10 +274,11 @@ def draft_edit(request: HttpRequest, pk: int) -> HttpResponse:
     form = DraftForm(request.POST, accounts=accounts, editing=True, initial=initial)
     if request.POST.get("add_post") or not form.is_valid():
         return _compose(request, form=form, draft=draft, status=200 if request.POST.get("add_post") else 400)
+    was = draft.state
     draft, error, status = _save_draft(request, form, draft)
     if error is not None:
         return _compose(request, form=form, draft=draft, status=status, error=error)
-    messages.success(request, _saved_message(draft))
+    messages.success(request, _saved_message(draft, was))
     return redirect("tweets:draft_detail", pk=draft.pk)
 
 
@@ -285,8 +310,9 @@ def _detail_context(request: HttpRequest, draft: Draft, **extra) -> dict:
     approvals = list(draft.approvals.select_related("approver", "revision").order_by("created_at"))
     expiry = draft.account.approval_expiry
     for approval in approvals:
-        approval.counts = approval.revision_id == draft.current_revision_id and approval.created_at > now - expiry
-        approval.lapsed = approval.revision_id == draft.current_revision_id and not approval.counts
+        current = approval.revision_id == draft.current_revision_id and approval.voided_at is None
+        approval.counts = current and approval.created_at > now - expiry
+        approval.lapsed = current and not approval.counts
     counted = {a.approver_id for a in approvals if a.counts}
     can_approve_role = access.can_approve_for(user, draft.account)
     approve_decision = (
@@ -298,6 +324,7 @@ def _detail_context(request: HttpRequest, draft: Draft, **extra) -> dict:
     is_author = access.is_current_author(user, draft)
     is_lead = access.is_lead_for(user, draft.account)
     freeze = services.freeze_for(draft.account)
+    approvals_required = services.approvals_required(draft)
     context = {
         "draft": draft,
         "held": _held_context(draft) if draft.state == S.HELD else None,
@@ -306,7 +333,16 @@ def _detail_context(request: HttpRequest, draft: Draft, **extra) -> dict:
         "diffs": diffs,
         "approvals": approvals,
         "approval_count": len(counted),
-        "approvals_required": services.approvals_required(draft),
+        "approvals_required": approvals_required,
+        # What the approve form says the approver saw, and what approving it does.
+        "seen": {
+            "revision": draft.current_revision_id,
+            "scheduled_at": draft.scheduled_at.isoformat() if draft.scheduled_at else "",
+        },
+        "approve_publishes_now": freeze is None
+        and services.approval_publishes_now(
+            needed=approvals_required, counted=len(counted), scheduled_at=draft.scheduled_at, at=now
+        ),
         "comments": draft.comments.select_related("author", "revision"),
         "transitions": draft.transitions.select_related("actor"),
         "attempts": draft.attempts.all() if draft.state in (S.PUBLISHING, S.FAILED, S.PUBLISHED, S.SCHEDULED) else [],
@@ -322,10 +358,14 @@ def _detail_context(request: HttpRequest, draft: Draft, **extra) -> dict:
             and user.pk not in counted,
             "review": can_approve_role and draft.state == S.SUBMITTED and user.pk != draft.author_id,
             "reschedule": can_write and draft.state in services.ALLOWED_FROM["reschedule"],
-            "publish_now": is_lead and draft.state == S.HELD and freeze is None,
-            "essential": is_lead and freeze is not None and draft.state in services.ALLOWED_FROM["publish_essential"],
-            "retry": (is_author or is_lead) and draft.state == S.FAILED,
+            # When it goes out: tweets.access decides, as the services do.
+            "publish_now": access.may_release(user, draft.account) and draft.state == S.HELD and freeze is None,
+            "essential": access.may_release(user, draft.account)
+            and freeze is not None
+            and draft.state in services.ALLOWED_FROM["publish_essential"],
+            "retry": access.may_retry(user, draft) and draft.state == S.FAILED,
         },
+        "forward_voids_approvals": access.forward_voids_approvals(user, draft),
         "approve_block": approve_decision.message
         if approve_decision is not None and not approve_decision.allowed
         else "",
@@ -333,6 +373,8 @@ def _detail_context(request: HttpRequest, draft: Draft, **extra) -> dict:
         "reason_form": ReasonForm(),
         "reschedule_form": RescheduleForm(initial={"scheduled_at": draft.scheduled_at}),
     }
+    if draft.state == S.SUBMITTED:
+        context["reach"] = _reach_on_page(draft)
     context.update(extra)
     return context
 
@@ -350,17 +392,41 @@ def _held_context(draft: Draft) -> dict:
     return {"freeze": freeze, "since": since, "outlook": services.held_outlook(draft)}
 
 
+def _reach_on_page(draft: Draft) -> dict | None:
+    """When the draft cannot get the approvals it needs: who can approve now, and who could once trained (with
+    the courses each lacks). None when it can."""
+    reach = services.approval_reach(draft)
+    if not reach.short:
+        return None
+    once_trained = []
+    for person in reach.untrained:
+        decision = training_check(User(pk=person.user_id), draft.account, Action.APPROVE)
+        courses = [course.title for course in decision.missing_courses]
+        once_trained.append({"name": person.name, "courses": courses})
+    return {
+        "needed": reach.needed,
+        "able": [person.name for person in reach.able],
+        "once_trained": once_trained,
+        "team": draft.account.approver_team or draft.account.team,
+    }
+
+
 @login_required
 def draft_detail(request: HttpRequest, pk: int) -> HttpResponse:
     draft = access.draft_for_user(request.user, pk)
     return render(request, "tweets/draft_detail.html", _detail_context(request, draft))
 
 
-def _act(request: HttpRequest, pk: int, action, success: str) -> HttpResponse:
-    """Load the draft through the access helper, call one service, and redirect or show why not."""
+def _act(request: HttpRequest, pk: int, action, success) -> HttpResponse:
+    """Load the draft through the access helper, call one service, and redirect or show why not. `success` is the
+    message, or makes it from what the service returned."""
     draft = access.draft_for_user(request.user, pk)
     try:
-        action(draft)
+        result = action(draft)
+    except services.DraftChanged as exc:
+        draft.refresh_from_db()
+        context = _detail_context(request, draft, error=exc.message, changed=_what_changed(exc))
+        return render(request, "tweets/draft_detail.html", context, status=409)
     except (TrainingRequired, services.NotAllowed) as exc:
         context = _detail_context(request, draft, error=exc.message)
         return render(request, "tweets/draft_detail.html", context, status=403)
@@ -369,7 +435,7 @@ def _act(request: HttpRequest, pk: int, action, success: str) -> HttpResponse:
         return render(
             request, "tweets/draft_detail.html", _detail_context(request, draft, error=exc.message), status=400
         )
-    messages.success(request, success)
+    messages.success(request, success(result) if callable(success) else success)
     return redirect("tweets:draft_detail", pk=pk)
 
 
@@ -380,7 +446,7 @@ def draft_submit(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         pk,
         lambda d: services.draft_submit(draft=d, by=request.user, request=request),
-        "Draft submitted for approval.",
+        _submitted_message,
     )
 
 
@@ -396,14 +462,46 @@ def draft_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+def _what_changed(exc: services.DraftChanged) -> dict:
+    """Between what the person saw and the draft now: the text (word by word), the reply and the time."""
+    seen, current, draft = exc.seen, exc.current, exc.draft
+    return {
+        "seen": seen,
+        "current": current,
+        "segments": revision_diff(seen, current) if seen.pk != current.pk else [],
+        "reply_to": (seen.in_reply_to_post_id, current.in_reply_to_post_id)
+        if seen.in_reply_to_post_id != current.in_reply_to_post_id
+        else None,
+        "time": (exc.seen_scheduled_at, draft.scheduled_at) if exc.seen_scheduled_at != draft.scheduled_at else None,
+    }
+
+
+def _time_seen(value: str | None):
+    """The publishing time an approve form says the page showed: None for 'as soon as approved'; not sent (a page
+    from before forms carried it) or unreadable, nothing to compare."""
+    if value is None:
+        return services.UNSET
+    if value == "":
+        return None
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        return services.UNSET
+
+
 @login_required
 @require_POST
 def draft_approve(request: HttpRequest, pk: int) -> HttpResponse:
+    """Approve the version the page showed (its revision and time come with the form), or show what changed."""
     note = request.POST.get("note", "")
+    revision = request.POST.get("revision", "")
+    scheduled_at = _time_seen(request.POST.get("scheduled_at"))
     return _act(
         request,
         pk,
-        lambda d: services.draft_approve(draft=d, by=request.user, note=note, request=request),
+        lambda d: services.draft_approve(
+            draft=d, by=request.user, revision=revision, scheduled_at=scheduled_at, note=note, request=request
+        ),
         "Approved.",
     )
 

@@ -17,6 +17,8 @@
     }
     if (event.detail.successful) {
       say(form.getAttribute("data-dashboard-action"));
+    } else if (event.detail.xhr && event.detail.xhr.status === 409) {
+      say("Nothing was approved: this draft changed since you opened the dashboard. Open the post to see what changed.");
     } else {
       say("That did not work: someone may have acted on it first, or your training needs renewing. Open the post to see why.");
     }

@@ -86,7 +86,7 @@ def test_a_journalists_question_reaches_the_press_office_and_is_answered_through
     reviewer = journeys.start("press-lead")
     reviewer.sign_in(lead.email, password=accounts_demo.DEMO_PASSWORD, totp_secret=enrol_totp(lead))
     page = reviewer.goto(f"/drafts/{draft.pk}/")
-    page.get_by_role("button", name="Approve this version").click()
+    page.get_by_role("button", name="Approve and publish now").click()
     page.get_by_text("Approved.", exact=True).wait_for()
     reviewer.check()
 

@@ -63,13 +63,13 @@ def test_approving_by_direct_post_is_refused_then_allowed_then_refused_after_exp
     client.force_login(approver)
     approve = reverse("tweets:draft_approve", args=[first.pk])
 
-    refused = client.post(approve)
+    refused = client.post(approve, {"revision": first.current_revision_id})
     assert refused.status_code == 403
     assert "Approving corporate posts" in refused.content.decode()
     assert not first.approvals.exists()
 
     certify(approver, courses["approve"])
-    assert client.post(approve).status_code == 302
+    assert client.post(approve, {"revision": first.current_revision_id}).status_code == 302
     assert first.approvals.count() == 1
 
     with _after_expiry():
@@ -77,7 +77,7 @@ def test_approving_by_direct_post_is_refused_then_allowed_then_refused_after_exp
         second = tweets.draft_create(author=member, account=account, text="Second post, a year later.")
         tweets.draft_submit(draft=second, by=member)
         client.force_login(approver)
-        again = client.post(reverse("tweets:draft_approve", args=[second.pk]))
+        again = client.post(reverse("tweets:draft_approve", args=[second.pk]), {"revision": second.current_revision_id})
         assert again.status_code == 403
         assert "Approving corporate posts" in again.content.decode()
         assert not second.approvals.exists()

@@ -17,6 +17,8 @@ def submitted(account, member):
 
 
 def post(client, name, draft, data=None):
+    if name == "draft_approve":  # the approve form says which version the page showed
+        data = {"revision": draft.current_revision_id, **(data or {})}
     return client.post(reverse(f"tweets:{name}", args=[draft.pk]), data or {})
 
 

@@ -52,7 +52,8 @@ def _run(action, draft, *, member, approver, lead):
     if action == "edit":
         return services.draft_edit(draft=draft, by=member, text="A different text for the post.")
     if action == "reschedule":
-        return services.draft_reschedule(draft=draft, by=member, scheduled_at=later)
+        # A lead: a member giving a held post a time sends it back to the approvers (test_bringing_forward.py).
+        return services.draft_reschedule(draft=draft, by=lead, scheduled_at=later)
     if action == "publish_now":
         return services.draft_publish_now(draft=draft, by=lead)
     if action == "retry":

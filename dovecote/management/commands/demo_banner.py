@@ -22,5 +22,6 @@ class Command(BaseCommand):
                 roles = "trainer"
             self.stdout.write(f"  {email:36} {first} {last} ({roles})")
         self.stdout.write(
-            "\nAdmins, leads, approvers and trainers are asked to enrol an authenticator app (TOTP) when they first sign in.\n"
+            "\nAdmins, leads, approvers and trainers are asked to enrol an authenticator app (TOTP) when they first"
+            " sign in.\n"
         )
