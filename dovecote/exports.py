@@ -75,6 +75,8 @@ class ExportForm(forms.Form):
         today = timezone.localdate()
         if start and start > today:
             self.add_error("start", "The first day must be today or in the past.")
+        if end and end > today:  # nothing is published in the future (and 9999-12-31 has no day after it)
+            self.add_error("end", "The last day must be today or in the past.")
         if start and end and end < start:
             self.add_error("end", "The last day must be the same as or after the first day.")
         return data

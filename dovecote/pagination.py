@@ -3,6 +3,9 @@
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, QuerySet, Window
 
+# Databases take OFFSET as a 64-bit integer, and no list is this long: a page further on is past the last page.
+_FURTHEST_OFFSET = 2**62
+
 
 def page_of(queryset: QuerySet, number: str | int | None, *, per_page: int, rows: QuerySet | None = None) -> Page:
     """The page asked for (as Paginator.get_page: out-of-range numbers give the last page), its rows loaded
@@ -21,9 +24,9 @@ def page_of(queryset: QuerySet, number: str | int | None, *, per_page: int, rows
     paginator = Paginator(ids, per_page)
     requested = _requested(number)
     found = []
+    start = (requested - 1) * per_page if requested is not None else 0
     # A window count would count the rows before DISTINCT; numbers below 1 are Paginator's to answer.
-    if requested is not None and not queryset.query.distinct:
-        start = (requested - 1) * per_page
+    if requested is not None and not queryset.query.distinct and start < _FURTHEST_OFFSET:
         counted = bare.annotate(_page_of_total=Window(Count("pk")))
         found = list(counted.values_list("pk", "_page_of_total")[start : start + per_page])
     if found or requested == 1:  # an empty first page: nothing matches

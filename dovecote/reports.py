@@ -119,19 +119,25 @@ def monday_of(day: date) -> date:
     return day - timedelta(days=day.weekday())
 
 
+# X (then Twitter) opened in March 2006: no week before it has anything to report, and a far earlier date would
+# overflow Python's dates a week or two back.
+EARLIEST_WEEK = date(2006, 3, 20)
+
+
 def last_complete_week(now: datetime | None = None) -> date:
     return monday_of(timezone.localdate(now)) - timedelta(days=7)
 
 
 def week_from(value: str | None, now: datetime | None = None) -> date:
-    """The Monday of the week asked for (any date in it, YYYY-MM-DD); by default the last complete week."""
+    """The Monday of the week asked for (any date in it, YYYY-MM-DD), from EARLIEST_WEEK to this week; by default
+    the last complete week."""
     try:
         asked = date.fromisoformat(value) if value else None
     except ValueError:
         asked = None
     if asked is None:
         return last_complete_week(now)
-    return min(monday_of(asked), monday_of(timezone.localdate(now)))
+    return min(monday_of(max(asked, EARLIEST_WEEK)), monday_of(timezone.localdate(now)))
 
 
 def week_bounds(week_start: date) -> tuple[datetime, datetime]:
@@ -172,8 +178,9 @@ class WeeklyReport:
         return f"{self.week_start.day} {self.week_start:%B %Y} to {last.day} {last:%B %Y}"
 
     @property
-    def previous_week(self) -> date:
-        return self.week_start - timedelta(days=7)
+    def previous_week(self) -> date | None:
+        before = self.week_start - timedelta(days=7)
+        return before if before >= EARLIEST_WEEK else None
 
     @property
     def next_week(self) -> date | None:

@@ -27,12 +27,17 @@ def _style(form: forms.Form) -> None:
             widget.attrs.setdefault("class", "govuk-input")
 
 
+# A query's canonical form may nest brackets twice as deep as it was typed, plus one, and packing it with others
+# adds two: held to this, every packed query stays within what the parser accepts (twitter_api.query.MAX_NESTING).
+MONITOR_MAX_NESTING = 10
+
+
 def query_error(query: str) -> str | None:
     """A plain-English message pointing at the position of a query's mistake, or None if it is valid."""
     from twitter_api.query import QuerySyntaxError, parse
 
     try:
-        parsed = parse(query)
+        parsed = parse(query, max_nesting=MONITOR_MAX_NESTING)
     except QuerySyntaxError as exc:
         position = getattr(exc, "position", None)
         message = getattr(exc, "message", str(exc))

@@ -5,6 +5,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import TwitterAccount, User
+from dovecote.forms import in_london
 from training.models import Action, Course, Feedback
 from training.services import ONE_TO_ONE_NOT_HELD_YET
 
@@ -46,7 +47,8 @@ def staff():
 
 
 def combine_local(day: dt.date, at: dt.time) -> dt.datetime:
-    return timezone.make_aware(dt.datetime.combine(day, at))
+    """A day and a time of day in UK time; a time the clocks skip raises ValidationError saying so."""
+    return in_london(dt.datetime.combine(day, at))
 
 
 class CourseForm(forms.ModelForm):
@@ -126,7 +128,11 @@ class SessionForm(forms.Form):
         if not data.get("location") and not data.get("online_url"):
             self.add_error("location", "Give a place or an online link so people know where to go.")
         if data.get("date") and data.get("time"):
-            data["starts_at"] = combine_local(data["date"], data["time"])
+            try:
+                data["starts_at"] = combine_local(data["date"], data["time"])
+            except forms.ValidationError as error:
+                self.add_error("time", error)
+                return data
             latest = timezone.localdate() + dt.timedelta(days=SESSION_HORIZON_DAYS)
             if data["starts_at"] <= timezone.now():
                 self.add_error("date", "The session must start in the future.")
@@ -176,7 +182,11 @@ class OneToOneForm(forms.Form):
         if data.get("award") and not data.get("course"):
             self.add_error("course", "Choose the course to certify the trainee in.")
         if data.get("held_on") and data.get("held_time"):
-            data["held_at"] = combine_local(data["held_on"], data["held_time"])
+            try:
+                data["held_at"] = combine_local(data["held_on"], data["held_time"])
+            except forms.ValidationError as error:
+                self.add_error("held_time", error)
+                return data
             if data.get("award") and data["held_at"] > timezone.now():
                 self.add_error("held_on", ONE_TO_ONE_NOT_HELD_YET)
         return data

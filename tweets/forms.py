@@ -2,6 +2,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from dovecote.forms import in_london
 from tweets import services
 from tweets.models import PublishingFreeze
 
@@ -44,6 +45,14 @@ class LondonDateTimeField(forms.DateTimeField):
             ),
         )
         super().__init__(**kwargs)
+
+    def to_python(self, value):
+        try:
+            return super().to_python(value)
+        except ValidationError as error:
+            if error.code != "ambiguous_timezone":  # Django refuses a time the clocks skip or repeat
+                raise
+            return in_london(error.params["datetime"])
 
 
 class DraftForm(forms.Form):

@@ -46,6 +46,7 @@ from functools import cached_property
 from twitter_text import extract_urls
 
 __all__ = [
+    "MAX_NESTING",
     "AnalysedPost",
     "Query",
     "QuerySyntaxError",
@@ -159,6 +160,11 @@ def _error(message: str, position: int) -> QuerySyntaxError:
 
 
 _SEARCHABLE = 'a word, "phrase", #hashtag, @mention, from: or to:'
+
+# The parser and the tree recurse once or twice per level of brackets: 255 levels fit in X's 512 characters and
+# would exhaust Python's stack. A query nested this deep still parses after packing doubles it (monitors are held
+# to less: monitoring.forms.MONITOR_MAX_NESTING).
+MAX_NESTING = 25
 
 
 # --- The syntax tree (canonical: lowercase, negation only on single terms, AND/OR flattened) -----------------
@@ -552,10 +558,11 @@ def _lex(query: str) -> list[_Token]:
 
 
 class _Parser:
-    def __init__(self, query: str):
+    def __init__(self, query: str, *, max_nesting: int = MAX_NESTING):
         self.query = query
         self.tokens = _lex(query)
         self.index = 0
+        _check_nesting(self.tokens, max_nesting)
 
     def peek(self) -> _Token | None:
         return self.tokens[self.index] if self.index < len(self.tokens) else None
@@ -630,6 +637,26 @@ class _Parser:
         if token.kind == "phrase":
             return _phrase(token)
         return _term(token)
+
+
+def _check_nesting(tokens: list[_Token], limit: int) -> None:
+    """Refuse brackets nested deeper than `limit`, before the recursive parser meets them."""
+    open_brackets: list[_Token] = []
+    deepest, outermost = 0, None  # how deep, and the outermost bracket of the first group that is too deep
+    for token in tokens:
+        if token.kind == "(":
+            open_brackets.append(token)
+            deepest = max(deepest, len(open_brackets))
+            if len(open_brackets) > limit and outermost is None:
+                outermost = open_brackets[0]
+        elif token.kind == ")" and open_brackets:
+            open_brackets.pop()
+    if outermost is not None:
+        raise _error(
+            f"Brackets are nested {deepest} deep {{at}}; at most {limit} are allowed. Remove the brackets you "
+            "don't need.",
+            outermost.pos,
+        )
 
 
 def _phrase(token: _Token) -> Node:
@@ -780,9 +807,11 @@ def _unsearchable_alternative(node: Node) -> Node:
     return node
 
 
-def parse(query: str) -> Query:
-    """Parse and validate `query`, raising QuerySyntaxError that says where the problem is and what to do."""
-    root = _normalise(_Parser(query).parse())
+def parse(query: str, *, max_nesting: int = MAX_NESTING) -> Query:
+    """Parse and validate `query`, raising QuerySyntaxError that says where the problem is and what to do.
+
+    Brackets may be nested `max_nesting` deep at most."""
+    root = _normalise(_Parser(query, max_nesting=max_nesting).parse())
     _validate(root)
     return Query(root, source=query)
 

@@ -162,6 +162,8 @@ def test_the_form_lists_only_the_accounts_of_teams_the_lead_leads(client, lead, 
         ({"start": "", "end": "2026-11-01"}, "Enter the first day to export."),
         ({"start": "2026-11-31", "end": "2026-12-01"}, "Enter the first day as a real date."),
         ({"start": "2026-12-01", "end": "2026-12-02"}, "The first day must be today or in the past."),
+        ({"start": "2026-11-01", "end": "9999-12-31"}, "The last day must be today or in the past."),
+        ({"start": "2026-11-01", "end": "2026-11-19"}, "The last day must be today or in the past."),
     ],
 )
 def test_the_form_says_what_is_wrong_with_the_dates(client, lead, account, params, message):

@@ -1,6 +1,7 @@
 """page_of: pages cut on the bare rows, then loaded with the queryset's joins and prefetches."""
 
 from django.core.paginator import Paginator
+from django.urls import reverse
 
 from dovecote.pagination import page_of
 from tests.tweets.factories import DraftFactory
@@ -57,3 +58,22 @@ def test_an_empty_list_is_one_query(db, django_assert_num_queries):
     with django_assert_num_queries(1):
         page = page_of(_drafts(), 1, per_page=3)
     assert (page.number, page.paginator.count, list(page.object_list)) == (1, 0, [])
+
+
+def test_a_page_number_past_what_the_database_can_count_gives_the_last_page(db):
+    for _ in range(4):
+        DraftFactory()
+
+    for asked in ("1000000000000000000000", 10**30, str(2**63 // 3)):
+        page = page_of(_drafts(), asked, per_page=3)
+        assert page.number == 2, asked
+        assert len(page.object_list) == 1, asked
+
+
+def test_every_list_paged_by_page_of_answers_a_huge_page_number_with_its_last_page(client, team, member, account):
+    DraftFactory(account=account, author=member)
+    client.force_login(member)
+
+    for name in ("tweets:draft_list", "tweets:approval_queue", "tweets:published", "monitoring:inbox"):
+        response = client.get(reverse(name), {"page": "1000000000000000000000"})
+        assert response.status_code == 200, name

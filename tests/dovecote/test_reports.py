@@ -181,6 +181,23 @@ def test_week_from_snaps_to_monday_and_defaults_to_the_last_complete_week():
     assert reports.week_from("2027-01-01") == date(2026, 11, 16)  # no weeks from the future
 
 
+def test_week_from_goes_back_no_further_than_the_first_week_of_x():
+    for asked in ("0001-01-01", "0001-01-02", "1999-12-31", "2006-03-19"):
+        assert reports.week_from(asked) == reports.EARLIEST_WEEK == date(2006, 3, 20)
+    assert reports.week_from("2006-03-29") == date(2006, 3, 27)
+
+
+@pytest.mark.parametrize("week", ["0001-01-01", "0001-01-02", "9999-12-31"])
+def test_a_week_out_of_range_shows_the_nearest_week_there_is(client, admin_user, team, week):
+    client.force_login(admin_user)
+
+    for name, args in [("index", []), ("team", [team.pk]), ("team_csv", [team.pk]), ("department", [])]:
+        response = client.get(reverse(f"reports:{name}", args=args), {"week": week})
+        assert response.status_code == 200, name
+    page = client.get(reverse("reports:department"), {"week": week}).content.decode()
+    assert ("Previous week" in page) is (week == "9999-12-31")
+
+
 # --- Pages and access ---------------------------------------------------------------------------------
 
 

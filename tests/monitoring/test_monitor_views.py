@@ -94,3 +94,14 @@ def test_a_lead_edits_a_monitor_and_a_new_query_starts_from_now(client, team, le
     monitor.refresh_from_db()
     assert (monitor.query, monitor.poll_interval_seconds, monitor.since_id) == ("visa", 600, newest.tweet_id)
     assert AuditEvent.objects.filter(action="monitoring.monitor_changed").exists()
+
+
+def test_a_query_nested_too_deep_gets_a_form_error_saying_how_deep(client, team, lead):
+    client.force_login(lead)
+    query = "(" * 255 + "passport" + ")" * 255
+    response = client.post(CREATE, {"team": team.pk, "name": "Deep", "query": query, "poll_interval_seconds": 300})
+
+    assert response.status_code == 200
+    assert "There is a problem" in response.text
+    assert "Brackets are nested 255 deep at character 1; at most 10 are allowed." in response.text
+    assert not Monitor.objects.exists()

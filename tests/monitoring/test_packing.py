@@ -153,3 +153,18 @@ def test_slower_monitors_fill_the_room_left_in_faster_queries_without_slowing_th
         for seconds in (60, 300)
     )
     assert len(packed) < separately
+
+
+def test_the_deepest_query_a_monitor_may_have_still_parses_once_packed():
+    from monitoring.forms import MONITOR_MAX_NESTING, query_error
+
+    # OR and AND alternating at every level: the canonical form nests deeper than the typed one.
+    query = "x"
+    for level in range(MONITOR_MAX_NESTING):
+        query = f"({query} a{level} OR b{level}) c{level}"
+    assert query_error(query) is None
+
+    packed = packing.pack([(1, query), (2, "tax")], limit=100_000, suffix=" -@DeptComms")
+
+    assert max(p.query.count("((") for p in packed) > 0 and all(parse(p.query) for p in packed)
+    assert query_error(f"d ({query} e OR f)") is not None  # one level more is refused

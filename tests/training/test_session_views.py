@@ -213,3 +213,24 @@ def test_a_session_of_a_course_already_booked_offers_no_second_booking(client, m
     response = client.post(reverse("training:session_book", args=[other.pk]), follow=True)
     assert f"already booked on &#x27;{booked.course}&#x27;" in response.content.decode()
     assert not other.bookings.exists()
+
+
+def test_a_session_at_a_time_the_clocks_skip_is_refused_saying_it_does_not_exist_in_london(client, trainer):
+    client.force_login(trainer)
+    response = client.post(
+        reverse("training:session_create"),
+        {
+            "course": CourseFactory().pk,
+            "date": "2030-03-31",
+            "time": "01:15",
+            "duration_minutes": 90,
+            "location": "Room 4",
+            "trainer": trainer.pk,
+            "capacity": 8,
+            "weeks": 1,
+        },
+    )
+
+    assert response.status_code == 200
+    assert "1:15am on 31 March 2030 does not exist in London" in response.content.decode()
+    assert not TrainingSession.objects.exists()

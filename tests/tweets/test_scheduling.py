@@ -131,3 +131,29 @@ def test_a_time_in_the_past_is_refused(client, member, account):
     assert response.status_code == 400
     assert "must be in the future" in response.content.decode()
     assert not Draft.objects.exists()
+
+
+@pytest.mark.parametrize("form_class", ["DraftForm", "RescheduleForm"])
+def test_a_time_the_clocks_skip_is_refused_saying_it_does_not_exist_in_london(form_class):
+    from accounts.models import TwitterAccount
+    from tweets import forms
+
+    kwargs = {"accounts": TwitterAccount.objects.none()} if form_class == "DraftForm" else {}
+    with time_machine.travel(dt.datetime(2027, 1, 4, 9, 0, tzinfo=dt.UTC), tick=False):
+        form = getattr(forms, form_class)(data={"scheduled_at": "2027-03-28T01:30", "posts": "Hi"}, **kwargs)
+        form.is_valid()
+
+    assert form.errors["scheduled_at"] == [
+        "1:30am on 28 March 2027 does not exist in London: the clocks go forward an hour at 1am. "
+        "Choose a time before 1am or from 2am."
+    ]
+
+
+def test_a_time_the_clocks_go_back_over_means_its_first_occurrence_in_summer_time(db):
+    from tweets import forms
+
+    with time_machine.travel(dt.datetime(2026, 9, 1, 9, 0, tzinfo=dt.UTC), tick=False):
+        form = forms.RescheduleForm(data={"scheduled_at": "2026-10-25T01:30"})
+        assert form.is_valid(), form.errors
+
+    assert form.cleaned_data["scheduled_at"] == dt.datetime(2026, 10, 25, 0, 30, tzinfo=dt.UTC)  # 1:30am BST

@@ -498,3 +498,27 @@ def test_a_syntax_error_survives_pickling():
 def test_a_query_is_usable_as_a_dict_key():
     assert {parse("tax"): 1}[parse("TAX")] == 1
     assert isinstance(parse("tax"), Query)
+
+
+def _nested(depth: int, inner: str = "tax") -> str:
+    return "(" * depth + inner + ")" * depth
+
+
+def test_brackets_nested_deeper_than_the_limit_are_refused_saying_how_deep():
+    deepest = 255  # about as deep as fits in X's 512 characters
+    with pytest.raises(QuerySyntaxError) as caught:
+        parse(_nested(deepest))
+
+    assert caught.value.message.startswith(f"Brackets are nested {deepest} deep at character 1; at most ")
+    assert caught.value.position == 0
+
+
+def test_brackets_nested_to_the_limit_parse_and_the_limit_can_be_lowered():
+    from twitter_api.query import MAX_NESTING
+
+    assert str(parse(_nested(MAX_NESTING))) == "tax"
+    with pytest.raises(QuerySyntaxError) as caught:
+        parse("a " + _nested(4, "b OR c"), max_nesting=3)
+    assert caught.value.message == (
+        "Brackets are nested 4 deep at character 3; at most 3 are allowed. Remove the brackets you don't need."
+    )

@@ -317,3 +317,13 @@ def test_an_excluded_term_the_index_cannot_hold_leaves_the_candidates_to_the_mat
     assert state.search_candidates(query.root) == posts
     found, _ = _search_page(state, query)
     assert found == [posts[0]]
+
+
+def test_a_query_nested_too_deep_gets_xs_invalid_request(x_sandbox, http, bearer):
+    query = "(" * 254 + "tax" + ")" * 254  # 511 characters: within X's 512
+
+    response = http.get(f"{x_sandbox.url}/2/tweets/search/recent", params={"query": query}, headers=bearer, timeout=5)
+
+    assert response.status_code == 400
+    assert response.json()["title"] == "Invalid Request"
+    assert "Brackets are nested 254 deep" in response.json()["errors"][0]["message"]
