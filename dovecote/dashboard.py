@@ -37,13 +37,14 @@ from training.selectors import (
     required_courses_for_user,
     requirements_by_cell,
 )
-from tweets.access import drafts_awaiting_approval_by, drafts_for_user
 from tweets.models import Draft, PublishingFreeze
-from tweets.services import (
+from tweets.selectors import (
     approval_publishes_now,
     approvals_counted,
     approvals_needed,
     approved_by,
+    drafts_awaiting_approval_by,
+    drafts_for_user,
     possible_approvers,
     reach_of,
 )
@@ -298,7 +299,7 @@ class UnapprovableDraft:
 def unapprovable(roles: Roles, *, now: datetime) -> list[UnapprovableDraft]:
     """Submitted drafts of the accounts the teams I lead own (every account's for admins) that cannot get the
     approvals they need: too few of the approving team's approvers and leads are trained, still members and not
-    the author (tweets.services.reach_of). Two queries; one when nothing is waiting for approval."""
+    the author (tweets.selectors.reach_of). Two queries; one when nothing is waiting for approval."""
     if not roles.is_lead:
         return []
     drafts = Draft.objects.filter(state=Draft.State.SUBMITTED)

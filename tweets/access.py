@@ -1,4 +1,5 @@
-"""Access helpers: the only way views load drafts and freezes.
+"""Access helpers: the only way views load drafts and freezes (the queries of which drafts a person sees are
+in tweets.selectors).
 
 A user sees the drafts of accounts their teams own and the drafts their teams approve; admins see everything;
 anything else is a 404. Writing a draft gives no access of its own: a leaver loses the team's drafts, theirs
@@ -11,23 +12,14 @@ these and the pages ask them what to offer.
 
 from datetime import datetime
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from accounts.access import is_lead, team_ids_for_user
-from accounts.models import Membership, TwitterAccount, User
+from accounts.models import TwitterAccount, User
 from tweets.models import Draft, PublishingFreeze
-
-APPROVER_ROLES = (Membership.Role.APPROVER, Membership.Role.LEAD)
-
-
-def drafts_for_user(user: User) -> QuerySet[Draft]:
-    qs = Draft.objects.select_related("account", "author", "current_revision")
-    if user.is_admin:
-        return qs
-    team_ids = team_ids_for_user(user)
-    return qs.filter(Q(account__team_id__in=team_ids) | Q(account__approver_team_id__in=team_ids))
+from tweets.selectors import approvals_required, approver_team_ids, drafts_for_user
 
 
 def draft_for_user(user: User, pk: int) -> Draft:
@@ -41,26 +33,6 @@ def freezes_for_user(user: User) -> QuerySet[PublishingFreeze]:
 
 def freeze_for_user(user: User, pk: int) -> PublishingFreeze:
     return get_object_or_404(freezes_for_user(user), pk=pk)
-
-
-def approver_team_ids(user: User) -> list[int]:
-    """Teams in which the user is an approver or lead now (cached on the user for the request)."""
-    return [team_id for team_id, role in user.current_roles().items() if role in APPROVER_ROLES]
-
-
-def drafts_awaiting_approval_by(user: User) -> QuerySet[Draft]:
-    """Submitted drafts, other than their own, that the user may approve: those of accounts their teams approve
-    for (as can_approve_for decides for one account); every account's for admins. Bare rows, for counting and
-    paging. Who may approve is narrower than who may see (drafts_for_user), so no visibility filter is needed.
-    """
-    drafts = Draft.objects.filter(state=Draft.State.SUBMITTED).exclude(author=user)
-    if user.is_admin:
-        return drafts
-    team_ids = approver_team_ids(user)
-    return drafts.filter(
-        Q(account__approver_team_id__in=team_ids)
-        | Q(account__approver_team__isnull=True, account__team_id__in=team_ids)
-    )
 
 
 def can_approve_for(user: User, account: TwitterAccount) -> bool:
@@ -80,13 +52,6 @@ def is_current_author(user: User, draft: Draft) -> bool:
 
 def is_lead_for(user: User, account: TwitterAccount) -> bool:
     return is_lead(user, account.team_id)
-
-
-def writable_accounts(user: User) -> QuerySet[TwitterAccount]:
-    qs = TwitterAccount.objects.select_related("team").filter(status=TwitterAccount.Status.ACTIVE)
-    if user.is_admin:
-        return qs
-    return qs.filter(team_id__in=team_ids_for_user(user))
 
 
 # --- When a post goes out ------------------------------------------------------------------------------
@@ -120,8 +85,6 @@ def keeps_approvals(user: User, draft: Draft, scheduled_at: datetime | None, *, 
 
 def forward_voids_approvals(user: User, draft: Draft) -> bool:
     """Would `user` bringing this approved post forward void its approvals (what pages warn of)?"""
-    from tweets.services import approvals_required
-
     if draft.state not in (Draft.State.APPROVED, Draft.State.SCHEDULED, Draft.State.HELD):
         return False
     return not may_bring_forward(user, draft.account) and approvals_required(draft) > 0

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from accounts.access import led_team_ids
 from accounts.models import User
-from tweets import services
+from tweets import publishing, selectors
 from tweets.models import Approval, Draft, PublishingFreeze
 
 logger = logging.getLogger(__name__)
@@ -29,7 +29,7 @@ def publish_draft(draft_id: int) -> str:
         wait = (due - timezone.now()).total_seconds()
         if 0 < wait <= EARLY_START_WAIT_SECONDS:
             time.sleep(wait)
-    return services.draft_publish(draft_id=draft_id)
+    return publishing.draft_publish(draft_id=draft_id)
 
 
 def publish_due(second: int | None = None) -> dict[int, str]:
@@ -37,7 +37,7 @@ def publish_due(second: int | None = None) -> dict[int, str]:
     outcomes: dict[int, str] = {}
     while True:
         if second is not None:
-            first = services.next_due(before=datetime.fromtimestamp(second + 1, tz=UTC))
+            first = publishing.next_due(before=datetime.fromtimestamp(second + 1, tz=UTC))
             if first is None:
                 return outcomes
             wait = (first - timezone.now()).total_seconds()
@@ -45,7 +45,7 @@ def publish_due(second: int | None = None) -> dict[int, str]:
                 return outcomes  # not this second's any more (rescheduled); its own job or the sweep has it
             if wait > 0:
                 time.sleep(wait)
-        done = services.drafts_publish_due_now()
+        done = publishing.drafts_publish_due_now()
         outcomes.update(done)
         if second is None or not done:
             return outcomes  # (nothing done: what is left is another worker's or the sweep's)
@@ -53,7 +53,7 @@ def publish_due(second: int | None = None) -> dict[int, str]:
 
 def publish_due_sweep() -> list[int]:
     """Periodic: enqueue every overdue draft, e.g. after the workers or the scheduler were down."""
-    return services.drafts_publish_due()
+    return publishing.drafts_publish_due()
 
 
 def _draft_url(draft: Draft) -> str:
@@ -66,7 +66,7 @@ def notify_approvers(draft_id: int) -> int:
     if draft is None or draft.state != Draft.State.SUBMITTED:
         return 0
     recipients = sorted(
-        {u.email for u in services.eligible_approvers(draft.account).exclude(pk=draft.author_id) if u.email}
+        {u.email for u in selectors.eligible_approvers(draft.account).exclude(pk=draft.author_id) if u.email}
     )
     if not recipients:
         logger.warning("Draft %s is waiting for approval but %s has no approvers", draft.pk, draft.account)
@@ -74,8 +74,8 @@ def notify_approvers(draft_id: int) -> int:
     context = {
         "draft": draft,
         "url": _draft_url(draft),
-        "required": services.approvals_required(draft),
-        "count": services.approval_count(draft),
+        "required": selectors.approvals_required(draft),
+        "count": selectors.approval_count(draft),
     }
     send_mail(
         subject=f"Approval needed: a post for {draft.account}",
@@ -113,7 +113,7 @@ def notify_held(draft_id: int) -> int:
     recipients = [u.email for u in people if u.is_active and u.email]
     if not recipients:
         return 0
-    outlook = services.held_outlook(draft)
+    outlook = selectors.held_outlook(draft)
     context = {"draft": draft, "freeze": draft.held_by, "outlook": outlook, "url": _draft_url(draft)}
     send_mail(
         subject=f"Held by a publishing freeze: a post for {draft.account}",
@@ -136,9 +136,9 @@ def notify_leads_of_freeze(freeze_id: int, event: str) -> int:
         return 0
     actor_id = freeze.started_by_id if event == "started" else freeze.lifted_by_id
     url = settings.SITE_URL.rstrip("/") + reverse("tweets:freeze_detail", args=[freeze.pk])
-    held = services.held_after_lift(freeze) if event == "lifted" else Draft.objects.none()
+    held = selectors.held_after_lift(freeze) if event == "lifted" else Draft.objects.none()
     sent = 0
-    for lead in services.freeze_leads(freeze).exclude(pk=actor_id):
+    for lead in selectors.freeze_leads(freeze).exclude(pk=actor_id):
         if not lead.email:
             continue
         waiting = held if lead.is_admin else held.filter(account__team_id__in=led_team_ids(lead))

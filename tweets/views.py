@@ -20,7 +20,7 @@ from dovecote.paths import path_with_pk
 from dovecote.tables import rendered_rows
 from training.policy import Action, TrainingRequired
 from training.policy import check as training_check
-from tweets import access, hints, services
+from tweets import access, hints, selectors, services
 from tweets.forms import CommentForm, DraftForm, FreezeForm, LiftForm, ReasonForm, RescheduleForm
 from tweets.models import Draft, DraftRevision, PublishingFreeze
 from twitter_api.text import MAX_WEIGHTED_LENGTH, validate_post_text
@@ -66,7 +66,7 @@ def _post_rows(posts: list[str]) -> list[dict]:
 
 @login_required
 def draft_list(request: HttpRequest) -> HttpResponse:
-    base = access.drafts_for_user(request.user)
+    base = selectors.drafts_for_user(request.user)
     counts = dict(base.order_by().values_list("state").annotate(n=Count("id")))
     state = request.GET.get("state", "")
     mine = request.GET.get("mine") == "1"
@@ -86,15 +86,15 @@ def draft_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def approval_queue(request: HttpRequest) -> HttpResponse:
-    drafts = access.drafts_awaiting_approval_by(request.user).order_by("updated_at", "id")
+    drafts = selectors.drafts_awaiting_approval_by(request.user).order_by("updated_at", "id")
     # Oldest first, a page at a time: a busy team can have hundreds waiting. The page's rows are then loaded
     # by id alone, so the filters above are not planned twice.
     page = page_of(drafts, request.GET.get("page"), per_page=PAGE_SIZE, rows=APPROVAL_QUEUE_ROWS)
-    approvers = services.counting_approvers([draft["pk"] for draft in page.object_list])
+    approvers = selectors.counting_approvers([draft["pk"] for draft in page.object_list])
     # Each row's text worked out here, so the template only looks up keys (much faster than method calls).
     rows = []
     for draft in page.object_list:
-        needed = services.approvals_needed(
+        needed = selectors.approvals_needed(
             draft["purpose"],
             account_requires=TwitterAccount.required_approvals_for(
                 draft["account__kind"], draft["account__approvals_required"]
@@ -122,7 +122,7 @@ def approval_queue(request: HttpRequest) -> HttpResponse:
 @login_required
 def scheduled(request: HttpRequest) -> HttpResponse:
     drafts = (
-        access.drafts_for_user(request.user)
+        selectors.drafts_for_user(request.user)
         .filter(state__in=[S.SCHEDULED, S.APPROVED, S.HELD, S.PUBLISHING], scheduled_at__isnull=False)
         .order_by("scheduled_at", "id")
     )
@@ -144,7 +144,7 @@ def scheduled(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def published(request: HttpRequest) -> HttpResponse:
-    drafts = access.drafts_for_user(request.user).filter(state=S.PUBLISHED).order_by("-published_at", "-id")
+    drafts = selectors.drafts_for_user(request.user).filter(state=S.PUBLISHED).order_by("-published_at", "-id")
     page = page_of(drafts, request.GET.get("page"), per_page=PAGE_SIZE)
     return render(request, "tweets/published.html", {"page": page})
 
@@ -218,12 +218,12 @@ NOBODY_CAN_APPROVE = " But nobody can approve it yet: the page says who could on
 
 def _submitted_message(draft: Draft) -> str:
     message = "Draft submitted for approval."
-    short = draft.state == S.SUBMITTED and services.approval_reach(draft).short
+    short = draft.state == S.SUBMITTED and selectors.approval_reach(draft).short
     return message + NOBODY_CAN_APPROVE if short else message
 
 
 def _saved_message(draft: Draft, was: str | None = None) -> str:
-    if draft.state == S.SUBMITTED and services.approval_reach(draft).short:
+    if draft.state == S.SUBMITTED and selectors.approval_reach(draft).short:
         return "Draft submitted." + NOBODY_CAN_APPROVE
     if draft.state == S.SUBMITTED and was in (S.APPROVED, S.SCHEDULED, S.HELD):
         return (
@@ -241,7 +241,7 @@ def _saved_message(draft: Draft, was: str | None = None) -> str:
 
 @login_required
 def draft_create(request: HttpRequest) -> HttpResponse:
-    accounts = access.writable_accounts(request.user)
+    accounts = selectors.writable_accounts(request.user)
     if request.method != "POST":
         initial = {}
         if request.GET.get("account"):
@@ -262,7 +262,7 @@ def draft_create(request: HttpRequest) -> HttpResponse:
 @login_required
 def draft_edit(request: HttpRequest, pk: int) -> HttpResponse:
     draft = access.draft_for_user(request.user, pk)
-    accounts = access.writable_accounts(request.user)
+    accounts = selectors.writable_accounts(request.user)
     initial = {
         "account": draft.account_id,
         "scheduled_at": draft.scheduled_at,
@@ -324,7 +324,7 @@ def _detail_context(request: HttpRequest, draft: Draft, **extra) -> dict:
     is_author = access.is_current_author(user, draft)
     is_lead = access.is_lead_for(user, draft.account)
     freeze = services.freeze_for(draft.account)
-    approvals_required = services.approvals_required(draft)
+    approvals_required = selectors.approvals_required(draft)
     context = {
         "draft": draft,
         "held": _held_context(draft) if draft.state == S.HELD else None,
@@ -340,7 +340,7 @@ def _detail_context(request: HttpRequest, draft: Draft, **extra) -> dict:
             "scheduled_at": draft.scheduled_at.isoformat() if draft.scheduled_at else "",
         },
         "approve_publishes_now": freeze is None
-        and services.approval_publishes_now(
+        and selectors.approval_publishes_now(
             needed=approvals_required, counted=len(counted), scheduled_at=draft.scheduled_at, at=now
         ),
         "comments": draft.comments.select_related("author", "revision"),
@@ -389,13 +389,13 @@ def _held_context(draft: Draft) -> dict:
         .filter(pk=draft.held_by_id)
         .first()
     )
-    return {"freeze": freeze, "since": since, "outlook": services.held_outlook(draft)}
+    return {"freeze": freeze, "since": since, "outlook": selectors.held_outlook(draft)}
 
 
 def _reach_on_page(draft: Draft) -> dict | None:
     """When the draft cannot get the approvals it needs: who can approve now, and who could once trained (with
     the courses each lacks). None when it can."""
-    reach = services.approval_reach(draft)
+    reach = selectors.approval_reach(draft)
     if not reach.short:
         return None
     once_trained = []
@@ -600,7 +600,7 @@ def draft_retry(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _freeze_form(request, data=None):
-    return FreezeForm(data, teams=teams_for_user(request.user), accounts=access.writable_accounts(request.user))
+    return FreezeForm(data, teams=teams_for_user(request.user), accounts=selectors.writable_accounts(request.user))
 
 
 @login_required
@@ -645,7 +645,7 @@ def freeze_start(request: HttpRequest) -> HttpResponse:
     return render(request, "tweets/freeze_start.html", {"form": form, "error": error}, status=status)
 
 
-def _held_row(user, draft: Draft, outlook: services.HeldOutlook) -> dict:
+def _held_row(user, draft: Draft, outlook: selectors.HeldOutlook) -> dict:
     """A held post on its freeze's page: what happens to it next, and what this viewer may do about it."""
     lead = access.is_lead_for(user, draft.account)
     waiting = outlook.waiting_for_decision
@@ -662,8 +662,8 @@ def _held_row(user, draft: Draft, outlook: services.HeldOutlook) -> dict:
 def freeze_detail(request: HttpRequest, pk: int) -> HttpResponse:
     freeze = access.freeze_for_user(request.user, pk)
     held = (
-        access.drafts_for_user(request.user)
-        .filter(pk__in=services.freeze_held_posts(freeze).values("pk"))
+        selectors.drafts_for_user(request.user)
+        .filter(pk__in=selectors.freeze_held_posts(freeze).values("pk"))
         .select_related("account__team")
         .order_by("scheduled_at", "id")
     )
@@ -674,7 +674,7 @@ def freeze_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "tweets/freeze_detail.html",
         {
             "freeze": freeze,
-            "held": [_held_row(request.user, d, services.held_outlook(d, active=active)) for d in held],
+            "held": [_held_row(request.user, d, selectors.held_outlook(d, active=active)) for d in held],
             "can_manage": can_manage,
             "lift_form": LiftForm(),
         },

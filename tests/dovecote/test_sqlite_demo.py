@@ -1,6 +1,6 @@
 """`make run` serves the demo from SQLite (the settings' default); the suite itself runs on PostgreSQL. This
 runs the demo's database in a fresh process on SQLite: migrated, seeded, and its main pages loaded by its
-people, so SQL written per database (tweets.services._HoursBefore) and anything else PostgreSQL-only shows
+people, so SQL written per database (tweets.selectors._HoursBefore) and anything else PostgreSQL-only shows
 here rather than in a demo."""
 
 import os
@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tweets import services
+from tweets import publishing
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -24,22 +24,22 @@ from django.test import Client
 from django.utils import timezone
 from accounts.models import User
 from tests.conftest import enrol_totp
-from tweets import services
+from tweets import selectors
 from tweets.models import Approval, Draft
 
 call_command("migrate", verbosity=0)
 call_command("seed_demo", verbosity=0)
 waiting = Draft.objects.filter(state=Draft.State.SUBMITTED).select_related("account").first()
 assert waiting is not None, "the demo has a draft waiting for approval"
-approver = services.eligible_approvers(waiting.account).exclude(pk=waiting.author_id).first()
+approver = selectors.eligible_approvers(waiting.account).exclude(pk=waiting.author_id).first()
 lapsed = timezone.now() - waiting.account.approval_expiry - timedelta(minutes=1)
 Approval.objects.create(draft=waiting, revision=waiting.current_revision, approver=approver, created_at=lapsed)
 now = timezone.now()
-assert not Draft.objects.filter(pk=waiting.pk).filter(services.approved_by(approver, at=now)).exists()
-assert services.counting_approvers([waiting.pk], at=now) == {waiting.pk: set()}
+assert not Draft.objects.filter(pk=waiting.pk).filter(selectors.approved_by(approver, at=now)).exists()
+assert selectors.counting_approvers([waiting.pk], at=now) == {waiting.pk: set()}
 Approval.objects.filter(draft=waiting).update(created_at=now)
-assert Draft.objects.filter(pk=waiting.pk).filter(services.approved_by(approver, at=now)).exists()
-assert services.counting_approvers([waiting.pk], at=now) == {waiting.pk: {approver.pk}}
+assert Draft.objects.filter(pk=waiting.pk).filter(selectors.approved_by(approver, at=now)).exists()
+assert selectors.counting_approvers([waiting.pk], at=now) == {waiting.pk: {approver.pk}}
 
 for user in User.objects.filter(is_active=True):
     if user.requires_mfa():
@@ -124,13 +124,13 @@ LIFT = """
 import django
 django.setup()
 from accounts.models import Membership
-from tweets import services
+from tweets import selectors, services
 from tweets.models import Draft, PublishingFreeze
 
 freeze = PublishingFreeze.objects.get()
 lead = Membership.objects.get(role=Membership.Role.LEAD).user
 services.freeze_lift(freeze=freeze, by=lead)
-for draft in services.held_after_lift(freeze):
+for draft in selectors.held_after_lift(freeze):
     services.draft_publish_now(draft=draft, by=lead)
 """
 
@@ -220,7 +220,7 @@ def test_the_demos_workers_publish_scheduled_posts_poll_monitors_and_release_hel
     work("publish")
     drafts, _ = run(STATES).strip().splitlines()
     assert "'Retried post.': 'scheduled'" in drafts
-    time.sleep(services.BACKOFF_BASE_SECONDS + 1)
+    time.sleep(publishing.BACKOFF_BASE_SECONDS + 1)
     work("publish")
 
     assert "Retried post." in [post["text"] for post in x_sandbox.posts_by("9100")]

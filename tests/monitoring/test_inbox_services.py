@@ -102,7 +102,8 @@ def test_reply_goes_through_approval_and_the_item_becomes_replied_when_published
     x_sandbox, team, account, member, approver, django_capture_on_commit_callbacks
 ):
     from tweets.models import Draft
-    from tweets.services import draft_approve, draft_publish, draft_submit
+    from tweets.publishing import draft_publish
+    from tweets.services import draft_approve, draft_submit
 
     account.approvals_required = 1
     account.replies_need_approval = True

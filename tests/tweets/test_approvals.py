@@ -9,7 +9,7 @@ from accounts.models import Membership, TwitterAccount
 from tests.conftest import enrol_totp
 from tests.factories import MembershipFactory, TeamFactory, TwitterAccountFactory
 from tests.tweets.factories import DraftFactory
-from tweets import services
+from tweets import selectors, services
 from tweets.models import Approval, Draft, DraftRevision
 
 S = Draft.State
@@ -50,7 +50,7 @@ def test_each_approver_counts_once(submitted, approver):
         services.draft_approve(draft=submitted, by=approver)
     submitted.refresh_from_db()
     assert submitted.state == S.SUBMITTED
-    assert services.approval_count(submitted) == 1
+    assert selectors.approval_count(submitted) == 1
 
 
 def test_a_corporate_account_needs_two_distinct_approvals(submitted, approver, lead):
@@ -79,7 +79,7 @@ def test_required_approvals_default_by_kind(kind, required, team, member, approv
         services.draft_approve(draft=draft, by=who)
     draft.refresh_from_db()
     assert draft.state == S.SCHEDULED
-    assert services.approvals_required(draft) == required
+    assert selectors.approvals_required(draft) == required
 
 
 def test_an_account_can_require_a_different_number(team, member, approver, second_approver, lead):
@@ -103,7 +103,7 @@ def test_an_edit_voids_approvals_and_sends_the_draft_back(submitted, member, app
     submitted.refresh_from_db()
     assert submitted.state == S.SUBMITTED
     assert submitted.current_revision.number == 2
-    assert services.approval_count(submitted) == 0
+    assert selectors.approval_count(submitted) == 0
     # The first approval was of revision 1; one more approval of revision 2 is not enough.
     services.draft_approve(draft=submitted, by=lead)
     submitted.refresh_from_db()
@@ -139,7 +139,7 @@ def test_approvals_older_than_the_expiry_lapse(submitted, approver, lead):
     expiry = submitted.account.approval_expiry
     services.draft_approve(draft=submitted, by=approver)
     with time_machine.travel(timezone.now() + expiry + timezone.timedelta(minutes=1)):
-        assert services.approval_count(submitted) == 0
+        assert selectors.approval_count(submitted) == 0
         services.draft_approve(draft=submitted, by=lead)
         submitted.refresh_from_db()
         assert submitted.state == S.SUBMITTED
@@ -222,7 +222,7 @@ def test_replies_skip_approval_when_the_account_says_so(team, member):
     services.draft_submit(draft=draft, by=member)
     draft.refresh_from_db()
     assert draft.state == S.SCHEDULED
-    assert services.approvals_required(draft) == 0
+    assert selectors.approvals_required(draft) == 0
 
 
 def test_every_reader_of_approvals_applies_the_same_rule(account, member, approver, second_approver, lead):
@@ -249,12 +249,12 @@ def test_every_reader_of_approvals_applies_the_same_rule(account, member, approv
             Approval.objects.create(draft=draft, revision=revision, approver=who, created_at=now - age)
         drafts[name] = draft
 
-    on_page = services.counting_approvers([d.pk for d in drafts.values()], at=now)
+    on_page = selectors.counting_approvers([d.pk for d in drafts.values()], at=now)
     approved_by_lead = set(
-        Draft.objects.filter(pk__in=on_page).filter(services.approved_by(lead, at=now)).values_list("pk", flat=True)
+        Draft.objects.filter(pk__in=on_page).filter(selectors.approved_by(lead, at=now)).values_list("pk", flat=True)
     )
     for name, (_, _, expected) in cases.items():
         draft = drafts[name]
-        assert services.approval_count(draft, at=now) == len(expected), name
+        assert selectors.approval_count(draft, at=now) == len(expected), name
         assert on_page[draft.pk] == {who.pk for who in expected}, name
         assert (draft.pk in approved_by_lead) == (lead in expected), name

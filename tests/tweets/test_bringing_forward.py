@@ -12,7 +12,7 @@ from django.utils import timezone
 from accounts.models import Membership
 from tests.factories import MembershipFactory
 from tests.tweets.factories import DraftFactory, FreezeFactory
-from tweets import services
+from tweets import selectors, services
 from tweets.models import Approval, Draft, DraftTransition, PublishingFreeze
 
 S = Draft.State
@@ -63,7 +63,7 @@ def moves(due):
 def assert_sent_back(draft, who):
     draft.refresh_from_db()
     assert draft.state == S.SUBMITTED
-    assert services.approval_count(draft) == 0
+    assert selectors.approval_count(draft) == 0
     why = DraftTransition.objects.filter(draft=draft, to_state=S.SUBMITTED).latest("created_at", "id")
     assert why.actor == who
     assert "approvals given no longer count" in why.reason
@@ -80,7 +80,7 @@ def test_editing_the_time_of_a_scheduled_post(people, scheduled, due, role, move
     if move == "later" or role in MAY_BRING_FORWARD:
         assert scheduled.state == (S.APPROVED if when is None else S.SCHEDULED)
         assert scheduled.publish_due_at == when
-        assert services.approval_count(scheduled) == 2
+        assert selectors.approval_count(scheduled) == 2
     else:
         assert_sent_back(scheduled, who)
 
@@ -96,7 +96,7 @@ def test_rescheduling_a_scheduled_post(people, scheduled, due, role, move):
         scheduled.refresh_from_db()
         assert scheduled.state == S.SCHEDULED
         assert scheduled.publish_due_at == when
-        assert services.approval_count(scheduled) == 2
+        assert selectors.approval_count(scheduled) == 2
     else:
         assert_sent_back(scheduled, who)
 
@@ -113,7 +113,7 @@ def test_rescheduling_a_held_post_releases_it_only_for_approvers(
     if role in MAY_BRING_FORWARD:
         held.refresh_from_db()
         assert held.state == S.SCHEDULED
-        assert services.approval_count(held) == 2
+        assert selectors.approval_count(held) == 2
     else:
         assert_sent_back(held, people[role])
 

@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 
 from tests.training.helpers import certify, require_course
-from tweets import services
+from tweets import selectors, services
 from tweets.models import Draft
 
 S = Draft.State
@@ -134,7 +134,7 @@ def test_edit_page_creates_a_new_revision(client, member, submitted, approver):
     assert response.status_code == 302
     submitted.refresh_from_db()
     assert submitted.current_revision.number == 2
-    assert services.approval_count(submitted) == 0
+    assert selectors.approval_count(submitted) == 0
 
 
 def test_the_edit_page_shows_the_current_text(client, member, submitted):

@@ -7,7 +7,7 @@ from django.utils import timezone
 from accounts.models import AuditEvent, Membership, TwitterAccount
 from tests.conftest import enrol_totp
 from tests.factories import MembershipFactory, TwitterAccountFactory
-from tweets import jobs, services
+from tweets import jobs, selectors, services
 from tweets.models import Draft, PublishingFreeze
 
 S = Draft.State
@@ -56,7 +56,7 @@ def test_lifting_a_freeze_lets_a_lead_publish_held_posts_now(personal, member, l
     with pytest.raises(services.DraftError, match="still frozen"):
         services.draft_publish_now(draft=draft, by=lead)
     services.freeze_lift(freeze=freeze, by=lead, note="All clear")
-    assert list(services.held_after_lift(freeze)) == [draft]
+    assert list(selectors.held_after_lift(freeze)) == [draft]
     with run_jobs():
         services.draft_publish_now(draft=draft, by=lead)
     draft.refresh_from_db()

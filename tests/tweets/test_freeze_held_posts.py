@@ -13,7 +13,7 @@ from django.utils import timezone
 from accounts.models import Membership, TwitterAccount
 from tests.conftest import enrol_totp
 from tests.factories import MembershipFactory, TeamFactory, TwitterAccountFactory, UserFactory
-from tweets import jobs, services
+from tweets import jobs, selectors, services
 from tweets.models import Draft
 
 S = Draft.State
@@ -150,7 +150,7 @@ def test_lifting_one_freeze_while_another_covers_the_account_says_the_post_is_st
     assert "Still frozen." in page
     assert "Still held: publishing to every account is frozen (National mourning)" in page
     assert "Publish now<span" not in page
-    assert list(services.held_after_lift(team_freeze)) == []
+    assert list(selectors.held_after_lift(team_freeze)) == []
     detail = _page(client, member, reverse("tweets:draft_detail", args=[draft.pk]))
     assert "Still held: publishing to every account is frozen (National mourning)" in detail
 

@@ -7,7 +7,7 @@ from accounts.models import Membership
 from tests.conftest import enrol_totp
 from tests.factories import MembershipFactory
 from tests.tweets.factories import DraftFactory
-from tweets import access, services
+from tweets import selectors, services
 from tweets.models import Draft
 
 pytestmark = pytest.mark.django_db
@@ -44,7 +44,7 @@ def test_a_leaver_no_longer_lists_the_drafts_they_wrote(client, ended_member, le
     client.force_login(ended_member)
     response = client.get(reverse("tweets:draft_list"), {"mine": "1"})
     assert "Written before I left." not in response.text
-    assert leavers_draft not in access.drafts_for_user(ended_member)
+    assert leavers_draft not in selectors.drafts_for_user(ended_member)
 
 
 def test_a_member_still_sees_the_drafts_a_leaver_wrote(client, member, leavers_draft):

@@ -12,7 +12,7 @@ from accounts.models import Membership
 from tests.factories import MembershipFactory, TeamFactory, TwitterAccountFactory
 from tests.training.factories import ExemptionFactory
 from tests.training.helpers import certify, require_course
-from tweets import services
+from tweets import selectors, services
 from tweets.models import Draft
 
 S = Draft.State
@@ -50,7 +50,7 @@ def test_one_trained_approver_is_not_enough_for_an_account_that_needs_two(
     certify(approver, approving_course)
     services.draft_submit(draft=draft, by=member)
 
-    reach = services.approval_reach(draft)
+    reach = selectors.approval_reach(draft)
 
     assert reach.short
     assert [p.name for p in reach.able] == [str(approver)]
@@ -61,7 +61,7 @@ def test_an_exemption_counts_as_trained(draft, member, approver, lead, approving
     certify(approver, approving_course)
     ExemptionFactory(user=lead, course=approving_course)
     services.draft_submit(draft=draft, by=member)
-    assert not services.approval_reach(draft).short
+    assert not selectors.approval_reach(draft).short
 
 
 def test_the_author_and_leavers_do_not_count(account, approver, lead, team, approving_course):
@@ -74,7 +74,7 @@ def test_the_author_and_leavers_do_not_count(account, approver, lead, team, appr
     draft = services.draft_create(author=approver, account=account, text="Written by an approver.")
     services.draft_submit(draft=draft, by=approver)
 
-    reach = services.approval_reach(draft)
+    reach = selectors.approval_reach(draft)
 
     assert reach.short  # the lead alone can approve; the account needs two
     assert [p.name for p in reach.able] == [str(lead)]

@@ -7,7 +7,7 @@ import time_machine
 from django.core import mail
 from django.utils import timezone
 
-from tweets import jobs, services
+from tweets import jobs, publishing, services
 from tweets.models import Draft, PublishAttempt
 
 S = Draft.State
@@ -90,7 +90,7 @@ def test_a_thread_interrupted_midway_resumes_without_repeating_posts(personal, m
     draft = services.draft_create(author=member, account=personal, posts=["First part.", "Second part."])
     x_sandbox.set_faults(force_5xx=0)
     # The first post goes through; the second meets a 5xx.
-    original = services._publish_one
+    original = publishing._publish_one
     calls = []
 
     def flaky(draft, token, position, text, reply_to):
@@ -99,7 +99,7 @@ def test_a_thread_interrupted_midway_resumes_without_repeating_posts(personal, m
             x_sandbox.set_faults(force_5xx=1)
         return original(draft, token, position, text, reply_to)
 
-    services._publish_one = flaky
+    publishing._publish_one = flaky
     try:
         with run_jobs():
             services.draft_submit(draft=draft, by=member)
@@ -107,7 +107,7 @@ def test_a_thread_interrupted_midway_resumes_without_repeating_posts(personal, m
         assert draft.state == S.SCHEDULED
         sweep_later(run_jobs, 60)
     finally:
-        services._publish_one = original
+        publishing._publish_one = original
     draft.refresh_from_db()
     assert draft.state == S.PUBLISHED
     assert sorted(texts(x_sandbox, personal)) == ["First part.", "Second part."]
@@ -203,7 +203,7 @@ def test_a_worker_killed_mid_call_is_reconciled_by_the_sweep(personal, member, x
         jobs.publish_due_sweep()  # the claim is fresh: another worker may still be on it
     draft.refresh_from_db()
     assert draft.state == S.PUBLISHING
-    sweep_later(run_jobs, services.STALE_CLAIM_AFTER.total_seconds() + 5)
+    sweep_later(run_jobs, publishing.STALE_CLAIM_AFTER.total_seconds() + 5)
     draft.refresh_from_db()
     assert draft.state == S.PUBLISHED
     assert texts(x_sandbox, personal) == ["Worker died here."]
@@ -215,7 +215,7 @@ def test_a_worker_killed_before_x_answered_is_published_once_by_the_sweep(person
     draft.claim_token, draft.claimed_at = "dead-worker", timezone.now()
     draft.save()
     PublishAttempt.objects.create(draft=draft, revision=draft.current_revision, claim_token="dead-worker")
-    sweep_later(run_jobs, services.STALE_CLAIM_AFTER.total_seconds() + 5)
+    sweep_later(run_jobs, publishing.STALE_CLAIM_AFTER.total_seconds() + 5)
     draft.refresh_from_db()
     assert draft.state == S.PUBLISHED
     assert texts(x_sandbox, personal) == ["Never reached X."]
@@ -233,8 +233,8 @@ def test_running_the_job_twice_publishes_once(personal, member, x_sandbox, run_j
 def test_only_one_of_two_racing_claims_wins(personal, member):
     draft = services.draft_create(author=member, account=personal, text="Race.")
     Draft.objects.filter(pk=draft.pk).update(state=S.APPROVED)
-    assert services._claim(draft.pk) is not None
-    assert services._claim(draft.pk) is None
+    assert publishing._claim(draft.pk) is not None
+    assert publishing._claim(draft.pk) is None
 
 
 def test_rejected_credentials_fail_the_draft_and_tell_the_author(personal, member, x_sandbox, run_jobs):

@@ -1,4 +1,4 @@
-"""Publishing many due drafts together (services.drafts_publish_batch): the same exactly-once guarantees.
+"""Publishing many due drafts together (publishing.drafts_publish_batch): the same exactly-once guarantees.
 
 Drafts due in the same second are published by one job in batches, calling X concurrently. Whatever X does
 to some of the calls, each approved draft ends up as exactly one post, and everything is recorded.
@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from accounts.models import AuditEvent, TwitterAccount
 from tests.factories import TwitterAccountFactory
-from tweets import jobs, services
+from tweets import jobs, publishing, services
 from tweets.models import Draft, PublishAttempt, PublishingFreeze
 from twitter_api.models import ApiCall
 
@@ -90,7 +90,7 @@ def test_running_the_due_job_again_publishes_nothing_more(personal, member, x_sa
 def test_nothing_publishes_before_its_time(personal, member, x_sandbox, run_jobs, when):
     schedule(member, personal, ["Not yet."], when, run_jobs)
     with time_machine.travel(when - timezone.timedelta(seconds=30), tick=False), run_jobs():
-        assert services.drafts_publish_batch().outcomes == {}
+        assert publishing.drafts_publish_batch().outcomes == {}
     assert x_sandbox.posts_by(personal.x_user_id) == []
 
 
@@ -211,7 +211,7 @@ def test_a_worker_killed_mid_batch_is_reconciled_by_the_sweep_once_the_claim_is_
 
     sweep_later(run_jobs, when, 60)  # the claim is fresh: another worker may still be on it
     assert sandbox_texts(x_sandbox, personal) == sorted(texts[:3])
-    sweep_later(run_jobs, when, services.STALE_CLAIM_AFTER.total_seconds() + 60)
+    sweep_later(run_jobs, when, publishing.STALE_CLAIM_AFTER.total_seconds() + 60)
     assert sandbox_texts(x_sandbox, personal) == sorted(texts)
     for draft in drafts:
         draft.refresh_from_db()
