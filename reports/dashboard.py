@@ -4,7 +4,7 @@ Each function takes the signed-in user (and `now`, so tests can pin the clock) a
 templates only loop over. Everything is limited to the user's teams through the apps' access helpers;
 admins see every team. "My work" inbox counts and items are read fresh on every load; its drafts (waiting
 for my approval, mine by state) and the slower-changing panels (schedule, monitors, training, accounts) come
-from the cache until their data changes (dovecote.freshness).
+from the cache until their data changes (core.freshness).
 """
 
 from __future__ import annotations
@@ -22,11 +22,11 @@ from django.utils.functional import SimpleLazyObject
 
 from accounts.access import accounts_for_user, teams_for_user, teams_key
 from accounts.models import Membership, TwitterAccount, User, person_name
-from dovecote import freshness
-from dovecote.context_processors import site_banner_cache_keys
-from dovecote.formats import clip, when
-from dovecote.pagination import page_of
-from dovecote.paths import path_with_pk
+from core import freshness
+from core.context_processors import site_banner_cache_keys
+from core.formats import clip, when
+from core.pagination import page_of
+from core.paths import path_with_pk
 from monitoring.access import items_for_user, monitors_for_user
 from monitoring.models import InboxItem, MentionMatch, MonitorHour, ReadBudget, SpikeAlert
 from monitoring.spikes import SPIKE_QUIET
@@ -141,7 +141,7 @@ def my_drafts_panels(
     lapsed), oldest first, with how long each has waited; and how many of my own drafts are in each state.
 
     Both kept in the cache (one entry) until a draft, an approval, a team or an account changes
-    (dovecote.freshness: saves send signals, and the services' bulk moves say so themselves), or for
+    (core.freshness: saves send signals, and the services' bulk moves say so themselves), or for
     PANEL_SECONDS at most, which bounds how late a lapsed approval brings its draft back.
     """
     generations = generations or freshness.generations()
@@ -163,7 +163,7 @@ def my_drafts_key(user: User, generations: dict[str, str]) -> str:
 
 def _approvals_waiting(user: User, *, now: datetime) -> ApprovalsPanel:
     waiting = drafts_awaiting_approval_by(user).exclude(approved_by(user, at=now)).order_by("updated_at", "id")
-    # The first page of them, cut and counted on the bare rows, and only the ten shown joined (dovecote.pagination).
+    # The first page of them, cut and counted on the bare rows, and only the ten shown joined (core.pagination).
     frozen = PublishingFreeze.objects.active().filter(
         Q(scope=PublishingFreeze.Scope.EVERYTHING)
         | Q(scope=PublishingFreeze.Scope.TEAM, team_id=OuterRef("account__team_id"))
@@ -727,7 +727,7 @@ def counts_context(user: User, roles: Roles, *, now: datetime, generations: dict
 def fragments_vary_on(user: User, generations: dict[str, str]) -> dict[str, str]:
     """What each of the home page's cached fragments (`{% cache ... home-<name> vary.<name> %}`) is shared by
     and kept for: teammates share all but the training panel, until the data behind it changes
-    (dovecote.freshness). One string each, so that home_cache_keys can name the same entries."""
+    (core.freshness). One string each, so that home_cache_keys can name the same entries."""
     scope = teams_key(user)
     return {
         "schedule": f"{scope}:{generations['drafts']}:{generations['teams']}",
@@ -739,8 +739,8 @@ def fragments_vary_on(user: User, generations: dict[str, str]) -> dict[str, str]
 
 def home_cache_keys(user: User, *, generations: dict[str, str]) -> list[str]:
     """Every cache entry the home page reads after sign-in, for the view to read in one round trip
-    (dovecote.cache.read_ahead): its fragments, my drafts and the site banners. One left out is still read,
-    on its own; tests/dovecote/test_home_cache.py counts the round trips."""
+    (core.cache.read_ahead): its fragments, my drafts and the site banners. One left out is still read,
+    on its own; tests/reports/test_home_cache.py counts the round trips."""
     fragments = fragments_vary_on(user, generations)
     return [
         *(make_template_fragment_key(f"home-{name}", [vary_on]) for name, vary_on in fragments.items()),
@@ -751,7 +751,7 @@ def home_cache_keys(user: User, *, generations: dict[str, str]) -> list[str]:
 
 def home_context(user: User, *, now: datetime | None = None, generations: dict[str, str] | None = None) -> dict:
     """Everything the home page shows. The schedule, training and accounts panels are rendered from the
-    cache while nothing they show has changed (see dovecote.freshness), so their data is lazy: it is only
+    cache while nothing they show has changed (see core.freshness), so their data is lazy: it is only
     read from the database when the page's `{% cache %}` block misses."""
     now = now or timezone.now()
     roles = roles_for(user)

@@ -1,4 +1,4 @@
-"""What the project package itself records: which weekly report emails have gone to which lead."""
+"""What the reports app records: which weekly report emails have gone to which lead."""
 
 from django.conf import settings
 from django.db import models

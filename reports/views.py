@@ -1,20 +1,16 @@
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db import connection
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
-from django.shortcuts import redirect, render
-from django.templatetags.static import static
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import render
 from django.utils import timezone
-from django.views.decorators.cache import cache_control, never_cache
-from django.views.decorators.http import require_GET
 
 from accounts.access import account_for_user, is_lead, team_for_user
 from accounts.services import audit_record
-from dovecote import dashboard, exports, freshness, reports
-from dovecote.cache import read_ahead
-from dovecote.redis import redis_connection
+from core import freshness
+from core.cache import read_ahead
+from reports import dashboard, exports, weekly
 
-HOME_PANELS = {"my-work": "dovecote/_my_work.html", "monitors": "dovecote/_monitors.html"}
+HOME_PANELS = {"my-work": "reports/_my_work.html", "monitors": "reports/_monitors.html"}
 
 
 @login_required
@@ -32,41 +28,7 @@ def home(request: HttpRequest) -> HttpResponse:
         return render(request, HOME_PANELS[panel], context)
     generations = freshness.generations()
     with read_ahead(dashboard.home_cache_keys(request.user, generations=generations)):
-        return render(request, "dovecote/home.html", dashboard.home_context(request.user, generations=generations))
-
-
-@never_cache
-@require_GET
-def healthz(request: HttpRequest) -> JsonResponse:
-    """200 when the database and Redis both answer; 503 otherwise, naming what failed."""
-    checks = {}
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-        checks["database"] = "ok"
-    except Exception as exc:  # noqa: BLE001 - any failure means unhealthy
-        checks["database"] = f"error: {exc.__class__.__name__}"
-    try:
-        redis_connection().ping()
-        checks["redis"] = "ok"
-    except Exception as exc:  # noqa: BLE001
-        checks["redis"] = f"error: {exc.__class__.__name__}"
-    healthy = all(value == "ok" for value in checks.values())
-    return JsonResponse({"status": "ok" if healthy else "unavailable", **checks}, status=200 if healthy else 503)
-
-
-@require_GET
-@cache_control(max_age=60 * 60 * 24)
-def site_icon(request: HttpRequest, *, file: str) -> HttpResponse:
-    """Browsers ask for /favicon.ico and phones for /apple-touch-icon.png whatever a page names: send them to it."""
-    return redirect(static(file))
-
-
-@require_GET
-@cache_control(max_age=60 * 60 * 24)
-def robots_txt(request: HttpRequest) -> HttpResponse:
-    """Dovecote is for the department's staff: nothing in it is for search engines."""
-    return HttpResponse("User-agent: *\nDisallow: /\n", content_type="text/plain")
+        return render(request, "reports/home.html", dashboard.home_context(request.user, generations=generations))
 
 
 # --- Weekly reports ---------------------------------------------------------------------------------
@@ -74,13 +36,13 @@ def robots_txt(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def report_index(request: HttpRequest) -> HttpResponse:
-    teams = reports.teams_reportable_by(request.user)
+    teams = weekly.teams_reportable_by(request.user)
     if not request.user.is_admin and not teams:
         raise Http404("Weekly reports are for team leads and admins.")
-    return render(request, "reports/index.html", {"teams": teams, "week": reports.week_from(request.GET.get("week"))})
+    return render(request, "reports/index.html", {"teams": teams, "week": weekly.week_from(request.GET.get("week"))})
 
 
-def _report_for(request: HttpRequest, team_pk: int | None) -> reports.WeeklyReport:
+def _report_for(request: HttpRequest, team_pk: int | None) -> weekly.WeeklyReport:
     """Leads see their teams' reports, admins every team's and the department's; everyone else a 404."""
     if team_pk is None:
         if not request.user.is_admin:
@@ -90,7 +52,7 @@ def _report_for(request: HttpRequest, team_pk: int | None) -> reports.WeeklyRepo
         team = team_for_user(request.user, team_pk)
         if not is_lead(request.user, team.pk):
             raise Http404("Only the team's leads and admins can see its weekly report.")
-    return reports.cached_weekly_report(team=team, week_start=reports.week_from(request.GET.get("week")))
+    return weekly.cached_weekly_report(team=team, week_start=weekly.week_from(request.GET.get("week")))
 
 
 @login_required
@@ -103,7 +65,7 @@ def report_department(request: HttpRequest) -> HttpResponse:
     return _render_report(request, _report_for(request, None))
 
 
-def _render_report(request: HttpRequest, report: reports.WeeklyReport) -> HttpResponse:
+def _render_report(request: HttpRequest, report: weekly.WeeklyReport) -> HttpResponse:
     return render(request, "reports/weekly.html", {"report": report, "chart_data": report.chart_data()})
 
 
@@ -117,8 +79,8 @@ def report_department_csv(request: HttpRequest) -> HttpResponse:
     return _report_csv(_report_for(request, None))
 
 
-def _report_csv(report: reports.WeeklyReport) -> HttpResponse:
-    response = HttpResponse(reports.report_csv(report), content_type="text/csv; charset=utf-8")
+def _report_csv(report: weekly.WeeklyReport) -> HttpResponse:
+    response = HttpResponse(weekly.report_csv(report), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{report.filename}.csv"'
     return response
 

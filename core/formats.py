@@ -1,4 +1,4 @@
-"""Formatting for long tables: the `clip` and `when` template filters (dovecote.templatetags.dovecote), also
+"""Formatting for long tables: the `clip` and `when` template filters (core.templatetags.dovecote), also
 called directly where rows are prepared in Python.
 
 Django's `truncatechars` and `date` filters do a great deal per call (Unicode-aware truncation; translated

@@ -24,7 +24,7 @@ from django.utils import timezone
 
 from accounts.access import led_team_ids, teams_led_by
 from accounts.models import Membership, Team, TwitterAccount, User
-from dovecote import csvcells
+from core import csvcells
 from monitoring.models import InboxItem, MentionMatch
 from training.models import Certification, CourseRequirement, Exemption
 from training.selectors import actions_for_role
@@ -476,7 +476,7 @@ def report_email_send(*, user: User, week_start: date) -> bool:
     The send row is locked while mailing, so two workers cannot both send; if mailing fails the row is
     rolled back and the next run tries again.
     """
-    from dovecote.models import WeeklyReportEmail
+    from reports.models import WeeklyReportEmail
 
     # Admins who lead no team get no email: the report goes to leads.
     teams = list(Team.objects.filter(pk__in=led_team_ids(user)).order_by("name"))

@@ -2,12 +2,12 @@ from collections.abc import Callable
 from functools import cache
 
 from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.http import HttpRequest
 from django.urls import NoReverseMatch, get_script_prefix, reverse
 from django.utils.module_loading import import_string
 
-from accounts.models import User
-from dovecote.cache import read_ahead
+from core.cache import read_ahead
 
 # label, URL name, and the URL prefixes that belong to the section.
 NAV_ITEMS = [
@@ -50,7 +50,7 @@ def navigation(request: HttpRequest) -> dict:
     return {"nav_items": items, "site_banners": _site_banners(request)}
 
 
-def banner_provider(*, cache_keys: Callable[[User], list[str]]):
+def banner_provider(*, cache_keys: Callable[[AbstractBaseUser], list[str]]):
     """Marks a site banner provider with the cache entries it reads for a user, so that every provider's are
     read in one round trip (site_banner_cache_keys)."""
 
@@ -65,7 +65,7 @@ def _providers() -> list[Callable[[HttpRequest], list[dict]]]:
     return [import_string(path) for path in settings.SITE_BANNER_PROVIDERS]
 
 
-def site_banner_cache_keys(user: User) -> list[str]:
+def site_banner_cache_keys(user: AbstractBaseUser) -> list[str]:
     return [key for provider in _providers() for key in getattr(provider, "cache_keys", lambda user: [])(user)]
 
 

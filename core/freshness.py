@@ -3,7 +3,7 @@
 Each topic has a generation in the cache that changes whenever its data changes; a cached panel is keyed by
 the generations it was built from, so a change makes every copy built before it unreachable at once, and
 nothing has to know which copies exist. Saves and deletes of the topic's models change it through signals
-(dovecote.apps); a service that writes in bulk, which sends no signals, calls `changed` itself.
+(reports.apps); a service that writes in bulk, which sends no signals, calls `changed` itself.
 """
 
 import logging

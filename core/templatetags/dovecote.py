@@ -1,9 +1,9 @@
-"""Template filters for long tables (see dovecote.formats), and GOV.UK classes for forms we don't write."""
+"""Template filters for long tables (see core.formats), and GOV.UK classes for forms we don't write."""
 
 from django import template
 from django.forms import BoundField
 
-from dovecote.formats import clip, when
+from core.formats import clip, when
 
 register = template.Library()
 register.filter("clip", clip)

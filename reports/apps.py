@@ -1,7 +1,7 @@
 from django.apps import AppConfig, apps
 from django.db.models.signals import post_delete, post_save
 
-# Models whose saves and deletes change what the dashboard's cached panels show (see dovecote.freshness).
+# Models whose saves and deletes change what the dashboard's cached panels show (see core.freshness).
 PANEL_SOURCES = {
     # A freeze changes what approving does ("Approve and publish now" or not), shown with the drafts.
     "drafts": ["tweets.Draft", "tweets.DraftRevision", "tweets.Approval", "tweets.PublishingFreeze"],
@@ -18,12 +18,12 @@ PANEL_SOURCES = {
 }
 
 
-class DovecoteConfig(AppConfig):
-    name = "dovecote"
-    verbose_name = "Dovecote"
+class ReportsConfig(AppConfig):
+    name = "reports"
+    verbose_name = "Reports"
 
     def ready(self) -> None:
-        from dovecote import freshness
+        from core import freshness
 
         for topic, labels in PANEL_SOURCES.items():
 
@@ -32,6 +32,6 @@ class DovecoteConfig(AppConfig):
 
             for label in labels:
                 model = apps.get_model(label)
-                uid = f"dovecote.freshness.{topic}.{label}"
+                uid = f"core.freshness.{topic}.{label}"
                 post_save.connect(receiver, sender=model, dispatch_uid=uid + ".saved", weak=False)
                 post_delete.connect(receiver, sender=model, dispatch_uid=uid + ".deleted", weak=False)

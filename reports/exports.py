@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from accounts.access import led_team_ids
 from accounts.models import TwitterAccount, User
-from dovecote import csvcells
+from core import csvcells
 from tweets.models import Approval, Draft, DraftRevision, DraftTransition, PublishAttempt
 
 CHUNK = 200
