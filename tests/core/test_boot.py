@@ -14,7 +14,7 @@ import pytest
 from cryptography.fernet import Fernet
 
 ROOT = Path(__file__).resolve().parents[2]
-JOB_MODULES = ("dovecote.jobs", "monitoring.jobs", "training.jobs", "tweets.jobs", "twitter_text")
+JOB_MODULES = ("reports.jobs", "monitoring.jobs", "training.jobs", "tweets.jobs", "twitter_text")
 
 
 def _probe(code: str) -> str:

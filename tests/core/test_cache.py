@@ -1,4 +1,4 @@
-"""dovecote.cache.RedisCache.read_ahead: a page's cache entries read in one round trip, and never staler than that."""
+"""core.cache.RedisCache.read_ahead: a page's cache entries read in one round trip, and never staler than that."""
 
 import logging
 from contextlib import contextmanager, suppress
@@ -7,8 +7,8 @@ import pytest
 import redis
 from django.core.cache import cache, caches
 
-from dovecote import cache as cache_backend
-from dovecote.cache import read_ahead
+from core import cache as cache_backend
+from core.cache import read_ahead
 
 
 def names(sent: list[tuple[str, str]]) -> list[str]:
@@ -150,7 +150,7 @@ def _new_client() -> None:
 
 def test_while_redis_is_down_reads_miss_writes_do_nothing_and_it_is_logged_once(outage, caplog):
     cache.set("kept", "value")
-    with outage(), caplog.at_level(logging.WARNING, logger="dovecote.cache"):
+    with outage(), caplog.at_level(logging.WARNING, logger="core.cache"):
         assert cache.get("kept") is None
         assert cache.get("kept", "default") == "default"
         assert cache.get_many(["kept", "other"]) == {}
@@ -171,7 +171,7 @@ def test_a_key_changed_during_the_outage_is_not_answered_from_before_it_once_red
     cache.set("role", "lead")
     with outage():
         cache.delete("role")  # the lead's role ended while Redis was down
-    with caplog.at_level(logging.WARNING, logger="dovecote.cache"):
+    with caplog.at_level(logging.WARNING, logger="core.cache"):
         assert cache.get("role") is None  # not "lead", cached before the change
     assert "answers again" in caplog.text
     cache.set("role", "member")

@@ -10,7 +10,7 @@ def test_it_answers_200_when_database_and_redis_answer(client, db):
 
 
 def test_it_answers_503_naming_redis_when_redis_is_down(client, db):
-    with mock.patch("dovecote.views.redis_connection") as connection:
+    with mock.patch("core.views.redis_connection") as connection:
         connection.return_value.ping.side_effect = redis.ConnectionError("refused")
         response = client.get("/healthz")
     assert response.status_code == 503

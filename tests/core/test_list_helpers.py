@@ -8,8 +8,8 @@ from django.template import Context, Template
 from django.template.defaultfilters import date as date_filter
 from django.urls import reverse, set_script_prefix
 
-from dovecote.formats import clip, when
-from dovecote.paths import path_with_pk
+from core.formats import clip, when
+from core.paths import path_with_pk
 
 
 @pytest.mark.parametrize("viewname", ["tweets:draft_detail", "monitoring:item_detail", "training:course_detail"])

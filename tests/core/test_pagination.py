@@ -3,7 +3,7 @@
 from django.core.paginator import Paginator
 from django.urls import reverse
 
-from dovecote.pagination import page_of
+from core.pagination import page_of
 from tests.tweets.factories import DraftFactory
 from tweets.models import Draft
 

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from accounts import services as account_services
 from accounts.models import Membership, TwitterAccount
-from dovecote import cache as cache_backend
+from core import cache as cache_backend
 from tests.conftest import enrol_totp
 from tests.factories import TEST_PASSWORD, MembershipFactory, TwitterAccountFactory, UserFactory
 from tests.monitoring.factories import InboxItemFactory
@@ -70,7 +70,7 @@ def test_the_main_pages_answer_from_the_database_while_redis_is_down(client, tea
     DraftFactory(account=account, author=user, state=S.SUBMITTED, text="Waiting for approval")
     InboxItemFactory(team=team, mention__text="Where is my passport?")
     client.force_login(user)
-    with caplog.at_level(logging.WARNING, logger="dovecote.cache"):
+    with caplog.at_level(logging.WARNING, logger="core.cache"):
         pages = {
             path: client.get(path)
             for path in ("/", "/monitoring/", "/drafts/", "/drafts/approvals/", "/drafts/scheduled/", "/training/")

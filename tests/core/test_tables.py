@@ -1,10 +1,10 @@
-"""The long tables' rows rendered by Jinja2 (dovecote.tables): escaped as the Django engine would, strict on keys."""
+"""The long tables' rows rendered by Jinja2 (core.tables): escaped as the Django engine would, strict on keys."""
 
 import jinja2
 import pytest
 from django.template import engines
 
-from dovecote.tables import rendered_rows
+from core.tables import rendered_rows
 from tests.monitoring.factories import InboxItemFactory, MentionFactory
 
 

@@ -11,8 +11,9 @@ from django.core.cache import cache
 from django.urls import reverse
 
 from accounts.models import Membership
-from dovecote import csvcells, reports
+from core import csvcells
 from monitoring.models import MentionMatch
+from reports import weekly
 from tests.monitoring.factories import MentionFactory, MonitorFactory
 from tests.tweets.factories import DraftFactory
 from tweets.models import Approval, Draft, DraftRevision, DraftTransition
@@ -122,7 +123,7 @@ def test_the_weekly_report_csv_neutralises_names_from_monitors_and_teams(client,
 def test_the_weekly_email_attachment_neutralises_them_too(lead, team, formula_week):
     mail.outbox = []
 
-    assert reports.report_email_send(user=lead, week_start=WEEK) is True
+    assert weekly.report_email_send(user=lead, week_start=WEEK) is True
 
     (attachment,) = mail.outbox[0].attachments
     _assert_no_formula(attachment[1])
@@ -133,7 +134,7 @@ def test_no_product_code_writes_csv_except_through_the_neutralising_writer(setti
     from pathlib import Path
 
     root = Path(settings.BASE_DIR)
-    apps = ["accounts", "dovecote", "monitoring", "training", "tweets", "twitter_api"]
+    apps = ["accounts", "core", "dovecote", "monitoring", "reports", "training", "tweets", "twitter_api"]
     writers = [
         str(path.relative_to(root))
         for app in apps

@@ -10,7 +10,7 @@ import time_machine
 from django.urls import reverse
 
 from accounts.models import AuditEvent, Membership
-from dovecote import exports
+from reports import exports
 from tests.conftest import enrol_totp
 from tests.factories import MembershipFactory, TwitterAccountFactory
 from tests.tweets.factories import DraftFactory

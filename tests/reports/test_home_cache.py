@@ -9,8 +9,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from accounts.models import Membership
-from dovecote import cache as cache_backend
-from dovecote import freshness
+from core import cache as cache_backend
+from core import freshness
 from tests.factories import MembershipFactory, TwitterAccountFactory
 from tests.monitoring.factories import MonitorFactory
 from tests.training.factories import BookingFactory, TrainingSessionFactory
@@ -149,7 +149,7 @@ def test_my_approval_takes_the_draft_off_my_list_at_once(client, approver, membe
 
 def test_a_cache_outage_does_not_stop_a_change_from_saving(member, account, settings, caplog, monkeypatch):
     monkeypatch.setattr(cache_backend, "_outages", {})  # the outage is met afresh, and logged
-    settings.CACHES = {"default": {"BACKEND": "dovecote.cache.RedisCache", "LOCATION": "redis://127.0.0.1:1/0"}}
+    settings.CACHES = {"default": {"BACKEND": "core.cache.RedisCache", "LOCATION": "redis://127.0.0.1:1/0"}}
 
     DraftFactory(account=account, state=S.SCHEDULED, scheduled_at=NOW + timedelta(hours=3), text="Saved anyway")
 

@@ -12,8 +12,8 @@ from django.core.cache import cache
 from django.urls import reverse
 
 from accounts.models import Membership
-from dovecote import reports
 from monitoring.models import InboxItem, InboxItemEvent
+from reports import weekly
 from tests.monitoring.factories import InboxItemFactory
 
 NOW = datetime(2026, 11, 18, 9, 0, tzinfo=UTC)  # Wednesday of the week starting 16 November
@@ -56,7 +56,7 @@ def week(team):
 
 
 def test_an_open_item_not_due_when_the_week_ended_is_not_a_miss(team, week):
-    report = reports.weekly_report(team=team, week_start=WEEK)
+    report = weekly.weekly_report(team=team, week_start=WEEK)
 
     assert report.items_needing_answer == 4
     assert (report.items_answered_in_time, report.items_missed, report.items_not_yet_due) == (1, 2, 1)
@@ -68,7 +68,7 @@ def test_in_the_week_in_progress_only_items_already_due_are_misses(team):
     _item(team, NOW - timedelta(hours=1), 240)  # due at 12:00 today
     _item(team, NOW - timedelta(hours=2), 60, replied_after=30)
 
-    report = reports.weekly_report(team=team, week_start=THIS_WEEK)
+    report = weekly.weekly_report(team=team, week_start=THIS_WEEK)
 
     assert (report.items_answered_in_time, report.items_missed, report.items_not_yet_due) == (1, 1, 1)
     assert report.answered_in_time_percent == 50
@@ -99,7 +99,7 @@ def test_the_csv_counts_only_due_items_as_missed(client, lead, team, week):
 def test_the_monday_email_counts_only_due_items_as_missed(lead, team, week):
     mail.outbox = []
     with time_machine.travel(datetime(2026, 11, 16, 7, 0, tzinfo=UTC), tick=False):
-        assert reports.report_email_send(user=lead, week_start=WEEK) is True
+        assert weekly.report_email_send(user=lead, week_start=WEEK) is True
 
     (message,) = mail.outbox
     assert "Answered within due time: 33% (1 of 3 due)" in message.body

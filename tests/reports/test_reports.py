@@ -11,8 +11,8 @@ from django.core.cache import cache
 from django.urls import reverse
 
 from accounts.models import Membership
-from dovecote import reports
 from monitoring.models import InboxItem, InboxItemEvent, MentionMatch
+from reports import weekly
 from tests.conftest import enrol_totp
 from tests.factories import MembershipFactory, TwitterAccountFactory
 from tests.monitoring.factories import InboxItemFactory, MentionFactory, MonitorFactory
@@ -125,7 +125,7 @@ def week_data(team, other_team, account, other_account, lead, approver, member, 
 
 
 def test_it_computes_the_team_figures_for_the_week(team, week_data):
-    report = reports.weekly_report(team=team, week_start=WEEK)
+    report = weekly.weekly_report(team=team, week_start=WEEK)
 
     assert report.mentions_by_monitor == [{"monitor": "Passports", "team": team.name, "count": 3}]
     assert report.mentions_by_route == [{"team": team.name, "routed": 8, "escalated_in": 0}]
@@ -144,10 +144,10 @@ def test_it_computes_the_team_figures_for_the_week(team, week_data):
 
 
 def test_the_python_fallback_gives_the_same_percentiles_as_postgresql(team, week_data, monkeypatch):
-    in_sql = reports.weekly_report(team=team, week_start=WEEK)
-    monkeypatch.setattr(reports, "use_sql_percentiles", lambda: False)
+    in_sql = weekly.weekly_report(team=team, week_start=WEEK)
+    monkeypatch.setattr(weekly, "use_sql_percentiles", lambda: False)
 
-    in_python = reports.weekly_report(team=team, week_start=WEEK)
+    in_python = weekly.weekly_report(team=team, week_start=WEEK)
 
     assert in_python.first_response == in_sql.first_response
     assert in_python.approval_turnaround == in_sql.approval_turnaround
@@ -159,11 +159,11 @@ def test_the_python_fallback_gives_the_same_percentiles_as_postgresql(team, week
     [([], 0.5, None), ([5], 0.9, 5), ([1, 2, 3, 4], 0.5, 2.5), ([10, 20, 30, 40, 100], 0.9, 76)],
 )
 def test_percentile_cont_interpolates_like_postgresql(values, fraction, expected):
-    assert reports.percentile_cont(values, fraction) == expected
+    assert weekly.percentile_cont(values, fraction) == expected
 
 
 def test_the_department_report_covers_every_team(team, other_team, week_data):
-    report = reports.weekly_report(team=None, week_start=WEEK)
+    report = weekly.weekly_report(team=None, week_start=WEEK)
 
     assert {r["monitor"]: r["count"] for r in report.mentions_by_monitor} == {"Passports": 3, "Complaints": 2}
     assert {r["team"]: (r["routed"], r["escalated_in"]) for r in report.mentions_by_route} == {
@@ -175,16 +175,16 @@ def test_the_department_report_covers_every_team(team, other_team, week_data):
 
 
 def test_week_from_snaps_to_monday_and_defaults_to_the_last_complete_week():
-    assert reports.week_from("2026-11-12") == WEEK
-    assert reports.week_from(None) == WEEK
-    assert reports.week_from("not a date") == WEEK
-    assert reports.week_from("2027-01-01") == date(2026, 11, 16)  # no weeks from the future
+    assert weekly.week_from("2026-11-12") == WEEK
+    assert weekly.week_from(None) == WEEK
+    assert weekly.week_from("not a date") == WEEK
+    assert weekly.week_from("2027-01-01") == date(2026, 11, 16)  # no weeks from the future
 
 
 def test_week_from_goes_back_no_further_than_the_first_week_of_x():
     for asked in ("0001-01-01", "0001-01-02", "1999-12-31", "2006-03-19"):
-        assert reports.week_from(asked) == reports.EARLIEST_WEEK == date(2006, 3, 20)
-    assert reports.week_from("2006-03-29") == date(2006, 3, 27)
+        assert weekly.week_from(asked) == weekly.EARLIEST_WEEK == date(2006, 3, 20)
+    assert weekly.week_from("2006-03-29") == date(2006, 3, 27)
 
 
 @pytest.mark.parametrize("week", ["0001-01-01", "0001-01-02", "9999-12-31"])
@@ -283,8 +283,8 @@ def test_the_report_page_uses_a_fixed_number_of_queries(
 def test_the_weekly_job_emails_each_lead_once_a_week(
     settings, django_capture_on_commit_callbacks, team, other_team, lead, other_lead, week_data
 ):
-    from dovecote.jobs import weekly_reports_enqueue
-    from dovecote.models import WeeklyReportEmail
+    from reports.jobs import weekly_reports_enqueue
+    from reports.models import WeeklyReportEmail
 
     settings.RQ_ASYNC = False
     mail.outbox = []
@@ -316,7 +316,7 @@ def test_the_weekly_job_emails_each_lead_once_a_week(
 def test_a_failed_send_is_retried_by_the_next_run(settings, lead, team, monkeypatch):
     from django.core.mail import EmailMultiAlternatives
 
-    from dovecote.models import WeeklyReportEmail
+    from reports.models import WeeklyReportEmail
 
     def broken(self, *args, **kwargs):
         raise ConnectionError("mail server down")
@@ -325,12 +325,12 @@ def test_a_failed_send_is_retried_by_the_next_run(settings, lead, team, monkeypa
     mail.outbox = []
     monkeypatch.setattr(EmailMultiAlternatives, "send", broken)
     with pytest.raises(ConnectionError):
-        reports.report_email_send(user=lead, week_start=WEEK)
+        weekly.report_email_send(user=lead, week_start=WEEK)
     assert not WeeklyReportEmail.objects.filter(sent_at__isnull=False).exists()
 
     monkeypatch.undo()
-    assert reports.report_email_send(user=lead, week_start=WEEK) is True
-    assert reports.report_email_send(user=lead, week_start=WEEK) is False
+    assert weekly.report_email_send(user=lead, week_start=WEEK) is True
+    assert weekly.report_email_send(user=lead, week_start=WEEK) is False
     assert len(mail.outbox) == 1
 
 
