@@ -5,7 +5,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from accounts.models import AuditEvent, Membership, Team, TwitterAccount, User
-from dovecote.queues import enqueue_on_commit
+from core.queues import enqueue_on_commit
 
 
 def client_ip(request: HttpRequest | None) -> str | None:

@@ -8,7 +8,7 @@ from django.dispatch import receiver
 
 from accounts.models import Membership, mfa_cache_key, roles_cache_key
 from accounts.services import audit_record
-from dovecote.cache import forget
+from core.cache import forget
 
 
 @receiver(user_logged_in)

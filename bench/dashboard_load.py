@@ -56,7 +56,7 @@ STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.s
 # --redis-cache: one cache shared by every gunicorn worker. settings.CACHES is Redis now, so this shim only
 # restates the default; it is kept so older runs can be repeated.
 REDIS_CACHE_SHIM = """
-CACHES = {"default": {"BACKEND": "dovecote.cache.RedisCache", "LOCATION": REDIS_URL, "KEY_PREFIX": "dovecote"}}
+CACHES = {"default": {"BACKEND": "core.cache.RedisCache", "LOCATION": REDIS_URL, "KEY_PREFIX": "dovecote"}}
 """
 
 

@@ -29,7 +29,7 @@ from training.jobs import send_reminders  # noqa: E402
 cron.register(send_reminders, queue_name="default", cron="0 8 * * *")
 
 # --- reports ------------------------------------------------------------------------------------
-from dovecote.jobs import weekly_reports_enqueue  # noqa: E402
+from reports.jobs import weekly_reports_enqueue  # noqa: E402
 
 # Mondays at 07:00 (server time): last week's report to every lead; each lead's email goes once a week.
 cron.register(weekly_reports_enqueue, queue_name="default", cron="0 7 * * 1")

@@ -115,12 +115,14 @@ INSTALLED_APPS = [
     "allauth.socialaccount",
     "allauth.socialaccount.providers.openid_connect",
     "django_rq",
+    "rules.apps.AutodiscoverRulesConfig",  # imports every app's rules.py (the permissions core.permissions decides)
+    "core",
     "accounts",
     "twitter_api",
     "training",
     "tweets",
     "monitoring",
-    "dovecote",
+    "reports",
 ]
 
 MIDDLEWARE = [
@@ -133,9 +135,9 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
-    "dovecote.middleware.LoginRequiredMiddleware",
-    "dovecote.middleware.RequireMFAMiddleware",
-    "dovecote.middleware.ContentSecurityPolicyMiddleware",
+    "core.middleware.LoginRequiredMiddleware",
+    "core.middleware.RequireMFAMiddleware",
+    "core.middleware.ContentSecurityPolicyMiddleware",
 ]
 
 ROOT_URLCONF = "dovecote.urls"
@@ -150,27 +152,27 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "dovecote.context_processors.navigation",
+                "core.context_processors.navigation",
             ],
         },
     },
     {
         # The rows of the longest tables (a team inbox, the approval queue), which Jinja2 renders several
-        # times faster than the Django engine: see dovecote.tables. Only templates/jinja2/ is looked in.
+        # times faster than the Django engine: see core.tables. Only templates/jinja2/ is looked in.
         "NAME": "jinja2",
         "BACKEND": "django.template.backends.jinja2.Jinja2",
         "DIRS": [BASE_DIR / "templates" / "jinja2"],
         "APP_DIRS": False,
-        "OPTIONS": {"environment": "dovecote.tables.environment"},
+        "OPTIONS": {"environment": "core.tables.environment"},
     },
 ]
 
-# Form widgets render with Jinja2 where Django ships a Jinja2 template for them (see dovecote/forms.py).
-FORM_RENDERER = "dovecote.forms.FormRenderer"
+# Form widgets render with Jinja2 where Django ships a Jinja2 template for them (see core/forms.py).
+FORM_RENDERER = "core.forms.FormRenderer"
 
 WSGI_APPLICATION = "dovecote.wsgi.application"
 
-# Site-wide banners shown on every page: `f(request) -> list[dict]` (see dovecote/context_processors.py).
+# Site-wide banners shown on every page: `f(request) -> list[dict]` (see core/context_processors.py).
 SITE_BANNER_PROVIDERS = [
     "tweets.banners.freeze_banners",
     "monitoring.banners.spike_banners",
@@ -205,6 +207,7 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 AUTHENTICATION_BACKENDS = [
+    "rules.permissions.ObjectPermissionBackend",
     "django.contrib.auth.backends.ModelBackend",
     "allauth.account.auth_backends.AuthenticationBackend",
 ]
@@ -311,11 +314,11 @@ RQ = {"WORKER_CLASS": "dovecote.worker.Worker"}  # the job modules loaded once p
 # One cache shared by every web process and worker (cached reports and dashboard panels).
 CACHES = {
     "default": {
-        "BACKEND": "dovecote.cache.RedisCache",
+        "BACKEND": "core.cache.RedisCache",
         "LOCATION": REDIS_URL,
         "KEY_PREFIX": "dovecote",
         "TIMEOUT": 300,
-        # A Redis that does not answer costs a page a second at most: the cache then serves misses (dovecote.cache).
+        # A Redis that does not answer costs a page a second at most: the cache then serves misses (core.cache).
         "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 2},
     }
 }

@@ -8,8 +8,8 @@ VADER and twitter-text (about a quarter of a second of CPU), so each poll paid t
 from rq.worker import Worker as RQWorker
 
 import accounts.jobs  # noqa: F401
-import dovecote.jobs  # noqa: F401
 import monitoring.jobs  # noqa: F401
+import reports.jobs  # noqa: F401
 import training.jobs  # noqa: F401
 import tweets.jobs  # noqa: F401
 

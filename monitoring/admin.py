@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from dovecote.admin import ReadOnlyHistoryMixin
+from core.admin import ReadOnlyHistoryMixin
 from monitoring import models
 
 

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.access import team_ids_for_user, teams_key
-from dovecote.context_processors import banner_provider
+from core.context_processors import banner_provider
 from monitoring.models import SpikeAlert
 from monitoring.spikes import SPIKE_QUIET
 

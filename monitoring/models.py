@@ -8,7 +8,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import Team, TwitterAccount, User
-from dovecote.paths import path_with_pk
+from core.paths import path_with_pk
 
 
 class Monitor(models.Model):

@@ -12,8 +12,8 @@ from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from accounts.models import person_name
-from dovecote.formats import clip, when
-from dovecote.paths import path_with_pk
+from core.formats import clip, when
+from core.paths import path_with_pk
 from monitoring.models import InboxItem, InboxItemTag, Priority
 from tweets.models import Draft
 

@@ -14,9 +14,9 @@ from django.views.decorators.http import require_POST
 
 from accounts.access import is_lead, require_lead, team_ids_for_user, teams_for_user, teams_key
 from accounts.models import Team, TwitterAccount
-from dovecote import freshness
-from dovecote.pagination import page_of
-from dovecote.tables import rendered_rows
+from core import freshness
+from core.pagination import page_of
+from core.tables import rendered_rows
 from monitoring import budget, services
 from monitoring.access import (
     can_add_rules,

@@ -5,7 +5,7 @@ import redis
 from allauth.mfa.models import Authenticator
 
 from accounts.models import Membership
-from dovecote.redis import redis_connection
+from core.redis import redis_connection
 from tests.factories import (
     AdminFactory,
     MembershipFactory,

@@ -52,7 +52,7 @@ class TwitterAccountFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = TwitterAccount
 
-    handle = factory.Sequence(lambda n: f"dept_account{n}")
+    handle = factory.Sequence(lambda n: f"dept{n}")
     display_name = factory.Sequence(lambda n: f"Department account {n}")
     kind = TwitterAccount.Kind.CORPORATE
     team = factory.SubFactory(TeamFactory)

@@ -5,7 +5,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import TwitterAccount, User
-from dovecote.forms import in_london
+from core.forms import in_london
 from training.models import Action, Course, Feedback
 from training.services import ONE_TO_ONE_NOT_HELD_YET
 

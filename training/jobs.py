@@ -11,7 +11,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from dovecote.queues import enqueue_or_run_here
+from core.queues import enqueue_or_run_here
 from training.models import Booking, Certification, ReminderSent
 
 logger = logging.getLogger(__name__)

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from accounts.services import audit_record
-from dovecote import freshness
+from core import freshness
 from training.models import (
     Action,
     Booking,

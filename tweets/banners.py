@@ -10,8 +10,8 @@ from django.dispatch import receiver
 from django.http import HttpRequest
 from django.urls import reverse
 
-from dovecote.cache import forget
-from dovecote.context_processors import banner_provider
+from core.cache import forget
+from core.context_processors import banner_provider
 from tweets.models import PublishingFreeze
 
 CACHE_KEY = "dovecote:freeze-banners"

@@ -2,7 +2,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from dovecote.forms import in_london
+from core.forms import in_london
 from tweets import services
 from tweets.models import PublishingFreeze
 

@@ -11,7 +11,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import Team, TwitterAccount
-from dovecote.paths import path_with_pk
+from core.paths import path_with_pk
 
 MAX_THREAD_LENGTH = 25
 

@@ -2,7 +2,7 @@
 
 Enqueueing happens after commit. If Redis is unreachable the failure is logged, not raised, and the action
 stands as the database records it: the sweep (dovecote/cron.py) finds every due draft again within a minute
-of Redis answering, and an email job is sent from this process instead (dovecote.queues). With
+of Redis answering, and an email job is sent from this process instead (core.queues). With
 settings.RQ_ASYNC off (tests), jobs run in-process at once and a failure is raised; a job for a future time is
 then left to the sweep.
 """
@@ -16,7 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 from redis.exceptions import RedisError
 
-from dovecote.queues import enqueue_or_run_here
+from core.queues import enqueue_or_run_here
 
 logger = logging.getLogger(__name__)
 

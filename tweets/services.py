@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from accounts.models import AuditEvent, Membership, TwitterAccount, User
 from accounts.services import audit_event, audit_record
-from dovecote import freshness
+from core import freshness
 from tweets import access, queueing
 from tweets.models import (
     MAX_THREAD_LENGTH,

@@ -14,10 +14,10 @@ from django.views.decorators.http import require_POST
 
 from accounts.access import is_lead, teams_for_user
 from accounts.models import TwitterAccount, User, person_name
-from dovecote.formats import clip, when
-from dovecote.pagination import page_of
-from dovecote.paths import path_with_pk
-from dovecote.tables import rendered_rows
+from core.formats import clip, when
+from core.pagination import page_of
+from core.paths import path_with_pk
+from core.tables import rendered_rows
 from training.policy import Action, TrainingRequired
 from training.policy import check as training_check
 from tweets import access, hints, selectors, services

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from dovecote.admin import ReadOnlyHistoryMixin
+from core.admin import ReadOnlyHistoryMixin
 from twitter_api.models import ApiCall
 
 

@@ -116,7 +116,7 @@ def test_the_dashboard_panel_follows_a_new_certification(client, draft, member, 
 def test_the_panel_uses_two_queries_however_many_drafts(
     django_assert_num_queries, account, member, approver, lead, team, approving_course
 ):
-    from dovecote import dashboard
+    from reports import dashboard
 
     press = TwitterAccountFactory(team=team, kind="press_office")
     for target in (account, account, press):

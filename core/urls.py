@@ -1,0 +1,11 @@
+from django.urls import path
+
+from core import views
+
+urlpatterns = [
+    path("healthz", views.healthz, name="healthz"),
+    path("robots.txt", views.robots_txt, name="robots_txt"),
+    path("favicon.ico", views.site_icon, {"file": "images/favicon.ico"}),
+    path("apple-touch-icon.png", views.site_icon, {"file": "images/apple-touch-icon.png"}),
+    path("apple-touch-icon-precomposed.png", views.site_icon, {"file": "images/apple-touch-icon.png"}),
+]

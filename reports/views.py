@@ -1,0 +1,124 @@
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+
+from accounts.access import account_for_user, is_lead, team_for_user
+from accounts.services import audit_record
+from core import freshness
+from core.cache import read_ahead
+from reports import dashboard, exports, weekly
+
+HOME_PANELS = {"my-work": "reports/_my_work.html", "monitors": "reports/_monitors.html"}
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    """The dashboard; `?panel=my-work` returns just that panel for htmx to swap in place."""
+    panel = request.GET.get("panel")
+    if panel:
+        if panel not in HOME_PANELS:
+            raise Http404("There is no such dashboard panel.")
+        now = timezone.now()
+        if panel == "monitors":
+            context = dashboard.monitors_context(request.user, now=now)
+        else:
+            context = dashboard.counts_context(request.user, dashboard.roles_for(request.user), now=now)
+        return render(request, HOME_PANELS[panel], context)
+    generations = freshness.generations()
+    with read_ahead(dashboard.home_cache_keys(request.user, generations=generations)):
+        return render(request, "reports/home.html", dashboard.home_context(request.user, generations=generations))
+
+
+# --- Weekly reports ---------------------------------------------------------------------------------
+
+
+@login_required
+def report_index(request: HttpRequest) -> HttpResponse:
+    teams = weekly.teams_reportable_by(request.user)
+    if not request.user.is_admin and not teams:
+        raise Http404("Weekly reports are for team leads and admins.")
+    return render(request, "reports/index.html", {"teams": teams, "week": weekly.week_from(request.GET.get("week"))})
+
+
+def _report_for(request: HttpRequest, team_pk: int | None) -> weekly.WeeklyReport:
+    """Leads see their teams' reports, admins every team's and the department's; everyone else a 404."""
+    if team_pk is None:
+        if not request.user.is_admin:
+            raise Http404("The department-wide report is for admins.")
+        team = None
+    else:
+        team = team_for_user(request.user, team_pk)
+        if not is_lead(request.user, team.pk):
+            raise Http404("Only the team's leads and admins can see its weekly report.")
+    return weekly.cached_weekly_report(team=team, week_start=weekly.week_from(request.GET.get("week")))
+
+
+@login_required
+def report_team(request: HttpRequest, pk: int) -> HttpResponse:
+    return _render_report(request, _report_for(request, pk))
+
+
+@login_required
+def report_department(request: HttpRequest) -> HttpResponse:
+    return _render_report(request, _report_for(request, None))
+
+
+def _render_report(request: HttpRequest, report: weekly.WeeklyReport) -> HttpResponse:
+    return render(request, "reports/weekly.html", {"report": report, "chart_data": report.chart_data()})
+
+
+@login_required
+def report_team_csv(request: HttpRequest, pk: int) -> HttpResponse:
+    return _report_csv(_report_for(request, pk))
+
+
+@login_required
+def report_department_csv(request: HttpRequest) -> HttpResponse:
+    return _report_csv(_report_for(request, None))
+
+
+def _report_csv(report: weekly.WeeklyReport) -> HttpResponse:
+    response = HttpResponse(weekly.report_csv(report), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{report.filename}.csv"'
+    return response
+
+
+# --- Records export ---------------------------------------------------------------------------------
+
+
+@login_required
+def records_export(request: HttpRequest) -> HttpResponse:
+    """Published posts of one account over a date range, with their full history, as CSV or JSON."""
+    if not is_lead(request.user):
+        raise Http404("Records exports are for team leads and admins.")
+    accounts = exports.exportable_accounts(request.user)
+    if "account" not in request.GET:
+        return render(request, "reports/export.html", {"form": exports.ExportForm(accounts=accounts)})
+    account_pk = request.GET.get("account", "")
+    if account_pk.isdigit():
+        account = account_for_user(request.user, int(account_pk))  # not your team's account: 404
+        if not is_lead(request.user, account.team_id):
+            raise PermissionDenied("Only the account's team leads and admins can export its records.")
+    form = exports.ExportForm(request.GET, accounts=accounts)
+    if not form.is_valid():
+        return render(request, "reports/export.html", {"form": form}, status=400)
+    data = form.cleaned_data
+    audit_record(
+        action="records.exported",
+        actor=request.user,
+        obj=data["account"],
+        team=data["account"].team,
+        details={"from": data["start"].isoformat(), "to": data["end"].isoformat(), "format": data["format"]},
+        request=request,
+    )
+    rows = exports.published_records(account=data["account"], start=data["start"], end=data["end"])
+    name = f"records-{data['account'].handle}-{data['start']:%Y%m%d}-{data['end']:%Y%m%d}"
+    if data["format"] == "json":
+        response = StreamingHttpResponse(exports.as_json(rows), content_type="application/json")
+        response["Content-Disposition"] = f'attachment; filename="{name}.json"'
+    else:
+        response = StreamingHttpResponse(exports.as_csv(rows), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
+    return response
