@@ -5,13 +5,13 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.templatetags.static import static
 from django.views.decorators.cache import cache_control, never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from core.redis import redis_connection
 
 
 @never_cache
-@require_GET
+@require_safe
 def healthz(request: HttpRequest) -> JsonResponse:
     """200 when the database and Redis both answer; 503 otherwise, naming what failed."""
     checks = {}
@@ -30,14 +30,14 @@ def healthz(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"status": "ok" if healthy else "unavailable", **checks}, status=200 if healthy else 503)
 
 
-@require_GET
+@require_safe
 @cache_control(max_age=60 * 60 * 24)
 def site_icon(request: HttpRequest, *, file: str) -> HttpResponse:
     """Browsers ask for /favicon.ico and phones for /apple-touch-icon.png whatever a page names: send them to it."""
     return redirect(static(file))
 
 
-@require_GET
+@require_safe
 @cache_control(max_age=60 * 60 * 24)
 def robots_txt(request: HttpRequest) -> HttpResponse:
     """Dovecote is for the department's staff: nothing in it is for search engines."""

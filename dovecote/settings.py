@@ -367,4 +367,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    # Django's own logger would print through its default console handler and then again through the root's.
+    "loggers": {"django": {"handlers": [], "level": "INFO", "propagate": True}},
 }

@@ -16,6 +16,7 @@ from accounts.access import is_lead, require_lead, team_ids_for_user, teams_for_
 from accounts.models import Team, TwitterAccount
 from core import freshness
 from core.pagination import page_of
+from core.params import row_id, row_ids
 from core.tables import rendered_rows
 from monitoring import budget, services
 from monitoring.access import (
@@ -145,10 +146,21 @@ def inbox(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _reply_message(draft) -> str:
+    S = draft.State
+    if draft.state == S.DRAFT:
+        return "Reply draft saved. Open it to check it and submit it for approval."
+    if draft.state == S.SUBMITTED:
+        return "Reply submitted for approval. The approvers have been emailed."
+    if draft.state in (S.APPROVED, S.PUBLISHING, S.PUBLISHED):
+        return "Reply approved and being published now."
+    return f"Reply saved: it is {draft.get_state_display().lower()}."
+
+
 @login_required
 @require_POST
 def inbox_bulk_close(request: HttpRequest) -> HttpResponse:
-    ids = [int(i) for i in request.POST.getlist("items") if i.isdigit()]
+    ids = sorted(row_ids(request.POST.getlist("items")))
     if not ids:
         messages.error(request, "Nothing was closed: tick the items to close first.")
     else:
@@ -157,7 +169,7 @@ def inbox_bulk_close(request: HttpRequest) -> HttpResponse:
         messages.success(request, f"Closed {closed} item{'s' if closed != 1 else ''} with no action.")
     team = request.POST.get("team", "")
     inbox_url = reverse("monitoring:inbox")
-    return redirect(f"{inbox_url}?team={team}" if team.isdigit() else inbox_url)
+    return redirect(f"{inbox_url}?team={team}" if row_id(team) is not None else inbox_url)
 
 
 def _item_context(request, item, **forms) -> dict:
@@ -316,7 +328,7 @@ def item_reply(request: HttpRequest, pk: int) -> HttpResponse:
     except (ValidationError, PermissionDenied) as exc:
         messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
         return redirect("monitoring:item_detail", pk=item.pk)
-    messages.success(request, f"Reply draft created: it is {draft.get_state_display().lower()}.")
+    messages.success(request, _reply_message(draft))
     return redirect("monitoring:item_detail", pk=item.pk)
 
 

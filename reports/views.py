@@ -8,6 +8,7 @@ from accounts.access import account_for_user, is_lead, team_for_user
 from accounts.services import audit_record
 from core import freshness
 from core.cache import read_ahead
+from core.params import row_id
 from reports import dashboard, exports, weekly
 
 HOME_PANELS = {"my-work": "reports/_my_work.html", "monitors": "reports/_monitors.html"}
@@ -96,9 +97,9 @@ def records_export(request: HttpRequest) -> HttpResponse:
     accounts = exports.exportable_accounts(request.user)
     if "account" not in request.GET:
         return render(request, "reports/export.html", {"form": exports.ExportForm(accounts=accounts)})
-    account_pk = request.GET.get("account", "")
-    if account_pk.isdigit():
-        account = account_for_user(request.user, int(account_pk))  # not your team's account: 404
+    account_pk = row_id(request.GET.get("account"))
+    if account_pk is not None:
+        account = account_for_user(request.user, account_pk)  # not your team's account: 404
         if not is_lead(request.user, account.team_id):
             raise PermissionDenied("Only the account's team leads and admins can export its records.")
     form = exports.ExportForm(request.GET, accounts=accounts)

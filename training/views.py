@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.access import is_lead, teams_led_by
 from accounts.models import TwitterAccount
+from core.params import row_id, row_ids
 from training import services
 from training.access import (
     booking_for_user,
@@ -57,7 +58,7 @@ def _ctx(request: HttpRequest, **extra) -> dict:
 
 
 def _ids(request: HttpRequest, name: str) -> set[int]:
-    return {int(v) for v in request.POST.getlist(name) if v.isdigit()}
+    return row_ids(request.POST.getlist(name))
 
 
 # --- My training ---------------------------------------------------------------------------------------
@@ -164,10 +165,10 @@ def requirement_matrix(request: HttpRequest) -> HttpResponse:
 @login_required
 def session_list(request: HttpRequest) -> HttpResponse:
     courses = list(courses_for_user(request.user))
-    course_id = request.GET.get("course", "")
+    course_id = row_id(request.GET.get("course"))
     sessions = sessions_for_user(request.user).upcoming().with_places().order_by("starts_at")
-    if course_id.isdigit():
-        sessions = sessions.filter(course_id=int(course_id))
+    if course_id is not None:
+        sessions = sessions.filter(course_id=course_id)
     sessions = list(sessions[:100])
     mine = dict(
         Booking.objects.filter(user=request.user, session__in=[s.pk for s in sessions])
@@ -179,7 +180,7 @@ def session_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "training/session_list.html",
-        _ctx(request, sessions=sessions, courses=courses, course_id=int(course_id) if course_id.isdigit() else None),
+        _ctx(request, sessions=sessions, courses=courses, course_id=course_id),
     )
 
 
@@ -187,8 +188,8 @@ def session_list(request: HttpRequest) -> HttpResponse:
 def session_create(request: HttpRequest) -> HttpResponse:
     require_trainer(request.user)
     initial = {"trainer": request.user.pk if request.user.is_trainer else None}
-    if request.GET.get("course", "").isdigit():
-        initial["course"] = int(request.GET["course"])
+    if row_id(request.GET.get("course")) is not None:
+        initial["course"] = row_id(request.GET.get("course"))
     form = SessionForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -334,11 +335,12 @@ def session_attendance(request: HttpRequest, pk: int) -> HttpResponse:
     session = session_for_trainer(request.user, pk)
     attended, no_show = set(), set()
     for key, value in request.POST.items():
-        if key.startswith("attendance-") and key[11:].isdigit():
+        booking_id = row_id(key[11:]) if key.startswith("attendance-") else None
+        if booking_id is not None:
             if value == Booking.Status.ATTENDED:
-                attended.add(int(key[11:]))
+                attended.add(booking_id)
             elif value == Booking.Status.NO_SHOW:
-                no_show.add(int(key[11:]))
+                no_show.add(booking_id)
     try:
         changed = services.attendance_mark(
             session=session, by=request.user, attended=attended, no_show=no_show, request=request

@@ -146,7 +146,7 @@ def clean_reply_to(value: str | None) -> str:
     if value.startswith("http"):
         match = re.search(r"/status(?:es)?/(\d+)", value)
         value = match.group(1) if match else value
-    if value and not value.isdigit():
+    if value and not (value.isascii() and value.isdigit() and len(value) <= 19):
         raise ValidationError("Enter the id of the post to reply to (the number at the end of its link).")
     return value
 

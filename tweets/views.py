@@ -16,6 +16,7 @@ from accounts.access import is_lead, teams_for_user
 from accounts.models import TwitterAccount, User, person_name
 from core.formats import clip, when
 from core.pagination import page_of
+from core.params import row_id
 from core.paths import path_with_pk
 from core.tables import rendered_rows
 from training.policy import Action, TrainingRequired
@@ -128,9 +129,10 @@ def scheduled(request: HttpRequest) -> HttpResponse:
     )
     if request.GET.get("include") != "past":
         drafts = drafts.filter(scheduled_at__gte=timezone.now() - timezone.timedelta(days=1))
-    one_account = request.GET.get("account", "").isdigit()
+    account_id = row_id(request.GET.get("account"))
+    one_account = account_id is not None
     if one_account:  # among the drafts you may see, so another team's account shows nothing
-        drafts = drafts.filter(account_id=int(request.GET["account"]))
+        drafts = drafts.filter(account_id=account_id)
     drafts = list(drafts[:500])
     account = drafts[0].account if one_account and drafts else None
     days = []
@@ -502,8 +504,22 @@ def draft_approve(request: HttpRequest, pk: int) -> HttpResponse:
         lambda d: services.draft_approve(
             draft=d, by=request.user, revision=revision, scheduled_at=scheduled_at, note=note, request=request
         ),
-        "Approved.",
+        _approved_message,
     )
+
+
+def _approved_message(approval) -> str:
+    """What the approval did: counted towards more, scheduled the post, or sent it out now."""
+    draft = approval.draft
+    draft.refresh_from_db(fields=["state", "scheduled_at"])
+    if draft.state == S.SUBMITTED:
+        left = selectors.approvals_required(draft) - selectors.approval_count(draft)
+        return f"Approved. It needs {left} more approval{'s' if left != 1 else ''} before it can go out."
+    if draft.state == S.SCHEDULED and draft.scheduled_at:
+        return f"Approved. It will publish {when(draft.scheduled_at, 'l j F Y, H:i')} (UK time)."
+    if draft.state in (S.APPROVED, S.PUBLISHING, S.PUBLISHED):
+        return "Approved. It is being published now: this page shows when X has it."
+    return f"Approved. It is {draft.get_state_display().lower()}."
 
 
 @login_required

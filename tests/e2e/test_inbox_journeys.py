@@ -87,7 +87,7 @@ def test_a_journalists_question_reaches_the_press_office_and_is_answered_through
     reviewer.sign_in(lead.email, password=accounts_demo.DEMO_PASSWORD, totp_secret=enrol_totp(lead))
     page = reviewer.goto(f"/drafts/{draft.pk}/")
     page.get_by_role("button", name="Approve and publish now").click()
-    page.get_by_text("Approved.", exact=True).wait_for()
+    page.get_by_text("Approved. It is being published now", exact=False).wait_for()
     reviewer.check()
 
     wait_for(lambda: Draft.objects.get(pk=draft.pk).state == Draft.State.PUBLISHED, message="the reply to publish")

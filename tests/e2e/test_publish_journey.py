@@ -55,7 +55,7 @@ def test_a_post_is_composed_approved_and_published_exactly_once(journeys, press_
     reviewer.check()
     page.evaluate("window.sameDocument = true")
     page.get_by_role("button", name="Approve and publish now").click()
-    page.get_by_text("Approved.", exact=True).wait_for()
+    page.get_by_text("Approved. It is being published now", exact=False).wait_for()
     assert page.evaluate("window.sameDocument === true"), "approving reloaded the page instead of acting in place"
     reviewer.check()
 

@@ -1,0 +1,34 @@
+"""What a first try in a browser found: hints read out with their fields, icons answering HEAD, one log entry
+per server error."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.urls import reverse
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_a_fields_hint_is_the_element_its_aria_describedby_names(client, lead):
+    client.force_login(lead)
+    page = client.get(reverse("monitoring:monitor_create")).content.decode()
+    assert 'aria-describedby="id_query_helptext"' in page
+    assert 'id="id_query_helptext"' in page
+
+
+@pytest.mark.parametrize("path", ["/favicon.ico", "/apple-touch-icon.png", "/robots.txt"])
+def test_what_browsers_ask_for_by_themselves_answers_head_too(client, path):
+    assert client.head(path).status_code in (200, 301, 302)
+
+
+def test_a_server_error_is_logged_once():
+    script = (
+        "import django, logging; django.setup(); "
+        "logging.getLogger('django.request').error('Internal Server Error: /somewhere')"
+    )
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "dovecote.settings", "DEBUG": "true", "PYTHONPATH": str(ROOT)}
+    result = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True)
+    assert (result.stdout + result.stderr).count("Internal Server Error: /somewhere") == 1
