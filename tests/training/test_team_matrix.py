@@ -10,7 +10,7 @@ from accounts.models import Membership
 from tests.factories import MembershipFactory, TwitterAccountFactory
 from tests.training.factories import ExemptionFactory
 from tests.training.helpers import certify, require_course
-from training.selectors import Standing, team_matrix
+from training.selectors import CellState, team_matrix
 
 
 @pytest.fixture
@@ -43,9 +43,9 @@ def test_the_matrix_shows_each_members_standing_for_the_courses_the_team_needs(s
     matrix = team_matrix(team)
     assert [c.title for c in matrix.courses] == ["Crisis and rebuttal", "Twitter basics"]
     assert _standings(matrix) == {
-        member.email: {"Crisis and rebuttal": Standing.NOT_REQUIRED, "Twitter basics": Standing.CURRENT},
-        approver.email: {"Crisis and rebuttal": Standing.CURRENT, "Twitter basics": Standing.EXPIRING},
-        lead.email: {"Crisis and rebuttal": Standing.EXEMPT, "Twitter basics": Standing.MISSING},
+        member.email: {"Crisis and rebuttal": CellState.NOT_REQUIRED, "Twitter basics": CellState.CURRENT},
+        approver.email: {"Crisis and rebuttal": CellState.CURRENT, "Twitter basics": CellState.EXPIRING},
+        lead.email: {"Crisis and rebuttal": CellState.EXEMPT, "Twitter basics": CellState.MISSING},
     }
 
 
@@ -64,7 +64,7 @@ def test_a_team_owning_a_press_office_account_needs_its_courses_too(setup, team,
     TwitterAccountFactory(team=team, kind="press_office")
     matrix = team_matrix(team)
     assert "Responding to journalists" in [c.title for c in matrix.courses]
-    assert _standings(matrix)[member.email]["Responding to journalists"] == Standing.MISSING
+    assert _standings(matrix)[member.email]["Responding to journalists"] == CellState.MISSING
 
 
 def test_a_lead_sees_the_matrix_with_text_labels_and_exemption_reasons(client, setup, team, lead):
