@@ -115,3 +115,18 @@ def test_the_index_takes_a_lead_of_one_team_straight_to_its_matrix(client, setup
     response = client.get(reverse("training:team_matrix_index"))
     assert response.status_code == 302
     assert response.url == reverse("training:team_matrix", args=[team.pk])
+
+
+def test_a_certification_expiring_soon_says_so_even_where_the_role_does_not_need_the_course(setup, team, member):
+    certify(member, setup["crisis"], at=timezone.now() - dt.timedelta(days=350))  # a member needs no crisis course
+    assert _standings(team_matrix(team))[member.email]["Crisis and rebuttal"] == CellState.EXPIRING
+
+
+def test_the_matrix_agrees_with_the_training_gate_for_every_member(setup, team, member, approver, lead, account):
+    from training.policy import check
+
+    matrix = team_matrix(team)
+    for row in matrix.rows:
+        role_needs = {"member": ["draft", "reply"]}.get(row.membership.role, ["draft", "reply", "approve"])
+        gates = all(check(row.membership.user, account, action).allowed for action in role_needs)
+        assert row.trained_to_standard is gates, row.membership.user.email
