@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Sum
@@ -21,22 +22,34 @@ from twitter_api.models import ApiCall
 
 log = logging.getLogger(__name__)
 
-WARN_AT = 0.8
+WARN_PERCENT = 80
+BUDGET_CACHE_SECONDS = 60
 
 
 def month_start(now=None) -> date:
     return timezone.localdate(now).replace(day=1)
 
 
+def month_window(month: date) -> tuple[datetime, datetime]:
+    """The month's budget window: from midnight on its first day to midnight on the next month's, UK time."""
+    next_month = (month.replace(day=28) + timedelta(days=4)).replace(day=1)
+    start, end = (timezone.make_aware(datetime.combine(day, time.min)) for day in (month, next_month))
+    return start, end
+
+
 def _month_start_datetime(now=None):
-    return timezone.make_aware(datetime.combine(month_start(now), time.min))
+    return month_window(month_start(now))[0]
+
+
+def calls_in(month: date):
+    """Every metered call of that month (UK time)."""
+    start, end = month_window(month)
+    return ApiCall.objects.filter(created_at__gte=start, created_at__lt=end)
 
 
 def posts_read_in(month: date) -> int:
     """Posts read in that month (UK time), by every metered call."""
-    next_month = (month.replace(day=28) + timedelta(days=4)).replace(day=1)
-    start, end = (timezone.make_aware(datetime.combine(day, time.min)) for day in (month, next_month))
-    return ApiCall.objects.filter(created_at__gte=start, created_at__lt=end).aggregate(n=Sum("posts_read"))["n"] or 0
+    return calls_in(month).aggregate(n=Sum("posts_read"))["n"] or 0
 
 
 @dataclass
@@ -51,11 +64,12 @@ class BudgetState:
 
     @property
     def percent(self) -> int:
-        return int(self.fraction * 100)
+        """Whole percent used, rounded down in whole numbers (29 of 100 is 29%, not the 28% a float gives)."""
+        return self.used * 100 // self.limit if self.limit else 100
 
     @property
     def warning(self) -> bool:
-        return self.fraction >= WARN_AT
+        return self.used * 100 >= self.limit * WARN_PERCENT
 
     @property
     def exhausted(self) -> bool:
@@ -75,6 +89,7 @@ class BudgetState:
 
 
 def budget_limit(month: date) -> int:
+    """The month's limit: the one a lead or admin set for it, else the default from settings (one query)."""
     row = ReadBudget.objects.filter(month=month).values_list("posts_limit", flat=True).first()
     return row if row is not None else settings.X_MONTHLY_READ_BUDGET
 
@@ -86,6 +101,39 @@ def budget_state(now=None) -> BudgetState:
 
 def search_paused(now=None) -> bool:
     return budget_state(now).exhausted
+
+
+@dataclass
+class BudgetPanel:
+    """The dashboard's view of the month's budget: the state (reads against the limit) plus posts created and
+    the cost of both."""
+
+    state: BudgetState
+    posts_created: int
+    cost: float  # reads and posts created, in US dollars
+
+    month = property(lambda self: self.state.month)
+    limit = property(lambda self: self.state.limit)
+    posts_read = property(lambda self: self.state.used)
+    percent = property(lambda self: self.state.percent)
+    warning = property(lambda self: self.state.warning)
+    limit_cost = property(lambda self: self.state.limit_cost)
+
+
+def for_dashboard(*, now) -> BudgetPanel:
+    """This month's reads, posts created and cost (one query) against the read budget (one query).
+
+    The sums run over every metered call of the month, so every lead and admin shares them for a minute: a
+    month's running total a minute old is as good as a fresh one (the limit itself is read fresh).
+    """
+    month = month_start(now)
+    key = f"dovecote:dashboard-budget:{month.isoformat()}"
+    totals = cache.get(key)
+    if totals is None:
+        totals = calls_in(month).totals()
+        cache.set(key, totals, BUDGET_CACHE_SECONDS)
+    state = BudgetState(month=month, limit=budget_limit(month), used=totals["posts_read"])
+    return BudgetPanel(state=state, posts_created=totals["posts_created"], cost=round(totals["cost"], 2))
 
 
 @transaction.atomic

@@ -10,9 +10,8 @@ from the cache until their data changes (core.freshness).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, timedelta
 
-from django.conf import settings
 from django.core.cache import cache
 from django.core.cache.utils import make_template_fragment_key
 from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, F, OuterRef, Q, Sum, Window
@@ -27,16 +26,11 @@ from core.context_processors import site_banner_cache_keys
 from core.formats import clip, when
 from core.pagination import page_of
 from core.paths import path_with_pk
+from monitoring import budget as monitoring_budget
 from monitoring.access import items_for_user, monitors_for_user
-from monitoring.models import InboxItem, MentionMatch, MonitorHour, ReadBudget, SpikeAlert
+from monitoring.models import InboxItem, MentionMatch, MonitorHour, SpikeAlert
 from monitoring.spikes import SPIKE_QUIET
-from training.models import Booking, Certification, Exemption
-from training.selectors import (
-    EXPIRING_WITHIN,
-    account_kinds_by_team,
-    required_courses_for_user,
-    requirements_by_cell,
-)
+from training import selectors as training_selectors
 from tweets.models import Draft, PublishingFreeze
 from tweets.selectors import (
     approval_publishes_now,
@@ -48,7 +42,6 @@ from tweets.selectors import (
     possible_approvers,
     reach_of,
 )
-from twitter_api.models import ApiCall
 
 APPROVALS_SHOWN = 10
 MY_ITEMS_SHOWN = 10
@@ -601,109 +594,15 @@ def _closed_hours(ids: list[int], *, start: datetime, end: datetime) -> list[tup
     return stored + [(row.monitor_id, row.hour, row.matches, row.sentiment_sum) for row in rows]
 
 
-# --- API budget (leads and admins) ----------------------------------------------------------------------
+# --- API budget (leads and admins) and my training: each app's own selector (issue 17, workstream C) -------
 
 
-@dataclass
-class BudgetPanel:
-    month: date
-    posts_read: int
-    posts_created: int
-    cost: float
-    limit: int
-    limit_cost: float
-
-    @property
-    def percent(self) -> int:
-        return int(self.posts_read * 100 / self.limit) if self.limit else 100
-
-    @property
-    def warning(self) -> bool:
-        return self.percent >= 80
+def budget(*, now: datetime) -> monitoring_budget.BudgetPanel:
+    return monitoring_budget.for_dashboard(now=now)
 
 
-BUDGET_CACHE_SECONDS = 60
-
-
-def budget(*, now: datetime) -> BudgetPanel:
-    """This month's reads, posts created and cost (one query) against the read budget (one query).
-
-    The sums run over every metered call of the month, so every lead and admin shares them for a minute: a
-    month's running total a minute old is as good as a fresh one (the limit itself is read fresh).
-    """
-    month = timezone.localdate(now).replace(day=1)
-    key = f"dovecote:dashboard-budget:{month.isoformat()}"
-    totals = cache.get(key)
-    if totals is None:
-        start = timezone.make_aware(datetime.combine(month, time.min))
-        totals = ApiCall.objects.since(start).totals()
-        cache.set(key, totals, BUDGET_CACHE_SECONDS)
-    limit = ReadBudget.objects.filter(month=month).values_list("posts_limit", flat=True).first()
-    limit = limit if limit is not None else settings.X_MONTHLY_READ_BUDGET
-    return BudgetPanel(
-        month=month,
-        posts_read=totals["posts_read"],
-        posts_created=totals["posts_created"],
-        cost=round(totals["cost"], 2),
-        limit=limit,
-        limit_cost=round(limit * settings.X_PRICE_PER_POST_READ, 2),
-    )
-
-
-# --- My training --------------------------------------------------------------------------------------
-
-
-@dataclass
-class TrainingPanel:
-    expiring: list[Certification]
-    missing: list[dict]
-    next_booking: Booking | None
-
-
-def training(user: User, *, now: datetime, generations: dict[str, str]) -> TrainingPanel:
-    """Certifications expiring within 30 days, required courses I lack, my next booked session (three queries).
-
-    What each kind of account requires, and which kinds of account my teams own, are the same for everyone in
-    those teams: they come from the cache, for the training and teams data's generations (the panel itself is
-    cached for those too)."""
-    requirements = cache.get_or_set(
-        f"dovecote:course-requirements:{generations['training']}", requirements_by_cell, freshness.PANEL_SECONDS
-    )
-    team_ids = sorted(user.current_roles())  # their memberships, admins' included (teams_key says "all" for them)
-    kinds_by_team = cache.get_or_set(
-        f"dovecote:account-kinds:{','.join(map(str, team_ids))}:{generations['teams']}",
-        lambda: account_kinds_by_team(team_ids),
-        freshness.PANEL_SECONDS,
-    )
-    needs = required_courses_for_user(user, requirements=requirements, kinds_by_team=kinds_by_team)
-    # Unordered (order_by()): both are looked up by course, and the default orders would only cost sorting.
-    held = {
-        c.course_id: c for c in Certification.objects.current(now).filter(user=user).select_related("course").order_by()
-    }
-    exempt_all = False
-    exempt_ids = set()
-    for course_id in Exemption.objects.current(now).filter(user=user).order_by().values_list("course_id", flat=True):
-        if course_id is None:
-            exempt_all = True
-        exempt_ids.add(course_id)
-    missing = [
-        {"course": need.course, "reasons": need.reasons}
-        for need in needs
-        if need.course.pk not in held and not exempt_all and need.course.pk not in exempt_ids
-    ]
-    expiring = sorted((c for c in held.values() if c.expires_at - now <= EXPIRING_WITHIN), key=lambda c: c.expires_at)
-    next_booking = (
-        Booking.objects.filter(
-            user=user,
-            status=Booking.Status.BOOKED,
-            session__starts_at__gt=now,
-            session__cancelled_at__isnull=True,
-        )
-        .select_related("session__course")
-        .order_by("session__starts_at")
-        .first()
-    )
-    return TrainingPanel(expiring=expiring, missing=missing, next_booking=next_booking)
+def training(user: User, *, now: datetime, generations: dict[str, str]) -> training_selectors.TrainingPanel:
+    return training_selectors.for_dashboard(user, now=now, generations=generations)
 
 
 # --- The page -----------------------------------------------------------------------------------------

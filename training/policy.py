@@ -1,9 +1,10 @@
 """The training gate: may this user draft, approve or reply for this account, and if not, why not.
 
-`check` reads the requirement matrix for the account's kind and the action, the user's certifications and
-exemptions for those courses, and (only when something is missing) the next session of each missing course
-with free places: at most four queries whatever the data. With nothing required, everyone may act.
-Admins are held to the same standard; only an exemption lets someone act untrained.
+`check` reads the requirement matrix for the account's kind and the action, the user's standing in those
+courses (training.selectors.standing: certifications and exemptions, two queries), and (only when something is
+missing) the next session of each missing course with free places: at most four queries whatever the data.
+With nothing required, everyone may act. Admins are held to the same standard; only an exemption lets someone
+act untrained. `trained_for` is the same check in SQL, for many people at once.
 """
 
 from dataclasses import dataclass, field
@@ -14,20 +15,9 @@ from django.utils import timezone
 
 from accounts.models import TwitterAccount, User
 from training.models import Action, Certification, Course, CourseRequirement, Exemption, TrainingSession
+from training.selectors import ACTION_PHRASES, KIND_PHRASES, standing
 
 __all__ = ["Action", "Decision", "TrainingRequired", "check", "ensure_allowed", "describe_session", "trained_for"]
-
-ACTION_PHRASES = {
-    Action.DRAFT: "draft posts",
-    Action.APPROVE: "approve posts",
-    Action.REPLY: "reply to mentions",
-}
-
-KIND_PHRASES = {
-    TwitterAccount.Kind.CORPORATE: "corporate accounts",
-    TwitterAccount.Kind.PRESS_OFFICE: "press office accounts",
-    TwitterAccount.Kind.PERSONAL: "personal accounts",
-}
 
 # Enough upcoming sessions to find the next one with places for each missing course.
 UPCOMING_SCAN_LIMIT = 200
@@ -65,28 +55,11 @@ def check(user: User, account: TwitterAccount, action: str, *, at=None) -> Decis
     if not requirements:
         return Decision(allowed=True)
     courses = [r.course for r in requirements]
-    course_ids = [c.pk for c in courses]
-
-    certifications = {c.course_id: c for c in Certification.objects.filter(user_id=user.pk, course_id__in=course_ids)}
-    exemptions = list(
-        Exemption.objects.current(at)
-        .filter(user_id=user.pk)
-        .filter(Q(course__isnull=True) | Q(course_id__in=course_ids))
-    )
-
-    missing = []
-    expired = {}
-    for course in courses:
-        certification = certifications.get(course.pk)
-        if certification is not None and certification.is_current(at):
-            continue
-        if any(e.covers(course.pk) for e in exemptions):
-            continue
-        missing.append(course)
-        if certification is not None and certification.expires_at <= at:
-            expired[course.pk] = certification
+    mine = standing(user, at=at, course_ids=[c.pk for c in courses])
+    missing = mine.missing(courses)
     if not missing:
         return Decision(allowed=True)
+    expired = {c.pk: mine.expired[c.pk] for c in missing if c.pk in mine.expired}
 
     next_sessions = next_sessions_with_places([c.pk for c in missing], at=at)
     decision = Decision(
@@ -159,7 +132,9 @@ def refusal_message(*, account, action, decision: Decision, next_sessions: dict[
 def trained_for(kind: str, action: str, *, user_field: str = "user_id", at=None) -> Exists:
     """`check(user, <an account of kind>, action).allowed` in SQL, for annotating or filtering rows that name a user
     in `user_field` (memberships, say): true when no course the kind and action require is missing, that is
-    neither held current nor covered by a current exemption."""
+    neither held current nor covered by a current exemption. The SQL twin of training.selectors.Standing.covers:
+    the same querysets' `current(at)` are the definitions, and tests/training/test_standing.py holds them to
+    the same answers."""
     at = at or timezone.now()
     user = OuterRef(OuterRef(user_field))
     missing = (

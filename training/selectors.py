@@ -1,16 +1,126 @@
-"""Reads that need care: what each person must hold, and the team training matrix, in a fixed number of queries."""
+"""Reads that need care: a person's training standing, what each person must hold, and the team training matrix,
+in a fixed number of queries.
+
+`standing` is the one place that says whether a person holds a course at a moment: the gates
+(training.policy.check), the team matrix, the my-training page and the dashboard's training panel all ask it.
+"Current" itself is Certification.is_current (CertificationQuerySet.current in SQL, which
+training.policy.trained_for uses); tests/training/test_standing.py checks the two agree.
+"""
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
+from django.core.cache import cache
 from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import Membership, Team, TwitterAccount, User
+from dovecote import freshness
 from training.models import Action, Booking, Certification, Course, CourseRequirement, Exemption
 
 EXPIRING_WITHIN = timedelta(days=30)
+
+ACTION_PHRASES = {
+    Action.DRAFT: "draft posts",
+    Action.APPROVE: "approve posts",
+    Action.REPLY: "reply to mentions",
+}
+
+KIND_PHRASES = {
+    TwitterAccount.Kind.CORPORATE: "corporate accounts",
+    TwitterAccount.Kind.PRESS_OFFICE: "press office accounts",
+    TwitterAccount.Kind.PERSONAL: "personal accounts",
+}
+
+
+# --- Standing ------------------------------------------------------------------------------------------
+
+
+def _course_id(need) -> int:
+    """A course id from a course id, a Course, or anything with a `course` (a Need, a requirement)."""
+    if isinstance(need, int):
+        return need
+    if isinstance(need, Course):
+        return need.pk
+    return need.course.pk
+
+
+@dataclass
+class Standing:
+    """A person's training at one moment (`at`): their certifications and their exemptions in force.
+
+    A course is covered when the person holds a current certification in it (certified at or before `at`,
+    expiring after it) or an exemption in force covers it (one for that course, or a blanket one for all
+    training). A current certification is expiring when it ends within EXPIRING_WITHIN of `at`; it still counts.
+    """
+
+    at: datetime
+    certifications: dict[int, Certification] = field(default_factory=dict)  # course id -> theirs, current or not
+    exemptions: list[Exemption] = field(default_factory=list)  # in force at `at`
+
+    @property
+    def current(self) -> dict[int, Certification]:
+        return {cid: c for cid, c in self.certifications.items() if c.is_current(self.at)}
+
+    @property
+    def expiring(self) -> list[Certification]:
+        """Current certifications that end within EXPIRING_WITHIN, soonest first."""
+        return sorted((c for c in self.current.values() if self._ends_soon(c)), key=lambda c: c.expires_at)
+
+    @property
+    def expired(self) -> dict[int, Certification]:
+        return {cid: c for cid, c in self.certifications.items() if c.expires_at <= self.at}
+
+    @property
+    def exempt_from_all(self) -> bool:
+        return any(e.course_id is None for e in self.exemptions)
+
+    def _ends_soon(self, certification: Certification) -> bool:
+        return certification.expires_at - self.at <= EXPIRING_WITHIN
+
+    def holds(self, course_id: int) -> bool:
+        certification = self.certifications.get(course_id)
+        return certification is not None and certification.is_current(self.at)
+
+    def is_expiring(self, course_id: int) -> bool:
+        return self.holds(course_id) and self._ends_soon(self.certifications[course_id])
+
+    def exemption_for(self, course_id: int) -> Exemption | None:
+        """The exemption in force for the course: one for the course itself before a blanket one."""
+        covering = [e for e in self.exemptions if e.covers(course_id)]
+        return min(covering, key=lambda e: e.course_id is None, default=None)
+
+    def covers(self, course_id: int) -> bool:
+        return self.holds(course_id) or self.exemption_for(course_id) is not None
+
+    def missing(self, needs: Iterable) -> list:
+        """The needs (course ids, courses, or Needs) this standing does not cover, in their order."""
+        return [need for need in needs if not self.covers(_course_id(need))]
+
+
+def standings(user_ids: Iterable[int], *, at=None, course_ids: Iterable[int] | None = None) -> dict[int, Standing]:
+    """User id -> Standing at `at` (default now), for every course or only `course_ids` (two queries)."""
+    at = at or timezone.now()
+    user_ids = list(user_ids)
+    found = {user_id: Standing(at=at) for user_id in user_ids}
+    certifications = Certification.objects.filter(user_id__in=user_ids).select_related("course").order_by()
+    exemptions = Exemption.objects.current(at).filter(user_id__in=user_ids).select_related("course")
+    if course_ids is not None:
+        course_ids = list(course_ids)
+        certifications = certifications.filter(course_id__in=course_ids)
+        exemptions = exemptions.filter(Q(course__isnull=True) | Q(course_id__in=course_ids))
+    for certification in certifications:
+        found[certification.user_id].certifications[certification.course_id] = certification
+    for exemption in exemptions:
+        found[exemption.user_id].exemptions.append(exemption)
+    return found
+
+
+def standing(user: User, *, at=None, course_ids: Iterable[int] | None = None) -> Standing:
+    """The user's Standing at `at` (default now), for every course or only `course_ids` (two queries)."""
+    return standings([user.pk], at=at, course_ids=course_ids)[user.pk]
 
 
 def actions_for_role(role: str) -> set[str]:
@@ -49,8 +159,6 @@ def required_courses_for_user(
     """Courses the user needs for the accounts their teams own, given their role in each team (2 queries, fewer
     given `requirements` as requirements_by_cell returns them, or `kinds_by_team` as account_kinds_by_team does
     for the user's teams)."""
-    from training.policy import ACTION_PHRASES, KIND_PHRASES
-
     memberships = list(user.current_roles().items())
     if kinds_by_team is None:
         kinds_by_team = account_kinds_by_team({team_id for team_id, _ in memberships})
@@ -90,7 +198,7 @@ def booking_on_course(user: User, course_id: int, *, at=None) -> Booking | None:
 # --- Team matrix -------------------------------------------------------------------------------------
 
 
-class Standing:
+class CellState:
     CURRENT = "current"
     EXPIRING = "expiring"
     MISSING = "missing"
@@ -108,21 +216,21 @@ class Cell:
     @property
     def label(self) -> str:
         return {
-            Standing.CURRENT: "Current",
-            Standing.EXPIRING: "Expiring soon",
-            Standing.MISSING: "Missing",
-            Standing.EXEMPT: "Exempt",
-            Standing.NOT_REQUIRED: "Not required",
+            CellState.CURRENT: "Current",
+            CellState.EXPIRING: "Expiring soon",
+            CellState.MISSING: "Missing",
+            CellState.EXEMPT: "Exempt",
+            CellState.NOT_REQUIRED: "Not required",
         }[self.standing]
 
     @property
     def tag_class(self) -> str:
         return {
-            Standing.CURRENT: "govuk-tag--green",
-            Standing.EXPIRING: "govuk-tag--yellow",
-            Standing.MISSING: "govuk-tag--red",
-            Standing.EXEMPT: "govuk-tag--blue",
-            Standing.NOT_REQUIRED: "govuk-tag--grey",
+            CellState.CURRENT: "govuk-tag--green",
+            CellState.EXPIRING: "govuk-tag--yellow",
+            CellState.MISSING: "govuk-tag--red",
+            CellState.EXEMPT: "govuk-tag--blue",
+            CellState.NOT_REQUIRED: "govuk-tag--grey",
         }[self.standing]
 
 
@@ -133,7 +241,7 @@ class MatrixRow:
 
     @property
     def trained_to_standard(self) -> bool:
-        return all(c.standing != Standing.MISSING for c in self.cells)
+        return all(c.standing != CellState.MISSING for c in self.cells)
 
 
 @dataclass
@@ -175,36 +283,69 @@ def team_matrix(team: Team, *, at=None) -> TeamMatrix:
                     ids.add(course.pk)
                     courses[course.pk] = course
         needed_by_role[role] = ids
-    user_ids = [m.user_id for m in memberships]
-    certifications = {
-        (c.user_id, c.course_id): c
-        for c in Certification.objects.filter(user_id__in=user_ids, course_id__in=list(courses))
-    }
-    exemptions = defaultdict(list)
-    for e in (
-        Exemption.objects.current(at)
-        .filter(user_id__in=user_ids)
-        .filter(Q(course__isnull=True) | Q(course_id__in=list(courses)))
-    ):
-        exemptions[e.user_id].append(e)
+    by_user = standings([m.user_id for m in memberships], at=at, course_ids=list(courses))
 
     ordered_courses = sorted(courses.values(), key=lambda c: c.title)
     rows = []
     for membership in memberships:
+        mine = by_user[membership.user_id]
         cells = []
         for course in ordered_courses:
-            certification = certifications.get((membership.user_id, course.pk))
-            exemption = next((e for e in exemptions[membership.user_id] if e.covers(course.pk)), None)
-            if course.pk not in needed_by_role[membership.role]:
-                standing = Standing.NOT_REQUIRED
-                if certification is not None and certification.is_current(at):
-                    standing = Standing.CURRENT
-            elif certification is not None and certification.is_current(at):
-                standing = Standing.EXPIRING if certification.expires_at - at <= EXPIRING_WITHIN else Standing.CURRENT
+            exemption = mine.exemption_for(course.pk)
+            if mine.holds(course.pk):
+                state = CellState.EXPIRING if mine.is_expiring(course.pk) else CellState.CURRENT
+            elif course.pk not in needed_by_role[membership.role]:
+                state = CellState.NOT_REQUIRED
             elif exemption is not None:
-                standing = Standing.EXEMPT
+                state = CellState.EXEMPT
             else:
-                standing = Standing.MISSING
-            cells.append(Cell(course=course, standing=standing, certification=certification, exemption=exemption))
+                state = CellState.MISSING
+            certification = mine.certifications.get(course.pk)
+            cells.append(Cell(course=course, standing=state, certification=certification, exemption=exemption))
         rows.append(MatrixRow(membership=membership, cells=cells))
     return TeamMatrix(team=team, courses=ordered_courses, rows=rows)
+
+
+# --- The dashboard's training panel -------------------------------------------------------------------
+
+
+@dataclass
+class TrainingPanel:
+    expiring: list[Certification]
+    missing: list[dict]
+    next_booking: Booking | None
+
+
+def for_dashboard(user: User, *, now: datetime, generations: dict[str, str]) -> TrainingPanel:
+    """Certifications expiring within 30 days, required courses I lack, my next booked session (three queries).
+
+    What each kind of account requires, and which kinds of account my teams own, are the same for everyone in
+    those teams: they come from the cache, for the training and teams data's generations (the panel itself is
+    cached for those too)."""
+    requirements = cache.get_or_set(
+        f"dovecote:course-requirements:{generations['training']}", requirements_by_cell, freshness.PANEL_SECONDS
+    )
+    team_ids = sorted(user.current_roles())  # their memberships, admins' included (teams_key says "all" for them)
+    kinds_by_team = cache.get_or_set(
+        f"dovecote:account-kinds:{','.join(map(str, team_ids))}:{generations['teams']}",
+        lambda: account_kinds_by_team(team_ids),
+        freshness.PANEL_SECONDS,
+    )
+    needs = required_courses_for_user(user, requirements=requirements, kinds_by_team=kinds_by_team)
+    mine = standing(user, at=now)
+    next_booking = (
+        Booking.objects.filter(
+            user=user,
+            status=Booking.Status.BOOKED,
+            session__starts_at__gt=now,
+            session__cancelled_at__isnull=True,
+        )
+        .select_related("session__course")
+        .order_by("session__starts_at")
+        .first()
+    )
+    return TrainingPanel(
+        expiring=mine.expiring,
+        missing=[{"course": need.course, "reasons": need.reasons} for need in mine.missing(needs)],
+        next_booking=next_booking,
+    )

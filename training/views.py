@@ -46,7 +46,7 @@ from training.models import (
     Feedback,
 )
 from training.policy import next_sessions_with_places
-from training.selectors import EXPIRING_WITHIN, booking_on_course, required_courses_for_user, team_matrix
+from training.selectors import booking_on_course, required_courses_for_user, standing, team_matrix
 from training.services import TrainingError
 
 NAV = {"nav_section": "training"}
@@ -68,11 +68,9 @@ def _ids(request: HttpRequest, name: str) -> set[int]:
 def my_training(request: HttpRequest) -> HttpResponse:
     user = request.user
     now = timezone.now()
-    certifications = list(Certification.objects.filter(user=user).select_related("course"))
-    held = {c.course_id: c for c in certifications if c.is_current(now)}
-    exemptions = list(Exemption.objects.current(now).filter(user=user).select_related("course"))
+    mine = standing(user, at=now)
     needs = required_courses_for_user(user)
-    outstanding = [n for n in needs if n.course.pk not in held and not any(e.covers(n.course.pk) for e in exemptions)]
+    outstanding = mine.missing(needs)
     next_sessions = next_sessions_with_places([n.course.pk for n in outstanding]) if outstanding else {}
     bookings = list(
         Booking.objects.filter(user=user, session__starts_at__gt=now, session__cancelled_at__isnull=True)
@@ -91,16 +89,17 @@ def my_training(request: HttpRequest) -> HttpResponse:
         .select_related("session__course")
         .order_by("-session__starts_at")[:5]
     )
+    certifications = sorted(mine.certifications.values(), key=lambda c: c.course.title)
     for c in certifications:
-        c.current = c.is_current(now)
-        c.expiring = c.current and c.expires_at - now <= EXPIRING_WITHIN
+        c.current = mine.holds(c.course_id)
+        c.expiring = mine.is_expiring(c.course_id)
     return render(
         request,
         "training/my_training.html",
         _ctx(
             request,
             certifications=certifications,
-            exemptions=exemptions,
+            exemptions=mine.exemptions,
             outstanding=outstanding,
             needs=needs,
             bookings=bookings,

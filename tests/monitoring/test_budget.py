@@ -105,3 +105,38 @@ def test_a_months_budget_is_judged_by_that_months_reads(settings, lead):
 
     november.refresh_from_db()
     assert november.posts_limit == 110 and november.warned_at is not None
+
+
+@pytest.mark.parametrize(
+    "used, limit, percent, warning",
+    [
+        (29, 100, 29, False),
+        (57, 100, 57, False),
+        (79, 99, 79, False),
+        (80, 100, 80, True),
+        (4, 5, 80, True),
+        (3, 0, 100, True),
+    ],
+)
+def test_the_usage_page_and_the_dashboard_state_the_same_share_of_the_budget(
+    client, settings, lead, used, limit, percent, warning
+):
+    settings.X_MONTHLY_READ_BUDGET = limit
+    read(used)
+    client.force_login(lead)
+    on_usage = client.get(reverse("monitoring:usage")).context["budget"]
+    on_home = client.get(reverse("home")).context["budget"]
+    assert (on_usage.percent, on_usage.warning) == (percent, warning)
+    assert (on_home.posts_read, on_home.limit, on_home.percent, on_home.warning) == (used, limit, percent, warning)
+
+
+def test_the_dashboard_counts_only_this_months_reads(client, settings, lead):
+    settings.X_MONTHLY_READ_BUDGET = 100
+    with time_machine.travel("2026-12-31 23:30 +0000"):
+        read(10)
+    with time_machine.travel("2027-01-01 00:30 +0000"):
+        read(40)  # next month, by a clock a little ahead
+    with time_machine.travel("2026-12-31 23:45 +0000"):
+        client.force_login(lead)
+        assert client.get(reverse("home")).context["budget"].posts_read == 10
+        assert budget.budget_state().used == 10

@@ -56,3 +56,26 @@ def test_an_admin_ends_an_exemption_early(client, admin_user, member):
     exemption.refresh_from_db()
     assert exemption.revoked_at is not None
     assert AuditEvent.objects.filter(action="training.exemption_revoked").exists()
+
+
+def test_a_blanket_exemption_counts_everywhere_a_standing_is_shown_and_stops_when_revoked(
+    client, admin_user, team, lead, account
+):
+    from training.selectors import team_matrix
+
+    require_course("corporate", "draft", title="Twitter basics")
+    require_course("corporate", "approve", title="Crisis and rebuttal")
+    exemption = ExemptionFactory(user=lead, course=None, reason="Acting lead for two weeks")
+
+    def everywhere():
+        client.force_login(lead)
+        return {
+            "gate": all(policy.check(lead, account, action).allowed for action in ("draft", "approve")),
+            "matrix": team_matrix(team).rows[0].trained_to_standard,
+            "my training": client.get(reverse("training:my_training")).context["outstanding"] == [],
+            "dashboard": client.get(reverse("home")).context["training"].missing == [],
+        }
+
+    assert everywhere() == {"gate": True, "matrix": True, "my training": True, "dashboard": True}
+    services.exemption_revoke(actor=admin_user, exemption=exemption)
+    assert everywhere() == {"gate": False, "matrix": False, "my training": False, "dashboard": False}

@@ -79,3 +79,21 @@ def test_the_page_uses_a_fixed_number_of_queries(client, team, member, account, 
     TwitterAccountFactory(team=team, kind="press_office")
     with django_assert_max_num_queries(baseline):
         client.get(reverse("training:my_training"))
+
+
+def test_the_page_and_the_dashboard_agree_on_what_is_missing_and_what_is_expiring(client, team, member, account):
+    basics = require_course("corporate", "draft", title="Twitter basics")
+    complaints = require_course("corporate", "reply", title="Handling complaints")
+    require_course("corporate", "reply", title="Plain English")
+    certify(member, basics, at=timezone.now() - dt.timedelta(days=350))  # current, expiring in about 15 days
+    certify(member, complaints, at=timezone.now() - dt.timedelta(days=400))  # expired
+    client.force_login(member)
+    page = client.get(reverse("training:my_training")).context
+    panel = client.get(reverse("home")).context["training"]
+    assert [n.course.title for n in page["outstanding"]] == ["Handling complaints", "Plain English"]
+    assert [n["course"].title for n in panel.missing] == ["Handling complaints", "Plain English"]
+    assert [(c.course.title, c.current, c.expiring) for c in page["certifications"]] == [
+        ("Handling complaints", False, False),
+        ("Twitter basics", True, True),
+    ]
+    assert [c.course.title for c in panel.expiring] == ["Twitter basics"]

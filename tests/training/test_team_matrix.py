@@ -10,7 +10,7 @@ from accounts.models import Membership
 from tests.factories import MembershipFactory, TwitterAccountFactory
 from tests.training.factories import ExemptionFactory
 from tests.training.helpers import certify, require_course
-from training.selectors import Standing, team_matrix
+from training.selectors import CellState, team_matrix
 
 
 @pytest.fixture
@@ -43,9 +43,9 @@ def test_the_matrix_shows_each_members_standing_for_the_courses_the_team_needs(s
     matrix = team_matrix(team)
     assert [c.title for c in matrix.courses] == ["Crisis and rebuttal", "Twitter basics"]
     assert _standings(matrix) == {
-        member.email: {"Crisis and rebuttal": Standing.NOT_REQUIRED, "Twitter basics": Standing.CURRENT},
-        approver.email: {"Crisis and rebuttal": Standing.CURRENT, "Twitter basics": Standing.EXPIRING},
-        lead.email: {"Crisis and rebuttal": Standing.EXEMPT, "Twitter basics": Standing.MISSING},
+        member.email: {"Crisis and rebuttal": CellState.NOT_REQUIRED, "Twitter basics": CellState.CURRENT},
+        approver.email: {"Crisis and rebuttal": CellState.CURRENT, "Twitter basics": CellState.EXPIRING},
+        lead.email: {"Crisis and rebuttal": CellState.EXEMPT, "Twitter basics": CellState.MISSING},
     }
 
 
@@ -64,7 +64,7 @@ def test_a_team_owning_a_press_office_account_needs_its_courses_too(setup, team,
     TwitterAccountFactory(team=team, kind="press_office")
     matrix = team_matrix(team)
     assert "Responding to journalists" in [c.title for c in matrix.courses]
-    assert _standings(matrix)[member.email]["Responding to journalists"] == Standing.MISSING
+    assert _standings(matrix)[member.email]["Responding to journalists"] == CellState.MISSING
 
 
 def test_a_lead_sees_the_matrix_with_text_labels_and_exemption_reasons(client, setup, team, lead):
@@ -115,3 +115,18 @@ def test_the_index_takes_a_lead_of_one_team_straight_to_its_matrix(client, setup
     response = client.get(reverse("training:team_matrix_index"))
     assert response.status_code == 302
     assert response.url == reverse("training:team_matrix", args=[team.pk])
+
+
+def test_a_certification_expiring_soon_says_so_even_where_the_role_does_not_need_the_course(setup, team, member):
+    certify(member, setup["crisis"], at=timezone.now() - dt.timedelta(days=350))  # a member needs no crisis course
+    assert _standings(team_matrix(team))[member.email]["Crisis and rebuttal"] == CellState.EXPIRING
+
+
+def test_the_matrix_agrees_with_the_training_gate_for_every_member(setup, team, member, approver, lead, account):
+    from training.policy import check
+
+    matrix = team_matrix(team)
+    for row in matrix.rows:
+        role_needs = {"member": ["draft", "reply"]}.get(row.membership.role, ["draft", "reply", "approve"])
+        gates = all(check(row.membership.user, account, action).allowed for action in role_needs)
+        assert row.trained_to_standard is gates, row.membership.user.email
