@@ -17,7 +17,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import Membership, Team, TwitterAccount, User
-from dovecote import freshness
+from core import freshness
 from training.models import Action, Booking, Certification, Course, CourseRequirement, Exemption
 
 EXPIRING_WITHIN = timedelta(days=30)
