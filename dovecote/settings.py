@@ -319,7 +319,7 @@ CACHES = {
         "KEY_PREFIX": "dovecote",
         "TIMEOUT": 300,
         # A Redis that does not answer costs a page a second at most: the cache then serves misses (core.cache).
-        "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 2},
+        "OPTIONS": {"SOCKET_CONNECT_TIMEOUT": 1, "SOCKET_TIMEOUT": 2},
     }
 }
 # Tests run jobs in-process unless a test starts real workers.
