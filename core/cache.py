@@ -1,15 +1,13 @@
-"""Django's Redis cache, keeping one Redis client per connection pool, and able to read ahead.
-
-Django's `RedisCacheClient.get_client` builds a new `redis.Redis` for every cache operation, and each one
-sets up several hundred response callbacks before it sends a byte: about a quarter of a millisecond per
-`cache.get`, several per page. The client holds no per-call state (the pool holds the connections), so
-one per pool serves every call.
+"""The cache: django-redis's backend (one Redis client per server, kept), able to read ahead and to outlast Redis.
 
 `read_ahead` lets a page read, in one round trip, the entries its parts will each ask for (its cached
 panels and banners) without those parts having to be written around it.
 
 Redis being unreachable does not take pages down: every cached answer can be made again from the database, so
 while Redis is down a read is a miss and a write does nothing (see `_Outage`), and one log line says so.
+
+Only the backend's public methods are overridden; django-redis raises Redis's own errors from them (its
+IGNORE_EXCEPTIONS would also swallow errors in a command, log every failure and try Redis on every call).
 """
 
 import logging
@@ -19,9 +17,8 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
-from django.core.cache.backends.redis import RedisCache as DjangoRedisCache
-from django.core.cache.backends.redis import RedisCacheClient as DjangoRedisCacheClient
 from django.db import transaction
+from django_redis.cache import RedisCache as DjangoRedisCache
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
@@ -97,26 +94,21 @@ def _outage_for(servers: Iterable[str]) -> _Outage:
         return _outages.setdefault(servers, _Outage(servers))
 
 
-class RedisCacheClient(DjangoRedisCacheClient):
-    """Django's client, one `redis.Redis` per pool, answering a miss (and writing nothing) while Redis is down."""
+class RedisCache(DjangoRedisCache):
+    """django-redis's backend, answering a miss (and writing nothing) while Redis is down, and able to read ahead.
 
-    def __init__(self, servers, **options):
-        super().__init__(servers, **options)
-        self._clients = {}
-        self._outage = _outage_for(servers)
+    Each thread has its own instance (django.core.cache.caches), so what one has read ahead is its own."""
 
-    def get_client(self, key=None, *, write=False):
-        index = self._get_connection_pool_index(write)
-        client = self._clients.get(index)
-        if client is None:
-            client = self._clients[index] = self._client(connection_pool=self._get_connection_pool(write))
-        return client
+    def __init__(self, server, params):
+        super().__init__(server, params)
+        self._outage = _outage_for(server.split(",") if isinstance(server, str) else server)
+        self._read: dict[str, object] = {}  # made key -> value read ahead (or _ABSENT), inside read_ahead only
 
     def _attempt(self, operation, *args, missing=None, written: Iterable[str] = ()):
-        """`operation(*args)`, or `missing` (remembering the keys it would have written) while Redis is down."""
+        """`operation(*args)`, or `missing` (remembering the made keys it would have written) while Redis is down."""
         outage = self._outage
         retry_at = outage.retry_at
-        if retry_at is not None and (time.monotonic() < retry_at or not outage.ended(super().delete_many)):
+        if retry_at is not None and (time.monotonic() < retry_at or not outage.ended(self._delete_made)):
             outage.missed(written)
             return missing
         try:
@@ -126,53 +118,15 @@ class RedisCacheClient(DjangoRedisCacheClient):
             outage.missed(written)
             return missing
 
-    def add(self, key, value, timeout):
-        # Every key is absent while Redis is down, so an add "succeeds" as any write does (a lock taken with
-        # add, such as allauth's for rate limits, is then no lock, rather than never taken).
-        return self._attempt(super().add, key, value, timeout, missing=True, written=[key])
+    def _delete_made(self, made: list[str]) -> None:
+        self.client.get_client(write=True).delete(*made)  # as django_redis.get_redis_connection does
 
-    def get(self, key, default):
-        return self._attempt(super().get, key, default, missing=default)
-
-    def set(self, key, value, timeout):
-        return self._attempt(super().set, key, value, timeout, written=[key])
-
-    def touch(self, key, timeout):
-        return self._attempt(super().touch, key, timeout, missing=False, written=[key])
-
-    def delete(self, key):
-        return self._attempt(super().delete, key, missing=False, written=[key])
-
-    def get_many(self, keys):
-        return self._attempt(super().get_many, keys, missing={})
-
-    def has_key(self, key):
-        return self._attempt(super().has_key, key, missing=False)
-
-    def incr(self, key, delta):
-        result = self._attempt(super().incr, key, delta, missing=_ABSENT, written=[key])
-        if result is _ABSENT:
-            raise ValueError(f"Key '{key}' not found.")  # as for any key not in the cache
-        return result
-
-    def set_many(self, data, timeout):
-        return self._attempt(super().set_many, data, timeout, written=list(data))
-
-    def delete_many(self, keys):
-        keys = list(keys)
-        return self._attempt(super().delete_many, keys, written=keys)
-
-    def clear(self):
-        return self._attempt(super().clear, missing=False)
-
-
-class RedisCache(DjangoRedisCache):
-    """Each thread has its own instance (django.core.cache.caches), so what one has read ahead is its own."""
-
-    def __init__(self, server, params):
-        super().__init__(server, params)
-        self._class = RedisCacheClient
-        self._read: dict[str, object] = {}  # made key -> value read ahead (or _ABSENT), inside read_ahead only
+    def _written(self, keys: Iterable[str], version) -> list[str]:
+        """The made keys a write changes; what was read ahead for them is forgotten, so a block reads its writes."""
+        made = [self.make_key(key, version=version) for key in keys]
+        for key in made:
+            self._read.pop(key, None)
+        return made
 
     @contextmanager
     def read_ahead(self, keys: Iterable[str]) -> Iterator[None]:
@@ -182,7 +136,7 @@ class RedisCache(DjangoRedisCache):
         writes. What another process writes meanwhile is not seen until the block ends: keep the block to one
         request's rendering, as a page that read each entry at its start would be."""
         # What an enclosing block read is kept, and stays when this block ends.
-        wanted = {made: key for key in keys if (made := self.make_and_validate_key(key)) not in self._read}
+        wanted = {made: key for key in keys if (made := self.make_key(key)) not in self._read}
         found = self.get_many(wanted.values()) if wanted else {}
         added = {made: found.get(key, _ABSENT) for made, key in wanted.items()}
         self._read.update(added)
@@ -194,10 +148,16 @@ class RedisCache(DjangoRedisCache):
 
     def get(self, key, default=None, version=None):
         if self._read:
-            value = self._read.get(self.make_and_validate_key(key, version=version), _NOT_READ)
+            value = self._read.get(self.make_key(key, version=version), _NOT_READ)
             if value is not _NOT_READ:
                 return default if value is _ABSENT else value
-        return super().get(key, default, version)
+        return self._attempt(super().get, key, default, version, missing=default)
+
+    def get_many(self, keys, version=None):
+        return self._attempt(super().get_many, keys, version, missing={})
+
+    def has_key(self, key, version=None):
+        return self._attempt(super().has_key, key, version, missing=False)
 
     def get_or_set(self, key, default, timeout=DEFAULT_TIMEOUT, version=None):
         """As Django's, with the value in the cache winning a race, but a round trip fewer on a miss: Django's
@@ -210,44 +170,47 @@ class RedisCache(DjangoRedisCache):
             return value
         return self.get(key, value, version=version)  # another caller added one meanwhile: theirs stands
 
-    def _forget(self, keys: Iterable[str], version=None) -> None:
-        if not self._read:
-            return
-        for key in keys:
-            self._read.pop(self.make_and_validate_key(key, version=version), None)
-
     def add(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
-        self._forget([key], version)
-        return super().add(key, value, timeout, version)
+        # Every key is absent while Redis is down, so an add "succeeds" as any write does (a lock taken with
+        # add, such as allauth's for rate limits, is then no lock, rather than never taken).
+        written = self._written([key], version)
+        return self._attempt(super().add, key, value, timeout, version, missing=True, written=written)
 
     def set(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
-        self._forget([key], version)
-        return super().set(key, value, timeout, version)
+        written = self._written([key], version)
+        return self._attempt(super().set, key, value, timeout, version, written=written)
 
     def touch(self, key, timeout=DEFAULT_TIMEOUT, version=None):
-        self._forget([key], version)
-        return super().touch(key, timeout, version)
+        written = self._written([key], version)
+        return self._attempt(super().touch, key, timeout, version, missing=False, written=written)
 
     def delete(self, key, version=None):
-        self._forget([key], version)
-        return super().delete(key, version)
+        written = self._written([key], version)
+        return self._attempt(super().delete, key, version, missing=False, written=written)
 
     def incr(self, key, delta=1, version=None):
-        self._forget([key], version)
-        return super().incr(key, delta, version)
+        written = self._written([key], version)
+        result = self._attempt(super().incr, key, delta, version, missing=_ABSENT, written=written)
+        if result is _ABSENT:
+            raise ValueError(f"Key '{key}' not found.")  # as for any key not in the cache
+        return result
+
+    def decr(self, key, delta=1, version=None):
+        return self.incr(key, -delta, version)
 
     def set_many(self, data, timeout=DEFAULT_TIMEOUT, version=None):
-        self._forget(data, version)
-        return super().set_many(data, timeout, version)
+        written = self._written(data, version)
+        self._attempt(super().set_many, data, timeout, version, written=written)
+        return []  # Django's contract: the keys that failed to be set, and a dropped write is not a failure
 
     def delete_many(self, keys, version=None):
         keys = list(keys)
-        self._forget(keys, version)
-        return super().delete_many(keys, version)
+        written = self._written(keys, version)
+        return self._attempt(super().delete_many, keys, version, written=written)
 
     def clear(self):
         self._read.clear()
-        return super().clear()
+        return self._attempt(super().clear, missing=False)
 
 
 def read_ahead(keys: Iterable[str]) -> AbstractContextManager:

@@ -1,4 +1,5 @@
-"""core.cache.RedisCache.read_ahead: a page's cache entries read in one round trip, and never staler than that."""
+"""core.cache.RedisCache: a page's cache entries read in one round trip (and never staler than that), one Redis
+client per thread, and misses rather than errors while Redis is unreachable."""
 
 import logging
 from contextlib import contextmanager, suppress
@@ -56,7 +57,7 @@ def test_after_the_block_every_read_goes_to_redis_again():
     cache.set("a", 1)
     with cache.read_ahead(["a"]):
         cache.get("a")
-    cache._cache.get_client().set(cache.make_and_validate_key("a"), cache._cache._serializer.dumps(2))
+    caches.create_connection("default").set("a", 2)  # as another process would
 
     assert cache.get("a") == 2
 
@@ -98,6 +99,25 @@ def test_with_another_cache_backend_the_helper_reads_nothing_ahead(settings):
 
     with read_ahead(["a"]):
         assert cache.get("a") == 1
+
+
+def test_every_call_in_a_thread_goes_through_one_redis_client(monkeypatch):
+    made = []
+    make = redis.Redis.__init__
+
+    def counted(self, *args, **kwargs):
+        made.append(self)
+        make(self, *args, **kwargs)
+
+    monkeypatch.setattr(redis.Redis, "__init__", counted)
+    _new_client()
+
+    cache.set("a", 1)
+    cache.get("a")
+    cache.get_many(["a", "b"])
+    cache.delete("a")
+
+    assert len(made) == 1  # building a client sets up hundreds of response callbacks: not once per call
 
 
 def test_get_or_set_on_a_miss_adds_the_value_in_one_more_round_trip(redis_commands):
