@@ -1,6 +1,7 @@
 """The month's read budget: leads warned at 80%, search monitors paused at 100% until raised or the month turns."""
 
 from datetime import date
+from html import unescape
 
 import pytest
 import time_machine
@@ -105,3 +106,16 @@ def test_a_months_budget_is_judged_by_that_months_reads(settings, lead):
 
     november.refresh_from_db()
     assert november.posts_limit == 110 and november.warned_at is not None
+
+
+@pytest.mark.parametrize("posts", ["-1", "3000001", "1000000000000000000000"])
+def test_a_budget_out_of_range_is_refused_with_the_range(client, lead, posts):
+    client.force_login(lead)
+
+    response = client.post(reverse("monitoring:budget_set"), {"posts_limit": posts}, follow=True)
+
+    assert response.status_code == 200
+    assert "Enter a number of posts between 0 and 3,000,000 (X's monthly cap on pay-per-use plans)." in unescape(
+        response.text
+    )
+    assert not ReadBudget.objects.exists()
