@@ -1,6 +1,7 @@
 """The session list and detail pages, booking and cancelling through them, and scheduling."""
 
 import pytest
+import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
@@ -202,20 +203,44 @@ def test_cancelling_never_redirects_off_site(client, member):
 
 def test_a_session_at_a_time_the_clocks_skip_is_refused_saying_it_does_not_exist_in_london(client, trainer):
     client.force_login(trainer)
-    response = client.post(
-        reverse("training:session_create"),
-        {
-            "course": CourseFactory().pk,
-            "date": "2030-03-31",
-            "time": "01:15",
-            "duration_minutes": 90,
-            "location": "Room 4",
-            "trainer": trainer.pk,
-            "capacity": 8,
-            "weeks": 1,
-        },
-    )
+    with time_machine.travel("2027-06-01 12:00 +0000"):
+        response = client.post(
+            reverse("training:session_create"),
+            {
+                "course": CourseFactory().pk,
+                "date": "2028-03-26",
+                "time": "01:15",
+                "duration_minutes": 90,
+                "location": "Room 4",
+                "trainer": trainer.pk,
+                "capacity": 8,
+                "weeks": 1,
+            },
+        )
 
     assert response.status_code == 200
-    assert "1:15am on 31 March 2030 does not exist in London" in response.content.decode()
+    assert "1:15am on 26 March 2028 does not exist in London" in response.content.decode()
+    assert not TrainingSession.objects.exists()
+
+
+@pytest.mark.parametrize(("day", "weeks"), [("9999-12-31", 1), ("9999-12-01", 26), ("2028-12-03", 1)])
+def test_a_session_more_than_two_years_ahead_is_refused_with_the_range(client, trainer, day, weeks):
+    client.force_login(trainer)
+    with time_machine.travel("2026-12-02 12:00 +0000"):
+        response = client.post(
+            reverse("training:session_create"),
+            {
+                "course": CourseFactory().pk,
+                "date": day,
+                "time": "10:00",
+                "duration_minutes": 90,
+                "location": "Room 4",
+                "trainer": trainer.pk,
+                "capacity": 8,
+                "weeks": weeks,
+            },
+        )
+
+    assert response.status_code == 200
+    assert "Choose a date from today to 2 years ahead." in response.content.decode()
     assert not TrainingSession.objects.exists()
