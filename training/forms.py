@@ -16,10 +16,6 @@ TIME = {"type": "time", "class": "govuk-input govuk-input--width-5"}
 NUMBER = {"class": "govuk-input govuk-input--width-4", "inputmode": "numeric"}
 
 
-SCHEDULING_HORIZON = dt.timedelta(days=730)  # sessions are planned up to 2 years ahead
-EXEMPTION_HORIZON = dt.timedelta(days=365)
-
-
 def trainers():
     return User.objects.filter(is_active=True).filter(Q(is_trainer=True) | Q(is_superuser=True))
 
@@ -113,9 +109,7 @@ class SessionForm(forms.Form):
         data = super().clean()
         if not data.get("location") and not data.get("online_url"):
             self.add_error("location", "Give a place or an online link so people know where to go.")
-        if data.get("date") and data["date"] > timezone.localdate() + SCHEDULING_HORIZON:
-            self.add_error("date", "Choose a date from today to 2 years ahead.")
-        elif data.get("date") and data.get("time"):
+        if data.get("date") and data.get("time"):
             try:
                 data["starts_at"] = combine_local(data["date"], data["time"])
             except forms.ValidationError as error:
@@ -204,8 +198,6 @@ class ExemptionForm(forms.Form):
         day = self.cleaned_data["expires_on"]
         if day <= timezone.localdate():
             raise forms.ValidationError("The exemption must end after today.")
-        if day > timezone.localdate() + EXEMPTION_HORIZON:
-            raise forms.ValidationError("Choose a day after today and no more than a year ahead.")
         return day
 
     def expires_at(self) -> dt.datetime:

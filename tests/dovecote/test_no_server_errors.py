@@ -43,7 +43,7 @@ from tests.training.factories import (
 from tests.tweets.factories import DraftFactory, FreezeFactory
 from tweets.models import Draft
 
-PROJECT_VIEWS = ("accounts.", "tweets.", "monitoring.", "training.", "dovecote.")
+PROJECT_VIEWS = ("accounts.", "tweets.", "monitoring.", "training.", "reports.", "core.", "dovecote.")
 
 # What the pages read from their query strings, beside the fields of the forms on them.
 QUERY_KEYS = ["page", "week", "q", "state", "team", "from", "to", "sort", "account", "course", "include", "panel"]
