@@ -5,7 +5,7 @@ from datetime import timedelta
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.core.validators import RegexValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -192,6 +192,7 @@ class Membership(models.Model):
         return self.role in (self.Role.APPROVER, self.Role.LEAD)
 
 
+EXPIRY_RANGE = "Enter a number of hours between 1 and 720 (30 days)."
 handle_validator = RegexValidator(
     r"^[A-Za-z0-9_]{1,15}$", "A handle is 1 to 15 letters, numbers or underscores, without the @."
 )
@@ -219,7 +220,10 @@ class TwitterAccount(models.Model):
 
     # Approval policy.
     approvals_required = models.PositiveSmallIntegerField(
-        null=True, blank=True, help_text="Distinct approvals needed. Leave blank for the default for the kind."
+        null=True,
+        blank=True,
+        validators=[MaxValueValidator(10, "Enter a number of approvals between 0 and 10.")],
+        help_text="Distinct approvals needed. Leave blank for the default for the kind.",
     )
     approver_team = models.ForeignKey(
         Team,
@@ -231,7 +235,9 @@ class TwitterAccount(models.Model):
     )
     replies_need_approval = models.BooleanField(default=True)
     approval_expiry_hours = models.PositiveIntegerField(
-        default=72, help_text="Approvals older than this lapse and must be given again."
+        default=72,
+        validators=[MinValueValidator(1, EXPIRY_RANGE), MaxValueValidator(720, EXPIRY_RANGE)],
+        help_text="Approvals older than this lapse and must be given again.",
     )
 
     # OAuth 1.0a user credentials: encrypted at rest, write-only everywhere.

@@ -33,14 +33,17 @@ def env_bool(name: str, default: bool) -> bool:
     raise ImproperlyConfigured(f"{name} must be true or false, not {value!r}.")
 
 
-def env_int(name: str, default: int) -> int:
+def env_int(name: str, default: int, *, between: tuple[int, int] | None = None, unit: str = "") -> int:
     value = os.environ.get(name)
     if value is None or value == "":
         return default
     try:
-        return int(value)
+        number = int(value)
     except ValueError:
         raise ImproperlyConfigured(f"{name} must be a whole number, not {value!r}.") from None
+    if between is not None and not between[0] <= number <= between[1]:
+        raise ImproperlyConfigured(f"{name} must be between {between[0]} and {between[1]}{unit}, not {number}.")
+    return number
 
 
 def env_float(name: str, default: float) -> float:
@@ -352,10 +355,8 @@ PUBLISH_CONCURRENCY = env_int("PUBLISH_CONCURRENCY", 8)
 TRIAGE_TEAM_SLUG = env_str("TRIAGE_TEAM_SLUG", "digital-communications")
 # Hours to answer an inbox item, by priority.
 MONITORING_DUE_HOURS = {
-    "urgent": env_int("MONITORING_DUE_HOURS_URGENT", 2),
-    "high": env_int("MONITORING_DUE_HOURS_HIGH", 8),
-    "normal": env_int("MONITORING_DUE_HOURS_NORMAL", 24),
-    "low": env_int("MONITORING_DUE_HOURS_LOW", 72),
+    priority: env_int(f"MONITORING_DUE_HOURS_{priority.upper()}", hours, between=(1, 720), unit=" (hours)")
+    for priority, hours in {"urgent": 2, "high": 8, "normal": 24, "low": 72}.items()
 }
 # Pages read per poll before the rest waits for the next cycle.
 MONITORING_MAX_PAGES = env_int("MONITORING_MAX_PAGES", 10)

@@ -5,7 +5,7 @@ from django.db.models import Q
 from accounts.access import accounts_for_user
 from accounts.models import Team, TwitterAccount, User
 from monitoring.access import can_change_rule, monitors_for_user, watchlists_for_user
-from monitoring.models import InboxItem, Monitor, Priority, RoutingRule, Watchlist
+from monitoring.models import BUDGET_RANGE, X_MONTHLY_READ_CAP, InboxItem, Monitor, Priority, RoutingRule, Watchlist
 from monitoring.services import RULE_FIELDS
 
 GOVUK_INPUT = {"class": "govuk-input"}
@@ -225,7 +225,12 @@ class ReplyForm(forms.Form):
 
 
 class ReadBudgetForm(forms.Form):
-    posts_limit = forms.IntegerField(min_value=0, label="Posts that may be read this month")
+    posts_limit = forms.IntegerField(
+        min_value=0,
+        max_value=X_MONTHLY_READ_CAP,
+        label="Posts that may be read this month",
+        error_messages={key: BUDGET_RANGE for key in ("required", "invalid", "min_value", "max_value")},
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

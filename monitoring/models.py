@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -81,6 +82,12 @@ def due_hours(priority: str) -> int:
     return settings.MONITORING_DUE_HOURS.get(priority, settings.MONITORING_DUE_HOURS["normal"])
 
 
+THRESHOLD_RANGE = "Enter a sentiment threshold between -1 and 1."
+# Pay-per-use plans are capped at 3 million post reads a month (reference/x-platform-2026.md, "Monthly cap").
+X_MONTHLY_READ_CAP = 3_000_000
+BUDGET_RANGE = f"Enter a number of posts between 0 and {X_MONTHLY_READ_CAP:,} (X's monthly cap on pay-per-use plans)."
+
+
 class RoutingRule(models.Model):
     """One ordered rule: every condition set must hold; actions route, set priority and add tags.
 
@@ -113,6 +120,7 @@ class RoutingRule(models.Model):
     sentiment_below = models.FloatField(
         null=True,
         blank=True,
+        validators=[MinValueValidator(-1, THRESHOLD_RANGE), MaxValueValidator(1, THRESHOLD_RANGE)],
         help_text="Match when sentiment is below this (from -1 very negative to 1 very positive).",
     )
     language = models.CharField(max_length=10, blank=True, help_text="A language code such as en or cy.")
@@ -437,7 +445,7 @@ class ReadBudget(models.Model):
     """The month's budget of posts read, overriding settings.X_MONTHLY_READ_BUDGET for that month."""
 
     month = models.DateField(unique=True, help_text="The first day of the month.")
-    posts_limit = models.PositiveIntegerField()
+    posts_limit = models.PositiveIntegerField(validators=[MaxValueValidator(X_MONTHLY_READ_CAP, BUDGET_RANGE)])
     set_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     warned_at = models.DateTimeField(null=True, blank=True)
     exhausted_at = models.DateTimeField(null=True, blank=True)

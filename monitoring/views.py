@@ -614,7 +614,7 @@ def budget_set(request: HttpRequest) -> HttpResponse:
     require_lead(request.user)
     form = ReadBudgetForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Enter the number of posts that may be read this month, as a whole number.")
+        messages.error(request, form.errors["posts_limit"][0])
         return redirect("monitoring:usage")
     budget.budget_set(month=budget.month_start(), posts_limit=form.cleaned_data["posts_limit"], by=request.user)
     messages.success(request, f"This month's read budget is now {form.cleaned_data['posts_limit']:,} posts.")

@@ -55,6 +55,12 @@ class LondonDateTimeField(forms.DateTimeField):
             return in_london(error.params["datetime"])
 
 
+def _within_a_year(value):
+    if value and value > timezone.now() + timezone.timedelta(days=365):
+        raise ValidationError("Choose a publishing time within the next year.")
+    return value
+
+
 class DraftForm(forms.Form):
     account = forms.ModelChoiceField(
         queryset=None,
@@ -87,7 +93,7 @@ class DraftForm(forms.Form):
         value = self.cleaned_data.get("scheduled_at")
         if value and value <= timezone.now():
             raise ValidationError("The publishing time must be in the future. Leave it empty to publish once approved.")
-        return value
+        return _within_a_year(value)
 
     def clean_in_reply_to_post_id(self):
         return services.clean_reply_to(self.cleaned_data.get("in_reply_to_post_id"))
@@ -116,7 +122,7 @@ class RescheduleForm(forms.Form):
         value = self.cleaned_data["scheduled_at"]
         if value <= timezone.now():
             raise ValidationError("Choose a time in the future, or use 'Publish now'.")
-        return value
+        return _within_a_year(value)
 
 
 class FreezeForm(forms.Form):

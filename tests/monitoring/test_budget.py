@@ -1,6 +1,7 @@
 """The month's read budget: leads warned at 80%, search monitors paused at 100% until raised or the month turns."""
 
 from datetime import date
+from html import unescape
 
 import pytest
 import time_machine
@@ -140,3 +141,16 @@ def test_the_dashboard_counts_only_this_months_reads(client, settings, lead):
         client.force_login(lead)
         assert client.get(reverse("home")).context["budget"].posts_read == 10
         assert budget.budget_state().used == 10
+
+
+@pytest.mark.parametrize("posts", ["-1", "3000001", "1000000000000000000000"])
+def test_a_budget_out_of_range_is_refused_with_the_range(client, lead, posts):
+    client.force_login(lead)
+
+    response = client.post(reverse("monitoring:budget_set"), {"posts_limit": posts}, follow=True)
+
+    assert response.status_code == 200
+    assert "Enter a number of posts between 0 and 3,000,000 (X's monthly cap on pay-per-use plans)." in unescape(
+        response.text
+    )
+    assert not ReadBudget.objects.exists()

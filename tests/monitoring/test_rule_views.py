@@ -98,3 +98,15 @@ def test_the_rule_list_uses_a_fixed_number_of_queries(client, lead, other_team, 
     RoutingRuleFactory.create_batch(10, phrases="b", route_to=other_team, watchlist=WatchlistFactory())
     with django_assert_num_queries(len(first.captured_queries)):
         client.get(LIST)
+
+
+@pytest.mark.parametrize("threshold", ["-1.5", "2", "1000000"])
+def test_a_sentiment_threshold_outside_minus_one_to_one_is_refused_with_the_range(client, lead, other_team, threshold):
+    client.force_login(lead)
+    response = client.post(
+        CREATE, {"name": "Angry", "is_active": "on", "sentiment_below": threshold, "route_to": other_team.pk}
+    )
+
+    assert response.status_code == 200
+    assert "Enter a sentiment threshold between -1 and 1." in response.text
+    assert not RoutingRule.objects.exists()

@@ -157,3 +157,17 @@ def test_a_time_the_clocks_go_back_over_means_its_first_occurrence_in_summer_tim
         assert form.is_valid(), form.errors
 
     assert form.cleaned_data["scheduled_at"] == dt.datetime(2026, 10, 25, 0, 30, tzinfo=dt.UTC)  # 1:30am BST
+
+
+@pytest.mark.parametrize("form_class", ["DraftForm", "RescheduleForm"])
+@pytest.mark.parametrize("when", ["9999-12-31T23:59", "2027-12-03T10:00"])
+def test_a_publishing_time_more_than_a_year_ahead_is_refused_with_the_range(form_class, when):
+    from accounts.models import TwitterAccount
+    from tweets import forms
+
+    kwargs = {"accounts": TwitterAccount.objects.none()} if form_class == "DraftForm" else {}
+    with time_machine.travel(dt.datetime(2026, 12, 2, 9, 0, tzinfo=dt.UTC), tick=False):
+        form = getattr(forms, form_class)(data={"scheduled_at": when, "posts": "Hi"}, **kwargs)
+        form.is_valid()
+
+    assert form.errors["scheduled_at"] == ["Choose a publishing time within the next year."]
