@@ -183,6 +183,7 @@ def _item_context(request, item, **forms) -> dict:
     return {
         "item": item,
         "mention": mention,
+        "reply_accounts": reply_form.fields["account"].queryset.exists(),
         "monitors": list(monitors_matching(request.user, mention)),
         "tags": list(item.tags.all()),
         "notes": item.notes.select_related("author"),

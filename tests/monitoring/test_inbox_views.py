@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from monitoring.models import InboxItem, MentionMatch
-from tests.factories import MembershipFactory
+from tests.factories import MembershipFactory, TwitterAccountFactory
 from tests.monitoring.factories import (
     InboxItemFactory,
     MentionFactory,
@@ -190,3 +190,27 @@ def test_a_team_joined_or_renamed_shows_in_the_inbox_at_once(client, team, other
     other_team.name = "Press Office (renamed)"
     other_team.save()
     assert "Press Office (renamed)" in client.get(INBOX, {"team": other_team.pk}).text
+
+
+def test_a_team_with_no_account_is_told_how_to_get_the_item_answered_instead_of_an_empty_reply_form(
+    client, team, other_team, member
+):
+    account = TwitterAccountFactory(team=other_team, handle="DeptElsewhere")
+    item = InboxItemFactory(team=team, account=account)
+    client.force_login(member)
+
+    page = client.get(item_url(item)).content.decode()
+
+    assert f"{team} has no X account to reply from" in page
+    assert "@DeptElsewhere" in page
+    assert "Write reply draft" not in page
+
+
+def test_a_team_with_an_account_gets_the_reply_form(client, team, member):
+    item = InboxItemFactory(team=team, account=TwitterAccountFactory(team=team))
+    client.force_login(member)
+
+    page = client.get(item_url(item)).content.decode()
+
+    assert "Write reply draft" in page
+    assert "has no X account to reply from" not in page
