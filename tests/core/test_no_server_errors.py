@@ -136,7 +136,12 @@ PROBE = settings(
     deadline=None,
     derandomize=True,
     phases=[Phase.explicit, Phase.generate],  # the failing request is in the message: shrinking would walk again
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large],
+    suppress_health_check=[
+        HealthCheck.function_scoped_fixture,
+        HealthCheck.too_slow,
+        HealthCheck.data_too_large,
+        HealthCheck.large_base_example,
+    ],
 )
 
 
