@@ -8,15 +8,26 @@ rules whose indexed condition holds are checked, in order.
 
 from __future__ import annotations
 
+import logging
 import unicodedata
 from bisect import bisect_right
+from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import cache, lru_cache
 
 import ahocorasick
+from django.conf import settings
+from django.db import connection
+from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
+from accounts.models import Team, TwitterAccount
+from monitoring.models import Monitor, RoutingRule, Watchlist, WatchlistEntry
 from twitter_api import query as query_language
 from twitter_api.query import AnalysedPost, parse, searchable_text
+from twitter_api.text import mentioned_handles
 from twitter_api.types import XPost
+
+log = logging.getLogger(__name__)
 
 # Words so common that anchoring a monitor on them would make it a candidate for most posts.
 COMMON_WORDS = frozenset(
@@ -288,3 +299,110 @@ class Router:
             if followers < rule.min_followers:
                 return False
         return True
+
+
+# --- The current router: rebuilt only when monitors, rules, watchlists or accounts change ---------------
+# With what routing needs to know of a post beyond X's fields: its sentiment and the accounts it mentions.
+
+
+@cache
+def _analyser() -> SentimentIntensityAnalyzer:
+    return SentimentIntensityAnalyzer()
+
+
+@lru_cache(maxsize=20_000)
+def sentiment_of(text: str) -> float:
+    """VADER's compound score. Cached by text: retweets and copy-paste campaigns repeat texts exactly."""
+    return round(_analyser().polarity_scores(text)["compound"], 4)
+
+
+def mentioned_account_ids(post: XPost, handles: dict[str, int]) -> set[int]:
+    """Our accounts a post mentions: from X's entities, or from the text when X sent none."""
+    try:
+        entities = post.entities or {}
+        if "mentions" in entities:
+            names = [str(item.get("username", "")) for item in entities["mentions"]]
+        else:
+            names = mentioned_handles(post.text)
+    except (AttributeError, TypeError):
+        log.error("Unexpected entities on post %s: %r", post.id, post.entities)
+        names = mentioned_handles(post.text)
+    found = set()
+    for name in names:
+        account_id = handles.get(name.lower())
+        if account_id is not None:
+            found.add(account_id)
+    return found
+
+
+def account_handles() -> dict[str, int]:
+    """Our accounts by lower-case handle."""
+    return {h.lower(): pk for pk, h in TwitterAccount.objects.values_list("pk", "handle")}
+
+
+_router_cache: dict[str, tuple[tuple, Router]] = {}
+
+
+def _router_fingerprint() -> tuple:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT (SELECT COUNT(*) FROM monitoring_monitor), (SELECT MAX(updated_at) FROM monitoring_monitor),"
+            " (SELECT COUNT(*) FROM monitoring_routingrule), (SELECT MAX(updated_at) FROM monitoring_routingrule),"
+            " (SELECT COUNT(*) FROM monitoring_watchlistentry), (SELECT MAX(id) FROM monitoring_watchlistentry),"
+            " (SELECT MAX(updated_at) FROM monitoring_watchlist),"
+            " (SELECT id FROM accounts_team WHERE slug = %s)",
+            [settings.TRIAGE_TEAM_SLUG],
+        )
+        counts = tuple(cursor.fetchone())
+    # Accounts have no updated_at and are few: which account is whose, so a moved or replaced one rebuilds the
+    # router rather than routing to a team that no longer owns it (or no longer exists).
+    return counts + tuple(TwitterAccount.objects.order_by("pk").values_list("pk", "team_id"))
+
+
+def triage_team_id() -> int | None:
+    return Team.objects.filter(slug=settings.TRIAGE_TEAM_SLUG).values_list("pk", flat=True).first()
+
+
+def router_build() -> Router:
+    monitors = list(Monitor.objects.filter(is_active=True).values_list("pk", "query"))
+    rules = [
+        RuleSpec(
+            id=r.pk,
+            position=r.position,
+            name=r.name,
+            monitor_id=r.monitor_id,
+            account_id=r.account_id,
+            watchlist_id=r.watchlist_id,
+            phrases=tuple(r.phrase_list),
+            sentiment_below=r.sentiment_below,
+            language=r.language,
+            min_followers=r.min_followers,
+            route_to_id=r.route_to_id,
+            priority=r.priority,
+            tags=tuple(r.tag_list),
+        )
+        for r in RoutingRule.objects.filter(is_active=True)
+    ]
+    watchlists: dict[int, set[str]] = defaultdict(set)
+    for wid, username in WatchlistEntry.objects.values_list("watchlist_id", "username"):
+        watchlists[wid].add(username)
+    for wid in Watchlist.objects.values_list("pk", flat=True):
+        watchlists.setdefault(wid, set())
+    account_teams = dict(TwitterAccount.objects.values_list("pk", "team_id"))
+    return Router(
+        monitors=monitors,
+        rules=rules,
+        watchlists=dict(watchlists),
+        account_teams=account_teams,
+        triage_team_id=triage_team_id(),
+    )
+
+
+def router_current() -> Router:
+    fingerprint = _router_fingerprint()
+    cached = _router_cache.get("router")
+    if cached and cached[0] == fingerprint:
+        return cached[1]
+    router = router_build()
+    _router_cache["router"] = (fingerprint, router)
+    return router

@@ -3,8 +3,7 @@
 import pytest
 
 from accounts.models import Team
-from monitoring.ingest import router_build
-from monitoring.routing import PostFacts, Router, RuleSpec
+from monitoring.routing import PostFacts, Router, RuleSpec, router_build
 from tests.monitoring.factories import make_post
 
 PRESS, SERVICE, TRIAGE, COMMS, POLICY = 1, 2, 3, 4, 5
