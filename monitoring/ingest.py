@@ -375,7 +375,7 @@ def poll_store(
 
 
 def _tune_transaction() -> None:
-    # PostgreSQL only: SQLite (the demo) has neither setting, and commits locally anyway.
+    # PostgreSQL only, because SQLite (the demo) has neither setting (no figure: nothing portable to compare).
     if connection.vendor == "postgresql":
         with connection.cursor() as db:
             # Safe here: a commit lost in a crash loses the posts and the cursor's advance together, and the
