@@ -113,8 +113,23 @@ class Router:
         self.account_teams = account_teams
         self.triage_team_id = triage_team_id
         self.default_priority = default_priority
-        automaton = ahocorasick.Automaton()
+        # One automaton over every monitor's anchor terms and every rule phrase: key -> (monitors, rule ranks).
         keys: dict[str, tuple[list[int], list[int]]] = {}
+        self._index_monitors(monitors, keys)
+        self._index_rules(keys)
+        self.automaton = ahocorasick.Automaton()
+        for key, (monitor_ids, rule_ranks) in keys.items():
+            self.automaton.add_word(key, (tuple(monitor_ids), tuple(rule_ranks)))
+        self.has_patterns = bool(keys)
+        if self.has_patterns:
+            self.automaton.make_automaton()
+        # username -> watchlist ids, so the author check is one dict lookup.
+        self.watchlists_by_author: dict[str, list[int]] = {}
+        for wid, names in self.watchlists.items():
+            for name in names:
+                self.watchlists_by_author.setdefault(name, []).append(wid)
+
+    def _index_monitors(self, monitors: list[tuple[int, str]], keys: dict) -> None:
         for monitor_id, query in monitors:
             parsed = parse(query)
             self.queries[monitor_id] = parsed
@@ -125,8 +140,11 @@ class Router:
                 continue
             for term in anchors:
                 keys.setdefault(term, ([], []))[0].append(monitor_id)
-        # Rules are indexed by their most selective condition, as ranks (positions in self.rules), so a
-        # post's candidate rules are a small set of ints checked in order.
+        self.unanchored_set = frozenset(self.unanchored)
+
+    def _index_rules(self, keys: dict) -> None:
+        """Rules indexed by their most selective condition, as ranks (positions in self.rules), so a post's
+        candidate rules are a small set of ints checked in order."""
         self.rules_by_monitor: dict[int, list[int]] = {}
         self.rules_by_account: dict[int, list[int]] = {}
         self.rules_by_watchlist: dict[int, list[int]] = {}
@@ -158,23 +176,11 @@ class Router:
         self.sentiment_ranks = [r for _, r in by_sentiment]
         self.follower_thresholds = [t for t, _ in by_followers]
         self.follower_ranks = [r for _, r in by_followers]
-        for key, (monitor_ids, rule_ranks) in keys.items():
-            automaton.add_word(key, (tuple(monitor_ids), tuple(rule_ranks)))
-        self.unanchored_set = frozenset(self.unanchored)
         # A post's candidate rules whatever it says or matches: those always checked, by language.
         self.rules_always_set = frozenset(self.rules_always)
         self.rules_by_language_sets = {
             lang: frozenset(ranks) | self.rules_always_set for lang, ranks in self.rules_by_language.items()
         }
-        self.has_patterns = bool(keys)
-        if self.has_patterns:
-            automaton.make_automaton()
-        self.automaton = automaton
-        # username -> watchlist ids, so the author check is one dict lookup.
-        self.watchlists_by_author: dict[str, list[int]] = {}
-        for wid, names in self.watchlists.items():
-            for name in names:
-                self.watchlists_by_author.setdefault(name, []).append(wid)
 
     def _scan(self, post: XPost) -> tuple[set[int], set[int] | None, str | None]:
         """One automaton pass: (candidate monitors, phrase rule ranks found or None, the lowered body when it
@@ -217,28 +223,7 @@ class Router:
         monitor_ids = self._matching(post, monitor_candidates, body) if monitor_candidates else []
         author = post.author
         author_watchlists = self.watchlists_by_author.get(author.username.lower(), ()) if author else ()
-        if self.rules_by_language and post.lang:
-            base = self.rules_by_language_sets.get(post.lang.lower(), self.rules_always_set)
-        else:
-            base = self.rules_always_set
-        candidates = set(base)
-        if phrase_ranks:
-            candidates.update(phrase_ranks)
-        if self.sentiment_ranks:
-            candidates.update(self.sentiment_ranks[bisect_right(self.sentiment_thresholds, facts.sentiment) :])
-        if self.follower_ranks:
-            followers = author.followers_count if author else 0
-            candidates.update(self.follower_ranks[: bisect_right(self.follower_thresholds, followers)])
-        for keys, index in (
-            (monitor_ids, self.rules_by_monitor),
-            (facts.account_ids, self.rules_by_account),
-            (author_watchlists, self.rules_by_watchlist),
-        ):
-            if keys and index:
-                for key in keys:
-                    found = index.get(key)
-                    if found:
-                        candidates.update(found)
+        candidates = self._candidate_rules(facts, phrase_ranks, monitor_ids, author_watchlists)
         team_id = None
         priority = ""
         tags: list[str] = []
@@ -272,6 +257,33 @@ class Router:
             rule_ids=matched,
             default_route=default_route,
         )
+
+    def _candidate_rules(self, facts: PostFacts, phrase_ranks, monitor_ids, author_watchlists) -> set[int]:
+        """Ranks of the rules whose indexed condition holds for the post; the rest of each is checked after."""
+        post = facts.post
+        if self.rules_by_language and post.lang:
+            base = self.rules_by_language_sets.get(post.lang.lower(), self.rules_always_set)
+        else:
+            base = self.rules_always_set
+        candidates = set(base)
+        if phrase_ranks:
+            candidates.update(phrase_ranks)
+        if self.sentiment_ranks:
+            candidates.update(self.sentiment_ranks[bisect_right(self.sentiment_thresholds, facts.sentiment) :])
+        if self.follower_ranks:
+            followers = post.author.followers_count if post.author else 0
+            candidates.update(self.follower_ranks[: bisect_right(self.follower_thresholds, followers)])
+        for keys, index in (
+            (monitor_ids, self.rules_by_monitor),
+            (facts.account_ids, self.rules_by_account),
+            (author_watchlists, self.rules_by_watchlist),
+        ):
+            if keys and index:
+                for key in keys:
+                    found = index.get(key)
+                    if found:
+                        candidates.update(found)
+        return candidates
 
     def default_team(self, account_ids) -> tuple[int | None, str]:
         """A mention of one of our accounts goes to its owning team; anything else to triage."""
