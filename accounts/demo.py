@@ -7,6 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Membership, Team, TwitterAccount, User
+from twitter_api.sandbox.demo import DEMO_ACCOUNTS, demo_tokens
 
 DEMO_PASSWORD = "dovecote-demo-2026"
 
@@ -36,47 +37,6 @@ DEMO_USERS = [
     ("policy.officer@dovecote.example", "Paul", "Policy", {}, [("policy", "member")]),
     ("trainer@dovecote.example", "Tess", "Trainer", {"is_trainer": True}, []),
 ]
-
-# handle, display name, kind, team slug, responsible person email, X user id
-DEMO_ACCOUNTS = [
-    (
-        "DeptForExample",
-        "Department for Examples",
-        "corporate",
-        "digital-communications",
-        "lead@dovecote.example",
-        "1500000000000000001",
-    ),
-    (
-        "DeptExPress",
-        "Department for Examples Press Office",
-        "press_office",
-        "press-office",
-        "press.lead@dovecote.example",
-        "1500000000000000002",
-    ),
-    (
-        "MinisterJones",
-        "Alex Jones, Minister for Examples",
-        "personal",
-        "policy",
-        "policy.officer@dovecote.example",
-        "1500000000000000003",
-    ),
-    (
-        "PermSecPatel",
-        "Ravi Patel, Permanent Secretary",
-        "personal",
-        "policy",
-        "policy.officer@dovecote.example",
-        "1500000000000000004",
-    ),
-]
-
-
-def demo_tokens(handle: str) -> tuple[str, str]:
-    """The OAuth 1.0a user token and secret the sandbox accepts for a demo account."""
-    return f"demo-{handle.lower()}-token", f"demo-{handle.lower()}-secret"
 
 
 @transaction.atomic

@@ -7,7 +7,8 @@ at the end unless --keep) and the X sandbox in a thread of this process. Seeds t
 with one worker (this process) until nothing is left to read.
 
 Each poll runs three stages at once (monitoring/ingest.py): a thread reads pages from X, another checks and
-routes them a chunk at a time, and the worker's own thread writes each chunk in the poll's transaction.
+routes them a chunk at a time, and the worker's own thread writes each chunk in the poll's transaction
+(monitoring/storage.py).
 
 Prints posts stored per second, search requests per poll cycle against the lower bound
 ceil(total query characters / limit), HTTP calls (pages), posts read per unique post stored, and the CPU the
@@ -177,7 +178,7 @@ def run(args) -> None:
     from accounts import demo as accounts_demo
     from accounts.models import Team, TwitterAccount
     from monitoring import demo as monitoring_demo
-    from monitoring import ingest, packing
+    from monitoring import ingest, packing, routing
     from monitoring.models import Mention, MentionMatch, Monitor, PollCursor, PollRun
     from twitter_api.models import ApiCall
     from twitter_api.sandbox import SandboxState
@@ -280,7 +281,7 @@ def run(args) -> None:
         for kind in (PollCursor.Kind.SEARCH, PollCursor.Kind.TIMELINE)
     }
     first = cycles[0] if cycles else {"searches": 0, "http_calls": 0, "timelines": 0}
-    cache = ingest.sentiment_of.cache_info()
+    cache = routing.sentiment_of.cache_info()
     print()
     print(
         f"Ingest benchmark: {len(state.posts):,} posts in the sandbox, {len(monitors):,} active monitors, "

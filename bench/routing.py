@@ -20,6 +20,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dovecote.settings")
 os.environ.setdefault("DEBUG", "true")
 
+import django  # noqa: E402
+
+django.setup()  # monitoring.routing also holds the cached router, which reads the models
+
 from monitoring.routing import PostFacts, Router, RuleSpec  # noqa: E402
 from twitter_api.query import analyse  # noqa: E402
 from twitter_api.types import XPost, XUser  # noqa: E402

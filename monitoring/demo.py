@@ -4,8 +4,8 @@ and routing rules (journalists to the press office, complaints to customer servi
 from django.db import transaction
 
 from accounts.models import Team, TwitterAccount
-from monitoring.ingest import monitor_start_from_now
 from monitoring.models import Monitor, RoutingRule, Watchlist, WatchlistEntry
+from monitoring.services import monitor_start_from_now
 from twitter_api.sandbox.simulator import JOURNALIST_NAMES, JOURNALIST_USERNAMES, POLICIES
 
 # team slug, name, query, interval (seconds)

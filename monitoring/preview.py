@@ -5,9 +5,8 @@ from dataclasses import dataclass
 from django.utils import timezone
 
 from accounts.models import Team
-from monitoring.ingest import _account_handles, mentioned_account_ids, router_build, sentiment_of
 from monitoring.models import Mention, RoutingRule
-from monitoring.routing import PostFacts
+from monitoring.routing import PostFacts, account_handles, mentioned_account_ids, router_build, sentiment_of
 from twitter_api.types import XPost, XUser
 
 PREVIEW_SCAN = 2000
@@ -78,7 +77,7 @@ def rule_test(
         author=author,
     )
     router = router_build()
-    accounts = mentioned_account_ids(post, _account_handles())
+    accounts = mentioned_account_ids(post, account_handles())
     sentiment = sentiment_of(text)
     decision = router.route(PostFacts(post=post, sentiment=sentiment, account_ids=frozenset(accounts)))
     rules = {r.pk: r for r in RoutingRule.objects.filter(pk__in=decision.rule_ids)}

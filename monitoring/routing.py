@@ -8,15 +8,26 @@ rules whose indexed condition holds are checked, in order.
 
 from __future__ import annotations
 
+import logging
 import unicodedata
 from bisect import bisect_right
+from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import cache, lru_cache
 
 import ahocorasick
+from django.conf import settings
+from django.db import connection
+from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
+from accounts.models import Team, TwitterAccount
+from monitoring.models import Monitor, RoutingRule, Watchlist, WatchlistEntry
 from twitter_api import query as query_language
 from twitter_api.query import AnalysedPost, parse, searchable_text
+from twitter_api.text import mentioned_handles
 from twitter_api.types import XPost
+
+log = logging.getLogger(__name__)
 
 # Words so common that anchoring a monitor on them would make it a candidate for most posts.
 COMMON_WORDS = frozenset(
@@ -102,8 +113,23 @@ class Router:
         self.account_teams = account_teams
         self.triage_team_id = triage_team_id
         self.default_priority = default_priority
-        automaton = ahocorasick.Automaton()
+        # One automaton over every monitor's anchor terms and every rule phrase: key -> (monitors, rule ranks).
         keys: dict[str, tuple[list[int], list[int]]] = {}
+        self._index_monitors(monitors, keys)
+        self._index_rules(keys)
+        self.automaton = ahocorasick.Automaton()
+        for key, (monitor_ids, rule_ranks) in keys.items():
+            self.automaton.add_word(key, (tuple(monitor_ids), tuple(rule_ranks)))
+        self.has_patterns = bool(keys)
+        if self.has_patterns:
+            self.automaton.make_automaton()
+        # username -> watchlist ids, so the author check is one dict lookup.
+        self.watchlists_by_author: dict[str, list[int]] = {}
+        for wid, names in self.watchlists.items():
+            for name in names:
+                self.watchlists_by_author.setdefault(name, []).append(wid)
+
+    def _index_monitors(self, monitors: list[tuple[int, str]], keys: dict) -> None:
         for monitor_id, query in monitors:
             parsed = parse(query)
             self.queries[monitor_id] = parsed
@@ -114,8 +140,11 @@ class Router:
                 continue
             for term in anchors:
                 keys.setdefault(term, ([], []))[0].append(monitor_id)
-        # Rules are indexed by their most selective condition, as ranks (positions in self.rules), so a
-        # post's candidate rules are a small set of ints checked in order.
+        self.unanchored_set = frozenset(self.unanchored)
+
+    def _index_rules(self, keys: dict) -> None:
+        """Rules indexed by their most selective condition, as ranks (positions in self.rules), so a post's
+        candidate rules are a small set of ints checked in order."""
         self.rules_by_monitor: dict[int, list[int]] = {}
         self.rules_by_account: dict[int, list[int]] = {}
         self.rules_by_watchlist: dict[int, list[int]] = {}
@@ -147,23 +176,11 @@ class Router:
         self.sentiment_ranks = [r for _, r in by_sentiment]
         self.follower_thresholds = [t for t, _ in by_followers]
         self.follower_ranks = [r for _, r in by_followers]
-        for key, (monitor_ids, rule_ranks) in keys.items():
-            automaton.add_word(key, (tuple(monitor_ids), tuple(rule_ranks)))
-        self.unanchored_set = frozenset(self.unanchored)
         # A post's candidate rules whatever it says or matches: those always checked, by language.
         self.rules_always_set = frozenset(self.rules_always)
         self.rules_by_language_sets = {
             lang: frozenset(ranks) | self.rules_always_set for lang, ranks in self.rules_by_language.items()
         }
-        self.has_patterns = bool(keys)
-        if self.has_patterns:
-            automaton.make_automaton()
-        self.automaton = automaton
-        # username -> watchlist ids, so the author check is one dict lookup.
-        self.watchlists_by_author: dict[str, list[int]] = {}
-        for wid, names in self.watchlists.items():
-            for name in names:
-                self.watchlists_by_author.setdefault(name, []).append(wid)
 
     def _scan(self, post: XPost) -> tuple[set[int], set[int] | None, str | None]:
         """One automaton pass: (candidate monitors, phrase rule ranks found or None, the lowered body when it
@@ -206,28 +223,7 @@ class Router:
         monitor_ids = self._matching(post, monitor_candidates, body) if monitor_candidates else []
         author = post.author
         author_watchlists = self.watchlists_by_author.get(author.username.lower(), ()) if author else ()
-        if self.rules_by_language and post.lang:
-            base = self.rules_by_language_sets.get(post.lang.lower(), self.rules_always_set)
-        else:
-            base = self.rules_always_set
-        candidates = set(base)
-        if phrase_ranks:
-            candidates.update(phrase_ranks)
-        if self.sentiment_ranks:
-            candidates.update(self.sentiment_ranks[bisect_right(self.sentiment_thresholds, facts.sentiment) :])
-        if self.follower_ranks:
-            followers = author.followers_count if author else 0
-            candidates.update(self.follower_ranks[: bisect_right(self.follower_thresholds, followers)])
-        for keys, index in (
-            (monitor_ids, self.rules_by_monitor),
-            (facts.account_ids, self.rules_by_account),
-            (author_watchlists, self.rules_by_watchlist),
-        ):
-            if keys and index:
-                for key in keys:
-                    found = index.get(key)
-                    if found:
-                        candidates.update(found)
+        candidates = self._candidate_rules(facts, phrase_ranks, monitor_ids, author_watchlists)
         team_id = None
         priority = ""
         tags: list[str] = []
@@ -262,6 +258,33 @@ class Router:
             default_route=default_route,
         )
 
+    def _candidate_rules(self, facts: PostFacts, phrase_ranks, monitor_ids, author_watchlists) -> set[int]:
+        """Ranks of the rules whose indexed condition holds for the post; the rest of each is checked after."""
+        post = facts.post
+        if self.rules_by_language and post.lang:
+            base = self.rules_by_language_sets.get(post.lang.lower(), self.rules_always_set)
+        else:
+            base = self.rules_always_set
+        candidates = set(base)
+        if phrase_ranks:
+            candidates.update(phrase_ranks)
+        if self.sentiment_ranks:
+            candidates.update(self.sentiment_ranks[bisect_right(self.sentiment_thresholds, facts.sentiment) :])
+        if self.follower_ranks:
+            followers = post.author.followers_count if post.author else 0
+            candidates.update(self.follower_ranks[: bisect_right(self.follower_thresholds, followers)])
+        for keys, index in (
+            (monitor_ids, self.rules_by_monitor),
+            (facts.account_ids, self.rules_by_account),
+            (author_watchlists, self.rules_by_watchlist),
+        ):
+            if keys and index:
+                for key in keys:
+                    found = index.get(key)
+                    if found:
+                        candidates.update(found)
+        return candidates
+
     def default_team(self, account_ids) -> tuple[int | None, str]:
         """A mention of one of our accounts goes to its owning team; anything else to triage."""
         for aid in sorted(account_ids):
@@ -288,3 +311,110 @@ class Router:
             if followers < rule.min_followers:
                 return False
         return True
+
+
+# --- The current router: rebuilt only when monitors, rules, watchlists or accounts change ---------------
+# With what routing needs to know of a post beyond X's fields: its sentiment and the accounts it mentions.
+
+
+@cache
+def _analyser() -> SentimentIntensityAnalyzer:
+    return SentimentIntensityAnalyzer()
+
+
+@lru_cache(maxsize=20_000)
+def sentiment_of(text: str) -> float:
+    """VADER's compound score. Cached by text: retweets and copy-paste campaigns repeat texts exactly."""
+    return round(_analyser().polarity_scores(text)["compound"], 4)
+
+
+def mentioned_account_ids(post: XPost, handles: dict[str, int]) -> set[int]:
+    """Our accounts a post mentions: from X's entities, or from the text when X sent none."""
+    try:
+        entities = post.entities or {}
+        if "mentions" in entities:
+            names = [str(item.get("username", "")) for item in entities["mentions"]]
+        else:
+            names = mentioned_handles(post.text)
+    except (AttributeError, TypeError):
+        log.error("Unexpected entities on post %s: %r", post.id, post.entities)
+        names = mentioned_handles(post.text)
+    found = set()
+    for name in names:
+        account_id = handles.get(name.lower())
+        if account_id is not None:
+            found.add(account_id)
+    return found
+
+
+def account_handles() -> dict[str, int]:
+    """Our accounts by lower-case handle."""
+    return {h.lower(): pk for pk, h in TwitterAccount.objects.values_list("pk", "handle")}
+
+
+_router_cache: dict[str, tuple[tuple, Router]] = {}
+
+
+def _router_fingerprint() -> tuple:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT (SELECT COUNT(*) FROM monitoring_monitor), (SELECT MAX(updated_at) FROM monitoring_monitor),"
+            " (SELECT COUNT(*) FROM monitoring_routingrule), (SELECT MAX(updated_at) FROM monitoring_routingrule),"
+            " (SELECT COUNT(*) FROM monitoring_watchlistentry), (SELECT MAX(id) FROM monitoring_watchlistentry),"
+            " (SELECT MAX(updated_at) FROM monitoring_watchlist),"
+            " (SELECT id FROM accounts_team WHERE slug = %s)",
+            [settings.TRIAGE_TEAM_SLUG],
+        )
+        counts = tuple(cursor.fetchone())
+    # Accounts have no updated_at and are few: which account is whose, so a moved or replaced one rebuilds the
+    # router rather than routing to a team that no longer owns it (or no longer exists).
+    return counts + tuple(TwitterAccount.objects.order_by("pk").values_list("pk", "team_id"))
+
+
+def triage_team_id() -> int | None:
+    return Team.objects.filter(slug=settings.TRIAGE_TEAM_SLUG).values_list("pk", flat=True).first()
+
+
+def router_build() -> Router:
+    monitors = list(Monitor.objects.filter(is_active=True).values_list("pk", "query"))
+    rules = [
+        RuleSpec(
+            id=r.pk,
+            position=r.position,
+            name=r.name,
+            monitor_id=r.monitor_id,
+            account_id=r.account_id,
+            watchlist_id=r.watchlist_id,
+            phrases=tuple(r.phrase_list),
+            sentiment_below=r.sentiment_below,
+            language=r.language,
+            min_followers=r.min_followers,
+            route_to_id=r.route_to_id,
+            priority=r.priority,
+            tags=tuple(r.tag_list),
+        )
+        for r in RoutingRule.objects.filter(is_active=True)
+    ]
+    watchlists: dict[int, set[str]] = defaultdict(set)
+    for wid, username in WatchlistEntry.objects.values_list("watchlist_id", "username"):
+        watchlists[wid].add(username)
+    for wid in Watchlist.objects.values_list("pk", flat=True):
+        watchlists.setdefault(wid, set())
+    account_teams = dict(TwitterAccount.objects.values_list("pk", "team_id"))
+    return Router(
+        monitors=monitors,
+        rules=rules,
+        watchlists=dict(watchlists),
+        account_teams=account_teams,
+        triage_team_id=triage_team_id(),
+    )
+
+
+def router_current() -> Router:
+    fingerprint = _router_fingerprint()
+    cached = _router_cache.get("router")
+    if cached and cached[0] == fingerprint:
+        return cached[1]
+    router = router_build()
+    _router_cache["router"] = (fingerprint, router)
+    return router

@@ -5,19 +5,22 @@ Every inbox transition locks the item, checks its current status, and writes an 
 
 from __future__ import annotations
 
+from functools import cache
+
+import orjson
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 
 from accounts.models import Membership, Team, TwitterAccount, User
 from accounts.services import audit_record
-from monitoring.ingest import monitor_start_from_now
 from monitoring.models import (
     InboxItem,
     InboxItemEvent,
     InboxItemTag,
     InboxNote,
+    Mention,
     Monitor,
     RoutingRule,
     Watchlist,
@@ -388,3 +391,71 @@ def item_mark_replied(*, draft_id: int) -> int:
         _event(item, actor=None, action="replied (published)", from_status=old, detail=f"Draft {draft_id} published")
         changed += 1
     return changed
+
+
+# --- Monitors start from now; items arrive from polling ---------------------------------------------
+
+
+def monitor_start_from_now(monitor: Monitor) -> None:
+    """A new (or re-activated, or edited) monitor reads only what is posted from now on."""
+    monitor.since_id = Mention.objects.aggregate(newest=Max("tweet_id"))["newest"]
+
+
+ARRIVED = "arrived"
+ARRIVED_DETAIL = "Read from X and routed here"
+
+
+def items_arrive(*, arrivals: list[tuple], at) -> int:
+    """New inbox items for mentions just stored, each with its "arrived" event and its tags, in the caller's
+    transaction. `arrivals` are (mention id, team id, account id or None, priority, due at, tag names)."""
+    if not arrivals:
+        return 0
+    # PostgreSQL: items, events and tags in one statement from one JSON document, as the poll's other rows
+    # (monitoring.storage); the three bulk_creates took 803 ms against 136 ms for 1,000 items (busy machine).
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(_arrivals_sql(), {"arrivals": orjson.dumps(arrivals).decode(), **_arrived_fields(at)})
+            return cursor.fetchone()[0]
+    items = InboxItem.objects.bulk_create(
+        InboxItem(mention_id=m, team_id=t, account_id=a, priority=p, due_at=d, status=Status.NEW, created_at=at)
+        for m, t, a, p, d, _tags in arrivals
+    )
+    InboxItemEvent.objects.bulk_create(
+        InboxItemEvent(item=item, action=ARRIVED, to_status=Status.NEW, detail=ARRIVED_DETAIL, created_at=at)
+        for item in items
+    )
+    tags = [InboxItemTag(item=item, name=name) for item, row in zip(items, arrivals, strict=True) for name in row[5]]
+    InboxItemTag.objects.bulk_create(tags)
+    return len(items)
+
+
+def _arrived_fields(at) -> dict:
+    return {"at": at, "status": Status.NEW, "action": ARRIVED, "detail": ARRIVED_DETAIL}
+
+
+@cache
+def _arrivals_sql() -> str:
+    # Cast to the columns' own types: a tag longer than its column is cut, as bulk inserts always did.
+    priority = InboxItem._meta.get_field("priority").db_type(connection)
+    tag = InboxItemTag._meta.get_field("name").db_type(connection)
+    return f"""
+        WITH arrival AS (
+            SELECT value AS row FROM jsonb_array_elements(%(arrivals)s::jsonb)
+        ), items AS (
+            INSERT INTO {InboxItem._meta.db_table}
+                (mention_id, team_id, account_id, priority, due_at, status, escalation_note, created_at, updated_at)
+            SELECT (row->>0)::bigint, (row->>1)::bigint, (row->>2)::bigint, (row->>3)::{priority},
+                (row->>4)::timestamptz, %(status)s, '', %(at)s, %(at)s
+            FROM arrival
+            RETURNING id, mention_id
+        ), events AS (
+            INSERT INTO {InboxItemEvent._meta.db_table} (item_id, action, from_status, to_status, detail, created_at)
+            SELECT id, %(action)s, '', %(status)s, %(detail)s, %(at)s FROM items
+        ), tags AS (
+            INSERT INTO {InboxItemTag._meta.db_table} (item_id, name)
+            SELECT items.id, tag::{tag}
+            FROM arrival JOIN items ON items.mention_id = (row->>0)::bigint
+            CROSS JOIN LATERAL jsonb_array_elements_text(row->5) AS tag
+        )
+        SELECT COUNT(*) FROM items
+    """  # noqa: S608  (table, column and type names come from our models, never from input)

@@ -45,6 +45,8 @@ from functools import cached_property
 
 from twitter_text import extract_urls
 
+from twitter_api.text import mentioned_handles
+
 __all__ = [
     "MAX_NESTING",
     "AnalysedPost",
@@ -99,7 +101,6 @@ _LANGUAGE = re.compile(r"[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})*")
 _OPERATOR_NAME = re.compile(r"[A-Za-z_]+")
 # Fallbacks for posts whose entities were not supplied (X and the sandbox always supply them).
 _TEXT_HASHTAG = re.compile(r"(?<![\w#＃&])[#＃](\w*[^\W\d]\w*)")
-_TEXT_MENTION = re.compile(r"(?<![A-Za-z0-9_@＠!#$%&*])[@＠]([A-Za-z0-9_]{1,15})(?![A-Za-z0-9_@＠])")
 
 _QUOTES = '"“”'
 _COMBINING_DIACRITICS = re.compile("[\u0300-\u036f]")
@@ -881,7 +882,7 @@ class AnalysedText:
         if "mentions" in entities:
             return tuple((item.get("username", ""), item.get("id")) for item in entities["mentions"])
         if "@" in self.raw or "＠" in self.raw:
-            return tuple((m.group(1), None) for m in _TEXT_MENTION.finditer(self.raw))
+            return tuple((handle, None) for handle in mentioned_handles(self.raw))
         return ()
 
     @cached_property

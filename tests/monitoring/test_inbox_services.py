@@ -1,16 +1,19 @@
 """The inbox item lifecycle: claim, assign, close, escalate, notes, reply through the tweets workflow."""
 
 from datetime import timedelta
+from unittest import mock
 
 import pytest
 import time_machine
+from django.db import connection
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import AuditEvent, Membership
 from monitoring import ingest, services
-from monitoring.models import InboxItem, InboxItemEvent, PollCursor
-from tests.factories import MembershipFactory
-from tests.monitoring.factories import InboxItemFactory
+from monitoring.models import InboxItem, InboxItemEvent, InboxItemTag, PollCursor
+from tests.factories import MembershipFactory, TeamFactory
+from tests.monitoring.factories import InboxItemFactory, MentionFactory, MonitorFactory, RoutingRuleFactory
 
 pytestmark = pytest.mark.django_db
 Status = InboxItem.Status
@@ -152,3 +155,72 @@ def test_a_member_who_left_the_team_cannot_be_assigned(team, lead):
     with pytest.raises(services.TransitionError):
         services.item_assign(item=item, by=lead, assignee=leaver)
     assert Membership.objects.filter(user=leaver).exists()
+
+
+# --- Items arriving from polling ----------------------------------------------------------------------
+
+
+@pytest.fixture(params=["one statement", "orm"])
+def storage_path(request):
+    """PostgreSQL's one-statement path, and the ORM path the SQLite demo takes (forced here on PostgreSQL)."""
+    if request.param == "orm":
+        with mock.patch.object(connection, "vendor", "sqlite"):
+            yield request.param
+    else:
+        yield request.param
+
+
+@pytest.fixture
+def triage(settings):
+    settings.TRIAGE_TEAM_SLUG = "triage"
+    return TeamFactory(name="Triage", slug="triage")
+
+
+def test_an_item_read_from_x_arrives_with_an_arrived_event_in_its_history(x_sandbox, team, triage, storage_path):
+    monitor = MonitorFactory(team=team, query="passport")
+    RoutingRuleFactory(monitor=monitor, route_to=team, priority="urgent", tags="passports, complaint")
+    x_sandbox.inject_post("alice", "passport lost again")
+    ingest.cursors_sync()
+    ingest.cursor_poll(cursor_id=PollCursor.objects.get(kind="search").pk)
+    item = InboxItem.objects.get()
+    event = item.events.get()
+    assert (event.action, event.actor, event.from_status, event.to_status) == ("arrived", None, "", "new")
+    assert event.created_at == item.created_at
+    assert (item.team, item.priority, item.status) == (team, "urgent", "new")
+    assert sorted(item.tags.values_list("name", flat=True)) == ["complaint", "passports"]
+
+
+def test_items_arrive_writes_each_item_its_event_and_tags_together(team, account, storage_path):
+    mentions = MentionFactory.create_batch(3)
+    at = timezone.now()
+    due = at + timedelta(hours=2)
+    arrivals = [
+        (mentions[0].pk, team.pk, account.pk, "urgent", due, ("a", "b")),
+        (mentions[1].pk, team.pk, None, "normal", due, ()),
+        (mentions[2].pk, team.pk, None, "low", due, ("c",)),
+    ]
+    assert services.items_arrive(arrivals=arrivals, at=at) == 3
+    items = {item.mention_id: item for item in InboxItem.objects.all()}
+    assert {m: (i.priority, i.account_id, i.status) for m, i in items.items()} == {
+        mentions[0].pk: ("urgent", account.pk, "new"),
+        mentions[1].pk: ("normal", None, "new"),
+        mentions[2].pk: ("low", None, "new"),
+    }
+    assert sorted(InboxItemEvent.objects.values_list("item__mention_id", "action")) == sorted(
+        (m.pk, "arrived") for m in mentions
+    )
+    assert sorted(InboxItemTag.objects.values_list("item__mention_id", "name")) == [
+        (mentions[0].pk, "a"),
+        (mentions[0].pk, "b"),
+        (mentions[2].pk, "c"),
+    ]
+
+
+def test_the_item_page_history_says_when_the_item_arrived(client, x_sandbox, team, member, triage):
+    RoutingRuleFactory(monitor=MonitorFactory(team=team, query="passport"), route_to=team)
+    x_sandbox.inject_post("alice", "passport lost again")
+    ingest.cursors_sync()
+    ingest.cursor_poll(cursor_id=PollCursor.objects.get(kind="search").pk)
+    client.force_login(member)
+    response = client.get(reverse("monitoring:item_detail", args=[InboxItem.objects.get().pk]))
+    assert "Dovecote arrived: Read from X and routed here" in response.text

@@ -7,7 +7,7 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from monitoring import ingest
+from monitoring import ingest, storage
 from monitoring.jobs import poll_cycle
 from monitoring.models import InboxItem, Mention, MentionMatch, PollCursor, PollRun
 from tests.monitoring.factories import MonitorFactory
@@ -60,13 +60,13 @@ def test_a_worker_killed_between_reading_and_committing_loses_and_duplicates_not
     ingest.cursors_sync()
     cursor = search_cursor()
 
-    real_write = ingest._write_chunk
+    real_write = storage.chunk_write
 
     def write_then_die(*args, **kwargs):
         real_write(*args, **kwargs)
         raise SystemExit("worker killed")
 
-    with mock.patch.object(ingest, "_write_chunk", side_effect=write_then_die), pytest.raises(SystemExit):
+    with mock.patch.object(storage, "chunk_write", side_effect=write_then_die), pytest.raises(SystemExit):
         ingest.cursor_poll(cursor_id=cursor.pk)
     assert Mention.objects.count() == 0
     cursor.refresh_from_db()
@@ -129,13 +129,13 @@ def test_a_poll_switches_threads_promptly_while_it_reads_and_restores_the_interv
     ingest.cursors_sync()
     before = sys.getswitchinterval()
     during = []
-    real_write = ingest._write_chunk
+    real_write = storage.chunk_write
 
     def write(*args, **kwargs):
         during.append(sys.getswitchinterval())
         return real_write(*args, **kwargs)
 
-    with mock.patch.object(ingest, "_write_chunk", side_effect=write):
+    with mock.patch.object(storage, "chunk_write", side_effect=write):
         ingest.cursor_poll(cursor_id=search_cursor().pk)
     assert during == [min(before, 0.0005)]
     assert sys.getswitchinterval() == before
@@ -148,14 +148,14 @@ def test_a_poll_keeps_the_heap_it_found_out_of_garbage_collection_and_gives_it_b
     x_sandbox.inject_post("alice", "passport lost again")
     ingest.cursors_sync()
     during = []
-    real_write = ingest._write_chunk
+    real_write = storage.chunk_write
 
     def write(*args, **kwargs):
         during.append(gc.get_freeze_count())
         return real_write(*args, **kwargs)
 
     assert gc.get_freeze_count() == 0
-    with mock.patch.object(ingest, "_write_chunk", side_effect=write):
+    with mock.patch.object(storage, "chunk_write", side_effect=write):
         assert ingest.cursor_poll(cursor_id=search_cursor().pk).status == "stored"
     assert len(during) == 1 and during[0] > 0
     assert gc.get_freeze_count() == 0

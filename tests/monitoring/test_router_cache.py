@@ -3,7 +3,7 @@
 import pytest
 
 from accounts.models import TwitterAccount
-from monitoring.ingest import router_current
+from monitoring.routing import router_current
 from tests.factories import TeamFactory, TwitterAccountFactory
 
 

@@ -3,8 +3,7 @@
 import pytest
 
 from accounts.models import Team
-from monitoring.ingest import router_build
-from monitoring.routing import PostFacts, Router, RuleSpec
+from monitoring.routing import PostFacts, Router, RuleSpec, account_handles, mentioned_account_ids, router_build
 from tests.monitoring.factories import make_post
 
 PRESS, SERVICE, TRIAGE, COMMS, POLICY = 1, 2, 3, 4, 5
@@ -115,3 +114,18 @@ def test_router_build_uses_the_triage_team_setting_and_account_owners(settings, 
     assert router.route(PostFacts(post=make_post("hi"), sentiment=0, account_ids=frozenset())).team_id == triage.pk
     mentioned = PostFacts(post=make_post("hi"), sentiment=0, account_ids=frozenset({account.pk}))
     assert router.route(mentioned).team_id == team.pk
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("@DeptForExample when do you open?", True),
+        ("＠DeptForExample when do you open?", True),  # X reads a full-width at sign as a mention too
+        ("write to me@DeptForExample", False),
+        ("@DeptForExample_ is someone else", False),
+    ],
+)
+def test_a_post_mentions_our_account_when_x_would_read_a_mention_in_its_text(account, text, expected):
+    account.handle = "DeptForExample"
+    account.save()
+    assert mentioned_account_ids(make_post(text), account_handles()) == ({account.pk} if expected else set())

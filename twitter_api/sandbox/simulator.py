@@ -16,7 +16,7 @@ import random
 from collections import deque
 from datetime import UTC, datetime, timedelta
 
-from accounts.demo import DEMO_ACCOUNTS
+from twitter_api.sandbox.demo import DEMO_ACCOUNTS
 
 # The demo department's handles, by kind, exactly as seed_demo creates them.
 _DEMO_HANDLES = {

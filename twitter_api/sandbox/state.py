@@ -22,6 +22,7 @@ from twitter_text import extract_urls_with_indices
 from twitter_text.has_invalid_characters import has_invalid_characters
 
 from twitter_api.query import AnalysedText
+from twitter_api.text import mention_spans
 from twitter_api.types import XPost, XUser, snowflake_for
 
 WINDOW_SECONDS = 15 * 60
@@ -38,7 +39,6 @@ DEFAULT_RATE_LIMITS = {
 }
 
 _USERNAME = re.compile(r"[A-Za-z0-9_]{1,15}")
-_MENTION = re.compile(r"(?<![A-Za-z0-9_@＠!#$%&*])[@＠]([A-Za-z0-9_]{1,15})(?![A-Za-z0-9_@＠])")
 _HASHTAG = re.compile(r"(?<![\w#＃&])[#＃](\w*[^\W\d]\w*)")
 _CASHTAG = re.compile(r"(?<![\w$])\$([A-Za-z]{1,6}(?:[._][A-Za-z]{1,2})?)(?![\w$])")
 
@@ -124,9 +124,9 @@ class Faults:
 def _entities(text: str, users_by_name: dict[str, "SandboxUser"]) -> dict:
     entities: dict = {}
     mentions = []
-    for m in _MENTION.finditer(text):
-        item = {"start": m.start(), "end": m.end(), "username": m.group(1)}
-        user = users_by_name.get(m.group(1).lower())
+    for handle, start, end in mention_spans(text):
+        item = {"start": start, "end": end, "username": handle}
+        user = users_by_name.get(handle.lower())
         if user is not None:
             item["id"] = user.id
         mentions.append(item)

@@ -6,8 +6,8 @@ import threading
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from accounts.demo import DEMO_ACCOUNTS, demo_tokens
 from twitter_api.sandbox import SandboxState, start_in_thread
+from twitter_api.sandbox.demo import DEMO_ACCOUNTS, demo_tokens
 
 
 class Command(BaseCommand):
