@@ -255,6 +255,9 @@ def draft_create(request: HttpRequest) -> HttpResponse:
 @login_required
 def draft_edit(request: HttpRequest, pk: int) -> HttpResponse:
     draft = access.draft_for_user(request.user, pk)
+    refusal = rules.first_refusal(request.user, "tweets.edit_draft", draft)
+    if refusal is not None and refusal.name == "writer":
+        raise Refused(refusal.why)  # not theirs to write at all; training and state the page explains
     accounts = selectors.writable_accounts(request.user)
     initial = {
         "account": draft.account_id,
