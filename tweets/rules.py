@@ -156,18 +156,26 @@ def in_state(action: str) -> Check:
     )
 
 
+def freeze_on(draft: Draft) -> PublishingFreeze | None:
+    """The freeze in force on the draft's account: the one a page already read for it (it sets
+    `draft.freeze_in_force`, so a list of drafts costs no query each), else asked now."""
+    if hasattr(draft, "freeze_in_force"):
+        return draft.freeze_in_force
+    return freeze_for(draft.account)
+
+
 def _still_frozen(user, draft: Draft) -> str:
-    freeze = freeze_for(draft.account)
+    freeze = freeze_on(draft)
     return (
         f"{draft.account} is still frozen ({freeze.reason}). Lift the freeze first, or publish this post as an "
         "essential communication."
     )
 
 
-NOT_FROZEN = Check("frozen", lambda user, draft: freeze_for(draft.account) is None, _still_frozen)
+NOT_FROZEN = Check("frozen", lambda user, draft: freeze_on(draft) is None, _still_frozen)
 FROZEN = Check(
     "not_frozen",
-    lambda user, draft: freeze_for(draft.account) is not None,
+    lambda user, draft: freeze_on(draft) is not None,
     lambda user, draft: f"{draft.account} is not frozen, so this post can be published normally.",
 )
 NOT_THE_AUTHOR = Check(

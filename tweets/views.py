@@ -330,7 +330,7 @@ def _detail_context(request: HttpRequest, draft: Draft, **extra) -> dict:
     diffs = [{"old": old, "new": new, "segments": revision_diff(old, new)} for old, new in pairwise(revisions)]
     approvals = selectors.approvals_on_page(draft, at=now)
     counted = {a.approver_id for a in approvals if a.counts}
-    freeze = selectors.freeze_for(draft.account)
+    freeze = draft.freeze_in_force = selectors.freeze_for(draft.account)  # read once, for the rules too
     approvals_required = selectors.approvals_required(draft)
     context = {
         "draft": draft,
@@ -635,6 +635,7 @@ def freeze_start(request: HttpRequest) -> HttpResponse:
 def _held_row(user, draft: Draft, outlook: selectors.HeldOutlook) -> dict:
     """A held post on its freeze's page: what happens to it next, and what this viewer may do about it."""
     waiting = outlook.waiting_for_decision
+    draft.freeze_in_force = outlook.holding  # what the rules would ask again for each row
     can = {
         "publish_now": waiting and decide(user, "tweets.publish_now", draft).allowed,
         "essential": not waiting and decide(user, "tweets.publish_essential", draft).allowed,
