@@ -26,6 +26,7 @@ from django.utils import timezone
 
 from accounts.access import team_ids_for_user
 from accounts.models import Membership, TwitterAccount, User, person_name
+from training.policy import Action, trained_for
 from tweets.models import Approval, Draft, PublishingFreeze
 
 S = Draft.State
@@ -248,8 +249,6 @@ class PossibleApprover:
 def possible_approvers(team_ids, kinds, *, at: datetime | None = None) -> dict[int, list[PossibleApprover]]:
     """Per team, its current approvers and leads (active people, in name order) and, for each account kind, whether
     each is trained to approve for it (training.policy.trained_for): one query."""
-    from training.policy import Action, trained_for
-
     at = at or timezone.now()
     kinds = sorted(set(kinds))
     rows = (

@@ -36,6 +36,7 @@ from tweets.models import (
 )
 from tweets.selectors import approval_count, approvals_required, freeze_for, valid_approvals
 from tweets.signals import draft_state_changed
+from twitter_api.text import validate_post_text
 
 logger = logging.getLogger(__name__)
 
@@ -123,8 +124,6 @@ class DraftChanged(DraftError):
 
 def clean_posts(posts: list[str]) -> list[str]:
     """Validate a thread's texts by X's rules; return them NFC-normalised or raise ValidationError."""
-    from twitter_api.text import validate_post_text
-
     posts = [p for p in (posts or []) if p is not None]
     # Trailing empty boxes in a thread form are ignored; an empty first post is an error.
     while len(posts) > 1 and not posts[-1].strip():
