@@ -10,6 +10,10 @@ Rules (see DESIGN.md "Core rules of the domain"):
 - Freezes: due posts in scope become `held` instead of publishing. A lead of the owning team (or an
   admin) may publish one held or approved post during a freeze as an essential communication.
 - Publishing is exactly once: see `tweets.publishing.draft_publish`.
+
+Each action locks the draft's row, refuses a state it cannot start from (TransitionNotAllowed), then asks
+`core.permissions.ensure` whether this person may (the permissions of tweets.rules, which also hold who may
+approve, release or freeze, the training gate and the freeze checks): a refusal is `Refused`, with the reason.
 """
 
 import logging
