@@ -1,8 +1,8 @@
 """Careful reads of the draft workflow: which drafts a person sees or may approve, which approvals count, who
 could give them, and what holds a post under a freeze. Nothing here changes anything.
 
-tweets.services (the transitions) and tweets.access (who may do what) read through these; this module imports
-neither of them.
+tweets.services (the transitions), tweets.rules (who may do what) and tweets.access (what a person may load) read
+through these; this module imports none of them.
 """
 
 from dataclasses import dataclass
@@ -26,6 +26,7 @@ from django.utils import timezone
 
 from accounts.access import team_ids_for_user
 from accounts.models import Membership, TwitterAccount, User, person_name
+from training.policy import Action, trained_for
 from tweets.models import Approval, Draft, PublishingFreeze
 
 S = Draft.State
@@ -192,6 +193,39 @@ def counting_approvers(draft_ids: list[int], *, at: datetime | None = None) -> d
     return approvers
 
 
+def approvals_on_page(draft: Draft, *, at: datetime | None = None) -> list[Approval]:
+    """Every approval of the draft, oldest first, each marked `counts` (the rule of _counting) or `lapsed` (of the
+    current revision and not voided, but older than the account's expiry), as the draft's page lists them."""
+    at = at or timezone.now()
+    approvals = list(draft.approvals.select_related("approver", "revision").order_by("created_at"))
+    lapses_before = at - draft.account.approval_expiry
+    for approval in approvals:
+        current = approval.revision_id == draft.current_revision_id and approval.voided_at is None
+        approval.counts = current and approval.created_at > lapses_before
+        approval.lapsed = current and not approval.counts
+    return approvals
+
+
+def queue_progress(rows: list[dict], *, at: datetime | None = None) -> dict[int, tuple[set[int], int]]:
+    """For a page of the approval queue (rows of values with pk, purpose and the account's kind,
+    approvals_required and replies_need_approval): per draft, who has given an approval that counts, and how
+    many it needs. One query."""
+    approvers = counting_approvers([row["pk"] for row in rows], at=at)
+    return {
+        row["pk"]: (
+            approvers[row["pk"]],
+            approvals_needed(
+                row["purpose"],
+                account_requires=TwitterAccount.required_approvals_for(
+                    row["account__kind"], row["account__approvals_required"]
+                ),
+                replies_need_approval=row["account__replies_need_approval"],
+            ),
+        )
+        for row in rows
+    }
+
+
 def eligible_approvers(account: TwitterAccount):
     """People who may approve for the account: approvers and leads of its approving team."""
     user_ids = (
@@ -215,8 +249,6 @@ class PossibleApprover:
 def possible_approvers(team_ids, kinds, *, at: datetime | None = None) -> dict[int, list[PossibleApprover]]:
     """Per team, its current approvers and leads (active people, in name order) and, for each account kind, whether
     each is trained to approve for it (training.policy.trained_for): one query."""
-    from training.policy import Action, trained_for
-
     at = at or timezone.now()
     kinds = sorted(set(kinds))
     rows = (
@@ -279,6 +311,11 @@ def approval_reach(draft: Draft, *, at: datetime | None = None) -> ApprovalReach
 
 
 # --- What a freeze holds ------------------------------------------------------------------------------
+
+
+def freeze_for(account: TwitterAccount) -> PublishingFreeze | None:
+    """The freeze in force on `account` that started first, or None."""
+    return PublishingFreeze.objects.applying_to(account).order_by("started_at").first()
 
 
 def freeze_held_posts(freeze: PublishingFreeze):

@@ -10,20 +10,25 @@ Rules (see DESIGN.md "Core rules of the domain"):
 - Freezes: due posts in scope become `held` instead of publishing. A lead of the owning team (or an
   admin) may publish one held or approved post during a freeze as an essential communication.
 - Publishing is exactly once: see `tweets.publishing.draft_publish`.
+
+Each action locks the draft's row, refuses a state it cannot start from (TransitionNotAllowed), then asks
+`core.permissions.ensure` whether this person may (the permissions of tweets.rules, which also hold who may
+approve, release or freeze, the training gate and the freeze checks): a refusal is `Refused`, with the reason.
 """
 
 import logging
 import re
 from datetime import datetime
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.models import AuditEvent, Membership, TwitterAccount, User
+from accounts.models import AuditEvent, TwitterAccount, User
 from accounts.services import audit_event, audit_record
 from core import freshness
-from tweets import access, queueing
+from core.permissions import decide, ensure
+from tweets import queueing
 from tweets.models import (
     MAX_THREAD_LENGTH,
     Approval,
@@ -33,8 +38,9 @@ from tweets.models import (
     DraftTransition,
     PublishingFreeze,
 )
-from tweets.selectors import approval_count, approvals_required, valid_approvals
+from tweets.selectors import approval_count, approvals_required, freeze_for, valid_approvals
 from tweets.signals import draft_state_changed
+from twitter_api.text import validate_post_text
 
 logger = logging.getLogger(__name__)
 
@@ -53,6 +59,20 @@ ALLOWED_FROM: dict[str, frozenset[str]] = {
     "publish_essential": frozenset({S.HELD, S.APPROVED, S.SCHEDULED}),
     "retry": frozenset({S.FAILED}),
     "claim": frozenset({S.APPROVED, S.SCHEDULED}),
+}
+
+# The permission (tweets.rules) each action asks of the person, once the state allows it.
+PERMISSIONS = {
+    "edit": "tweets.edit_draft",
+    "submit": "tweets.submit_draft",
+    "withdraw": "tweets.withdraw_draft",
+    "approve": "tweets.approve_draft",
+    "request_changes": "tweets.request_changes",
+    "reject": "tweets.reject_draft",
+    "reschedule": "tweets.reschedule_draft",
+    "publish_now": "tweets.publish_now",
+    "publish_essential": "tweets.publish_essential",
+    "retry": "tweets.retry_draft",
 }
 
 ACTION_PHRASES = {
@@ -103,21 +123,11 @@ class DraftChanged(DraftError):
         )
 
 
-class NotAllowed(PermissionDenied):
-    """The person's role does not allow this (shown as 403 with the message)."""
-
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
-
-
 # --- Validation --------------------------------------------------------------------------------------
 
 
 def clean_posts(posts: list[str]) -> list[str]:
     """Validate a thread's texts by X's rules; return them NFC-normalised or raise ValidationError."""
-    from twitter_api.text import validate_post_text
-
     posts = [p for p in (posts or []) if p is not None]
     # Trailing empty boxes in a thread form are ignored; an empty first post is an error.
     while len(posts) > 1 and not posts[-1].strip():
@@ -151,62 +161,36 @@ def clean_reply_to(value: str | None) -> str:
     return value
 
 
-# --- Policy helpers -----------------------------------------------------------------------------------
+# --- When a post goes out ------------------------------------------------------------------------------
+# Who may bring a post forward is the permission tweets.bring_forward (tweets.rules); what that decides is here.
 
 
-def _is_member(user: User, team_id: int, roles=None) -> bool:
-    qs = Membership.objects.current().filter(user=user, team_id=team_id)
-    if roles:
-        qs = qs.filter(role__in=roles)
-    return qs.exists()
+def brings_forward(draft: Draft, scheduled_at: datetime | None, *, now: datetime | None = None) -> bool:
+    """Would publishing `draft` at `scheduled_at` (None: as soon as possible) put it out sooner than it goes now?
+
+    A held post goes out only when a lead releases it, so any time brings it forward; a scheduled one, a time
+    before its own; one already due, nothing."""
+    if draft.state == S.HELD:
+        return True
+    if draft.state not in (S.APPROVED, S.SCHEDULED):
+        return False
+    now = now or timezone.now()
+    current = draft.scheduled_at if draft.scheduled_at and draft.scheduled_at > now else None
+    return current is not None and (scheduled_at is None or scheduled_at < current)
 
 
-def _require_writer(user: User, account: TwitterAccount, purpose: str = Draft.Purpose.POST) -> None:
-    if user.is_admin or _is_member(user, account.team_id):
-        return
-    # Replies come from team inboxes: any current team member may draft one; the training gate decides.
-    if purpose == Draft.Purpose.REPLY and Membership.objects.current().filter(user=user).exists():
-        return
-    raise NotAllowed(f"Only members of {account.team} can write posts for {account}.")
+def forward_voids_approvals(user: User, draft: Draft) -> bool:
+    """Would `user` bringing this approved post forward void its approvals (what pages warn of)?"""
+    if draft.state not in (S.APPROVED, S.SCHEDULED, S.HELD):
+        return False
+    return not decide(user, "tweets.bring_forward", draft.account).allowed and approvals_required(draft) > 0
 
 
-def _require_approver(user: User, account: TwitterAccount) -> None:
-    if user.is_admin or _is_member(user, account.approving_team_id, [Membership.Role.APPROVER, Membership.Role.LEAD]):
-        return
-    team = account.approver_team or account.team
-    raise NotAllowed(f"Only approvers and leads in {team} can approve posts for {account}.")
-
-
-def _is_current_author(user: User, draft: Draft) -> bool:
-    """Authors act on their own drafts only while they are still in the account's team: a leaver loses them."""
-    return user.pk == draft.author_id and (user.is_admin or _is_member(user, draft.account.team_id))
-
-
-def _require_lead(user: User, account: TwitterAccount, what: str) -> None:
-    if user.is_admin or _is_member(user, account.team_id, [Membership.Role.LEAD]):
-        return
-    raise NotAllowed(f"Only a lead of {account.team} or an admin can {what}.")
-
-
-def _require_release(user: User, account: TwitterAccount, what: str) -> None:
-    if not access.may_release(user, account):
-        raise NotAllowed(f"Only a lead of {account.team} or an admin can {what}.")
-
-
-def _require_trained(user: User, account: TwitterAccount, action: str) -> None:
-    from training.policy import ensure_allowed
-
-    ensure_allowed(user, account, action)
-
-
-def _training_action_for(draft_purpose: str) -> str:
-    from training.policy import Action
-
-    return Action.REPLY if draft_purpose == Draft.Purpose.REPLY else Action.DRAFT
-
-
-def freeze_for(account: TwitterAccount) -> PublishingFreeze | None:
-    return PublishingFreeze.objects.applying_to(account).order_by("started_at").first()
+def keeps_approvals(user: User, draft: Draft, scheduled_at: datetime | None, *, now: datetime | None = None) -> bool:
+    """Does moving `draft` to `scheduled_at` at `user`'s asking keep its approvals? Yes, unless it brings an approved
+    post forward and `user` may not (tweets.bring_forward): then its approvals no longer count and it goes back to
+    the approvers. A post that needs no approval keeps nothing to lose."""
+    return not (brings_forward(draft, scheduled_at, now=now) and forward_voids_approvals(user, draft))
 
 
 # --- Transition machinery ---------------------------------------------------------------------------
@@ -318,8 +302,7 @@ def draft_create(
 ) -> Draft:
     """Save a new draft (a single post from `text`, or a thread from `posts`)."""
     purpose = Draft.Purpose(purpose)
-    _require_writer(author, account, purpose)
-    _require_trained(author, account, _training_action_for(purpose))
+    ensure(author, "tweets.reply" if purpose == Draft.Purpose.REPLY else "tweets.create_draft", account)
     cleaned = clean_posts(posts if posts is not None else [text or ""])
     reply_to = clean_reply_to(in_reply_to_post_id)
     with transaction.atomic():
@@ -355,18 +338,17 @@ def draft_edit(
     request=None,
 ) -> Draft:
     """Change a draft. New text makes a new revision, which voids earlier approvals (see module doc)."""
-    _require_writer(by, draft.account, draft.purpose)
-    _require_trained(by, draft.account, _training_action_for(draft.purpose))
     cleaned = clean_posts(posts if posts is not None else [text or ""]) if (posts is not None or text) else None
     reply_to = clean_reply_to(in_reply_to_post_id) if in_reply_to_post_id is not _UNSET else _UNSET
     with transaction.atomic():
         draft = _lock(draft, "edit")
+        ensure(by, "tweets.edit_draft", draft)
         revision = draft.current_revision
         new_posts = cleaned if cleaned is not None else list(revision.posts)
         new_reply_to = reply_to if reply_to is not _UNSET else revision.in_reply_to_post_id
         content_changed = new_posts != list(revision.posts) or new_reply_to != revision.in_reply_to_post_id
         schedule_changed = scheduled_at is not _UNSET and scheduled_at != draft.scheduled_at
-        keeps_approvals = not schedule_changed or access.keeps_approvals(by, draft, scheduled_at)
+        approvals_kept = not schedule_changed or keeps_approvals(by, draft, scheduled_at)
         previous_time = draft.scheduled_at
         if schedule_changed:
             draft.scheduled_at = scheduled_at
@@ -396,7 +378,7 @@ def draft_edit(
             elif draft.state == S.FAILED:
                 _move(draft, S.DRAFT, by=by, reason=f"Edited after failing (revision {revision.number})")
         elif schedule_changed and draft.state in (S.APPROVED, S.SCHEDULED):
-            if keeps_approvals:
+            if approvals_kept:
                 _reschedule_locked(draft, by=by, scheduled_at=scheduled_at, request=request)
             else:
                 _send_back_for_approval(
@@ -407,10 +389,9 @@ def draft_edit(
 
 def draft_submit(*, draft: Draft, by: User, request=None) -> Draft:
     """Send a draft for approval; with nothing to approve (policy 0) it goes straight on."""
-    _require_writer(by, draft.account, draft.purpose)
-    _require_trained(by, draft.account, _training_action_for(draft.purpose))
     with transaction.atomic():
         draft = _lock(draft, "submit")
+        ensure(by, "tweets.submit_draft", draft)
         _move(draft, S.SUBMITTED, by=by, reason="Submitted for approval", request=request)
         if approvals_required(draft) > 0:
             queueing.notify_approvers_on_commit(draft.pk)
@@ -419,10 +400,9 @@ def draft_submit(*, draft: Draft, by: User, request=None) -> Draft:
 
 
 def draft_withdraw(*, draft: Draft, by: User, reason: str = "", request=None) -> Draft:
-    if not _is_current_author(by, draft):
-        _require_lead(by, draft.account, "withdraw someone else's draft")
     with transaction.atomic():
         draft = _lock(draft, "withdraw")
+        ensure(by, "tweets.withdraw_draft", draft)
         return _move(
             draft, S.WITHDRAWN, by=by, reason=reason or "Withdrawn", request=request, publish_due_at=None, held_by=None
         )
@@ -451,15 +431,10 @@ def draft_approve(
     current revision or publishing time is no longer that, nothing is approved (DraftChanged). Pages always send
     them; `revision=None` approves the current revision, for callers that made the draft themselves (demo data).
     """
-    _require_approver(by, draft.account)
-    from training.policy import Action
-
-    _require_trained(by, draft.account, Action.APPROVE)
     with transaction.atomic():
         draft = _lock(draft, "approve")
+        ensure(by, "tweets.approve_draft", draft)
         current = draft.current_revision
-        if by.pk == draft.author_id or by.pk == current.created_by_id:
-            raise DraftError("You wrote this draft, so someone else must approve it. Ask another approver.")
         revision_seen = current if revision is None else _revision_seen(draft, revision)
         time_moved = scheduled_at is not _UNSET and scheduled_at != draft.scheduled_at
         if revision_seen.pk != draft.current_revision_id or time_moved:
@@ -467,8 +442,6 @@ def draft_approve(
                 draft, seen=revision_seen, seen_scheduled_at=scheduled_at if time_moved else draft.scheduled_at
             )
         revision = current
-        if valid_approvals(draft).filter(approver=by).exists():
-            raise DraftError("You have already approved this version. It is waiting for another approver.")
         approval = Approval.objects.create(draft=draft, revision=revision, approver=by, note=note)
         count = approval_count(draft)
         required = approvals_required(draft)
@@ -493,14 +466,12 @@ def draft_approve(
 
 
 def _approver_refusal(*, draft: Draft, by: User, action: str, to: str, reason: str, request=None) -> Draft:
-    _require_approver(by, draft.account)
     reason = (reason or "").strip()
     if not reason:
         raise DraftError("Say why, so the author knows what to change.")
     with transaction.atomic():
         draft = _lock(draft, action)
-        if by.pk == draft.author_id:
-            raise DraftError("You wrote this draft. To take it back, withdraw it instead.")
+        ensure(by, PERMISSIONS[action], draft)
         Comment.objects.create(draft=draft, revision=draft.current_revision, author=by, body=reason)
         return _move(draft, to, by=by, reason=reason, request=request)
 
@@ -516,6 +487,7 @@ def draft_reject(*, draft: Draft, by: User, reason: str, request=None) -> Draft:
 
 
 def comment_create(*, draft: Draft, by: User, body: str) -> Comment:
+    ensure(by, "tweets.comment_draft", draft)
     body = (body or "").strip()
     if not body:
         raise DraftError("Write a comment before adding it.")
@@ -548,7 +520,7 @@ def _reschedule_locked(draft: Draft, *, by: User, scheduled_at: datetime | None,
 def _send_back_for_approval(
     draft: Draft, *, by: User, previous: datetime | None, scheduled_at: datetime | None, request=None
 ) -> Draft:
-    """Someone who may not bring an approved post forward (tweets.access.keeps_approvals) moved it earlier: its
+    """Someone who may not bring an approved post forward (keeps_approvals) moved it earlier: its
     approvals stop counting and it goes back to the approvers, at the time asked for. Call with the row locked."""
     now = timezone.now()
     valid_approvals(draft, at=now).filter(draft=draft).update(voided_at=now)
@@ -574,13 +546,13 @@ def _send_back_for_approval(
 
 def draft_reschedule(*, draft: Draft, by: User, scheduled_at: datetime, request=None) -> Draft:
     """Move an approved, scheduled or held post to a new time. Approvals stand (the text is unchanged), unless it is
-    brought forward by someone who may not (tweets.access.keeps_approvals): then it goes back to the approvers."""
-    _require_writer(by, draft.account)
+    brought forward by someone who may not (keeps_approvals): then it goes back to the approvers."""
     if scheduled_at is None or scheduled_at <= timezone.now():
         raise DraftError("Choose a time in the future, or use 'Publish now'.")
     with transaction.atomic():
         draft = _lock(draft, "reschedule")
-        if not access.keeps_approvals(by, draft, scheduled_at):
+        ensure(by, "tweets.reschedule_draft", draft)
+        if not keeps_approvals(by, draft, scheduled_at):
             return _send_back_for_approval(
                 draft, by=by, previous=draft.scheduled_at, scheduled_at=scheduled_at, request=request
             )
@@ -590,15 +562,9 @@ def draft_reschedule(*, draft: Draft, by: User, scheduled_at: datetime, request=
 
 def draft_publish_now(*, draft: Draft, by: User, request=None) -> Draft:
     """After a freeze is lifted: publish a held post now."""
-    _require_release(by, draft.account, "release held posts")
     with transaction.atomic():
         draft = _lock(draft, "publish_now")
-        freeze = freeze_for(draft.account)
-        if freeze:
-            raise DraftError(
-                f"{draft.account} is still frozen ({freeze.reason}). Lift the freeze first, or publish this "
-                "post as an essential communication."
-            )
+        ensure(by, "tweets.publish_now", draft)  # a lead, and no freeze still applies
         _move(draft, S.APPROVED, by=by, reason="Released after the freeze", request=request, publish_due_at=None)
         queueing.publish_on_commit(draft.pk)
         return draft
@@ -606,15 +572,13 @@ def draft_publish_now(*, draft: Draft, by: User, request=None) -> Draft:
 
 def draft_publish_essential(*, draft: Draft, by: User, reason: str, request=None) -> Draft:
     """A lead publishes one approved post during a freeze, with a reason. Audited."""
-    _require_release(by, draft.account, "publish during a freeze")
     reason = (reason or "").strip()
     if not reason:
         raise DraftError("Say why this post is essential. The reason is kept in the audit trail.")
     with transaction.atomic():
         draft = _lock(draft, "publish_essential")
+        ensure(by, "tweets.publish_essential", draft)  # a lead, and a freeze applies
         freeze = freeze_for(draft.account)
-        if freeze is None:
-            raise DraftError(f"{draft.account} is not frozen, so this post can be published normally.")
         audit_record(
             action="freeze.essential_exception",
             actor=by,
@@ -639,23 +603,12 @@ def draft_publish_essential(*, draft: Draft, by: User, reason: str, request=None
 
 def draft_retry(*, draft: Draft, by: User, request=None) -> Draft:
     """Try a failed post again (for example after new credentials were entered)."""
-    if not access.may_retry(by, draft):
-        raise NotAllowed(f"Only its author, a lead of {draft.account.team} or an admin can retry this post.")
     with transaction.atomic():
         draft = _lock(draft, "retry")
+        ensure(by, "tweets.retry_draft", draft)
         _move(draft, S.APPROVED, by=by, reason="Trying again", request=request, publish_due_at=None, failure_reason="")
         queueing.publish_on_commit(draft.pk)
         return draft
-
-
-def can_start_freeze(user: User, *, scope: str, team=None, account=None) -> bool:
-    """Everything: admins or any lead (it may be urgent). A team or an account: a lead of that team."""
-    if user.is_admin:
-        return True
-    if scope == PublishingFreeze.Scope.EVERYTHING:
-        return Membership.objects.current().filter(user=user, role=Membership.Role.LEAD).exists()
-    team_id = team.pk if scope == PublishingFreeze.Scope.TEAM else account.team_id
-    return _is_member(user, team_id, [Membership.Role.LEAD])
 
 
 def freeze_start(*, by: User, scope: str, reason: str, team=None, account=None, request=None) -> PublishingFreeze:
@@ -667,8 +620,7 @@ def freeze_start(*, by: User, scope: str, reason: str, team=None, account=None, 
         raise DraftError("Choose the team whose accounts to freeze.")
     if scope == PublishingFreeze.Scope.ACCOUNT and account is None:
         raise DraftError("Choose the account to freeze.")
-    if not can_start_freeze(by, scope=scope, team=team, account=account):
-        raise NotAllowed("Only a lead of the team that owns these accounts, or an admin, can freeze them.")
+    ensure(by, "tweets.start_freeze", team if scope == PublishingFreeze.Scope.TEAM else account)
     with transaction.atomic():
         freeze = PublishingFreeze.objects.create(
             scope=scope,
@@ -690,8 +642,7 @@ def freeze_start(*, by: User, scope: str, reason: str, team=None, account=None, 
 
 
 def freeze_lift(*, freeze: PublishingFreeze, by: User, note: str = "", request=None) -> PublishingFreeze:
-    if not can_start_freeze(by, scope=freeze.scope, team=freeze.team, account=freeze.account):
-        raise NotAllowed("Only a lead of the team that owns these accounts, or an admin, can lift this freeze.")
+    ensure(by, "tweets.lift_freeze", freeze)
     with transaction.atomic():
         locked = PublishingFreeze.objects.select_for_update().get(pk=freeze.pk)
         if locked.lifted_at is not None:

@@ -12,16 +12,17 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from accounts.access import is_lead, teams_for_user
-from accounts.models import TwitterAccount, User, person_name
+from accounts.access import teams_for_user
+from accounts.models import User, person_name
 from core.formats import clip, when
 from core.pagination import page_of
 from core.params import row_id
 from core.paths import path_with_pk
+from core.permissions import Refused, decide, ensure
 from core.tables import rendered_rows
-from training.policy import Action, TrainingRequired
+from training.policy import Action
 from training.policy import check as training_check
-from tweets import access, hints, selectors, services
+from tweets import access, hints, rules, selectors, services
 from tweets.forms import CommentForm, DraftForm, FreezeForm, LiftForm, ReasonForm, RescheduleForm
 from tweets.models import Draft, DraftRevision, PublishingFreeze
 from twitter_api.text import MAX_WEIGHTED_LENGTH, validate_post_text
@@ -91,25 +92,19 @@ def approval_queue(request: HttpRequest) -> HttpResponse:
     # Oldest first, a page at a time: a busy team can have hundreds waiting. The page's rows are then loaded
     # by id alone, so the filters above are not planned twice.
     page = page_of(drafts, request.GET.get("page"), per_page=PAGE_SIZE, rows=APPROVAL_QUEUE_ROWS)
-    approvers = selectors.counting_approvers([draft["pk"] for draft in page.object_list])
+    progress = selectors.queue_progress(page.object_list)
     # Each row's text worked out here, so the template only looks up keys (much faster than method calls).
     rows = []
     for draft in page.object_list:
-        needed = selectors.approvals_needed(
-            draft["purpose"],
-            account_requires=TwitterAccount.required_approvals_for(
-                draft["account__kind"], draft["account__approvals_required"]
-            ),
-            replies_need_approval=draft["account__replies_need_approval"],
-        )
+        approvers, needed = progress[draft["pk"]]
         rows.append(
             {
                 "url": path_with_pk("tweets:draft_detail", draft["pk"]),
                 "text": clip((draft["current_revision__posts"] or [""])[0], 90),
                 "account": f"@{draft['account__handle']}",
                 "author": person_name(draft["author__first_name"], draft["author__last_name"], draft["author__email"]),
-                "approvals": f"{len(approvers[draft['pk']])} of {needed}",
-                "approved_by_me": request.user.pk in approvers[draft["pk"]],
+                "approvals": f"{len(approvers)} of {needed}",
+                "approved_by_me": request.user.pk in approvers,
                 "publish_at": when(draft["scheduled_at"], "j M Y H:i") if draft["scheduled_at"] else "When approved",
             }
         )
@@ -172,7 +167,7 @@ def _compose(request, *, form, draft=None, status=200, error=""):
             "post_rows": _post_rows(posts),
             "blocked": blocked,
             "error": error,
-            "forward_voids_approvals": draft is not None and access.forward_voids_approvals(request.user, draft),
+            "forward_voids_approvals": draft is not None and services.forward_voids_approvals(request.user, draft),
         },
         status=status,
     )
@@ -202,10 +197,8 @@ def _save_draft(request, form, draft=None):
             )
         if request.POST.get("action") == "submit" and draft.state in services.ALLOWED_FROM["submit"]:
             draft = services.draft_submit(draft=draft, by=request.user, request=request)
-    except TrainingRequired as exc:
-        return draft, exc.message, 403
-    except services.NotAllowed as exc:
-        return draft, exc.message, 403
+    except Refused as exc:
+        return draft, exc.reason, 403
     except services.DraftError as exc:
         return draft, exc.message, 400
     except ValidationError as exc:
@@ -264,6 +257,9 @@ def draft_create(request: HttpRequest) -> HttpResponse:
 @login_required
 def draft_edit(request: HttpRequest, pk: int) -> HttpResponse:
     draft = access.draft_for_user(request.user, pk)
+    refusal = rules.first_refusal(request.user, "tweets.edit_draft", draft)
+    if refusal is not None and refusal.name == "writer":
+        raise Refused(refusal.why)  # not theirs to write at all; training and state the page explains
     accounts = selectors.writable_accounts(request.user)
     initial = {
         "account": draft.account_id,
@@ -304,28 +300,39 @@ def revision_diff(old: DraftRevision, new: DraftRevision) -> list[dict]:
     return segments
 
 
+def draft_permissions(user: User, draft: Draft) -> dict[str, bool]:
+    """What `user` may do with `draft` now (tweets.rules): the buttons its pages show."""
+    return {key: decide(user, perm, draft).allowed for key, perm in DRAFT_BUTTONS.items()}
+
+
+# The buttons of a draft's page and the permission each needs.
+DRAFT_BUTTONS = {
+    "edit": "tweets.edit_draft",
+    "submit": "tweets.submit_draft",
+    "withdraw": "tweets.withdraw_draft",
+    "approve": "tweets.approve_draft",
+    "review": "tweets.request_changes",
+    "reschedule": "tweets.reschedule_draft",
+    "publish_now": "tweets.publish_now",
+    "essential": "tweets.publish_essential",
+    "retry": "tweets.retry_draft",
+}
+
+
+def _approve_block(user: User, draft: Draft) -> str:
+    """Why an approver of this draft cannot approve it yet because of their training (else empty)."""
+    refusal = rules.first_refusal(user, "tweets.approve_draft", draft)
+    return refusal.why if refusal is not None and refusal.name == "trained" else ""
+
+
 def _detail_context(request: HttpRequest, draft: Draft, **extra) -> dict:
     user = request.user
     now = timezone.now()
     revisions = list(draft.revisions.select_related("created_by").order_by("number"))
     diffs = [{"old": old, "new": new, "segments": revision_diff(old, new)} for old, new in pairwise(revisions)]
-    approvals = list(draft.approvals.select_related("approver", "revision").order_by("created_at"))
-    expiry = draft.account.approval_expiry
-    for approval in approvals:
-        current = approval.revision_id == draft.current_revision_id and approval.voided_at is None
-        approval.counts = current and approval.created_at > now - expiry
-        approval.lapsed = current and not approval.counts
+    approvals = selectors.approvals_on_page(draft, at=now)
     counted = {a.approver_id for a in approvals if a.counts}
-    can_approve_role = access.can_approve_for(user, draft.account)
-    approve_decision = (
-        training_check(user, draft.account, Action.APPROVE)
-        if can_approve_role and draft.state == S.SUBMITTED and user.pk != draft.author_id
-        else None
-    )
-    can_write = access.can_write_for(user, draft.account)
-    is_author = access.is_current_author(user, draft)
-    is_lead = access.is_lead_for(user, draft.account)
-    freeze = services.freeze_for(draft.account)
+    freeze = draft.freeze_in_force = selectors.freeze_for(draft.account)  # read once, for the rules too
     approvals_required = selectors.approvals_required(draft)
     context = {
         "draft": draft,
@@ -349,28 +356,9 @@ def _detail_context(request: HttpRequest, draft: Draft, **extra) -> dict:
         "transitions": draft.transitions.select_related("actor"),
         "attempts": draft.attempts.all() if draft.state in (S.PUBLISHING, S.FAILED, S.PUBLISHED, S.SCHEDULED) else [],
         "freeze": freeze,
-        "can": {
-            "edit": can_write and draft.state in services.ALLOWED_FROM["edit"],
-            "submit": can_write and draft.state in services.ALLOWED_FROM["submit"],
-            "withdraw": (is_author or is_lead) and draft.state in services.ALLOWED_FROM["withdraw"],
-            "approve": can_approve_role
-            and draft.state == S.SUBMITTED
-            and user.pk != draft.author_id
-            and user.pk != draft.current_revision.created_by_id
-            and user.pk not in counted,
-            "review": can_approve_role and draft.state == S.SUBMITTED and user.pk != draft.author_id,
-            "reschedule": can_write and draft.state in services.ALLOWED_FROM["reschedule"],
-            # When it goes out: tweets.access decides, as the services do.
-            "publish_now": access.may_release(user, draft.account) and draft.state == S.HELD and freeze is None,
-            "essential": access.may_release(user, draft.account)
-            and freeze is not None
-            and draft.state in services.ALLOWED_FROM["publish_essential"],
-            "retry": access.may_retry(user, draft) and draft.state == S.FAILED,
-        },
-        "forward_voids_approvals": access.forward_voids_approvals(user, draft),
-        "approve_block": approve_decision.message
-        if approve_decision is not None and not approve_decision.allowed
-        else "",
+        "can": draft_permissions(user, draft),
+        "forward_voids_approvals": services.forward_voids_approvals(user, draft),
+        "approve_block": _approve_block(user, draft),
         "comment_form": CommentForm(),
         "reason_form": ReasonForm(),
         "reschedule_form": RescheduleForm(initial={"scheduled_at": draft.scheduled_at}),
@@ -429,8 +417,8 @@ def _act(request: HttpRequest, pk: int, action, success) -> HttpResponse:
         draft.refresh_from_db()
         context = _detail_context(request, draft, error=exc.message, changed=_what_changed(exc))
         return render(request, "tweets/draft_detail.html", context, status=409)
-    except (TrainingRequired, services.NotAllowed) as exc:
-        context = _detail_context(request, draft, error=exc.message)
+    except Refused as exc:
+        context = _detail_context(request, draft, error=exc.reason)
         return render(request, "tweets/draft_detail.html", context, status=403)
     except services.DraftError as exc:
         draft.refresh_from_db()
@@ -596,7 +584,7 @@ def draft_essential(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "tweets/essential.html",
-        {"draft": draft, "form": form, "freeze": services.freeze_for(draft.account)},
+        {"draft": draft, "form": form, "freeze": selectors.freeze_for(draft.account)},
         status=400 if form.is_bound else 200,
     )
 
@@ -628,15 +616,14 @@ def freeze_list(request: HttpRequest) -> HttpResponse:
         {
             "active": list(freezes.active()),
             "past": list(freezes.filter(lifted_at__isnull=False)[:50]),
-            "can_start": is_lead(request.user),
+            "can_start": decide(request.user, "tweets.start_freeze").allowed,
         },
     )
 
 
 @login_required
 def freeze_start(request: HttpRequest) -> HttpResponse:
-    if not is_lead(request.user):
-        raise services.NotAllowed("Only team leads and admins can start a publishing freeze.")
+    ensure(request.user, "tweets.start_freeze")  # a lead of some team: which accounts, the service decides
     form = _freeze_form(request, request.POST or None)
     error = ""
     if request.method == "POST" and form.is_valid():
@@ -650,8 +637,8 @@ def freeze_start(request: HttpRequest) -> HttpResponse:
                 reason=data["reason"],
                 request=request,
             )
-        except services.NotAllowed as exc:
-            return render(request, "tweets/freeze_start.html", {"form": form, "error": exc.message}, status=403)
+        except Refused as exc:
+            return render(request, "tweets/freeze_start.html", {"form": form, "error": exc.reason}, status=403)
         except services.DraftError as exc:
             error = exc.message
         else:
@@ -663,13 +650,13 @@ def freeze_start(request: HttpRequest) -> HttpResponse:
 
 def _held_row(user, draft: Draft, outlook: selectors.HeldOutlook) -> dict:
     """A held post on its freeze's page: what happens to it next, and what this viewer may do about it."""
-    lead = access.is_lead_for(user, draft.account)
     waiting = outlook.waiting_for_decision
+    draft.freeze_in_force = outlook.holding  # what the rules would ask again for each row
     can = {
-        "publish_now": lead and waiting,
-        "essential": lead and not waiting,
-        "reschedule": waiting and access.can_write_for(user, draft.account),
-        "cancel": waiting and (lead or user.pk == draft.author_id),
+        "publish_now": waiting and decide(user, "tweets.publish_now", draft).allowed,
+        "essential": not waiting and decide(user, "tweets.publish_essential", draft).allowed,
+        "reschedule": waiting and decide(user, "tweets.reschedule_draft", draft).allowed,
+        "cancel": waiting and decide(user, "tweets.withdraw_draft", draft).allowed,
     }
     return {"draft": draft, "outlook": outlook, "can": can, "can_any": any(can.values())}
 
@@ -684,7 +671,7 @@ def freeze_detail(request: HttpRequest, pk: int) -> HttpResponse:
         .order_by("scheduled_at", "id")
     )
     active = list(PublishingFreeze.objects.active().order_by("started_at"))
-    can_manage = services.can_start_freeze(request.user, scope=freeze.scope, team=freeze.team, account=freeze.account)
+    can_manage = decide(request.user, "tweets.lift_freeze", freeze).allowed
     return render(
         request,
         "tweets/freeze_detail.html",

@@ -6,6 +6,7 @@ from django.core import mail
 from django.utils import timezone
 
 from accounts.models import Membership, TwitterAccount
+from core.permissions import Refused
 from tests.conftest import enrol_totp
 from tests.factories import MembershipFactory, TeamFactory, TwitterAccountFactory
 from tests.tweets.factories import DraftFactory
@@ -29,14 +30,14 @@ def submitted(account, member):
 def test_an_author_cannot_approve_their_own_draft(account, approver):
     draft = services.draft_create(author=approver, account=account, text="I wrote this myself.")
     services.draft_submit(draft=draft, by=approver)
-    with pytest.raises(services.DraftError, match="someone else must approve"):
+    with pytest.raises(Refused, match="someone else must approve"):
         services.draft_approve(draft=draft, by=approver)
     assert draft.approvals.count() == 0
 
 
 def test_whoever_wrote_the_current_revision_cannot_approve_it(submitted, approver, second_approver, lead):
     services.draft_edit(draft=submitted, by=approver, text="Our offices close at 3pm on Friday.")
-    with pytest.raises(services.DraftError, match="someone else must approve"):
+    with pytest.raises(Refused, match="someone else must approve"):
         services.draft_approve(draft=submitted, by=approver)
     services.draft_approve(draft=submitted, by=second_approver)
     services.draft_approve(draft=submitted, by=lead)
@@ -46,7 +47,7 @@ def test_whoever_wrote_the_current_revision_cannot_approve_it(submitted, approve
 
 def test_each_approver_counts_once(submitted, approver):
     services.draft_approve(draft=submitted, by=approver)
-    with pytest.raises(services.DraftError, match="already approved"):
+    with pytest.raises(Refused, match="already approved"):
         services.draft_approve(draft=submitted, by=approver)
     submitted.refresh_from_db()
     assert submitted.state == S.SUBMITTED
@@ -150,12 +151,12 @@ def test_approvals_older_than_the_expiry_lapse(submitted, approver, lead):
 
 
 def test_only_approvers_of_the_approving_team_may_approve(submitted, member, outsider, other_team):
-    with pytest.raises(services.NotAllowed, match="Only approvers"):
+    with pytest.raises(Refused, match="Only approvers"):
         services.draft_approve(draft=submitted, by=member)
     other_approver = MembershipFactory(team=other_team, role=Membership.Role.APPROVER).user
-    with pytest.raises(services.NotAllowed):
+    with pytest.raises(Refused):
         services.draft_approve(draft=submitted, by=other_approver)
-    with pytest.raises(services.NotAllowed):
+    with pytest.raises(Refused):
         services.draft_approve(draft=submitted, by=outsider)
 
 
@@ -168,7 +169,7 @@ def test_an_account_may_name_another_team_as_its_approvers(team, member, approve
         author=member, account=account, text="Statement.", scheduled_at=timezone.now() + timezone.timedelta(hours=1)
     )
     services.draft_submit(draft=draft, by=member)
-    with pytest.raises(services.NotAllowed):
+    with pytest.raises(Refused):
         services.draft_approve(draft=draft, by=approver)
     services.draft_approve(draft=draft, by=press_approver)
     draft.refresh_from_db()
@@ -184,7 +185,7 @@ def test_admins_may_approve(submitted, admin_user, approver):
 
 def test_a_former_approver_may_not_approve(submitted, approver):
     Membership.objects.filter(user=approver).update(ended_at=timezone.now() - timezone.timedelta(minutes=1))
-    with pytest.raises(services.NotAllowed):
+    with pytest.raises(Refused):
         services.draft_approve(draft=submitted, by=approver)
 
 

@@ -5,6 +5,7 @@ import time_machine
 from django.utils import timezone
 
 from accounts.models import AuditEvent, Membership, TwitterAccount
+from core.permissions import Refused
 from tests.conftest import enrol_totp
 from tests.factories import MembershipFactory, TwitterAccountFactory
 from tweets import jobs, selectors, services
@@ -53,7 +54,7 @@ def test_lifting_a_freeze_lets_a_lead_publish_held_posts_now(personal, member, l
     draft = scheduled_draft(member, personal, "Held, then released.", run_jobs)
     freeze = services.freeze_start(by=lead, scope="team", team=personal.team, reason="Security incident")
     at_due_time(run_jobs)
-    with pytest.raises(services.DraftError, match="still frozen"):
+    with pytest.raises(Refused, match="still frozen"):
         services.draft_publish_now(draft=draft, by=lead)
     services.freeze_lift(freeze=freeze, by=lead, note="All clear")
     assert list(selectors.held_after_lift(freeze)) == [draft]
@@ -86,7 +87,7 @@ def test_a_lead_may_publish_one_post_during_a_freeze_as_essential(personal, memb
     at_due_time(run_jobs)
     with pytest.raises(services.DraftError, match="Say why"):
         services.draft_publish_essential(draft=urgent, by=lead, reason="")
-    with pytest.raises(services.NotAllowed):
+    with pytest.raises(Refused):
         services.draft_publish_essential(draft=urgent, by=member, reason="I think it matters")
     with run_jobs():
         services.draft_publish_essential(draft=urgent, by=lead, reason="Public safety")
@@ -106,7 +107,7 @@ def test_the_essential_exception_needs_a_lead_of_the_owning_team(personal, membe
     enrol_totp(other_lead)
     services.freeze_start(by=other_lead, scope="everything", reason="Mourning")
     at_due_time(run_jobs)
-    with pytest.raises(services.NotAllowed):
+    with pytest.raises(Refused):
         services.draft_publish_essential(draft=draft, by=other_lead, reason="Needed")
 
 
@@ -138,13 +139,13 @@ def test_an_account_freeze_holds_only_that_account(personal, member, lead, team,
 
 def test_who_may_start_a_freeze(team, other_team, account, member, lead, approver, admin_user, outsider):
     other_lead = MembershipFactory(team=other_team, role=Membership.Role.LEAD).user
-    with pytest.raises(services.NotAllowed):
+    with pytest.raises(Refused):
         services.freeze_start(by=member, scope="everything", reason="No")
-    with pytest.raises(services.NotAllowed):
+    with pytest.raises(Refused):
         services.freeze_start(by=approver, scope="team", team=team, reason="No")
-    with pytest.raises(services.NotAllowed):
+    with pytest.raises(Refused):
         services.freeze_start(by=other_lead, scope="team", team=team, reason="Not my team")
-    with pytest.raises(services.NotAllowed):
+    with pytest.raises(Refused):
         services.freeze_start(by=other_lead, scope="account", account=account, reason="Not my account")
     with pytest.raises(services.DraftError, match="reason"):
         services.freeze_start(by=lead, scope="everything", reason=" ")
@@ -157,7 +158,7 @@ def test_who_may_start_a_freeze(team, other_team, account, member, lead, approve
 
 def test_a_freeze_can_be_lifted_once(lead, member):
     freeze = services.freeze_start(by=lead, scope="everything", reason="Brief pause")
-    with pytest.raises(services.NotAllowed):
+    with pytest.raises(Refused):
         services.freeze_lift(freeze=freeze, by=member)
     services.freeze_lift(freeze=freeze, by=lead)
     with pytest.raises(services.DraftError, match="already been lifted"):

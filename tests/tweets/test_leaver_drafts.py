@@ -4,6 +4,7 @@ import pytest
 from django.urls import reverse
 
 from accounts.models import Membership
+from core.permissions import Refused
 from tests.conftest import enrol_totp
 from tests.factories import MembershipFactory
 from tests.tweets.factories import DraftFactory
@@ -78,9 +79,9 @@ def test_an_author_who_moved_to_the_approving_team_may_read_but_not_withdraw_or_
 
 def test_the_services_refuse_a_leaver_withdrawing_or_retrying_their_own_draft(account, ended_member):
     draft = DraftFactory(account=account, author=ended_member, state=S.FAILED)
-    with pytest.raises(services.NotAllowed):
+    with pytest.raises(Refused):
         services.draft_withdraw(draft=draft, by=ended_member)
-    with pytest.raises(services.NotAllowed):
+    with pytest.raises(Refused):
         services.draft_retry(draft=draft, by=ended_member)
     draft.refresh_from_db()
     assert draft.state == S.FAILED
