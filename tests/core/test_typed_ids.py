@@ -51,9 +51,9 @@ def test_a_page_given_an_id_that_names_nothing_answers_without_a_server_error(cl
 
 def test_a_full_width_digit_does_not_pick_an_account(client, admin_user):
     account = TwitterAccountFactory()
-    assert account.pk < 10
+    full_width = "".join(chr(0xFF10 + int(digit)) for digit in str(account.pk))
     client.force_login(admin_user)
-    response = client.get(f"/drafts/scheduled/?account={chr(0xFF10 + account.pk)}")
+    response = client.get(f"/drafts/scheduled/?account={full_width}")
     assert response.status_code == 200
     assert response.context["account"] is None
 
