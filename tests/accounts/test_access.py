@@ -43,7 +43,7 @@ def test_a_member_is_refused_their_own_teams_audit_page_with_who_may_see_it(clie
     client.force_login(member)
     response = client.get(f"/teams/{team.pk}/audit/")
     assert response.status_code == 403
-    assert "Only team leads and admins can do that." in response.text
+    assert "Only team leads and admins can see the audit trail." in response.text
 
 
 def test_an_admin_sees_every_teams_pages(client, admin_user, other_team, other_account, other_membership):

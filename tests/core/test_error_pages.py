@@ -47,7 +47,7 @@ def test_another_teams_page_is_still_not_found_rather_than_refused(client, outsi
         ("member", "get", "monitoring:rule_create", "Only team leads and admins can add routing rules."),
         ("member", "get", "monitoring:monitor_create", "can change monitors and watchlists."),
         ("member", "post", "monitoring:budget_set", "Only team leads and admins can set the read budget."),
-        ("member", "get", "accounts:team_audit", "Only team leads and admins can do that."),
+        ("member", "get", "accounts:team_audit", "Only team leads and admins can see the audit trail."),
         ("member", "get", "reports:index", "Weekly reports are for team leads and admins."),
         ("lead", "get", "reports:department", "The department-wide report is for admins."),
         ("member", "get", "reports:export", "Records exports are for team leads and admins."),
