@@ -5,10 +5,10 @@ else is a 404, so outsiders cannot even learn that an object exists.
 """
 
 from django.db.models import QuerySet
-from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from accounts.models import AuditEvent, Membership, Team, TwitterAccount, User
+from core.permissions import decide, ensure
 
 
 def team_ids_for_user(user: User) -> list[int]:
@@ -66,18 +66,14 @@ def teams_led_by(user: User) -> QuerySet[Team]:
 
 
 def is_lead(user: User, team_id: int | None = None) -> bool:
-    """Is the user an admin, or a lead (of this team, or of any team when team_id is None)?"""
-    if user.is_admin:
-        return True
-    roles = user.current_roles()
-    if team_id is not None:
-        return roles.get(team_id) == Membership.Role.LEAD
-    return Membership.Role.LEAD in roles.values()
+    """Is the user an admin, or a lead (of this team, or of any team when team_id is None)? (accounts.manage_team)"""
+    return decide(user, "accounts.manage_team", team_id).allowed
 
 
 def require_lead(user: User, team_id: int | None = None) -> None:
-    if not is_lead(user, team_id):
-        raise Http404("Only team leads and admins can do that.")
+    """Refused (a 403 with the reason) unless the user may manage the team; load the team through the helpers
+    above first, so a team that is not the user's is a 404."""
+    ensure(user, "accounts.manage_team", team_id)
 
 
 def audit_events_for_user(user: User) -> QuerySet[AuditEvent]:

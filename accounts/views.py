@@ -17,6 +17,7 @@ from accounts.access import (
 )
 from accounts.forms import AuditFilterForm, CredentialsForm, MembershipRoleForm
 from accounts.models import Membership
+from core.permissions import ensure
 
 
 @login_required
@@ -114,7 +115,7 @@ def audit_log(request: HttpRequest) -> HttpResponse:
 @login_required
 def team_audit_log(request: HttpRequest, pk: int) -> HttpResponse:
     team = team_for_user(request.user, pk)
-    require_lead(request.user, team.pk)
+    ensure(request.user, "accounts.see_audit", team)
     return _render_audit(request, audit_events_for_user(request.user).filter(team=team), team=team)
 
 

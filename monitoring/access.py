@@ -1,16 +1,16 @@
 """Access helpers: the only way views load monitoring objects.
 
 Inbox items, monitors and watchlists belong to a team: its current members reach them, admins reach all,
-everyone else gets a 404. Routing rules are department-wide reading; who may change one is decided here alone
-(can_change_rule): admins and the leads of the teams it routes from and to.
+everyone else gets a 404. Routing rules are department-wide reading. What a person may do with what they see
+(change a rule, work an item) is decided in monitoring.rules; the can_*/require_* helpers here ask it.
 """
 
 from django.db.models import Q, QuerySet
-from django.http import Http404
 from django.shortcuts import get_object_or_404
 
-from accounts.access import is_lead, led_team_ids, team_ids_for_user
+from accounts.access import team_ids_for_user
 from accounts.models import User
+from core.permissions import decide, ensure
 from monitoring.models import InboxItem, Mention, Monitor, MonitorUsage, RoutingRule, Watchlist, WatchlistEntry
 
 
@@ -69,37 +69,22 @@ def watchlist_entry_for_user(user: User, pk: int) -> WatchlistEntry:
 
 
 def can_add_rules(user: User) -> bool:
-    """Leads and admins add rules; what a lead may add is bounded by can_change_rule."""
-    return is_lead(user)
+    """Leads and admins add rules; what a lead may add is bounded by can_change_rule (monitoring.rules)."""
+    return decide(user, "monitoring.add_rule").allowed
 
 
 def require_rule_adder(user: User) -> None:
-    if not can_add_rules(user):
-        raise Http404("Only team leads and admins can add routing rules.")
-
-
-def rule_routes_from(rule: RoutingRule) -> set[int]:
-    """The teams whose mentions the rule takes: the owners of its monitor and of its account. None named: every
-    team's."""
-    sources = (rule.monitor if rule.monitor_id else None, rule.account if rule.account_id else None)
-    return {source.team_id for source in sources if source is not None}
+    ensure(user, "monitoring.add_rule")
 
 
 def can_change_rule(user: User, rule: RoutingRule) -> bool:
-    """Admins, and the leads of the teams the rule routes from and to, may edit, move or delete it. A rule that
-    names no team's monitor or account routes from every team, so every lead may."""
-    if user.is_admin:
-        return True
-    led = set(led_team_ids(user))
-    if not led:
-        return False
-    routes_from = rule_routes_from(rule)
-    return not routes_from or bool(led & (routes_from | {rule.route_to_id}))
+    """Admins, and the leads of the teams the rule routes from and to, may edit, move or delete it
+    (monitoring.change_rule)."""
+    return decide(user, "monitoring.change_rule", rule).allowed
 
 
 def require_rule_change(user: User, rule: RoutingRule) -> None:
-    if not can_change_rule(user, rule):
-        raise Http404("Only admins and the leads of the teams this rule routes from or to can change it.")
+    ensure(user, "monitoring.change_rule", rule)
 
 
 def rules_for_user(user: User) -> QuerySet[RoutingRule]:
@@ -112,7 +97,7 @@ def rule_for_user(user: User, pk: int) -> RoutingRule:
 
 
 def rule_for_changing(user: User, pk: int) -> RoutingRule:
-    """The rule, if the user may change it; a 404 otherwise."""
+    """The rule, if the user may change it; refused (a 403 with the reason) otherwise: every rule is readable."""
     rule = rule_for_user(user, pk)
     require_rule_change(user, rule)
     return rule

@@ -8,13 +8,14 @@ from __future__ import annotations
 from functools import cache
 
 import orjson
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 
 from accounts.models import Membership, Team, TwitterAccount, User
 from accounts.services import audit_record
+from core.permissions import Refused, ensure
 from monitoring.models import (
     InboxItem,
     InboxItemEvent,
@@ -239,6 +240,7 @@ def _is_team_member(user: User, team_id: int) -> bool:
 
 @transaction.atomic
 def item_claim(*, item: InboxItem, by: User, request=None) -> InboxItem:
+    ensure(by, "monitoring.work_item", item)
     item = _lock(item)
     _require_open(item, "claimed")
     if item.assigned_to_id and item.assigned_to_id != by.pk:
@@ -255,6 +257,7 @@ def item_claim(*, item: InboxItem, by: User, request=None) -> InboxItem:
 
 @transaction.atomic
 def item_assign(*, item: InboxItem, by: User, assignee: User | None, request=None) -> InboxItem:
+    ensure(by, "monitoring.work_item", item)
     item = _lock(item)
     _require_open(item, "assigned")
     if assignee is not None and not _is_team_member(assignee, item.team_id):
@@ -271,6 +274,7 @@ def item_assign(*, item: InboxItem, by: User, assignee: User | None, request=Non
 @transaction.atomic
 def item_close(*, item: InboxItem, by: User, note: str = "", request=None) -> InboxItem:
     """Close with no action: nothing to say, or already answered elsewhere."""
+    ensure(by, "monitoring.work_item", item)
     item = _lock(item)
     _require_open(item, "closed")
     old = item.status
@@ -282,6 +286,7 @@ def item_close(*, item: InboxItem, by: User, note: str = "", request=None) -> In
 
 @transaction.atomic
 def item_reopen(*, item: InboxItem, by: User, request=None) -> InboxItem:
+    ensure(by, "monitoring.work_item", item)
     item = _lock(item)
     if item.status != Status.NO_ACTION:
         raise TransitionError("Only items closed with no action can be reopened.")
@@ -307,6 +312,7 @@ def items_bulk_close(*, items, by: User, request=None) -> int:
 @transaction.atomic
 def item_escalate(*, item: InboxItem, by: User, to_team: Team, note: str, request=None) -> InboxItem:
     """Pass the item to another team with a note; the new team gets its own item, this one is escalated."""
+    ensure(by, "monitoring.work_item", item)
     item = _lock(item)
     _require_open(item, "escalated")
     if to_team.pk == item.team_id:
@@ -343,6 +349,7 @@ def item_escalate(*, item: InboxItem, by: User, to_team: Team, note: str, reques
 
 @transaction.atomic
 def item_note_add(*, item: InboxItem, by: User, text: str, request=None) -> InboxNote:
+    ensure(by, "monitoring.work_item", item)
     if not text.strip():
         raise TransitionError("Write the note before saving it.")
     return InboxNote.objects.create(item=item, author=by, text=text.strip())
@@ -351,16 +358,17 @@ def item_note_add(*, item: InboxItem, by: User, text: str, request=None) -> Inbo
 def item_reply(*, item: InboxItem, by: User, account: TwitterAccount, text: str, request=None):
     """Open a reply draft to the mention in the tweets workflow, and link it to the item.
 
-    The training gate is checked here and again by draft_create; the account's policy decides whether the
+    Who may reply is monitoring.reply_to_item; the training gate (training.reply) is checked here and again by
+    draft_create; the account's policy decides whether the
     reply needs approval (draft_create returns it as a draft to submit or as approved to publish).
     """
-    from training.policy import Action, ensure_allowed
     from tweets.services import draft_create
 
     _require_open(item, "replied to")
+    ensure(by, "monitoring.reply_to_item", item)
     if account.team_id != item.team_id and not by.is_admin:
-        raise PermissionDenied("You can only reply from one of your team's accounts.")
-    ensure_allowed(by, account, Action.REPLY)
+        raise Refused("You can only reply from one of your team's accounts.")
+    ensure(by, "training.reply", account)
     with transaction.atomic():
         locked = _lock(item)
         _require_open(locked, "replied to")

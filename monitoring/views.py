@@ -12,11 +12,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from accounts.access import is_lead, require_lead, team_ids_for_user, teams_for_user, teams_key
+from accounts.access import team_ids_for_user, teams_for_user, teams_key
 from accounts.models import Team, TwitterAccount
 from core import freshness
 from core.pagination import page_of
 from core.params import row_id, row_ids
+from core.permissions import decide, ensure
 from core.tables import rendered_rows
 from monitoring import budget, services
 from monitoring.access import (
@@ -382,7 +383,7 @@ def monitor_list(request: HttpRequest) -> HttpResponse:
         {
             "monitors": monitors,
             "chart_data": _chart_data(monitors, now),
-            "can_create": is_lead(request.user),
+            "can_create": decide(request.user, "monitoring.manage_monitors").allowed,
             "budget": budget.budget_state(),
         },
     )
@@ -390,17 +391,16 @@ def monitor_list(request: HttpRequest) -> HttpResponse:
 
 def _lead_teams(user):
     teams = teams_for_user(user)
-    return teams if user.is_admin else teams.filter(pk__in=[t.pk for t in teams if is_lead(user, t.pk)])
+    return [t for t in teams if decide(user, "monitoring.manage_monitors", t)]
 
 
 @login_required
 def monitor_create(request: HttpRequest) -> HttpResponse:
-    lead_teams = list(_lead_teams(request.user))
-    if not lead_teams:
-        raise Http404("Only team leads and admins can create monitors.")
+    ensure(request.user, "monitoring.manage_monitors")
+    lead_teams = _lead_teams(request.user)
     form = MonitorForm(request.POST or None)
     preview = None
-    team_id = request.POST.get("team") or str(lead_teams[0].pk)
+    team_id = request.POST.get("team") or (str(lead_teams[0].pk) if lead_teams else "")
     team = next((t for t in lead_teams if str(t.pk) == team_id), None)
     if team is None:
         raise Http404("You do not lead that team.")
@@ -419,11 +419,11 @@ def monitor_create(request: HttpRequest) -> HttpResponse:
 @login_required
 def monitor_edit(request: HttpRequest, pk: int) -> HttpResponse:
     monitor = monitor_for_user(request.user, pk)
-    can_edit = is_lead(request.user, monitor.team_id)
+    can_edit = decide(request.user, "monitoring.manage_monitors", monitor.team_id).allowed
     form = MonitorForm(request.POST) if request.method == "POST" else MonitorForm(instance=monitor)
     preview = None
     if request.method == "POST":
-        require_lead(request.user, monitor.team_id)
+        ensure(request.user, "monitoring.manage_monitors", monitor.team_id)
         if form.is_valid():
             if "preview" in request.POST:
                 preview = query_preview(form.cleaned_data["query"])
@@ -463,10 +463,10 @@ def watchlist_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def watchlist_detail(request: HttpRequest, pk: int) -> HttpResponse:
     watchlist = watchlist_for_user(request.user, pk)
-    can_edit = is_lead(request.user, watchlist.team_id)
+    can_edit = decide(request.user, "monitoring.manage_monitors", watchlist.team_id).allowed
     form = WatchlistEntryForm(request.POST or None)
     if request.method == "POST":
-        require_lead(request.user, watchlist.team_id)
+        ensure(request.user, "monitoring.manage_monitors", watchlist.team_id)
         if form.is_valid():
             entry = services.watchlist_add(by=request.user, watchlist=watchlist, request=request, **form.cleaned_data)
             messages.success(request, f"@{entry.username} added.")
@@ -482,7 +482,7 @@ def watchlist_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def watchlist_entry_remove(request: HttpRequest, pk: int) -> HttpResponse:
     entry = watchlist_entry_for_user(request.user, pk)
-    require_lead(request.user, entry.watchlist.team_id)
+    ensure(request.user, "monitoring.manage_monitors", entry.watchlist.team_id)
     watchlist_id = entry.watchlist_id
     services.watchlist_remove(by=request.user, entry=entry, request=request)
     messages.success(request, f"@{entry.username} removed.")
@@ -589,7 +589,7 @@ def usage(request: HttpRequest) -> HttpResponse:
     )
     for row in by_source:
         row["cost"] = (row["posts_read"] or 0) * price
-    can_set = is_lead(request.user)
+    can_set = decide(request.user, "monitoring.set_budget").allowed
     form = ReadBudgetForm(initial={"posts_limit": state.limit})
     paused_cursors = PollCursor.objects.filter(is_active=True, paused_until__gt=now).count()
     posts_set_aside = PollRun.objects.filter(started_at__gte=month_start).aggregate(n=Sum("skipped"))["n"] or 0
@@ -612,7 +612,7 @@ def usage(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def budget_set(request: HttpRequest) -> HttpResponse:
-    require_lead(request.user)
+    ensure(request.user, "monitoring.set_budget")
     form = ReadBudgetForm(request.POST)
     if not form.is_valid():
         messages.error(request, form.errors["posts_limit"][0])

@@ -1,14 +1,14 @@
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
-from accounts.access import account_for_user, is_lead, team_for_user
+from accounts.access import account_for_user, team_for_user
 from accounts.services import audit_record
 from core import freshness
 from core.cache import read_ahead
 from core.params import row_id
+from core.permissions import ensure
 from reports import dashboard, exports, weekly
 
 HOME_PANELS = {"my-work": "reports/_my_work.html", "monitors": "reports/_monitors.html"}
@@ -37,22 +37,16 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def report_index(request: HttpRequest) -> HttpResponse:
+    ensure(request.user, "reports.see_weekly_reports")
     teams = weekly.teams_reportable_by(request.user)
-    if not request.user.is_admin and not teams:
-        raise Http404("Weekly reports are for team leads and admins.")
     return render(request, "reports/index.html", {"teams": teams, "week": weekly.week_from(request.GET.get("week"))})
 
 
 def _report_for(request: HttpRequest, team_pk: int | None) -> weekly.WeeklyReport:
-    """Leads see their teams' reports, admins every team's and the department's; everyone else a 404."""
-    if team_pk is None:
-        if not request.user.is_admin:
-            raise Http404("The department-wide report is for admins.")
-        team = None
-    else:
-        team = team_for_user(request.user, team_pk)
-        if not is_lead(request.user, team.pk):
-            raise Http404("Only the team's leads and admins can see its weekly report.")
+    """Leads see their teams' reports, admins every team's and the department's (reports.see_weekly_report).
+    Another team's report is a 404; one's own team's, for a member, a 403 with the reason."""
+    team = None if team_pk is None else team_for_user(request.user, team_pk)
+    ensure(request.user, "reports.see_weekly_report", team)
     return weekly.cached_weekly_report(team=team, week_start=weekly.week_from(request.GET.get("week")))
 
 
@@ -92,16 +86,14 @@ def _report_csv(report: weekly.WeeklyReport) -> HttpResponse:
 @login_required
 def records_export(request: HttpRequest) -> HttpResponse:
     """Published posts of one account over a date range, with their full history, as CSV or JSON."""
-    if not is_lead(request.user):
-        raise Http404("Records exports are for team leads and admins.")
+    ensure(request.user, "reports.export_records")
     accounts = exports.exportable_accounts(request.user)
     if "account" not in request.GET:
         return render(request, "reports/export.html", {"form": exports.ExportForm(accounts=accounts)})
     account_pk = row_id(request.GET.get("account"))
     if account_pk is not None:
         account = account_for_user(request.user, account_pk)  # not your team's account: 404
-        if not is_lead(request.user, account.team_id):
-            raise PermissionDenied("Only the account's team leads and admins can export its records.")
+        ensure(request.user, "reports.export_records", account)
     form = exports.ExportForm(request.GET, accounts=accounts)
     if not form.is_valid():
         return render(request, "reports/export.html", {"form": form}, status=400)

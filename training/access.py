@@ -2,30 +2,29 @@
 
 Everyone signed in sees the catalogue and upcoming sessions and manages their own bookings; trainers and
 admins manage courses, sessions, attendance and certification; leads see their own teams' matrix.
-Someone else's booking or one-to-one is a 404; a page for another role is a 403.
+Someone else's booking or one-to-one is a 404; a page for another role is a 403 (Refused, from training.rules).
 """
 
-from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 
 from accounts.access import is_lead, team_for_user
 from accounts.models import Team, User
+from core.permissions import Refused, decide, ensure
 from training.models import Booking, Course, Exemption, OneToOneSession, TrainingSession
 
 
 def is_trainer(user: User) -> bool:
-    return user.is_active and (user.is_trainer or user.is_admin)
+    """Trainers and admins run training (training.manage_sessions and its siblings in training.rules)."""
+    return decide(user, "training.manage_sessions").allowed
 
 
-def require_trainer(user: User) -> None:
-    if not is_trainer(user):
-        raise PermissionDenied("Only trainers and admins can do that.")
+def require_trainer(user: User, perm: str = "training.manage_sessions") -> None:
+    ensure(user, perm)
 
 
 def require_admin(user: User) -> None:
-    if not user.is_admin:
-        raise PermissionDenied("Only admins can do that.")
+    ensure(user, "training.grant_exemption")
 
 
 def courses_for_user(user: User) -> QuerySet[Course]:
@@ -38,7 +37,7 @@ def course_for_user(user: User, pk: int) -> Course:
 
 
 def course_for_trainer(user: User, pk: int) -> Course:
-    require_trainer(user)
+    ensure(user, "training.manage_courses")
     return get_object_or_404(Course, pk=pk)
 
 
@@ -52,7 +51,7 @@ def session_for_user(user: User, pk: int) -> TrainingSession:
 
 
 def session_for_trainer(user: User, pk: int) -> TrainingSession:
-    require_trainer(user)
+    ensure(user, "training.manage_sessions")
     return get_object_or_404(TrainingSession.objects.select_related("course", "trainer"), pk=pk)
 
 
@@ -74,7 +73,7 @@ def one_to_one_for_user(user: User, pk: int) -> OneToOneSession:
 
 
 def exemption_for_admin(user: User, pk: int) -> Exemption:
-    require_admin(user)
+    ensure(user, "training.grant_exemption")
     return get_object_or_404(Exemption.objects.select_related("user", "course"), pk=pk)
 
 
@@ -82,5 +81,5 @@ def team_for_lead(user: User, pk: int) -> Team:
     """Not your team: 404. Your team but not its lead: 403."""
     team = team_for_user(user, pk)
     if not is_lead(user, team.pk):
-        raise PermissionDenied("Only the team's leads and admins can see its training matrix.")
+        raise Refused("Only the team's leads and admins can see its training matrix.")
     return team

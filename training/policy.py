@@ -9,11 +9,11 @@ act untrained. `trained_for` is the same check in SQL, for many people at once.
 
 from dataclasses import dataclass, field
 
-from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from accounts.models import TwitterAccount, User
+from core.permissions import Refused, ensure
 from training.models import Action, Certification, Course, CourseRequirement, Exemption, TrainingSession
 from training.selectors import ACTION_PHRASES, KIND_PHRASES, standing
 
@@ -35,13 +35,13 @@ class Decision:
         return self.allowed
 
 
-class TrainingRequired(PermissionDenied):
-    """Raised when a user lacks the certification the account's kind requires for the action."""
+class TrainingRequired(Refused):
+    """The refusal of a training gate (training.draft/approve/reply in training.rules): the reason is the
+    decision's message, and the decision (missing courses, next sessions) comes with it."""
 
     def __init__(self, decision: Decision):
         super().__init__(decision.message)
         self.decision = decision
-        self.message = decision.message
 
 
 def check(user: User, account: TwitterAccount, action: str, *, at=None) -> Decision:
@@ -70,9 +70,8 @@ def check(user: User, account: TwitterAccount, action: str, *, at=None) -> Decis
 
 
 def ensure_allowed(user: User, account: TwitterAccount, action: str) -> None:
-    decision = check(user, account, action)
-    if not decision.allowed:
-        raise TrainingRequired(decision)
+    """Raise TrainingRequired unless the gate (training.<action>, decided by check) lets the user act."""
+    ensure(user, f"training.{Action(action).value}", account)
 
 
 def next_sessions_with_places(course_ids: list[int], *, at=None) -> dict[int, TrainingSession]:

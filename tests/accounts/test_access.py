@@ -39,9 +39,11 @@ def test_a_lead_gets_404_for_another_teams_audit_page(client, lead, other_team):
     assert client.get(f"/teams/{other_team.pk}/audit/").status_code == 404
 
 
-def test_a_member_gets_404_for_their_own_teams_audit_page(client, member, team):
+def test_a_member_is_refused_their_own_teams_audit_page_with_who_may_see_it(client, member, team):
     client.force_login(member)
-    assert client.get(f"/teams/{team.pk}/audit/").status_code == 404
+    response = client.get(f"/teams/{team.pk}/audit/")
+    assert response.status_code == 403
+    assert "Only team leads and admins can see the audit trail." in response.text
 
 
 def test_an_admin_sees_every_teams_pages(client, admin_user, other_team, other_account, other_membership):

@@ -65,7 +65,7 @@ def test_a_member_cannot_replace_credentials(client, member, account):
     response = client.post(
         f"/teams/accounts/{account.pk}/credentials/", {"access_token": TOKEN, "access_token_secret": SECRET}
     )
-    assert response.status_code == 404
+    assert response.status_code == 403
     account.refresh_from_db()
     assert account.access_token != TOKEN
 

@@ -19,7 +19,7 @@ def test_ending_a_membership_removes_access_on_the_next_request(client, lead, me
 def test_a_member_cannot_end_someone_elses_membership(client, member, lead, team):
     client.force_login(member)
     membership = lead.memberships.get(team=team)
-    assert client.post(f"/teams/memberships/{membership.pk}/end/").status_code == 404
+    assert client.post(f"/teams/memberships/{membership.pk}/end/").status_code == 403
     membership.refresh_from_db()
     assert membership.ended_at is None
 

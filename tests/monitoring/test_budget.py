@@ -63,7 +63,7 @@ def test_raising_the_budget_resumes_search_polling_and_is_audited(client, settin
 
 def test_members_cannot_change_the_budget(client, member):
     client.force_login(member)
-    assert client.post(reverse("monitoring:budget_set"), {"posts_limit": 5}).status_code == 404
+    assert client.post(reverse("monitoring:budget_set"), {"posts_limit": 5}).status_code == 403
 
 
 def test_a_new_month_starts_a_fresh_budget(settings):

@@ -77,9 +77,9 @@ def test_an_invalid_query_gets_an_error_pointing_at_its_position(client, team, l
 def test_members_cannot_create_or_change_monitors(client, team, member):
     monitor = MonitorFactory(team=team)
     client.force_login(member)
-    assert client.get(CREATE).status_code == 404
+    assert client.get(CREATE).status_code == 403
     edit = reverse("monitoring:monitor_edit", args=[monitor.pk])
-    assert client.post(edit, {"name": "x", "query": "y", "poll_interval_seconds": 300}).status_code == 404
+    assert client.post(edit, {"name": "x", "query": "y", "poll_interval_seconds": 300}).status_code == 403
 
 
 def test_a_lead_edits_a_monitor_and_a_new_query_starts_from_now(client, team, lead):

@@ -65,10 +65,10 @@ def test_members_can_read_but_not_change_rules(client, member, other_team):
     rule = RoutingRuleFactory(phrases="a", route_to=other_team)
     client.force_login(member)
     assert client.get(LIST).status_code == 200
-    assert client.get(CREATE).status_code == 404
-    assert client.post(reverse("monitoring:rule_move", args=[rule.pk]), {"direction": "up"}).status_code == 404
+    assert client.get(CREATE).status_code == 403
+    assert client.post(reverse("monitoring:rule_move", args=[rule.pk]), {"direction": "up"}).status_code == 403
     assert (
-        client.post(reverse("monitoring:rule_edit", args=[rule.pk]), {"name": "x", "phrases": "a"}).status_code == 404
+        client.post(reverse("monitoring:rule_edit", args=[rule.pk]), {"name": "x", "phrases": "a"}).status_code == 403
     )
 
 

@@ -28,12 +28,12 @@ def test_a_lead_removes_a_handle(client, team, lead):
     assert not WatchlistEntry.objects.exists()
 
 
-def test_members_read_but_cannot_change_and_outsiders_get_404(client, team, member, outsider):
+def test_members_read_but_are_refused_changes_and_outsiders_get_404(client, team, member, outsider):
     watchlist = WatchlistFactory(team=team)
     detail = reverse("monitoring:watchlist_detail", args=[watchlist.pk])
     client.force_login(member)
     assert client.get(detail).status_code == 200
-    assert client.post(detail, {"username": "someone"}).status_code == 404
+    assert client.post(detail, {"username": "someone"}).status_code == 403
     client.force_login(outsider)
     assert client.get(detail).status_code == 404
 

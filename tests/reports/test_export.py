@@ -176,7 +176,9 @@ def test_the_form_says_what_is_wrong_with_the_dates(client, lead, account, param
 
 
 def test_members_who_lead_no_team_cannot_export(client, member):
-    assert _export(client, member).status_code == 404
+    response = _export(client, member)
+    assert response.status_code == 403
+    assert "Records exports are for team leads and admins." in response.text
 
 
 def test_an_account_outside_the_leads_teams_is_not_found(client, lead, other_team):

@@ -215,17 +215,27 @@ def test_a_lead_sees_their_teams_report_with_charts_and_no_inline_script(client,
     assert "<script>" not in content
 
 
-@pytest.mark.parametrize("who", ["member", "approver", "outsider", "other_lead"])
-def test_others_get_not_found_for_a_teams_report(client, request, who, team, other_lead):
+@pytest.mark.parametrize("who", ["outsider", "other_lead"])
+def test_other_teams_get_not_found_for_a_teams_report(client, request, who, team, other_lead):
     client.force_login(request.getfixturevalue(who))
 
     assert client.get(reverse("reports:team", args=[team.pk])).status_code == 404
     assert client.get(reverse("reports:team_csv", args=[team.pk])).status_code == 404
 
 
+@pytest.mark.parametrize("who", ["member", "approver"])
+def test_the_teams_own_members_are_refused_its_report_with_who_may_see_it(client, request, who, team):
+    client.force_login(request.getfixturevalue(who))
+
+    page = client.get(reverse("reports:team", args=[team.pk]))
+    assert page.status_code == 403
+    assert "Only the team&#x27;s leads and admins can see its weekly report." in page.text
+    assert client.get(reverse("reports:team_csv", args=[team.pk])).status_code == 403
+
+
 def test_only_admins_see_the_department_report(client, lead, admin_user):
     client.force_login(lead)
-    assert client.get(reverse("reports:department")).status_code == 404
+    assert client.get(reverse("reports:department")).status_code == 403
     client.force_login(admin_user)
     assert client.get(reverse("reports:department")).status_code == 200
 
@@ -235,7 +245,7 @@ def test_the_report_index_lists_the_teams_a_lead_leads_and_refuses_members(clien
     content = client.get(reverse("reports:index")).content.decode()
     assert team.name in content and other_team.name not in content
     client.force_login(member)
-    assert client.get(reverse("reports:index")).status_code == 404
+    assert client.get(reverse("reports:index")).status_code == 403
 
 
 def test_the_report_downloads_as_csv(client, lead, team, week_data):
