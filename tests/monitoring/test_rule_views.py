@@ -107,6 +107,6 @@ def test_a_sentiment_threshold_outside_minus_one_to_one_is_refused_with_the_rang
         CREATE, {"name": "Angry", "is_active": "on", "sentiment_below": threshold, "route_to": other_team.pk}
     )
 
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "Enter a sentiment threshold between -1 and 1." in response.text
     assert not RoutingRule.objects.exists()
