@@ -1,6 +1,6 @@
 """accounts' part of the home dashboard (reports.dashboard assembles the page): the user's teams and their X
-accounts, and the roles that decide which other panels the user sees. Roles come from User.current_roles, read
-once a request, so asking them costs no query."""
+accounts. The roles that decide which other panels the user sees are asked of accounts.access (is_lead,
+led_team_ids, team_ids_for_user), which read User.current_roles once a request, so asking them costs no query."""
 
 from __future__ import annotations
 
@@ -9,14 +9,7 @@ from dataclasses import dataclass
 from django.utils.functional import SimpleLazyObject
 
 from accounts.access import accounts_for_user, teams_for_user, teams_key
-from accounts.models import Membership, User
-
-
-def approves_anywhere(user: User) -> bool:
-    """May the user approve drafts for some team (an approver or lead of one, or an admin)? Then 'waiting for my
-    approval' is shown to them."""
-    approving = (Membership.Role.APPROVER, Membership.Role.LEAD)
-    return user.is_admin or any(role in approving for role in user.current_roles().values())
+from accounts.models import User
 
 
 @dataclass

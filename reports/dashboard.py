@@ -1,6 +1,7 @@
 """The home dashboard, assembled from the apps' own dashboard selectors: tweets.dashboard (my drafts, drafts
 nobody can approve, the schedule), monitoring.dashboard (inbox counts and my items, monitors), accounts.dashboard
-(my teams and accounts, and the roles that say which panels I see); the budget and training panels are still here.
+(my teams and accounts); the budget and training panels are still here. Which panels I see is asked of
+accounts.access (is_lead) and tweets.dashboard (approves_anywhere).
 
 Each panel takes the signed-in user (and `now`, so tests can pin the clock) and returns plain data the templates
 only loop over, limited to the user's teams through the apps' access helpers; admins see every team. "My work"
@@ -151,7 +152,7 @@ def counts_context(user: User, *, now: datetime, generations: dict[str, str] | N
         # The count says whether there are any.
         "my_items": monitoring_dashboard.my_inbox_items(user, now=now) if inbox.mine_total else [],
         "my_drafts": my_drafts,
-        "can_approve": accounts_dashboard.approves_anywhere(user),
+        "can_approve": tweets_dashboard.approves_anywhere(user),
         "now": now,
     }
 

@@ -14,7 +14,6 @@ from django.db.models import Count, Exists, F, OuterRef, Q, Window
 from django.db.models.functions import RowNumber
 
 from accounts.access import is_lead, led_team_ids, team_ids_for_user, teams_key
-from accounts.dashboard import approves_anywhere
 from accounts.models import TwitterAccount, User, person_name
 from core import freshness
 from core.formats import clip
@@ -26,6 +25,7 @@ from tweets.selectors import (
     approvals_counted,
     approvals_needed,
     approved_by,
+    approver_team_ids,
     drafts_awaiting_approval_by,
     drafts_for_user,
     possible_approvers,
@@ -83,6 +83,12 @@ WAITING_ROWS = Draft.objects.order_by("updated_at", "id").values(
     "author__last_name",
     "author__email",
 )
+
+
+def approves_anywhere(user: User) -> bool:
+    """May the user approve drafts for some team (an approver or lead of one, or an admin)? Then 'waiting for my
+    approval' is shown to them."""
+    return user.is_admin or bool(approver_team_ids(user))
 
 
 def my_drafts(
