@@ -7,3 +7,6 @@ class AccountsConfig(AppConfig):
 
     def ready(self) -> None:
         from accounts import signals  # noqa: F401
+        from core import freshness
+
+        freshness.watch("teams", "accounts.Team", "accounts.Membership", "accounts.TwitterAccount")

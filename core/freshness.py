@@ -2,19 +2,23 @@
 
 Each topic has a generation in the cache that changes whenever its data changes; a cached panel is keyed by
 the generations it was built from, so a change makes every copy built before it unreachable at once, and
-nothing has to know which copies exist. Saves and deletes of the topic's models change it through signals
-(reports.apps); a service that writes in bulk, which sends no signals, calls `changed` itself.
+nothing has to know which copies exist. Each app names its topics and the models behind them in its
+`AppConfig.ready()` (`watch`), whose saves and deletes then change the topic through signals; a service that writes
+in bulk, which sends no signals, calls `changed` itself.
 """
 
 import logging
 from uuid import uuid4
 
+from django.apps import apps
 from django.core.cache import cache
 from django.db import transaction
+from django.db.models.signals import post_delete, post_save
 
 logger = logging.getLogger(__name__)
 
-TOPICS = ("drafts", "monitors", "teams", "training")
+# Topic -> the models ("app_label.Model") whose saves and deletes change it, as the apps registered them.
+TOPICS: dict[str, list[str]] = {}
 PANEL_SECONDS = 300  # the longest a missed change can leave a panel stale (if a generation is ever lost)
 
 
@@ -22,10 +26,26 @@ def _key(topic: str) -> str:
     return f"dovecote:generation:{topic}"
 
 
+def watch(topic: str, *labels: str) -> None:
+    """Saves and deletes of these models change `topic` (which this makes known, if it is new)."""
+    sources = TOPICS.setdefault(topic, [])
+
+    def receiver(sender, **kwargs) -> None:
+        changed(topic)
+
+    for label in labels:
+        if label not in sources:
+            sources.append(label)
+        model = apps.get_model(label)
+        uid = f"core.freshness.{topic}.{label}"
+        post_save.connect(receiver, sender=model, dispatch_uid=uid + ".saved", weak=False)
+        post_delete.connect(receiver, sender=model, dispatch_uid=uid + ".deleted", weak=False)
+
+
 def changed(*topics: str) -> None:
     """The topics' data changed: now, for the rest of this request, and again after commit, over any panel
     rendered from the data as it was before the commit."""
-    unknown = set(topics) - set(TOPICS)
+    unknown = set(topics) - TOPICS.keys()
     if unknown:
         raise ValueError(f"Unknown topics: {', '.join(sorted(unknown))}")
 

@@ -181,12 +181,6 @@ FORM_RENDERER = "core.forms.FormRenderer"
 
 WSGI_APPLICATION = "dovecote.wsgi.application"
 
-# Site-wide banners shown on every page: `f(request) -> list[dict]` (see core/context_processors.py).
-SITE_BANNER_PROVIDERS = [
-    "tweets.banners.freeze_banners",
-    "monitoring.banners.spike_banners",
-]
-
 # Database: SQLite by default (WAL + busy timeout so web and workers can share it); DATABASE_URL
 # selects PostgreSQL. Tests use TEST_DATABASE_URL (see tests/conftest.py and the Makefile).
 DATABASE_URL = env_str("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}")

@@ -6,4 +6,9 @@ class MonitoringConfig(AppConfig):
     verbose_name = "Monitoring and inboxes"
 
     def ready(self) -> None:
+        from core import banners, freshness
+        from monitoring import banners as monitoring_banners
         from monitoring import receivers  # noqa: F401  (connects the tweets signal)
+
+        freshness.watch("monitors", "monitoring.Monitor", "monitoring.Watchlist")
+        banners.register(monitoring_banners.spike_banners, cache_keys=monitoring_banners.spike_banner_keys)

@@ -1,7 +1,8 @@
 """Site-wide banners from monitoring: spikes on the user's teams' monitors.
 
-Every page shows them, so they are kept in the cache for the rest of the clock minute per set of teams: spikes
-are found hourly, and a new one may reach the banner up to a minute late (one query when not cached).
+Every page shows them (monitoring.apps registers them with core.banners), so they are kept in the cache for the
+rest of the clock minute per set of teams: spikes are found hourly, and a new one may reach the banner up to a
+minute late (one query when not cached).
 """
 
 import hashlib
@@ -12,7 +13,6 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.access import team_ids_for_user, teams_key
-from core.context_processors import banner_provider
 from monitoring.models import SpikeAlert
 from monitoring.spikes import SPIKE_QUIET
 
@@ -25,7 +25,11 @@ def spike_banners_key(user) -> str:
     return f"dovecote:spike-banners:{minute}:" + hashlib.sha256(teams_key(user).encode()).hexdigest()
 
 
-@banner_provider(cache_keys=lambda user: [spike_banners_key(user)])
+def spike_banner_keys(user) -> list[str]:
+    """The cache entry spike_banners reads for the user (core.banners reads it with the rest)."""
+    return [spike_banners_key(user)]
+
+
 def spike_banners(request: HttpRequest) -> list[dict]:
     user = request.user
     key = spike_banners_key(user)

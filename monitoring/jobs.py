@@ -12,7 +12,7 @@ from monitoring.models import MonitorHour
 
 log = logging.getLogger(__name__)
 
-# The dashboard reads a monitor's last 48 closed hours (reports.dashboard); a week more is kept for anyone
+# The dashboard reads a monitor's last 48 closed hours (monitoring.dashboard); a week more is kept for anyone
 # looking into a recent spike in the admin.
 MONITOR_HOURS_KEPT = timedelta(days=9)
 

@@ -25,7 +25,7 @@ def home(request: HttpRequest) -> HttpResponse:
         if panel == "monitors":
             context = dashboard.monitors_context(request.user, now=now)
         else:
-            context = dashboard.counts_context(request.user, dashboard.roles_for(request.user), now=now)
+            context = dashboard.counts_context(request.user, now=now)
         return render(request, HOME_PANELS[panel], context)
     generations = freshness.generations()
     with read_ahead(dashboard.home_cache_keys(request.user, generations=generations)):

@@ -6,5 +6,10 @@ class TweetsConfig(AppConfig):
     verbose_name = "Drafts and publishing"
 
     def ready(self) -> None:
-        # banners clears the cached freeze banner when a freeze changes; receivers mails about held posts.
-        from tweets import banners, receivers  # noqa: F401
+        from core import banners, freshness
+        from tweets import banners as tweets_banners
+        from tweets import receivers  # noqa: F401  (mails about held posts)
+
+        # A freeze changes what approving does ("Approve and publish now" or not), shown with the drafts.
+        freshness.watch("drafts", "tweets.Draft", "tweets.DraftRevision", "tweets.Approval", "tweets.PublishingFreeze")
+        banners.register(tweets_banners.freeze_banners, cache_keys=tweets_banners.freeze_banner_keys)

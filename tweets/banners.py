@@ -1,7 +1,7 @@
 """The site-wide banner while a publishing freeze holds.
 
-Every page shows it, so the active freezes are kept in the cache, the same for everyone, and dropped whenever a
-freeze is saved or deleted.
+Every page shows it (tweets.apps registers it with core.banners), so the active freezes are kept in the cache, the
+same for everyone, and dropped whenever a freeze is saved or deleted.
 """
 
 from django.core.cache import cache
@@ -11,7 +11,6 @@ from django.http import HttpRequest
 from django.urls import reverse
 
 from core.cache import forget
-from core.context_processors import banner_provider
 from tweets.models import PublishingFreeze
 
 CACHE_KEY = "dovecote:freeze-banners"
@@ -20,7 +19,11 @@ CACHE_KEY = "dovecote:freeze-banners"
 CACHE_SECONDS = 60
 
 
-@banner_provider(cache_keys=lambda user: [CACHE_KEY])
+def freeze_banner_keys(user) -> list[str]:
+    """The one cache entry freeze_banners reads, the same for everyone (core.banners reads it with the rest)."""
+    return [CACHE_KEY]
+
+
 def freeze_banners(request: HttpRequest) -> list[dict]:
     banners = cache.get(CACHE_KEY)
     if banners is None:

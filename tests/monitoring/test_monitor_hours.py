@@ -31,6 +31,6 @@ def test_hours_older_than_kept_are_purged_and_the_rest_stay():
 
 
 def test_what_is_kept_covers_every_hour_the_dashboard_reads():
-    from reports.dashboard import SPARK_HOURS
+    from monitoring.dashboard import SPARK_HOURS
 
     assert MONITOR_HOURS_KEPT >= timedelta(hours=2 * SPARK_HOURS)

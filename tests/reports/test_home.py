@@ -8,8 +8,8 @@ from django.core.cache import cache
 from django.urls import reverse
 
 from accounts.models import Membership
+from monitoring import dashboard
 from monitoring.models import InboxItem, MentionMatch, MonitorHour, SpikeAlert
-from reports import dashboard
 from tests.factories import MembershipFactory, TwitterAccountFactory
 from tests.monitoring.factories import InboxItemFactory, MentionFactory, MonitorFactory
 from tests.training.factories import BookingFactory, TrainingSessionFactory

@@ -109,6 +109,27 @@ def test_only_known_topics_can_change():
         freshness.changed("drafs")
 
 
+def test_each_app_watches_the_models_behind_its_own_topic():
+    # Registered in each app's AppConfig.ready() (core.freshness.watch), not by the dashboard.
+    assert {topic: {label.split(".")[0] for label in labels} for topic, labels in freshness.TOPICS.items()} == {
+        "teams": {"accounts"},
+        "training": {"training"},
+        "drafts": {"tweets"},
+        "monitors": {"monitoring"},
+    }
+
+
+def test_a_topic_watched_twice_still_changes_once_a_save(team, monkeypatch):
+    freshness.watch("monitors", "monitoring.Monitor")  # as a second ready() would
+    changes = []
+    monkeypatch.setattr(freshness, "changed", lambda *topics: changes.append(topics))
+
+    MonitorFactory(team=team, name="Visas")
+
+    assert changes == [("monitors",)]
+    assert freshness.TOPICS["monitors"].count("monitoring.Monitor") == 1
+
+
 def test_a_new_monitor_shows_in_the_monitors_panel_at_once(client, member, team):
     MonitorFactory(team=team, name="Visas")
     assert "Visas" in home(client, member)[0]
