@@ -1,15 +1,13 @@
 """Publishing due drafts to X, exactly once, with one engine: `publish(draft_ids)`.
 
-Every way in is a batch: a job for one draft (`draft_publish`) is a batch of one; a job for everything due
-(`drafts_publish_due_now`) takes batches of the earliest due (`drafts_publish_batch`). A batch goes through:
-1. claim: one transaction locks the drafts, holds those under a freeze, fails those whose account can't post,
-   takes over claims whose worker died (STALE_CLAIM_AFTER), and moves the rest to `publishing` under a token;
-2. rounds, one post per draft each (a thread's next post answers the one before): reconcile a post whose earlier
-   attempt may have reached X; record an attempt for each post and commit; call X, PUBLISH_CONCURRENCY at a time;
-   record each answer (a refusal is reconciled, retried later or failed);
-3. finish: the drafts with every post on X become `published`, together.
-State changes go through tweets.services (`_move`, `_record_moves`), which never imports this module: services
-queue publishing by job path (tweets.queueing).
+One draft (`draft_publish`) is a batch of one; everything due (`drafts_publish_due_now`) goes in batches of the
+earliest due (`drafts_publish_batch`). A batch: 1. claim: one transaction locks the drafts, holds those under a
+freeze, fails those whose account can't post, takes over claims whose worker died, and moves the rest to
+`publishing` under a token; 2. rounds of one post per draft (a thread's next post answers the one before):
+reconcile a post an earlier attempt may have sent, record the attempts and commit, call X (PUBLISH_CONCURRENCY
+at a time), record the answers (a refusal is reconciled, retried later or failed); 3. finish: the drafts with
+every post on X become `published`, together. State changes go through tweets.services, which never imports
+this module (it queues publishing by job path, tweets.queueing).
 """
 
 import re
@@ -53,7 +51,8 @@ class Outcome(StrEnum):
     PUBLISHED = "published"
     RETRY = "retry"  # X could not take it now: scheduled again, reconciled first if it may have got there
     FAILED = "failed"  # the author is told why
-    SKIPPED = "skipped"  # not due, another worker's, or held by a freeze
+    HELD = "held"  # by a publishing freeze
+    SKIPPED = "skipped"  # not due, or another worker's
     LOST_CLAIM = "lost claim"  # this worker was so slow that another took the draft over
 
 
@@ -81,9 +80,6 @@ class _Work:
                 reply_to = self.posted.get(position - 1, "") if position else revision.in_reply_to_post_id
                 return _Post(position, text, reply_to)
         return None
-
-    def attempts_at(self, position: int):
-        return self.draft.attempts.filter(position=position, revision_id=self.draft.current_revision_id)
 
 
 @dataclass
@@ -131,7 +127,7 @@ def drafts_publish_due_now() -> dict[int, Outcome]:
 
     When the first batch is full another job is queued, so a second worker takes the next batch while this
     one waits for X; that job does the same, so a large number of due drafts spreads over the workers.
-    A draft is taken once per run: one scheduled again for a time already past waits for the next run.
+    A draft is taken once a run: one retried at once (X's reset time already past) goes to its own job.
     """
     outcomes: dict[int, Outcome] = {}
     on_full = queueing.publish_due_now
@@ -193,38 +189,17 @@ def _claim(
             locked = list(locking.order_by("pk"))
         else:
             locked = list(locking.order_by(F("publish_due_at").asc(nulls_first=True), "id")[:limit])
+        freezes = list(PublishingFreeze.objects.active().order_by("started_at")) if locked else []
         batch = _Batch(token, taken=len(locked), works=[])
-        fresh: list[Draft] = []
-        freezes, moved_on = None, False
         for draft in locked:
-            taking_over = draft.state == S.PUBLISHING
-            if taking_over and draft.claimed_at and draft.claimed_at >= now - STALE_CLAIM_AFTER:
-                batch.outcomes[draft.pk] = Outcome.SKIPPED  # another worker has it
-                continue
-            if not taking_over and (
-                draft.state not in ALLOWED_FROM["claim"] or (draft.publish_due_at and draft.publish_due_at > now)
-            ):
-                batch.outcomes[draft.pk] = Outcome.SKIPPED
-                continue
-            if not taking_over and not draft.essential_reason:
-                if freezes is None:
-                    freezes = list(PublishingFreeze.objects.active().order_by("started_at"))
-                if freeze := next((f for f in freezes if f.covers(draft.account)), None):
-                    _move(draft, S.HELD, by=None, reason=f"Publishing freeze: {freeze.reason}", held_by=freeze)
-                    batch.outcomes[draft.pk], moved_on = Outcome.SKIPPED, True
-                    continue
-            if cannot := _cannot_post(draft.account):
-                batch.outcomes[draft.pk], moved_on = _fail_locked(draft, cannot), True
-                continue
-            if taking_over:
-                audit_record(action="draft.publish_reclaimed", obj=draft, team=draft.account.team, actor_label="worker")
+            if outcome := _not_taken(draft, now, freezes):
+                batch.outcomes[draft.pk] = outcome
             else:
-                fresh.append(draft)
-            batch.works.append(_Work(draft, token, posted={}, unsure=set()))
-        if not batch.works and not moved_on:
+                batch.works.append(_Work(draft, token, posted={}, unsure=set()))
+        if not batch.works and set(batch.outcomes.values()) <= {Outcome.SKIPPED}:
             return None  # nothing to do: none was due, or each was another worker's
-        moves = [(draft, draft.state) for draft in fresh]
-        Draft.objects.filter(pk__in=[w.draft.pk for w in batch.works]).update(
+        moves = [(work.draft, work.draft.state) for work in batch.works if work.draft.state != S.PUBLISHING]
+        Draft.objects.filter(pk__in=[work.draft.pk for work in batch.works]).update(
             state=S.PUBLISHING, claim_token=token, claimed_at=now, updated_at=now
         )
         for work in batch.works:
@@ -234,6 +209,23 @@ def _claim(
         if on_full is not None and batch.taken == limit:
             transaction.on_commit(on_full)
     return batch
+
+
+def _not_taken(draft: Draft, now: datetime, freezes: list[PublishingFreeze]) -> Outcome | None:
+    """Why a locked draft is not taken for publishing (after holding or failing it), or None to take it."""
+    if draft.state == S.PUBLISHING:
+        if draft.claimed_at and draft.claimed_at >= now - STALE_CLAIM_AFTER:
+            return Outcome.SKIPPED  # another worker has it
+        # Its worker died: take it over. It may be on X already, so a freeze does not hold it.
+        audit_record(action="draft.publish_reclaimed", obj=draft, team=draft.account.team, actor_label="worker")
+    elif draft.state not in ALLOWED_FROM["claim"] or (draft.publish_due_at and draft.publish_due_at > now):
+        return Outcome.SKIPPED
+    elif not draft.essential_reason and (freeze := next((f for f in freezes if f.covers(draft.account)), None)):
+        _move(draft, S.HELD, by=None, reason=f"Publishing freeze: {freeze.reason}", held_by=freeze)
+        return Outcome.HELD
+    if cannot := _cannot_post(draft.account):
+        return _fail_locked(draft, cannot)
+    return None
 
 
 def _cannot_post(account: TwitterAccount) -> str:
@@ -269,7 +261,7 @@ def _run(batch: _Batch) -> dict[int, Outcome]:
         while going := [work for work in batch.works if work.outcome is None]:
             _reconcile_unsure([work for work in going if work.next_post and work.next_post.position in work.unsure])
             _send([work for work in going if work.outcome is None and work.next_post])
-            _finish_published([work for work in going if work.outcome is None and not work.next_post], batch.token)
+            _finish_published([work for work in going if work.outcome is None and not work.next_post])
     return {**batch.outcomes, **{work.draft.pk: work.outcome for work in batch.works}}
 
 
@@ -320,7 +312,9 @@ def _reconcile_unsure(works: list[_Work]) -> None:
     answers = _concurrently(lambda work: _answer(_reconcile, work.draft, *work.next_post[1:]), works)
     for work, answer in zip(works, answers, strict=True):
         position = work.next_post.position
-        unsure = work.attempts_at(position).filter(state__in=[A.IN_FLIGHT, A.UNCERTAIN])
+        unsure = work.draft.attempts.filter(
+            revision_id=work.draft.current_revision_id, position=position, state__in=[A.IN_FLIGHT, A.UNCERTAIN]
+        )
         work.unsure.discard(position)
         if isinstance(answer, XApiError):
             work.outcome = _retry_later(work, answer, count=True)
@@ -337,25 +331,27 @@ def _reconcile_unsure(works: list[_Work]) -> None:
 
 
 def _send(works: list[_Work]) -> None:
-    """Each draft's next post: record the attempt and commit, call X, record the answer."""
+    """Each draft's next post: record the attempt and commit, call X, record the answers (successes first)."""
     started = _start_attempts(works)
     answers = _concurrently(lambda pair: _publish_one(pair[0].draft, pair[0].token, *pair[0].next_post), started)
     accepted_at = timezone.now()
-    successes = []
+    refused = []
     for (work, attempt), answer in zip(started, answers, strict=True):
-        post = work.next_post
         if isinstance(answer, XApiError):
-            found = _after_refusal(work, attempt, post, answer)
-            if isinstance(found, Outcome):
-                work.outcome = found
-                continue
-            work.posted[post.position] = found
-        else:
-            attempt.state, attempt.x_post_id = A.SUCCEEDED, answer.id
-            attempt.finished_at, attempt.accepted_at = accepted_at, answer.created_at or accepted_at
-            successes.append(attempt)
-            work.posted[post.position] = answer.id
+            refused.append((work, attempt, answer))
+            continue
+        attempt.state, attempt.x_post_id = A.SUCCEEDED, answer.id
+        attempt.finished_at, attempt.accepted_at = accepted_at, answer.created_at or accepted_at
+        work.posted[work.next_post.position] = answer.id
+    successes = [attempt for _, attempt in started if attempt.state == A.SUCCEEDED]
     PublishAttempt.objects.bulk_update(successes, ["state", "x_post_id", "finished_at", "accepted_at"])
+    for work, attempt, exc in refused:
+        post = work.next_post
+        found = _after_refusal(work, attempt, post, exc)
+        if isinstance(found, Outcome):
+            work.outcome = found
+        else:
+            work.posted[post.position] = found
 
 
 def _start_attempts(works: list[_Work]) -> list[tuple[_Work, PublishAttempt]]:
@@ -364,16 +360,8 @@ def _start_attempts(works: list[_Work]) -> list[tuple[_Work, PublishAttempt]]:
     if not works:
         return []
     with transaction.atomic():
-        owned = set(
-            Draft.objects.select_for_update(of=("self",))
-            .filter(pk__in=[work.draft.pk for work in works], state=S.PUBLISHING, claim_token=works[0].token)
-            .order_by("pk")
-            .values_list("pk", flat=True)
-        )
-        for work in works:
-            if work.draft.pk not in owned:
-                work.outcome = Outcome.LOST_CLAIM
-        mine = [work for work in works if work.outcome is None]
+        owned = _owned(works)
+        mine = [work for work in works if work.draft.pk in owned]
         attempts = PublishAttempt.objects.bulk_create(
             PublishAttempt(
                 draft=work.draft,
@@ -389,40 +377,35 @@ def _start_attempts(works: list[_Work]) -> list[tuple[_Work, PublishAttempt]]:
 def _after_refusal(work: _Work, attempt: PublishAttempt, post: _Post, exc: XApiError) -> str | Outcome:
     """X did not say yes: record why, then reconcile (the X id if the post is there after all), or retry
     later or fail (how the draft moved on)."""
+    uncertain = isinstance(exc, Transient) and exc.uncertain
+    duplicate = isinstance(exc, Forbidden) and exc.is_duplicate
+    if uncertain or duplicate:
+        _finish_attempt(attempt, *((A.UNCERTAIN, "uncertain") if uncertain else (A.FAILED, "duplicate")), exc.message)
+        try:
+            found = _reconcile(work.draft, post.text, post.reply_to)
+        except XApiError as reconcile_exc:
+            # Can't tell yet: an uncertain attempt stays so, and the next try reconciles first.
+            return _retry_later(work, exc if uncertain else reconcile_exc, count=True)
+        if found:
+            _record_reconciled(PublishAttempt.objects.filter(pk=attempt.pk), found)
+            return found
+        if duplicate:
+            return _finish_failed(
+                work,
+                "X refused the post as a duplicate of one already on the account, but Dovecote could not find "
+                "that post among its recent posts. Check the account on X before trying again.",
+            )
+        PublishAttempt.objects.filter(pk=attempt.pk).update(state=A.FAILED, error_kind="not_found")
+        return _retry_later(work, exc, count=True)
     if isinstance(exc, Transient):
-        if exc.uncertain:
-            _finish_attempt(attempt, A.UNCERTAIN, "uncertain", exc.message)
-            try:
-                found = _reconcile(work.draft, post.text, post.reply_to)
-            except XApiError:
-                # Can't tell yet: the attempt stays uncertain and the next try reconciles first.
-                return _retry_later(work, exc, count=True)
-            if found:
-                _record_reconciled(PublishAttempt.objects.filter(pk=attempt.pk), found)
-                return found
-            PublishAttempt.objects.filter(pk=attempt.pk).update(state=A.FAILED, error_kind="not_found")
-        else:
-            _finish_attempt(attempt, A.FAILED, "transient", exc.message)
+        _finish_attempt(attempt, A.FAILED, "transient", exc.message)
         return _retry_later(work, exc, count=True)
     if isinstance(exc, RateLimited):
         _finish_attempt(attempt, A.FAILED, "rate_limited", exc.message)
         return _retry_later(work, exc, count=False, at=exc.reset_at + timedelta(seconds=1))
-    if isinstance(exc, Forbidden) and exc.is_duplicate:
-        _finish_attempt(attempt, A.FAILED, "duplicate", exc.message)
-        try:
-            found = _reconcile(work.draft, post.text, post.reply_to)
-        except XApiError as reconcile_exc:
-            return _retry_later(work, reconcile_exc, count=True)
-        if found:
-            _record_reconciled(PublishAttempt.objects.filter(pk=attempt.pk), found)
-            return found
-        return _finish_failed(
-            work,
-            "X refused the post as a duplicate of one already on the account, but Dovecote could not find "
-            "that post among its recent posts. Check the account on X before trying again.",
-        )
-    reason = (exc.reason or exc.message) if isinstance(exc, Forbidden) else exc.message
-    _finish_attempt(attempt, A.FAILED, "permanent", reason)
+    _finish_attempt(
+        attempt, A.FAILED, "permanent", (exc.reason or exc.message) if isinstance(exc, Forbidden) else exc.message
+    )
     return _finish_failed(work, exc.message)
 
 
@@ -444,19 +427,25 @@ def _record_reconciled(attempts, post_id: str) -> None:
 # --- 3. Finish ----------------------------------------------------------------------------------------------
 
 
-def _still_owned(work: _Work) -> Draft | None:
-    return (
-        Draft.objects.select_for_update(of=("self",))
+def _owned(works: list[_Work]) -> dict[int, Draft]:
+    """Those of the drafts still claimed by this batch, locked (inside a transaction). The others were taken over
+    after this worker stalled: they are marked lost and left to their new owner."""
+    owned = {
+        draft.pk: draft
+        for draft in Draft.objects.select_for_update(of=("self",))
         .select_related("account", "account__team")
-        .filter(pk=work.draft.pk, state=S.PUBLISHING, claim_token=work.token)
-        .first()
-    )
+        .filter(pk__in=[work.draft.pk for work in works], state=S.PUBLISHING, claim_token=works[0].token)
+        .order_by("pk")
+    }
+    for work in works:
+        if work.draft.pk not in owned:
+            work.outcome = Outcome.LOST_CLAIM
+    return owned
 
 
 def _retry_later(work: _Work, exc: XApiError, *, count: bool, at: datetime | None = None) -> Outcome:
     with transaction.atomic():
-        draft = _still_owned(work)
-        if draft is None:
+        if (draft := _owned([work]).get(work.draft.pk)) is None:
             return Outcome.LOST_CLAIM
         failures = draft.attempts.filter(error_kind__in=["transient", "uncertain", "not_found"]).count()
         if count and failures >= MAX_TRANSIENT_FAILURES:
@@ -479,7 +468,7 @@ def _retry_later(work: _Work, exc: XApiError, *, count: bool, at: datetime | Non
 
 def _finish_failed(work: _Work, reason: str) -> Outcome:
     with transaction.atomic():
-        draft = _still_owned(work)
+        draft = _owned([work]).get(work.draft.pk)
         return Outcome.LOST_CLAIM if draft is None else _fail_locked(draft, reason)
 
 
@@ -489,24 +478,16 @@ def _fail_locked(draft: Draft, reason: str) -> Outcome:
     return Outcome.FAILED
 
 
-def _finish_published(works: list[_Work], token: str) -> None:
+def _finish_published(works: list[_Work]) -> None:
     """The drafts with every post on X become published, together; one taken over is left to its new owner."""
     if not works:
         return
     now = timezone.now()
     with transaction.atomic():
-        owned = {
-            draft.pk: draft
-            for draft in Draft.objects.select_for_update(of=("self",))
-            .select_related("account", "account__team")
-            .filter(pk__in=[work.draft.pk for work in works], state=S.PUBLISHING, claim_token=token)
-            .order_by("pk")
-        }
+        owned = _owned(works)
         by_reason = defaultdict(list)
         for work in works:
-            draft = owned.get(work.draft.pk)
-            if draft is None:
-                work.outcome = Outcome.LOST_CLAIM
+            if (draft := owned.get(work.draft.pk)) is None:
                 continue
             draft.state, draft.updated_at, draft.claim_token, draft.publish_due_at = S.PUBLISHED, now, "", None
             draft.published_post_id, draft.published_at = work.posted[0], now
