@@ -1,13 +1,12 @@
-"""Publishing due drafts to X, exactly once, with one engine: `publish(draft_ids)`.
-
-One draft (`draft_publish`) is a batch of one; everything due (`drafts_publish_due_now`) goes in batches of the
-earliest due (`drafts_publish_batch`). A batch: 1. claim: one transaction locks the drafts, holds those under a
-freeze, fails those whose account can't post, takes over claims whose worker died, and moves the rest to
-`publishing` under a token; 2. rounds of one post per draft (a thread's next post answers the one before):
-reconcile a post an earlier attempt may have sent, record the attempts and commit, call X (PUBLISH_CONCURRENCY
-at a time), record the answers (a refusal is reconciled, retried later or failed); 3. finish: the drafts with
-every post on X become `published`, together. State changes go through tweets.services, which never imports
-this module (it queues publishing by job path, tweets.queueing).
+"""Publishing due drafts to X, exactly once, with one engine: `publish(draft_ids)`. One draft (`draft_publish`) is
+a batch of one; everything due (`drafts_publish_due_now`) goes in batches of the earliest due.
+1. Claim: one transaction locks the drafts, holds those under a freeze, fails those whose account can't post,
+   takes over claims whose worker died, and moves the rest to `publishing` under a token.
+2. Rounds of one post per draft (a thread's next post answers the one before): reconcile a post an earlier
+   attempt may have sent; record the attempts and commit; call X, PUBLISH_CONCURRENCY at a time; record the
+   answers (a refusal is reconciled, retried later or failed).
+3. Finish: the drafts with every post on X become `published`, together.
+State changes go through tweets.services, which never imports this module (it queues jobs by path).
 """
 
 import re
