@@ -22,7 +22,7 @@ logger = logging.getLogger(__name__)
 EARLY_START_WAIT_SECONDS = 3
 
 
-def publish_draft(draft_id: int) -> str:
+def publish_draft(draft_id: int) -> publishing.Outcome:
     """Publish one draft if it is due (the claim makes a second run or a second worker a no-op)."""
     due = Draft.objects.filter(pk=draft_id).values_list("publish_due_at", flat=True).first()
     if due is not None:
@@ -32,9 +32,9 @@ def publish_draft(draft_id: int) -> str:
     return publishing.draft_publish(draft_id=draft_id)
 
 
-def publish_due(second: int | None = None) -> dict[int, str]:
+def publish_due(second: int | None = None) -> dict[int, publishing.Outcome]:
     """Publish every due draft, in batches. For `second`'s job, first wait for the drafts due in it."""
-    outcomes: dict[int, str] = {}
+    outcomes: dict[int, publishing.Outcome] = {}
     while True:
         if second is not None:
             first = publishing.next_due(before=datetime.fromtimestamp(second + 1, tz=UTC))

@@ -1,84 +1,230 @@
-"""Publishing due drafts to X, exactly once: one draft at a time (`draft_publish`), or many single posts together
-(`drafts_publish_batch`), and the sweep that queues them. The state changes go through tweets.services (`_move`),
-which never imports this module: services queue publishing by job path (tweets.queueing).
+"""Publishing due drafts to X, exactly once, with one engine: `publish(draft_ids)`. One draft (`draft_publish`) is
+a batch of one; everything due (`drafts_publish_due_now`) goes in batches of the earliest due.
+1. Claim: one transaction locks the drafts, holds those under a freeze, fails those whose account can't post,
+   takes over claims whose worker died, and moves the rest to `publishing` under a token.
+2. Rounds of one post per draft (a thread's next post answers the one before): reconcile a post an earlier
+   attempt may have sent; record the attempts and commit; call X, PUBLISH_CONCURRENCY at a time; record the
+   answers (a refusal is reconciled, retried later or failed).
+3. Finish: the drafts with every post on X become `published`, together.
+State changes go through tweets.services, which never imports this module (it queues jobs by path).
 """
 
 import re
 import uuid
+from collections import defaultdict
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from contextvars import copy_context
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import NamedTuple
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import TwitterAccount
 from accounts.services import audit_record
 from tweets import queueing
 from tweets.models import Draft, PublishAttempt, PublishingFreeze
-from tweets.services import ALLOWED_FROM, _move, _record_moves, freeze_for
+from tweets.services import ALLOWED_FROM, _move, _record_moves
+from twitter_api import client
+from twitter_api.errors import Forbidden, RateLimited, Transient, XApiError
+from twitter_api.types import XPost
 
 S = Draft.State
+A = PublishAttempt.State
 
-# Publishing: a claim older than this belongs to a worker that died; the sweep takes it over.
+# A claim older than this belongs to a worker that died; the next batch takes it over.
 STALE_CLAIM_AFTER = timedelta(seconds=180)
 MAX_TRANSIENT_FAILURES = 6
 BACKOFF_BASE_SECONDS = 5
 BACKOFF_MAX_SECONDS = 300
 
 
-# --- Publishing ---------------------------------------------------------------------------------------
+class Outcome(StrEnum):
+    """What publishing did with a draft (for jobs' results, logs and tests)."""
+
+    PUBLISHED = "published"
+    RETRY = "retry"  # X could not take it now: scheduled again, reconciled first if it may have got there
+    FAILED = "failed"  # the author is told why
+    HELD = "held"  # by a publishing freeze
+    SKIPPED = "skipped"  # not due, or another worker's
+    LOST_CLAIM = "lost claim"  # this worker was so slow that another took the draft over
+
+
+class _Post(NamedTuple):
+    position: int
+    text: str
+    reply_to: str
 
 
 @dataclass
-class _Claim:
+class _Work:
+    """A claimed draft on its way to X."""
+
     draft: Draft
     token: str
+    posted: dict[int, str]  # position -> X id, for the current revision
+    unsure: set[int]  # positions with an attempt that may have reached X
+    outcome: Outcome | None = None
+
+    @property
+    def next_post(self) -> _Post | None:
+        revision = self.draft.current_revision
+        for position, text in enumerate(revision.posts):
+            if position not in self.posted:
+                reply_to = self.posted.get(position - 1, "") if position else revision.in_reply_to_post_id
+                return _Post(position, text, reply_to)
+        return None
+
+
+@dataclass
+class _Batch:
+    token: str
+    taken: int  # drafts locked, including those held, failed or skipped
+    works: list[_Work]
+    outcomes: dict[int, Outcome] = field(default_factory=dict)
+
+
+@dataclass
+class BatchResult:
+    outcomes: dict[int, Outcome]
+    full: bool  # the batch took as many drafts as it could: there may be more due
+
+
+# --- Entry points -----------------------------------------------------------------------------------------
+
+
+def publish(draft_ids: Iterable[int]) -> dict[int, Outcome]:
+    """Publish these drafts if they are due: the engine every entry point goes through."""
+    batch = _claim(Draft.objects.filter(pk__in=list(draft_ids)))
+    return _run(batch) if batch else {}
+
+
+def draft_publish(*, draft_id: int) -> Outcome:
+    """Publish one due draft exactly once: a batch of one."""
+    return publish([draft_id]).get(draft_id, Outcome.SKIPPED)
+
+
+def drafts_publish_batch(*, limit: int | None = None, on_full=None, passing_over: Iterable[int] = ()) -> BatchResult:
+    """Publish up to `limit` (settings.PUBLISH_BATCH_SIZE) due drafts, the earliest due first, passing over
+    drafts other workers are claiming. `on_full` is called after the claim commits when the batch is full, e.g.
+    to start the next batch on another worker while this one talks to X."""
+    limit = limit or settings.PUBLISH_BATCH_SIZE
+    now = timezone.now()
+    batch = _claim(drafts_due(now=now).exclude(pk__in=list(passing_over)), limit=limit, on_full=on_full, now=now)
+    if batch is None:
+        return BatchResult({}, full=False)
+    return BatchResult(_run(batch), full=batch.taken == limit)
+
+
+def drafts_publish_due_now() -> dict[int, Outcome]:
+    """Publish everything due, batch after batch.
+
+    When the first batch is full another job is queued, so a second worker takes the next batch while this
+    one waits for X; that job does the same, so a large number of due drafts spreads over the workers.
+    A draft is taken once a run: one retried at once (X's reset time already past) goes to its own job.
+    """
+    outcomes: dict[int, Outcome] = {}
+    on_full = queueing.publish_due_now
+    while True:
+        batch = drafts_publish_batch(on_full=on_full, passing_over=outcomes)
+        outcomes.update(batch.outcomes)
+        on_full = None
+        if not batch.full:
+            return outcomes
 
 
 def drafts_due(*, now: datetime | None = None):
     """Drafts that should be publishing now: approved, due scheduled ones, and stalled claims."""
     now = now or timezone.now()
     return Draft.objects.filter(
-        Q(state__in=[S.APPROVED, S.SCHEDULED], publish_due_at__isnull=True)
-        | Q(state__in=[S.APPROVED, S.SCHEDULED], publish_due_at__lte=now)
+        Q(state__in=ALLOWED_FROM["claim"], publish_due_at__isnull=True)
+        | Q(state__in=ALLOWED_FROM["claim"], publish_due_at__lte=now)
         | Q(state=S.PUBLISHING, claimed_at__lt=now - STALE_CLAIM_AFTER)
     )
 
 
-def _claim(draft_id: int) -> _Claim | None:
-    """Take a due draft for publishing, or hold it under a freeze. None when there is nothing to do."""
-    now = timezone.now()
+def next_due(*, before: datetime) -> datetime | None:
+    """The earliest due time before `before` among drafts waiting to publish."""
+    return (
+        Draft.objects.filter(state__in=ALLOWED_FROM["claim"], publish_due_at__lt=before)
+        .order_by("publish_due_at")
+        .values_list("publish_due_at", flat=True)
+        .first()
+    )
+
+
+def drafts_publish_due(*, now: datetime | None = None) -> list[int]:
+    """The sweep: queue a job to publish everything due (catches up after downtime). Returns the due ids."""
+    ids = list(drafts_due(now=now).order_by("publish_due_at", "id").values_list("pk", flat=True))
+    if ids:
+        queueing.publish_due_now()
+    return ids
+
+
+# --- 1. Claim -----------------------------------------------------------------------------------------------
+
+
+def _claim(
+    drafts: QuerySet | int, *, limit: int | None = None, on_full=None, now: datetime | None = None
+) -> _Batch | None:
+    """Take drafts (a queryset, or one draft's id) for publishing, in one transaction under row locks. With
+    `limit`, take at most that many, the earliest due first, passing over rows another worker has locked (SKIP
+    LOCKED), so concurrent batches take different drafts; without, wait for each row. None when it took nothing.
+    """
+    now = now or timezone.now()
+    if isinstance(drafts, int):
+        drafts = Draft.objects.filter(pk=drafts)
+    token = str(uuid.uuid4())
+    locking = drafts.select_for_update(of=("self",), skip_locked=limit is not None).select_related(
+        "account", "account__team", "current_revision"
+    )
     with transaction.atomic():
-        try:
-            draft = (
-                Draft.objects.select_for_update(of=("self",))
-                .select_related("account", "account__team")
-                .get(pk=draft_id)
-            )
-        except Draft.DoesNotExist:
-            return None
-        token = str(uuid.uuid4())
-        if draft.state == S.PUBLISHING:
-            if draft.claimed_at and draft.claimed_at >= now - STALE_CLAIM_AFTER:
-                return None  # another worker has it
-            draft.claim_token, draft.claimed_at = token, now
-            draft.save(update_fields=["claim_token", "claimed_at"])
-            audit_record(action="draft.publish_reclaimed", obj=draft, team=draft.account.team, actor_label="worker")
-            return _Claim(draft, token)
-        if draft.state not in ALLOWED_FROM["claim"]:
-            return None
-        if draft.publish_due_at and draft.publish_due_at > now:
-            return None
-        freeze = freeze_for(draft.account)
-        if freeze and not draft.essential_reason:
-            _move(draft, S.HELD, by=None, reason=f"Publishing freeze: {freeze.reason}", held_by=freeze)
-            return None
-        _move(draft, S.PUBLISHING, by=None, reason="Publishing", claim_token=token, claimed_at=now)
-        return _Claim(draft, token)
+        if limit is None:
+            locked = list(locking.order_by("pk"))
+        else:
+            locked = list(locking.order_by(F("publish_due_at").asc(nulls_first=True), "id")[:limit])
+        freezes = list(PublishingFreeze.objects.active().order_by("started_at")) if locked else []
+        batch = _Batch(token, taken=len(locked), works=[])
+        for draft in locked:
+            if outcome := _not_taken(draft, now, freezes):
+                batch.outcomes[draft.pk] = outcome
+            else:
+                batch.works.append(_Work(draft, token, posted={}, unsure=set()))
+        if not batch.works and set(batch.outcomes.values()) <= {Outcome.SKIPPED}:
+            return None  # nothing to do: none was due, or each was another worker's
+        moves = [(work.draft, work.draft.state) for work in batch.works if work.draft.state != S.PUBLISHING]
+        Draft.objects.filter(pk__in=[work.draft.pk for work in batch.works]).update(
+            state=S.PUBLISHING, claim_token=token, claimed_at=now, updated_at=now
+        )
+        for work in batch.works:
+            work.draft.state, work.draft.claim_token, work.draft.claimed_at = S.PUBLISHING, token, now
+        _record_moves(moves, S.PUBLISHING, reason="Publishing")
+        _load_attempts(batch.works)
+        if on_full is not None and batch.taken == limit:
+            transaction.on_commit(on_full)
+    return batch
+
+
+def _not_taken(draft: Draft, now: datetime, freezes: list[PublishingFreeze]) -> Outcome | None:
+    """Why a locked draft is not taken for publishing (after holding or failing it), or None to take it."""
+    if draft.state == S.PUBLISHING:
+        if draft.claimed_at and draft.claimed_at >= now - STALE_CLAIM_AFTER:
+            return Outcome.SKIPPED  # another worker has it
+        # Its worker died: take it over. It may be on X already, so a freeze does not hold it.
+        audit_record(action="draft.publish_reclaimed", obj=draft, team=draft.account.team, actor_label="worker")
+    elif draft.state not in ALLOWED_FROM["claim"] or (draft.publish_due_at and draft.publish_due_at > now):
+        return Outcome.SKIPPED
+    elif not draft.essential_reason and (freeze := next((f for f in freezes if f.covers(draft.account)), None)):
+        _move(draft, S.HELD, by=None, reason=f"Publishing freeze: {freeze.reason}", held_by=freeze)
+        return Outcome.HELD
+    if cannot := _cannot_post(draft.account):
+        return _fail_locked(draft, cannot)
+    return None
 
 
 def _cannot_post(account: TwitterAccount) -> str:
@@ -88,13 +234,58 @@ def _cannot_post(account: TwitterAccount) -> str:
     return f"{account} has no working credentials or is suspended. Ask a lead to reconnect it, then try again."
 
 
-def _still_owned(draft_id: int, token: str) -> Draft | None:
-    return (
-        Draft.objects.select_for_update(of=("self",))
-        .select_related("account", "account__team")
-        .filter(pk=draft_id, state=S.PUBLISHING, claim_token=token)
-        .first()
-    )
+def _load_attempts(works: list[_Work]) -> None:
+    """What earlier tries of the current revisions left: posts already on X, and attempts that may be."""
+    by_id = {work.draft.pk: work for work in works}
+    rows = PublishAttempt.objects.filter(draft_id__in=by_id, state__in=[A.SUCCEEDED, A.IN_FLIGHT, A.UNCERTAIN])
+    for draft_id, revision_id, position, state, x_post_id in rows.values_list(
+        "draft_id", "revision_id", "position", "state", "x_post_id"
+    ):
+        work = by_id[draft_id]
+        if revision_id != work.draft.current_revision_id:
+            continue
+        if state == A.SUCCEEDED:
+            work.posted[position] = x_post_id
+        else:
+            work.unsure.add(position)
+
+
+# --- 2. Rounds: reconcile, attempt, call X, record ----------------------------------------------------------
+
+
+def _run(batch: _Batch) -> dict[int, Outcome]:
+    """Send the claimed drafts' posts to X, one post per draft a round, until each draft is published or has
+    moved on (retry, failed). The metering rows are written together at the end."""
+    with client.metered_in_bulk():
+        while going := [work for work in batch.works if work.outcome is None]:
+            _reconcile_unsure([work for work in going if work.next_post and work.next_post.position in work.unsure])
+            _send([work for work in going if work.outcome is None and work.next_post])
+            _finish_published([work for work in going if work.outcome is None and not work.next_post])
+    return {**batch.outcomes, **{work.draft.pk: work.outcome for work in batch.works}}
+
+
+def _concurrently(call: Callable, works: list[_Work]) -> list:
+    """call(work) for each, settings.PUBLISH_CONCURRENCY at a time. The calls only talk to X: the database is
+    this thread's, and each call sees the metering buffer through its copy of this context."""
+    if len(works) <= 1:
+        return [call(work) for work in works]
+    contexts = [copy_context() for _ in works]
+    with ThreadPoolExecutor(max_workers=min(settings.PUBLISH_CONCURRENCY, len(works))) as pool:
+        return list(pool.map(lambda context, work: context.run(call, work), contexts, works))
+
+
+def _answer(call: Callable, *args, **kwargs):
+    """X's answer, or its refusal as a value (so a thread hands it back)."""
+    try:
+        return call(*args, **kwargs)
+    except XApiError as exc:
+        return exc
+
+
+def _publish_one(draft: Draft, token: str, position: int, text: str, reply_to: str) -> XPost | XApiError:
+    """Ask X to create one post (in a worker thread). `token` and `position` name the post for wrappers
+    (tests inject faults per post)."""
+    return _answer(client.post_create, draft.account, text=text, reply_to_id=reply_to or None)
 
 
 _URL = re.compile(r"https?://\S+")
@@ -107,8 +298,6 @@ def _comparable(text: str) -> str:
 
 def _reconcile(draft: Draft, text: str, reply_to: str) -> str | None:
     """Look for the post among the account's recent posts. X refuses duplicate text, so a match is ours."""
-    from twitter_api import client
-
     wanted = _comparable(text)
     for post in client.recent_posts(draft.account):
         if _comparable(post.text) == wanted and (post.reply_to_post_id or "") == (reply_to or ""):
@@ -116,135 +305,107 @@ def _reconcile(draft: Draft, text: str, reply_to: str) -> str | None:
     return None
 
 
-def _posted_ids(draft: Draft) -> dict[int, str]:
-    return dict(
-        draft.attempts.filter(state=PublishAttempt.State.SUCCEEDED, revision_id=draft.current_revision_id).values_list(
-            "position", "x_post_id"
+def _reconcile_unsure(works: list[_Work]) -> None:
+    """Before a post is sent again, look for it on X: an earlier attempt may have got there (its worker died,
+    or X did not answer in time)."""
+    answers = _concurrently(lambda work: _answer(_reconcile, work.draft, *work.next_post[1:]), works)
+    for work, answer in zip(works, answers, strict=True):
+        position = work.next_post.position
+        unsure = work.draft.attempts.filter(
+            revision_id=work.draft.current_revision_id, position=position, state__in=[A.IN_FLIGHT, A.UNCERTAIN]
         )
-    )
-
-
-def draft_publish(*, draft_id: int) -> str:
-    """Publish a due draft exactly once. Returns what happened (for logs and tests).
-
-    Each post of the thread: reuse a success already recorded; reconcile any attempt whose outcome is
-    unknown (in flight when a worker died, or timed out) against the account's recent posts; otherwise
-    record a new attempt, commit, then call X. Two workers racing: only the one whose claim (a
-    conditional change to `publishing` under a row lock) succeeded goes on.
-    """
-    claim = _claim(draft_id)
-    if claim is None:
-        return "skipped"
-    draft, token = claim.draft, claim.token
-    if cannot := _cannot_post(draft.account):
-        return _finish_failed(draft_id, token, cannot).lstrip("!")
-    posts = list(draft.current_revision.posts)
-    posted = _posted_ids(draft)
-    for position, text in enumerate(posts):
-        if position in posted:
-            continue
-        reply_to = posted.get(position - 1, "") if position > 0 else draft.current_revision.in_reply_to_post_id
-        outcome = _publish_one(draft, token, position, text, reply_to)
-        if not isinstance(outcome, str) or outcome.startswith("!"):
-            return (outcome or "!stopped").lstrip("!")
-        posted[position] = outcome
-    return _finish_published(draft_id, token, posted)
-
-
-def _publish_one(draft: Draft, token: str, position: int, text: str, reply_to: str) -> str:
-    """Publish one post; returns its X id, or "!<outcome>" after moving the draft on."""
-    from twitter_api import client
-    from twitter_api.errors import XApiError
-
-    unsure = draft.attempts.filter(
-        position=position,
-        revision_id=draft.current_revision_id,
-        state__in=[PublishAttempt.State.IN_FLIGHT, PublishAttempt.State.UNCERTAIN],
-    )
-    if unsure.exists():
-        try:
-            found = _reconcile(draft, text, reply_to)
-        except XApiError as exc:
-            return _retry_later(draft.pk, token, exc, count=True)
-        if found:
-            _record_reconciled(draft.pk, token, unsure, found)
-            return found
-        unsure.update(
-            state=PublishAttempt.State.FAILED,
-            error_kind="not_found",
-            error="Not among the account's recent posts, so it never reached X.",
-            finished_at=timezone.now(),
-        )
-
-    with transaction.atomic():
-        if _still_owned(draft.pk, token) is None:
-            return "!lost claim"
-        attempt = PublishAttempt.objects.create(
-            draft=draft, revision_id=draft.current_revision_id, position=position, claim_token=token
-        )
-    # The attempt is committed before X is called: if this process dies now, the next one reconciles.
-    try:
-        post = client.post_create(draft.account, text=text, reply_to_id=reply_to or None)
-    except XApiError as exc:
-        return _after_refusal(draft, token, attempt, text, reply_to, exc)
-    _record_success(attempt, post)
-    return post.id
-
-
-def _record_success(attempt: PublishAttempt, post) -> None:
-    now = timezone.now()
-    PublishAttempt.objects.filter(pk=attempt.pk).update(
-        state=PublishAttempt.State.SUCCEEDED,
-        x_post_id=post.id,
-        finished_at=now,
-        accepted_at=post.created_at or now,
-    )
-
-
-def _after_refusal(draft: Draft, token: str, attempt: PublishAttempt, text: str, reply_to: str, exc) -> str:
-    """X did not say yes: record why, then reconcile, retry later or fail. Returns as `_publish_one`."""
-    from twitter_api.errors import Forbidden, RateLimited, Transient, XApiError
-
-    if isinstance(exc, Transient):
-        if exc.uncertain:
-            _finish_attempt(attempt, PublishAttempt.State.UNCERTAIN, "uncertain", exc.message)
-            try:
-                found = _reconcile(draft, text, reply_to)
-            except XApiError:
-                # Can't tell yet: the attempt stays uncertain and the next try reconciles first.
-                return _retry_later(draft.pk, token, exc, count=True)
-            if found:
-                _record_reconciled(draft.pk, token, PublishAttempt.objects.filter(pk=attempt.pk), found)
-                return found
-            PublishAttempt.objects.filter(pk=attempt.pk).update(
-                state=PublishAttempt.State.FAILED, error_kind="not_found"
-            )
+        work.unsure.discard(position)
+        if isinstance(answer, XApiError):
+            work.outcome = _retry_later(work, answer, count=True)
+        elif answer:
+            _record_reconciled(unsure, answer)
+            work.posted[position] = answer
         else:
-            _finish_attempt(attempt, PublishAttempt.State.FAILED, "transient", exc.message)
-        return _retry_later(draft.pk, token, exc, count=True)
-    if isinstance(exc, RateLimited):
-        _finish_attempt(attempt, PublishAttempt.State.FAILED, "rate_limited", exc.message)
-        return _retry_later(draft.pk, token, exc, count=False, at=exc.reset_at + timedelta(seconds=1))
-    if isinstance(exc, Forbidden) and exc.is_duplicate:
-        _finish_attempt(attempt, PublishAttempt.State.FAILED, "duplicate", exc.message)
-        try:
-            found = _reconcile(draft, text, reply_to)
-        except XApiError as reconcile_exc:
-            return _retry_later(draft.pk, token, reconcile_exc, count=True)
-        if found:
-            _record_reconciled(draft.pk, token, PublishAttempt.objects.filter(pk=attempt.pk), found)
-            return found
-        return _finish_failed(
-            draft.pk,
-            token,
-            "X refused the post as a duplicate of one already on the account, but Dovecote could not find "
-            "that post among its recent posts. Check the account on X before trying again.",
+            unsure.update(
+                state=A.FAILED,
+                error_kind="not_found",
+                error="Not among the account's recent posts, so it never reached X.",
+                finished_at=timezone.now(),
+            )
+
+
+def _send(works: list[_Work]) -> None:
+    """Each draft's next post: record the attempt and commit, call X, record the answers (successes first)."""
+    started = _start_attempts(works)
+    answers = _concurrently(lambda pair: _publish_one(pair[0].draft, pair[0].token, *pair[0].next_post), started)
+    accepted_at = timezone.now()
+    refused = []
+    for (work, attempt), answer in zip(started, answers, strict=True):
+        if isinstance(answer, XApiError):
+            refused.append((work, attempt, answer))
+            continue
+        attempt.state, attempt.x_post_id = A.SUCCEEDED, answer.id
+        attempt.finished_at, attempt.accepted_at = accepted_at, answer.created_at or accepted_at
+        work.posted[work.next_post.position] = answer.id
+    successes = [attempt for _, attempt in started if attempt.state == A.SUCCEEDED]
+    PublishAttempt.objects.bulk_update(successes, ["state", "x_post_id", "finished_at", "accepted_at"])
+    for work, attempt, exc in refused:
+        post = work.next_post
+        found = _after_refusal(work, attempt, post, exc)
+        if isinstance(found, Outcome):
+            work.outcome = found
+        else:
+            work.posted[post.position] = found
+
+
+def _start_attempts(works: list[_Work]) -> list[tuple[_Work, PublishAttempt]]:
+    """Record an in-flight attempt for each draft's next post, committed before X is called: if this process
+    dies, the claim that takes the draft over reconciles it. A draft taken over already is left to its owner."""
+    if not works:
+        return []
+    with transaction.atomic():
+        owned = _owned(works)
+        mine = [work for work in works if work.draft.pk in owned]
+        attempts = PublishAttempt.objects.bulk_create(
+            PublishAttempt(
+                draft=work.draft,
+                revision_id=work.draft.current_revision_id,
+                position=work.next_post.position,
+                claim_token=work.token,
+            )
+            for work in mine
         )
-    if isinstance(exc, Forbidden):
-        _finish_attempt(attempt, PublishAttempt.State.FAILED, "permanent", exc.reason or exc.message)
-        return _finish_failed(draft.pk, token, exc.message)
-    _finish_attempt(attempt, PublishAttempt.State.FAILED, "permanent", exc.message)
-    return _finish_failed(draft.pk, token, exc.message)
+    return list(zip(mine, attempts, strict=True))
+
+
+def _after_refusal(work: _Work, attempt: PublishAttempt, post: _Post, exc: XApiError) -> str | Outcome:
+    """X did not say yes: record why, then reconcile (the X id if the post is there after all), or retry
+    later or fail (how the draft moved on)."""
+    uncertain = isinstance(exc, Transient) and exc.uncertain
+    duplicate = isinstance(exc, Forbidden) and exc.is_duplicate
+    if uncertain or duplicate:
+        _finish_attempt(attempt, *((A.UNCERTAIN, "uncertain") if uncertain else (A.FAILED, "duplicate")), exc.message)
+        try:
+            found = _reconcile(work.draft, post.text, post.reply_to)
+        except XApiError as reconcile_exc:
+            # Can't tell yet: an uncertain attempt stays so, and the next try reconciles first.
+            return _retry_later(work, exc if uncertain else reconcile_exc, count=True)
+        if found:
+            _record_reconciled(PublishAttempt.objects.filter(pk=attempt.pk), found)
+            return found
+        if duplicate:
+            return _finish_failed(
+                work,
+                "X refused the post as a duplicate of one already on the account, but Dovecote could not find "
+                "that post among its recent posts. Check the account on X before trying again.",
+            )
+        PublishAttempt.objects.filter(pk=attempt.pk).update(state=A.FAILED, error_kind="not_found")
+        return _retry_later(work, exc, count=True)
+    if isinstance(exc, Transient):
+        _finish_attempt(attempt, A.FAILED, "transient", exc.message)
+        return _retry_later(work, exc, count=True)
+    if isinstance(exc, RateLimited):
+        _finish_attempt(attempt, A.FAILED, "rate_limited", exc.message)
+        return _retry_later(work, exc, count=False, at=exc.reset_at + timedelta(seconds=1))
+    _finish_attempt(
+        attempt, A.FAILED, "permanent", (exc.reason or exc.message) if isinstance(exc, Forbidden) else exc.message
+    )
+    return _finish_failed(work, exc.message)
 
 
 def _finish_attempt(attempt: PublishAttempt, state: str, kind: str, error: str) -> None:
@@ -253,21 +414,38 @@ def _finish_attempt(attempt: PublishAttempt, state: str, kind: str, error: str) 
     )
 
 
-def _record_reconciled(draft_id: int, token: str, attempts, post_id: str) -> None:
-    now = timezone.now()
+def _record_reconciled(attempts, post_id: str) -> None:
     with transaction.atomic():
         first = attempts.order_by("-started_at").first()
-        attempts.exclude(pk=first.pk).update(state=PublishAttempt.State.FAILED, error_kind="uncertain")
+        attempts.exclude(pk=first.pk).update(state=A.FAILED, error_kind="uncertain")
         PublishAttempt.objects.filter(pk=first.pk).update(
-            state=PublishAttempt.State.SUCCEEDED, x_post_id=post_id, reconciled=True, finished_at=now
+            state=A.SUCCEEDED, x_post_id=post_id, reconciled=True, finished_at=timezone.now()
         )
 
 
-def _retry_later(draft_id: int, token: str, exc, *, count: bool, at: datetime | None = None) -> str:
+# --- 3. Finish ----------------------------------------------------------------------------------------------
+
+
+def _owned(works: list[_Work]) -> dict[int, Draft]:
+    """Those of the drafts still claimed by this batch, locked (inside a transaction). The others were taken over
+    after this worker stalled: they are marked lost and left to their new owner."""
+    owned = {
+        draft.pk: draft
+        for draft in Draft.objects.select_for_update(of=("self",))
+        .select_related("account", "account__team")
+        .filter(pk__in=[work.draft.pk for work in works], state=S.PUBLISHING, claim_token=works[0].token)
+        .order_by("pk")
+    }
+    for work in works:
+        if work.draft.pk not in owned:
+            work.outcome = Outcome.LOST_CLAIM
+    return owned
+
+
+def _retry_later(work: _Work, exc: XApiError, *, count: bool, at: datetime | None = None) -> Outcome:
     with transaction.atomic():
-        draft = _still_owned(draft_id, token)
-        if draft is None:
-            return "!lost claim"
+        if (draft := _owned([work]).get(work.draft.pk)) is None:
+            return Outcome.LOST_CLAIM
         failures = draft.attempts.filter(error_kind__in=["transient", "uncertain", "not_found"]).count()
         if count and failures >= MAX_TRANSIENT_FAILURES:
             return _fail_locked(draft, f"X kept failing after {failures} tries. {exc.message}")
@@ -284,206 +462,40 @@ def _retry_later(draft_id: int, token: str, exc, *, count: bool, at: datetime | 
             claimed_at=None,
         )
         queueing.publish_on_commit(draft.pk, at=at)
-    return "!retry"
+    return Outcome.RETRY
 
 
-def _finish_failed(draft_id: int, token: str, reason: str) -> str:
+def _finish_failed(work: _Work, reason: str) -> Outcome:
     with transaction.atomic():
-        draft = _still_owned(draft_id, token)
-        if draft is None:
-            return "!lost claim"
-        return _fail_locked(draft, reason)
+        draft = _owned([work]).get(work.draft.pk)
+        return Outcome.LOST_CLAIM if draft is None else _fail_locked(draft, reason)
 
 
-def _fail_locked(draft: Draft, reason: str) -> str:
+def _fail_locked(draft: Draft, reason: str) -> Outcome:
     _move(draft, S.FAILED, by=None, reason=reason, failure_reason=reason, claim_token="", claimed_at=None)
     queueing.notify_author_of_failure_on_commit(draft.pk)
-    return "!failed"
+    return Outcome.FAILED
 
 
-def _finish_published(draft_id: int, token: str, posted: dict[int, str]) -> str:
-    with transaction.atomic():
-        draft = _still_owned(draft_id, token)
-        if draft is None:
-            return "lost claim"
-        _move(
-            draft,
-            S.PUBLISHED,
-            by=None,
-            reason="Accepted by X" + (f" ({len(posted)} posts)" if len(posted) > 1 else ""),
-            published_post_id=posted[0],
-            published_at=timezone.now(),
-            claim_token="",
-            publish_due_at=None,
-        )
-    return "published"
-
-
-# --- Publishing many at once -------------------------------------------------------------------------
-
-
-def _batch_candidates(now: datetime):
-    """Due single posts never tried in their current revision: those the batch path takes."""
-    tried = PublishAttempt.objects.filter(draft=OuterRef("pk"), revision=OuterRef("current_revision"))
-    return (
-        Draft.objects.filter(state__in=ALLOWED_FROM["claim"])
-        .filter(Q(publish_due_at__isnull=True) | Q(publish_due_at__lte=now))
-        # Exactly one post: a first and no second. JSON key lookups, which PostgreSQL and SQLite both run.
-        .filter(current_revision__posts__0__isnull=False, current_revision__posts__1__isnull=True)
-        .exclude(Exists(tried))
-    )
-
-
-@dataclass
-class BatchResult:
-    outcomes: dict[int, str]  # draft id -> what happened, as draft_publish says it
-    full: bool  # the batch took as many drafts as it could: there may be more due
-
-
-def drafts_publish_batch(*, limit: int | None = None, on_full=None) -> BatchResult:
-    """Publish up to `limit` (settings.PUBLISH_BATCH_SIZE) due single posts together: the steps of
-    `draft_publish`, a statement for all.
-
-    1. One transaction claims them under row locks (SKIP LOCKED, so concurrent batches take different
-       drafts), holds those under a freeze, fails those whose account can't post, and records an in-flight
-       attempt for each of the rest. It commits before X is called, as `draft_publish` does.
-    2. X is called for each, settings.PUBLISH_CONCURRENCY at a time; metering rows are written together after.
-    3. Every success is recorded in one transaction (attempts, drafts, history, audit). Every refusal goes
-       through the same handling as one draft's: reconcile, retry later, or fail.
-    Threads, drafts tried before (their retries reconcile first) and stale claims stay with `draft_publish`.
-    `on_full` is called after the claim commits when the batch is full, e.g. to start the next batch on
-    another worker while this one talks to X.
-    """
-    from twitter_api import client
-    from twitter_api.errors import XApiError
-
-    limit = limit or settings.PUBLISH_BATCH_SIZE
-    now = timezone.now()
-    token = str(uuid.uuid4())
-    outcomes: dict[int, str] = {}
-    with transaction.atomic():
-        drafts = list(
-            _batch_candidates(now)
-            .select_for_update(of=("self",), skip_locked=True)
-            .select_related("account", "account__team", "current_revision")
-            .order_by(F("publish_due_at").asc(nulls_first=True), "id")[:limit]
-        )
-        if not drafts:
-            return BatchResult(outcomes, full=False)
-        freezes = list(PublishingFreeze.objects.active().order_by("started_at"))
-        claimed: list[Draft] = []
-        for draft in drafts:
-            freeze = next((f for f in freezes if f.covers(draft.account)), None)
-            if freeze and not draft.essential_reason:
-                _move(draft, S.HELD, by=None, reason=f"Publishing freeze: {freeze.reason}", held_by=freeze)
-                outcomes[draft.pk] = "skipped"
-            elif cannot := _cannot_post(draft.account):
-                outcomes[draft.pk] = _fail_locked(draft, cannot).lstrip("!")
-            else:
-                claimed.append(draft)
-        moves = [(draft, draft.state) for draft in claimed]
-        Draft.objects.filter(pk__in=[d.pk for d in claimed]).update(
-            state=S.PUBLISHING, claim_token=token, claimed_at=now, updated_at=now
-        )
-        for draft in claimed:
-            draft.state, draft.claim_token, draft.claimed_at, draft.updated_at = S.PUBLISHING, token, now, now
-        _record_moves(moves, S.PUBLISHING, reason="Publishing")
-        attempts = PublishAttempt.objects.bulk_create(
-            PublishAttempt(draft=draft, revision_id=draft.current_revision_id, position=0, claim_token=token)
-            for draft in claimed
-        )
-        if on_full is not None and len(drafts) == limit:
-            transaction.on_commit(on_full)
-
-    def call_x(draft: Draft):
-        revision = draft.current_revision
-        try:
-            return client.post_create(
-                draft.account, text=revision.posts[0], reply_to_id=revision.in_reply_to_post_id or None
-            )
-        except XApiError as exc:
-            return exc
-
-    # The attempts are committed: from here a crash leaves them in flight, for the next try to reconcile.
-    with client.metered_in_bulk():
-        contexts = [copy_context() for _ in claimed]  # each call sees the metering buffer set here
-        with ThreadPoolExecutor(max_workers=max(1, min(settings.PUBLISH_CONCURRENCY, len(claimed)))) as pool:
-            answers = list(pool.map(lambda context, draft: context.run(call_x, draft), contexts, claimed))
-        accepted_at = timezone.now()
-        successes = []
-        for draft, attempt, answer in zip(claimed, attempts, answers, strict=True):
-            if isinstance(answer, XApiError):
-                revision = draft.current_revision
-                outcome = _after_refusal(draft, token, attempt, revision.posts[0], revision.in_reply_to_post_id, answer)
-                if outcome.startswith("!"):
-                    outcomes[draft.pk] = outcome.lstrip("!")
-                    continue
-                draft.published_post_id = outcome  # found among the account's posts after all
-            else:
-                attempt.state, attempt.x_post_id = PublishAttempt.State.SUCCEEDED, answer.id
-                attempt.finished_at, attempt.accepted_at = accepted_at, answer.created_at or accepted_at
-                successes.append(attempt)
-                draft.published_post_id = answer.id
-            outcomes[draft.pk] = "published"
-    PublishAttempt.objects.bulk_update(successes, ["state", "x_post_id", "finished_at", "accepted_at"])
-    _finish_published_many([d for d in claimed if outcomes.get(d.pk) == "published"], token)
-    return BatchResult(outcomes, full=len(drafts) == limit)
-
-
-def _finish_published_many(drafts: list[Draft], token: str) -> None:
-    """`_finish_published` for many single posts; a draft whose claim was taken over is left to its new owner."""
-    if not drafts:
+def _finish_published(works: list[_Work]) -> None:
+    """The drafts with every post on X become published, together; one taken over is left to its new owner."""
+    if not works:
         return
-    post_ids = {d.pk: d.published_post_id for d in drafts}
     now = timezone.now()
     with transaction.atomic():
-        owned = list(
-            Draft.objects.select_for_update(of=("self",))
-            .select_related("account", "account__team")
-            .filter(pk__in=post_ids, state=S.PUBLISHING, claim_token=token)
-            .order_by("pk")
-        )
-        for draft in owned:
+        owned = _owned(works)
+        by_reason = defaultdict(list)
+        for work in works:
+            if (draft := owned.get(work.draft.pk)) is None:
+                continue
             draft.state, draft.updated_at, draft.claim_token, draft.publish_due_at = S.PUBLISHED, now, "", None
-            draft.published_post_id, draft.published_at = post_ids[draft.pk], now
+            draft.published_post_id, draft.published_at = work.posted[0], now
+            count = len(work.posted)
+            by_reason["Accepted by X" + (f" ({count} posts)" if count > 1 else "")].append(draft)
+            work.outcome = Outcome.PUBLISHED
         Draft.objects.bulk_update(
-            owned, ["state", "updated_at", "claim_token", "publish_due_at", "published_post_id", "published_at"]
+            owned.values(),
+            ["state", "updated_at", "claim_token", "publish_due_at", "published_post_id", "published_at"],
         )
-        _record_moves([(d, S.PUBLISHING) for d in owned], S.PUBLISHED, reason="Accepted by X")
-
-
-def next_due(*, before: datetime) -> datetime | None:
-    """The earliest due time before `before` among drafts waiting to publish."""
-    return (
-        Draft.objects.filter(state__in=ALLOWED_FROM["claim"], publish_due_at__lt=before)
-        .order_by("publish_due_at")
-        .values_list("publish_due_at", flat=True)
-        .first()
-    )
-
-
-def drafts_publish_due_now() -> dict[int, str]:
-    """Publish everything due: in batches, then each thread or retried draft on its own.
-
-    When the first batch is full another job is queued, so a second worker takes the next batch while this
-    one waits for X; that job does the same, so a large number of due drafts spreads over the workers.
-    """
-    outcomes: dict[int, str] = {}
-    on_full = queueing.publish_due_now
-    while True:
-        batch = drafts_publish_batch(on_full=on_full)
-        outcomes.update(batch.outcomes)
-        on_full = None
-        if not batch.full:
-            break
-    for draft_id in drafts_due().exclude(pk__in=outcomes).order_by("publish_due_at", "id").values_list("pk", flat=True):
-        outcomes[draft_id] = draft_publish(draft_id=draft_id)
-    return outcomes
-
-
-def drafts_publish_due(*, now: datetime | None = None) -> list[int]:
-    """The sweep: queue a job to publish everything due (catches up after downtime). Returns the due ids."""
-    ids = list(drafts_due(now=now).order_by("publish_due_at", "id").values_list("pk", flat=True))
-    if ids:
-        queueing.publish_due_now()
-    return ids
+        for reason, drafts in by_reason.items():
+            _record_moves([(draft, S.PUBLISHING) for draft in drafts], S.PUBLISHED, reason=reason)

@@ -293,3 +293,10 @@ def test_every_fault_leaves_exactly_one_post_per_approved_draft(corporate, membe
     for draft in approved:
         draft.refresh_from_db()
         assert draft.state == S.PUBLISHED
+
+
+def test_the_job_says_what_happened_as_an_outcome(personal, member, x_sandbox, run_jobs):
+    draft = publish(member, personal, "Said once.", run_jobs)
+    assert draft.state == S.PUBLISHED
+    with run_jobs():
+        assert jobs.publish_draft(draft.pk) is publishing.Outcome.SKIPPED

@@ -4,6 +4,7 @@ Drafts due in the same second are published by one job in batches, calling X con
 to some of the calls, each approved draft ends up as exactly one post, and everything is recorded.
 """
 
+import threading
 import time
 
 import pytest
@@ -231,3 +232,53 @@ def test_the_dashboard_schedule_drops_posts_as_soon_as_a_batch_publishes_them(
 
     with time_machine.travel(when + timezone.timedelta(seconds=5)):
         assert "On the dashboard until published." not in client.get("/").content.decode()
+
+
+def test_threads_retries_and_stale_claims_go_in_the_same_batch_as_single_posts(
+    personal, member, x_sandbox, run_jobs, when
+):
+    simple, thread = schedule(member, personal, ["Simple two.", ["Thread A.", "Thread B."]], when, run_jobs)
+    [stalled] = schedule(member, personal, ["Stalled."], when, run_jobs)
+    Draft.objects.filter(pk=stalled.pk).update(
+        state=S.PUBLISHING, claim_token="dead-worker", claimed_at=when - publishing.STALE_CLAIM_AFTER
+    )
+    PublishAttempt.objects.create(draft=stalled, revision=stalled.current_revision, claim_token="dead-worker")
+    with time_machine.travel(when + timezone.timedelta(seconds=1), tick=True), run_jobs():
+        result = publishing.drafts_publish_batch()
+    assert result.outcomes == {simple.pk: "published", thread.pk: "published", stalled.pk: "published"}
+    assert sandbox_texts(x_sandbox, personal) == ["Simple two.", "Stalled.", "Thread A.", "Thread B."]
+    assert AuditEvent.objects.filter(action="draft.publish_reclaimed", object_id=str(stalled.pk)).exists()
+
+
+def test_the_posts_of_several_threads_go_to_x_at_the_same_time(personal, member, x_sandbox, run_jobs, when, settings):
+    from unittest import mock
+
+    from twitter_api import client
+
+    settings.PUBLISH_CONCURRENCY = 8
+    threads = [[f"Thread {i} first.", f"Thread {i} second."] for i in range(4)]
+    drafts = schedule(member, personal, threads, when, run_jobs)
+    real_post_create, lock, calls = client.post_create, threading.Lock(), {"now": 0, "most": 0}
+
+    def slow_post_create(account, **kwargs):
+        with lock:
+            calls["now"] += 1
+            calls["most"] = max(calls["most"], calls["now"])
+        time.sleep(0.2)
+        try:
+            return real_post_create(account, **kwargs)
+        finally:
+            with lock:
+                calls["now"] -= 1
+
+    with mock.patch.object(client, "post_create", side_effect=slow_post_create):
+        outcomes = run_due_job(when, run_jobs)
+    assert outcomes == {draft.pk: "published" for draft in drafts}
+    assert calls["most"] == 4  # each round sends one post of every thread at once
+    assert len(x_sandbox.posts_by(personal.x_user_id)) == 8
+
+
+def test_a_frozen_draft_is_reported_held(personal, lead, member, x_sandbox, run_jobs, when):
+    [frozen] = schedule(member, personal, ["Frozen again."], when, run_jobs)
+    services.freeze_start(by=lead, scope=PublishingFreeze.Scope.EVERYTHING, reason="Election period.")
+    assert run_due_job(when, run_jobs) == {frozen.pk: "held"}
