@@ -37,10 +37,6 @@ def month_window(month: date) -> tuple[datetime, datetime]:
     return start, end
 
 
-def _month_start_datetime(now=None):
-    return month_window(month_start(now))[0]
-
-
 def calls_in(month: date):
     """Every metered call of that month (UK time)."""
     start, end = month_window(month)

@@ -54,7 +54,6 @@ from monitoring.forms import (
 from monitoring.models import InboxItem, MentionMatch, PollCursor, PollRun, WatchlistEntry
 from monitoring.preview import query_preview, rule_test
 from monitoring.rows import INBOX_ROWS, inbox_rows
-from twitter_api.models import ApiCall
 
 PAGE_SIZE = 50
 
@@ -569,10 +568,10 @@ def rule_delete(request: HttpRequest, pk: int) -> HttpResponse:
 def usage(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     state = budget.budget_state(now)
-    month_start = budget._month_start_datetime(now)
+    month_start, month_end = budget.month_window(state.month)
     price = budget.settings.X_PRICE_PER_POST_READ
     by_day = list(
-        ApiCall.objects.filter(created_at__gte=month_start)
+        budget.calls_in(state.month)
         .annotate(day=TruncDate("created_at"))
         .values("day")
         .annotate(calls=Count("id"), posts_read=Sum("posts_read"))
@@ -592,7 +591,10 @@ def usage(request: HttpRequest) -> HttpResponse:
     can_set = decide(request.user, "monitoring.set_budget").allowed
     form = ReadBudgetForm(initial={"posts_limit": state.limit})
     paused_cursors = PollCursor.objects.filter(is_active=True, paused_until__gt=now).count()
-    posts_set_aside = PollRun.objects.filter(started_at__gte=month_start).aggregate(n=Sum("skipped"))["n"] or 0
+    posts_set_aside = (
+        PollRun.objects.filter(started_at__gte=month_start, started_at__lt=month_end).aggregate(n=Sum("skipped"))["n"]
+        or 0
+    )
     return render(
         request,
         "monitoring/usage.html",

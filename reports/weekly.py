@@ -26,8 +26,8 @@ from accounts.access import led_team_ids, teams_led_by
 from accounts.models import Membership, Team, TwitterAccount, User
 from core import csvcells
 from monitoring.models import InboxItem, MentionMatch
-from training.models import Certification, CourseRequirement, Exemption
-from training.selectors import actions_for_role
+from training.models import CourseRequirement
+from training.selectors import actions_for_role, standings
 from tweets.models import Approval, Draft, DraftTransition
 
 # --- Percentiles ---------------------------------------------------------------------------------------
@@ -373,7 +373,8 @@ def cached_weekly_report(*, team: Team | None, week_start: date) -> WeeklyReport
 
 def training_coverage(*, team: Team | None, at: datetime) -> list[dict]:
     """Per team: members trained to standard (holding or exempt from every course their role needs for the
-    team's kinds of account), as in training's team matrix. Five queries for any number of teams."""
+    team's kinds of account), judged by training.selectors.standings as the gates are. Five queries for any number
+    of teams."""
     memberships = list(
         _in_scope(Membership.objects.current(at), "team_id", team)
         .filter(user__is_active=True)
@@ -387,9 +388,7 @@ def training_coverage(*, team: Team | None, at: datetime) -> list[dict]:
     requirements = defaultdict(set)
     for course_id, kind, action in CourseRequirement.objects.values_list("course_id", "account_kind", "action"):
         requirements[(kind, action)].add(course_id)
-    user_ids = {m[2] for m in memberships}
-    held = set(Certification.objects.current(at).filter(user_id__in=user_ids).values_list("user_id", "course_id"))
-    exempt = set(Exemption.objects.current(at).filter(user_id__in=user_ids).values_list("user_id", "course_id"))
+    standing_of = standings({m[2] for m in memberships}, at=at)
     teams: dict[int, dict] = {}
     for team_id, team_name, user_id, role in memberships:
         row = teams.setdefault(team_id, {"team": team_name, "members": 0, "trained": 0, "percent": 0})
@@ -397,9 +396,7 @@ def training_coverage(*, team: Team | None, at: datetime) -> list[dict]:
         for kind in kinds[team_id]:
             for action in actions_for_role(role):
                 needed |= requirements[(kind, action)]
-        trained = (user_id, None) in exempt or all(
-            (user_id, course) in held or (user_id, course) in exempt for course in needed
-        )
+        trained = not standing_of[user_id].missing(needed)
         row["members"] += 1
         row["trained"] += int(trained)
     for row in teams.values():

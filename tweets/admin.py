@@ -5,45 +5,35 @@ so the same text validation and training gate apply)."""
 from django import forms
 from django.contrib import admin
 
+from core.admin import ReadOnlyHistoryMixin
 from tweets import services
 from tweets.models import Approval, Comment, Draft, DraftRevision, DraftTransition, PublishAttempt, PublishingFreeze
 
 THREAD_SEPARATOR = "\n---\n"
 
 
-class ReadOnlyMixin:
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-class RevisionInline(ReadOnlyMixin, admin.TabularInline):
+class RevisionInline(ReadOnlyHistoryMixin, admin.TabularInline):
     model = DraftRevision
     fields = ["number", "posts", "in_reply_to_post_id", "created_by", "created_at"]
     readonly_fields = fields
     extra = 0
 
 
-class ApprovalInline(ReadOnlyMixin, admin.TabularInline):
+class ApprovalInline(ReadOnlyHistoryMixin, admin.TabularInline):
     model = Approval
     fields = ["revision", "approver", "note", "created_at"]
     readonly_fields = fields
     extra = 0
 
 
-class TransitionInline(ReadOnlyMixin, admin.TabularInline):
+class TransitionInline(ReadOnlyHistoryMixin, admin.TabularInline):
     model = DraftTransition
     fields = ["created_at", "from_state", "to_state", "actor", "reason"]
     readonly_fields = fields
     extra = 0
 
 
-class AttemptInline(ReadOnlyMixin, admin.TabularInline):
+class AttemptInline(ReadOnlyHistoryMixin, admin.TabularInline):
     model = PublishAttempt
     fields = ["position", "state", "error_kind", "x_post_id", "reconciled", "error", "started_at", "finished_at"]
     readonly_fields = fields
@@ -140,7 +130,7 @@ class DraftAdmin(admin.ModelAdmin):
 
 
 @admin.register(DraftRevision)
-class DraftRevisionAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class DraftRevisionAdmin(ReadOnlyHistoryMixin, admin.ModelAdmin):
     list_display = ["draft", "number", "created_by", "created_at"]
     search_fields = ["draft__id", "created_by__email", "draft__account__handle"]
     list_filter = ["draft__account"]
@@ -148,7 +138,7 @@ class DraftRevisionAdmin(ReadOnlyMixin, admin.ModelAdmin):
 
 
 @admin.register(Approval)
-class ApprovalAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class ApprovalAdmin(ReadOnlyHistoryMixin, admin.ModelAdmin):
     list_display = ["draft", "revision", "approver", "created_at"]
     search_fields = ["approver__email", "draft__account__handle"]
     list_filter = ["draft__account", "created_at"]
@@ -156,7 +146,7 @@ class ApprovalAdmin(ReadOnlyMixin, admin.ModelAdmin):
 
 
 @admin.register(DraftTransition)
-class DraftTransitionAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class DraftTransitionAdmin(ReadOnlyHistoryMixin, admin.ModelAdmin):
     list_display = ["created_at", "draft", "from_state", "to_state", "actor", "reason"]
     search_fields = ["reason", "actor__email", "draft__account__handle"]
     list_filter = ["to_state", "from_state"]
@@ -164,7 +154,7 @@ class DraftTransitionAdmin(ReadOnlyMixin, admin.ModelAdmin):
 
 
 @admin.register(PublishAttempt)
-class PublishAttemptAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class PublishAttemptAdmin(ReadOnlyHistoryMixin, admin.ModelAdmin):
     list_display = ["started_at", "draft", "position", "state", "error_kind", "x_post_id", "reconciled"]
     search_fields = ["x_post_id", "error", "draft__account__handle"]
     list_filter = ["state", "error_kind", "reconciled"]
@@ -184,7 +174,7 @@ class CommentAdmin(admin.ModelAdmin):
 
 
 @admin.register(PublishingFreeze)
-class PublishingFreezeAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class PublishingFreezeAdmin(ReadOnlyHistoryMixin, admin.ModelAdmin):
     """Freezes are started and lifted from the Drafts section, which checks roles and audits them."""
 
     list_display = ["started_at", "scope", "team", "account", "reason", "started_by", "lifted_at", "lifted_by"]

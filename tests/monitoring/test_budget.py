@@ -141,6 +141,8 @@ def test_the_dashboard_counts_only_this_months_reads(client, settings, lead):
         client.force_login(lead)
         assert client.get(reverse("home")).context["budget"].posts_read == 10
         assert budget.budget_state().used == 10
+        by_day = client.get(reverse("monitoring:usage")).context["by_day"]
+        assert sum(row["posts_read"] for row in by_day) == 10
 
 
 @pytest.mark.parametrize("posts", ["-1", "3000001", "1000000000000000000000"])
