@@ -11,6 +11,7 @@ IGNORE_EXCEPTIONS would also swallow errors in a command, log every failure and 
 """
 
 import logging
+import pickle
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -19,6 +20,7 @@ from contextlib import AbstractContextManager, contextmanager, nullcontext
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from django.db import transaction
 from django_redis.cache import RedisCache as DjangoRedisCache
+from django_redis.serializers.pickle import PickleSerializer
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
@@ -30,6 +32,21 @@ _NOT_READ = object()  # not read ahead
 UNREACHABLE = (RedisConnectionError, RedisTimeoutError)  # not an error in a command: Redis is not answering
 RETRY_SECONDS = 5.0  # while Redis is down, how long each process goes without trying it again
 UNWRITTEN_LIMIT = 10_000
+
+_UNREADABLE = object()  # an entry this code cannot unpickle
+
+
+class TolerantPickleSerializer(PickleSerializer):
+    """Pickle, reading an entry whose class has since moved or changed (one written before a release, say) as
+    a miss rather than an error: every cached answer can be made again, and a release must not fail pages until
+    the old entries expire."""
+
+    def loads(self, value: bytes):
+        try:
+            return super().loads(value)
+        except (ImportError, AttributeError, TypeError, ValueError, EOFError, pickle.UnpicklingError) as exc:
+            logger.info("A cache entry could not be read (%s: %s); it counts as a miss", type(exc).__name__, exc)
+            return _UNREADABLE
 
 
 class _Outage:
@@ -151,10 +168,18 @@ class RedisCache(DjangoRedisCache):
             value = self._read.get(self.make_key(key, version=version), _NOT_READ)
             if value is not _NOT_READ:
                 return default if value is _ABSENT else value
-        return self._attempt(super().get, key, default, version, missing=default)
+        value = self._attempt(super().get, key, default, version, missing=default)
+        if value is _UNREADABLE:
+            self.delete(key, version=version)  # so the answer made again can be stored
+            return default
+        return value
 
     def get_many(self, keys, version=None):
-        return self._attempt(super().get_many, keys, version, missing={})
+        found = self._attempt(super().get_many, keys, version, missing={})
+        unreadable = [key for key, value in found.items() if value is _UNREADABLE]
+        if unreadable:
+            self.delete_many(unreadable, version=version)
+        return {key: value for key, value in found.items() if value is not _UNREADABLE}
 
     def has_key(self, key, version=None):
         return self._attempt(super().has_key, key, version, missing=False)

@@ -2,6 +2,7 @@
 client per thread, and misses rather than errors while Redis is unreachable."""
 
 import logging
+import pickle
 from contextlib import contextmanager, suppress
 
 import pytest
@@ -10,6 +11,7 @@ from django.core.cache import cache, caches
 
 from core import cache as cache_backend
 from core.cache import read_ahead
+from core.redis import redis_connection
 
 
 def names(sent: list[tuple[str, str]]) -> list[str]:
@@ -204,3 +206,20 @@ def test_redis_is_not_tried_again_for_a_few_seconds_after_it_failed(outage, redi
     redis_commands.clear()
     assert cache.get("a") is None
     assert redis_commands == []  # no connection attempt on every entry of every page
+
+
+def test_an_entry_an_earlier_release_wrote_with_a_class_that_has_moved_reads_as_a_miss(caplog):
+    # What `dovecote.dashboard.WaitingDraft` pickled as before it moved: its module no longer exists.
+    stale = pickle.dumps(_Moved()).replace(b"tests.core.test_cache", b"dovecote.dashboard")
+    made = cache.make_key("moved-panel")
+    redis_connection().set(made, stale)
+    redis_connection().set(cache.make_key("fine-panel"), pickle.dumps("fine"))
+
+    assert cache.get("moved-panel", "default") == "default"
+    assert cache.get_many(["moved-panel", "fine-panel"]) == {"fine-panel": "fine"}
+    assert cache.get_or_set("moved-panel", lambda: "made again") == "made again"
+    assert cache.get("moved-panel") == "made again"
+
+
+class _Moved:
+    pass
