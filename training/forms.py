@@ -6,8 +6,8 @@ from django.utils import timezone
 
 from accounts.models import TwitterAccount, User
 from core.forms import in_london
+from training.certification import ONE_TO_ONE_NOT_HELD_YET
 from training.models import Action, Course, Feedback
-from training.services import ONE_TO_ONE_NOT_HELD_YET
 
 TEXT = {"class": "govuk-input"}
 SELECT = {"class": "govuk-select"}

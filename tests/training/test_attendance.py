@@ -7,6 +7,7 @@ from accounts.models import AuditEvent
 from tests.factories import UserFactory
 from tests.training.factories import BookingFactory, TrainingSessionFactory
 from training import services
+from training.certification import certification_award_for_session
 from training.models import Booking, Certification
 from training.services import TrainingError
 
@@ -59,9 +60,7 @@ def test_attendance_cannot_be_marked_before_the_session_starts(db, trainer):
 
 def test_attendees_who_completed_are_certified_from_the_session(past_session, trainer):
     booking = BookingFactory(session=past_session, status=Booking.Status.ATTENDED)
-    [certification] = services.certification_award_for_session(
-        session=past_session, by=trainer, booking_ids={booking.pk}
-    )
+    [certification] = certification_award_for_session(session=past_session, by=trainer, booking_ids={booking.pk})
     assert certification.user == booking.user
     assert certification.certified_at == past_session.starts_at
     assert certification.expires_at == past_session.course.expiry_from(past_session.starts_at)
@@ -71,11 +70,11 @@ def test_attendees_who_completed_are_certified_from_the_session(past_session, tr
 def test_people_who_did_not_attend_cannot_be_certified(past_session, trainer):
     booking = BookingFactory(session=past_session, status=Booking.Status.NO_SHOW)
     with pytest.raises(TrainingError, match="Only people marked as attended"):
-        services.certification_award_for_session(session=past_session, by=trainer, booking_ids={booking.pk})
+        certification_award_for_session(session=past_session, by=trainer, booking_ids={booking.pk})
     assert not Certification.objects.exists()
 
 
 def test_a_booking_from_another_session_cannot_be_certified(past_session, trainer):
     other = BookingFactory(status=Booking.Status.ATTENDED, user=UserFactory())
     with pytest.raises(TrainingError):
-        services.certification_award_for_session(session=past_session, by=trainer, booking_ids={other.pk})
+        certification_award_for_session(session=past_session, by=trainer, booking_ids={other.pk})

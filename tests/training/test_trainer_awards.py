@@ -12,6 +12,7 @@ from tests.factories import TwitterAccountFactory, UserFactory
 from tests.training.factories import BookingFactory, CourseFactory, TrainerFactory, TrainingSessionFactory
 from tests.training.helpers import require_course
 from training import policy, services
+from training.certification import certification_award, certification_award_for_session, one_to_one_record
 from training.models import Booking, Certification, OneToOneSession
 from training.services import TrainingError
 
@@ -50,15 +51,13 @@ def test_a_trainer_without_an_authenticator_cannot_award_certification(db):
     session = _in_progress()
     booking = BookingFactory(session=session, status=Booking.Status.ATTENDED)
     with pytest.raises(TrainingError, match="authenticator app"):
-        services.certification_award_for_session(session=session, by=trainer, booking_ids={booking.pk})
+        certification_award_for_session(session=session, by=trainer, booking_ids={booking.pk})
     with pytest.raises(TrainingError, match="authenticator app"):
-        services.one_to_one_record(
-            trainer=trainer, trainee=UserFactory(), topic="Replies", course=session.course, award=True
-        )
+        one_to_one_record(trainer=trainer, trainee=UserFactory(), topic="Replies", course=session.course, award=True)
     assert not Certification.objects.exists()
     assert not OneToOneSession.objects.exists()
     enrol_totp(trainer)
-    services.certification_award_for_session(session=session, by=trainer, booking_ids={booking.pk})
+    certification_award_for_session(session=session, by=trainer, booking_ids={booking.pk})
     assert Certification.objects.filter(user=booking.user).exists()
 
 
@@ -69,7 +68,7 @@ def test_a_trainer_cannot_certify_themselves_at_a_session(trainer):
     session = _in_progress()
     own = BookingFactory(session=session, user=trainer, status=Booking.Status.ATTENDED)
     with pytest.raises(TrainingError, match="cannot certify yourself"):
-        services.certification_award_for_session(session=session, by=trainer, booking_ids={own.pk})
+        certification_award_for_session(session=session, by=trainer, booking_ids={own.pk})
     assert not Certification.objects.exists()
 
 
@@ -87,9 +86,9 @@ def test_the_session_page_offers_no_box_to_certify_the_trainer_themselves(client
 def test_a_trainer_cannot_certify_themselves_in_a_one_to_one(trainer):
     course = CourseFactory()
     with pytest.raises(TrainingError, match="cannot certify yourself"):
-        services.one_to_one_record(trainer=trainer, trainee=trainer, topic="Self study", course=course, award=True)
+        one_to_one_record(trainer=trainer, trainee=trainer, topic="Self study", course=course, award=True)
     with pytest.raises(TrainingError, match="cannot certify yourself"):
-        services.certification_award(user=trainer, course=course, by=trainer)
+        certification_award(user=trainer, course=course, by=trainer)
     assert not Certification.objects.exists()
 
 
@@ -119,15 +118,13 @@ def test_a_session_certification_cannot_be_dated_outside_the_session(trainer, me
     session = _in_progress()
     for at in (session.starts_at - dt.timedelta(days=30), session.ends_at + dt.timedelta(days=30)):
         with pytest.raises(TrainingError, match="during the session"):
-            services.certification_award(user=member, course=session.course, by=trainer, at=at, session=session)
+            certification_award(user=member, course=session.course, by=trainer, at=at, session=session)
     assert not Certification.objects.exists()
 
 
 def test_a_certification_cannot_be_dated_in_the_future(trainer, member):
     with pytest.raises(TrainingError, match="future"):
-        services.certification_award(
-            user=member, course=CourseFactory(), by=trainer, at=timezone.now() + dt.timedelta(days=400)
-        )
+        certification_award(user=member, course=CourseFactory(), by=trainer, at=timezone.now() + dt.timedelta(days=400))
     assert not Certification.objects.exists()
 
 
@@ -135,9 +132,7 @@ def test_a_one_to_one_held_in_the_future_cannot_award_certification(client, trai
     course = CourseFactory()
     later = timezone.now() + dt.timedelta(days=60)
     with pytest.raises(TrainingError, match="once it has been held"):
-        services.one_to_one_record(
-            trainer=trainer, trainee=member, topic="Replies", held_at=later, course=course, award=True
-        )
+        one_to_one_record(trainer=trainer, trainee=member, topic="Replies", held_at=later, course=course, award=True)
     client.force_login(trainer)
     local = timezone.localtime(later)
     response = client.post(
@@ -158,7 +153,7 @@ def test_a_one_to_one_held_in_the_future_cannot_award_certification(client, trai
 
 def test_a_one_to_one_certification_is_dated_when_it_was_held(trainer, member):
     held_at = timezone.now() - dt.timedelta(days=3)
-    one_to_one = services.one_to_one_record(
+    one_to_one = one_to_one_record(
         trainer=trainer, trainee=member, topic="Replies", held_at=held_at, course=CourseFactory(), award=True
     )
     certification = Certification.objects.get(user=member)
@@ -179,7 +174,7 @@ def test_a_certification_awarded_during_the_session_is_current_at_once_and_opens
     services.attendance_mark(session=session, by=trainer, attended={booking.pk}, no_show=set())
     assert not policy.check(member, account, "draft").allowed
 
-    [certification] = services.certification_award_for_session(session=session, by=trainer, booking_ids={booking.pk})
+    [certification] = certification_award_for_session(session=session, by=trainer, booking_ids={booking.pk})
 
     assert certification.certified_at <= timezone.now()
     assert session.starts_at <= certification.certified_at <= session.ends_at
