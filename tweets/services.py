@@ -36,9 +36,8 @@ from tweets.models import (
     Draft,
     DraftRevision,
     DraftTransition,
-    PublishingFreeze,
 )
-from tweets.selectors import approval_count, approvals_required, freeze_for, valid_approvals
+from tweets.selectors import approval_count, approvals_required, valid_approvals
 from tweets.signals import draft_state_changed
 from twitter_api.text import validate_post_text
 
@@ -494,7 +493,7 @@ def comment_create(*, draft: Draft, by: User, body: str) -> Comment:
     return Comment.objects.create(draft=draft, revision=draft.current_revision, author=by, body=body)
 
 
-# --- Scheduling and freezes -------------------------------------------------------------------------
+# --- Scheduling (freezes: tweets.freezes) --------------------------------------------------------------------
 
 
 def _reschedule_locked(draft: Draft, *, by: User, scheduled_at: datetime | None, request=None) -> Draft:
@@ -560,47 +559,6 @@ def draft_reschedule(*, draft: Draft, by: User, scheduled_at: datetime, request=
         return _reschedule_locked(draft, by=by, scheduled_at=scheduled_at, request=request)
 
 
-def draft_publish_now(*, draft: Draft, by: User, request=None) -> Draft:
-    """After a freeze is lifted: publish a held post now."""
-    with transaction.atomic():
-        draft = _lock(draft, "publish_now")
-        ensure(by, "tweets.publish_now", draft)  # a lead, and no freeze still applies
-        _move(draft, S.APPROVED, by=by, reason="Released after the freeze", request=request, publish_due_at=None)
-        queueing.publish_on_commit(draft.pk)
-        return draft
-
-
-def draft_publish_essential(*, draft: Draft, by: User, reason: str, request=None) -> Draft:
-    """A lead publishes one approved post during a freeze, with a reason. Audited."""
-    reason = (reason or "").strip()
-    if not reason:
-        raise DraftError("Say why this post is essential. The reason is kept in the audit trail.")
-    with transaction.atomic():
-        draft = _lock(draft, "publish_essential")
-        ensure(by, "tweets.publish_essential", draft)  # a lead, and a freeze applies
-        freeze = freeze_for(draft.account)
-        audit_record(
-            action="freeze.essential_exception",
-            actor=by,
-            obj=draft,
-            team=draft.account.team,
-            details={"reason": reason, "freeze": freeze.pk, "account": draft.account.handle},
-            request=request,
-        )
-        _move(
-            draft,
-            S.APPROVED,
-            by=by,
-            reason=f"Essential communication during a freeze: {reason}",
-            request=request,
-            essential_reason=reason,
-            essential_by=by,
-            publish_due_at=None,
-        )
-        queueing.publish_on_commit(draft.pk)
-        return draft
-
-
 def draft_retry(*, draft: Draft, by: User, request=None) -> Draft:
     """Try a failed post again (for example after new credentials were entered)."""
     with transaction.atomic():
@@ -609,55 +567,3 @@ def draft_retry(*, draft: Draft, by: User, request=None) -> Draft:
         _move(draft, S.APPROVED, by=by, reason="Trying again", request=request, publish_due_at=None, failure_reason="")
         queueing.publish_on_commit(draft.pk)
         return draft
-
-
-def freeze_start(*, by: User, scope: str, reason: str, team=None, account=None, request=None) -> PublishingFreeze:
-    scope = PublishingFreeze.Scope(scope)
-    reason = (reason or "").strip()
-    if not reason:
-        raise DraftError("Give a reason for the freeze. Everyone will see it in the banner.")
-    if scope == PublishingFreeze.Scope.TEAM and team is None:
-        raise DraftError("Choose the team whose accounts to freeze.")
-    if scope == PublishingFreeze.Scope.ACCOUNT and account is None:
-        raise DraftError("Choose the account to freeze.")
-    ensure(by, "tweets.start_freeze", team if scope == PublishingFreeze.Scope.TEAM else account)
-    with transaction.atomic():
-        freeze = PublishingFreeze.objects.create(
-            scope=scope,
-            team=team if scope == PublishingFreeze.Scope.TEAM else None,
-            account=account if scope == PublishingFreeze.Scope.ACCOUNT else None,
-            reason=reason,
-            started_by=by,
-        )
-        audit_record(
-            action="freeze.started",
-            actor=by,
-            obj=freeze,
-            team=team or (account.team if account else None),
-            details={"scope": scope, "reason": reason},
-            request=request,
-        )
-        queueing.notify_leads_of_freeze_on_commit(freeze.pk, "started")
-    return freeze
-
-
-def freeze_lift(*, freeze: PublishingFreeze, by: User, note: str = "", request=None) -> PublishingFreeze:
-    ensure(by, "tweets.lift_freeze", freeze)
-    with transaction.atomic():
-        locked = PublishingFreeze.objects.select_for_update().get(pk=freeze.pk)
-        if locked.lifted_at is not None:
-            raise DraftError("This freeze has already been lifted.")
-        locked.lifted_at = timezone.now()
-        locked.lifted_by = by
-        locked.lift_note = note
-        locked.save(update_fields=["lifted_at", "lifted_by", "lift_note"])
-        audit_record(
-            action="freeze.lifted",
-            actor=by,
-            obj=locked,
-            team=locked.team or (locked.account.team if locked.account_id else None),
-            details={"note": note},
-            request=request,
-        )
-        queueing.notify_leads_of_freeze_on_commit(locked.pk, "lifted")
-    return locked

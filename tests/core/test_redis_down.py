@@ -16,7 +16,7 @@ from tests.conftest import enrol_totp
 from tests.factories import TEST_PASSWORD, MembershipFactory, TwitterAccountFactory, UserFactory
 from tests.monitoring.factories import InboxItemFactory
 from tests.tweets.factories import DraftFactory
-from tweets import jobs, publishing, services
+from tweets import freezes, jobs, publishing, services
 from tweets.models import Draft
 
 S = Draft.State
@@ -142,7 +142,7 @@ def test_a_post_scheduled_while_redis_is_down_is_published_by_the_sweep_when_due
 def test_a_held_post_released_while_redis_is_down_is_published_by_the_sweep(
     client, personal, member, lead, x_sandbox, redis_down, django_capture_on_commit_callbacks
 ):
-    freeze = services.freeze_start(by=lead, scope="everything", reason="Pause")
+    freeze = freezes.freeze_start(by=lead, scope="everything", reason="Pause")
     draft = services.draft_create(author=member, account=personal, text="Held during the freeze.")
     services.draft_submit(draft=draft, by=member)
     publishing.drafts_publish_due_now()  # a worker finds it due and holds it

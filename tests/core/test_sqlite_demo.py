@@ -80,7 +80,7 @@ from django.utils import timezone
 from accounts.models import Membership, TwitterAccount
 from tests.factories import MembershipFactory, TeamFactory, TwitterAccountFactory
 from tests.monitoring.factories import MonitorFactory
-from tweets import services
+from tweets import freezes, services
 from tweets.models import Draft
 
 call_command("migrate", verbosity=0)
@@ -94,7 +94,7 @@ for handle, x_id in (("DeptNews", "9100"), ("DeptMinister", "9200")):
         access_token=f"token-{handle}", access_token_secret=f"secret-{handle}",
     )
 MonitorFactory(team=team, name="Passports", query="passport")
-services.freeze_start(by=lead, scope="account", account=accounts["DeptMinister"], reason="Purdah")
+freezes.freeze_start(by=lead, scope="account", account=accounts["DeptMinister"], reason="Purdah")
 due = timezone.now() + timedelta(seconds=2)
 for handle, text in (("DeptNews", "Scheduled news post."), ("DeptMinister", "Scheduled minister post.")):
     draft = services.draft_create(author=member, account=accounts[handle], text=text, scheduled_at=due)
@@ -124,14 +124,14 @@ LIFT = """
 import django
 django.setup()
 from accounts.models import Membership
-from tweets import selectors, services
+from tweets import freezes, selectors
 from tweets.models import Draft, PublishingFreeze
 
 freeze = PublishingFreeze.objects.get()
 lead = Membership.objects.get(role=Membership.Role.LEAD).user
-services.freeze_lift(freeze=freeze, by=lead)
+freezes.freeze_lift(freeze=freeze, by=lead)
 for draft in selectors.held_after_lift(freeze):
-    services.draft_publish_now(draft=draft, by=lead)
+    freezes.draft_publish_now(draft=draft, by=lead)
 """
 
 SUBMIT_NOW = """

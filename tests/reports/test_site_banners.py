@@ -5,7 +5,7 @@ from django.core.cache import cache
 from django.urls import reverse
 
 from core import banners
-from tweets import services
+from tweets import freezes
 from tweets.models import PublishingFreeze
 
 
@@ -24,7 +24,7 @@ def test_a_freeze_started_after_the_banners_were_read_shows_on_the_next_page(cli
     client.force_login(member)
     client.get(reverse("tweets:draft_list"))
 
-    services.freeze_start(by=lead, scope=PublishingFreeze.Scope.TEAM, team=team, reason="Pre-election period")
+    freezes.freeze_start(by=lead, scope=PublishingFreeze.Scope.TEAM, team=team, reason="Pre-election period")
     page = client.get(reverse("tweets:draft_list")).content.decode()
 
     assert "Pre-election period" in page

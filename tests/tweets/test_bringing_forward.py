@@ -13,7 +13,7 @@ from accounts.models import Membership
 from core.permissions import Refused
 from tests.factories import MembershipFactory
 from tests.tweets.factories import DraftFactory, FreezeFactory
-from tweets import selectors, services
+from tweets import freezes, selectors, services
 from tweets.models import Approval, Draft, DraftTransition, PublishingFreeze
 
 S = Draft.State
@@ -124,12 +124,12 @@ def test_publishing_a_held_post_now_after_the_freeze(people, account, member, ap
     held = approved_draft(account, member, [approver, second_approver], state=S.HELD, scheduled_at=None)
 
     if role in LEADS:
-        services.draft_publish_now(draft=held, by=people[role])
+        freezes.draft_publish_now(draft=held, by=people[role])
         held.refresh_from_db()
         assert held.state == S.APPROVED
     else:
         with pytest.raises(Refused):
-            services.draft_publish_now(draft=held, by=people[role])
+            freezes.draft_publish_now(draft=held, by=people[role])
         held.refresh_from_db()
         assert held.state == S.HELD
 
@@ -158,13 +158,13 @@ def test_essential_publication_during_a_freeze(people, account, member, approver
     )
 
     if role in LEADS:
-        services.draft_publish_essential(draft=draft, by=people[role], reason="A public safety notice.")
+        freezes.draft_publish_essential(draft=draft, by=people[role], reason="A public safety notice.")
         draft.refresh_from_db()
         assert draft.state == S.APPROVED
         assert draft.essential_by == people[role]
     else:
         with pytest.raises(Refused):
-            services.draft_publish_essential(draft=draft, by=people[role], reason="A public safety notice.")
+            freezes.draft_publish_essential(draft=draft, by=people[role], reason="A public safety notice.")
         draft.refresh_from_db()
         assert draft.state == state
 
@@ -178,12 +178,12 @@ def test_lifting_a_freeze_is_for_leads_and_releases_nothing_by_itself(
     Draft.objects.filter(pk=held.pk).update(held_by=freeze)
 
     if role in LEADS:
-        services.freeze_lift(freeze=freeze, by=people[role])
+        freezes.freeze_lift(freeze=freeze, by=people[role])
         freeze.refresh_from_db()
         assert not freeze.is_active
     else:
         with pytest.raises(Refused):
-            services.freeze_lift(freeze=freeze, by=people[role])
+            freezes.freeze_lift(freeze=freeze, by=people[role])
         freeze.refresh_from_db()
         assert freeze.is_active
     held.refresh_from_db()

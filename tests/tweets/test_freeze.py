@@ -8,7 +8,7 @@ from accounts.models import AuditEvent, Membership, TwitterAccount
 from core.permissions import Refused
 from tests.conftest import enrol_totp
 from tests.factories import MembershipFactory, TwitterAccountFactory
-from tweets import jobs, selectors, services
+from tweets import freezes, jobs, selectors, services
 from tweets.models import Draft, PublishingFreeze
 
 S = Draft.State
@@ -39,7 +39,7 @@ def at_due_time(run_jobs, minutes=31):
 
 def test_a_due_post_is_held_by_a_freeze_not_published_and_not_lost(personal, member, lead, x_sandbox, run_jobs):
     draft = scheduled_draft(member, personal, "Scheduled before the freeze.", run_jobs)
-    freeze = services.freeze_start(by=lead, scope="everything", reason="National mourning")
+    freeze = freezes.freeze_start(by=lead, scope="everything", reason="National mourning")
     at_due_time(run_jobs)
     draft.refresh_from_db()
     assert draft.state == S.HELD
@@ -52,14 +52,14 @@ def test_a_due_post_is_held_by_a_freeze_not_published_and_not_lost(personal, mem
 
 def test_lifting_a_freeze_lets_a_lead_publish_held_posts_now(personal, member, lead, x_sandbox, run_jobs):
     draft = scheduled_draft(member, personal, "Held, then released.", run_jobs)
-    freeze = services.freeze_start(by=lead, scope="team", team=personal.team, reason="Security incident")
+    freeze = freezes.freeze_start(by=lead, scope="team", team=personal.team, reason="Security incident")
     at_due_time(run_jobs)
     with pytest.raises(Refused, match="still frozen"):
-        services.draft_publish_now(draft=draft, by=lead)
-    services.freeze_lift(freeze=freeze, by=lead, note="All clear")
+        freezes.draft_publish_now(draft=draft, by=lead)
+    freezes.freeze_lift(freeze=freeze, by=lead, note="All clear")
     assert list(selectors.held_after_lift(freeze)) == [draft]
     with run_jobs():
-        services.draft_publish_now(draft=draft, by=lead)
+        freezes.draft_publish_now(draft=draft, by=lead)
     draft.refresh_from_db()
     assert draft.state == S.PUBLISHED
     assert [p["text"] for p in x_sandbox.posts_by(personal.x_user_id)] == ["Held, then released."]
@@ -68,9 +68,9 @@ def test_lifting_a_freeze_lets_a_lead_publish_held_posts_now(personal, member, l
 def test_held_posts_can_be_rescheduled_or_cancelled_after_the_freeze(personal, member, lead, run_jobs):
     one = scheduled_draft(member, personal, "Reschedule me.", run_jobs)
     two = scheduled_draft(member, personal, "Cancel me.", run_jobs)
-    freeze = services.freeze_start(by=lead, scope="account", account=personal, reason="Pre-election period")
+    freeze = freezes.freeze_start(by=lead, scope="account", account=personal, reason="Pre-election period")
     at_due_time(run_jobs)
-    services.freeze_lift(freeze=freeze, by=lead)
+    freezes.freeze_lift(freeze=freeze, by=lead)
     later = timezone.now() + timezone.timedelta(days=1)
     services.draft_reschedule(draft=one, by=member, scheduled_at=later)
     services.draft_withdraw(draft=two, by=lead, reason="Cancelled after the freeze")
@@ -83,14 +83,14 @@ def test_held_posts_can_be_rescheduled_or_cancelled_after_the_freeze(personal, m
 def test_a_lead_may_publish_one_post_during_a_freeze_as_essential(personal, member, lead, x_sandbox, run_jobs):
     urgent = scheduled_draft(member, personal, "Flood warning: avoid the A1.", run_jobs)
     other = scheduled_draft(member, personal, "Ordinary news.", run_jobs)
-    services.freeze_start(by=lead, scope="everything", reason="Pre-election period")
+    freezes.freeze_start(by=lead, scope="everything", reason="Pre-election period")
     at_due_time(run_jobs)
     with pytest.raises(services.DraftError, match="Say why"):
-        services.draft_publish_essential(draft=urgent, by=lead, reason="")
+        freezes.draft_publish_essential(draft=urgent, by=lead, reason="")
     with pytest.raises(Refused):
-        services.draft_publish_essential(draft=urgent, by=member, reason="I think it matters")
+        freezes.draft_publish_essential(draft=urgent, by=member, reason="I think it matters")
     with run_jobs():
-        services.draft_publish_essential(draft=urgent, by=lead, reason="Public safety")
+        freezes.draft_publish_essential(draft=urgent, by=lead, reason="Public safety")
     urgent.refresh_from_db()
     other.refresh_from_db()
     assert urgent.state == S.PUBLISHED
@@ -105,10 +105,10 @@ def test_the_essential_exception_needs_a_lead_of_the_owning_team(personal, membe
     draft = scheduled_draft(member, personal, "Essential?", run_jobs)
     other_lead = MembershipFactory(team=other_team, role=Membership.Role.LEAD).user
     enrol_totp(other_lead)
-    services.freeze_start(by=other_lead, scope="everything", reason="Mourning")
+    freezes.freeze_start(by=other_lead, scope="everything", reason="Mourning")
     at_due_time(run_jobs)
     with pytest.raises(Refused):
-        services.draft_publish_essential(draft=draft, by=other_lead, reason="Needed")
+        freezes.draft_publish_essential(draft=draft, by=other_lead, reason="Needed")
 
 
 def test_a_scoped_freeze_does_not_touch_other_accounts(
@@ -116,7 +116,7 @@ def test_a_scoped_freeze_does_not_touch_other_accounts(
 ):
     mine = scheduled_draft(member, personal, "Frozen team.", run_jobs)
     theirs = scheduled_draft(outsider, other_account, "Other team carries on.", run_jobs)
-    services.freeze_start(by=lead, scope="team", team=personal.team, reason="Team incident")
+    freezes.freeze_start(by=lead, scope="team", team=personal.team, reason="Team incident")
     at_due_time(run_jobs)
     mine.refresh_from_db()
     theirs.refresh_from_db()
@@ -130,7 +130,7 @@ def test_an_account_freeze_holds_only_that_account(personal, member, lead, team,
     x_sandbox.register_account(sibling)
     frozen = scheduled_draft(member, personal, "Frozen account.", run_jobs)
     free = scheduled_draft(member, sibling, "Sibling account.", run_jobs)
-    services.freeze_start(by=lead, scope="account", account=personal, reason="Compromised password")
+    freezes.freeze_start(by=lead, scope="account", account=personal, reason="Compromised password")
     at_due_time(run_jobs)
     frozen.refresh_from_db()
     free.refresh_from_db()
@@ -140,27 +140,27 @@ def test_an_account_freeze_holds_only_that_account(personal, member, lead, team,
 def test_who_may_start_a_freeze(team, other_team, account, member, lead, approver, admin_user, outsider):
     other_lead = MembershipFactory(team=other_team, role=Membership.Role.LEAD).user
     with pytest.raises(Refused):
-        services.freeze_start(by=member, scope="everything", reason="No")
+        freezes.freeze_start(by=member, scope="everything", reason="No")
     with pytest.raises(Refused):
-        services.freeze_start(by=approver, scope="team", team=team, reason="No")
+        freezes.freeze_start(by=approver, scope="team", team=team, reason="No")
     with pytest.raises(Refused):
-        services.freeze_start(by=other_lead, scope="team", team=team, reason="Not my team")
+        freezes.freeze_start(by=other_lead, scope="team", team=team, reason="Not my team")
     with pytest.raises(Refused):
-        services.freeze_start(by=other_lead, scope="account", account=account, reason="Not my account")
+        freezes.freeze_start(by=other_lead, scope="account", account=account, reason="Not my account")
     with pytest.raises(services.DraftError, match="reason"):
-        services.freeze_start(by=lead, scope="everything", reason=" ")
-    assert services.freeze_start(by=other_lead, scope="everything", reason="Any lead may freeze everything")
-    assert services.freeze_start(by=lead, scope="team", team=team, reason="My team")
-    assert services.freeze_start(by=admin_user, scope="account", account=account, reason="Admin")
+        freezes.freeze_start(by=lead, scope="everything", reason=" ")
+    assert freezes.freeze_start(by=other_lead, scope="everything", reason="Any lead may freeze everything")
+    assert freezes.freeze_start(by=lead, scope="team", team=team, reason="My team")
+    assert freezes.freeze_start(by=admin_user, scope="account", account=account, reason="Admin")
     assert PublishingFreeze.objects.active().count() == 3
     assert AuditEvent.objects.filter(action="freeze.started").count() == 3
 
 
 def test_a_freeze_can_be_lifted_once(lead, member):
-    freeze = services.freeze_start(by=lead, scope="everything", reason="Brief pause")
+    freeze = freezes.freeze_start(by=lead, scope="everything", reason="Brief pause")
     with pytest.raises(Refused):
-        services.freeze_lift(freeze=freeze, by=member)
-    services.freeze_lift(freeze=freeze, by=lead)
+        freezes.freeze_lift(freeze=freeze, by=member)
+    freezes.freeze_lift(freeze=freeze, by=lead)
     with pytest.raises(services.DraftError, match="already been lifted"):
-        services.freeze_lift(freeze=freeze, by=lead)
+        freezes.freeze_lift(freeze=freeze, by=lead)
     assert AuditEvent.objects.filter(action="freeze.lifted").count() == 1

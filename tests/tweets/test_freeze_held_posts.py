@@ -13,7 +13,7 @@ from django.utils import timezone
 from accounts.models import Membership, TwitterAccount
 from tests.conftest import enrol_totp
 from tests.factories import MembershipFactory, TeamFactory, TwitterAccountFactory, UserFactory
-from tweets import jobs, selectors, services
+from tweets import freezes, jobs, selectors, services
 from tweets.models import Draft
 
 S = Draft.State
@@ -65,7 +65,7 @@ def test_a_held_posts_page_says_which_freeze_holds_it_why_who_started_it_and_sin
     lead.first_name, lead.last_name = "Lena", "Lead"
     lead.save()
     draft = _scheduled(member, personal, "Our new opening hours.", run_jobs)
-    freeze = services.freeze_start(by=lead, scope="team", team=personal.team, reason="Pre-election period")
+    freeze = freezes.freeze_start(by=lead, scope="team", team=personal.team, reason="Pre-election period")
     _due(run_jobs)
 
     page = _page(client, member, reverse("tweets:draft_detail", args=[draft.pk]))
@@ -79,9 +79,9 @@ def test_a_held_posts_page_says_which_freeze_holds_it_why_who_started_it_and_sin
 
 def test_once_the_freeze_is_lifted_the_held_posts_page_says_what_happens_next(client, personal, member, lead, run_jobs):
     draft = _scheduled(member, personal, "Our new opening hours.", run_jobs)
-    freeze = services.freeze_start(by=lead, scope="everything", reason="National mourning")
+    freeze = freezes.freeze_start(by=lead, scope="everything", reason="National mourning")
     _due(run_jobs)
-    services.freeze_lift(freeze=freeze, by=lead, note="Mourning over")
+    freezes.freeze_lift(freeze=freeze, by=lead, note="Mourning over")
 
     page = _page(client, member, reverse("tweets:draft_detail", args=[draft.pk]))
 
@@ -104,10 +104,10 @@ def test_a_lifted_freeze_lists_the_posts_it_held_across_the_leads_teams_with_acc
     ours = _scheduled(member, personal, "Ours, held.", run_jobs)
     theirs = _scheduled(outsider, other_account, "Theirs, held.", run_jobs)
     unseen = _scheduled(MembershipFactory(team=third.team).user, third, "Not for this lead.", run_jobs)
-    freeze = services.freeze_start(by=lead, scope="everything", reason="Security incident")
+    freeze = freezes.freeze_start(by=lead, scope="everything", reason="Security incident")
     _due(run_jobs)
     assert {d.state for d in Draft.objects.filter(pk__in=[ours.pk, theirs.pk, unseen.pk])} == {S.HELD}
-    services.freeze_lift(freeze=freeze, by=lead)
+    freezes.freeze_lift(freeze=freeze, by=lead)
 
     page = _page(client, lead, reverse("tweets:freeze_detail", args=[freeze.pk]))
 
@@ -122,9 +122,9 @@ def test_a_member_sees_the_held_posts_but_not_the_actions_only_a_lead_may_take(
     client, personal, member, lead, run_jobs
 ):
     draft = _scheduled(lead, personal, "Written by the lead.", run_jobs)
-    freeze = services.freeze_start(by=lead, scope="everything", reason="Security incident")
+    freeze = freezes.freeze_start(by=lead, scope="everything", reason="Security incident")
     _due(run_jobs)
-    services.freeze_lift(freeze=freeze, by=lead)
+    freezes.freeze_lift(freeze=freeze, by=lead)
 
     page = _page(client, member, reverse("tweets:freeze_detail", args=[freeze.pk]))
 
@@ -138,12 +138,12 @@ def test_lifting_one_freeze_while_another_covers_the_account_says_the_post_is_st
     client, personal, member, lead, run_jobs
 ):
     draft = _scheduled(member, personal, "Still frozen.", run_jobs)
-    team_freeze = services.freeze_start(by=lead, scope="team", team=personal.team, reason="Security incident")
-    services.freeze_start(by=lead, scope="everything", reason="National mourning")
+    team_freeze = freezes.freeze_start(by=lead, scope="team", team=personal.team, reason="Security incident")
+    freezes.freeze_start(by=lead, scope="everything", reason="National mourning")
     _due(run_jobs)
     draft.refresh_from_db()
     assert draft.held_by == team_freeze
-    services.freeze_lift(freeze=team_freeze, by=lead)
+    freezes.freeze_lift(freeze=team_freeze, by=lead)
 
     page = _page(client, lead, reverse("tweets:freeze_detail", args=[team_freeze.pk]))
 
@@ -168,7 +168,7 @@ def test_the_author_and_approvers_are_emailed_when_their_post_is_held(
         services.draft_submit(draft=draft, by=member)
         services.draft_approve(draft=draft, by=approver)
         services.draft_approve(draft=draft, by=lead)
-    services.freeze_start(by=lead, scope="account", account=account, reason="Compromised password")
+    freezes.freeze_start(by=lead, scope="account", account=account, reason="Compromised password")
     mail.outbox = []
 
     _due(run_jobs)
@@ -186,7 +186,7 @@ def test_the_leads_in_scope_are_emailed_when_a_freeze_starts_and_lifts(
     MembershipFactory(team=team, user=UserFactory(), role=Membership.Role.MEMBER)
     mail.outbox = []
     with run_jobs():
-        freeze = services.freeze_start(by=admin_user, scope="team", team=team, reason="Pre-election period")
+        freeze = freezes.freeze_start(by=admin_user, scope="team", team=team, reason="Pre-election period")
 
     assert [m.to for m in mail.outbox] == [[lead.email]]
     assert "Publishing freeze started" in mail.outbox[0].subject
@@ -195,12 +195,12 @@ def test_the_leads_in_scope_are_emailed_when_a_freeze_starts_and_lifts(
 
     mail.outbox = []
     with run_jobs():
-        services.freeze_lift(freeze=freeze, by=admin_user, note="Election over")
+        freezes.freeze_lift(freeze=freeze, by=admin_user, note="Election over")
     assert [m.to for m in mail.outbox] == [[lead.email]]
     assert "Publishing freeze lifted" in mail.outbox[0].subject
     assert "Election over" in mail.outbox[0].body
 
     mail.outbox = []
     with run_jobs():
-        services.freeze_start(by=lead, scope="everything", reason="National mourning")
+        freezes.freeze_start(by=lead, scope="everything", reason="National mourning")
     assert sorted(r for m in mail.outbox for r in m.to) == [other_lead.email]  # the lead who started it knows

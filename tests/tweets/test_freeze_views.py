@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from tests.factories import UserFactory
 from tests.tweets.factories import FreezeFactory
-from tweets import jobs, services
+from tweets import freezes, jobs, services
 from tweets.banners import freeze_banners
 from tweets.models import Draft, PublishingFreeze
 
@@ -46,7 +46,7 @@ def test_a_freeze_needs_a_reason_and_a_target(client, lead):
 
 
 def test_the_banner_goes_when_the_freeze_is_lifted(client, lead, member):
-    freeze = services.freeze_start(by=lead, scope="everything", reason="Mourning")
+    freeze = freezes.freeze_start(by=lead, scope="everything", reason="Mourning")
     client.force_login(lead)
     assert client.post(reverse("tweets:freeze_lift", args=[freeze.pk]), {"note": "Over"}).status_code == 302
     client.force_login(member)
@@ -56,8 +56,8 @@ def test_the_banner_goes_when_the_freeze_is_lifted(client, lead, member):
 def test_the_banner_costs_one_query(rf, lead, django_assert_num_queries):
     from tweets.banners import freeze_banners
 
-    services.freeze_start(by=lead, scope="everything", reason="One")
-    services.freeze_start(by=lead, scope="everything", reason="Two")
+    freezes.freeze_start(by=lead, scope="everything", reason="One")
+    freezes.freeze_start(by=lead, scope="everything", reason="Two")
     with django_assert_num_queries(1):
         assert len(freeze_banners(rf.get("/"))) == 2
 
@@ -68,7 +68,7 @@ def test_held_posts_are_listed_then_released_after_lifting(client, personal, mem
     )
     with run_jobs():
         services.draft_submit(draft=draft, by=member)
-    freeze = services.freeze_start(by=lead, scope="everything", reason="Pause")
+    freeze = freezes.freeze_start(by=lead, scope="everything", reason="Pause")
     with time_machine.travel(timezone.now() + timezone.timedelta(minutes=6)), run_jobs():
         jobs.publish_due_sweep()
     client.force_login(lead)
@@ -91,7 +91,7 @@ def test_the_essential_exception_page(client, personal, member, lead, x_sandbox,
     )
     with run_jobs():
         services.draft_submit(draft=draft, by=member)
-    services.freeze_start(by=lead, scope="everything", reason="Pause")
+    freezes.freeze_start(by=lead, scope="everything", reason="Pause")
     client.force_login(member)
     assert client.post(reverse("tweets:draft_essential", args=[draft.pk]), {"reason": "Me"}).status_code == 403
     client.force_login(lead)
@@ -105,7 +105,7 @@ def test_the_essential_exception_page(client, personal, member, lead, x_sandbox,
 
 
 def test_the_freeze_pages_render(client, lead, member, account):
-    freeze = services.freeze_start(by=lead, scope="account", account=account, reason="Compromised password")
+    freeze = freezes.freeze_start(by=lead, scope="account", account=account, reason="Compromised password")
     draft = services.draft_create(author=member, account=account, text="Needs to go out.")
     client.force_login(lead)
     for url in [

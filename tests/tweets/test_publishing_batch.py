@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from accounts.models import AuditEvent, TwitterAccount
 from tests.factories import TwitterAccountFactory
-from tweets import jobs, publishing, services
+from tweets import freezes, jobs, publishing, services
 from tweets.models import Draft, PublishAttempt, PublishingFreeze
 from twitter_api.models import ApiCall
 
@@ -157,7 +157,7 @@ def test_a_freeze_holds_its_accounts_drafts_and_not_others(personal, team, lead,
     x_sandbox.register_account(other)
     [frozen] = schedule(member, personal, ["Frozen post."], when, run_jobs)
     [free] = schedule(member, other, ["Free post."], when, run_jobs)
-    freeze = services.freeze_start(
+    freeze = freezes.freeze_start(
         by=lead, scope=PublishingFreeze.Scope.ACCOUNT, account=personal, reason="Purdah for this account."
     )
     run_due_job(when, run_jobs)
@@ -280,5 +280,5 @@ def test_the_posts_of_several_threads_go_to_x_at_the_same_time(personal, member,
 
 def test_a_frozen_draft_is_reported_held(personal, lead, member, x_sandbox, run_jobs, when):
     [frozen] = schedule(member, personal, ["Frozen again."], when, run_jobs)
-    services.freeze_start(by=lead, scope=PublishingFreeze.Scope.EVERYTHING, reason="Election period.")
+    freezes.freeze_start(by=lead, scope=PublishingFreeze.Scope.EVERYTHING, reason="Election period.")
     assert run_due_job(when, run_jobs) == {frozen.pk: "held"}

@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 
 from tests.tweets.factories import DraftFactory, FreezeFactory
-from tweets import services
+from tweets import freezes, services
 from tweets.models import Draft, DraftTransition
 
 S = Draft.State
@@ -55,7 +55,7 @@ def _run(action, draft, *, member, approver, lead):
         # A lead: a member giving a held post a time sends it back to the approvers (test_bringing_forward.py).
         return services.draft_reschedule(draft=draft, by=lead, scheduled_at=later)
     if action == "publish_now":
-        return services.draft_publish_now(draft=draft, by=lead)
+        return freezes.draft_publish_now(draft=draft, by=lead)
     if action == "retry":
         return services.draft_retry(draft=draft, by=member)
     raise AssertionError(action)
@@ -92,7 +92,7 @@ def test_essential_publishing_is_refused_from_other_states(state, account, lead,
     FreezeFactory(started_by=lead)
     draft = DraftFactory(account=account, author=member, state=state)
     with pytest.raises(services.TransitionNotAllowed):
-        services.draft_publish_essential(draft=draft, by=lead, reason="Public safety message")
+        freezes.draft_publish_essential(draft=draft, by=lead, reason="Public safety message")
 
 
 def test_every_transition_writes_history_and_an_audit_event(account, member):

@@ -1,0 +1,47 @@
+"""The tweets pages, by family: the lists, composing, a draft's page and its actions, and freezes."""
+
+from tweets.views._common import DRAFT_BUTTONS, draft_permissions, revision_diff
+from tweets.views.compose import draft_create, draft_edit
+from tweets.views.drafts import (
+    draft_approve,
+    draft_comment,
+    draft_detail,
+    draft_essential,
+    draft_publish_now,
+    draft_reject,
+    draft_request_changes,
+    draft_reschedule,
+    draft_retry,
+    draft_submit,
+    draft_withdraw,
+)
+from tweets.views.freezes import freeze_detail, freeze_lift, freeze_list, freeze_start
+from tweets.views.lists import APPROVAL_QUEUE_ROWS, approval_queue, draft_list, published, scheduled
+
+__all__ = [
+    "APPROVAL_QUEUE_ROWS",
+    "DRAFT_BUTTONS",
+    "approval_queue",
+    "draft_approve",
+    "draft_comment",
+    "draft_create",
+    "draft_detail",
+    "draft_edit",
+    "draft_essential",
+    "draft_list",
+    "draft_permissions",
+    "draft_publish_now",
+    "draft_reject",
+    "draft_request_changes",
+    "draft_reschedule",
+    "draft_retry",
+    "draft_submit",
+    "draft_withdraw",
+    "freeze_detail",
+    "freeze_lift",
+    "freeze_list",
+    "freeze_start",
+    "published",
+    "revision_diff",
+    "scheduled",
+]

@@ -1,0 +1,140 @@
+"""Writing a draft: the compose page, for a new draft and for editing one."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+
+from core.permissions import Refused
+from training.policy import Action
+from training.policy import check as training_check
+from tweets import access, rules, selectors, services
+from tweets.forms import DraftForm
+from tweets.models import Draft
+from tweets.views._common import NOBODY_CAN_APPROVE, S, _post_rows
+
+# --- Compose and edit ---------------------------------------------------------------------------------
+
+
+def _compose(request, *, form, draft=None, status=200, error=""):
+    posts = form.data.getlist("posts") if form.is_bound else (draft.posts if draft else [""])
+    if form.is_bound and request.POST.get("add_post"):
+        posts = [*posts, ""]
+    blocked = []
+    for account in form.fields["account"].queryset:
+        decision = training_check(request.user, account, Action.DRAFT)
+        if not decision.allowed:
+            blocked.append({"account": account, "message": decision.message, "sessions": decision.next_sessions})
+    return render(
+        request,
+        "tweets/compose.html",
+        {
+            "form": form,
+            "draft": draft,
+            "post_rows": _post_rows(posts),
+            "blocked": blocked,
+            "error": error,
+            "forward_voids_approvals": draft is not None and services.forward_voids_approvals(request.user, draft),
+        },
+        status=status,
+    )
+
+
+def _save_draft(request, form, draft=None):
+    """Run the create/edit service, then submit when asked. Returns the draft or an error message."""
+    data = form.cleaned_data
+    try:
+        if draft is None:
+            draft = services.draft_create(
+                author=request.user,
+                account=data["account"],
+                posts=data["posts"],
+                scheduled_at=data["scheduled_at"],
+                in_reply_to_post_id=data["in_reply_to_post_id"],
+                request=request,
+            )
+        else:
+            draft = services.draft_edit(
+                draft=draft,
+                by=request.user,
+                posts=data["posts"],
+                scheduled_at=data["scheduled_at"],
+                in_reply_to_post_id=data["in_reply_to_post_id"],
+                request=request,
+            )
+        if request.POST.get("action") == "submit" and draft.state in services.ALLOWED_FROM["submit"]:
+            draft = services.draft_submit(draft=draft, by=request.user, request=request)
+    except Refused as exc:
+        return draft, exc.reason, 403
+    except services.DraftError as exc:
+        return draft, exc.message, 400
+    except ValidationError as exc:
+        for message in exc.messages:
+            form.add_error("posts", message)
+        return draft, "", 400
+    return draft, None, 200
+
+
+def _saved_message(draft: Draft, was: str | None = None) -> str:
+    if draft.state == S.SUBMITTED and selectors.approval_reach(draft).short:
+        return "Draft submitted." + NOBODY_CAN_APPROVE
+    if draft.state == S.SUBMITTED and was in (S.APPROVED, S.SCHEDULED, S.HELD):
+        return (
+            "It was approved, so it has gone back to the approvers, who have been emailed. "
+            "Nothing is published until they approve it again."
+        )
+    if draft.state == S.SUBMITTED:
+        return "Draft submitted. The approvers have been emailed."
+    if draft.state == S.SCHEDULED:
+        return f"No approval needed: scheduled for {timezone.localtime(draft.scheduled_at):%-d %B %Y %H:%M}."
+    if draft.state in (S.APPROVED, S.PUBLISHING, S.PUBLISHED):
+        return "No approval needed: it is being published now."
+    return "Draft saved."
+
+
+@login_required
+def draft_create(request: HttpRequest) -> HttpResponse:
+    accounts = selectors.writable_accounts(request.user)
+    if request.method != "POST":
+        initial = {}
+        if request.GET.get("account"):
+            initial["account"] = request.GET["account"]
+        if request.GET.get("reply_to"):
+            initial["in_reply_to_post_id"] = request.GET["reply_to"]
+        return _compose(request, form=DraftForm(accounts=accounts, initial=initial))
+    form = DraftForm(request.POST, accounts=accounts)
+    if request.POST.get("add_post") or not form.is_valid():
+        return _compose(request, form=form, status=200 if request.POST.get("add_post") else 400)
+    draft, error, status = _save_draft(request, form)
+    if error is not None:
+        return _compose(request, form=form, draft=draft, status=status, error=error)
+    messages.success(request, _saved_message(draft))
+    return redirect("tweets:draft_detail", pk=draft.pk)
+
+
+@login_required
+def draft_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    draft = access.draft_for_user(request.user, pk)
+    refusal = rules.first_refusal(request.user, "tweets.edit_draft", draft)
+    if refusal is not None and refusal.name == "writer":
+        raise Refused(refusal.why)  # not theirs to write at all; training and state the page explains
+    accounts = selectors.writable_accounts(request.user)
+    initial = {
+        "account": draft.account_id,
+        "scheduled_at": draft.scheduled_at,
+        "in_reply_to_post_id": draft.in_reply_to_post_id,
+    }
+    if request.method != "POST":
+        form = DraftForm(accounts=accounts, editing=True, initial=initial)
+        return _compose(request, form=form, draft=draft)
+    form = DraftForm(request.POST, accounts=accounts, editing=True, initial=initial)
+    if request.POST.get("add_post") or not form.is_valid():
+        return _compose(request, form=form, draft=draft, status=200 if request.POST.get("add_post") else 400)
+    was = draft.state
+    draft, error, status = _save_draft(request, form, draft)
+    if error is not None:
+        return _compose(request, form=form, draft=draft, status=status, error=error)
+    messages.success(request, _saved_message(draft, was))
+    return redirect("tweets:draft_detail", pk=draft.pk)
