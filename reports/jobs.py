@@ -6,14 +6,14 @@ import django_rq
 from django.conf import settings
 
 from accounts.models import User
-from reports import weekly
+from reports import weekly, weekly_export
 
 
 def weekly_reports_enqueue() -> int:
     """Queue last week's report email for every current lead (run weekly; safe to run twice)."""
     week_start = weekly.last_complete_week().isoformat()
     queue = django_rq.get_queue("default", is_async=settings.RQ_ASYNC)
-    lead_ids = weekly.lead_ids_to_email()
+    lead_ids = weekly_export.lead_ids_to_email()
     for user_id in lead_ids:
         queue.enqueue("reports.jobs.weekly_report_email", user_id=user_id, week_start=week_start)
     return len(lead_ids)
@@ -24,4 +24,4 @@ def weekly_report_email(*, user_id: int, week_start: str) -> bool:
     user = User.objects.filter(pk=user_id).first()
     if user is None:
         return False
-    return weekly.report_email_send(user=user, week_start=date.fromisoformat(week_start))
+    return weekly_export.report_email_send(user=user, week_start=date.fromisoformat(week_start))

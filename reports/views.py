@@ -9,7 +9,7 @@ from core import freshness
 from core.cache import read_ahead
 from core.params import row_id
 from core.permissions import ensure
-from reports import dashboard, exports, weekly
+from reports import dashboard, exports, weekly, weekly_export
 
 HOME_PANELS = {"my-work": "reports/_my_work.html", "monitors": "reports/_monitors.html"}
 
@@ -75,7 +75,7 @@ def report_department_csv(request: HttpRequest) -> HttpResponse:
 
 
 def _report_csv(report: weekly.WeeklyReport) -> HttpResponse:
-    response = HttpResponse(weekly.report_csv(report), content_type="text/csv; charset=utf-8")
+    response = HttpResponse(weekly_export.report_csv(report), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{report.filename}.csv"'
     return response
 

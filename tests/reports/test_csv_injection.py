@@ -13,7 +13,7 @@ from django.urls import reverse
 from accounts.models import Membership
 from core import csvcells
 from monitoring.models import MentionMatch
-from reports import weekly
+from reports import weekly_export
 from tests.monitoring.factories import MentionFactory, MonitorFactory
 from tests.tweets.factories import DraftFactory
 from tweets.models import Approval, Draft, DraftRevision, DraftTransition
@@ -123,7 +123,7 @@ def test_the_weekly_report_csv_neutralises_names_from_monitors_and_teams(client,
 def test_the_weekly_email_attachment_neutralises_them_too(lead, team, formula_week):
     mail.outbox = []
 
-    assert weekly.report_email_send(user=lead, week_start=WEEK) is True
+    assert weekly_export.report_email_send(user=lead, week_start=WEEK) is True
 
     (attachment,) = mail.outbox[0].attachments
     _assert_no_formula(attachment[1])

@@ -13,7 +13,7 @@ from django.urls import reverse
 
 from accounts.models import Membership
 from monitoring.models import InboxItem, InboxItemEvent
-from reports import weekly
+from reports import weekly, weekly_export
 from tests.monitoring.factories import InboxItemFactory
 
 NOW = datetime(2026, 11, 18, 9, 0, tzinfo=UTC)  # Wednesday of the week starting 16 November
@@ -99,7 +99,7 @@ def test_the_csv_counts_only_due_items_as_missed(client, lead, team, week):
 def test_the_monday_email_counts_only_due_items_as_missed(lead, team, week):
     mail.outbox = []
     with time_machine.travel(datetime(2026, 11, 16, 7, 0, tzinfo=UTC), tick=False):
-        assert weekly.report_email_send(user=lead, week_start=WEEK) is True
+        assert weekly_export.report_email_send(user=lead, week_start=WEEK) is True
 
     (message,) = mail.outbox
     assert "Answered within due time: 33% (1 of 3 due)" in message.body

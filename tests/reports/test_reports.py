@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from accounts.models import Membership
 from monitoring.models import InboxItem, InboxItemEvent, MentionMatch
-from reports import weekly
+from reports import weekly, weekly_export
 from tests.conftest import enrol_totp
 from tests.factories import MembershipFactory, TwitterAccountFactory
 from tests.monitoring.factories import InboxItemFactory, MentionFactory, MonitorFactory
@@ -335,12 +335,12 @@ def test_a_failed_send_is_retried_by_the_next_run(settings, lead, team, monkeypa
     mail.outbox = []
     monkeypatch.setattr(EmailMultiAlternatives, "send", broken)
     with pytest.raises(ConnectionError):
-        weekly.report_email_send(user=lead, week_start=WEEK)
+        weekly_export.report_email_send(user=lead, week_start=WEEK)
     assert not WeeklyReportEmail.objects.filter(sent_at__isnull=False).exists()
 
     monkeypatch.undo()
-    assert weekly.report_email_send(user=lead, week_start=WEEK) is True
-    assert weekly.report_email_send(user=lead, week_start=WEEK) is False
+    assert weekly_export.report_email_send(user=lead, week_start=WEEK) is True
+    assert weekly_export.report_email_send(user=lead, week_start=WEEK) is False
     assert len(mail.outbox) == 1
 
 

@@ -1,0 +1,51 @@
+"""Monitoring's pages, one module per family: the inbox and its items, monitors and watchlists, routing rules,
+and usage and budget. The URLconf reaches every view through this package."""
+
+from monitoring.views.inbox import (
+    inbox,
+    inbox_bulk_close,
+    item_assign,
+    item_claim,
+    item_close,
+    item_detail,
+    item_escalate,
+    item_note,
+    item_reopen,
+    item_reply,
+)
+from monitoring.views.monitors import (
+    monitor_create,
+    monitor_edit,
+    monitor_list,
+    watchlist_detail,
+    watchlist_entry_remove,
+    watchlist_list,
+)
+from monitoring.views.routing_rules import rule_create, rule_delete, rule_edit, rule_list, rule_move
+from monitoring.views.usage import budget_set, usage
+
+__all__ = [
+    "budget_set",
+    "inbox",
+    "inbox_bulk_close",
+    "item_assign",
+    "item_claim",
+    "item_close",
+    "item_detail",
+    "item_escalate",
+    "item_note",
+    "item_reopen",
+    "item_reply",
+    "monitor_create",
+    "monitor_edit",
+    "monitor_list",
+    "rule_create",
+    "rule_delete",
+    "rule_edit",
+    "rule_list",
+    "rule_move",
+    "usage",
+    "watchlist_detail",
+    "watchlist_entry_remove",
+    "watchlist_list",
+]

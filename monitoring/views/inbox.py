@@ -1,0 +1,299 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models.functions import Lower
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from accounts.access import team_ids_for_user, teams_for_user, teams_key
+from accounts.models import Team, TwitterAccount
+from core import freshness
+from core.pagination import page_of
+from core.params import row_id, row_ids
+from core.tables import rendered_rows
+from monitoring import services
+from monitoring.access import item_for_user, items_for_user, monitors_for_user, monitors_matching, watchlists_for_user
+from monitoring.forms import AssignForm, EscalateForm, InboxFilterForm, NoteForm, ReplyForm
+from monitoring.models import InboxItem, MentionMatch, WatchlistEntry
+from monitoring.rows import INBOX_ROWS, inbox_rows
+
+PAGE_SIZE = 50
+
+
+# --- Inbox ------------------------------------------------------------------------------------------
+
+
+def _inbox_team(request: HttpRequest, generations: dict[str, str]) -> tuple[Team | None, list[Team]]:
+    # The teams are the user's own (their roles), read from the cache until a team or membership changes.
+    key = f"dovecote:inbox-teams:{teams_key(request.user)}:{generations['teams']}"
+    teams = cache.get_or_set(key, lambda: list(teams_for_user(request.user)), freshness.PANEL_SECONDS)
+    wanted = request.GET.get("team") or request.POST.get("team")
+    if wanted:
+        team = next((t for t in teams if str(t.pk) == wanted), None)
+        if team is None:
+            raise Http404("You are not in that team.")
+        return team, teams
+    mine = team_ids_for_user(request.user)
+    team = next((t for t in teams if t.pk in mine), teams[0] if teams else None)
+    return team, teams
+
+
+def _filtered(items, form: InboxFilterForm):
+    data = form.cleaned_data if form.is_valid() else {"status": "open"}
+    status = data.get("status", "open")
+    if status == "open":
+        items = items.filter(status__in=InboxItem.OPEN_STATUSES)
+    elif status:
+        items = items.filter(status=status)
+    if data.get("priority"):
+        items = items.filter(priority=data["priority"])
+    if data.get("monitor"):
+        items = items.filter(mention_id__in=MentionMatch.objects.filter(monitor=data["monitor"]).values("mention_id"))
+    if data.get("tag"):
+        items = items.filter(tags__name=data["tag"].strip().lower())
+    sentiment = data.get("sentiment")
+    if sentiment == "negative":
+        items = items.filter(mention__sentiment__lte=-0.05)
+    elif sentiment == "positive":
+        items = items.filter(mention__sentiment__gte=0.05)
+    elif sentiment == "neutral":
+        items = items.filter(mention__sentiment__gt=-0.05, mention__sentiment__lt=0.05)
+    if data.get("watchlist"):
+        usernames = WatchlistEntry.objects.filter(watchlist=data["watchlist"]).values("username")
+        items = items.alias(author_lc=Lower("mention__author_username")).filter(author_lc__in=usernames)
+    if data.get("overdue"):
+        items = items.filter(status__in=InboxItem.OPEN_STATUSES, due_at__lt=timezone.now())
+    if data.get("mine"):
+        items = items.filter(assigned_to=form.user)
+    return items
+
+
+@login_required
+def inbox(request: HttpRequest) -> HttpResponse:
+    generations = freshness.generations()
+    team, teams = _inbox_team(request, generations)
+    form = InboxFilterForm(
+        request.GET or {"status": "open"},
+        monitors=monitors_for_user(request.user).filter(team=team) if team else None,
+        watchlists=watchlists_for_user(request.user),
+    )
+    form.user = request.user
+    items = items_for_user(request.user).filter(team=team) if team else InboxItem.objects.none()
+    items = _filtered(items, form).order_by("due_at", "id")
+    # The page's rows are loaded by id alone, so the filters above are not planned twice.
+    page = page_of(items, request.GET.get("page"), per_page=PAGE_SIZE, rows=INBOX_ROWS)
+    query = request.GET.copy()
+    query.pop("page", None)
+    # The filter form is rendered from the cache (its choices are the team's monitors and my watchlists, which
+    # are only read when it misses), per team, set of teams, filters asked for, and generation of monitors.
+    filters_key = [
+        team.pk if team else None,
+        teams_key(request.user),
+        query.urlencode(),
+        generations["monitors"],
+    ]
+    return render(
+        request,
+        "monitoring/inbox.html",
+        {
+            "team": team,
+            "teams": teams,
+            "form": form,
+            "page": page,
+            "rows_html": rendered_rows("monitoring/_inbox_rows.html", inbox_rows(page.object_list)),
+            "query": query.urlencode(),
+            "filters_key": filters_key,
+            "filters_seconds": freshness.PANEL_SECONDS,
+        },
+    )
+
+
+def _reply_message(draft) -> str:
+    S = draft.State
+    if draft.state == S.DRAFT:
+        return "Reply draft saved. Open it to check it and submit it for approval."
+    if draft.state == S.SUBMITTED:
+        return "Reply submitted for approval. The approvers have been emailed."
+    if draft.state in (S.APPROVED, S.PUBLISHING, S.PUBLISHED):
+        return "Reply approved and being published now."
+    return f"Reply saved: it is {draft.get_state_display().lower()}."
+
+
+@login_required
+@require_POST
+def inbox_bulk_close(request: HttpRequest) -> HttpResponse:
+    ids = sorted(row_ids(request.POST.getlist("items")))
+    if not ids:
+        messages.error(request, "Nothing was closed: tick the items to close first.")
+    else:
+        items = items_for_user(request.user).filter(pk__in=ids)
+        closed = services.items_bulk_close(items=items, by=request.user, request=request)
+        messages.success(request, f"Closed {closed} item{'s' if closed != 1 else ''} with no action.")
+    team = request.POST.get("team", "")
+    inbox_url = reverse("monitoring:inbox")
+    return redirect(f"{inbox_url}?team={team}" if row_id(team) is not None else inbox_url)
+
+
+def _item_context(request, item, **forms) -> dict:
+    mention = item.mention
+    accounts = TwitterAccount.objects.filter(status=TwitterAccount.Status.ACTIVE)
+    if not request.user.is_admin:
+        accounts = accounts.filter(team=item.team)
+    reply_form = forms.get("reply_form") or ReplyForm(
+        accounts=accounts, initial={"account": item.account_id, "text": f"@{mention.author_username} "}
+    )
+    return {
+        "item": item,
+        "mention": mention,
+        "reply_accounts": reply_form.fields["account"].queryset.exists(),
+        "monitors": list(monitors_matching(request.user, mention)),
+        "tags": list(item.tags.all()),
+        "notes": item.notes.select_related("author"),
+        "events": item.events.select_related("actor"),
+        "related": items_for_user(request.user).filter(mention=mention).exclude(pk=item.pk).select_related("team"),
+        "assign_form": forms.get("assign_form")
+        or AssignForm(team=item.team, initial={"assignee": item.assigned_to_id}),
+        "escalate_form": forms.get("escalate_form") or EscalateForm(exclude_team=item.team),
+        "note_form": forms.get("note_form") or NoteForm(),
+        "reply_form": reply_form,
+        "training_message": forms.get("training_message", ""),
+        "now": timezone.now(),
+    }
+
+
+@login_required
+def item_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    item = item_for_user(request.user, pk)
+    return render(request, "monitoring/item_detail.html", _item_context(request, item))
+
+
+def _transition(request, pk, action, success) -> HttpResponse:
+    item = item_for_user(request.user, pk)
+    try:
+        action(item)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, success)
+    return redirect("monitoring:item_detail", pk=item.pk)
+
+
+@login_required
+@require_POST
+def item_claim(request: HttpRequest, pk: int) -> HttpResponse:
+    return _transition(
+        request,
+        pk,
+        lambda item: services.item_claim(item=item, by=request.user, request=request),
+        "You are working on this item.",
+    )
+
+
+@login_required
+@require_POST
+def item_close(request: HttpRequest, pk: int) -> HttpResponse:
+    return _transition(
+        request,
+        pk,
+        lambda item: services.item_close(
+            item=item, by=request.user, note=request.POST.get("note", ""), request=request
+        ),
+        "Closed with no action.",
+    )
+
+
+@login_required
+@require_POST
+def item_reopen(request: HttpRequest, pk: int) -> HttpResponse:
+    return _transition(
+        request, pk, lambda item: services.item_reopen(item=item, by=request.user, request=request), "Reopened."
+    )
+
+
+@login_required
+@require_POST
+def item_assign(request: HttpRequest, pk: int) -> HttpResponse:
+    item = item_for_user(request.user, pk)
+    form = AssignForm(request.POST, team=item.team)
+    if not form.is_valid():
+        return render(
+            request, "monitoring/item_detail.html", _item_context(request, item, assign_form=form), status=400
+        )
+    assignee = form.cleaned_data["assignee"]
+    return _transition(
+        request,
+        pk,
+        lambda item: services.item_assign(item=item, by=request.user, assignee=assignee, request=request),
+        f"Assigned to {assignee}." if assignee else "Nobody is assigned now.",
+    )
+
+
+@login_required
+@require_POST
+def item_escalate(request: HttpRequest, pk: int) -> HttpResponse:
+    item = item_for_user(request.user, pk)
+    form = EscalateForm(request.POST, exclude_team=item.team)
+    if not form.is_valid():
+        return render(
+            request, "monitoring/item_detail.html", _item_context(request, item, escalate_form=form), status=400
+        )
+    team = form.cleaned_data["team"]
+    return _transition(
+        request,
+        pk,
+        lambda item: services.item_escalate(
+            item=item, by=request.user, to_team=team, note=form.cleaned_data["note"], request=request
+        ),
+        f"Passed to {team} with your note.",
+    )
+
+
+@login_required
+@require_POST
+def item_note(request: HttpRequest, pk: int) -> HttpResponse:
+    item = item_for_user(request.user, pk)
+    form = NoteForm(request.POST)
+    if not form.is_valid():
+        return render(request, "monitoring/item_detail.html", _item_context(request, item, note_form=form), status=400)
+    return _transition(
+        request,
+        pk,
+        lambda item: services.item_note_add(item=item, by=request.user, text=form.cleaned_data["text"]),
+        "Note added.",
+    )
+
+
+@login_required
+@require_POST
+def item_reply(request: HttpRequest, pk: int) -> HttpResponse:
+    from training.policy import TrainingRequired
+
+    item = item_for_user(request.user, pk)
+    context = _item_context(request, item)
+    form = ReplyForm(request.POST, accounts=context["reply_form"].fields["account"].queryset)
+    if not form.is_valid():
+        return render(request, "monitoring/item_detail.html", _item_context(request, item, reply_form=form), status=400)
+    try:
+        draft = services.item_reply(
+            item=item,
+            by=request.user,
+            account=form.cleaned_data["account"],
+            text=form.cleaned_data["text"],
+            request=request,
+        )
+    except TrainingRequired as exc:
+        return render(
+            request,
+            "monitoring/item_detail.html",
+            _item_context(request, item, reply_form=form, training_message=exc.message),
+            status=403,
+        )
+    except (ValidationError, PermissionDenied) as exc:
+        messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
+        return redirect("monitoring:item_detail", pk=item.pk)
+    messages.success(request, _reply_message(draft))
+    return redirect("monitoring:item_detail", pk=item.pk)
