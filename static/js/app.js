@@ -11,8 +11,9 @@ initAll();
 
 document.body.addEventListener("htmx:beforeSwap", function (event) {
   var status = event.detail.xhr.status;
-  var elt = event.detail.elt;
-  if (status >= 400 && status < 500 && elt.closest && elt.closest("[data-in-place]") &&
+  // The form that asked (htmx 2 gives the swap target as detail.elt, which sits outside the in-place block).
+  var elt = (event.detail.requestConfig && event.detail.requestConfig.elt) || event.detail.elt;
+  if (status >= 400 && status < 500 && elt && elt.closest && elt.closest("[data-in-place]") &&
       event.detail.xhr.responseText.indexOf('id="main-content"') !== -1) {
     event.detail.shouldSwap = true;
     event.detail.isError = false;
