@@ -1,5 +1,6 @@
 """Dovecote settings: one module, every value read from the environment through strict helpers."""
 
+import hashlib
 import os
 from pathlib import Path
 
@@ -315,11 +316,14 @@ RQ_QUEUES = {
 }
 RQ = {"WORKER_CLASS": "dovecote.worker.Worker"}  # the job modules loaded once per worker, not per job
 # One cache shared by every web process and worker (cached reports and dashboard panels).
+# Cached answers belong to one database: two installations sharing a Redis (two demos, staging beside live) must
+# never read each other's (one's "this lead has an authenticator" let another's leads skip enrolment).
+CACHE_KEY_PREFIX = env_str("CACHE_KEY_PREFIX", "dovecote-" + hashlib.sha256(DATABASE_URL.encode()).hexdigest()[:12])
 CACHES = {
     "default": {
         "BACKEND": "core.cache.RedisCache",
         "LOCATION": REDIS_URL,
-        "KEY_PREFIX": "dovecote",
+        "KEY_PREFIX": CACHE_KEY_PREFIX,
         "TIMEOUT": 300,
         # A Redis that does not answer costs a page a second at most: the cache then serves misses (core.cache).
         # An entry written by an earlier release that this one cannot unpickle is a miss (core.cache).

@@ -32,3 +32,25 @@ def test_a_server_error_is_logged_once():
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "dovecote.settings", "DEBUG": "true", "PYTHONPATH": str(ROOT)}
     result = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True)
     assert (result.stdout + result.stderr).count("Internal Server Error: /somewhere") == 1
+
+
+def _cache_prefix(**environment) -> str:
+    script = (
+        "import django; django.setup(); from django.conf import settings; "
+        "print(settings.CACHES['default']['KEY_PREFIX'])"
+    )
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "dovecote.settings", "DEBUG": "true", "PYTHONPATH": str(ROOT)}
+    env.pop("CACHE_KEY_PREFIX", None)
+    env.update(environment)
+    result = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
+def test_two_installations_sharing_a_redis_never_read_each_others_cached_answers():
+    # Seen: one demo's cached "this lead has an authenticator" let a fresh demo's leads skip enrolment.
+    first = _cache_prefix(DATABASE_URL="sqlite:////tmp/one/db.sqlite3")
+    second = _cache_prefix(DATABASE_URL="sqlite:////tmp/two/db.sqlite3")
+    assert first != second
+    assert first == _cache_prefix(DATABASE_URL="sqlite:////tmp/one/db.sqlite3")
+    assert _cache_prefix(DATABASE_URL="sqlite:////tmp/one/db.sqlite3", CACHE_KEY_PREFIX="chosen") == "chosen"
