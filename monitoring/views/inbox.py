@@ -143,13 +143,16 @@ def _item_context(request, item, **forms) -> dict:
     accounts = TwitterAccount.objects.filter(status=TwitterAccount.Status.ACTIVE)
     if not request.user.is_admin:
         accounts = accounts.filter(team=item.team)
+    choices = list(accounts.values_list("pk", flat=True))  # a team's accounts are few
+    # The account mentioned if the team may reply as it, else the team's only account: no empty first choice.
+    account = item.account_id if item.account_id in choices else (choices[0] if len(choices) == 1 else None)
     reply_form = forms.get("reply_form") or ReplyForm(
-        accounts=accounts, initial={"account": item.account_id, "text": f"@{mention.author_username} "}
+        accounts=accounts, initial={"account": account, "text": f"@{mention.author_username} "}
     )
     return {
         "item": item,
         "mention": mention,
-        "reply_accounts": reply_form.fields["account"].queryset.exists(),
+        "reply_accounts": bool(choices),
         "monitors": list(monitors_matching(request.user, mention)),
         "tags": list(item.tags.all()),
         "notes": item.notes.select_related("author"),

@@ -214,3 +214,15 @@ def test_a_team_with_an_account_gets_the_reply_form(client, team, member):
 
     assert "Write reply draft" in page
     assert "has no X account to reply from" not in page
+
+
+def test_the_reply_form_starts_on_the_teams_only_account_when_the_mention_names_another_teams(
+    client, team, other_team, member
+):
+    ours = TwitterAccountFactory(team=team)
+    item = InboxItemFactory(team=team, account=TwitterAccountFactory(team=other_team))
+    client.force_login(member)
+
+    form = client.get(item_url(item)).context["reply_form"]
+
+    assert form.initial["account"] == ours.pk
