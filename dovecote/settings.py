@@ -375,7 +375,8 @@ if MONITORING_MENTIONS_SOURCE not in {"search", "timeline"}:
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"refusals_without_traceback": {"()": "core.logs.RefusalsWithoutTraceback"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["refusals_without_traceback"]}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     # Django's own logger would print through its default console handler and then again through the root's.
     "loggers": {"django": {"handlers": [], "level": "INFO", "propagate": True}},

@@ -54,3 +54,20 @@ def test_two_installations_sharing_a_redis_never_read_each_others_cached_answers
     assert first != second
     assert first == _cache_prefix(DATABASE_URL="sqlite:////tmp/one/db.sqlite3")
     assert _cache_prefix(DATABASE_URL="sqlite:////tmp/one/db.sqlite3", CACHE_KEY_PREFIX="chosen") == "chosen"
+
+
+def test_a_refusal_is_logged_as_one_line_and_a_crash_with_its_traceback():
+    script = (
+        "import django, logging, sys; django.setup(); from core.permissions import Refused\n"
+        "log = logging.getLogger('django.request')\n"
+        "try:\n    raise Refused('Only team leads and admins can set the read budget.')\n"
+        "except Refused:\n    log.warning('Forbidden (Permission denied): /budget/', exc_info=sys.exc_info())\n"
+        "try:\n    raise ValueError('broken')\n"
+        "except ValueError:\n    log.error('Internal Server Error: /broken/', exc_info=sys.exc_info())\n"
+    )
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "dovecote.settings", "DEBUG": "true", "PYTHONPATH": str(ROOT)}
+    result = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True)
+    logged = result.stdout + result.stderr
+    assert "Forbidden (Permission denied): /budget/" in logged
+    assert logged.count("Traceback") == 1
+    assert "ValueError: broken" in logged
