@@ -150,6 +150,10 @@ class MembershipQuerySet(models.QuerySet):
         at = at or timezone.now()
         return self.filter(started_at__lte=at).filter(Q(ended_at__isnull=True) | Q(ended_at__gt=at))
 
+    def current_leads(self, at=None):
+        """Leads now (or at `at`) who can still sign in: whom a lead's email goes to."""
+        return self.current(at).filter(role=Membership.Role.LEAD, user__is_active=True)
+
 
 class Membership(models.Model):
     """A person's place in a team. Access ends at ended_at: when they leave or move team."""

@@ -181,13 +181,7 @@ def budget_check(now=None) -> BudgetState:
 
 
 def lead_emails() -> list[str]:
-    return sorted(
-        set(
-            Membership.objects.current()
-            .filter(role=Membership.Role.LEAD, user__is_active=True)
-            .values_list("user__email", flat=True)
-        )
-    )
+    return sorted(set(Membership.objects.current_leads().values_list("user__email", flat=True)))
 
 
 def _email_leads(state: BudgetState, level: str) -> None:

@@ -123,9 +123,7 @@ def spike_email(*, alert_id: int) -> bool:
             return False
         monitor: Monitor = alert.monitor
         recipients = list(
-            Membership.objects.current()
-            .filter(team=monitor.team, role=Membership.Role.LEAD, user__is_active=True)
-            .values_list("user__email", flat=True)
+            Membership.objects.current_leads().filter(team=monitor.team).values_list("user__email", flat=True)
         )
         if not recipients:
             return False

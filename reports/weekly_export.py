@@ -64,13 +64,7 @@ def _num(value: float | None) -> str:
 
 
 def lead_ids_to_email() -> list[int]:
-    return sorted(
-        set(
-            Membership.objects.current()
-            .filter(role=Membership.Role.LEAD, user__is_active=True)
-            .values_list("user_id", flat=True)
-        )
-    )
+    return sorted(set(Membership.objects.current_leads().values_list("user_id", flat=True)))
 
 
 def report_email_send(*, user: User, week_start: date) -> bool:

@@ -31,7 +31,6 @@ from tweets.models import Approval, Draft, PublishingFreeze
 
 S = Draft.State
 
-APPROVER_ROLES = (Membership.Role.APPROVER, Membership.Role.LEAD)
 APPROVING_ROLES = (Membership.Role.APPROVER, Membership.Role.LEAD)
 
 
@@ -48,7 +47,7 @@ def drafts_for_user(user: User) -> QuerySet[Draft]:
 
 def approver_team_ids(user: User) -> list[int]:
     """Teams in which the user is an approver or lead now (cached on the user for the request)."""
-    return [team_id for team_id, role in user.current_roles().items() if role in APPROVER_ROLES]
+    return [team_id for team_id, role in user.current_roles().items() if role in APPROVING_ROLES]
 
 
 def drafts_awaiting_approval_by(user: User) -> QuerySet[Draft]:
@@ -388,9 +387,9 @@ def held_outlook(draft: Draft, *, active: list[PublishingFreeze] | None = None) 
 
 def freeze_leads(freeze: PublishingFreeze):
     """The leads of the teams in the freeze's scope (every lead for a freeze of every account)."""
-    memberships = Membership.objects.current().filter(role=Membership.Role.LEAD)
+    memberships = Membership.objects.current_leads()
     if freeze.scope == PublishingFreeze.Scope.TEAM:
         memberships = memberships.filter(team_id=freeze.team_id)
     elif freeze.scope == PublishingFreeze.Scope.ACCOUNT:
         memberships = memberships.filter(team_id=freeze.account.team_id)
-    return User.objects.filter(pk__in=memberships.values("user_id"), is_active=True).order_by("pk")
+    return User.objects.filter(pk__in=memberships.values("user_id")).order_by("pk")

@@ -39,6 +39,7 @@ from tweets.models import (
 )
 from tweets.selectors import approval_count, approvals_required, valid_approvals
 from tweets.signals import draft_state_changed
+from twitter_api.client import x_id
 from twitter_api.text import validate_post_text
 
 logger = logging.getLogger(__name__)
@@ -155,9 +156,9 @@ def clean_reply_to(value: str | None) -> str:
     if value.startswith("http"):
         match = re.search(r"/status(?:es)?/(\d+)", value)
         value = match.group(1) if match else value
-    if value and not (value.isascii() and value.isdigit() and len(value) <= 19):
+    if value and x_id(value) is None:
         raise ValidationError("Enter the id of the post to reply to (the number at the end of its link).")
-    return value
+    return x_id(value) or ""
 
 
 # --- When a post goes out ------------------------------------------------------------------------------
