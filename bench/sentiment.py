@@ -55,7 +55,8 @@ def main() -> None:
         "holdout (not looked at)": [r for r in rows if r["split"] == "holdout"],
     }
     print(f"{len(rows)} labelled posts, {sum(r['needs_attention'] == 'yes' for r in rows)} need attention")
-    print(f"{'set':32} {'classifier':12} {'n':>4} {'tp':>4} {'fp':>4} {'fn':>4} {'precision':>10} {'recall':>8} {'F1':>6}")
+    header = ("set", "classifier", "n", "tp", "fp", "fn", "precision", "recall", "F1")
+    print("{:32} {:12} {:>4} {:>4} {:>4} {:>4} {:>10} {:>8} {:>6}".format(*header))
     for name, subset in subsets.items():
         for label, score in (("VADER alone", vader_score), ("tuned", sentiment_score)):
             s = scores(subset, score)
