@@ -374,9 +374,20 @@ def item_reply(*, item: InboxItem, by: User, account: TwitterAccount, text: str,
         _require_open(locked, "replied to")
         if locked.reply_draft_id and not locked.reply_draft.is_finished:
             raise TransitionError("A reply is already being written for this item. Open it from the item page.")
-        draft = draft_create(
-            author=by, account=account, text=text, in_reply_to_post_id=str(locked.mention.tweet_id), purpose="reply"
-        )
+        mention = locked.mention
+        if mention.is_direct_message:
+            # Answered privately, into the conversation it came from, from the account it was sent to.
+            if account.pk != locked.account_id or not mention.dm_conversation_id:
+                raise TransitionError(
+                    f"Reply to a direct message from {locked.account or 'the account it was sent to'}."
+                )
+            draft = draft_create(
+                author=by, account=account, text=text, purpose="reply", dm_conversation_id=mention.dm_conversation_id
+            )
+        else:
+            draft = draft_create(
+                author=by, account=account, text=text, in_reply_to_post_id=str(mention.tweet_id), purpose="reply"
+            )
         old = locked.status
         locked.reply_draft = draft
         locked.assigned_to = locked.assigned_to or by

@@ -30,7 +30,7 @@ from accounts.services import audit_record
 from tweets import queueing
 from tweets.models import Draft, PublishAttempt, PublishingFreeze
 from tweets.services import ALLOWED_FROM, _move, _record_moves
-from twitter_api import client
+from twitter_api import client, direct
 from twitter_api.errors import Forbidden, RateLimited, Transient, XApiError
 from twitter_api.types import XPost
 
@@ -285,7 +285,15 @@ def _answer(call: Callable, *args, **kwargs):
 def _publish_one(draft: Draft, token: str, position: int, text: str, reply_to: str) -> XPost | XApiError:
     """Ask X to create one post (in a worker thread). `token` and `position` name the post for wrappers
     (tests inject faults per post)."""
+    if draft.dm_conversation_id:
+        return _answer(_send_direct_message, draft, text)
     return _answer(client.post_create, draft.account, text=text, reply_to_id=reply_to or None)
+
+
+def _send_direct_message(draft: Draft, text: str) -> XPost:
+    """A reply to a direct message goes back privately into its conversation (same attempts, same exactly-once)."""
+    event_id = direct.dm_send(draft.account, conversation_id=draft.dm_conversation_id, text=text)
+    return XPost(id=event_id, text=text, author_id=draft.account.x_user_id, created_at=timezone.now())
 
 
 _URL = re.compile(r"https?://\S+")
@@ -297,8 +305,18 @@ def _comparable(text: str) -> str:
 
 
 def _reconcile(draft: Draft, text: str, reply_to: str) -> str | None:
-    """Look for the post among the account's recent posts. X refuses duplicate text, so a match is ours."""
+    """Look for the post among the account's recent posts. X refuses duplicate text, so a match is ours. A direct
+    message is looked for among its conversation's latest messages, sent by the account with the same text."""
     wanted = _comparable(text)
+    if draft.dm_conversation_id:
+        # X accepts the same text twice in a conversation: only a message sent since the first attempt counts.
+        first = draft.attempts.order_by("started_at").values_list("started_at", flat=True).first()
+        since = (first or timezone.now()) - timedelta(minutes=2)
+        sender = draft.account.x_user_id
+        for message in direct.dm_conversation_events(draft.account, conversation_id=draft.dm_conversation_id):
+            if message.sender_id == sender and message.created_at >= since and _comparable(message.text) == wanted:
+                return message.id
+        return None
     for post in client.recent_posts(draft.account):
         if _comparable(post.text) == wanted and (post.reply_to_post_id or "") == (reply_to or ""):
             return post.id

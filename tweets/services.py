@@ -302,9 +302,11 @@ def draft_create(
     scheduled_at: datetime | None = None,
     in_reply_to_post_id: str | None = None,
     purpose: str = Draft.Purpose.POST,
+    dm_conversation_id: str = "",
     request=None,
 ) -> Draft:
-    """Save a new draft (a single post from `text`, or a thread from `posts`)."""
+    """Save a new draft (a single post from `text`, or a thread from `posts`). With `dm_conversation_id`, a reply
+    sent as a direct message into that conversation: the same approvals, published privately."""
     purpose = Draft.Purpose(purpose)
     ensure(author, "tweets.reply" if purpose == Draft.Purpose.REPLY else "tweets.create_draft", account)
     cleaned = clean_posts(posts if posts is not None else [text or ""])
@@ -312,7 +314,13 @@ def draft_create(
     with transaction.atomic():
         now = timezone.now()
         draft = Draft.objects.create(
-            account=account, author=author, purpose=purpose, scheduled_at=scheduled_at, created_at=now, updated_at=now
+            account=account,
+            author=author,
+            purpose=purpose,
+            scheduled_at=scheduled_at,
+            dm_conversation_id=dm_conversation_id,
+            created_at=now,
+            updated_at=now,
         )
         _new_revision(draft, by=author, posts=cleaned, in_reply_to_post_id=reply_to)
         DraftTransition.objects.create(draft=draft, from_state="", to_state=S.DRAFT, actor=author, reason="Created")

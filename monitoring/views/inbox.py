@@ -141,13 +141,16 @@ def inbox_bulk_close(request: HttpRequest) -> HttpResponse:
 def _item_context(request, item, **forms) -> dict:
     mention = item.mention
     accounts = TwitterAccount.objects.filter(status=TwitterAccount.Status.ACTIVE)
-    if not request.user.is_admin:
+    if mention.is_direct_message:
+        accounts = accounts.filter(pk=item.account_id)  # a direct message is answered by the account it was sent to
+    elif not request.user.is_admin:
         accounts = accounts.filter(team=item.team)
     choices = list(accounts.values_list("pk", flat=True))  # a team's accounts are few
     # The account mentioned if the team may reply as it, else the team's only account: no empty first choice.
     account = item.account_id if item.account_id in choices else (choices[0] if len(choices) == 1 else None)
     reply_form = forms.get("reply_form") or ReplyForm(
-        accounts=accounts, initial={"account": account, "text": f"@{mention.author_username} "}
+        accounts=accounts,
+        initial={"account": account, "text": "" if mention.is_direct_message else f"@{mention.author_username} "},
     )
     return {
         "item": item,

@@ -22,6 +22,7 @@ from twitter_text import extract_urls_with_indices
 from twitter_text.has_invalid_characters import has_invalid_characters
 
 from twitter_api.query import AnalysedText
+from twitter_api.sandbox.direct import DirectMessages
 from twitter_api.text import mention_spans
 from twitter_api.types import XPost, XUser, snowflake_for
 
@@ -36,6 +37,10 @@ DEFAULT_RATE_LIMITS = {
     "GET /2/users/:id/mentions": 450,
     "GET /2/users/:id/tweets": 1500,
     "GET /2/tweets/search/recent": 450,
+    # Direct messages: the 2026 reference lists no DM limits; these are X's documented v2 per-user figures.
+    "GET /2/dm_events": 300,
+    "GET /2/dm_conversations/:id/dm_events": 300,
+    "POST /2/dm_conversations/:id/messages": 200,
 }
 
 _USERNAME = re.compile(r"[A-Za-z0-9_]{1,15}")
@@ -198,6 +203,7 @@ class SandboxState:
                 self.users_by_name: dict[str, SandboxUser] = {}
                 self.tokens: dict[str, SandboxUser] = {}
             self.posts: list[StoredPost] = []
+            self.direct = DirectMessages()
             self.by_id: dict[str, StoredPost] = {}
             self.by_author: dict[str, list[StoredPost]] = {}
             self.by_mention: dict[str, list[StoredPost]] = {}
@@ -680,6 +686,7 @@ class SandboxState:
                     }
                     for s in self.posts
                 ],
+                "direct_messages": self.direct.to_list(),
             }
 
     def load_dict(self, data: dict) -> None:
@@ -704,6 +711,7 @@ class SandboxState:
                     num=int(item["id"]),  # the original id, so clients' since_id cursors stay valid
                 )
                 stored.deleted = item.get("deleted", False)
+            self.direct.load_list(data.get("direct_messages", []))
             self._dirty = False
 
     def save(self, path: str) -> None:
