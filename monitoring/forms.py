@@ -214,7 +214,7 @@ class NoteForm(forms.Form):
 
 class ReplyForm(forms.Form):
     account = forms.ModelChoiceField(queryset=TwitterAccount.objects.none(), label="Reply as")
-    text = forms.CharField(widget=forms.Textarea, label="Reply", max_length=1000)
+    text = forms.CharField(widget=forms.Textarea(attrs={"data-shortcut": "reply"}), label="Reply", max_length=1000)
 
     def __init__(self, *args, accounts=None, **kwargs):
         kwargs.setdefault("auto_id", "reply_%s")  # the item page shows all four forms: ids must differ
