@@ -208,6 +208,9 @@
       if (box) {
         box.scrollIntoView({ block: "center" });
         box.focus();
+        if (box.setSelectionRange) {
+          box.setSelectionRange(box.value.length, box.value.length); // after the "@handle " it starts with
+        }
       }
     },
   };

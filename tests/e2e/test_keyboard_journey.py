@@ -38,9 +38,10 @@ def test_working_the_inbox_from_the_keyboard(journeys, team, member, account):
     page.keyboard.press("j")
     page.keyboard.press("j")
     page.keyboard.press("k")
-    assert page.locator("tr[aria-current=true]").inner_text().startswith("@asker0")
+    assert "@asker0: Question number 0" in page.locator("tr[aria-current=true]").inner_text()
     page.keyboard.press("a")
     page.wait_for_function("() => !document.querySelector('tr[aria-current=true]')")  # the list reloaded
+    journey.check()
     assert InboxItem.objects.get(pk=first.pk).assigned_to_id == member.pk
 
     # c closes the current row.
@@ -48,6 +49,7 @@ def test_working_the_inbox_from_the_keyboard(journeys, team, member, account):
     page.keyboard.press("j")
     page.keyboard.press("c")
     page.wait_for_function("() => !document.querySelector('tr[aria-current=true]')")
+    journey.check()
     assert InboxItem.objects.get(pk=second.pk).status == InboxItem.Status.NO_ACTION
 
     # On an item: r puts the cursor in the reply box, and what is typed there stays there.
@@ -68,7 +70,7 @@ def test_working_the_inbox_from_the_keyboard(journeys, team, member, account):
     page.get_by_role("link", name="Keyboard shortcuts").click()
     page.get_by_role("button", name="Turn keyboard shortcuts off").click()
     assert page.get_by_role("button", name="Turn keyboard shortcuts on").is_visible()
-    page.get_by_role("button", name="Close").click()
+    page.get_by_role("button", name="Close", exact=True).click()
     page.keyboard.press("c")
     page.wait_for_timeout(500)
     assert InboxItem.objects.get(pk=third.pk).status == InboxItem.Status.NEW
