@@ -102,7 +102,9 @@ class MediaUpload(models.Model):
     media_key = models.CharField(max_length=40, blank=True)
     expires_at = models.DateTimeField()
     alt_text = models.TextField(blank=True, help_text="The alt text X holds for this id.")
-    captions_sent = models.BooleanField(default=False)
+    captions_file_id = models.PositiveBigIntegerField(
+        null=True, blank=True, help_text="The captions file (a MediaFile id) X holds for this video."
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
