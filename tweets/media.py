@@ -84,7 +84,7 @@ def check_image(name: str, data: bytes) -> Checked:
         ) from exc
     kind = K.GIF if image_format == "GIF" and animated else K.IMAGE
     limit = GIF_MAX_BYTES if kind == K.GIF else IMAGE_MAX_BYTES
-    cleaned = _without_metadata(image, image_format, animated)
+    cleaned, (width, height) = _without_metadata(image, image_format, animated)
     if len(cleaned) > limit:
         what = "an animated GIF" if kind == K.GIF else "an image"
         raise ValidationError(
@@ -96,12 +96,12 @@ def check_image(name: str, data: bytes) -> Checked:
         mime_type=_IMAGE_FORMATS[image_format],
         content=ContentFile(cleaned),
         size=len(cleaned),
-        width=image.width,
-        height=image.height,
+        width=width,
+        height=height,
     )
 
 
-def _without_metadata(image: Image.Image, image_format: str, animated: bool) -> bytes:
+def _without_metadata(image: Image.Image, image_format: str, animated: bool) -> tuple[bytes, tuple[int, int]]:
     """The picture written again with none of its EXIF (location, camera), XMP or comments. A photo's EXIF
     orientation is applied to the pixels first, so it still shows the right way up."""
     out = io.BytesIO()
@@ -110,7 +110,7 @@ def _without_metadata(image: Image.Image, image_format: str, animated: bool) -> 
         frames = {"save_all": True, "duration": image.info.get("duration", 100), "loop": image.info.get("loop", 0)}
         image.info = {key: image.info[key] for key in ("transparency", "background") if key in image.info}
         image.save(out, format=image_format, **frames)
-        return out.getvalue()
+        return out.getvalue(), image.size
     upright = ImageOps.exif_transpose(image)
     clean = upright.copy()
     clean.info = {key: image.info[key] for key in ("transparency",) if key in image.info}
@@ -122,7 +122,7 @@ def _without_metadata(image: Image.Image, image_format: str, animated: bool) -> 
     elif image_format == "WEBP":
         options.update(quality=90)
     clean.save(out, format=image_format, **options)
-    return out.getvalue()
+    return out.getvalue(), clean.size
 
 
 def check_video(name: str, path: str, size: int) -> Checked:
@@ -335,7 +335,7 @@ def clean_media(media: list[list[Attachment]] | None, *, posts: int, files: dict
                 post_items.append(
                     Attachment(file.pk, captions_id=captions.pk if captions else None, no_captions_reason=reason)
                 )
-        errors.extend(prefix + e for e in _combination_errors(kinds))
+        errors.extend(prefix + e for e in combination_errors(kinds))
         cleaned.append(post_items)
     while cleaned and not cleaned[-1]:
         cleaned.pop()
@@ -344,7 +344,7 @@ def clean_media(media: list[list[Attachment]] | None, *, posts: int, files: dict
     return cleaned
 
 
-def _combination_errors(kinds: list[str]) -> list[str]:
+def combination_errors(kinds: list[str]) -> list[str]:
     if not kinds:
         return []
     if (K.VIDEO in kinds or K.GIF in kinds) and len(kinds) > 1:

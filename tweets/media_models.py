@@ -62,6 +62,10 @@ class MediaFile(models.Model):
         }.get(self.mime_type, "bin")
 
     @property
+    def duration_seconds(self) -> str:
+        return f"{self.duration_ms / 1000:.1f}" if self.duration_ms else ""
+
+    @property
     def is_visual(self) -> bool:
         return self.kind in (self.Kind.IMAGE, self.Kind.GIF)
 

@@ -2,6 +2,7 @@
 made with ffmpeg, SRT captions; and stored media ready to attach."""
 
 import io
+import os
 import shutil
 import subprocess
 
@@ -37,13 +38,20 @@ def image_bytes(fmt="JPEG", size=(64, 48), colour=(200, 30, 30), **kwargs) -> by
     return out.getvalue()
 
 
+def noise(fmt="PNG", size=(300, 300)) -> bytes:
+    """A picture that does not compress: its size after cleaning is about its pixels' size."""
+    out = io.BytesIO()
+    Image.frombytes("RGB", size, os.urandom(size[0] * size[1] * 3)).save(out, fmt)
+    return out.getvalue()
+
+
 def jpeg_with_gps(size=(64, 48), colour=(200, 30, 30)) -> bytes:
     return image_bytes("JPEG", size, colour, exif=gps_exif(), xmp=XMP)
 
 
 def animated_gif(frames=3) -> bytes:
     out = io.BytesIO()
-    images = [Image.new("P", (20, 20), i * 40) for i in range(frames)]
+    images = [Image.new("RGB", (20, 20), (i * 80, 255 - i * 80, 40)) for i in range(frames)]
     images[0].save(out, "GIF", save_all=True, append_images=images[1:], duration=100, loop=0, comment=b"secret")
     return out.getvalue()
 
@@ -52,11 +60,9 @@ def mp4(tmp_path, seconds=1.0, size="64x64") -> bytes:
     if shutil.which("ffmpeg") is None:
         pytest.skip("ffmpeg is not installed (bin/ensure-media installs it)")
     path = tmp_path / "clip.mp4"
-    subprocess.run(  # noqa: S603
-        [shutil.which("ffmpeg"), "-v", "error", "-y", "-f", "lavfi", "-i", f"testsrc=duration={seconds}:size={size}:rate=10",
-         "-c:v", "libx264", "-pix_fmt", "yuv420p", str(path)],
-        check=True,
-    )  # fmt: skip
+    source = f"testsrc=duration={seconds}:size={size}:rate=10"
+    command = [shutil.which("ffmpeg"), "-v", "error", "-y", "-f", "lavfi", "-i", source, "-c:v", "libx264"]
+    subprocess.run([*command, "-pix_fmt", "yuv420p", str(path)], check=True)  # noqa: S603
     return path.read_bytes()
 
 
