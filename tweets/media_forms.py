@@ -75,6 +75,13 @@ class MediaForm:
                 found += [(f"upload_{index}", message) for message in messages]
         return found
 
+    def advise(self) -> None:
+        """The alt-text hints alone (for a page shown again before saving: files just attached have none yet)."""
+        for slots in self.posts:
+            for slot in slots:
+                if slot.file.is_visual and slot.alt_text.strip():
+                    slot.hints = alt_text_problems(slot.alt_text, slot.file.original_name or "the image")[1]
+
     def check(self) -> bool:
         """Apply the alt-text, captions and per-post rules (tweets.media) to each file; True when all is well."""
         for index, slots in enumerate(self.posts):

@@ -72,6 +72,7 @@ def _media_step(request, form, draft=None):
     count = len(form.data.getlist("posts")) if form.is_bound else 1
     media = media_forms.from_request(request, posts=count, draft=draft)
     if request.POST.get("add_media") or request.POST.get("preview") or request.POST.get("add_post"):
+        media.advise()
         return media, _compose(request, form=form, draft=draft, media=media, status=200)
     if not media.check():
         form.is_valid()
