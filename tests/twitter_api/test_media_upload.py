@@ -149,3 +149,73 @@ def test_someone_elses_media_id_is_not_theirs_to_post(dept, x_sandbox, db):
     uploaded = upload(dept, png())
     with pytest.raises(InvalidRequest):
         client.post_create(other, text="Not my picture.", media_ids=[uploaded.id])
+
+
+# --- The contract: each media answer is valid against X's OpenAPI description (version 2.167) ---------------
+
+ROOT = __import__("pathlib").Path(__file__).resolve().parents[2]
+SPEC_PLACES = [ROOT.parent / "shared", ROOT.parent.parent / "shared"]
+
+
+def _spec() -> dict:
+    import json
+
+    for place in SPEC_PLACES:
+        path = place / "reference" / "x-openapi" / "openapi.json"
+        if path.exists():
+            return json.loads(path.read_text())
+    pytest.skip("X's OpenAPI description (../shared/reference/x-openapi/openapi.json) is not beside the repository")
+
+
+def _schema(spec: dict, name: str) -> dict:
+    """The named schema with its references inlined and OpenAPI 3.0's `nullable` widened to JSON Schema."""
+    components = spec["components"]["schemas"]
+
+    def resolve(node, seen=()):
+        if isinstance(node, dict):
+            if "$ref" in node:
+                ref = node["$ref"].rsplit("/", 1)[-1]
+                return {} if ref in seen else resolve(components[ref], (*seen, ref))
+            out = {k: resolve(v, seen) for k, v in node.items() if k not in ("nullable", "discriminator", "example")}
+            return {"anyOf": [out, {"type": "null"}]} if node.get("nullable") else out
+        if isinstance(node, list):
+            return [resolve(item, seen) for item in node]
+        return node
+
+    return resolve(components[name])
+
+
+def test_every_media_answer_is_valid_against_xs_openapi_description(dept, x_sandbox):
+    import jsonschema
+
+    spec = _spec()
+    x_sandbox.set_faults(media={"processing": 1})
+    answers = []
+    original = client._json
+
+    def keep(response):
+        payload = original(response)
+        answers.append((response.request.method, client.endpoint_name(response.request.url), payload))
+        return payload
+
+    media._json = keep
+    try:
+        video = upload(dept, b"\x00\x00\x00\x18ftypmp42" + b"v" * 100, media_type="video/mp4", category="tweet_video")
+        captions = upload(dept, b"1\n00:00:00,000 --> 00:00:01,000\nHi\n", media_type="text/srt", category="subtitles")
+        media.media_subtitles(dept, media_id=video.id, subtitles_id=captions.id)
+        image = upload(dept, png())
+        media.media_alt_text(dept, media_id=image.id, text="A blue rectangle.")
+    finally:
+        media._json = original
+    schemas = {
+        "/2/media/upload/initialize": "InitializeMediaUploadResponse",
+        "/2/media/upload/:id/append": "AppendMediaUploadResponse",
+        "/2/media/upload/:id/finalize": "FinalizeMediaUploadResponse",
+        "/2/media/upload": "GetMediaUploadStatusResponse",
+        "/2/media/metadata": "CreateMediaMetadataResponse",
+        "/2/media/subtitles": "CreateMediaSubtitlesResponse",
+    }
+    assert {endpoint for _, endpoint, _ in answers} == set(schemas)
+    for _, endpoint, payload in answers:
+        jsonschema.validate(payload, _schema(spec, schemas[endpoint]))
+        assert isinstance(payload.get("data"), dict)
