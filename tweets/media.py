@@ -457,3 +457,20 @@ def media_changes(before: list[list[RevisionMedia]], after: list[list[RevisionMe
         if kept_old != kept_new:
             changes.append(f"{prefix}the pictures are in a different order")
     return changes
+
+
+def srt_to_vtt(text: str) -> str:
+    """Captions stored as SRT (checked by check_captions) in WebVTT, which browsers' <track> reads."""
+    cues = srt.parse(text)
+    lines = ["WEBVTT", ""]
+    for cue in cues:
+        lines += [f"{_vtt_time(cue.start)} --> {_vtt_time(cue.end)}", cue.content, ""]
+    return "\n".join(lines)
+
+
+def _vtt_time(moment) -> str:
+    total = int(moment.total_seconds() * 1000)
+    hours, rest = divmod(total, 3_600_000)
+    minutes, rest = divmod(rest, 60_000)
+    seconds, millis = divmod(rest, 1000)
+    return f"{hours:02}:{minutes:02}:{seconds:02}.{millis:03}"

@@ -277,3 +277,19 @@ def test_an_approver_is_told_what_changed_in_the_media(client, member, account, 
     assert f"Post 1: alt text of photo.jpg changed from “{ALT}” to “{new_alt}”" in page
     page = client.get(f"/drafts/{draft.pk}/").content.decode()
     assert "Changes between versions" in page and "alt text of photo.jpg changed" in page
+
+
+def test_a_video_is_previewed_with_its_captions_as_webvtt(client, member, account):
+    video = MediaFile.objects.create(
+        kind=MediaFile.Kind.VIDEO, mime_type="video/mp4", size=10, sha256="0" * 64, uploaded_by=member, file="v.mp4"
+    )
+    captions = stored(member, "clip.srt", SRT, captions=True)
+    draft = services.draft_create(
+        author=member, account=account, text="Clip.", media=[[Attachment(video.pk, captions_id=captions.pk)]]
+    )
+    client.force_login(member)
+    page = client.get(f"/drafts/{draft.pk}/").content.decode()
+    assert f'<track kind="captions" src="/drafts/media/{captions.pk}/?format=vtt"' in page
+    vtt = client.get(f"/drafts/media/{captions.pk}/?format=vtt")
+    assert vtt["Content-Type"].startswith("text/vtt")
+    assert vtt.content.decode() == "WEBVTT\n\n00:00:00.000 --> 00:00:01.000\nThe minister opens the library.\n"
