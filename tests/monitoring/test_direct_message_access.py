@@ -86,3 +86,10 @@ def test_the_owning_team_works_it_as_any_item(member, dm_item):
     services.item_close(item=dm_item, by=member, note="Answered by phone")
     dm_item.refresh_from_db()
     assert (dm_item.assigned_to, dm_item.status) == (member, "no_action")
+
+
+def test_passed_on_it_stays_private_with_the_receiving_team(member, outsider, other_team, dm_item):
+    services.item_escalate(item=dm_item, by=member, to_team=other_team, note="Theirs")
+    received = dm_item.escalations.get()
+    assert received.is_private and received.team == other_team
+    assert received.pk in set(access.items_for_user(outsider).values_list("pk", flat=True))

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('tweets', '0006_draft_retraction'),
+        ('tweets', '0007_draft_media'),
     ]
 
     operations = [
