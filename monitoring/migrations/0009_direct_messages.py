@@ -3,6 +3,23 @@
 from django.db import migrations, models
 
 
+class AddColumnInPlace(migrations.AddField):
+    """On SQLite, Django would rebuild the whole table to add a NOT NULL column, and with it recreate the mention
+    table's PostgreSQL-only search index (migration 0008), which SQLite cannot build. A column with a constant
+    default (db_default) can be added in place instead; PostgreSQL adds it as usual."""
+
+    def database_forwards(self, app_label, schema_editor, from_state, to_state):
+        if schema_editor.connection.vendor != "sqlite":
+            return super().database_forwards(app_label, schema_editor, from_state, to_state)
+        model = to_state.apps.get_model(app_label, self.model_name)
+        field = model._meta.get_field(self.name)
+        definition, params = schema_editor.column_sql(model, field, include_default=True)
+        quote = schema_editor.quote_name
+        schema_editor.execute(
+            f"ALTER TABLE {quote(model._meta.db_table)} ADD COLUMN {quote(field.column)} {definition}", params
+        )
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -10,17 +27,17 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.AddField(
+        AddColumnInPlace(
             model_name='inboxitem',
             name='is_private',
             field=models.BooleanField(db_default=False, default=False),
         ),
-        migrations.AddField(
+        AddColumnInPlace(
             model_name='mention',
             name='dm_conversation_id',
             field=models.CharField(blank=True, db_default='', default='', max_length=64),
         ),
-        migrations.AddField(
+        AddColumnInPlace(
             model_name='mention',
             name='is_direct_message',
             field=models.BooleanField(db_default=False, default=False),

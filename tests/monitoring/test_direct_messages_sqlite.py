@@ -43,9 +43,6 @@ import django
 django.setup()
 from monitoring.models import InboxItem
 
-from monitoring.models import PollCursor
-import sys
-print(list(PollCursor.objects.values_list("kind", "last_error", "since_id")), file=sys.stderr)
 print(sorted(InboxItem.objects.values_list("mention__text", "team__slug", "is_private", "mention__is_direct_message")))
 """
 
@@ -74,7 +71,6 @@ def test_the_demos_worker_polls_direct_messages_on_sqlite(tmp_path, x_sandbox, s
             [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300
         )
         assert result.returncode == 0, result.stderr[-3000:]
-        print(result.stderr[-2000:])
         return result.stdout
 
     run(SETUP)
@@ -86,5 +82,4 @@ def test_the_demos_worker_polls_direct_messages_on_sqlite(tmp_path, x_sandbox, s
     assert result.returncode == 0, result.stderr[-3000:]
     assert "Traceback" not in result.stdout + result.stderr, (result.stdout + result.stderr)[-3000:]
 
-    print(result.stdout[-2000:], result.stderr[-2000:])
     assert run(STATES).strip() == str([("Private: my reference is A12345", "customer-service", True, True)])
