@@ -182,7 +182,7 @@ class DateTimeField(forms.Field):
             raise ValidationError(self.error_messages["invalid_year"], code="invalid_year")
         try:
             day_of = date(int(year), int(number), int(day))
-        except ValueError:
+        except (ValueError, OverflowError):
             raise ValidationError(self.error_messages["invalid_date"], code="invalid_date") from None
         at = clock_time(clock)
         if at is None:
