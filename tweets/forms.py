@@ -1,5 +1,6 @@
 from django import forms
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 from django.utils import timezone
 
 from core.forms import DateTimeField
@@ -65,6 +66,10 @@ class DraftForm(forms.Form):
     def __init__(self, *args, accounts, editing=False, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["account"].queryset = accounts
+        # As the account changes, the page says at once whether this person may write for it (compose_gate).
+        self.fields["account"].widget.attrs.update(
+            {"hx-get": reverse("tweets:compose_gate"), "hx-target": "#compose-gate", "hx-swap": "outerHTML"}
+        )
         if editing:
             self.fields["account"].disabled = True
             self.fields["account"].required = False
