@@ -36,6 +36,7 @@ def _refusal(user, account) -> dict | None:
     return {
         "account": account,
         "message": decision.reason,
+        "training": not training.allowed,
         "sessions": [] if training.allowed else training.next_sessions,
     }
 
