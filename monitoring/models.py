@@ -171,7 +171,11 @@ class Mention(models.Model):
         # Every index on the ingest path's tables is written for every post stored (thousands a second
         # when a backlog is read), so only those that reads use: here a plain btree for watchlist authors,
         # without db_index's extra LIKE index; no FK index another index already leads with.
-        indexes = [models.Index(fields=["author_username"], name="mention_author_idx")]
+        # The conversation an inbox item belongs to is read by conversation id (monitoring.conversation).
+        indexes = [
+            models.Index(fields=["author_username"], name="mention_author_idx"),
+            models.Index(fields=["conversation_id"], name="mention_conversation_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"@{self.author_username}: {self.text[:60]}"

@@ -1,6 +1,7 @@
 """Monitoring's pages, one module per family: the inbox and its items, monitors and watchlists, routing rules,
 and usage and budget. The URLconf reaches every view through this package."""
 
+from monitoring.views.conversation import item_conversation_fetch
 from monitoring.views.inbox import (
     inbox,
     inbox_bulk_close,
@@ -31,6 +32,7 @@ __all__ = [
     "item_assign",
     "item_claim",
     "item_close",
+    "item_conversation_fetch",
     "item_detail",
     "item_escalate",
     "item_note",

@@ -17,6 +17,7 @@ from core.params import row_id, row_ids
 from core.tables import rendered_rows
 from monitoring import services
 from monitoring.access import item_for_user, items_for_user, monitors_for_user, monitors_matching, watchlists_for_user
+from monitoring.conversation import conversation_for
 from monitoring.forms import AssignForm, EscalateForm, InboxFilterForm, NoteForm, ReplyForm
 from monitoring.models import InboxItem, MentionMatch, WatchlistEntry
 from monitoring.rows import INBOX_ROWS, inbox_rows
@@ -157,6 +158,7 @@ def _item_context(request, item, **forms) -> dict:
         "tags": list(item.tags.all()),
         "notes": item.notes.select_related("author"),
         "events": item.events.select_related("actor"),
+        "conversation": conversation_for(item),
         "related": items_for_user(request.user).filter(mention=mention).exclude(pk=item.pk).select_related("team"),
         "assign_form": forms.get("assign_form")
         or AssignForm(team=item.team, initial={"assignee": item.assigned_to_id}),
