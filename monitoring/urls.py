@@ -15,6 +15,7 @@ urlpatterns = [
     path("items/<int:pk>/escalate/", views.item_escalate, name="item_escalate"),
     path("items/<int:pk>/note/", views.item_note, name="item_note"),
     path("items/<int:pk>/reply/", views.item_reply, name="item_reply"),
+    path("items/<int:pk>/reply/box/", views.item_reply_box, name="item_reply_box"),
     path("items/<int:pk>/conversation/", views.item_conversation_fetch, name="item_conversation_fetch"),
     path("monitors/", views.monitor_list, name="monitor_list"),
     path("monitors/new/", views.monitor_create, name="monitor_create"),

@@ -22,6 +22,7 @@ from monitoring.views.monitors import (
     watchlist_entry_remove,
     watchlist_list,
 )
+from monitoring.views.reply import item_reply_box
 from monitoring.views.routing_rules import rule_create, rule_delete, rule_edit, rule_list, rule_move
 from monitoring.views.usage import budget_set, usage
 
@@ -37,6 +38,7 @@ __all__ = [
     "item_escalate",
     "item_note",
     "item_reopen",
+    "item_reply_box",
     "item_reply",
     "monitor_create",
     "monitor_edit",

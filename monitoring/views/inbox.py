@@ -21,6 +21,7 @@ from monitoring.conversation import conversation_for
 from monitoring.forms import AssignForm, EscalateForm, InboxFilterForm, NoteForm, ReplyForm
 from monitoring.models import InboxItem, MentionMatch, WatchlistEntry
 from monitoring.rows import INBOX_ROWS, inbox_rows
+from monitoring.views.reply import filled_reply_form, reply_box_context, saved_reply_choices
 
 PAGE_SIZE = 50
 
@@ -148,7 +149,9 @@ def _item_context(request, item, **forms) -> dict:
     # The account mentioned if the team may reply as it, else the team's only account: no empty first choice.
     account = item.account_id if item.account_id in choices else (choices[0] if len(choices) == 1 else None)
     reply_form = forms.get("reply_form") or ReplyForm(
-        accounts=accounts, initial={"account": account, "text": f"@{mention.author_username} "}
+        accounts=accounts,
+        saved_versions=saved_reply_choices(accounts),
+        initial={"account": account, "text": f"@{mention.author_username} "},
     )
     return {
         "item": item,
@@ -165,6 +168,7 @@ def _item_context(request, item, **forms) -> dict:
         "escalate_form": forms.get("escalate_form") or EscalateForm(exclude_team=item.team),
         "note_form": forms.get("note_form") or NoteForm(),
         "reply_form": reply_form,
+        "reply": reply_box_context(item, reply_form, errors=forms.get("reply_errors")),
         "training_message": forms.get("training_message", ""),
         "now": timezone.now(),
     }
@@ -279,7 +283,16 @@ def item_reply(request: HttpRequest, pk: int) -> HttpResponse:
 
     item = item_for_user(request.user, pk)
     context = _item_context(request, item)
-    form = ReplyForm(request.POST, accounts=context["reply_form"].fields["account"].queryset)
+    accounts = context["reply_form"].fields["account"].queryset
+    if "use_saved" in request.POST:  # without scripts: fill the chosen saved reply into the box
+        form, errors = filled_reply_form(item, request.POST, accounts=accounts)
+        return render(
+            request,
+            "monitoring/item_detail.html",
+            _item_context(request, item, reply_form=form, reply_errors=errors),
+            status=400 if errors else 200,
+        )
+    form = ReplyForm(request.POST, accounts=accounts, saved_versions=saved_reply_choices(accounts))
     if not form.is_valid():
         return render(request, "monitoring/item_detail.html", _item_context(request, item, reply_form=form), status=400)
     try:
@@ -288,6 +301,8 @@ def item_reply(request: HttpRequest, pk: int) -> HttpResponse:
             by=request.user,
             account=form.cleaned_data["account"],
             text=form.cleaned_data["text"],
+            saved_reply_version=form.cleaned_data.get("saved_reply"),
+            send="send" in request.POST,
             request=request,
         )
     except TrainingRequired as exc:
