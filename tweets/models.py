@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 from accounts.models import Team, TwitterAccount
 from core.paths import path_with_pk
@@ -116,6 +117,20 @@ class Draft(models.Model):
         if not self.published_post_id:
             return ""
         return f"https://x.com/{self.account.handle}/status/{self.published_post_id}"
+
+    @property
+    def answers(self) -> dict | None:
+        """The post this reply answers, as kept when the reply was started (None for a post, or a reply without)."""
+        snapshot = self.reply_to_snapshot
+        if not isinstance(snapshot, dict) or not snapshot.get("post_id"):
+            return None
+        posted_at = snapshot.get("posted_at")
+        handle = snapshot.get("author_username") or ""
+        return {
+            **snapshot,
+            "posted_at": parse_datetime(posted_at) if isinstance(posted_at, str) and posted_at else None,
+            "url": f"https://x.com/{handle or 'i'}/status/{snapshot['post_id']}",
+        }
 
     @property
     def is_finished(self) -> bool:
