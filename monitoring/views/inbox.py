@@ -316,4 +316,6 @@ def item_reply(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
         return redirect("monitoring:item_detail", pk=item.pk)
     messages.success(request, _reply_message(draft))
+    if request.POST.get("back_to") == "inbox":  # sent from the box in the inbox list: back to the list
+        return redirect(f"{reverse('monitoring:inbox')}?team={item.team_id}")
     return redirect("monitoring:item_detail", pk=item.pk)

@@ -136,3 +136,22 @@ def test_garbage_is_never_a_server_error(client, item, member, saved_reply, acco
     assert client.get(reverse("monitoring:item_reply_box", args=[item.pk]), params).status_code == 200
     data = {**params, "use_saved": "1", "text": saved_reply.replace("\x00", "")}
     assert client.post(reverse("monitoring:item_reply", args=[item.pk]), data).status_code in (200, 400)
+
+
+def test_the_inbox_list_offers_a_reply_box_per_open_item_and_sending_returns_to_the_list(
+    client, team, item, member, corporate
+):
+    client.force_login(member)
+    page = client.get(reverse("monitoring:inbox"), {"team": team.pk}).content.decode()
+    box_url = reverse("monitoring:item_reply_box", args=[item.pk]) + "?inline=1"
+    assert f'hx-get="{box_url}"' in page and 'id="inline-reply"' in page
+    assert f'href="{item.get_absolute_url()}#reply"' in page  # without scripts, the link opens the item
+    box = client.get(box_url).content.decode()
+    assert 'name="back_to" value="inbox"' in box and "Reply to @citizen" in box
+    response = client.post(
+        reverse("monitoring:item_reply", args=[item.pk]),
+        {"account": corporate.pk, "text": "@citizen We open at 9.", "send": "1", "back_to": "inbox"},
+    )
+    assert response.status_code == 302 and response["Location"] == f"{reverse('monitoring:inbox')}?team={team.pk}"
+    page = client.get(reverse("monitoring:inbox"), {"team": team.pk}).content.decode()
+    assert f'hx-get="{box_url}"' not in page  # a reply is under way
