@@ -97,6 +97,14 @@ class Draft(models.Model):
                 condition=Q(state__in=["approved", "scheduled", "publishing"]),
                 name="draft_upcoming_per_account",
             ),
+            # An inbox item's conversation: the department's published posts in it and its replies to posts in it
+            # (monitoring.conversation), found by X id.
+            models.Index(
+                fields=["published_post_id"], condition=Q(state="published"), name="draft_published_post_idx"
+            ),
+            models.Index(
+                fields=["in_reply_to_post_id"], condition=Q(state="published"), name="draft_published_reply_idx"
+            ),
         ]
 
     def __str__(self) -> str:
