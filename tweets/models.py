@@ -99,9 +99,7 @@ class Draft(models.Model):
             ),
             # An inbox item's conversation: the department's published posts in it and its replies to posts in it
             # (monitoring.conversation), found by X id.
-            models.Index(
-                fields=["published_post_id"], condition=Q(state="published"), name="draft_published_post_idx"
-            ),
+            models.Index(fields=["published_post_id"], condition=Q(state="published"), name="draft_published_post_idx"),
             models.Index(
                 fields=["in_reply_to_post_id"], condition=Q(state="published"), name="draft_published_reply_idx"
             ),
@@ -423,3 +421,6 @@ class SavedReplyApproval(models.Model):
 
     def __str__(self) -> str:
         return f"Approval of {self.version} by {self.approver}"
+
+
+from tweets.media_models import MediaFile, MediaUpload, RevisionMedia  # noqa: E402, F401 - models of this app

@@ -38,14 +38,14 @@ def _conversation(x_sandbox, author: str, words: str) -> dict:
     ) | {"root_text": f"Has anyone had a {words} back yet this month?"}
 
 
-def _open_and_reply(journey, department, item, posted, *, author: str):  # noqa: F811 - the fixture's name
+def _open_and_reply(journey, department, item, posted, *, author: str, words: str):  # noqa: F811 - fixture's name
     page = journey.goto(f"/monitoring/?team={department['digital-communications'].pk}")
-    # Search is not on main yet (issue 18's "inbox" part): the existing filters find it, then the link by author.
-    page.get_by_text("Filter items").click()
-    page.locator("#id_status").select_option("open")
-    page.get_by_role("button", name="Apply filters").click()
+    # The inbox's search (issue 18's "inbox" part), combined with the open-items filter.
+    page.locator("#id_q").fill(words)
+    page.get_by_role("button", name="Search", exact=True).click()
     journey.check()
-    page.get_by_role("link", name=re.compile(f"@{author}")).first.click()
+    assert page.get_by_text("1 item.").is_visible()
+    page.get_by_role("link", name=re.compile(f"^@{author}$")).first.click()
     journey.check()
 
     conversation = page.locator("#conversation").locator("xpath=..")
@@ -83,7 +83,7 @@ def test_a_saved_reply_sent_unchanged_is_published_without_a_second_approval(
     officer = User.objects.get(email="comms.officer@dovecote.example")
     journey = journeys.start("comms-officer")
     journey.sign_in(officer.email, password=accounts_demo.DEMO_PASSWORD)
-    page, filled = _open_and_reply(journey, department, item, posted, author="renewal_rita")
+    page, filled = _open_and_reply(journey, department, item, posted, author="renewal_rita", words="passport renewal")
     page.get_by_text("Reply approved and being published now.").wait_for()
 
     draft = wait_for(
@@ -117,7 +117,7 @@ def test_where_the_policy_needs_approval_the_approver_sees_the_post_it_answers(
     officer = User.objects.get(email="comms.officer@dovecote.example")
     journey = journeys.start("comms-officer")
     journey.sign_in(officer.email, password=accounts_demo.DEMO_PASSWORD)
-    page, filled = _open_and_reply(journey, department, item, posted, author="waiting_will")
+    page, filled = _open_and_reply(journey, department, item, posted, author="waiting_will", words="driving licence")
     page.get_by_text("Reply submitted for approval.").wait_for()
     draft = Draft.objects.get(in_reply_to_post_id=posted["id"])
     assert draft.state == Draft.State.SUBMITTED
