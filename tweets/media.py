@@ -64,7 +64,6 @@ class Checked:
 
 def check_image(name: str, data: bytes) -> Checked:
     """An image X accepts, read and written again without its metadata; ValidationError saying what to fix."""
-    Image.MAX_IMAGE_PIXELS = MAX_PIXELS
     try:
         image = Image.open(io.BytesIO(data))
         image_format = image.format
@@ -239,7 +238,7 @@ def _checked_video(name: str, upload) -> Checked:
 
 
 def _display_name(name: str | None) -> str:
-    base = os.path.basename(name or "").strip() or "The file"
+    base = "".join(ch for ch in os.path.basename(name or "") if ch.isprintable()).strip() or "The file"
     return base[:100]
 
 

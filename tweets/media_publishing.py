@@ -51,22 +51,34 @@ class Result:
     error: XApiError | None = None
 
 
-def plan(draft, position: int) -> Job | None:
-    """The media of one post of the draft's current revision, with the uploads that can be reused."""
-    items = list(
-        RevisionMedia.objects.filter(revision_id=draft.current_revision_id, position=position)
-        .select_related("media", "captions")
-        .order_by("order")
-    )
-    if not items:
-        return None
+def plans(posts: list[tuple[object, int]]) -> list[Job | None]:
+    """For each (draft, position): that post's media in the draft's current revision, with the uploads X still
+    keeps for the account (reusable), or None for a post without media. Two queries, however many drafts."""
+    revisions = {draft.current_revision_id for draft, _ in posts}
+    rows: dict[tuple[int, int], list[RevisionMedia]] = {}
+    for row in (
+        RevisionMedia.objects.filter(revision_id__in=revisions).select_related("media", "captions").order_by("order")
+    ):
+        rows.setdefault((row.revision_id, row.position), []).append(row)
+    wanted = [(draft, rows.get((draft.current_revision_id, position))) for draft, position in posts]
     fresh_until = timezone.now() + timedelta(seconds=settings.X_MEDIA_REUSE_MARGIN_SECONDS)
-    kept: dict[int, MediaUpload] = {}
-    for upload in MediaUpload.objects.filter(
-        media_id__in=[item.media_id for item in items], account_id=draft.account_id, expires_at__gt=fresh_until
-    ).order_by("-expires_at"):
-        kept.setdefault(upload.media_id, upload)
-    return Job(account=draft.account, items=items, kept=kept)
+    kept: dict[tuple[int, int], MediaUpload] = {}
+    files = {row.media_id for _, items in wanted for row in items or ()}
+    if files:
+        for upload in MediaUpload.objects.filter(
+            media_id__in=files, account_id__in={draft.account_id for draft, _ in wanted}, expires_at__gt=fresh_until
+        ).order_by("-expires_at"):
+            kept.setdefault((upload.account_id, upload.media_id), upload)
+    return [
+        Job(
+            account=draft.account,
+            items=items,
+            kept={row.media_id: kept[key] for row in items if (key := (draft.account_id, row.media_id)) in kept},
+        )
+        if items
+        else None
+        for draft, items in wanted
+    ]
 
 
 def _send_file(account, file: MediaFile):

@@ -338,7 +338,8 @@ def _upload_media(works: list[_Work]) -> None:
     """The media of each draft's next post, on X before the post is sent (tweets.media_publishing): ids X still
     keeps are reused, so a retry never uploads or attaches them twice. A refusal moves the draft on as a
     refused post would (retry later, or fail saying why)."""
-    jobs = [(work, job) for work in works if (job := media_publishing.plan(work.draft, work.next_post.position))]
+    planned = media_publishing.plans([(work.draft, work.next_post.position) for work in works]) if works else []
+    jobs = [(work, job) for work, job in zip(works, planned, strict=True) if job is not None]
     results = _concurrently(lambda pair: media_publishing.upload(pair[1]), jobs)
     media_publishing.record(results)
     for (work, _), result in zip(jobs, results, strict=True):
