@@ -211,7 +211,7 @@ def test_any_includes_never_raise(tweets, users):
 def test_garbage_item_ids_are_never_a_server_error(client, member, pk):
     client.force_login(member)
     response = client.post(f"/monitoring/items/{pk}/conversation/")
-    assert response.status_code in (404, 405)
+    assert response.status_code in (301, 404, 405)  # 301: text such as "0?" ends the path early (APPEND_SLASH)
 
 
 def test_the_query_language_reads_conversation_id_as_x_does():
