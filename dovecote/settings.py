@@ -127,6 +127,7 @@ INSTALLED_APPS = [
     "tweets",
     "monitoring",
     "reports",
+    "notifications",
 ]
 
 MIDDLEWARE = [
@@ -157,6 +158,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "core.context_processors.navigation",
+                "notifications.context_processors.unread_notices",
             ],
         },
     },
