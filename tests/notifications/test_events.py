@@ -65,9 +65,7 @@ def _moved(draft: Draft, to: str) -> None:
         (S.FAILED, "post_failed", {"member"}),
     ],
 )
-def test_the_author_hears_their_post_was_held_published_or_failed(
-    committed, account, people, to_state, kind, expected
-):
+def test_the_author_hears_their_post_was_held_published_or_failed(committed, account, people, to_state, kind, expected):
     draft = DraftFactory(account=account, author=people["member"], state=S.SCHEDULED)
     Approval.objects.create(draft=draft, revision=draft.current_revision, approver=people["approver"])
     with committed():
