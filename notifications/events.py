@@ -5,7 +5,7 @@ notifies nobody twice."""
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import Membership
+from accounts.models import Membership, Team, User
 from monitoring.models import InboxItemEvent
 from notifications.kinds import Kind
 from notifications.services import notify
@@ -87,8 +87,7 @@ def draft_moved(draft_id: int, to_state: str) -> int:
 
 
 def item_event(event_id: int) -> int:
-    """An inbox item was assigned to someone (they hear, unless they did it), or passed on to a team (its leads
-    hear, unless one of them did it)."""
+    """An inbox item was assigned to someone: they hear, unless they did it."""
     event = InboxItemEvent.objects.select_related("item__team", "item__mention", "actor").filter(pk=event_id).first()
     if event is None:
         return 0
@@ -108,22 +107,32 @@ def item_event(event_id: int) -> int:
             body=f"{about}, in {item.team}'s inbox.",
             url=url,
         )
-    if event.action == "received":
-        leads = (
-            Membership.objects.current_leads()
-            .filter(team_id=item.team_id)
-            .exclude(user_id=event.actor_id)
-            .values_list("user_id", flat=True)
-        )
-        return notify(
-            kind=Kind.ITEM_PASSED,
-            recipients=leads,
-            key=key,
-            title=f"{event.actor or 'Someone'} passed an inbox item on to {item.team}",
-            body=f"{about}. {event.detail}".strip(),
-            url=url,
-        )
     return 0
+
+
+def items_passed_on(*, to_team_id: int, item_ids: list[int], by_id: int | None, note: str) -> int:
+    """Items were passed on to a team (one, or a bulk action's many): its leads hear once per pass-on, unless one
+    of them did it."""
+    team = Team.objects.filter(pk=to_team_id).first()
+    ids = sorted(int(pk) for pk in item_ids)
+    if team is None or not ids:
+        return 0
+    by = User.objects.filter(pk=by_id).first() if by_id else None
+    leads = (
+        Membership.objects.current_leads()
+        .filter(team_id=team.pk)
+        .exclude(user_id=by_id)
+        .values_list("user_id", flat=True)
+    )
+    many = len(ids) > 1
+    return notify(
+        kind=Kind.ITEM_PASSED,
+        recipients=leads,
+        key=f"passed-on:{team.pk}:{ids[0]}:{len(ids)}",
+        title=f"{by or 'Someone'} passed {len(ids) if many else 'an'} inbox item{'s' if many else ''} on to {team}",
+        body=note,
+        url=reverse("monitoring:inbox") if many else reverse("monitoring:item_detail", args=[ids[0]]),
+    )
 
 
 def freeze_changed(freeze_id: int, event: str) -> int:

@@ -10,6 +10,7 @@ from django.db.models.signals import post_save
 from django.dispatch import receiver
 
 from monitoring.models import InboxItemEvent
+from monitoring.signals import items_passed_on
 from notifications import events
 from training.models import ReminderSent
 from tweets.models import PublishingFreeze
@@ -18,15 +19,15 @@ from tweets.signals import draft_state_changed
 logger = logging.getLogger(__name__)
 
 
-def _safely(func, *args) -> None:
+def _safely(func, *args, **kwargs) -> None:
     try:
-        func(*args)
+        func(*args, **kwargs)
     except Exception:
-        logger.exception("Could not send the notices of %s%r", func.__name__, args)
+        logger.exception("Could not send the notices of %s%r", func.__name__, args or kwargs)
 
 
-def _after_commit(func, *args) -> None:
-    transaction.on_commit(lambda: _safely(func, *args))
+def _after_commit(func, *args, **kwargs) -> None:
+    transaction.on_commit(lambda: _safely(func, *args, **kwargs))
 
 
 @receiver(draft_state_changed, dispatch_uid="notifications.draft_moved")
@@ -36,8 +37,14 @@ def draft_moved(sender, draft, from_state, to_state, **kwargs) -> None:
 
 @receiver(post_save, sender=InboxItemEvent, dispatch_uid="notifications.item_event")
 def item_event(sender, instance, created, **kwargs) -> None:
-    if created and instance.action in ("assigned", "received"):
+    if created and instance.action == "assigned":
         _after_commit(events.item_event, instance.pk)
+
+
+@receiver(items_passed_on, dispatch_uid="notifications.items_passed_on")
+def passed_on(sender, to_team_id, item_ids, by_id=None, note="", **kwargs) -> None:
+    # Sent once per pass-on (one item or a bulk action's many), after commit.
+    _after_commit(events.items_passed_on, to_team_id=to_team_id, item_ids=item_ids, by_id=by_id, note=note)
 
 
 @receiver(post_save, sender=PublishingFreeze, dispatch_uid="notifications.freeze_changed")

@@ -149,3 +149,27 @@ def test_a_certification_about_to_lapse_tells_its_holder_once(committed, people)
     assert told("certification_lapsing") == {people["member"].pk}
     assert Notification.objects.get().title.startswith(f"Your '{course}' certification expires on")
     assert len(mail.outbox) == 1  # training's own email, once
+
+
+def test_a_bulk_pass_on_tells_the_leads_once_however_often_the_signal_comes(committed, team, other_team, people):
+    from monitoring.models import InboxItem
+    from monitoring.signals import items_passed_on
+
+    items = [InboxItemFactory(team=team) for _ in range(3)]
+    signal = {
+        "sender": InboxItem,
+        "to_team_id": team.pk,
+        "from_team_id": other_team.pk,
+        "item_ids": [i.pk for i in items],
+        "by_id": people["outsider"].pk,
+        "note": "Three about passports.",
+    }
+    with committed():
+        items_passed_on.send(**signal)
+        items_passed_on.send(**signal)
+
+    (notice,) = Notification.objects.filter(kind="item_passed")
+    assert notice.recipient == people["lead"]
+    assert notice.title == f"{people['outsider']} passed 3 inbox items on to {team}"
+    assert notice.body == "Three about passports."
+    assert notice.url == "/monitoring/"
