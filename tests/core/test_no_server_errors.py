@@ -23,11 +23,8 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from accounts.models import Membership
-<<<<<<< HEAD
-from notifications.models import Notification
-=======
 from monitoring.models import SavedSearch
->>>>>>> main
+from notifications.models import Notification
 from tests.conftest import enrol_totp
 from tests.factories import AdminFactory, MembershipFactory, TeamFactory, TwitterAccountFactory
 from tests.monitoring.factories import (
