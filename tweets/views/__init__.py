@@ -18,6 +18,15 @@ from tweets.views.drafts import (
 )
 from tweets.views.freezes import freeze_detail, freeze_lift, freeze_list, freeze_start
 from tweets.views.lists import APPROVAL_QUEUE_ROWS, approval_queue, draft_list, published, scheduled
+from tweets.views.saved_replies import (
+    saved_reply_approve,
+    saved_reply_archive,
+    saved_reply_create,
+    saved_reply_detail,
+    saved_reply_edit,
+    saved_reply_list,
+    saved_reply_reject,
+)
 
 __all__ = [
     "APPROVAL_QUEUE_ROWS",
@@ -45,5 +54,12 @@ __all__ = [
     "freeze_start",
     "published",
     "revision_diff",
+    "saved_reply_approve",
+    "saved_reply_archive",
+    "saved_reply_create",
+    "saved_reply_detail",
+    "saved_reply_edit",
+    "saved_reply_list",
+    "saved_reply_reject",
     "scheduled",
 ]
