@@ -24,6 +24,7 @@ from hypothesis import strategies as st
 
 from accounts.models import Membership
 from monitoring.models import BulkAction, SavedSearch, TeamTag
+from notifications.models import Notification
 from tests.conftest import enrol_totp
 from tests.factories import AdminFactory, MembershipFactory, TeamFactory, TwitterAccountFactory
 from tests.monitoring.factories import (
@@ -44,7 +45,7 @@ from tests.training.factories import (
 from tests.tweets.factories import DraftFactory, FreezeFactory
 from tweets.models import Draft
 
-PROJECT_VIEWS = ("accounts.", "tweets.", "monitoring.", "training.", "reports.", "core.", "dovecote.")
+PROJECT_VIEWS = ("accounts.", "tweets.", "monitoring.", "training.", "reports.", "notifications.", "core.", "dovecote.")
 
 # What the pages read from their query strings, beside the fields of the forms on them.
 QUERY_KEYS = ["page", "week", "q", "state", "team", "from", "to", "sort", "account", "course", "include", "panel"]
@@ -210,6 +211,9 @@ def world(db, x_sandbox):
         "training/teams/": [team.pk],
         "training/exemptions/": [ExemptionFactory(user=member, expires_at=now + timezone.timedelta(days=9)).pk],
         "reports/teams/": [team.pk],
+        "notifications/": [
+            Notification.objects.create(recipient=member, kind="post_published", key="world", title="Published").pk
+        ],
     }
     return {"admin": admin, "member": member, "ids": ids}
 
