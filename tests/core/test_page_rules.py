@@ -7,7 +7,8 @@ admin and as a plain member, and on every template file, so a page added later i
 4. every id an `aria-describedby` or `aria-labelledby` names exists in the page, and no id is used twice;
 5. a visually hidden text never runs into the words beside it ("Warning" + "You can't" read "WarningYou can't");
 6. every table has a caption and sits in a focusable, labelled scrolling region (usable at 375 px);
-7. a form sent back with errors starts with a GOV.UK error summary whose links point at fields on the page.
+7. a form sent back with errors starts with a GOV.UK error summary whose links point at fields on the page;
+8. a chart (a canvas) has its figures in a table on the page too: at least as many tables as charts.
 
 The pages are found by tests/core/test_no_server_errors.py's walk of the URLconf, with its `world`.
 """
@@ -43,6 +44,7 @@ class _Page(HTMLParser):
         self.summary_links: list[str] = []
         self.error_messages = 0
         self.has_summary = False
+        self.canvases = 0
         self._in_summary = False
 
     def handle_starttag(self, tag, attrs):
@@ -62,6 +64,8 @@ class _Page(HTMLParser):
         if tag == "table":
             region = next((a for t, a in reversed(self._stack) if "dovecote-table-wrap" in a.get("class", "")), None)
             self.tables.append({"caption": False, "region": region, "id": attrs.get("id")})
+        if tag == "canvas":
+            self.canvases += 1
         if tag == "caption" and self.tables:
             self.tables[-1]["caption"] = True
         if "govuk-error-summary" in classes:
@@ -108,6 +112,8 @@ def problems_in(html: str) -> list[str]:
             found.append("a table outside a scrolling region (div.dovecote-table-wrap)")
         elif region.get("tabindex") != "0" or region.get("role") != "region" or not region.get("aria-labelledby"):
             found.append("a table's scrolling region is not focusable and labelled (tabindex=0, role, label)")
+    if page.canvases > len(page.tables):
+        found.append(f"{page.canvases} charts but {len(page.tables)} tables: a chart's figures need a table too")
     if page.error_messages and not page.has_summary:
         found.append("error messages without an error summary at the top")
     found += [
@@ -189,6 +195,7 @@ def test_no_template_has_an_inline_style_a_datetime_local_input_or_a_bare_table(
         ("<table><tr><td>1</td></tr></table>", "caption"),
         ('<div class="dovecote-table-wrap"><table><caption>c</caption></table></div>', "not focusable"),
         ('<p class="govuk-error-message">Enter it</p>', "without an error summary"),
+        ('<figure><canvas aria-label="A chart"></canvas></figure>', "need a table"),
         ('<div class="govuk-error-summary"><a href="#id_x">Enter x</a></div>', "#id_x"),
     ],
 )
