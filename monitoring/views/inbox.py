@@ -13,7 +13,7 @@ from accounts.access import team_ids_for_user, teams_for_user, teams_key
 from accounts.models import Team, TwitterAccount
 from core import freshness
 from core.pagination import page_of
-from core.params import row_id, row_ids
+from core.params import posted_text, row_id, row_ids
 from core.tables import rendered_rows
 from monitoring import services
 from monitoring.access import item_for_user, items_for_user, monitors_for_user, monitors_matching, watchlists_for_user
@@ -263,7 +263,7 @@ def item_close(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         pk,
         lambda item: services.item_close(
-            item=item, by=request.user, note=request.POST.get("note", ""), request=request
+            item=item, by=request.user, note=posted_text(request.POST, "note"), request=request
         ),
         "Closed with no action.",
     )
