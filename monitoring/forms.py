@@ -4,6 +4,7 @@ from django.db.models import Q
 
 from accounts.access import accounts_for_user
 from accounts.models import Team, TwitterAccount, User
+from core.forms import name_empty_choices
 from monitoring.access import can_change_rule, monitors_for_user, watchlists_for_user
 from monitoring.models import BUDGET_RANGE, X_MONTHLY_READ_CAP, InboxItem, Monitor, Priority, RoutingRule, Watchlist
 from monitoring.services import RULE_FIELDS
@@ -14,6 +15,7 @@ GOVUK_TEXTAREA = {"class": "govuk-textarea", "rows": 3}
 
 
 def _style(form: forms.Form) -> None:
+    name_empty_choices(form)
     for field in form.fields.values():
         widget = field.widget
         if isinstance(widget, forms.Textarea):

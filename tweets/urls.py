@@ -8,6 +8,7 @@ app_name = "tweets"
 urlpatterns = [
     path("", views.draft_list, name="draft_list"),
     path("new/", views.draft_create, name="draft_create"),
+    path("new/gate/", views.compose_gate, name="compose_gate"),
     path("approvals/", views.approval_queue, name="approval_queue"),
     path("scheduled/", views.scheduled, name="scheduled"),
     path("published/", views.published, name="published"),

@@ -1,7 +1,7 @@
 """The tweets pages, by family: the lists, composing, a draft's page and its actions, and freezes."""
 
 from tweets.views._common import DRAFT_BUTTONS, draft_permissions, revision_diff
-from tweets.views.compose import draft_create, draft_edit
+from tweets.views.compose import compose_gate, draft_create, draft_edit
 from tweets.views.drafts import (
     draft_approve,
     draft_comment,
@@ -32,6 +32,7 @@ __all__ = [
     "APPROVAL_QUEUE_ROWS",
     "DRAFT_BUTTONS",
     "approval_queue",
+    "compose_gate",
     "draft_approve",
     "draft_comment",
     "draft_create",
