@@ -66,14 +66,6 @@ class AuditFilterForm(forms.Form):
     )
 
 
-class Radios(forms.RadioSelect):
-    """Radios whose field is reached (from the error summary) at its first option: Django names no id for the
-    group as a whole."""
-
-    def id_for_label(self, id_, index=None):
-        return super().id_for_label(id_, "0" if index is None else index)
-
-
 class TeamInviteForm(forms.Form):
     """A lead adds someone to their team by email: a new person is invited to choose a password."""
 
@@ -102,7 +94,7 @@ class TeamInviteForm(forms.Form):
         label="Role in the team",
         choices=Membership.Role.choices,
         initial=Membership.Role.MEMBER,
-        widget=Radios(attrs={"class": "govuk-radios__input"}),
+        widget=forms.RadioSelect(attrs={"class": "govuk-radios__input"}),
         error_messages={"required": "Choose their role in the team", "invalid_choice": "Choose one of the roles"},
     )
     trainer = forms.BooleanField(
