@@ -14,6 +14,7 @@ from core.paths import path_with_pk
 from core.tables import rendered_rows
 from tweets import selectors
 from tweets.models import Draft
+from tweets.saved_replies import versions_awaiting_approval_by
 from tweets.views._common import S
 
 PAGE_SIZE = 50
@@ -25,6 +26,7 @@ APPROVAL_QUEUE_ROWS = Draft.objects.order_by("updated_at", "id").values(
     "purpose",
     "scheduled_at",
     "current_revision__posts",
+    "reply_to_snapshot",
     "account__handle",
     "account__kind",
     "account__approvals_required",
@@ -33,6 +35,14 @@ APPROVAL_QUEUE_ROWS = Draft.objects.order_by("updated_at", "id").values(
     "author__last_name",
     "author__email",
 )
+
+
+def _answering(snapshot) -> str:
+    """A queue row's line about the post a reply answers (its snapshot), or ''."""
+    if not isinstance(snapshot, dict) or not snapshot.get("post_id"):
+        return ""
+    name = f" ({snapshot['author_name']})" if snapshot.get("author_name") else ""
+    return f"Answering @{snapshot.get('author_username', '')}{name}: “{clip(snapshot.get('text') or '', 80)}”"
 
 
 # --- Lists ------------------------------------------------------------------------------------------
@@ -73,6 +83,7 @@ def approval_queue(request: HttpRequest) -> HttpResponse:
             {
                 "url": path_with_pk("tweets:draft_detail", draft["pk"]),
                 "text": clip((draft["current_revision__posts"] or [""])[0], 90),
+                "answers": _answering(draft["reply_to_snapshot"]),
                 "account": f"@{draft['account__handle']}",
                 "author": person_name(draft["author__first_name"], draft["author__last_name"], draft["author__email"]),
                 "approvals": f"{len(approvers)} of {needed}",
@@ -83,7 +94,12 @@ def approval_queue(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "tweets/approval_queue.html",
-        {"rows": rows, "rows_html": rendered_rows("tweets/_approval_rows.html", rows), "page": page},
+        {
+            "rows": rows,
+            "rows_html": rendered_rows("tweets/_approval_rows.html", rows),
+            "page": page,
+            "saved_replies_waiting": versions_awaiting_approval_by(request.user).count(),
+        },
     )
 
 

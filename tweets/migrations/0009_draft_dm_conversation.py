@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('tweets', '0007_draft_media'),
+        ('tweets', '0008_saved_replies_and_reply_snapshot'),
     ]
 
     operations = [
