@@ -26,6 +26,7 @@ import urllib3
 from django.conf import settings
 from requests.adapters import HTTPAdapter
 
+from twitter_api import prices
 from twitter_api.errors import (
     CredentialsRejected,
     Forbidden,
@@ -351,10 +352,10 @@ class MeteredAdapter(HTTPAdapter):
         except requests.RequestException as exc:
             self._record(method, endpoint, started, error=f"{type(exc).__name__}: {exc}")
             raise
-        self._record(method, endpoint, started, response=response)
+        self._record(method, endpoint, started, response=response, body=request.body)
         return response
 
-    def _record(self, method, endpoint, started, *, response=None, error=""):
+    def _record(self, method, endpoint, started, *, response=None, error="", body=None):
         duration_ms = int((time.monotonic() - started) * 1000)
         row = ApiCall(
             endpoint=endpoint[:80],
@@ -363,11 +364,15 @@ class MeteredAdapter(HTTPAdapter):
             context=self.context,
             duration_ms=duration_ms,
             error=error[:300],
+            cost=0,  # X bills only what it answered
         )
         if response is not None:
             headers = response.headers
             row.status_code = response.status_code
             row.posts_read, row.posts_created = _counts(method, endpoint, response)
+            row.cost = prices.call_cost(
+                method, endpoint, status=response.status_code, posts_read=row.posts_read, body=body
+            )
             row.rate_limit_limit = _int_header(headers, "x-rate-limit-limit")
             row.rate_limit_remaining = _int_header(headers, "x-rate-limit-remaining")
             row.rate_limit_reset = parse_rate_limit_reset(headers)

@@ -13,7 +13,7 @@ from accounts.models import User
 from core.permissions import Refused, decide
 from training.policy import Action
 from training.policy import check as training_check
-from tweets import access, hints, rules, selectors, services
+from tweets import access, costs, hints, rules, selectors, services
 from tweets.forms import CommentForm, ReasonForm, RescheduleForm
 from tweets.models import Draft, DraftRevision, PublishingFreeze
 from twitter_api.text import MAX_WEIGHTED_LENGTH, validate_post_text
@@ -104,6 +104,7 @@ def _detail_context(request: HttpRequest, draft: Draft, **extra) -> dict:
         "draft": draft,
         "held": _held_context(draft) if draft.state == S.HELD else None,
         "post_rows": _post_rows(draft.posts),
+        "cost": costs.draft_cost(draft),
         "revisions": revisions,
         "diffs": diffs,
         "approvals": approvals,

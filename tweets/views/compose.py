@@ -10,10 +10,11 @@ from django.utils import timezone
 from core.permissions import Refused
 from training.policy import Action
 from training.policy import check as training_check
-from tweets import access, rules, selectors, services
+from tweets import access, costs, rules, selectors, services
 from tweets.forms import DraftForm
 from tweets.models import Draft
 from tweets.views._common import NOBODY_CAN_APPROVE, S, _post_rows
+from twitter_api import prices as price_list
 
 # --- Compose and edit ---------------------------------------------------------------------------------
 
@@ -34,12 +35,32 @@ def _compose(request, *, form, draft=None, status=200, error=""):
             "form": form,
             "draft": draft,
             "post_rows": _post_rows(posts),
+            **_cost_context(form, posts, draft),
             "blocked": blocked,
             "error": error,
             "forward_voids_approvals": draft is not None and services.forward_voids_approvals(request.user, draft),
         },
         status=status,
     )
+
+
+def _cost_context(form, posts: list[str], draft=None) -> dict:
+    """What X will charge for the posts as typed (the reply field as typed too), at the current prices."""
+    if form.is_bound:
+        reply_to = form.data.get("in_reply_to_post_id", "")
+    else:
+        reply_to = form.initial.get("in_reply_to_post_id") or (draft.in_reply_to_post_id if draft else "")
+    revision = draft.current_revision if draft else None
+    prices = price_list.current()
+    return {
+        "cost": costs.cost_of(
+            posts,
+            is_reply=bool(str(reply_to or "").strip()),
+            alt_texts=costs.alt_texts_per_post(revision, len(posts)),
+            prices=prices,
+        ),
+        "cost_prices": prices.as_dict(),
+    }
 
 
 def _save_draft(request, form, draft=None):
