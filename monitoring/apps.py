@@ -12,3 +12,8 @@ class MonitoringConfig(AppConfig):
 
         freshness.watch("monitors", "monitoring.Monitor", "monitoring.Watchlist")
         banners.register(monitoring_banners.spike_banners, cache_keys=monitoring_banners.spike_banner_keys)
+
+        from monitoring.budget import search_reads_by_team
+        from tweets import spend
+
+        spend.count_search_reads_with(search_reads_by_team)  # monitors' reads count towards their teams' spend

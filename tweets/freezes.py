@@ -43,18 +43,24 @@ def draft_publish_essential(*, draft: Draft, by: User, reason: str, request=None
             actor=by,
             obj=draft,
             team=draft.account.team,
-            details={"reason": reason, "freeze": freeze.pk, "account": draft.account.handle},
+            details={
+                "reason": reason,
+                "freeze": freeze.pk if freeze else None,
+                "spend_budget": freeze is None,  # what held it back was the team's used-up spend budget
+                "account": draft.account.handle,
+            },
             request=request,
         )
         _move(
             draft,
             S.APPROVED,
             by=by,
-            reason=f"Essential communication during a freeze: {reason}",
+            reason=f"Essential communication during a {'freeze' if freeze else 'spend hold'}: {reason}",
             request=request,
             essential_reason=reason,
             essential_by=by,
             publish_due_at=None,
+            held_for_spend=False,
         )
         queueing.publish_on_commit(draft.pk)
         return draft

@@ -6,6 +6,7 @@ The draft's state changes only through tweets.services, which lock the row and w
 """
 
 from django.conf import settings
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -51,6 +52,9 @@ class Draft(models.Model):
     failure_reason = models.TextField(blank=True)
     held_by = models.ForeignKey(
         "PublishingFreeze", on_delete=models.SET_NULL, null=True, blank=True, related_name="held_drafts"
+    )
+    held_for_spend = models.BooleanField(
+        default=False, help_text="Held because its team's spend budget for the month is used up (tweets.spend)."
     )
     essential_reason = models.TextField(blank=True, help_text="Why it was published during a freeze.")
     essential_by = models.ForeignKey(
@@ -320,3 +324,24 @@ class PublishingFreeze(models.Model):
         if self.scope == self.Scope.TEAM:
             return self.team_id == account.team_id
         return self.account_id == account.pk
+
+
+class SpendBudget(models.Model):
+    """What a team may spend on X in a month (its accounts' posts and reads, its monitors' reads), set by a lead:
+    warned at 80%; at 100%, if the lead chose so, posts that are not essential are held (tweets.spend)."""
+
+    team = models.OneToOneField(Team, on_delete=models.CASCADE, related_name="spend_budget")
+    monthly_limit = models.DecimalField(
+        "monthly budget (US dollars)", max_digits=10, decimal_places=2, validators=[MinValueValidator(0)]
+    )
+    hold_at_limit = models.BooleanField(
+        default=False, help_text="At 100%, hold posts that are not essential until the month turns or it is raised."
+    )
+    set_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["team__name"]
+
+    def __str__(self) -> str:
+        return f"{self.team}: ${self.monthly_limit:,.2f} a month"

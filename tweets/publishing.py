@@ -27,7 +27,7 @@ from django.utils import timezone
 
 from accounts.models import TwitterAccount
 from accounts.services import audit_record
-from tweets import queueing
+from tweets import queueing, spend
 from tweets.models import Draft, PublishAttempt, PublishingFreeze
 from tweets.services import ALLOWED_FROM, _move, _record_moves
 from twitter_api import client
@@ -189,9 +189,10 @@ def _claim(
         else:
             locked = list(locking.order_by(F("publish_due_at").asc(nulls_first=True), "id")[:limit])
         freezes = list(PublishingFreeze.objects.active().order_by("started_at")) if locked else []
+        over_spend = spend.teams_holding({d.account.team_id for d in locked}, now=now) if locked else set()
         batch = _Batch(token, taken=len(locked), works=[])
         for draft in locked:
-            if outcome := _not_taken(draft, now, freezes):
+            if outcome := _not_taken(draft, now, freezes, over_spend):
                 batch.outcomes[draft.pk] = outcome
             else:
                 batch.works.append(_Work(draft, token, posted={}, unsure=set()))
@@ -210,7 +211,9 @@ def _claim(
     return batch
 
 
-def _not_taken(draft: Draft, now: datetime, freezes: list[PublishingFreeze]) -> Outcome | None:
+def _not_taken(
+    draft: Draft, now: datetime, freezes: list[PublishingFreeze], over_spend: set[int] = frozenset()
+) -> Outcome | None:
     """Why a locked draft is not taken for publishing (after holding or failing it), or None to take it."""
     if draft.state == S.PUBLISHING:
         if draft.claimed_at and draft.claimed_at >= now - STALE_CLAIM_AFTER:
@@ -220,7 +223,13 @@ def _not_taken(draft: Draft, now: datetime, freezes: list[PublishingFreeze]) -> 
     elif draft.state not in ALLOWED_FROM["claim"] or (draft.publish_due_at and draft.publish_due_at > now):
         return Outcome.SKIPPED
     elif not draft.essential_reason and (freeze := next((f for f in freezes if f.covers(draft.account)), None)):
-        _move(draft, S.HELD, by=None, reason=f"Publishing freeze: {freeze.reason}", held_by=freeze)
+        _move(
+            draft, S.HELD, by=None, reason=f"Publishing freeze: {freeze.reason}", held_by=freeze, held_for_spend=False
+        )
+        return Outcome.HELD
+    elif not draft.essential_reason and draft.account.team_id in over_spend:
+        reason = f"{draft.account.team}'s spend budget for the month is used up"
+        _move(draft, S.HELD, by=None, reason=reason, held_by=None, held_for_spend=True)
         return Outcome.HELD
     if cannot := _cannot_post(draft.account):
         return _fail_locked(draft, cannot)

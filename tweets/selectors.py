@@ -366,6 +366,13 @@ def held_outlook(draft: Draft, *, active: list[PublishingFreeze] | None = None) 
     covering = [f for f in active if f.covers(draft.account)]
     holding = next((f for f in covering if f.pk == draft.held_by_id), covering[0] if covering else None)
     team, account = draft.account.team, draft.account
+    if holding is None and draft.held_for_spend:
+        return HeldOutlook(
+            None,
+            f"It is held because {team}'s spend budget on X for the month is used up. It goes out by itself when a "
+            f"lead of {team} raises the budget or the month turns; a lead can publish it now as an essential "
+            "communication, or its author or a lead can cancel it.",
+        )
     if holding is None:
         return HeldOutlook(
             None,

@@ -22,7 +22,7 @@ from monitoring.views.monitors import (
     watchlist_list,
 )
 from monitoring.views.routing_rules import rule_create, rule_delete, rule_edit, rule_list, rule_move
-from monitoring.views.usage import budget_set, usage
+from monitoring.views.usage import budget_set, spend_budget_set, usage
 
 __all__ = [
     "budget_set",
@@ -44,6 +44,7 @@ __all__ = [
     "rule_edit",
     "rule_list",
     "rule_move",
+    "spend_budget_set",
     "usage",
     "watchlist_detail",
     "watchlist_entry_remove",
