@@ -13,15 +13,14 @@ import unicodedata
 from bisect import bisect_right
 from collections import defaultdict
 from dataclasses import dataclass, field
-from functools import cache, lru_cache
 
 import ahocorasick
 from django.conf import settings
 from django.db import connection
-from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
 from accounts.models import Team, TwitterAccount
 from monitoring.models import Monitor, RoutingRule, Watchlist, WatchlistEntry
+from monitoring.sentiment import sentiment_score
 from twitter_api import query as query_language
 from twitter_api.query import AnalysedPost, parse, searchable_text
 from twitter_api.text import mentioned_handles
@@ -317,15 +316,8 @@ class Router:
 # With what routing needs to know of a post beyond X's fields: its sentiment and the accounts it mentions.
 
 
-@cache
-def _analyser() -> SentimentIntensityAnalyzer:
-    return SentimentIntensityAnalyzer()
-
-
-@lru_cache(maxsize=20_000)
-def sentiment_of(text: str) -> float:
-    """VADER's compound score. Cached by text: retweets and copy-paste campaigns repeat texts exactly."""
-    return round(_analyser().polarity_scores(text)["compound"], 4)
+# VADER with the department's lexicon and complaint rules (monitoring/sentiment.py), cached by text.
+sentiment_of = sentiment_score
 
 
 def mentioned_account_ids(post: XPost, handles: dict[str, int]) -> set[int]:
