@@ -44,7 +44,12 @@ def test_a_lead_sets_the_budget_and_it_is_audited(client, lead, team):
     response = client.post(SET, {"team": team.pk, "monthly_limit": "40.50", "hold_at_limit": "on"})
     assert response.status_code == 302
     budget = SpendBudget.objects.get()
-    assert (budget.team, budget.monthly_limit, budget.hold_at_limit, budget.set_by) == (team, Decimal("40.50"), True, lead)
+    assert (budget.team, budget.monthly_limit, budget.hold_at_limit, budget.set_by) == (
+        team,
+        Decimal("40.50"),
+        True,
+        lead,
+    )
     assert AuditEvent.objects.filter(action="tweets.spend_budget_set", actor=lead).count() == 1
     page = client.get(USAGE).content.decode()
     assert "$40.50" in page and "Holds posts at 100%." in page

@@ -77,9 +77,7 @@ def test_a_team_spends_its_accounts_posts_and_reads_and_its_monitors_searches(te
     assert by_account[account.pk].total == D("0.250")
 
 
-def test_at_100_percent_a_due_post_is_held_and_an_essential_one_still_goes(
-    personal, member, lead, x_sandbox, run_jobs
-):
+def test_at_100_percent_a_due_post_is_held_and_an_essential_one_still_goes(personal, member, lead, x_sandbox, run_jobs):
     budget(personal.team, "1", hold=True)
     held = scheduled_draft(member, personal, "Not urgent.", run_jobs)
     urgent = scheduled_draft(member, personal, "Road closed: use the diversion.", run_jobs)
