@@ -8,7 +8,10 @@ class TweetsConfig(AppConfig):
     def ready(self) -> None:
         from core import banners, freshness
         from tweets import banners as tweets_banners
-        from tweets import receivers  # noqa: F401  (mails about held posts)
+        from tweets import (
+            coverage,  # noqa: F401  (queues live coverage's next post when one goes out)
+            receivers,  # noqa: F401  (mails about held posts)
+        )
 
         # A freeze changes what approving does ("Approve and publish now" or not), shown with the drafts.
         freshness.watch("drafts", "tweets.Draft", "tweets.DraftRevision", "tweets.Approval", "tweets.PublishingFreeze")

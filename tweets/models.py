@@ -8,7 +8,7 @@ The draft's state changes only through tweets.services, which lock the row and w
 from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from accounts.models import Team, TwitterAccount
@@ -53,6 +53,10 @@ class Draft(models.Model):
     held_by = models.ForeignKey(
         "PublishingFreeze", on_delete=models.SET_NULL, null=True, blank=True, related_name="held_drafts"
     )
+    coverage = models.ForeignKey(
+        "Coverage", on_delete=models.PROTECT, null=True, blank=True, related_name="drafts", help_text="Live coverage."
+    )
+    coverage_position = models.PositiveIntegerField(null=True, blank=True, help_text="Its place in the coverage.")
     held_for_spend = models.BooleanField(
         default=False, help_text="Held because its team's spend budget for the month is used up (tweets.spend)."
     )
@@ -345,3 +349,30 @@ class SpendBudget(models.Model):
 
     def __str__(self) -> str:
         return f"{self.team}: ${self.monthly_limit:,.2f} a month"
+
+
+class Coverage(models.Model):
+    """Live coverage of an event (a policy launch, a summit): a planned thread for a time window, with an approver
+    on duty. Its posts are drafts (`drafts`, in `coverage_position` order) with their approvals, so the plan, the
+    posts and the approvals are one record; they go out in order, each replying to the one before (tweets.coverage).
+    """
+
+    account = models.ForeignKey(TwitterAccount, on_delete=models.PROTECT, related_name="coverages")
+    title = models.CharField(max_length=200, help_text="The event, e.g. 'Launch of the Green Homes Grant'.")
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    approver_on_duty = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-starts_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(ends_at__gt=F("starts_at")), name="coverage_ends_after_start")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} on {self.account}"
+
+    def get_absolute_url(self) -> str:
+        return path_with_pk("tweets:coverage_detail", self.pk)

@@ -27,7 +27,7 @@ from django.utils import timezone
 
 from accounts.models import TwitterAccount
 from accounts.services import audit_record
-from tweets import queueing, spend
+from tweets import coverage, queueing, spend
 from tweets.models import Draft, PublishAttempt, PublishingFreeze
 from tweets.services import ALLOWED_FROM, _move, _record_moves
 from twitter_api import client
@@ -70,13 +70,15 @@ class _Work:
     posted: dict[int, str]  # position -> X id, for the current revision
     unsure: set[int]  # positions with an attempt that may have reached X
     outcome: Outcome | None = None
+    thread_to: str = ""  # a live coverage post answers the coverage's last post on X (tweets.coverage)
 
     @property
     def next_post(self) -> _Post | None:
         revision = self.draft.current_revision
         for position, text in enumerate(revision.posts):
             if position not in self.posted:
-                reply_to = self.posted.get(position - 1, "") if position else revision.in_reply_to_post_id
+                first_reply_to = self.thread_to or revision.in_reply_to_post_id
+                reply_to = self.posted.get(position - 1, "") if position else first_reply_to
                 return _Post(position, text, reply_to)
         return None
 
@@ -195,7 +197,7 @@ def _claim(
             if outcome := _not_taken(draft, now, freezes, over_spend):
                 batch.outcomes[draft.pk] = outcome
             else:
-                batch.works.append(_Work(draft, token, posted={}, unsure=set()))
+                batch.works.append(_Work(draft, token, posted={}, unsure=set(), thread_to=coverage.thread_to(draft)))
         if not batch.works and set(batch.outcomes.values()) <= {Outcome.SKIPPED}:
             return None  # nothing to do: none was due, or each was another worker's
         moves = [(work.draft, work.draft.state) for work in batch.works if work.draft.state != S.PUBLISHING]
@@ -231,6 +233,8 @@ def _not_taken(
         reason = f"{draft.account.team}'s spend budget for the month is used up"
         _move(draft, S.HELD, by=None, reason=reason, held_by=None, held_for_spend=True)
         return Outcome.HELD
+    elif draft.state != S.PUBLISHING and coverage.waiting_for_earlier(draft):
+        return Outcome.SKIPPED  # live coverage goes out in order: queued again when the one before goes out
     if cannot := _cannot_post(draft.account):
         return _fail_locked(draft, cannot)
     return None
