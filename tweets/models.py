@@ -30,6 +30,7 @@ class Draft(models.Model):
         WITHDRAWN = "withdrawn", "Withdrawn"
         HELD = "held", "Held by a freeze"
         FAILED = "failed", "Failed"
+        RETRACTED = "retracted", "Retracted from X"
 
     class Purpose(models.TextChoices):
         POST = "post", "Post"
@@ -64,6 +65,11 @@ class Draft(models.Model):
     essential_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    retracted_at = models.DateTimeField(null=True, blank=True, help_text="When it was deleted from X.")
+    retracted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    retraction_reason = models.TextField(blank=True, help_text="Why it was deleted from X.")
     # The worker that owns a draft in `publishing` holds this token; a stale claim can be taken over.
     claim_token = models.CharField(max_length=36, blank=True)
     claimed_at = models.DateTimeField(null=True, blank=True)
@@ -123,7 +129,7 @@ class Draft(models.Model):
 
     @property
     def is_finished(self) -> bool:
-        return self.state in (self.State.PUBLISHED, self.State.REJECTED, self.State.WITHDRAWN)
+        return self.state in (self.State.PUBLISHED, self.State.REJECTED, self.State.WITHDRAWN, self.State.RETRACTED)
 
 
 class DraftRevision(models.Model):
@@ -243,6 +249,9 @@ class PublishAttempt(models.Model):
     started_at = models.DateTimeField(default=timezone.now)
     finished_at = models.DateTimeField(null=True, blank=True)
     accepted_at = models.DateTimeField(null=True, blank=True, help_text="When X accepted the post.")
+    retracted_at = models.DateTimeField(
+        null=True, blank=True, help_text="When this post was deleted from X (or found gone) by a retraction."
+    )
 
     class Meta:
         ordering = ["draft", "position", "started_at", "id"]

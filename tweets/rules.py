@@ -11,8 +11,8 @@ Which drafts and freezes a person can load at all is not decided here but in twe
 
 Permissions: tweets.create_draft, tweets.reply (account); tweets.edit_draft, submit_draft, withdraw_draft,
 approve_draft, request_changes, reject_draft, reschedule_draft, publish_now, publish_essential, retry_draft,
-comment_draft (draft); tweets.bring_forward (account); tweets.start_freeze (team, account or None: any team);
-tweets.lift_freeze (freeze).
+comment_draft, retract_draft (draft); tweets.bring_forward (account); tweets.start_freeze (team, account or None:
+any team); tweets.lift_freeze (freeze).
 """
 
 from collections.abc import Callable
@@ -276,6 +276,16 @@ _declare(
         lambda user, draft: f"Only its author, a lead of {draft.account.team} or an admin can retry this post.",
     ),
     in_state("retry"),
+)
+
+_declare(
+    "tweets.retract_draft",
+    Check(
+        "approver_or_lead",
+        lambda user, draft: approves_for(user, draft) or leads_for(user, draft),
+        lambda user, draft: f"Only approvers and leads for {draft.account} can retract a published post.",
+    ),
+    in_state("retract"),
 )
 
 # --- Freezes --------------------------------------------------------------------------------------------

@@ -59,6 +59,8 @@ ALLOWED_FROM: dict[str, frozenset[str]] = {
     "publish_essential": frozenset({S.HELD, S.APPROVED, S.SCHEDULED}),
     "retry": frozenset({S.FAILED}),
     "claim": frozenset({S.APPROVED, S.SCHEDULED}),
+    # A retracted post may be retracted again: nothing happens (see draft_retract).
+    "retract": frozenset({S.PUBLISHED, S.RETRACTED}),
 }
 
 # The permission (tweets.rules) each action asks of the person, once the state allows it.
@@ -73,6 +75,7 @@ PERMISSIONS = {
     "publish_now": "tweets.publish_now",
     "publish_essential": "tweets.publish_essential",
     "retry": "tweets.retry_draft",
+    "retract": "tweets.retract_draft",
 }
 
 ACTION_PHRASES = {
@@ -87,6 +90,7 @@ ACTION_PHRASES = {
     "publish_essential": "published as an essential communication",
     "retry": "tried again",
     "claim": "published",
+    "retract": "retracted",
 }
 
 
@@ -568,3 +572,42 @@ def draft_retry(*, draft: Draft, by: User, request=None) -> Draft:
         _move(draft, S.APPROVED, by=by, reason="Trying again", request=request, publish_due_at=None, failure_reason="")
         queueing.publish_on_commit(draft.pk)
         return draft
+
+
+# --- Retracting (deleting from X: tweets.retraction) ------------------------------------------------------------
+
+
+def draft_retract(*, draft: Draft, by: User, reason: str, request=None) -> Draft:
+    """Delete a published post from X (a thread post by post, the last first), keeping the draft as a retracted
+    record: who, when and why, in its history and the audit trail.
+
+    A post X no longer has counts as deleted. Retracting a retracted draft changes nothing. If X refuses part-way,
+    the posts deleted so far are recorded, the draft stays published and the DraftError says so: retracting again
+    deletes the rest. X is called outside the row lock (two people retracting at once both succeed: the second
+    finds the posts gone)."""
+    from tweets import retraction
+
+    reason = (reason or "").strip()
+    if not reason:
+        raise DraftError("Say why the post is being retracted: the reason is kept with the record.")
+    with transaction.atomic():
+        draft = _lock(draft, "retract")
+        ensure(by, "tweets.retract_draft", draft)
+        if draft.state == S.RETRACTED:
+            return draft
+    retraction.posts_delete(draft=draft)
+    with transaction.atomic():
+        draft = _lock(draft, "retract")
+        if draft.state == S.RETRACTED:
+            return draft
+        now = timezone.now()
+        return _move(
+            draft,
+            S.RETRACTED,
+            by=by,
+            reason=f"Deleted from X: {reason}",
+            request=request,
+            retracted_at=now,
+            retracted_by=by,
+            retraction_reason=reason,
+        )

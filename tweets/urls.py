@@ -31,4 +31,5 @@ urlpatterns = [
     path("<int:pk>/publish-now/", views.draft_publish_now, name="draft_publish_now"),
     path("<int:pk>/essential/", views.draft_essential, name="draft_essential"),
     path("<int:pk>/retry/", views.draft_retry, name="draft_retry"),
+    path("<int:pk>/retract/", views.draft_retract, name="draft_retract"),
 ]

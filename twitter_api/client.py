@@ -577,9 +577,14 @@ def post_create(account, *, text: str, reply_to_id: str | None = None, context: 
 
 
 def post_delete(account, *, post_id: str, context: str = "") -> None:
+    """Delete one of the account's posts (DELETE /2/tweets/:id, metered). Raises NotFound when X has no such post
+    (already deleted), and XApiError when X answers without saying it was deleted."""
     client = user_client(account, context=context)
     with _translated_errors():
-        client.delete_tweet(post_id, user_auth=True)
+        payload = _json(client.delete_tweet(post_id, user_auth=True))
+    data = payload.get("data")
+    if not isinstance(data, dict) or data.get("deleted") is not True:
+        raise XApiError("X did not confirm that it deleted the post. Check the post on X, then try again.")
 
 
 def user_me(account, *, context: str = "") -> XUser:

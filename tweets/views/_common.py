@@ -37,6 +37,9 @@ def _post_rows(posts: list[str]) -> list[dict]:
     return rows
 
 
+# The states in which a draft's page lists its publishing attempts.
+ATTEMPTS_SHOWN = (S.PUBLISHING, S.FAILED, S.PUBLISHED, S.SCHEDULED, S.RETRACTED)
+
 NOBODY_CAN_APPROVE = " But nobody can approve it yet: the page says who could once trained."
 
 
@@ -68,7 +71,9 @@ def revision_diff(old: DraftRevision, new: DraftRevision) -> list[dict]:
 
 def draft_permissions(user: User, draft: Draft) -> dict[str, bool]:
     """What `user` may do with `draft` now (tweets.rules): the buttons its pages show."""
-    return {key: decide(user, perm, draft).allowed for key, perm in DRAFT_BUTTONS.items()}
+    can = {key: decide(user, perm, draft).allowed for key, perm in DRAFT_BUTTONS.items()}
+    can["retract"] = can["retract"] and draft.state == S.PUBLISHED  # retracting twice is harmless, not offered
+    return can
 
 
 # The buttons of a draft's page and the permission each needs.
@@ -82,6 +87,7 @@ DRAFT_BUTTONS = {
     "publish_now": "tweets.publish_now",
     "essential": "tweets.publish_essential",
     "retry": "tweets.retry_draft",
+    "retract": "tweets.retract_draft",
 }
 
 
@@ -121,7 +127,7 @@ def _detail_context(request: HttpRequest, draft: Draft, **extra) -> dict:
         ),
         "comments": draft.comments.select_related("author", "revision"),
         "transitions": draft.transitions.select_related("actor"),
-        "attempts": draft.attempts.all() if draft.state in (S.PUBLISHING, S.FAILED, S.PUBLISHED, S.SCHEDULED) else [],
+        "attempts": draft.attempts.all() if draft.state in ATTEMPTS_SHOWN else [],
         "freeze": freeze,
         "can": draft_permissions(user, draft),
         "forward_voids_approvals": services.forward_voids_approvals(user, draft),

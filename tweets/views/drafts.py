@@ -9,9 +9,10 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from core.formats import when
+from core.permissions import decide
 from tweets import access, freezes, selectors, services
 from tweets.forms import ReasonForm, RescheduleForm
-from tweets.views._common import S, _act, _detail_context, _submitted_message
+from tweets.views._common import S, _act, _detail_context, _post_rows, _submitted_message
 
 
 @login_required
@@ -174,4 +175,34 @@ def draft_retry(request: HttpRequest, pk: int) -> HttpResponse:
         pk,
         lambda d: services.draft_retry(draft=d, by=request.user, request=request),
         "Trying to publish it again.",
+    )
+
+
+@login_required
+def draft_retract(request: HttpRequest, pk: int) -> HttpResponse:
+    """Confirm, with the post in view and a reason, then delete a published post from X (a retracted record stays)."""
+    draft = access.draft_for_user(request.user, pk)
+    form = ReasonForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        reason = form.cleaned_data["reason"]
+        return _act(
+            request,
+            pk,
+            lambda d: services.draft_retract(draft=d, by=request.user, reason=reason, request=request),
+            "Retracted: it is deleted from X. This page keeps what it said, and who retracted it, when and why.",
+        )
+    refusal = decide(request.user, "tweets.retract_draft", draft)
+    status = 400 if form.is_bound else 200
+    if not refusal.allowed or draft.state != S.PUBLISHED:
+        status = 403 if not refusal.allowed else 409
+    return render(
+        request,
+        "tweets/retract.html",
+        {
+            "draft": draft,
+            "form": form,
+            "post_rows": _post_rows(draft.posts),
+            "refusal": refusal.reason if not refusal.allowed else "",
+        },
+        status=status,
     )

@@ -113,6 +113,8 @@ def scheduled(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def published(request: HttpRequest) -> HttpResponse:
-    drafts = selectors.drafts_for_user(request.user).filter(state=S.PUBLISHED).order_by("-published_at", "-id")
+    # Retracted posts stay in the list, tagged: they were published, and the record says what they said.
+    drafts = selectors.drafts_for_user(request.user).filter(state__in=[S.PUBLISHED, S.RETRACTED])
+    drafts = drafts.order_by("-published_at", "-id")
     page = page_of(drafts, request.GET.get("page"), per_page=PAGE_SIZE)
     return render(request, "tweets/published.html", {"page": page})
