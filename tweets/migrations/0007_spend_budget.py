@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('accounts', '0003_approval_policy_ranges'),
-        ('tweets', '0005_approval_voided_when_brought_forward'),
+        ('tweets', '0006_draft_retraction'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
