@@ -153,6 +153,12 @@ class RuleTestForm(forms.Form):
 
 
 class InboxFilterForm(forms.Form):
+    q = forms.CharField(
+        required=False,
+        max_length=200,
+        label="Search",
+        help_text="Words in the post, or the author's handle or name. Every word must match.",
+    )
     status = forms.ChoiceField(required=False, choices=[("open", "Open"), ("", "Any")] + list(InboxItem.Status.choices))
     priority = forms.ChoiceField(required=False, choices=[("", "Any")] + list(Priority.choices))
     monitor = forms.ModelChoiceField(required=False, queryset=Monitor.objects.none(), empty_label="Any")
@@ -173,6 +179,20 @@ class InboxFilterForm(forms.Form):
             self.fields["monitor"].queryset = monitors
         if watchlists is not None:
             self.fields["watchlist"].queryset = watchlists
+        _style(self)
+
+
+# The inbox's query-string keys a saved search keeps (with the team).
+FILTER_KEYS = ("q", "status", "priority", "monitor", "tag", "sentiment", "watchlist", "overdue", "mine")
+
+
+class SavedSearchForm(forms.Form):
+    name = forms.CharField(max_length=80, label="Name this search", strip=True)
+    params = forms.CharField(max_length=2000, required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "saved_%s")
+        super().__init__(*args, **kwargs)
         _style(self)
 
 

@@ -3,20 +3,22 @@ it: on the compose page and on the approval page, with the day the prices were t
 
 Each post of a thread is priced on its own: the first as a reply when the draft answers a post (a summoned reply:
 X accepts a reply only where the account was summoned), a post with a link at the link price, and one media
-metadata request per image's alt text. How many alt texts each post has comes from the revision's media through
-`alt_texts_per_post` (media register a counter with `count_alt_texts_with`), or from the compose form as typed.
+metadata request per image's alt text. How many alt texts each post has comes from the revision's media
+(`alt_texts_per_post`: its RevisionMedia with alt text), or from the compose form as it stands.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from tweets.media_models import RevisionMedia
 from twitter_api import prices as price_list
 
-# Counts the alt texts of each post of a revision (a list as long as its posts); registered by the media code.
+# Counts the alt texts of each post of a revision, in place of its RevisionMedia (for tests and other media stores).
 _alt_text_counter: Callable[[object], Sequence[int]] | None = None
 
 
@@ -26,9 +28,19 @@ def count_alt_texts_with(counter: Callable[[object], Sequence[int]] | None) -> N
     _alt_text_counter = counter
 
 
+def _revision_alt_texts(revision) -> list[int]:
+    """Per post, the revision's images and GIFs with alt text: each is one media metadata request to X."""
+    found = Counter(
+        RevisionMedia.objects.filter(revision=revision).exclude(alt_text="").values_list("position", flat=True)
+    )
+    return [found.get(position, 0) for position in range(max(found, default=-1) + 1)]
+
+
 def alt_texts_per_post(revision, posts: int) -> list[int]:
-    """The number of alt texts on each of the revision's `posts` posts (0 each when nothing counts them)."""
-    counts = list(_alt_text_counter(revision)) if (_alt_text_counter and revision is not None) else []
+    """The number of alt texts on each of the revision's `posts` posts."""
+    if revision is None:
+        return [0] * posts
+    counts = list((_alt_text_counter or _revision_alt_texts)(revision))
     return [int(counts[i]) if i < len(counts) and counts[i] else 0 for i in range(posts)]
 
 

@@ -385,3 +385,6 @@ class Coverage(models.Model):
 
     def get_absolute_url(self) -> str:
         return path_with_pk("tweets:coverage_detail", self.pk)
+
+
+from tweets.media_models import MediaFile, MediaUpload, RevisionMedia  # noqa: E402, F401 - models of this app

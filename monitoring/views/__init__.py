@@ -22,6 +22,7 @@ from monitoring.views.monitors import (
     watchlist_list,
 )
 from monitoring.views.routing_rules import rule_create, rule_delete, rule_edit, rule_list, rule_move
+from monitoring.views.saved import saved_search_create, saved_search_delete
 from monitoring.views.usage import budget_set, spend_budget_set, usage
 
 __all__ = [
@@ -44,6 +45,8 @@ __all__ = [
     "rule_edit",
     "rule_list",
     "rule_move",
+    "saved_search_create",
+    "saved_search_delete",
     "spend_budget_set",
     "usage",
     "watchlist_detail",

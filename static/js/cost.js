@@ -29,10 +29,12 @@
     var lines = [];
     var total = 0;
     var anyLink = false;
-    document.querySelectorAll("[data-post-text]").forEach(function (area) {
+    // Images' alt texts per post, as the server last counted them (attaching an image reloads the page).
+    var altTexts = (box.getAttribute("data-cost-alt-texts") || "").split(",");
+    document.querySelectorAll("[data-post-text]").forEach(function (area, index) {
       var text = area.value;
       if (!text.trim()) return;
-      var alts = parseInt(area.getAttribute("data-alt-texts") || "0", 10) || 0;
+      var alts = parseInt(altTexts[index] || "0", 10) || 0;
       var kind, cost;
       if (urls(text).length) {
         kind = "Post with a link"; cost = price.link; anyLink = true;

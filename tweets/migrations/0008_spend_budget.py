@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('accounts', '0003_approval_policy_ranges'),
-        ('tweets', '0006_draft_retraction'),
+        ('tweets', '0007_draft_media'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
