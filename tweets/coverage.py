@@ -22,6 +22,7 @@ from accounts.models import TwitterAccount, User
 from accounts.services import audit_record
 from core.permissions import ensure
 from tweets import queueing, services
+from tweets.media import Attachment
 from tweets.models import Coverage, Draft, PublishAttempt
 from tweets.selectors import possible_approvers
 from tweets.signals import draft_state_changed
@@ -150,12 +151,15 @@ def coverage_plan(
     return coverage
 
 
-def coverage_post_add(*, coverage: Coverage, by: User, text: str, request=None) -> Draft:
-    """Write the coverage's next post and submit it for approval (its approvers, the one on duty among them, are
-    told as for any draft). The draft services check who may write and what the text may be."""
+def coverage_post_add(
+    *, coverage: Coverage, by: User, text: str, media: list[list[Attachment]] | None = None, request=None
+) -> Draft:
+    """Write the coverage's next post (with its photo and alt text, as `media` for one post) and submit it for
+    approval (its approvers, the one on duty among them, are told as for any draft). The draft services check who
+    may write, what the text may be and the media rules."""
     with transaction.atomic():
         Coverage.objects.select_for_update().filter(pk=coverage.pk).first()  # one position each, in order
-        draft = services.draft_create(author=by, account=coverage.account, text=text, request=request)
+        draft = services.draft_create(author=by, account=coverage.account, text=text, media=media, request=request)
         last = coverage.drafts.aggregate(last=Max("coverage_position"))["last"] or 0
         draft.coverage, draft.coverage_position = coverage, last + 1
         draft.save(update_fields=["coverage", "coverage_position"])

@@ -232,3 +232,23 @@ class CoveragePostForm(forms.Form):
         widget=forms.Textarea(attrs={"class": "govuk-textarea", "rows": 4}),
         error_messages={"required": "Write the post."},
     )
+    photo = forms.FileField(
+        label="Photo (optional)",
+        required=False,
+        help_text="JPG, PNG, GIF or WEBP. Location and camera details are removed before it is kept.",
+        widget=forms.ClearableFileInput(attrs={"class": "govuk-file-upload", "accept": "image/*"}),
+    )
+    alt_text = forms.CharField(
+        label="Alt text for the photo",
+        required=False,
+        max_length=1000,
+        help_text="Describe the photo for people who cannot see it: up to 1,000 characters.",
+        widget=forms.Textarea(attrs={"class": "govuk-textarea", "rows": 2}),
+        error_messages={"max_length": "Keep the alt text to 1,000 characters."},
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("photo") and not (data.get("alt_text") or "").strip():
+            self.add_error("alt_text", "Describe the photo in its alt text: people who cannot see it rely on it.")
+        return data

@@ -129,3 +129,28 @@ def test_the_approval_page_shows_the_cost(client, approver, account):
     assert "Post with a link, $0.200" in page
     assert "13 August 2026" in page
     assert "data-cost-live" not in page
+
+
+@pytest.mark.django_db
+def test_a_revisions_images_with_alt_text_are_counted_from_its_media(member, account, settings, tmp_path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tests.tweets.media_helpers import jpeg_with_gps
+    from tweets import services
+    from tweets.media import Attachment, media_store
+
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    files = [
+        media_store(upload=SimpleUploadedFile(f"p{n}.jpg", jpeg_with_gps(colour=(n * 40, 0, 0))), by=member)
+        for n in range(3)
+    ]
+    alt = "A crowd outside the new library in Leeds at the opening."
+    draft = services.draft_create(
+        author=member,
+        account=account,
+        posts=["Two photos.", "One photo."],
+        media=[[Attachment(files[0].pk, alt), Attachment(files[1].pk, alt)], [Attachment(files[2].pk, alt)]],
+    )
+    cost = costs.draft_cost(draft)
+    assert [line.alt_texts for line in cost.posts] == [2, 1]
+    assert cost.total == D("0.045")

@@ -236,3 +236,45 @@ def test_garbage_never_causes_a_server_error(client, event, member, data):
         f"/drafts/coverage/{event.pk}/approve/{draft.pk}/",
     ):
         assert client.post(url, data).status_code < 500
+
+
+def test_a_post_with_a_photo_is_approved_in_one_tap_and_goes_out_with_its_alt_text(
+    client, event, member, approver, x_sandbox, run_jobs, settings, tmp_path
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tests.tweets.media_helpers import jpeg_with_gps
+
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    alt = "The minister opening the summit in front of a blue banner."
+    client.force_login(member)
+    photo = SimpleUploadedFile("summit.jpg", jpeg_with_gps(), content_type="image/jpeg")
+    response = client.post(
+        f"/drafts/coverage/{event.pk}/", {"text": "The summit opens.", "photo": photo, "alt_text": alt}
+    )
+    assert response.status_code == 302
+    (draft,) = event.drafts.all()
+    assert draft.current_revision.media.get().alt_text == alt
+    client.force_login(approver)
+    page = client.get(f"/drafts/coverage/{event.pk}/approve/").content.decode()
+    assert f'alt="{alt}"' in page and "Approve post 1" in page
+    with run_jobs():
+        tap(client, event, draft)
+    draft.refresh_from_db()
+    assert draft.state == S.PUBLISHED
+    (attached,) = x_sandbox.state.media.by_post[draft.published_post_id]
+    assert attached["alt_text"] == alt
+
+
+def test_a_photo_without_alt_text_is_refused(client, event, member, settings, tmp_path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tests.tweets.media_helpers import jpeg_with_gps
+
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    client.force_login(member)
+    photo = SimpleUploadedFile("summit.jpg", jpeg_with_gps(), content_type="image/jpeg")
+    response = client.post(f"/drafts/coverage/{event.pk}/", {"text": "The summit opens.", "photo": photo})
+    assert response.status_code == 400
+    assert "Describe the photo in its alt text" in response.content.decode()
+    assert not event.drafts.exists()

@@ -14,6 +14,7 @@ from core.permissions import Refused, decide
 from tweets import coverage as live
 from tweets import selectors, services
 from tweets.forms import CoverageForm, CoveragePostForm
+from tweets.media import Attachment, media_store, revision_media
 from tweets.models import Draft
 
 S = Draft.State
@@ -68,6 +69,7 @@ def _posts_context(coverage) -> list[dict]:
         {
             "draft": draft,
             "text": draft.text,
+            "photos": [item for items in revision_media(draft.current_revision) for item in items],
             "approvals": len(counted.get(draft.pk, ())),
             "required": selectors.approvals_required(draft),
         }
@@ -78,10 +80,15 @@ def _posts_context(coverage) -> list[dict]:
 @login_required
 def coverage_detail(request: HttpRequest, pk: int) -> HttpResponse:
     coverage = live.coverage_for_user(request.user, pk)
-    form = CoveragePostForm(request.POST or None)
+    form = CoveragePostForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
         try:
-            live.coverage_post_add(coverage=coverage, by=request.user, text=form.cleaned_data["text"], request=request)
+            media = None
+            if data["photo"]:
+                photo = media_store(upload=data["photo"], by=request.user)
+                media = [[Attachment(photo.pk, alt_text=data["alt_text"].strip())]]
+            live.coverage_post_add(coverage=coverage, by=request.user, text=data["text"], media=media, request=request)
         except Refused as exc:
             form.add_error("text", exc.reason)
         except services.DraftError as exc:
