@@ -432,7 +432,13 @@ def draft_withdraw(*, draft: Draft, by: User, reason: str = "", request=None) ->
         draft = _lock(draft, "withdraw")
         ensure(by, "tweets.withdraw_draft", draft)
         return _move(
-            draft, S.WITHDRAWN, by=by, reason=reason or "Withdrawn", request=request, publish_due_at=None, held_by=None
+            draft,
+            S.WITHDRAWN,
+            by=by,
+            reason=(reason or "").replace("\x00", "") or "Withdrawn",
+            request=request,
+            publish_due_at=None,
+            held_by=None,
         )
 
 
@@ -494,7 +500,7 @@ def draft_approve(
 
 
 def _approver_refusal(*, draft: Draft, by: User, action: str, to: str, reason: str, request=None) -> Draft:
-    reason = (reason or "").strip()
+    reason = (reason or "").replace("\x00", "").strip()  # a NUL cannot be stored
     if not reason:
         raise DraftError("Say why, so the author knows what to change.")
     with transaction.atomic():
@@ -611,7 +617,7 @@ def draft_retract(*, draft: Draft, by: User, reason: str, request=None) -> Draft
     finds the posts gone)."""
     from tweets import retraction
 
-    reason = (reason or "").strip()
+    reason = (reason or "").replace("\x00", "").strip()  # a NUL cannot be stored
     if not reason:
         raise DraftError("Say why the post is being retracted: the reason is kept with the record.")
     with transaction.atomic():

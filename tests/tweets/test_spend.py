@@ -169,3 +169,14 @@ def test_only_a_lead_of_the_team_sets_its_budget(request, team, who):
 
 def test_the_month_is_the_uk_calendar_month():
     assert spend.month_of(datetime(2026, 11, 30, 23, 30, tzinfo=timezone.get_current_timezone())) == date(2026, 11, 1)
+
+
+def test_the_held_posts_page_says_the_budget_holds_it_and_what_happens_next(client, personal, member, run_jobs):
+    budget(personal.team, "1", hold=True)
+    draft = scheduled_draft(member, personal, "Waiting for the budget.", run_jobs)
+    call(personal, method="POST", cost="1")
+    at_due_time(run_jobs)
+    client.force_login(member)
+    page = client.get(draft.get_absolute_url()).content.decode()
+    assert "spend budget on X for the month is used up" in page
+    assert "goes out by itself when a lead of" in page
