@@ -50,10 +50,10 @@ def test_the_approver_on_duty_approves_each_post_in_one_tap_on_a_phone(journeys,
     page = reviewer.goto(f"/drafts/coverage/{coverage.pk}/approve/")
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], "the page scrolls sideways"
     page.get_by_role("button", name="Approve post 1").click()
-    page.get_by_text("Post 1 approved").wait_for()
+    page.get_by_text("Post 1 approved:").wait_for()
     reviewer.check()
     page.get_by_role("button", name="Approve post 2").click()
-    page.get_by_text("Post 2 approved").wait_for()
+    page.get_by_text("Post 2 approved:").wait_for()
     reviewer.check()
 
     def published() -> bool:
