@@ -17,6 +17,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from tweets.media_models import MediaFile, MediaUpload, RevisionMedia
+from tweets.models import PublishAttempt
 from twitter_api import media as x_media
 from twitter_api.errors import InvalidRequest, XApiError
 
@@ -51,22 +52,34 @@ class Result:
     error: XApiError | None = None
 
 
-def plan(draft, position: int) -> Job | None:
-    """The media of one post of the draft's current revision, with the uploads that can be reused."""
-    items = list(
-        RevisionMedia.objects.filter(revision_id=draft.current_revision_id, position=position)
-        .select_related("media", "captions")
-        .order_by("order")
-    )
-    if not items:
-        return None
+def plans(posts: list[tuple[object, int]]) -> list[Job | None]:
+    """For each (draft, position): that post's media in the draft's current revision, with the uploads X still
+    keeps for the account (reusable), or None for a post without media. Two queries, however many drafts."""
+    revisions = {draft.current_revision_id for draft, _ in posts}
+    rows: dict[tuple[int, int], list[RevisionMedia]] = {}
+    for row in (
+        RevisionMedia.objects.filter(revision_id__in=revisions).select_related("media", "captions").order_by("order")
+    ):
+        rows.setdefault((row.revision_id, row.position), []).append(row)
+    wanted = [(draft, rows.get((draft.current_revision_id, position))) for draft, position in posts]
     fresh_until = timezone.now() + timedelta(seconds=settings.X_MEDIA_REUSE_MARGIN_SECONDS)
-    kept: dict[int, MediaUpload] = {}
-    for upload in MediaUpload.objects.filter(
-        media_id__in=[item.media_id for item in items], account_id=draft.account_id, expires_at__gt=fresh_until
-    ).order_by("-expires_at"):
-        kept.setdefault(upload.media_id, upload)
-    return Job(account=draft.account, items=items, kept=kept)
+    kept: dict[tuple[int, int], MediaUpload] = {}
+    files = {row.media_id for _, items in wanted for row in items or ()}
+    if files:
+        for upload in MediaUpload.objects.filter(
+            media_id__in=files, account_id__in={draft.account_id for draft, _ in wanted}, expires_at__gt=fresh_until
+        ).order_by("-expires_at"):
+            kept.setdefault((upload.account_id, upload.media_id), upload)
+    return [
+        Job(
+            account=draft.account,
+            items=items,
+            kept={row.media_id: kept[key] for row in items if (key := (draft.account_id, row.media_id)) in kept},
+        )
+        if items
+        else None
+        for draft, items in wanted
+    ]
 
 
 def _send_file(account, file: MediaFile):
@@ -148,3 +161,18 @@ def refused_for_media(exc: XApiError) -> bool:
 
 def forget(account, media_ids: list[str]) -> None:
     MediaUpload.objects.filter(account=account, x_media_id__in=media_ids).update(expires_at=timezone.now())
+
+
+def record_failed_try(draft, position: int, token: str, error: XApiError) -> None:
+    """A post whose media could not go up counts as a failed try of it, so media that never go up end in failure
+    after as many tries as a post would."""
+    PublishAttempt.objects.create(
+        draft=draft,
+        revision_id=draft.current_revision_id,
+        position=position,
+        claim_token=token,
+        state=PublishAttempt.State.FAILED,
+        error_kind="transient",
+        error=f"Uploading the media: {error.message}",
+        finished_at=timezone.now(),
+    )

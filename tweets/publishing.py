@@ -351,7 +351,8 @@ def _upload_media(works: list[_Work]) -> None:
     """The media of each draft's next post, on X before the post is sent (tweets.media_publishing): ids X still
     keeps are reused, so a retry never uploads or attaches them twice. A refusal moves the draft on as a
     refused post would (retry later, or fail saying why)."""
-    jobs = [(work, job) for work in works if (job := media_publishing.plan(work.draft, work.next_post.position))]
+    planned = media_publishing.plans([(work.draft, work.next_post.position) for work in works]) if works else []
+    jobs = [(work, job) for work, job in zip(works, planned, strict=True) if job is not None]
     results = _concurrently(lambda pair: media_publishing.upload(pair[1]), jobs)
     media_publishing.record(results)
     for (work, _), result in zip(jobs, results, strict=True):
@@ -362,17 +363,7 @@ def _upload_media(works: list[_Work]) -> None:
                 work, result.error, count=False, at=result.error.reset_at + timedelta(seconds=1)
             )
         elif isinstance(result.error, Transient):
-            # Counted as a failed try of the post, so media that never go up end in failure like a post would.
-            PublishAttempt.objects.create(
-                draft=work.draft,
-                revision_id=work.draft.current_revision_id,
-                position=work.next_post.position,
-                claim_token=work.token,
-                state=A.FAILED,
-                error_kind="transient",
-                error=f"Uploading the media: {result.error.message}",
-                finished_at=timezone.now(),
-            )
+            media_publishing.record_failed_try(work.draft, work.next_post.position, work.token, result.error)
             work.outcome = _retry_later(work, result.error, count=True)
         else:
             work.outcome = _finish_failed(

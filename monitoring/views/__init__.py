@@ -1,6 +1,7 @@
 """Monitoring's pages, one module per family: the inbox and its items, monitors and watchlists, routing rules,
 and usage and budget. The URLconf reaches every view through this package."""
 
+from monitoring.views.bulk import bulk_progress, bulk_undo, inbox_bulk
 from monitoring.views.inbox import (
     inbox,
     inbox_bulk_close,
@@ -23,9 +24,15 @@ from monitoring.views.monitors import (
 )
 from monitoring.views.routing_rules import rule_create, rule_delete, rule_edit, rule_list, rule_move
 from monitoring.views.saved import saved_search_create, saved_search_delete
+from monitoring.views.tags import tag_delete, tag_list
 from monitoring.views.usage import budget_set, spend_budget_set, usage
 
 __all__ = [
+    "bulk_progress",
+    "bulk_undo",
+    "inbox_bulk",
+    "tag_delete",
+    "tag_list",
     "budget_set",
     "inbox",
     "inbox_bulk_close",

@@ -17,7 +17,15 @@ from core.params import row_id, row_ids
 from core.tables import rendered_rows
 from monitoring import services
 from monitoring.access import item_for_user, items_for_user, monitors_for_user, monitors_matching, watchlists_for_user
-from monitoring.forms import AssignForm, EscalateForm, InboxFilterForm, NoteForm, ReplyForm, SavedSearchForm
+from monitoring.forms import (
+    AssignForm,
+    BulkActionForm,
+    EscalateForm,
+    InboxFilterForm,
+    NoteForm,
+    ReplyForm,
+    SavedSearchForm,
+)
 from monitoring.models import InboxItem, InboxItemEvent, InboxNote, MentionMatch, SavedSearch, WatchlistEntry
 from monitoring.rows import INBOX_ROWS, inbox_rows
 from monitoring.search import items_matching, search_terms
@@ -88,6 +96,17 @@ def inbox_found(request: HttpRequest, params, team: Team | None) -> tuple[InboxF
     return form, _filtered(items, form).order_by("due_at", "id")
 
 
+def _last_bulk(user, team) -> dict:
+    """The person's last bulk action, if it was on this team's inbox and is not undone: the inbox offers undo."""
+    from monitoring.bulk import last_bulk_action
+    from monitoring.views.bulk import summary
+
+    last = last_bulk_action(user) if team else None
+    if last is None or last.team_id != team.pk or last.undone_at:
+        return {"last_bulk": None}
+    return {"last_bulk": last, "last_bulk_summary": summary(last)}
+
+
 def _with_team(query, team) -> str:
     query = query.copy()
     if team:
@@ -126,6 +145,9 @@ def inbox(request: HttpRequest) -> HttpResponse:
             "searching": bool(terms),
             "saved_searches": list(SavedSearch.objects.filter(owner=request.user, team=team)) if team else [],
             "saved_form": SavedSearchForm(initial={"params": _with_team(query, team)}),
+            "bulk_form": BulkActionForm(team=team, initial={"filters": query.urlencode()}),
+            "bulk_key": [team.pk if team else None, generations["teams"], generations["inbox-tags"]],
+            **_last_bulk(request.user, team),
             "filters_key": filters_key,
             "filters_seconds": freshness.PANEL_SECONDS,
         },

@@ -184,3 +184,66 @@ def test_repeated_upload_failures_end_in_failure(personal, member, x_sandbox, ru
     assert draft.state == S.FAILED
     assert "kept failing" in draft.failure_reason
     assert x_sandbox.posts_by(personal.x_user_id) == []
+
+
+def test_a_rate_limit_on_an_upload_reschedules_at_the_reset_time(personal, member, x_sandbox, run_jobs):
+    x_sandbox.set_rate_limit("POST /2/media/upload/initialize", 100, window_seconds=120)
+    _, attachments = images(member, 1)
+    x_sandbox.set_faults(force_429=1)
+    draft = submit(member, personal, run_jobs, posts=["Limited."], media=[attachments])
+    assert draft.state == S.SCHEDULED
+    assert 60 < (draft.publish_due_at - timezone.now()).total_seconds() <= 125
+    sweep_later(run_jobs, 130)
+    draft.refresh_from_db()
+    assert draft.state == S.PUBLISHED
+    assert published(x_sandbox, personal) == [("Limited.", [attachments[0].alt_text])]
+
+
+def _killed_worker(draft):
+    draft.state = S.PUBLISHING
+    draft.claim_token, draft.claimed_at = "dead-worker", timezone.now()
+    draft.save()
+    PublishAttempt.objects.create(draft=draft, revision=draft.current_revision, claim_token="dead-worker")
+
+
+def test_a_worker_killed_after_x_took_the_post_with_its_media_is_reconciled_not_repeated(
+    personal, member, x_sandbox, run_jobs
+):
+    from tweets import media_publishing
+
+    _, attachments = images(member, 2)
+    draft = services.draft_create(author=member, account=personal, posts=["Died after."], media=[attachments])
+    _killed_worker(draft)
+    # What the dead worker did: its media went up (and were recorded), then X took the post.
+    (job,) = media_publishing.plans([(draft, 0)])
+    result = media_publishing.upload(job)
+    media_publishing.record([result])
+    from twitter_api import client
+
+    client.post_create(personal, text="Died after.", media_ids=result.ids)
+    sweep_later(run_jobs, publishing.STALE_CLAIM_AFTER.total_seconds() + 5)
+    draft.refresh_from_db()
+    assert draft.state == S.PUBLISHED
+    assert published(x_sandbox, personal) == [("Died after.", [a.alt_text for a in attachments])]
+    assert finalized(x_sandbox) == 2
+
+
+def test_a_worker_killed_before_uploading_is_published_once_with_its_media(personal, member, x_sandbox, run_jobs):
+    _, attachments = images(member, 2)
+    draft = services.draft_create(author=member, account=personal, posts=["Died before."], media=[attachments])
+    _killed_worker(draft)
+    sweep_later(run_jobs, publishing.STALE_CLAIM_AFTER.total_seconds() + 5)
+    draft.refresh_from_db()
+    assert draft.state == S.PUBLISHED
+    assert published(x_sandbox, personal) == [("Died before.", [a.alt_text for a in attachments])]
+    assert finalized(x_sandbox) == 2
+
+
+def test_running_the_job_twice_uploads_and_posts_once(personal, member, x_sandbox, run_jobs):
+    _, attachments = images(member, 1)
+    draft = submit(member, personal, run_jobs, posts=["Twice is once."], media=[attachments])
+    with run_jobs():
+        jobs.publish_draft(draft.pk)
+        jobs.publish_draft(draft.pk)
+    assert published(x_sandbox, personal) == [("Twice is once.", [attachments[0].alt_text])]
+    assert finalized(x_sandbox) == 1
