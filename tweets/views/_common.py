@@ -23,20 +23,20 @@ from twitter_api.text import MAX_WEIGHTED_LENGTH, validate_post_text
 S = Draft.State
 
 
+def post_row(text: str, index: int = 0) -> dict:
+    """What a post's box shows before any script runs: its weighted length, the limit and the hints."""
+    check = validate_post_text(text) if text else None
+    return {
+        "index": index,
+        "text": text,
+        "length": check.weighted_length if check else 0,
+        "max": MAX_WEIGHTED_LENGTH,
+        "hints": hints.accessibility_hints(text),
+    }
+
+
 def _post_rows(posts: list[str]) -> list[dict]:
-    rows = []
-    for index, text in enumerate(posts or [""]):
-        check = validate_post_text(text) if text else None
-        rows.append(
-            {
-                "index": index,
-                "text": text,
-                "length": check.weighted_length if check else 0,
-                "max": MAX_WEIGHTED_LENGTH,
-                "hints": hints.accessibility_hints(text),
-            }
-        )
-    return rows
+    return [post_row(text, index) for index, text in enumerate(posts or [""])]
 
 
 # The states in which a draft's page lists its publishing attempts.

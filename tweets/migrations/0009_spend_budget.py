@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('accounts', '0003_approval_policy_ranges'),
-        ('tweets', '0007_draft_media'),
+        ('tweets', '0008_saved_replies_and_reply_snapshot'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

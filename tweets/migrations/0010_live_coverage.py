@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('accounts', '0003_approval_policy_ranges'),
-        ('tweets', '0008_spend_budget'),
+        ('tweets', '0009_spend_budget'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
