@@ -1,4 +1,4 @@
-"""Load benchmark for the dashboard, a filtered team inbox, the approval queue and the weekly report.
+"""Load benchmark for the dashboard, a filtered team inbox, the inbox search, the approval queue and the weekly report.
 
 Prints figures; it is not a test. It:
 1. creates (or reuses, with --reuse) the PostgreSQL database `dovecote_bench_dashboard` and migrates it;
@@ -361,6 +361,18 @@ def page_plan() -> dict[str, list[tuple[int, str]]]:
         "dashboard home": [(u, "/") for u in members[:40] + approvers[:20] + leads],
         "team inbox (filtered)": [
             (u, f"/monitoring/?team={team_of(u)}&status=open&priority=high") for u in members[:40] + leads
+        ],
+        # Full-text search of a team's open items: a word every mention has (the costly case: the open items are
+        # read from their index and their mentions matched), a handle only twenty mentions have (read from the GIN
+        # index), and a word with a handle.
+        "inbox search": [
+            (u, f"/monitoring/?team={team_of(u)}&{search}")
+            for u in members[:40] + leads
+            for search in (
+                "q=passport",
+                f"q=citizen{(u * 97) % 50000}&status=",
+                f"q=arrive+citizen{(u * 89) % 50000}&status=",
+            )
         ],
         "approval queue": [(u, "/drafts/approvals/") for u in approvers],
         "weekly report": [(u, f"/reports/teams/{team_of(u)}/") for u in leads],
