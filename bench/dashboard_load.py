@@ -172,7 +172,7 @@ FROM monitoring_inboxitem WHERE status = 'replied';
 -- 100,000 drafts over {span} days with revisions, transitions, approvals and publish attempts.
 INSERT INTO tweets_draft (id, account_id, author_id, purpose, state, current_revision_id, scheduled_at,
     publish_due_at, in_reply_to_post_id, published_post_id, published_at, failure_reason, held_by_id,
-    essential_reason, essential_by_id, claim_token, claimed_at, created_at, updated_at)
+    essential_reason, essential_by_id, claim_token, claimed_at, created_at, updated_at, retraction_reason)
 SELECT d, ((d - 1) %% {accounts}) + 1,
        ((((d - 1) %% {accounts})) %% {teams}) + 1 + {teams} * (6 + (d %% 43)),
        'post',
@@ -185,7 +185,7 @@ SELECT d, ((d - 1) %% {accounts}) + 1,
        CASE WHEN (d * 37) %% 100 BETWEEN 85 AND 87 THEN %(now)s + (d %% 168) * interval '1 hour' END,
        NULL, '', '', NULL, '', NULL, '', NULL, '', NULL,
        %(now)s - ({drafts} - d) * interval '{draft_step} seconds',
-       %(now)s - ({drafts} - d) * interval '{draft_step} seconds' + interval '10 minutes'
+       %(now)s - ({drafts} - d) * interval '{draft_step} seconds' + interval '10 minutes', ''
 FROM generate_series(1, {drafts}) d;
 
 UPDATE tweets_draft SET published_at = created_at + interval '3 hours',
