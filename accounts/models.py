@@ -238,6 +238,12 @@ class TwitterAccount(models.Model):
         help_text="Whose approvers may approve. Leave blank for the owning team.",
     )
     replies_need_approval = models.BooleanField(default=True)
+    saved_replies_skip_approval = models.BooleanField(
+        "saved replies need no further approval",
+        default=False,
+        help_text="A reply made from one of the team's approved saved replies, unchanged, is published without "
+        "another approval.",
+    )
     approval_expiry_hours = models.PositiveIntegerField(
         default=72,
         validators=[MinValueValidator(1, EXPIRY_RANGE), MaxValueValidator(720, EXPIRY_RANGE)],

@@ -85,6 +85,15 @@ def test_the_training_gate_applies_to_submitting(client, account, member):
     assert draft.state == S.DRAFT
 
 
+def test_a_reason_with_a_nul_is_refused_not_a_server_error(client, approver, submitted):
+    client.force_login(approver)
+    response = post(client, "draft_request_changes", submitted, {"reason": "Shorter\x00 please"})
+    assert response.status_code == 400
+    assert "cannot be saved" in response.content.decode()
+    submitted.refresh_from_db()
+    assert submitted.state == S.SUBMITTED
+
+
 def test_request_changes_needs_a_reason(client, approver, submitted):
     client.force_login(approver)
     response = post(client, "draft_request_changes", submitted, {"reason": ""})
@@ -93,6 +102,14 @@ def test_request_changes_needs_a_reason(client, approver, submitted):
     assert post(client, "draft_request_changes", submitted, {"reason": "Shorter."}).status_code == 302
     submitted.refresh_from_db()
     assert submitted.state == S.CHANGES_REQUESTED
+
+
+@pytest.mark.parametrize("name", ["draft_request_changes", "draft_reject"])
+def test_a_reason_typed_with_nul_characters_is_kept_without_them(client, approver, submitted, name):
+    """PostgreSQL refuses NUL in text: the reason was a server error; now it is kept as typed, less the NULs."""
+    client.force_login(approver)
+    assert post(client, name, submitted, {"reason": "Too\x00 long."}).status_code == 302
+    assert submitted.comments.get().body == "Too long."
 
 
 def test_reject(client, approver, submitted):
