@@ -6,7 +6,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Membership, Team, User
-from monitoring.models import InboxItemEvent
+from monitoring.models import BulkAction, InboxItemEvent
 from notifications.kinds import Kind
 from notifications.services import notify
 from training.models import ReminderSent
@@ -108,6 +108,25 @@ def item_event(event_id: int) -> int:
             url=url,
         )
     return 0
+
+
+def bulk_assigned(bulk_id: int) -> int:
+    """A bulk action assigned items to someone: they hear once, with how many (unless they did it)."""
+    bulk = BulkAction.objects.select_related("by", "team").filter(pk=bulk_id).first()
+    if bulk is None or bulk.action != BulkAction.Action.ASSIGN or bulk.state != BulkAction.State.DONE:
+        return 0
+    assignee_id = (bulk.params or {}).get("assignee")
+    if not assignee_id or not bulk.changed or str(assignee_id) == str(bulk.by_id):
+        return 0
+    many = bulk.changed > 1
+    return notify(
+        kind=Kind.ITEM_ASSIGNED,
+        recipients=[int(assignee_id)],
+        key=f"bulk-action:{bulk.pk}",
+        title=f"{bulk.by} assigned {bulk.changed if many else 'an'} inbox item{'s' if many else ''} to you",
+        body=f"In {bulk.team}'s inbox.",
+        url=reverse("monitoring:inbox"),
+    )
 
 
 def items_passed_on(*, to_team_id: int, item_ids: list[int], by_id: int | None, note: str) -> int:

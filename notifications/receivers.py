@@ -9,7 +9,7 @@ from django.db import transaction
 from django.db.models.signals import post_save
 from django.dispatch import receiver
 
-from monitoring.models import InboxItemEvent
+from monitoring.models import BulkAction, InboxItemEvent
 from monitoring.signals import items_passed_on
 from notifications import events
 from training.models import ReminderSent
@@ -39,6 +39,13 @@ def draft_moved(sender, draft, from_state, to_state, **kwargs) -> None:
 def item_event(sender, instance, created, **kwargs) -> None:
     if created and instance.action == "assigned":
         _after_commit(events.item_event, instance.pk)
+
+
+@receiver(post_save, sender=BulkAction, dispatch_uid="notifications.bulk_assigned")
+def bulk_assigned(sender, instance, created, **kwargs) -> None:
+    # Bulk assignments write their history rows in bulk (no post_save each): the finished action tells.
+    if instance.action == BulkAction.Action.ASSIGN and instance.state == BulkAction.State.DONE:
+        _after_commit(events.bulk_assigned, instance.pk)
 
 
 @receiver(items_passed_on, dispatch_uid="notifications.items_passed_on")

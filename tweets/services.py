@@ -529,8 +529,6 @@ def _approver_refusal(*, draft: Draft, by: User, action: str, to: str, reason: s
     reason = (reason or "").strip()
     if not reason:
         raise DraftError("Say why, so the author knows what to change.")
-    if any(c == "\x00" or "\ud800" <= c <= "\udfff" for c in reason):
-        raise DraftError("The reason has a character that cannot be saved. Type it again without pasting.")
     with transaction.atomic():
         draft = _lock(draft, action)
         ensure(by, PERMISSIONS[action], draft)

@@ -173,3 +173,33 @@ def test_a_bulk_pass_on_tells_the_leads_once_however_often_the_signal_comes(comm
     assert notice.title == f"{people['outsider']} passed 3 inbox items on to {team}"
     assert notice.body == "Three about passports."
     assert notice.url == "/monitoring/"
+
+
+def test_a_bulk_assignment_tells_the_assignee_once_with_how_many(committed, team, people):
+    from monitoring import bulk as bulk_work
+    from monitoring.bulk import bulk_run
+
+    items = [InboxItemFactory(team=team) for _ in range(4)]
+    with committed():
+        bulk = bulk_work.bulk_start(
+            by=people["lead"],
+            team=team,
+            action="assign",
+            params={"assignee": people["member"].pk, "assignee_name": str(people["member"])},
+            item_ids=[i.pk for i in items],
+        )
+        bulk_run(bulk_id=bulk.pk)  # run again: already done, nobody told twice
+
+    (notice,) = Notification.objects.filter(kind="item_assigned")
+    assert notice.recipient == people["member"]
+    assert notice.title == f"{people['lead']} assigned 4 inbox items to you"
+
+    with committed():  # assigning to oneself tells nobody
+        bulk_work.bulk_start(
+            by=people["member"],
+            team=team,
+            action="assign",
+            params={"assignee": people["member"].pk},
+            item_ids=[InboxItemFactory(team=team).pk],
+        )
+    assert Notification.objects.filter(kind="item_assigned").count() == 1
