@@ -64,3 +64,13 @@ class AuditFilterForm(forms.Form):
         label="To",
         widget=forms.DateInput(attrs={"type": "date", "class": "govuk-input govuk-input--width-10"}),
     )
+
+
+class CreditsRestoredForm(forms.Form):
+    note = forms.CharField(
+        label="What was done",
+        help_text="For example: 'Bought $500 of credits in the X developer console'. Kept in the audit trail.",
+        max_length=1000,
+        widget=forms.Textarea(attrs={"class": "govuk-textarea", "rows": 3}),
+        error_messages={"required": "Say what was done to restore the credits, so the audit trail shows it."},
+    )

@@ -12,3 +12,8 @@ class MonitoringConfig(AppConfig):
 
         freshness.watch("monitors", "monitoring.Monitor", "monitoring.Watchlist")
         banners.register(monitoring_banners.spike_banners, cache_keys=monitoring_banners.spike_banner_keys)
+
+        from monitoring import replies as monitoring_replies
+        from twitter_api import replies
+
+        replies.register_lookup(monitoring_replies.stored_target)  # the posts a reply may answer

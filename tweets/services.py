@@ -37,7 +37,7 @@ from tweets.models import (
     DraftRevision,
     DraftTransition,
 )
-from tweets.selectors import approval_count, approvals_required, valid_approvals
+from tweets.selectors import approval_count, approvals_required, reply_verdict, valid_approvals
 from tweets.signals import draft_state_changed
 from twitter_api.client import x_id
 from twitter_api.text import validate_post_text
@@ -110,6 +110,18 @@ class TransitionNotAllowed(DraftError):
         super().__init__(
             f"This draft can't be {ACTION_PHRASES[action]} because it is {state}. "
             "Refresh the page to see where it is now."
+        )
+
+
+class ReplyWillBeRefused(DraftError):
+    """Submitting a reply X will refuse (twitter_api.replies): stopped before any approver spends time on it, unless
+    the person submits it anyway. `.verdict` says why and what to do instead."""
+
+    def __init__(self, verdict):
+        self.verdict = verdict
+        super().__init__(
+            f"Not submitted. {verdict.reason} {verdict.instead} If X's access for this account has changed, ask an "
+            "admin to record it on the account; otherwise submit it anyway only if you are sure."
         )
 
 
@@ -391,11 +403,15 @@ def draft_edit(
     return draft
 
 
-def draft_submit(*, draft: Draft, by: User, request=None) -> Draft:
-    """Send a draft for approval; with nothing to approve (policy 0) it goes straight on."""
+def draft_submit(*, draft: Draft, by: User, request=None, despite_reply_rule: bool = False) -> Draft:
+    """Send a draft for approval; with nothing to approve (policy 0) it goes straight on. A reply X will refuse
+    (twitter_api.replies) is stopped first (ReplyWillBeRefused), unless `despite_reply_rule`."""
     with transaction.atomic():
         draft = _lock(draft, "submit")
         ensure(by, "tweets.submit_draft", draft)
+        verdict = None if despite_reply_rule else reply_verdict(draft)
+        if verdict is not None and verdict.refused:
+            raise ReplyWillBeRefused(verdict)
         _move(draft, S.SUBMITTED, by=by, reason="Submitted for approval", request=request)
         if approvals_required(draft) > 0:
             queueing.notify_approvers_on_commit(draft.pk)

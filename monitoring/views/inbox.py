@@ -19,6 +19,7 @@ from monitoring import services
 from monitoring.access import item_for_user, items_for_user, monitors_for_user, monitors_matching, watchlists_for_user
 from monitoring.forms import AssignForm, EscalateForm, InboxFilterForm, NoteForm, ReplyForm
 from monitoring.models import InboxItem, MentionMatch, WatchlistEntry
+from monitoring.replies import item_verdicts
 from monitoring.rows import INBOX_ROWS, inbox_rows
 
 PAGE_SIZE = 50
@@ -163,6 +164,8 @@ def _item_context(request, item, **forms) -> dict:
         "escalate_form": forms.get("escalate_form") or EscalateForm(exclude_team=item.team),
         "note_form": forms.get("note_form") or NoteForm(),
         "reply_form": reply_form,
+        # Whether X will accept a reply from each account the team may reply as (twitter_api.replies).
+        "reply_verdicts": item_verdicts(mention, accounts.order_by("handle")),
         "training_message": forms.get("training_message", ""),
         "now": timezone.now(),
     }

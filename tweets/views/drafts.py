@@ -27,7 +27,9 @@ def draft_submit(request: HttpRequest, pk: int) -> HttpResponse:
     return _act(
         request,
         pk,
-        lambda d: services.draft_submit(draft=d, by=request.user, request=request),
+        lambda d: services.draft_submit(
+            draft=d, by=request.user, request=request, despite_reply_rule=request.POST.get("despite_reply_rule") == "1"
+        ),
         _submitted_message,
     )
 
