@@ -13,7 +13,7 @@ export SANDBOX_PORT
 # Links in the demo's emails (invitations, reminders) point at the port it serves on.
 export SITE_URL ?= http://127.0.0.1:$(PORT)
 
-.PHONY: run test venv dev-venv assets services migrate seed lint migrations-check pytest browser clean
+.PHONY: run test venv dev-venv assets services migrate seed lint migrations-check pytest browser media clean
 
 $(VENV)/.installed: requirements.txt
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -48,6 +48,7 @@ seed: migrate
 	$(PY) manage.py seed_demo
 
 run: venv assets services seed
+	-bin/ensure-media
 	@$(PY) manage.py demo_banner --port $(PORT)
 	PORT=$(PORT) $(VENV)/bin/honcho start
 
@@ -61,11 +62,15 @@ migrations-check: dev-venv
 browser:
 	bin/ensure-browser
 
+# ffprobe (Debian's ffmpeg) checks videos attached to drafts; the tests make videos with ffmpeg.
+media:
+	bin/ensure-media
+
 pytest: dev-venv assets
 	bin/ensure-services postgres redis
 	$(VENV)/bin/pytest $(ARGS)
 
-test: dev-venv assets browser lint migrations-check pytest
+test: dev-venv assets browser media lint migrations-check pytest
 
 clean:
 	rm -rf $(VENV) node_modules static/vendor staticfiles

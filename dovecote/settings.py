@@ -232,6 +232,14 @@ STORAGES = {
         else "whitenoise.storage.CompressedManifestStaticFilesStorage"
     },
 }
+# Media attached to drafts go to the default storage: files under MEDIA_ROOT, or any backend set in STORAGES
+# (django-storages for S3). They are never served from MEDIA_URL: tweets' media view checks who is asking.
+MEDIA_ROOT = env_str("MEDIA_ROOT", str(BASE_DIR / "var" / "media"))
+MEDIA_URL = "/media/"
+# X keeps an uploaded media id for a while; one that expires sooner than this margin is uploaded again.
+X_MEDIA_REUSE_MARGIN_SECONDS = env_int("X_MEDIA_REUSE_MARGIN_SECONDS", 600)
+# Bytes per append request when uploading media to X (X's chunked upload takes up to 1,000 segments).
+X_MEDIA_CHUNK_BYTES = env_int("X_MEDIA_CHUNK_BYTES", 4 * 1024 * 1024)
 # Front-end packages are installed by npm; whitenoise serves the parts we use from node_modules.
 WHITENOISE_USE_FINDERS = True
 

@@ -124,3 +124,23 @@ class SpikeAlertAdmin(ReadOnlyHistoryMixin, admin.ModelAdmin):
 class MonitorHourAdmin(ReadOnlyHistoryMixin, admin.ModelAdmin):
     list_display = ["monitor", "hour", "matches", "sentiment_sum"]
     list_filter = ["monitor"]
+
+
+@admin.register(models.SavedSearch)
+class SavedSearchAdmin(admin.ModelAdmin):
+    list_display = ["name", "owner", "team", "created_at"]
+    list_select_related = ["owner", "team"]
+
+
+@admin.register(models.TeamTag)
+class TeamTagAdmin(admin.ModelAdmin):
+    list_display = ["name", "team", "description"]
+    list_select_related = ["team"]
+    list_filter = ["team"]
+
+
+@admin.register(models.BulkAction)
+class BulkActionAdmin(ReadOnlyHistoryMixin, admin.ModelAdmin):
+    list_display = ["created_at", "by", "team", "action", "state", "total", "changed", "skipped", "undone_at"]
+    list_select_related = ["by", "team"]
+    exclude = ["item_ids", "before"]

@@ -11,6 +11,7 @@ class MonitoringConfig(AppConfig):
         from monitoring import receivers  # noqa: F401  (connects the tweets signal)
 
         freshness.watch("monitors", "monitoring.Monitor", "monitoring.Watchlist")
+        freshness.watch("inbox-tags", "monitoring.TeamTag")
         banners.register(monitoring_banners.spike_banners, cache_keys=monitoring_banners.spike_banner_keys)
 
         from monitoring import replies as monitoring_replies

@@ -246,3 +246,42 @@ def monitors_vary_on(user: User, generations: dict[str, str]) -> str:
     """What the monitors panel's cached fragment is shared by: everyone with the same teams, until a monitor or
     watchlist changes (core.freshness)."""
     return f"{teams_key(user)}:{generations['monitors']}"
+
+
+# --- Passed on to my teams -----------------------------------------------------------------------------------
+
+PASSED_ON_SHOWN = 10
+
+
+def passed_on_items(user: User, *, now: datetime) -> list[dict]:
+    """Open items other teams passed on to my teams, newest first, with who passed them and their note (one
+    query, from the index of open passed-on items): the top of the receiving team's dashboard."""
+    items = (
+        items_for_user(user)
+        .filter(status__in=InboxItem.OPEN_STATUSES, escalated_from__isnull=False)
+        .order_by("-created_at", "-id")
+        .values(
+            "pk",
+            "created_at",
+            "due_at",
+            "escalation_note",
+            "team__name",
+            "escalated_from__team__name",
+            "mention__author_username",
+            "mention__text",
+        )[:PASSED_ON_SHOWN]
+    )
+    return [
+        {
+            "pk": item["pk"],
+            "url": path_with_pk("monitoring:item_detail", item["pk"]),
+            "author": item["mention__author_username"],
+            "text": clip(item["mention__text"], 80),
+            "team": item["team__name"],
+            "from_team": item["escalated_from__team__name"],
+            "note": clip(item["escalation_note"], 200),
+            "when": when(item["created_at"], "D j M, H:i"),
+            "overdue": item["due_at"] < now,
+        }
+        for item in items
+    ]

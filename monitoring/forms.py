@@ -153,6 +153,12 @@ class RuleTestForm(forms.Form):
 
 
 class InboxFilterForm(forms.Form):
+    q = forms.CharField(
+        required=False,
+        max_length=200,
+        label="Search",
+        help_text="Words in the post, or the author's handle or name. Every word must match.",
+    )
     status = forms.ChoiceField(required=False, choices=[("open", "Open"), ("", "Any")] + list(InboxItem.Status.choices))
     priority = forms.ChoiceField(required=False, choices=[("", "Any")] + list(Priority.choices))
     monitor = forms.ModelChoiceField(required=False, queryset=Monitor.objects.none(), empty_label="Any")
@@ -173,6 +179,20 @@ class InboxFilterForm(forms.Form):
             self.fields["monitor"].queryset = monitors
         if watchlists is not None:
             self.fields["watchlist"].queryset = watchlists
+        _style(self)
+
+
+# The inbox's query-string keys a saved search keeps (with the team).
+FILTER_KEYS = ("q", "status", "priority", "monitor", "tag", "sentiment", "watchlist", "overdue", "mine")
+
+
+class SavedSearchForm(forms.Form):
+    name = forms.CharField(max_length=80, label="Name this search", strip=True)
+    params = forms.CharField(max_length=2000, required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "saved_%s")
+        super().__init__(*args, **kwargs)
         _style(self)
 
 
@@ -233,5 +253,93 @@ class ReadBudgetForm(forms.Form):
     )
 
     def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _style(self)
+
+
+class BulkActionForm(forms.Form):
+    """What to do to the items chosen on the inbox: every item the search and filters found, or those ticked."""
+
+    scope = forms.ChoiceField(
+        choices=[("selected", "The items I ticked"), ("all", "Every item the search and filters found")],
+        initial="selected",
+        widget=forms.RadioSelect,
+        label="Which items",
+    )
+    action = forms.ChoiceField(
+        choices=[
+            ("assign", "Assign to someone"),
+            ("tag", "Add a tag"),
+            ("close", "Close with a reason"),
+            ("escalate", "Pass on to another team"),
+        ],
+        label="Action",
+    )
+    assignee = forms.ModelChoiceField(queryset=User.objects.none(), required=False, empty_label="Nobody")
+    tag = forms.ModelChoiceField(queryset=None, required=False, empty_label="Choose a tag", label="Tag")
+    reason = forms.CharField(required=False, max_length=500, label="Reason for closing")
+    to_team = forms.ModelChoiceField(
+        queryset=Team.objects.none(), required=False, empty_label="Choose a team", label="Pass to team"
+    )
+    note = forms.CharField(required=False, max_length=2000, widget=forms.Textarea, label="Note for that team")
+    filters = forms.CharField(required=False, max_length=3000, widget=forms.HiddenInput)
+
+    def __init__(self, *args, team=None, **kwargs):
+        kwargs.setdefault("auto_id", "bulk_%s")
+        super().__init__(*args, **kwargs)
+        from accounts.models import Membership
+        from monitoring.models import TeamTag
+
+        if team is not None:
+            self.fields["assignee"].queryset = User.objects.filter(
+                pk__in=Membership.objects.current().filter(team=team).values("user_id")
+            ).order_by("first_name", "last_name", "email")
+            self.fields["to_team"].queryset = Team.objects.exclude(pk=team.pk)
+            self.fields["tag"].queryset = TeamTag.objects.filter(team=team)
+        else:
+            self.fields["tag"].queryset = TeamTag.objects.none()
+        _style(self)
+        self.fields["scope"].widget.attrs["class"] = "govuk-radios__input"
+
+    def clean(self):
+        data = super().clean()
+        action = data.get("action")
+        if action == "tag" and not data.get("tag"):
+            self.add_error("tag", "Choose the tag to add.")
+        if action == "close" and not (data.get("reason") or "").strip():
+            self.add_error("reason", "Say why these items need no action, for the record.")
+        if action == "escalate":
+            if not data.get("to_team"):
+                self.add_error("to_team", "Choose the team to pass these items to.")
+            if not (data.get("note") or "").strip():
+                self.add_error("note", "Say why you are passing them on, so the other team knows what to do.")
+        return data
+
+    def params(self) -> dict:
+        """The action's choices as the BulkAction row keeps them."""
+        data, action = self.cleaned_data, self.cleaned_data["action"]
+        if action == "assign":
+            assignee = data.get("assignee")
+            return {"assignee": assignee.pk if assignee else None, "assignee_name": str(assignee) if assignee else ""}
+        if action == "tag":
+            return {"tag": data["tag"].name}
+        if action == "close":
+            return {"reason": data["reason"].strip()}
+        return {"to_team": data["to_team"].pk, "to_team_name": str(data["to_team"]), "note": data["note"].strip()}
+
+
+class TeamTagForm(forms.Form):
+    name = forms.RegexField(
+        regex=r"^[^\W_][\w \-]{0,49}$",
+        strip=True,
+        max_length=50,
+        label="Tag",
+        help_text="Letters, numbers, spaces and hyphens, for example: refunds or complaint.",
+        error_messages={"invalid": "Use letters, numbers, spaces and hyphens, starting with a letter or number."},
+    )
+    description = forms.CharField(required=False, max_length=200, label="What it is for (optional)")
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "tag_%s")
         super().__init__(*args, **kwargs)
         _style(self)

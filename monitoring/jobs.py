@@ -46,3 +46,15 @@ def monitor_hours_purge() -> int:
     """Delete stored monitor hours older than MONITOR_HOURS_KEPT; returns how many went."""
     deleted, _ = MonitorHour.objects.filter(hour__lt=timezone.now() - MONITOR_HOURS_KEPT).delete()
     return deleted
+
+
+def bulk_run(bulk_id: int) -> str:
+    """A large bulk action on the inbox (monitoring.bulk): carries on from where it got to; safe to run twice."""
+    from monitoring import bulk
+
+    try:
+        return bulk.bulk_run(bulk_id=bulk_id).state
+    except Exception:
+        log.exception("Bulk action %s failed", bulk_id)
+        bulk.bulk_fail(bulk_id=bulk_id)
+        raise

@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -10,6 +11,7 @@ from django.utils import timezone
 
 from accounts.models import Team, TwitterAccount, User
 from core.paths import path_with_pk
+from monitoring.search import MENTION_SEARCH
 
 
 class Monitor(models.Model):
@@ -175,7 +177,11 @@ class Mention(models.Model):
         # Every index on the ingest path's tables is written for every post stored (thousands a second
         # when a backlog is read), so only those that reads use: here a plain btree for watchlist authors,
         # without db_index's extra LIKE index; no FK index another index already leads with.
-        indexes = [models.Index(fields=["author_username"], name="mention_author_idx")]
+        indexes = [
+            models.Index(fields=["author_username"], name="mention_author_idx"),
+            # Full-text search of the inbox (monitoring.search), on PostgreSQL only (migration 0008).
+            GinIndex(MENTION_SEARCH, name="mention_search_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"@{self.author_username}: {self.text[:60]}"
@@ -283,6 +289,12 @@ class InboxItem(models.Model):
                 fields=["team", "priority", "due_at", "id"],
                 condition=Q(status__in=["new", "in_progress"]),
                 name="inboxitem_open_priority_due",
+            ),
+            # Open items passed on from another team: the top of the receiving team's dashboard.
+            models.Index(
+                fields=["team", "created_at"],
+                condition=Q(status__in=["new", "in_progress"], escalated_from__isnull=False),
+                name="inboxitem_open_passed_on",
             ),
         ]
 
@@ -497,3 +509,6 @@ class MonitorHour(models.Model):
 
     def __str__(self) -> str:
         return f"Monitor {self.monitor_id}, {self.hour:%Y-%m-%d %H:00}: {self.matches}"
+
+
+from monitoring.models_work import BulkAction, SavedSearch, TeamTag  # noqa: E402,F401  (monitoring's models too)

@@ -15,6 +15,7 @@ from accounts.models import person_name
 from core.formats import clip, when
 from core.paths import path_with_pk
 from monitoring.models import InboxItem, InboxItemTag, Priority
+from monitoring.search import highlighted
 from tweets.models import Draft
 
 TEXT_SHOWN = 140
@@ -35,6 +36,7 @@ INBOX_ROWS = (
         "assigned_to_id",
         "reply_draft_id",
         "mention__author_username",
+        "mention__author_name",
         "mention__text",
         "assigned_to__first_name",
         "assigned_to__last_name",
@@ -48,8 +50,9 @@ PRIORITY_LABELS = dict(Priority.choices)
 DRAFT_STATE_LABELS = dict(Draft.State.choices)
 
 
-def inbox_rows(items: list[dict]) -> list[dict]:
-    """One dict per item, from its `INBOX_ROWS` values, plus one query for the tags."""
+def inbox_rows(items: list[dict], terms: list[str] | None = None) -> list[dict]:
+    """One dict per item, from its `INBOX_ROWS` values, plus one query for the tags; the words of a search
+    (`terms`) are highlighted in the author's handle, name and the text, everything else escaped."""
     tags = defaultdict(list)
     for item_id, name in InboxItemTag.objects.filter(item__in=[i["pk"] for i in items]).values_list("item_id", "name"):
         tags[item_id].append(name)  # ordered by name (the model's ordering)
@@ -61,8 +64,9 @@ def inbox_rows(items: list[dict]) -> list[dict]:
             {
                 "pk": str(item["pk"]),
                 "url": path_with_pk("monitoring:item_detail", item["pk"]),
-                "author": item["mention__author_username"],
-                "text": clip(item["mention__text"], TEXT_SHOWN),
+                "author": highlighted(item["mention__author_username"], terms or []),
+                "name": highlighted(item["mention__author_name"], terms or []) if terms else "",
+                "text": highlighted(clip(item["mention__text"], TEXT_SHOWN), terms or []),
                 "tags": tags[item["pk"]],
                 "reply_state": DRAFT_STATE_LABELS.get(item["reply_draft_state"], "") if item["reply_draft_id"] else "",
                 "status": status,

@@ -58,3 +58,6 @@ register_reason("monitoring.see_usage", "Sign in to see the read usage.")
 
 rules.add_perm("monitoring.set_budget", is_lead)
 register_reason("monitoring.set_budget", "Only team leads and admins can set the read budget.")
+
+rules.add_perm("monitoring.manage_tags", is_lead)  # on a team: its leads, and admins
+register_reason("monitoring.manage_tags", "Only the team's leads and admins can change its tags.")

@@ -27,6 +27,7 @@ from monitoring.models import (
     Watchlist,
     WatchlistEntry,
 )
+from monitoring.signals import send_items_passed_on
 
 Status = InboxItem.Status
 
@@ -336,6 +337,9 @@ def item_escalate(*, item: InboxItem, by: User, to_team: Team, note: str, reques
         [InboxItemTag(item=new_item, name=t.name) for t in item.tags.all()], ignore_conflicts=True
     )
     _event(new_item, actor=by, action="received", from_status="", detail=f"From {item.team}: {note}")
+    send_items_passed_on(
+        to_team_id=to_team.pk, from_team_id=item.team_id, item_ids=[new_item.pk], by_id=by.pk, note=note
+    )
     audit_record(
         action="monitoring.item_escalated",
         actor=by,

@@ -97,6 +97,7 @@ def home_context(user: User, *, now: datetime | None = None, generations: dict[s
             "schedule": SimpleLazyObject(lambda: tweets_dashboard.schedule(user, now=now)),
             "budget": monitoring_budget.for_dashboard(now=now) if is_lead(user) else None,
             "unapprovable": tweets_dashboard.unapprovable(user, now=now),
+            "passed_on": monitoring_dashboard.passed_on_items(user, now=now),
             "training": SimpleLazyObject(
                 lambda: training_selectors.for_dashboard(user, now=now, generations=generations)
             ),

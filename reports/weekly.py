@@ -20,6 +20,7 @@ from django.utils import timezone
 from accounts.access import teams_led_by
 from accounts.models import Membership, Team, TwitterAccount, User
 from monitoring.models import InboxItem, MentionMatch
+from reports.handling import Handling, handling_for_week
 from training.models import CourseRequirement
 from training.selectors import actions_for_role, standings
 from tweets.models import Approval, Draft, DraftTransition
@@ -158,6 +159,8 @@ class WeeklyReport:
     items_not_yet_due: int = 0  # not answered yet, and not due by then: neither answered in time nor missed
     items_escalated: int = 0
     first_response: Durations = field(default_factory=Durations)
+    handling: Handling = field(default_factory=Handling)
+    handling_time: Durations = field(default_factory=Durations)
     posts_by_account: list[dict] = field(default_factory=list)
     approval_turnaround: Durations = field(default_factory=Durations)
     training: list[dict] = field(default_factory=list)
@@ -170,6 +173,10 @@ class WeeklyReport:
     def week_label(self) -> str:
         last = self.week_start + timedelta(days=6)
         return f"{self.week_start.day} {self.week_start:%B %Y} to {last.day} {last:%B %Y}"
+
+    @property
+    def days(self) -> list[date]:
+        return [self.week_start + timedelta(days=k) for k in range(7)]
 
     @property
     def previous_week(self) -> date | None:
@@ -310,6 +317,13 @@ def weekly_report(*, team: Team | None, week_start: date, now: datetime | None =
     report.items_answered_in_time = extra["in_time"]
     report.items_missed = extra["missed"]
     report.items_not_yet_due = extra["needing"] - extra["in_time"] - extra["missed"]
+
+    # Time it takes: items in hand, taken on to finished, per item and per person per day (one query).
+    report.handling = handling_for_week(_in_scope(InboxItem.objects.all(), "team_id", team), week_start)
+    values = report.handling.durations_seconds
+    report.handling_time = Durations(
+        count=len(values), median=percentile_cont(values, 0.5), p90=percentile_cont(values, 0.9)
+    )
 
     # Posts published per account (one query).
     published = Draft.objects.filter(state=Draft.State.PUBLISHED, published_at__gte=start, published_at__lt=end)

@@ -43,6 +43,15 @@ def report_csv(report: WeeklyReport) -> str:
     writer.writerow(["time to first response", "replies", "count", fr.count])
     writer.writerow(["time to first response", "median", "seconds", _num(fr.median)])
     writer.writerow(["time to first response", "90th percentile", "seconds", _num(fr.p90)])
+    ht = report.handling_time
+    writer.writerow(["time it takes", "items finished after being taken on", "count", ht.count])
+    writer.writerow(["time it takes", "handling time median", "seconds", _num(ht.median)])
+    writer.writerow(["time it takes", "handling time 90th percentile", "seconds", _num(ht.p90)])
+    writer.writerow(["time it takes", "guidance per person per day", "minutes", report.handling.guidance_minutes])
+    writer.writerow(["time it takes", "person-days over the guidance", "count", report.handling.days_over])
+    for person in report.handling.people:
+        for day, minutes in zip(report.days, person.minutes_by_day, strict=True):
+            writer.writerow(["time in hand", f"{person.person} {day.isoformat()}", "minutes", minutes])
     for r in report.posts_by_account:
         writer.writerow(["posts published", f"@{r['handle']}", "posts", r["count"]])
     at = report.approval_turnaround

@@ -69,7 +69,8 @@ class SandboxHandle:
 
     def set_faults(self, **faults):
         """latency (s), error_rate (0-1), error_status, force_5xx, force_429, drop_after_accept, drop_connection;
-        malformed: items served once inside the next page of posts read, [{"post": {...}, "users": [{...}]}]."""
+        malformed: items served once inside the next page of posts read, [{"post": {...}, "users": [{...}]}];
+        media: faults per media upload step, {"append": 1, "finalize:drop": 1, ...} (twitter_api.sandbox.media)."""
         return self.state.set_faults(**faults)
 
     def set_rate_limit(self, endpoint: str, limit: int, *, window_seconds: int | None = None) -> None:

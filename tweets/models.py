@@ -329,3 +329,6 @@ class PublishingFreeze(models.Model):
         if self.scope == self.Scope.TEAM:
             return self.team_id == account.team_id
         return self.account_id == account.pk
+
+
+from tweets.media_models import MediaFile, MediaUpload, RevisionMedia  # noqa: E402, F401 - models of this app

@@ -27,7 +27,7 @@ from django.utils import timezone
 
 from accounts.models import TwitterAccount
 from accounts.services import audit_record, x_credits_refused
-from tweets import queueing
+from tweets import media_publishing, queueing
 from tweets.models import Draft, PublishAttempt, PublishingFreeze
 from tweets.services import ALLOWED_FROM, _move, _record_moves
 from twitter_api import client, credits
@@ -71,6 +71,7 @@ class _Work:
     posted: dict[int, str]  # position -> X id, for the current revision
     unsure: set[int]  # positions with an attempt that may have reached X
     outcome: Outcome | None = None
+    media_ids: dict[int, list[str]] = field(default_factory=dict)  # position -> X media ids, once uploaded
 
     @property
     def next_post(self) -> _Post | None:
@@ -262,6 +263,7 @@ def _run(batch: _Batch) -> dict[int, Outcome]:
     with client.metered_in_bulk():
         while going := [work for work in batch.works if work.outcome is None]:
             _reconcile_unsure([work for work in going if work.next_post and work.next_post.position in work.unsure])
+            _upload_media([work for work in going if work.outcome is None and work.next_post])
             _send([work for work in going if work.outcome is None and work.next_post])
             _finish_published([work for work in going if work.outcome is None and not work.next_post])
     return {**batch.outcomes, **{work.draft.pk: work.outcome for work in batch.works}}
@@ -285,10 +287,12 @@ def _answer(call: Callable, *args, **kwargs):
         return exc
 
 
-def _publish_one(draft: Draft, token: str, position: int, text: str, reply_to: str) -> XPost | XApiError:
+def _publish_one(draft: Draft, token: str, position: int, text: str, reply_to: str, media_ids=()) -> XPost | XApiError:
     """Ask X to create one post (in a worker thread). `token` and `position` name the post for wrappers
     (tests inject faults per post)."""
-    return _answer(client.post_create, draft.account, text=text, reply_to_id=reply_to or None)
+    return _answer(
+        client.post_create, draft.account, text=text, reply_to_id=reply_to or None, media_ids=list(media_ids)
+    )
 
 
 _URL = re.compile(r"https?://\S+")
@@ -301,9 +305,10 @@ def _comparable(text: str) -> str:
 
 def _reconcile(draft: Draft, text: str, reply_to: str) -> str | None:
     """Look for the post among the account's recent posts. X refuses duplicate text, so a match is ours."""
-    wanted = _comparable(text)
+    # X ends the text of a post with media with a link to them.
+    wanted = {_comparable(text), _comparable(text) + " <link>"}
     for post in client.recent_posts(draft.account):
-        if _comparable(post.text) == wanted and (post.reply_to_post_id or "") == (reply_to or ""):
+        if _comparable(post.text) in wanted and (post.reply_to_post_id or "") == (reply_to or ""):
             return post.id
     return None
 
@@ -334,10 +339,51 @@ def _reconcile_unsure(works: list[_Work]) -> None:
             )
 
 
+def _upload_media(works: list[_Work]) -> None:
+    """The media of each draft's next post, on X before the post is sent (tweets.media_publishing): ids X still
+    keeps are reused, so a retry never uploads or attaches them twice. A refusal moves the draft on as a
+    refused post would (retry later, or fail saying why)."""
+    planned = media_publishing.plans([(work.draft, work.next_post.position) for work in works]) if works else []
+    jobs = [(work, job) for work, job in zip(works, planned, strict=True) if job is not None]
+    results = _concurrently(lambda pair: media_publishing.upload(pair[1]), jobs)
+    media_publishing.record(results)
+    for (work, _), result in zip(jobs, results, strict=True):
+        if result.error is None:
+            work.media_ids[work.next_post.position] = result.ids
+        elif isinstance(result.error, CreditsExhausted):
+            work.outcome = _wait_for_credits(work, result.error)
+        elif isinstance(result.error, RateLimited):
+            work.outcome = _retry_later(
+                work, result.error, count=False, at=result.error.reset_at + timedelta(seconds=1)
+            )
+        elif isinstance(result.error, Transient):
+            # Counted as a failed try of the post, so media that never go up end in failure like a post would.
+            PublishAttempt.objects.create(
+                draft=work.draft,
+                revision_id=work.draft.current_revision_id,
+                position=work.next_post.position,
+                claim_token=work.token,
+                state=A.FAILED,
+                error_kind="transient",
+                error=f"Uploading the media: {result.error.message}",
+                finished_at=timezone.now(),
+            )
+            work.outcome = _retry_later(work, result.error, count=True)
+        else:
+            work.outcome = _finish_failed(
+                work, f"X refused the media of post {work.next_post.position + 1}. {result.error.message}"
+            )
+
+
 def _send(works: list[_Work]) -> None:
     """Each draft's next post: record the attempt and commit, call X, record the answers (successes first)."""
     started = _start_attempts(works)
-    answers = _concurrently(lambda pair: _publish_one(pair[0].draft, pair[0].token, *pair[0].next_post), started)
+
+    def publish_one(work: _Work):
+        media_ids = work.media_ids.get(work.next_post.position)
+        return _publish_one(work.draft, work.token, *work.next_post, **({"media_ids": media_ids} if media_ids else {}))
+
+    answers = _concurrently(lambda pair: publish_one(pair[0]), started)
     accepted_at = timezone.now()
     refused = []
     for (work, attempt), answer in zip(started, answers, strict=True):
@@ -410,6 +456,11 @@ def _after_refusal(work: _Work, attempt: PublishAttempt, post: _Post, exc: XApiE
     if isinstance(exc, RateLimited):
         _finish_attempt(attempt, A.FAILED, "rate_limited", exc.message)
         return _retry_later(work, exc, count=False, at=exc.reset_at + timedelta(seconds=1))
+    if work.media_ids.get(post.position) and media_publishing.refused_for_media(exc):
+        # X no longer keeps the media ids (they expired sooner than it said): upload them again next time.
+        _finish_attempt(attempt, A.FAILED, "transient", exc.message)
+        media_publishing.forget(work.draft.account, work.media_ids.pop(post.position))
+        return _retry_later(work, exc, count=True)
     _finish_attempt(
         attempt, A.FAILED, "permanent", (exc.reason or exc.message) if isinstance(exc, Forbidden) else exc.message
     )

@@ -29,6 +29,7 @@ from accounts.services import audit_event, audit_record
 from core import freshness
 from core.permissions import decide, ensure
 from tweets import queueing
+from tweets.media import Attachment, attachments_of, clean_media, media_attach, usable_files
 from tweets.models import (
     MAX_THREAD_LENGTH,
     Approval,
@@ -291,11 +292,14 @@ def _advance_if_approved(draft: Draft, *, by: User | None, request=None) -> Draf
     return _proceed_when_approved(draft, by=by, request=request)
 
 
-def _new_revision(draft: Draft, *, by: User, posts: list[str], in_reply_to_post_id: str) -> DraftRevision:
+def _new_revision(
+    draft: Draft, *, by: User, posts: list[str], in_reply_to_post_id: str, media: list | None = None
+) -> DraftRevision:
     number = (draft.current_revision.number + 1) if draft.current_revision_id else 1
     revision = DraftRevision.objects.create(
         draft=draft, number=number, posts=posts, in_reply_to_post_id=in_reply_to_post_id, created_by=by
     )
+    media_attach(revision, media or [], draft=draft)
     draft.current_revision = revision
     draft.in_reply_to_post_id = in_reply_to_post_id
     draft.save(update_fields=["current_revision", "in_reply_to_post_id"])
@@ -314,19 +318,21 @@ def draft_create(
     scheduled_at: datetime | None = None,
     in_reply_to_post_id: str | None = None,
     purpose: str = Draft.Purpose.POST,
+    media: list[list[Attachment]] | None = None,
     request=None,
 ) -> Draft:
-    """Save a new draft (a single post from `text`, or a thread from `posts`)."""
+    """Save a new draft (a single post from `text`, or a thread from `posts`), with each post's `media`."""
     purpose = Draft.Purpose(purpose)
     ensure(author, "tweets.reply" if purpose == Draft.Purpose.REPLY else "tweets.create_draft", account)
     cleaned = clean_posts(posts if posts is not None else [text or ""])
     reply_to = clean_reply_to(in_reply_to_post_id)
+    media = _clean_media(author, media, posts=len(cleaned))
     with transaction.atomic():
         now = timezone.now()
         draft = Draft.objects.create(
             account=account, author=author, purpose=purpose, scheduled_at=scheduled_at, created_at=now, updated_at=now
         )
-        _new_revision(draft, by=author, posts=cleaned, in_reply_to_post_id=reply_to)
+        _new_revision(draft, by=author, posts=cleaned, in_reply_to_post_id=reply_to, media=media)
         DraftTransition.objects.create(draft=draft, from_state="", to_state=S.DRAFT, actor=author, reason="Created")
         audit_record(
             action="draft.created",
@@ -343,6 +349,15 @@ _UNSET = object()
 UNSET = _UNSET  # for views: "the form did not say", as opposed to None
 
 
+def _clean_media(by: User, media, *, posts: int, draft: Draft | None = None) -> list[list[Attachment]]:
+    if not media:
+        return []
+    files = usable_files(
+        by, {i for items in media for a in items for i in (a.media_id, a.captions_id) if i}, draft=draft
+    )
+    return clean_media(media, posts=posts, files=files)
+
+
 def draft_edit(
     *,
     draft: Draft,
@@ -351,18 +366,27 @@ def draft_edit(
     posts: list[str] | None = None,
     scheduled_at=_UNSET,
     in_reply_to_post_id=_UNSET,
+    media=_UNSET,
     request=None,
 ) -> Draft:
-    """Change a draft. New text makes a new revision, which voids earlier approvals (see module doc)."""
+    """Change a draft. New text or media (or alt text) make a new revision, which voids earlier approvals (see
+    module doc)."""
     cleaned = clean_posts(posts if posts is not None else [text or ""]) if (posts is not None or text) else None
     reply_to = clean_reply_to(in_reply_to_post_id) if in_reply_to_post_id is not _UNSET else _UNSET
+    if media is not _UNSET:
+        count = len(cleaned) if cleaned is not None else len(draft.current_revision.posts)
+        media = _clean_media(by, media, posts=count, draft=draft)
     with transaction.atomic():
         draft = _lock(draft, "edit")
         ensure(by, "tweets.edit_draft", draft)
         revision = draft.current_revision
         new_posts = cleaned if cleaned is not None else list(revision.posts)
         new_reply_to = reply_to if reply_to is not _UNSET else revision.in_reply_to_post_id
-        content_changed = new_posts != list(revision.posts) or new_reply_to != revision.in_reply_to_post_id
+        old_media = attachments_of(revision)
+        new_media = media if media is not _UNSET else old_media[: len(new_posts)]
+        content_changed = (
+            new_posts != list(revision.posts) or new_reply_to != revision.in_reply_to_post_id or new_media != old_media
+        )
         schedule_changed = scheduled_at is not _UNSET and scheduled_at != draft.scheduled_at
         approvals_kept = not schedule_changed or keeps_approvals(by, draft, scheduled_at)
         previous_time = draft.scheduled_at
@@ -370,7 +394,7 @@ def draft_edit(
             draft.scheduled_at = scheduled_at
             draft.save(update_fields=["scheduled_at"])
         if content_changed:
-            revision = _new_revision(draft, by=by, posts=new_posts, in_reply_to_post_id=new_reply_to)
+            revision = _new_revision(draft, by=by, posts=new_posts, in_reply_to_post_id=new_reply_to, media=new_media)
             audit_record(
                 action="draft.edited",
                 actor=by,

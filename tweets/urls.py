@@ -1,6 +1,7 @@
 from django.urls import path
 
 from tweets import views
+from tweets.views import media as media_views
 
 app_name = "tweets"
 
@@ -27,4 +28,5 @@ urlpatterns = [
     path("<int:pk>/essential/", views.draft_essential, name="draft_essential"),
     path("<int:pk>/retry/", views.draft_retry, name="draft_retry"),
     path("<int:pk>/retract/", views.draft_retract, name="draft_retract"),
+    path("media/<int:pk>/", media_views.media_file, name="media_file"),
 ]

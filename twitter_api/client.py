@@ -53,7 +53,7 @@ TWEET_FIELDS = [
 ]
 EXPANSIONS = ["author_id"]
 USER_FIELDS = ["username", "name", "verified", "public_metrics"]
-_ID_IN_PATH = re.compile(r"/(tweets|users)/\d+(?=/|$)")
+_ID_IN_PATH = re.compile(r"/(tweets|users|upload)/\d+(?=/|$)")
 
 
 # --- Parsing: X's JSON to plain data (also used by the tests on the real recordings) ---------------
@@ -587,11 +587,18 @@ class PageStream:
 # --- Operations ------------------------------------------------------------------------------------
 
 
-def post_create(account, *, text: str, reply_to_id: str | None = None, context: str = "") -> XPost:
-    """Publish a post as the account. Raises Forbidden(is_duplicate=True) for repeated text."""
+def post_create(
+    account, *, text: str, reply_to_id: str | None = None, media_ids: list[str] | None = None, context: str = ""
+) -> XPost:
+    """Publish a post as the account, with media uploaded by twitter_api.media. Raises
+    Forbidden(is_duplicate=True) for repeated text."""
     client = user_client(account, context=context)
     with _translated_errors():
-        payload = _json(client.create_tweet(text=text, in_reply_to_tweet_id=reply_to_id, user_auth=True))
+        payload = _json(
+            client.create_tweet(
+                text=text, in_reply_to_tweet_id=reply_to_id, media_ids=media_ids or None, user_auth=True
+            )
+        )
     data = payload.get("data")
     if not isinstance(data, dict) or x_id(data.get("id")) is None:
         raise Transient(

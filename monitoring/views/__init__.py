@@ -1,6 +1,7 @@
 """Monitoring's pages, one module per family: the inbox and its items, monitors and watchlists, routing rules,
 and usage and budget. The URLconf reaches every view through this package."""
 
+from monitoring.views.bulk import bulk_progress, bulk_undo, inbox_bulk
 from monitoring.views.inbox import (
     inbox,
     inbox_bulk_close,
@@ -22,9 +23,16 @@ from monitoring.views.monitors import (
     watchlist_list,
 )
 from monitoring.views.routing_rules import rule_create, rule_delete, rule_edit, rule_list, rule_move
+from monitoring.views.saved import saved_search_create, saved_search_delete
+from monitoring.views.tags import tag_delete, tag_list
 from monitoring.views.usage import budget_set, usage
 
 __all__ = [
+    "bulk_progress",
+    "bulk_undo",
+    "inbox_bulk",
+    "tag_delete",
+    "tag_list",
     "budget_set",
     "inbox",
     "inbox_bulk_close",
@@ -44,6 +52,8 @@ __all__ = [
     "rule_edit",
     "rule_list",
     "rule_move",
+    "saved_search_create",
+    "saved_search_delete",
     "usage",
     "watchlist_detail",
     "watchlist_entry_remove",

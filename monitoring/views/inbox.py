@@ -17,10 +17,19 @@ from core.params import row_id, row_ids
 from core.tables import rendered_rows
 from monitoring import services
 from monitoring.access import item_for_user, items_for_user, monitors_for_user, monitors_matching, watchlists_for_user
-from monitoring.forms import AssignForm, EscalateForm, InboxFilterForm, NoteForm, ReplyForm
-from monitoring.models import InboxItem, MentionMatch, WatchlistEntry
+from monitoring.forms import (
+    AssignForm,
+    BulkActionForm,
+    EscalateForm,
+    InboxFilterForm,
+    NoteForm,
+    ReplyForm,
+    SavedSearchForm,
+)
+from monitoring.models import InboxItem, InboxItemEvent, InboxNote, MentionMatch, SavedSearch, WatchlistEntry
 from monitoring.replies import item_verdicts
 from monitoring.rows import INBOX_ROWS, inbox_rows
+from monitoring.search import items_matching, search_terms
 
 PAGE_SIZE = 50
 
@@ -44,7 +53,9 @@ def _inbox_team(request: HttpRequest, generations: dict[str, str]) -> tuple[Team
 
 
 def _filtered(items, form: InboxFilterForm):
+    """The items the form's filters and search words find (the open ones if the form is not valid)."""
     data = form.cleaned_data if form.is_valid() else {"status": "open"}
+    items = items_matching(items, data.get("q", ""))
     status = data.get("status", "open")
     if status == "open":
         items = items.filter(status__in=InboxItem.OPEN_STATUSES)
@@ -73,18 +84,43 @@ def _filtered(items, form: InboxFilterForm):
     return items
 
 
-@login_required
-def inbox(request: HttpRequest) -> HttpResponse:
-    generations = freshness.generations()
-    team, teams = _inbox_team(request, generations)
+def inbox_found(request: HttpRequest, params, team: Team | None) -> tuple[InboxFilterForm, object]:
+    """The filter form read from `params` and the user's items in `team` it finds, earliest due first: the
+    inbox lists them, and a bulk action acts on every one of them."""
     form = InboxFilterForm(
-        request.GET or {"status": "open"},
+        params or {"status": "open"},
         monitors=monitors_for_user(request.user).filter(team=team) if team else None,
         watchlists=watchlists_for_user(request.user),
     )
     form.user = request.user
     items = items_for_user(request.user).filter(team=team) if team else InboxItem.objects.none()
-    items = _filtered(items, form).order_by("due_at", "id")
+    return form, _filtered(items, form).order_by("due_at", "id")
+
+
+def _last_bulk(user, team) -> dict:
+    """The person's last bulk action, if it was on this team's inbox and is not undone: the inbox offers undo."""
+    from monitoring.bulk import last_bulk_action
+    from monitoring.views.bulk import summary
+
+    last = last_bulk_action(user) if team else None
+    if last is None or last.team_id != team.pk or last.undone_at:
+        return {"last_bulk": None}
+    return {"last_bulk": last, "last_bulk_summary": summary(last)}
+
+
+def _with_team(query, team) -> str:
+    query = query.copy()
+    if team:
+        query["team"] = str(team.pk)
+    return query.urlencode()
+
+
+@login_required
+def inbox(request: HttpRequest) -> HttpResponse:
+    generations = freshness.generations()
+    team, teams = _inbox_team(request, generations)
+    form, items = inbox_found(request, request.GET, team)
+    terms = search_terms(form.cleaned_data.get("q", "")) if form.is_valid() else []
     # The page's rows are loaded by id alone, so the filters above are not planned twice.
     page = page_of(items, request.GET.get("page"), per_page=PAGE_SIZE, rows=INBOX_ROWS)
     query = request.GET.copy()
@@ -105,8 +141,14 @@ def inbox(request: HttpRequest) -> HttpResponse:
             "teams": teams,
             "form": form,
             "page": page,
-            "rows_html": rendered_rows("monitoring/_inbox_rows.html", inbox_rows(page.object_list)),
+            "rows_html": rendered_rows("monitoring/_inbox_rows.html", inbox_rows(page.object_list, terms)),
             "query": query.urlencode(),
+            "searching": bool(terms),
+            "saved_searches": list(SavedSearch.objects.filter(owner=request.user, team=team)) if team else [],
+            "saved_form": SavedSearchForm(initial={"params": _with_team(query, team)}),
+            "bulk_form": BulkActionForm(team=team, initial={"filters": query.urlencode()}),
+            "bulk_key": [team.pk if team else None, generations["teams"], generations["inbox-tags"]],
+            **_last_bulk(request.user, team),
             "filters_key": filters_key,
             "filters_seconds": freshness.PANEL_SECONDS,
         },
@@ -139,8 +181,19 @@ def inbox_bulk_close(request: HttpRequest) -> HttpResponse:
     return redirect(f"{inbox_url}?team={team}" if row_id(team) is not None else inbox_url)
 
 
+def item_lineage(item: InboxItem) -> list[int]:
+    """The item and the items it was passed on from, newest first: a receiving team sees their notes and history."""
+    lineage = [item.pk]
+    earlier = item.escalated_from_id
+    while earlier and earlier not in lineage and len(lineage) < 20:
+        lineage.append(earlier)
+        earlier = InboxItem.objects.filter(pk=earlier).values_list("escalated_from_id", flat=True).first()
+    return lineage
+
+
 def _item_context(request, item, **forms) -> dict:
     mention = item.mention
+    lineage = item_lineage(item)
     accounts = TwitterAccount.objects.filter(status=TwitterAccount.Status.ACTIVE)
     if not request.user.is_admin:
         accounts = accounts.filter(team=item.team)
@@ -156,8 +209,9 @@ def _item_context(request, item, **forms) -> dict:
         "reply_accounts": bool(choices),
         "monitors": list(monitors_matching(request.user, mention)),
         "tags": list(item.tags.all()),
-        "notes": item.notes.select_related("author"),
-        "events": item.events.select_related("actor"),
+        "notes": InboxNote.objects.filter(item_id__in=lineage).select_related("author", "item__team"),
+        "events": InboxItemEvent.objects.filter(item_id__in=lineage).select_related("actor", "item__team"),
+        "passed_on": len(lineage) > 1,
         "related": items_for_user(request.user).filter(mention=mention).exclude(pk=item.pk).select_related("team"),
         "assign_form": forms.get("assign_form")
         or AssignForm(team=item.team, initial={"assignee": item.assigned_to_id}),

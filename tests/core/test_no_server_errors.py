@@ -23,6 +23,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from accounts.models import Membership
+from monitoring.models import BulkAction, SavedSearch, TeamTag
 from tests.conftest import enrol_totp
 from tests.factories import AdminFactory, MembershipFactory, TeamFactory, TwitterAccountFactory
 from tests.monitoring.factories import (
@@ -197,6 +198,11 @@ def world(db, x_sandbox):
         "monitoring/watchlists/entries/": [WatchlistEntryFactory(watchlist=watchlist).pk],
         "monitoring/watchlists/": [watchlist.pk],
         "monitoring/rules/": [RoutingRuleFactory(monitor=monitor, route_to=other_team).pk],
+        "monitoring/inbox/bulk/": [
+            BulkAction.objects.create(by=member, team=team, action="close", params={"reason": "x"}).pk
+        ],
+        "monitoring/tags/": [TeamTag.objects.create(team=team, name="refunds").pk],
+        "monitoring/searches/": [SavedSearch.objects.create(owner=member, team=team, name="Mine", params="q=a").pk],
         "training/courses/": [session.course.pk, CourseFactory().pk],
         "training/sessions/": [session.pk],
         "training/bookings/": [BookingFactory(session=session, user=member).pk],

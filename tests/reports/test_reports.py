@@ -284,7 +284,7 @@ def test_the_report_page_uses_a_fixed_number_of_queries(
         MembershipFactory(team=team)
     client.force_login(lead)
 
-    _report_queries(client, django_assert_num_queries, reverse("reports:team", args=[team.pk]), 14)
+    _report_queries(client, django_assert_num_queries, reverse("reports:team", args=[team.pk]), 15)
 
 
 # --- Weekly email ---------------------------------------------------------------------------------------

@@ -249,6 +249,111 @@ CASES = {
 }
 
 
+# --- Media (twitter_api.sandbox.media) ----------------------------------------------------------------------------
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"p" * 56
+SRT = b"1\n00:00:00,000 --> 00:00:01,000\nHello\n"
+
+
+def _initialize(w: World, media_type="image/png", category="tweet_image", size=len(PNG)) -> requests.Response:
+    body = {"media_type": media_type, "total_bytes": size, "media_category": category}
+    return w.call("POST", "/2/media/upload/initialize", json=body)
+
+
+def _uploaded(w: World, content=PNG, media_type="image/png", category="tweet_image", *, finalize=True) -> str:
+    media_id = _initialize(w, media_type, category, len(content)).json()["data"]["id"]
+    w.call("POST", f"/2/media/upload/{media_id}/append", json={"media": _b64(content), "segment_index": 0})
+    if finalize:
+        w.call("POST", f"/2/media/upload/{media_id}/finalize")
+    return media_id
+
+
+def _b64(content: bytes) -> str:
+    import base64
+
+    return base64.b64encode(content).decode()
+
+
+def _append(w: World) -> requests.Response:
+    media_id = _initialize(w).json()["data"]["id"]
+    return w.call("POST", f"/2/media/upload/{media_id}/append", json={"media": _b64(PNG), "segment_index": 0})
+
+
+def _finalize(w: World, media_type="image/png", category="tweet_image", content=PNG) -> requests.Response:
+    media_id = _uploaded(w, content, media_type, category, finalize=False)
+    return w.call("POST", f"/2/media/upload/{media_id}/finalize")
+
+
+def _status(w: World) -> requests.Response:
+    media_id = _uploaded(w, b"\x00\x00\x00\x18ftypmp42" + b"v" * 40, "video/mp4", "tweet_video")
+    return w.call("GET", "/2/media/upload", params={"media_id": media_id, "command": "STATUS"})
+
+
+def _metadata(w: World, text="A blue rectangle.") -> requests.Response:
+    body = {"id": _uploaded(w), "metadata": {"alt_text": {"text": text}}}
+    return w.call("POST", "/2/media/metadata", json=body)
+
+
+def _subtitles(w: World, language="EN") -> requests.Response:
+    video = _uploaded(w, b"\x00\x00\x00\x18ftypmp42" + b"v" * 40, "video/mp4", "tweet_video")
+    track = _uploaded(w, SRT, "text/srt", "subtitles")
+    body = {
+        "id": video,
+        "media_category": "TweetVideo",
+        "subtitles": {"id": track, "language_code": language, "display_name": "English"},
+    }
+    return w.call("POST", "/2/media/subtitles", json=body)
+
+
+MEDIA_CASES = {
+    "media initialize": Case("POST /2/media/upload/initialize", "success", 200, _initialize),
+    "media initialize, unknown type": Case(
+        "POST /2/media/upload/initialize", "error", 400, lambda w: _initialize(w, media_type="image/unknown")
+    ),
+    "media append": Case("POST /2/media/upload/:id/append", "success", 200, _append),
+    "media append, unknown id": Case(
+        "POST /2/media/upload/:id/append",
+        "error",
+        400,
+        lambda w: w.call("POST", "/2/media/upload/123/append", json={"media": _b64(PNG), "segment_index": 0}),
+    ),
+    "media finalize": Case("POST /2/media/upload/:id/finalize", "success", 200, _finalize),
+    "media finalize, a video to process": Case(
+        "POST /2/media/upload/:id/finalize",
+        "success",
+        200,
+        lambda w: _finalize(w, "video/mp4", "tweet_video", b"\x00\x00\x00\x18ftypmp42" + b"v" * 40),
+    ),
+    "media finalize, unknown id": Case(
+        "POST /2/media/upload/:id/finalize", "error", 400, lambda w: w.call("POST", "/2/media/upload/123/finalize")
+    ),
+    "media status": Case("GET /2/media/upload", "success", 200, _status),
+    "media status, unknown id": Case(
+        "GET /2/media/upload",
+        "error",
+        400,
+        lambda w: w.call("GET", "/2/media/upload", params={"media_id": "123", "command": "STATUS"}),
+    ),
+    "media alt text": Case("POST /2/media/metadata", "success", 200, _metadata),
+    "media alt text too long": Case("POST /2/media/metadata", "error", 400, lambda w: _metadata(w, "x" * 1001)),
+    "media subtitles": Case("POST /2/media/subtitles", "success", 200, _subtitles),
+    "media subtitles, bad language": Case("POST /2/media/subtitles", "error", 400, lambda w: _subtitles(w, "en")),
+    "media while X fails": Case(
+        "POST /2/media/upload/initialize",
+        "error",
+        503,
+        lambda w: (w.sandbox.set_faults(media={"initialize": 1}), _initialize(w))[1],
+    ),
+    "media without credits": Case(
+        "POST /2/media/upload/initialize",
+        "error",
+        402,
+        lambda w: (w.sandbox.state.set_credits(exhausted=True), _initialize(w))[1],
+    ),
+}
+CASES.update(MEDIA_CASES)
+
+
 def answer_of(response: requests.Response) -> tuple[str, str, int, object, str]:
     path = requests.utils.urlparse(response.request.url).path
     return response.request.method, path, response.status_code, response.json(), response.headers["content-type"]

@@ -15,6 +15,7 @@ from training.policy import Action
 from training.policy import check as training_check
 from tweets import access, hints, rules, selectors, services
 from tweets.forms import CommentForm, ReasonForm, RescheduleForm
+from tweets.media_preview import revision_preview
 from tweets.models import Draft, DraftRevision, PublishingFreeze
 from twitter_api.text import MAX_WEIGHTED_LENGTH, validate_post_text
 
@@ -110,6 +111,7 @@ def _detail_context(request: HttpRequest, draft: Draft, **extra) -> dict:
         "draft": draft,
         "held": _held_context(draft) if draft.state == S.HELD else None,
         "post_rows": _post_rows(draft.posts),
+        "preview": revision_preview(draft),
         "revisions": revisions,
         "diffs": diffs,
         "approvals": approvals,

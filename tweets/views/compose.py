@@ -10,8 +10,9 @@ from django.utils import timezone
 from core.permissions import Refused
 from training.policy import Action
 from training.policy import check as training_check
-from tweets import access, rules, selectors, services
+from tweets import access, media_forms, rules, selectors, services
 from tweets.forms import DraftForm
+from tweets.media_preview import preview
 from tweets.models import Draft
 from tweets.views._common import NOBODY_CAN_APPROVE, S, _post_rows
 from twitter_api.replies import verdict_for
@@ -19,10 +20,16 @@ from twitter_api.replies import verdict_for
 # --- Compose and edit ---------------------------------------------------------------------------------
 
 
-def _compose(request, *, form, draft=None, status=200, error=""):
+def _compose(request, *, form, draft=None, status=200, error="", media=None):
     posts = form.data.getlist("posts") if form.is_bound else (draft.posts if draft else [""])
     if form.is_bound and request.POST.get("add_post"):
         posts = [*posts, ""]
+    if media is None:
+        media = media_forms.from_draft(draft) if draft else media_forms.MediaForm()
+    post_rows = _post_rows(posts)
+    for row in post_rows:
+        row["media"] = media.slots(row["index"])
+        row["media_errors"] = media.post_errors.get(row["index"], [])
     blocked = []
     for account in form.fields["account"].queryset:
         decision = training_check(request.user, account, Action.DRAFT)
@@ -34,7 +41,9 @@ def _compose(request, *, form, draft=None, status=200, error=""):
         {
             "form": form,
             "draft": draft,
-            "post_rows": _post_rows(posts),
+            "post_rows": post_rows,
+            "media_errors": media.errors,
+            "preview": _preview(form, draft, posts, media),
             "blocked": blocked,
             "error": error,
             "forward_voids_approvals": draft is not None and services.forward_voids_approvals(request.user, draft),
@@ -63,9 +72,39 @@ def _reply_verdict(form, draft=None):
     return verdict_for(account, reply_to) if reply_to and account is not None else None
 
 
-def _save_draft(request, form, draft=None):
+def _preview(form, draft, posts, media) -> dict:
+    """The preview of what the form holds now (tweets.media_preview)."""
+    account = draft.account if draft else None
+    if account is None and form.is_bound:
+        account = next((a for a in form.fields["account"].queryset if str(a.pk) == form.data.get("account")), None)
+    reply_to = (
+        form.data.get("in_reply_to_post_id", "") if form.is_bound else (draft.in_reply_to_post_id if draft else "")
+    )
+    try:
+        reply_to = services.clean_reply_to(reply_to)
+    except ValidationError:
+        reply_to = ""
+    return preview(account=account, posts=posts, media=media.preview_items(), in_reply_to_post_id=reply_to)
+
+
+def _media_step(request, form, draft=None):
+    """The form's media, and the page to show again instead of saving (a file just attached, or a problem with
+    the media), else None."""
+    count = len(form.data.getlist("posts")) if form.is_bound else 1
+    media = media_forms.from_request(request, posts=count, draft=draft)
+    if request.POST.get("add_media") or request.POST.get("preview") or request.POST.get("add_post"):
+        media.advise()
+        return media, _compose(request, form=form, draft=draft, media=media, status=200)
+    if not media.check():
+        form.is_valid()
+        return media, _compose(request, form=form, draft=draft, media=media, status=400)
+    return media, None
+
+
+def _save_draft(request, form, draft=None, media=None):
     """Run the create/edit service, then submit when asked. Returns the draft or an error message."""
     data = form.cleaned_data
+    attachments = media.attachments() if media is not None else None
     try:
         if draft is None:
             draft = services.draft_create(
@@ -74,6 +113,7 @@ def _save_draft(request, form, draft=None):
                 posts=data["posts"],
                 scheduled_at=data["scheduled_at"],
                 in_reply_to_post_id=data["in_reply_to_post_id"],
+                media=attachments,
                 request=request,
             )
         else:
@@ -83,6 +123,7 @@ def _save_draft(request, form, draft=None):
                 posts=data["posts"],
                 scheduled_at=data["scheduled_at"],
                 in_reply_to_post_id=data["in_reply_to_post_id"],
+                media=attachments if attachments is not None else services.UNSET,
                 request=request,
             )
         if request.POST.get("action") == "submit" and draft.state in services.ALLOWED_FROM["submit"]:
@@ -128,11 +169,14 @@ def draft_create(request: HttpRequest) -> HttpResponse:
             initial["in_reply_to_post_id"] = request.GET["reply_to"]
         return _compose(request, form=DraftForm(accounts=accounts, initial=initial))
     form = DraftForm(request.POST, accounts=accounts)
+    media, page = _media_step(request, form)
+    if page is not None:
+        return page
     if request.POST.get("add_post") or not form.is_valid():
-        return _compose(request, form=form, status=200 if request.POST.get("add_post") else 400)
-    draft, error, status = _save_draft(request, form)
+        return _compose(request, form=form, status=200 if request.POST.get("add_post") else 400, media=media)
+    draft, error, status = _save_draft(request, form, media=media)
     if error is not None:
-        return _compose(request, form=form, draft=draft, status=status, error=error)
+        return _compose(request, form=form, draft=draft, status=status, error=error, media=media)
     messages.success(request, _saved_message(draft))
     return redirect("tweets:draft_detail", pk=draft.pk)
 
@@ -153,11 +197,15 @@ def draft_edit(request: HttpRequest, pk: int) -> HttpResponse:
         form = DraftForm(accounts=accounts, editing=True, initial=initial)
         return _compose(request, form=form, draft=draft)
     form = DraftForm(request.POST, accounts=accounts, editing=True, initial=initial)
+    media, page = _media_step(request, form, draft)
+    if page is not None:
+        return page
     if request.POST.get("add_post") or not form.is_valid():
-        return _compose(request, form=form, draft=draft, status=200 if request.POST.get("add_post") else 400)
+        status = 200 if request.POST.get("add_post") else 400
+        return _compose(request, form=form, draft=draft, status=status, media=media)
     was = draft.state
-    draft, error, status = _save_draft(request, form, draft)
+    draft, error, status = _save_draft(request, form, draft, media=media)
     if error is not None:
-        return _compose(request, form=form, draft=draft, status=status, error=error)
+        return _compose(request, form=form, draft=draft, status=status, error=error, media=media)
     messages.success(request, _saved_message(draft, was))
     return redirect("tweets:draft_detail", pk=draft.pk)

@@ -13,7 +13,8 @@ Control endpoints (loopback only, no auth; for the demo, the simulator and brows
   POST /_sandbox/rate-limits            {"endpoint": "GET /2/users/:id/mentions", "limit": 3, "window_seconds": 60}
   POST /_sandbox/users                  {"username": ..., "id": ..., "access_token": ..., "access_token_secret": ...}
   POST /_sandbox/posts                  {"author_username": ..., "text": ..., ...} or {"posts": [ ... ]}
-  GET  /_sandbox/posts?author_id=&limit=
+  GET  /_sandbox/posts?author_id=&limit=   (a post with media lists them, with their alt text)
+  GET  /_sandbox/media, POST /_sandbox/media   {"ttl_seconds": 60}: uploads, and how long a media id lives
 """
 
 import base64
@@ -33,6 +34,7 @@ from urllib.parse import parse_qsl, quote, unquote, urlsplit
 
 import orjson
 
+from twitter_api.sandbox.media import MediaApi, media_control
 from twitter_api.sandbox.policy import PROBLEMS, refusal_for_money
 from twitter_api.sandbox.state import (
     PageRequest,
@@ -67,9 +69,16 @@ _ROUTES = [
     ("GET", re.compile(r"^/2/users/(\d+)/mentions$"), "GET /2/users/:id/mentions", "mentions"),
     ("GET", re.compile(r"^/2/users/(\d+)/tweets$"), "GET /2/users/:id/tweets", "user_posts"),
     ("GET", re.compile(r"^/2/tweets/search/recent$"), "GET /2/tweets/search/recent", "search"),
+    # Media (twitter_api.sandbox.media)
+    ("POST", re.compile(r"^/2/media/upload/initialize$"), "POST /2/media/upload/initialize", "media_initialize"),
+    ("POST", re.compile(r"^/2/media/upload/(\d+)/append$"), "POST /2/media/upload/:id/append", "media_append"),
+    ("POST", re.compile(r"^/2/media/upload/(\d+)/finalize$"), "POST /2/media/upload/:id/finalize", "media_finalize"),
+    ("GET", re.compile(r"^/2/media/upload$"), "GET /2/media/upload", "media_status"),
+    ("POST", re.compile(r"^/2/media/metadata$"), "POST /2/media/metadata", "media_metadata"),
+    ("POST", re.compile(r"^/2/media/subtitles$"), "POST /2/media/subtitles", "media_subtitles"),
 ]
 # Endpoints that act as a user: X refuses app-only (bearer) authentication for them.
-_USER_ONLY = {"create_post", "delete_post", "users_me"}
+_USER_ONLY = {"create_post", "delete_post", "users_me"} | {name for *_, name in _ROUTES if name.startswith("media_")}
 
 UNAUTHORIZED = problem(401, "Unauthorized", "Unauthorized")
 UNSUPPORTED_AUTH = problem(
@@ -114,7 +123,7 @@ def _parse_oauth_header(header: str) -> dict[str, str]:
     return {k: unquote(v) for k, v in re.findall(r'(\w+)="([^"]*)"', header[len("OAuth ") :])}
 
 
-class SandboxHandler(BaseHTTPRequestHandler):
+class SandboxHandler(MediaApi, BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "XSandbox/1.0"
     timeout = 120  # an idle keep-alive connection is closed after this
@@ -348,9 +357,12 @@ class SandboxHandler(BaseHTTPRequestHandler):
         if not isinstance(text, str):
             raise invalid_request("text", text, "The `text` field is required.")
         reply_to = (data.get("reply") or {}).get("in_reply_to_tweet_id")
+        uploads = self._media_for_post(user, data)
         stored = state.create_post(
             author=user, text=text, in_reply_to_post_id=reply_to, quote_of=data.get("quote_tweet_id")
         )
+        if uploads:
+            state.media.attach(stored.post.id, uploads)
         if state.take_fault("drop_after_accept"):
             raise _Drop
         return 201, {"data": {"id": stored.post.id, "text": text}}
@@ -380,6 +392,15 @@ class SandboxHandler(BaseHTTPRequestHandler):
         payload = render_page([stored], False, request, self.server.state.users)
         del payload["meta"]
         payload["data"] = payload["data"][0]
+        media = self.server.state.media.by_post.get(post_id)
+        if media and "attachments.media_keys" in query.get("expansions", "").split(","):
+            payload["data"]["attachments"] = {"media_keys": [m["media_key"] for m in media]}
+            fields = set(query.get("media.fields", "").split(","))
+            payload.setdefault("includes", {})["media"] = [
+                {"media_key": m["media_key"], "type": m["type"]}
+                | ({"alt_text": m["alt_text"]} if "alt_text" in fields and m["alt_text"] is not None else {})
+                for m in media
+            ]
         return 200, payload
 
     def _api_users_me(self, user, match, query, body):
@@ -450,6 +471,8 @@ class SandboxHandler(BaseHTTPRequestHandler):
     def _control(self, method: str, path: str, query: dict, body: bytes):
         state = self.server.state
         data = self._json_body(body) if method == "POST" else {}
+        if path == "/_sandbox/media":
+            return media_control(state, method, data)
         if path == "/_sandbox/health":
             return 200, {"ok": True, "posts": len(state.posts), "users": len(state.users)}, {}
         if path == "/_sandbox/reset" and method == "POST":
@@ -482,6 +505,9 @@ class SandboxHandler(BaseHTTPRequestHandler):
                 posts = state.posts_by(query["author_id"])[:limit]
             else:
                 posts = state.recent_posts(limit)
+            for post in posts:
+                if media := state.media.by_post.get(post["id"]):
+                    post["media"] = media
             return 200, {"data": posts}, {}
         if path == "/_sandbox/save" and method == "POST" and self.server.state_file:
             state.save(self.server.state_file)

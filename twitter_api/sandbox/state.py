@@ -22,6 +22,7 @@ from twitter_text import extract_urls_with_indices
 from twitter_text.has_invalid_characters import has_invalid_characters
 
 from twitter_api.query import AnalysedText
+from twitter_api.sandbox import media
 from twitter_api.sandbox.policy import NO_QUOTES, NOT_SUMMONED, PROBLEMS, AppAccess, forbidden, summoned
 from twitter_api.text import mention_spans
 from twitter_api.types import XPost, XUser, snowflake_for
@@ -37,6 +38,13 @@ DEFAULT_RATE_LIMITS = {
     "GET /2/users/:id/mentions": 450,
     "GET /2/users/:id/tweets": 1500,
     "GET /2/tweets/search/recent": 450,
+    # Media (X's per-24-hour limits of reference/x-platform-2026.md, per 15 minutes).
+    "POST /2/media/upload/initialize": 1875,
+    "POST /2/media/upload/:id/append": 1875,
+    "POST /2/media/upload/:id/finalize": 1875,
+    "GET /2/media/upload": 1875,
+    "POST /2/media/metadata": 500,
+    "POST /2/media/subtitles": 500,
 }
 
 _USERNAME = re.compile(r"[A-Za-z0-9_]{1,15}")
@@ -120,6 +128,8 @@ class Faults:
     # posts) among its good posts: each {"post": <any JSON>, "users": [<any JSON>, ...]}, the post put in the
     # page's `data` (by its id, when it has a usable one) and the users in its `includes.users`.
     malformed: list = field(default_factory=list)
+    # Faults on each media step, e.g. {"append": 1, "finalize:drop": 1}: see twitter_api.sandbox.media.
+    media: dict = field(default_factory=dict)
 
 
 def _entities(text: str, users_by_name: dict[str, "SandboxUser"]) -> dict:
@@ -213,6 +223,7 @@ class SandboxState:
             self.windows: dict[tuple[str, str], list[int]] = {}
             self.faults = Faults()
             self.access = AppAccess()
+            self.media = media.MediaStore()
             self.random = random.Random(0)
             self.request_log.clear()
             self._last_num = 0
@@ -729,6 +740,7 @@ class SandboxState:
                     }
                     for s in self.posts
                 ],
+                "media": self.media.to_dict(),
             }
 
     def load_dict(self, data: dict) -> None:
@@ -755,6 +767,7 @@ class SandboxState:
                     quote_of=quote_of,
                 )
                 stored.deleted = item.get("deleted", False)
+            self.media.load_dict(data.get("media"))
             self._dirty = False
 
     def save(self, path: str) -> None:

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('monitoring', '0007_routing_threshold_and_read_budget_ranges'),
+        ('monitoring', '0008_search_index_saved_searches_tags_bulk'),
     ]
 
     operations = [

@@ -1,0 +1,118 @@
+"""Searching the inbox: words in the text, the author's handle and name, with the filters; highlighted and
+escaped; PostgreSQL's full-text index and SQLite's fallback; a fixed number of queries however many match."""
+
+from unittest import mock
+
+import pytest
+from django.db import connection
+from django.urls import reverse
+
+from monitoring.search import highlighted, items_matching, search_terms
+from tests.monitoring.factories import InboxItemFactory, MentionFactory
+
+pytestmark = pytest.mark.django_db
+INBOX = reverse("monitoring:inbox")
+
+
+@pytest.fixture(params=["postgresql", "sqlite"])
+def database(request):
+    """PostgreSQL's full-text search, and the word-by-word fallback the SQLite demo takes (forced here)."""
+    if request.param == "sqlite":
+        with mock.patch.object(connection, "vendor", "sqlite"):
+            yield request.param
+    else:
+        yield request.param
+
+
+def item(team, text="When will my passport arrive?", username="citizen", name="", **kwargs):
+    mention = MentionFactory(text=text, author_username=username, author_name=name)
+    return InboxItemFactory(team=team, mention=mention, **kwargs)
+
+
+def test_search_finds_words_in_the_text_handle_and_name_every_word_must_match(team, database):
+    passport = item(team, "My passport application is delayed", username="alice")
+    visa = item(team, "Visa delayed again", username="bob_visa", name="Robert Smith")
+    item(team, "Thank you for the help", username="carol")
+    items = team.inbox_items.all()
+
+    def found(query):
+        return set(items_matching(items, query))
+
+    assert found("delayed") == {passport, visa}
+    assert found("passport delayed") == {passport}
+    assert found("ALICE") == {passport}
+    assert found("smith") == {visa}
+    assert found("robert delayed") == {visa}
+    assert found("passport visa") == set()
+    assert found("") == set(items)
+    assert found("&|!:*()'") == set(items)  # no words: nothing typed reaches the query language
+
+
+def test_search_matches_the_start_of_a_word_on_postgresql(team):
+    passport = item(team, "My passport application")
+    assert list(items_matching(team.inbox_items.all(), "passp applic")) == [passport]
+
+
+def test_search_terms_are_letters_and_digits_only_and_few():
+    assert search_terms("  Passport & (delay) OR 'x'  @dept_news") == ["passport", "delay", "or", "x", "dept", "news"]
+    assert len(search_terms(" ".join(f"w{i}" for i in range(50)))) == 8
+    assert search_terms("a\x00b") == ["a", "b"]
+
+
+def test_highlighting_marks_the_words_found_and_escapes_everything_else():
+    html = highlighted('<script>alert("passport")</script> Passports & visas', ["passport"])
+    assert "<script>" not in html
+    assert "&lt;script&gt;" in html
+    assert "<mark>passport</mark>" in html
+    assert "<mark>Passports</mark>" in html
+    assert "&amp; visas" in html
+    assert highlighted("bypass the queue", ["pass"]) == "bypass the queue"  # only the start of a word
+
+
+def test_the_inbox_search_shows_matches_highlighted_and_escaped(client, team, member, database):
+    item(team, "<b>passport</b> lost", username="alice")
+    item(team, "Visa question", username="bob")
+    client.force_login(member)
+    response = client.get(INBOX, {"team": team.pk, "q": "passport"})
+    assert response.status_code == 200
+    assert "&lt;b&gt;<mark>passport</mark>&lt;/b&gt; lost" in response.text
+    assert "Visa question" not in response.text
+    assert "1 item." in response.text
+
+
+def test_search_combines_with_the_filters(client, team, member, database):
+    item(team, "passport alpha", priority="urgent")
+    item(team, "passport bravo", priority="low")
+    item(team, "visa charlie", priority="urgent")
+    item(team, "passport delta", status="no_action")
+    client.force_login(member)
+    response = client.get(INBOX, {"team": team.pk, "q": "passport", "priority": "urgent", "status": "open"})
+    assert "alpha" in response.text
+    assert "bravo" not in response.text
+    assert "charlie" not in response.text
+    response = client.get(INBOX, {"team": team.pk, "q": "passport", "status": "no_action"})
+    assert "delta" in response.text
+    assert "alpha" not in response.text
+
+
+def test_search_never_shows_another_teams_items(client, team, other_team, member):
+    item(other_team, "passport elsewhere")
+    client.force_login(member)
+    response = client.get(INBOX, {"q": "passport"})
+    assert "elsewhere" not in response.text
+    assert client.get(INBOX, {"team": other_team.pk, "q": "passport"}).status_code == 404
+
+
+def test_the_search_page_costs_the_same_queries_however_many_match(client, team, member, django_assert_num_queries):
+    client.force_login(member)
+    item(team, "passport one")
+    params = {"team": team.pk, "q": "passport"}
+    client.get(INBOX, params)  # warm the session and the filters' cache
+    with django_assert_num_queries(6) as first:
+        client.get(INBOX, params)
+    for n in range(40):
+        found = item(team, f"passport number {n}")
+        found.tags.create(name="complaint")
+    with django_assert_num_queries(len(first.captured_queries)):
+        response = client.get(INBOX, params)
+    assert response.text.count("<mark>passport</mark>") == 41

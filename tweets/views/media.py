@@ -1,0 +1,28 @@
+"""A draft's media files, sent to the people who may see the draft (or to whoever uploaded a file not yet
+attached): never from a public URL, since drafts are private to their teams until published."""
+
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404, HttpRequest
+
+from tweets import selectors
+from tweets.media_models import MediaFile
+
+
+@login_required
+def media_file(request: HttpRequest, pk: int) -> FileResponse:
+    file = MediaFile.objects.filter(pk=pk).first()
+    if file is None:
+        raise Http404("No such file.")
+    mine = file.uploaded_by_id == request.user.pk and file.draft_id is None
+    if not mine and (
+        file.draft_id is None or not selectors.drafts_for_user(request.user).filter(pk=file.draft_id).exists()
+    ):
+        raise Http404("No such file.")
+    try:
+        handle = file.file.open("rb")
+    except (FileNotFoundError, OSError) as exc:
+        raise Http404("The file is no longer stored.") from exc
+    response = FileResponse(handle, content_type=file.mime_type)
+    response["Content-Disposition"] = "inline"
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
