@@ -165,10 +165,9 @@ class Mention(models.Model):
     conversation_id = models.CharField(max_length=30, blank=True)
     reply_to_post_id = models.CharField(max_length=30, blank=True)
     is_retweet = models.BooleanField(default=False)
-    # db_default: rows written by raw SQL (bench scripts) that predate the column still insert.
-    quoted_post_id = models.CharField(
-        max_length=30, blank=True, default="", db_default="", help_text="The post it quotes, if any."
-    )
+    # Nullable so SQLite adds the column in place: a NOT NULL one rebuilds the table, and with it the search index,
+    # which exists on PostgreSQL only. Empty (or null) when the post quotes nothing.
+    quoted_post_id = models.CharField(max_length=30, null=True, blank=True, help_text="The post it quotes, if any.")
     sentiment = models.FloatField(default=0.0, help_text="VADER compound score, -1 to 1.")
     found_at = models.DateTimeField(default=timezone.now)
 

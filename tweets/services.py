@@ -143,6 +143,11 @@ class DraftChanged(DraftError):
 # --- Validation --------------------------------------------------------------------------------------
 
 
+def _typed(text: str | None) -> str:
+    """What a person typed, trimmed, without NUL characters (which PostgreSQL cannot store in text)."""
+    return (text or "").replace("\x00", "").strip()
+
+
 def clean_posts(posts: list[str]) -> list[str]:
     """Validate a thread's texts by X's rules; return them NFC-normalised or raise ValidationError."""
     posts = [p for p in (posts or []) if p is not None]
@@ -448,7 +453,13 @@ def draft_withdraw(*, draft: Draft, by: User, reason: str = "", request=None) ->
         draft = _lock(draft, "withdraw")
         ensure(by, "tweets.withdraw_draft", draft)
         return _move(
-            draft, S.WITHDRAWN, by=by, reason=reason or "Withdrawn", request=request, publish_due_at=None, held_by=None
+            draft,
+            S.WITHDRAWN,
+            by=by,
+            reason=_typed(reason) or "Withdrawn",
+            request=request,
+            publish_due_at=None,
+            held_by=None,
         )
 
 
@@ -510,7 +521,7 @@ def draft_approve(
 
 
 def _approver_refusal(*, draft: Draft, by: User, action: str, to: str, reason: str, request=None) -> Draft:
-    reason = (reason or "").strip()
+    reason = _typed(reason)
     if not reason:
         raise DraftError("Say why, so the author knows what to change.")
     with transaction.atomic():
@@ -532,7 +543,7 @@ def draft_reject(*, draft: Draft, by: User, reason: str, request=None) -> Draft:
 
 def comment_create(*, draft: Draft, by: User, body: str) -> Comment:
     ensure(by, "tweets.comment_draft", draft)
-    body = (body or "").strip()
+    body = _typed(body)
     if not body:
         raise DraftError("Write a comment before adding it.")
     return Comment.objects.create(draft=draft, revision=draft.current_revision, author=by, body=body)
@@ -627,7 +638,7 @@ def draft_retract(*, draft: Draft, by: User, reason: str, request=None) -> Draft
     finds the posts gone)."""
     from tweets import retraction
 
-    reason = (reason or "").strip()
+    reason = _typed(reason)
     if not reason:
         raise DraftError("Say why the post is being retracted: the reason is kept with the record.")
     with transaction.atomic():

@@ -5,6 +5,8 @@ import pytest
 import time_machine
 from django.urls import reverse
 from django.utils import timezone
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from accounts.models import AuditEvent
 from accounts.services import x_credits_restore
@@ -160,3 +162,10 @@ def test_people_who_are_not_admins_are_refused(client, blocked, who, request):
 def test_signed_out_people_are_sent_to_sign_in(client):
     response = client.get(reverse("accounts:x_credits"))
     assert response.status_code == 302 and "login" in response["Location"]
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(note=st.text(max_size=1200))
+def test_any_note_never_makes_a_server_error(client, admin_user, note):
+    client.force_login(admin_user)
+    assert client.post(reverse("accounts:x_credits"), {"note": note}).status_code in (302, 400)
