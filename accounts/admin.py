@@ -174,6 +174,7 @@ class TwitterAccountAdminForm(forms.ModelForm):
             "approvals_required",
             "approver_team",
             "replies_need_approval",
+            "saved_replies_skip_approval",
             "approval_expiry_hours",
             "api_access",
         ]
@@ -205,7 +206,15 @@ class TwitterAccountAdmin(admin.ModelAdmin):
         (None, {"fields": ("handle", "display_name", "kind", "team", "responsible_person", "x_user_id", "status")}),
         (
             "Approval policy",
-            {"fields": ("approvals_required", "approver_team", "replies_need_approval", "approval_expiry_hours")},
+            {
+                "fields": (
+                    "approvals_required",
+                    "approver_team",
+                    "replies_need_approval",
+                    "saved_replies_skip_approval",
+                    "approval_expiry_hours",
+                )
+            },
         ),
         (
             "Credentials (never shown)",

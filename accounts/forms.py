@@ -74,3 +74,53 @@ class CreditsRestoredForm(forms.Form):
         widget=forms.Textarea(attrs={"class": "govuk-textarea", "rows": 3}),
         error_messages={"required": "Say what was done to restore the credits, so the audit trail shows it."},
     )
+
+
+class TeamInviteForm(forms.Form):
+    """A lead adds someone to their team by email: a new person is invited to choose a password."""
+
+    email = forms.EmailField(
+        label="Email address",
+        max_length=254,
+        widget=forms.EmailInput(attrs={"class": "govuk-input govuk-!-width-two-thirds", "autocomplete": "off"}),
+        error_messages={
+            "required": "Enter their email address",
+            "invalid": "Enter an email address in the correct format, like name@department.gov.uk",
+        },
+    )
+    first_name = forms.CharField(
+        label="First name (if they are new)",
+        required=False,
+        max_length=150,
+        widget=forms.TextInput(attrs={"class": "govuk-input govuk-!-width-one-half", "autocomplete": "off"}),
+    )
+    last_name = forms.CharField(
+        label="Last name (if they are new)",
+        required=False,
+        max_length=150,
+        widget=forms.TextInput(attrs={"class": "govuk-input govuk-!-width-one-half", "autocomplete": "off"}),
+    )
+    role = forms.ChoiceField(
+        label="Role in the team",
+        choices=Membership.Role.choices,
+        initial=Membership.Role.MEMBER,
+        widget=forms.RadioSelect(attrs={"class": "govuk-radios__input"}),
+        error_messages={"required": "Choose their role in the team", "invalid_choice": "Choose one of the roles"},
+    )
+    trainer = forms.BooleanField(
+        label="They also run training (workshops, one-to-ones and certification)",
+        required=False,
+        widget=forms.CheckboxInput(attrs={"class": "govuk-checkboxes__input"}),
+    )
+
+    def clean_first_name(self):
+        return _plain(self.cleaned_data["first_name"])
+
+    def clean_last_name(self):
+        return _plain(self.cleaned_data["last_name"])
+
+
+def _plain(value: str) -> str:
+    if any(ord(c) < 32 or 0xD800 <= ord(c) <= 0xDFFF for c in value):
+        raise forms.ValidationError("Use letters, spaces, hyphens and apostrophes only")
+    return value.strip()

@@ -252,6 +252,12 @@ class TwitterAccount(models.Model):
         help_text="Self-serve apps may reply only where the post's author mentioned or quoted the account. "
         "Choose Enterprise or Public Utility only when X has granted that access.",
     )
+    saved_replies_skip_approval = models.BooleanField(
+        "saved replies need no further approval",
+        default=False,
+        help_text="A reply made from one of the team's approved saved replies, unchanged, is published without "
+        "another approval.",
+    )
     approval_expiry_hours = models.PositiveIntegerField(
         default=72,
         validators=[MinValueValidator(1, EXPIRY_RANGE), MaxValueValidator(720, EXPIRY_RANGE)],

@@ -49,3 +49,56 @@ register_reason(
     "accounts.restore_x_credits",
     "Only admins can say X credits are restored: they hold the X developer console where credits are bought.",
 )
+
+
+# --- Running a team: inviting people, changing roles, ending memberships -----------------------------------
+
+
+def _membership_team(membership) -> int | None:
+    return getattr(membership, "team_id", None)
+
+
+@rules.predicate
+def leads_membership_team(user, membership) -> bool:
+    return leads_team(user, _membership_team(membership))
+
+
+@rules.predicate
+def membership_is_current(user, membership) -> bool:
+    return membership is not None and membership.is_current
+
+
+@rules.predicate
+def leaves_a_lead(user, membership) -> bool:
+    """The team keeps a lead who can sign in if this membership stops being a lead's: it is not a lead's, or
+    another current lead remains."""
+    if membership is None or membership.role != Membership.Role.LEAD:
+        return True
+    return Membership.objects.current_leads().filter(team_id=membership.team_id).exclude(pk=membership.pk).exists()
+
+
+manages_membership = (is_admin | leads_membership_team) & membership_is_current
+
+rules.add_perm("accounts.invite_to_team", is_lead)
+register_reason("accounts.invite_to_team", "Only the team's leads and admins can invite people to it.")
+
+rules.add_perm("accounts.change_role", manages_membership & leaves_a_lead)
+rules.add_perm("accounts.end_membership", manages_membership & leaves_a_lead)
+
+
+def _membership_refusal(verb: str):
+    def reason(user, membership) -> str:
+        if not (is_admin(user) or leads_membership_team(user, membership)):
+            return "Only the team's leads and admins can do that."
+        if not membership_is_current(user, membership):
+            return "This membership has already ended."
+        return (
+            f"{membership.user} is {membership.team}'s only lead, so they cannot be {verb}. "
+            "Make someone else a team lead first."
+        )
+
+    return reason
+
+
+register_reason("accounts.change_role", _membership_refusal("given another role"))
+register_reason("accounts.end_membership", _membership_refusal("removed from the team"))

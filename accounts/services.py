@@ -5,6 +5,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from accounts.models import AuditEvent, Membership, Team, TwitterAccount, User
+from core.permissions import ensure
 from core.queues import enqueue_on_commit
 
 
@@ -47,11 +48,21 @@ def audit_event(
     )
 
 
+def _lock_team_leads(team_id: int) -> None:
+    """Lock the team's lead memberships, so two leads demoting or removing each other at once cannot both pass
+    the last-lead rule (accounts.rules.leaves_a_lead)."""
+    list(Membership.objects.select_for_update().filter(team_id=team_id, role=Membership.Role.LEAD).values("pk"))
+
+
 @transaction.atomic
 def membership_change_role(*, actor: User | None, membership: Membership, role: str, request=None) -> Membership:
+    role = Membership.Role(role)
     old = membership.role
     if old == role:
         return membership
+    if actor is not None:
+        _lock_team_leads(membership.team_id)
+        ensure(actor, "accounts.change_role", membership)
     membership.role = role
     membership.save(update_fields=["role"])
     audit_record(
@@ -67,6 +78,9 @@ def membership_change_role(*, actor: User | None, membership: Membership, role: 
 
 @transaction.atomic
 def membership_end(*, actor: User | None, membership: Membership, request=None) -> Membership:
+    if actor is not None and membership.ended_at is None:
+        _lock_team_leads(membership.team_id)
+        ensure(actor, "accounts.end_membership", membership)
     if membership.ended_at is None:
         membership.ended_at = timezone.now()
         membership.save(update_fields=["ended_at"])
@@ -182,3 +196,51 @@ def x_credits_restore(*, by: User, note: str = "", request=None) -> list:
                 request=request,
             )
     return blocks
+
+
+@transaction.atomic
+def team_invite(
+    *,
+    by: User,
+    team: Team,
+    email: str,
+    first_name: str = "",
+    last_name: str = "",
+    role: str = Membership.Role.MEMBER,
+    trainer: bool = False,
+    request=None,
+) -> Membership:
+    """A lead adds a person to their team with a role (and, for a trainer, the trainer's powers). Someone new is
+    invited to choose a password (user_invite); someone who already has an account joins the team at once."""
+    ensure(by, "accounts.invite_to_team", team)
+    role = Membership.Role(role)
+    email = User.objects.normalize_email(email or "").strip().lower()
+    user = User.objects.filter(email__iexact=email).first()
+    if user is None:
+        user = user_invite(
+            by=by,
+            user=User(email=email, first_name=first_name.strip(), last_name=last_name.strip(), is_trainer=trainer),
+            request=request,
+        )
+    else:
+        if not user.is_active:
+            raise InvitationError(f"{email} has been deactivated. Ask an admin to reactivate them first.")
+        if (
+            Membership.objects.current().filter(user=user, team=team).exists()
+            or Membership.objects.filter(user=user, team=team, ended_at__isnull=True).exists()
+        ):
+            raise InvitationError(f"{user} is already in {team}. Change their role from the list of members.")
+        if trainer and not user.is_trainer:
+            user.is_trainer = True
+            user.save(update_fields=["is_trainer"])
+            audit_record(action="user.made_trainer", actor=by, obj=user, team=team, request=request)
+    membership = Membership.objects.create(user=user, team=team, role=role)
+    audit_record(
+        action="membership.added",
+        actor=by,
+        obj=membership,
+        team=team,
+        details={"email": user.email, "role": role, "trainer": trainer},
+        request=request,
+    )
+    return membership

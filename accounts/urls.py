@@ -7,6 +7,7 @@ app_name = "accounts"
 urlpatterns = [
     path("", views.team_list, name="team_list"),
     path("<int:pk>/", views.team_detail, name="team_detail"),
+    path("<int:pk>/invite/", views.team_invite, name="team_invite"),
     path("accounts/<int:pk>/", views.account_detail, name="account_detail"),
     path("accounts/<int:pk>/credentials/", views.account_credentials, name="account_credentials"),
     path("accounts/<int:pk>/credentials/revoke/", views.account_revoke, name="account_revoke"),

@@ -15,9 +15,9 @@ from accounts.access import (
     team_for_user,
     teams_for_user,
 )
-from accounts.forms import AuditFilterForm, CredentialsForm, CreditsRestoredForm, MembershipRoleForm
+from accounts.forms import AuditFilterForm, CredentialsForm, CreditsRestoredForm, MembershipRoleForm, TeamInviteForm
 from accounts.models import Membership
-from core.permissions import ensure
+from core.permissions import decide, ensure
 from twitter_api.models import CreditsBlock
 
 
@@ -39,8 +39,31 @@ def team_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "memberships": memberships,
             "accounts": team.accounts.all(),
             "is_lead": is_lead(request.user, team.pk),
+            "can_invite": decide(request.user, "accounts.invite_to_team", team).allowed,
         },
     )
+
+
+@login_required
+def team_invite(request: HttpRequest, pk: int) -> HttpResponse:
+    team = team_for_user(request.user, pk)
+    ensure(request.user, "accounts.invite_to_team", team)
+    form = TeamInviteForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            membership = services.team_invite(by=request.user, team=team, request=request, **form.cleaned_data)
+        except services.InvitationError as exc:
+            form.add_error("email", str(exc))
+        else:
+            new = not membership.user.has_usable_password() and membership.user.last_login is None
+            messages.success(
+                request,
+                f"{membership.user} is now {membership.get_role_display().lower()} in {team}."
+                + (f" An invitation to choose a password is on its way to {membership.user.email}." if new else ""),
+            )
+            return redirect("accounts:team_detail", pk=team.pk)
+    status = 400 if form.is_bound and not form.is_valid() else 200
+    return render(request, "accounts/team_invite.html", {"team": team, "form": form}, status=status)
 
 
 @login_required
@@ -82,8 +105,10 @@ def account_revoke(request: HttpRequest, pk: int) -> HttpResponse:
 def membership_detail(request: HttpRequest, pk: int) -> HttpResponse:
     membership = membership_for_user(request.user, pk)
     can_manage = is_lead(request.user, membership.team_id)
+    change = decide(request.user, "accounts.change_role", membership)
+    end = decide(request.user, "accounts.end_membership", membership)
     if request.method == "POST":
-        require_lead(request.user, membership.team_id)
+        ensure(request.user, "accounts.change_role", membership)
         form = MembershipRoleForm(request.POST)
         if form.is_valid():
             services.membership_change_role(
@@ -94,7 +119,9 @@ def membership_detail(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         form = MembershipRoleForm(initial={"role": membership.role})
     return render(
-        request, "accounts/membership_detail.html", {"membership": membership, "form": form, "can_manage": can_manage}
+        request,
+        "accounts/membership_detail.html",
+        {"membership": membership, "form": form, "can_manage": can_manage, "change": change, "end": end},
     )
 
 
@@ -102,7 +129,7 @@ def membership_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def membership_end(request: HttpRequest, pk: int) -> HttpResponse:
     membership = membership_for_user(request.user, pk)
-    require_lead(request.user, membership.team_id)
+    ensure(request.user, "accounts.end_membership", membership)
     services.membership_end(actor=request.user, membership=membership, request=request)
     messages.success(request, f"{membership.user} no longer has access through {membership.team}.")
     return redirect("accounts:team_detail", pk=membership.team_id)

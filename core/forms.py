@@ -6,9 +6,11 @@ Django template engine; the admin's and allauth's own widget templates exist onl
 they are found there.
 """
 
-from datetime import UTC, datetime
+import re
+from datetime import UTC, date, datetime, time
 from functools import cached_property
 
+from django import forms
 from django.core.exceptions import ValidationError
 from django.forms.renderers import BaseRenderer, DjangoTemplates, Jinja2
 from django.template import TemplateDoesNotExist
@@ -40,6 +42,164 @@ def _clock(value: datetime) -> str:
     hour = value.hour % 12 or 12
     minutes = f":{value:%M}" if value.minute else ""
     return f"{hour}{minutes}{'am' if value.hour < 12 else 'pm'}"
+
+
+MONTHS = {
+    name: number
+    for number, names in enumerate(
+        [
+            ("jan", "january"),
+            ("feb", "february"),
+            ("mar", "march"),
+            ("apr", "april"),
+            ("may",),
+            ("jun", "june"),
+            ("jul", "july"),
+            ("aug", "august"),
+            ("sep", "sept", "september"),
+            ("oct", "october"),
+            ("nov", "november"),
+            ("dec", "december"),
+        ],
+        start=1,
+    )
+    for name in names
+}
+CLOCK = re.compile(r"(?P<hour>\d{1,2})(?:[:.](?P<minute>\d{2}))?\s*(?P<half>am|pm|a\.m\.|p\.m\.)?")
+PARTS = ("day", "month", "year", "time")
+ISO_INPUTS = ("%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S")
+
+
+def clock_time(text: str) -> time | None:
+    """A time of day as people write it: 14:30, 14.30, 9:05, 2:30pm, 2pm, midday, midnight; None otherwise."""
+    text = text.strip().lower().replace(" ", "")
+    if text in ("midday", "noon", "12noon"):
+        return time(12, 0)
+    if text == "midnight":
+        return time(0, 0)
+    match = CLOCK.fullmatch(text)
+    if not match or (match["minute"] is None and match["half"] is None):
+        return None
+    hour, minute = int(match["hour"]), int(match["minute"] or 0)
+    if match["half"]:
+        if not 1 <= hour <= 12:
+            return None
+        hour = hour % 12 + (12 if match["half"].startswith("p") else 0)
+    if hour > 23 or minute > 59:
+        return None
+    return time(hour, minute)
+
+
+class DateTimeWidget(forms.MultiWidget):
+    """The GOV.UK date input (day, month, year) and a time box, in a fieldset. A bound form shows back exactly what
+    was typed; an older single value (2027-03-28T10:00) is still read, for links and scripts that send one."""
+
+    template_name = "core/widgets/date_time.html"
+    use_fieldset = True
+
+    def __init__(self, attrs=None):
+        def box(width: int, **extra) -> forms.TextInput:
+            return forms.TextInput(attrs={"class": f"govuk-input govuk-input--width-{width}", **extra})
+
+        widgets = {
+            "day": box(2, inputmode="numeric", autocomplete="off"),
+            "month": box(2, inputmode="numeric", autocomplete="off"),
+            "year": box(4, inputmode="numeric", autocomplete="off"),
+            "time": box(5, autocomplete="off"),
+        }
+        super().__init__(widgets, attrs)
+
+    def decompress(self, value):
+        if isinstance(value, str):
+            value = _iso(value)
+        if isinstance(value, datetime):
+            local = timezone.localtime(value) if timezone.is_aware(value) else value
+            return [str(local.day), str(local.month), str(local.year), f"{local:%H:%M}"]
+        return [None, None, None, None]
+
+    def value_from_datadict(self, data, files, name):
+        parts = super().value_from_datadict(data, files, name)
+        if not any(parts) and data.get(name):
+            return data.get(name)
+        return parts
+
+    def value_omitted_from_data(self, data, files, name):
+        return name not in data and super().value_omitted_from_data(data, files, name)
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        invalid = context["widget"]["attrs"].get("aria-invalid") == "true"
+        for part, sub in zip(PARTS, context["widget"]["subwidgets"], strict=True):
+            sub["part"] = part
+            if invalid:
+                sub["attrs"]["class"] += " govuk-input--error"
+        return context
+
+
+def _iso(text: str) -> datetime | None:
+    for pattern in ISO_INPUTS:
+        try:
+            return datetime.strptime(text.strip(), pattern)
+        except ValueError:
+            continue
+    return None
+
+
+class DateTimeField(forms.Field):
+    """A moment entered as a UK date and a time of day, cleaned to an aware datetime. Each refusal says what to fix,
+    in GOV.UK's words; a time the clocks skip is refused, and in the hour they repeat the first is meant (in_london).
+    """
+
+    widget = DateTimeWidget
+    default_error_messages = {
+        "required": "Enter a date and time.",
+        "incomplete": "The date must include a %(missing)s.",
+        "invalid_date": "Enter a real date, for example 27 3 2027.",
+        "invalid_year": "The year must include 4 numbers.",
+        "invalid_time": "Enter a time like 14:30.",
+    }
+
+    def to_python(self, value) -> datetime | None:
+        if isinstance(value, datetime) or value in self.empty_values:
+            return value or None
+        if isinstance(value, str):
+            naive = _iso(value)
+            if naive is None:
+                raise ValidationError(self.error_messages["invalid_date"], code="invalid_date")
+            return in_london(naive)
+        day, month, year, clock = (str(part or "").strip() for part in (list(value) + [""] * 4)[:4])
+        if not any((day, month, year, clock)):
+            return None
+        missing = [name for name, part in (("day", day), ("month", month), ("year", year)) if not part]
+        if missing:
+            raise ValidationError(
+                self.error_messages["incomplete"], code="incomplete", params={"missing": " and ".join(missing)}
+            )
+        number = MONTHS.get(month.lower(), month)
+        if not (day.isdigit() and str(number).isdigit() and year.isdigit()):
+            raise ValidationError(self.error_messages["invalid_date"], code="invalid_date")
+        if len(year) != 4:
+            raise ValidationError(self.error_messages["invalid_year"], code="invalid_year")
+        try:
+            day_of = date(int(year), int(number), int(day))
+        except (ValueError, OverflowError):
+            raise ValidationError(self.error_messages["invalid_date"], code="invalid_date") from None
+        at = clock_time(clock)
+        if at is None:
+            raise ValidationError(self.error_messages["invalid_time"], code="invalid_time")
+        return in_london(datetime.combine(day_of, at))
+
+
+def name_empty_choices(form: forms.Form, *, required: str = "Choose one", optional: str = "Any") -> None:
+    """Django's '---------' empty choice, named: what choosing nothing means ('Any'), or what to do ('Choose one').
+    A field that already names its empty choice keeps it."""
+    for field in form.fields.values():
+        if isinstance(field, forms.ModelChoiceField):
+            if field.empty_label == "---------":
+                field.empty_label = required if field.required else optional
+        elif isinstance(field, forms.ChoiceField) and any(label == "---------" for _, label in field.choices):
+            blank = required if field.required else optional
+            field.choices = [(value, blank if label == "---------" else label) for value, label in field.choices]
 
 
 class FormRenderer(BaseRenderer):

@@ -1,4 +1,5 @@
-"""Ids read from query strings and forms, which anyone can type: only plain ASCII digits that fit a database id.
+"""Ids and free text read from query strings and forms, which anyone can type. Ids: only plain ASCII digits
+that fit a database id.
 
 `str.isdigit()` alone also accepts '²' and full-width digits (int() then raises or reads them as other numbers),
 and any length (a 23-digit id overflows the database's integer): both were server errors.
@@ -17,3 +18,10 @@ def row_id(value: object) -> int | None:
 
 def row_ids(values: list[str]) -> set[int]:
     return {number for number in map(row_id, values) if number is not None}
+
+
+def posted_text(data, name: str) -> str:
+    """Free text a form sent (a reason, a note, a comment) as the database can keep it: NUL characters, which
+    PostgreSQL refuses in text and which a form field would have refused, are removed; the rest is kept."""
+    value = data.get(name, "")
+    return value.replace("\x00", "") if isinstance(value, str) else ""

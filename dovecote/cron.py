@@ -11,6 +11,10 @@ from tweets.jobs import publish_due_sweep  # noqa: E402
 
 # Catch every due or overdue post (after downtime, a lost scheduled job or a stalled worker).
 cron.register(publish_due_sweep, queue_name="publish", interval=30)
+from tweets.media_jobs import media_unattached_purge  # noqa: E402
+
+# Daily at 04:00 (server time): files attached on the compose page to no saved draft, two days on.
+cron.register(media_unattached_purge, queue_name="default", cron="0 4 * * *")
 
 # --- monitoring ---------------------------------------------------------------------------------
 from monitoring import jobs as monitoring_jobs  # noqa: E402

@@ -127,6 +127,7 @@ INSTALLED_APPS = [
     "tweets",
     "monitoring",
     "reports",
+    "notifications",
 ]
 
 MIDDLEWARE = [
@@ -157,6 +158,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "core.context_processors.navigation",
+                "notifications.context_processors.unread_notices",
             ],
         },
     },
@@ -313,6 +315,8 @@ EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Dovecote <dovecote@localhost>")
+# For the file-based backend (django.core.mail.backends.filebased.EmailBackend): the folder each email is written to.
+EMAIL_FILE_PATH = env_str("EMAIL_FILE_PATH", "") or None
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
 
 # --- Redis and jobs -----------------------------------------------------------------------------

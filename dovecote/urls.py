@@ -17,4 +17,5 @@ urlpatterns = [
     path("monitoring/", include("monitoring.urls")),
     path("training/", include("training.urls")),
     path("reports/", include("reports.urls")),
+    path("notifications/", include("notifications.urls")),
 ]

@@ -4,6 +4,7 @@ from django.db.models import Q
 
 from accounts.access import accounts_for_user
 from accounts.models import Team, TwitterAccount, User
+from core.forms import name_empty_choices
 from monitoring.access import can_change_rule, monitors_for_user, watchlists_for_user
 from monitoring.models import BUDGET_RANGE, X_MONTHLY_READ_CAP, InboxItem, Monitor, Priority, RoutingRule, Watchlist
 from monitoring.services import RULE_FIELDS
@@ -14,6 +15,7 @@ GOVUK_TEXTAREA = {"class": "govuk-textarea", "rows": 3}
 
 
 def _style(form: forms.Form) -> None:
+    name_empty_choices(form)
     for field in form.fields.values():
         widget = field.widget
         if isinstance(widget, forms.Textarea):
@@ -232,15 +234,31 @@ class NoteForm(forms.Form):
         _style(self)
 
 
+class SavedReplyChoice(forms.ModelChoiceField):
+    def label_from_instance(self, version) -> str:
+        return f"{version.saved_reply.title} (@{version.saved_reply.account.handle}, version {version.number})"
+
+
 class ReplyForm(forms.Form):
     account = forms.ModelChoiceField(queryset=TwitterAccount.objects.none(), label="Reply as")
+    saved_reply = SavedReplyChoice(
+        queryset=None,
+        required=False,
+        label="Start from a saved reply (optional)",
+        empty_label="Write it myself",
+        error_messages={"invalid_choice": "Choose one of your team's approved saved replies."},
+    )
     text = forms.CharField(widget=forms.Textarea, label="Reply", max_length=1000)
 
-    def __init__(self, *args, accounts=None, **kwargs):
+    def __init__(self, *args, accounts=None, saved_versions=None, **kwargs):
+        from tweets.models import SavedReplyVersion
+
         kwargs.setdefault("auto_id", "reply_%s")  # the item page shows all four forms: ids must differ
         super().__init__(*args, **kwargs)
         if accounts is not None:
             self.fields["account"].queryset = accounts
+        versions = saved_versions if saved_versions is not None else SavedReplyVersion.objects.none()
+        self.fields["saved_reply"].queryset = versions
         _style(self)
 
 

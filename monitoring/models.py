@@ -180,6 +180,8 @@ class Mention(models.Model):
             models.Index(fields=["author_username"], name="mention_author_idx"),
             # Full-text search of the inbox (monitoring.search), on PostgreSQL only (migration 0008).
             GinIndex(MENTION_SEARCH, name="mention_search_idx"),
+            # The conversation an inbox item belongs to is read by conversation id (monitoring.conversation).
+            models.Index(fields=["conversation_id"], name="mention_conversation_idx"),
         ]
 
     def __str__(self) -> str:

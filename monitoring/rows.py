@@ -64,6 +64,10 @@ def inbox_rows(items: list[dict], terms: list[str] | None = None) -> list[dict]:
             {
                 "pk": str(item["pk"]),
                 "url": path_with_pk("monitoring:item_detail", item["pk"]),
+                # Reply where you read: the item's reply box, brought above the list (the link opens the item without
+                # scripts). Not for an item already being replied to.
+                "can_reply": status in InboxItem.OPEN_STATUSES and not item["reply_draft_id"],
+                "reply_box_url": path_with_pk("monitoring:item_reply_box", item["pk"]) + "?inline=1",
                 "author": highlighted(item["mention__author_username"], terms or []),
                 "name": highlighted(item["mention__author_name"], terms or []) if terms else "",
                 "text": highlighted(clip(item["mention__text"], TEXT_SHOWN), terms or []),

@@ -359,14 +359,56 @@ def item_note_add(*, item: InboxItem, by: User, text: str, request=None) -> Inbo
     return InboxNote.objects.create(item=item, author=by, text=text.strip())
 
 
-def item_reply(*, item: InboxItem, by: User, account: TwitterAccount, text: str, request=None):
+def mention_snapshot(mention: Mention) -> dict:
+    """The post a reply answers, as the reply draft keeps it (tweets.Draft.reply_to_snapshot)."""
+    return {
+        "post_id": str(mention.tweet_id),
+        "author_username": mention.author_username,
+        "author_name": mention.author_name,
+        "text": mention.text,
+        "posted_at": mention.posted_at.isoformat() if mention.posted_at else "",
+    }
+
+
+def _saved_reply_used(version, *, account: TwitterAccount, text: str, snapshot: dict):
+    """The saved reply version the reply's text is, filled in and unchanged, or None (written or changed by hand,
+    or a version this account may not use)."""
+    from tweets.models import SavedReplyVersion
+    from tweets.saved_replies import filled_for
+    from twitter_api.text import validate_post_text
+
+    if version is None or version.state != SavedReplyVersion.State.APPROVED:
+        return None
+    if version.saved_reply.account_id != account.pk or version.saved_reply.archived_at is not None:
+        return None
+    try:
+        filled = filled_for(version, snapshot=snapshot)
+    except ValidationError:
+        return None
+    return version if validate_post_text(text).text_nfc == filled else None
+
+
+def item_reply(
+    *,
+    item: InboxItem,
+    by: User,
+    account: TwitterAccount,
+    text: str,
+    saved_reply_version=None,
+    send: bool = False,
+    request=None,
+):
     """Open a reply draft to the mention in the tweets workflow, and link it to the item.
 
     Who may reply is monitoring.reply_to_item; the training gate (training.reply) is checked here and again by
     draft_create; the account's policy decides whether the
     reply needs approval (draft_create returns it as a draft to submit or as approved to publish).
+
+    The draft keeps the post it answers as it is now (mention_snapshot). `saved_reply_version`: the saved reply
+    picked in the reply box; the draft records it only if `text` is that version filled in for this post,
+    unchanged. `send`: submit it at once (for approval, or to publish where nothing more is needed).
     """
-    from tweets.services import draft_create
+    from tweets.services import ReplyWillBeRefused, draft_create, draft_submit
 
     _require_open(item, "replied to")
     ensure(by, "monitoring.reply_to_item", item)
@@ -378,8 +420,16 @@ def item_reply(*, item: InboxItem, by: User, account: TwitterAccount, text: str,
         _require_open(locked, "replied to")
         if locked.reply_draft_id and not locked.reply_draft.is_finished:
             raise TransitionError("A reply is already being written for this item. Open it from the item page.")
+        snapshot = mention_snapshot(locked.mention)
         draft = draft_create(
-            author=by, account=account, text=text, in_reply_to_post_id=str(locked.mention.tweet_id), purpose="reply"
+            author=by,
+            account=account,
+            text=text,
+            in_reply_to_post_id=str(locked.mention.tweet_id),
+            purpose="reply",
+            reply_to_snapshot=snapshot,
+            saved_reply_version=_saved_reply_used(saved_reply_version, account=account, text=text, snapshot=snapshot),
+            request=request,
         )
         old = locked.status
         locked.reply_draft = draft
@@ -387,6 +437,12 @@ def item_reply(*, item: InboxItem, by: User, account: TwitterAccount, text: str,
         locked.status = Status.IN_PROGRESS
         locked.save(update_fields=["reply_draft", "assigned_to", "status", "updated_at"])
         _event(locked, actor=by, action="started a reply", from_status=old, detail=f"Draft {draft.pk} for {account}")
+        if send:
+            try:
+                draft = draft_submit(draft=draft, by=by, request=request)
+            except ReplyWillBeRefused as exc:
+                # Saved, not sent: X would refuse it (twitter_api.replies); the draft's page says what to do.
+                draft.not_submitted_because = exc.message
     return draft
 
 

@@ -24,6 +24,7 @@ from accounts.models import User
 from core import banners, freshness
 from monitoring import budget as monitoring_budget
 from monitoring import dashboard as monitoring_dashboard
+from training import dashboard as training_dashboard
 from training import selectors as training_selectors
 from tweets import dashboard as tweets_dashboard
 
@@ -104,6 +105,9 @@ def home_context(user: User, *, now: datetime | None = None, generations: dict[s
             "teams": panel.teams,
             "accounts": panel.accounts,
             "panel_seconds": freshness.PANEL_SECONDS,
+            # Trainers see their sessions first; one in no team has no inbox or drafts to show.
+            "trainer": training_dashboard.trainer_panel(user, now=now) if user.is_trainer else None,
+            "trainer_only": user.is_trainer and not user.current_roles(),
         }
     )
     return context

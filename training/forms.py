@@ -99,7 +99,9 @@ class RequirementMatrixForm(forms.Form):
 
 
 class SessionForm(forms.Form):
-    course = forms.ModelChoiceField(queryset=Course.objects.filter(is_active=True), widget=forms.Select(attrs=SELECT))
+    course = forms.ModelChoiceField(
+        queryset=Course.objects.filter(is_active=True), empty_label="Choose a course", widget=forms.Select(attrs=SELECT)
+    )
     date = forms.DateField(widget=forms.DateInput(attrs=DATE), help_text="The first session, for a series.")
     time = forms.TimeField(widget=forms.TimeInput(attrs=TIME, format="%H:%M"), help_text="UK time.")
     duration_minutes = whole_number("Length (minutes)", 15, 480, name="The length in minutes", initial=90)
@@ -113,7 +115,9 @@ class SessionForm(forms.Form):
     online_url = forms.URLField(
         label="Online link", required=False, assume_scheme="https", widget=forms.URLInput(attrs=TEXT)
     )
-    trainer = forms.ModelChoiceField(queryset=User.objects.none(), widget=forms.Select(attrs=SELECT))
+    trainer = forms.ModelChoiceField(
+        queryset=User.objects.none(), empty_label="Choose a trainer", widget=forms.Select(attrs=SELECT)
+    )
     capacity = whole_number("Capacity", 1, 500, name="The capacity", initial=12)
     weeks = whole_number(
         "Weekly for how many weeks", 1, 26, name="The number of weeks", initial=1, help_text="1 for a one-off session."
@@ -151,6 +155,7 @@ class SessionEditForm(SessionForm):
 class OneToOneForm(forms.Form):
     trainee = forms.ModelChoiceField(
         queryset=User.objects.none(),
+        empty_label="Choose a person",
         widget=forms.Select(attrs=SELECT),
         error_messages={
             "invalid_choice": "Choose the person you trained. You cannot record a one-to-one with yourself."
@@ -164,6 +169,7 @@ class OneToOneForm(forms.Form):
     course = forms.ModelChoiceField(
         queryset=Course.objects.filter(is_active=True),
         required=False,
+        empty_label="No course",
         widget=forms.Select(attrs=SELECT),
         help_text="The course this session covered, if any.",
     )
@@ -209,7 +215,9 @@ class FeedbackForm(forms.ModelForm):
 
 
 class ExemptionForm(forms.Form):
-    user = forms.ModelChoiceField(label="Person", queryset=User.objects.none(), widget=forms.Select(attrs=SELECT))
+    user = forms.ModelChoiceField(
+        label="Person", queryset=User.objects.none(), empty_label="Choose a person", widget=forms.Select(attrs=SELECT)
+    )
     course = forms.ModelChoiceField(
         queryset=Course.objects.all(),
         required=False,

@@ -11,6 +11,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from core import notices
 from core.queues import enqueue_or_run_here
 from training.models import Booking, Certification, ReminderSent
 
@@ -58,13 +59,19 @@ def send_notification(kind: str, *, booking_id: int) -> None:
         )
 
 
-def _send_once(*, kind: str, key: str, user, template: str, subject: str, context: dict, **links) -> bool:
-    """Record the reminder and send it in one transaction: a second run (or worker) finds the record and stops."""
+def _send_once(
+    *, kind: str, key: str, user, template: str, subject: str, context: dict, notice: str = "", **links
+) -> bool:
+    """Record the reminder and send it in one transaction: a second run (or worker) finds the record and stops.
+    Someone who chose no email about `notice` (core.notices) gets none; the record still says it was due, and
+    the app's in-app notices hear of it from the record."""
     try:
         with transaction.atomic():
             _, created = ReminderSent.objects.get_or_create(key=key, defaults={"kind": kind, "user": user, **links})
             if not created:
                 return False
+            if notice and not notices.emails_wanted(notice, [user.pk]):
+                return True
             _send(to=user.email, subject=subject, template=template, context=context)
     except IntegrityError:
         return False
@@ -90,6 +97,7 @@ def send_reminders(*, at: dt.datetime | None = None) -> dict:
                 key=key,
                 user=c.user,
                 certification=c,
+                notice="certification_lapsing",
                 template="expiry",
                 subject=f"Your '{c.course}' certification expires on {timezone.localtime(c.expires_at):%-d %B %Y}",
                 context={

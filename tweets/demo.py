@@ -79,3 +79,21 @@ def seed() -> None:
     services.draft_request_changes(
         draft=changes, by=priya, reason="Please use CamelCase for the hashtag and name the report."
     )
+    _seed_saved_replies(corporate, writer=colin, approvers=[cara, lena])
+
+
+DEMO_SAVED_REPLIES = [
+    ("Looking into it", "Thanks {handle}, we're looking into it and will reply here within two working days."),
+    ("Send us a direct message", "Hello {handle}, please send us a direct message with your reference number."),
+    ("Opening hours", "Hello {handle}, our helpline is open 8am to 6pm, Monday to Friday."),
+]
+
+
+def _seed_saved_replies(account, *, writer, approvers) -> None:
+    """The corporate team's saved replies, each version approved by two approvers (the account's number)."""
+    from tweets import saved_replies
+
+    for title, text in DEMO_SAVED_REPLIES:
+        saved = saved_replies.saved_reply_create(by=writer, account=account, title=title, text=text)
+        for approver in approvers:
+            saved_replies.saved_reply_approve(by=approver, version=saved.versions.get())

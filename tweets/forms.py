@@ -1,12 +1,11 @@
 from django import forms
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 from django.utils import timezone
 
-from core.forms import in_london
+from core.forms import DateTimeField
 from tweets import services
 from tweets.models import PublishingFreeze
-
-LONDON_INPUT = "%Y-%m-%dT%H:%M"
 
 
 class ThreadWidget(forms.Widget):
@@ -33,26 +32,8 @@ class ThreadField(forms.Field):
         return services.clean_posts(self.to_python(value))
 
 
-class LondonDateTimeField(forms.DateTimeField):
-    """Entered and shown in UK time (settings.TIME_ZONE is Europe/London, which Django applies)."""
-
-    def __init__(self, **kwargs):
-        kwargs.setdefault("input_formats", [LONDON_INPUT, "%Y-%m-%d %H:%M"])
-        kwargs.setdefault(
-            "widget",
-            forms.DateTimeInput(
-                attrs={"type": "datetime-local", "class": "govuk-input govuk-input--width-20"}, format=LONDON_INPUT
-            ),
-        )
-        super().__init__(**kwargs)
-
-    def to_python(self, value):
-        try:
-            return super().to_python(value)
-        except ValidationError as error:
-            if error.code != "ambiguous_timezone":  # Django refuses a time the clocks skip or repeat
-                raise
-            return in_london(error.params["datetime"])
+class LondonDateTimeField(DateTimeField):
+    """Entered as the GOV.UK date input and a time of day, in UK time (core.forms.DateTimeField)."""
 
 
 def _within_a_year(value):
@@ -85,6 +66,10 @@ class DraftForm(forms.Form):
     def __init__(self, *args, accounts, editing=False, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["account"].queryset = accounts
+        # As the account changes, the page says at once whether this person may write for it (compose_gate).
+        self.fields["account"].widget.attrs.update(
+            {"hx-get": reverse("tweets:compose_gate"), "hx-target": "#compose-gate", "hx-swap": "outerHTML"}
+        )
         if editing:
             self.fields["account"].disabled = True
             self.fields["account"].required = False
@@ -134,12 +119,14 @@ class FreezeForm(forms.Form):
     team = forms.ModelChoiceField(
         queryset=None,
         required=False,
+        empty_label="Choose a team",
         label="Team (if freezing one team)",
         widget=forms.Select(attrs={"class": "govuk-select"}),
     )
     account = forms.ModelChoiceField(
         queryset=None,
         required=False,
+        empty_label="Choose an account",
         label="Account (if freezing one account)",
         widget=forms.Select(attrs={"class": "govuk-select"}),
     )

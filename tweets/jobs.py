@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from accounts.access import led_team_ids
 from accounts.models import User
+from core import notices
 from tweets import publishing, selectors
 from tweets.models import Approval, Draft, PublishingFreeze
 
@@ -65,11 +66,13 @@ def notify_approvers(draft_id: int) -> int:
     draft = Draft.objects.select_related("account", "author", "current_revision").filter(pk=draft_id).first()
     if draft is None or draft.state != Draft.State.SUBMITTED:
         return 0
-    recipients = sorted(
-        {u.email for u in selectors.eligible_approvers(draft.account).exclude(pk=draft.author_id) if u.email}
-    )
-    if not recipients:
+    approvers = [u for u in selectors.eligible_approvers(draft.account).exclude(pk=draft.author_id) if u.email]
+    if not approvers:
         logger.warning("Draft %s is waiting for approval but %s has no approvers", draft.pk, draft.account)
+        return 0
+    wanted = notices.emails_wanted("approval_needed", [u.pk for u in approvers])
+    recipients = sorted({u.email for u in approvers if u.pk in wanted})
+    if not recipients:
         return 0
     context = {
         "draft": draft,
@@ -89,6 +92,8 @@ def notify_approvers(draft_id: int) -> int:
 def notify_author_of_failure(draft_id: int) -> int:
     draft = Draft.objects.select_related("account", "author", "current_revision").filter(pk=draft_id).first()
     if draft is None or draft.state != Draft.State.FAILED or not draft.author.email:
+        return 0
+    if not notices.emails_wanted("post_failed", [draft.author_id]):
         return 0
     send_mail(
         subject=f"Your post for {draft.account} was not published",
@@ -110,7 +115,8 @@ def notify_held(draft_id: int) -> int:
         return 0
     approver_ids = Approval.objects.filter(draft=draft, revision_id=draft.current_revision_id).values("approver_id")
     people = [draft.author, *User.objects.filter(pk__in=approver_ids).exclude(pk=draft.author_id).order_by("pk")]
-    recipients = [u.email for u in people if u.is_active and u.email]
+    wanted = notices.emails_wanted("post_held", [u.pk for u in people])
+    recipients = [u.email for u in people if u.is_active and u.email and u.pk in wanted]
     if not recipients:
         return 0
     outlook = selectors.held_outlook(draft)
@@ -138,8 +144,10 @@ def notify_leads_of_freeze(freeze_id: int, event: str) -> int:
     url = settings.SITE_URL.rstrip("/") + reverse("tweets:freeze_detail", args=[freeze.pk])
     held = selectors.held_after_lift(freeze) if event == "lifted" else Draft.objects.none()
     sent = 0
-    for lead in selectors.freeze_leads(freeze).exclude(pk=actor_id):
-        if not lead.email:
+    leads = list(selectors.freeze_leads(freeze).exclude(pk=actor_id))
+    wanted = notices.emails_wanted(f"freeze_{event}", [lead.pk for lead in leads])
+    for lead in leads:
+        if not lead.email or lead.pk not in wanted:
             continue
         waiting = held if lead.is_admin else held.filter(account__team_id__in=led_team_ids(lead))
         send_mail(

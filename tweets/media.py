@@ -410,3 +410,67 @@ def media_attach(revision, media: list[list[Attachment]], *, draft) -> None:
     RevisionMedia.objects.bulk_create(rows)
     ids = {row.media_id for row in rows} | {row.captions_id for row in rows if row.captions_id}
     MediaFile.objects.filter(pk__in=ids, draft__isnull=True).update(draft=draft)
+
+
+def media_by_revision(revision_ids) -> dict[int, list[list[RevisionMedia]]]:
+    """Each revision's media (as revision_media gives them), for many revisions in one query."""
+    found: dict[int, list[list[RevisionMedia]]] = {pk: [] for pk in revision_ids}
+    rows = RevisionMedia.objects.filter(revision_id__in=found).select_related("media", "captions")
+    for row in rows.order_by("revision_id", "position", "order"):
+        posts = found[row.revision_id]
+        while len(posts) <= row.position:
+            posts.append([])
+        posts[row.position].append(row)
+    return found
+
+
+def media_changes(before: list[list[RevisionMedia]], after: list[list[RevisionMedia]]) -> list[str]:
+    """What changed in the media between two revisions, in words an approver reads: files added, removed or
+    moved, alt text, captions and the reason for none."""
+    changes = []
+    for position in range(max(len(before), len(after))):
+        old = before[position] if position < len(before) else []
+        new = after[position] if position < len(after) else []
+        prefix = f"Post {position + 1}: "
+        old_by, new_by = {r.media_id: r for r in old}, {r.media_id: r for r in new}
+        for row in new:
+            if row.media_id not in old_by:
+                alt = f", alt text “{row.alt_text}”" if row.alt_text else ""
+                changes.append(f"{prefix}{row.media.original_name} ({row.media.get_kind_display().lower()}) added{alt}")
+        for row in old:
+            if row.media_id not in new_by:
+                changes.append(f"{prefix}{row.media.original_name} removed")
+        for row in new:
+            was = old_by.get(row.media_id)
+            if was is None:
+                continue
+            name = row.media.original_name
+            if was.alt_text != row.alt_text:
+                changes.append(f"{prefix}alt text of {name} changed from “{was.alt_text}” to “{row.alt_text}”")
+            if was.captions_id != row.captions_id:
+                captions = row.captions.original_name if row.captions else "none"
+                changes.append(f"{prefix}captions of {name} changed to {captions}")
+            if was.no_captions_reason != row.no_captions_reason:
+                changes.append(f"{prefix}why {name} has no captions: “{row.no_captions_reason}”")
+        kept_old = [r.media_id for r in old if r.media_id in new_by]
+        kept_new = [r.media_id for r in new if r.media_id in old_by]
+        if kept_old != kept_new:
+            changes.append(f"{prefix}the pictures are in a different order")
+    return changes
+
+
+def srt_to_vtt(text: str) -> str:
+    """Captions stored as SRT (checked by check_captions) in WebVTT, which browsers' <track> reads."""
+    cues = srt.parse(text)
+    lines = ["WEBVTT", ""]
+    for cue in cues:
+        lines += [f"{_vtt_time(cue.start)} --> {_vtt_time(cue.end)}", cue.content, ""]
+    return "\n".join(lines)
+
+
+def _vtt_time(moment) -> str:
+    total = int(moment.total_seconds() * 1000)
+    hours, rest = divmod(total, 3_600_000)
+    minutes, rest = divmod(rest, 60_000)
+    seconds, millis = divmod(rest, 1000)
+    return f"{hours:02}:{minutes:02}:{seconds:02}.{millis:03}"

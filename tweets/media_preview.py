@@ -20,6 +20,7 @@ class PreviewMedia:
     name: str
     alt_text: str = ""
     captions: str = ""  # the captions file's name
+    captions_url: str = ""  # the captions as WebVTT, for the browser's <track>
     no_captions_reason: str = ""
 
 
@@ -42,6 +43,7 @@ def _medium(file: MediaFile, item: Attachment, captions: MediaFile | None) -> Pr
         name=file.original_name,
         alt_text=item.alt_text,
         captions=captions.original_name if captions else "",
+        captions_url=reverse("tweets:media_file", args=[captions.pk]) + "?format=vtt" if captions else "",
         no_captions_reason=item.no_captions_reason,
     )
 

@@ -17,6 +17,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from tweets.media_models import MediaFile, MediaUpload, RevisionMedia
+from tweets.models import PublishAttempt
 from twitter_api import media as x_media
 from twitter_api.errors import InvalidRequest, XApiError
 
@@ -160,3 +161,18 @@ def refused_for_media(exc: XApiError) -> bool:
 
 def forget(account, media_ids: list[str]) -> None:
     MediaUpload.objects.filter(account=account, x_media_id__in=media_ids).update(expires_at=timezone.now())
+
+
+def record_failed_try(draft, position: int, token: str, error: XApiError) -> None:
+    """A post whose media could not go up counts as a failed try of it, so media that never go up end in failure
+    after as many tries as a post would."""
+    PublishAttempt.objects.create(
+        draft=draft,
+        revision_id=draft.current_revision_id,
+        position=position,
+        claim_token=token,
+        state=PublishAttempt.State.FAILED,
+        error_kind="transient",
+        error=f"Uploading the media: {error.message}",
+        finished_at=timezone.now(),
+    )

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 from accounts.models import Team, TwitterAccount
 from core.paths import path_with_pk
@@ -47,6 +48,10 @@ class Draft(models.Model):
         null=True, blank=True, help_text="When the next publishing attempt is due (schedule, retry or rate limit)."
     )
     in_reply_to_post_id = models.CharField("in reply to post id", max_length=30, blank=True)
+    # The post a reply answers as it was when the reply was started (author handle and name, text, time), so the
+    # approvers and the history show it even once the mention is deleted: {"post_id", "author_username",
+    # "author_name", "text", "posted_at"}.
+    reply_to_snapshot = models.JSONField(default=dict, blank=True)
     published_post_id = models.CharField(max_length=30, blank=True, help_text="The X id of the first post.")
     published_at = models.DateTimeField(null=True, blank=True)
     failure_reason = models.TextField(blank=True)
@@ -92,6 +97,12 @@ class Draft(models.Model):
                 condition=Q(state__in=["approved", "scheduled", "publishing"]),
                 name="draft_upcoming_per_account",
             ),
+            # An inbox item's conversation: the department's published posts in it and its replies to posts in it
+            # (monitoring.conversation), found by X id.
+            models.Index(fields=["published_post_id"], condition=Q(state="published"), name="draft_published_post_idx"),
+            models.Index(
+                fields=["in_reply_to_post_id"], condition=Q(state="published"), name="draft_published_reply_idx"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -120,6 +131,20 @@ class Draft(models.Model):
         return f"https://x.com/{self.account.handle}/status/{self.published_post_id}"
 
     @property
+    def answers(self) -> dict | None:
+        """The post this reply answers, as kept when the reply was started (None for a post, or a reply without)."""
+        snapshot = self.reply_to_snapshot
+        if not isinstance(snapshot, dict) or not snapshot.get("post_id"):
+            return None
+        posted_at = snapshot.get("posted_at")
+        handle = snapshot.get("author_username") or ""
+        return {
+            **snapshot,
+            "posted_at": parse_datetime(posted_at) if isinstance(posted_at, str) and posted_at else None,
+            "url": f"https://x.com/{handle or 'i'}/status/{snapshot['post_id']}",
+        }
+
+    @property
     def is_finished(self) -> bool:
         return self.state in (self.State.PUBLISHED, self.State.REJECTED, self.State.WITHDRAWN, self.State.RETRACTED)
 
@@ -131,6 +156,10 @@ class DraftRevision(models.Model):
     number = models.PositiveIntegerField()
     posts = models.JSONField(help_text="The thread's post texts, in order (NFC-normalised).")
     in_reply_to_post_id = models.CharField("in reply to post id", max_length=30, blank=True)
+    # Set when this revision is an approved saved reply filled in and left unchanged (tweets.saved_replies).
+    saved_reply_version = models.ForeignKey(
+        "SavedReplyVersion", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -329,6 +358,69 @@ class PublishingFreeze(models.Model):
         if self.scope == self.Scope.TEAM:
             return self.team_id == account.team_id
         return self.account_id == account.pk
+
+
+class SavedReply(models.Model):
+    """A reply a team keeps to use again ("we're looking into it"), in one of its accounts' voice. Its text lives in
+    versions: each is approved once, as a post for that account would be; an edit is a new version."""
+
+    account = models.ForeignKey(TwitterAccount, on_delete=models.PROTECT, related_name="saved_replies")
+    title = models.CharField(max_length=80)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    archived_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["title", "id"]
+        constraints = [models.UniqueConstraint(fields=["account", "title"], name="saved_reply_title_per_account")]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return path_with_pk("tweets:saved_reply_detail", self.pk)
+
+
+class SavedReplyVersion(models.Model):
+    class State(models.TextChoices):
+        SUBMITTED = "submitted", "Waiting for approval"
+        APPROVED = "approved", "Approved"
+        REJECTED = "rejected", "Rejected"
+
+    saved_reply = models.ForeignKey(SavedReply, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField()
+    text = models.TextField(help_text="May hold {handle} and {name}: the author's handle and name.")
+    state = models.CharField(max_length=20, choices=State.choices, default=State.SUBMITTED)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["saved_reply", "-number"]
+        constraints = [models.UniqueConstraint(fields=["saved_reply", "number"], name="one_saved_reply_version_number")]
+
+    def __str__(self) -> str:
+        return f"{self.saved_reply} v{self.number}"
+
+    @property
+    def label(self) -> str:
+        return f"“{self.saved_reply.title}” v{self.number}"
+
+
+class SavedReplyApproval(models.Model):
+    """An approver's yes to one version of a saved reply."""
+
+    version = models.ForeignKey(SavedReplyVersion, on_delete=models.CASCADE, related_name="approvals")
+    approver = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [models.UniqueConstraint(fields=["version", "approver"], name="one_saved_reply_approval_each")]
+
+    def __str__(self) -> str:
+        return f"Approval of {self.version} by {self.approver}"
 
 
 from tweets.media_models import MediaFile, MediaUpload, RevisionMedia  # noqa: E402, F401 - models of this app

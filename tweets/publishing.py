@@ -357,17 +357,7 @@ def _upload_media(works: list[_Work]) -> None:
                 work, result.error, count=False, at=result.error.reset_at + timedelta(seconds=1)
             )
         elif isinstance(result.error, Transient):
-            # Counted as a failed try of the post, so media that never go up end in failure like a post would.
-            PublishAttempt.objects.create(
-                draft=work.draft,
-                revision_id=work.draft.current_revision_id,
-                position=work.next_post.position,
-                claim_token=work.token,
-                state=A.FAILED,
-                error_kind="transient",
-                error=f"Uploading the media: {result.error.message}",
-                finished_at=timezone.now(),
-            )
+            media_publishing.record_failed_try(work.draft, work.next_post.position, work.token, result.error)
             work.outcome = _retry_later(work, result.error, count=True)
         else:
             work.outcome = _finish_failed(

@@ -277,6 +277,48 @@ _declare(
     in_state("retract"),
 )
 
+# --- Saved replies (tweets.saved_replies): written by the account's writers, each version approved once --------
+
+
+def _version_account(version) -> TwitterAccount:
+    return version.saved_reply.account
+
+
+SAVED_REPLY_APPROVER = Check(
+    "approver",
+    lambda user, version: approves_for(user, _version_account(version)),
+    lambda user, version: _approver_refusal(user, _version_account(version)),
+)
+SAVED_REPLY_WAITING = Check(
+    "state",
+    lambda user, version: version.state == "submitted",
+    "This version of the saved reply is not waiting for approval. Refresh the page to see where it is now.",
+)
+NOT_THE_VERSION_WRITER = Check(
+    "writer_of_version",
+    lambda user, version: user.pk != version.created_by_id,
+    "You wrote this version of the saved reply, so someone else must approve it. Ask another approver.",
+)
+
+_declare("tweets.write_saved_reply", WRITER, trained(Action.DRAFT))  # on an account
+_declare(
+    "tweets.approve_saved_reply",  # on a version
+    SAVED_REPLY_APPROVER,
+    SAVED_REPLY_WAITING,
+    NOT_THE_VERSION_WRITER,
+    Check(
+        "trained",
+        lambda user, version: training_check(user, _version_account(version), Action.APPROVE).allowed,
+        lambda user, version: training_check(user, _version_account(version), Action.APPROVE).message,
+    ),
+    Check(
+        "approved_already",
+        lambda user, version: not version.approvals.filter(approver=user).exists(),
+        "You have already approved this version. It is waiting for another approver.",
+    ),
+)
+_declare("tweets.reject_saved_reply", SAVED_REPLY_APPROVER, SAVED_REPLY_WAITING, NOT_THE_VERSION_WRITER)
+
 # --- Freezes --------------------------------------------------------------------------------------------
 
 

@@ -27,7 +27,7 @@ from django.utils import timezone
 from accounts.access import team_ids_for_user
 from accounts.models import Membership, TwitterAccount, User, person_name
 from training.policy import Action, trained_for
-from tweets.models import Approval, Draft, PublishAttempt, PublishingFreeze
+from tweets.models import Approval, Draft, PublishAttempt, PublishingFreeze, SavedReplyVersion
 from twitter_api.replies import ReplyTarget, ReplyVerdict, verdict_for
 
 S = Draft.State
@@ -82,15 +82,41 @@ def approvals_required(draft: Draft) -> int:
         draft.purpose,
         account_requires=account.required_approvals,
         replies_need_approval=account.replies_need_approval,
+        saved_reply_skips=saved_reply_approving(draft) is not None,
     )
 
 
-def approvals_needed(purpose: str, *, account_requires: int, replies_need_approval: bool) -> int:
+def approvals_needed(
+    purpose: str, *, account_requires: int, replies_need_approval: bool, saved_reply_skips: bool = False
+) -> int:
     """How many approvals a draft of this purpose needs on an account that requires `account_requires` of a
-    post: replies from the inbox may go out without any, if the account says so."""
-    if purpose == Draft.Purpose.REPLY and not replies_need_approval:
+    post: replies from the inbox may go out without any, if the account says so, and so may a reply that is an
+    approved saved reply used unchanged, where the account allows it (saved_reply_skips_approval)."""
+    if purpose == Draft.Purpose.REPLY and (not replies_need_approval or saved_reply_skips):
         return 0
     return account_requires
+
+
+def saved_reply_skips_approval(*, purpose: str, policy_allows: bool, version_state: str | None) -> bool:
+    """The rule, in one place: a reply needs no further approval because of a saved reply only when it is a reply,
+    its account's policy allows it (TwitterAccount.saved_replies_skip_approval, off by default), and its current
+    revision is a saved reply's approved version filled in and left unchanged (`version_state` is that version's
+    state; None when the text was written or changed by hand: an edit makes a revision without a version)."""
+    return purpose == Draft.Purpose.REPLY and policy_allows and version_state == SavedReplyVersion.State.APPROVED
+
+
+def saved_reply_approving(draft: Draft) -> SavedReplyVersion | None:
+    """The approved saved reply version that stands in for approval of this draft, if the rule above allows it."""
+    revision = draft.current_revision if draft.current_revision_id else None
+    if revision is None or revision.saved_reply_version_id is None:
+        return None
+    version = SavedReplyVersion.objects.select_related("saved_reply").get(pk=revision.saved_reply_version_id)
+    allowed = saved_reply_skips_approval(
+        purpose=draft.purpose,
+        policy_allows=draft.account.saved_replies_skip_approval,
+        version_state=version.state,
+    )
+    return version if allowed else None
 
 
 def _counting(*, revision, lapses_before) -> Q:

@@ -38,7 +38,7 @@ from tweets.models import (
     DraftRevision,
     DraftTransition,
 )
-from tweets.selectors import approval_count, approvals_required, reply_verdict, valid_approvals
+from tweets.selectors import approval_count, approvals_required, reply_verdict, saved_reply_approving, valid_approvals
 from tweets.signals import draft_state_changed
 from twitter_api.client import x_id
 from twitter_api.text import validate_post_text
@@ -293,16 +293,29 @@ def _advance_if_approved(draft: Draft, *, by: User | None, request=None) -> Draf
     if approval_count(draft) < required:
         return draft
     reason = "No approval needed for this account" if required == 0 else f"{required} of {required} approvals"
+    if required == 0 and (version := saved_reply_approving(draft)) is not None:
+        reason = f"Approved by saved reply {version.label}"
     _move(draft, S.APPROVED, by=by, reason=reason, request=request)
     return _proceed_when_approved(draft, by=by, request=request)
 
 
 def _new_revision(
-    draft: Draft, *, by: User, posts: list[str], in_reply_to_post_id: str, media: list | None = None
+    draft: Draft,
+    *,
+    by: User,
+    posts: list[str],
+    in_reply_to_post_id: str,
+    media: list | None = None,
+    saved_reply_version=None,
 ) -> DraftRevision:
     number = (draft.current_revision.number + 1) if draft.current_revision_id else 1
     revision = DraftRevision.objects.create(
-        draft=draft, number=number, posts=posts, in_reply_to_post_id=in_reply_to_post_id, created_by=by
+        draft=draft,
+        number=number,
+        posts=posts,
+        in_reply_to_post_id=in_reply_to_post_id,
+        saved_reply_version=saved_reply_version,
+        created_by=by,
     )
     media_attach(revision, media or [], draft=draft)
     draft.current_revision = revision
@@ -324,9 +337,15 @@ def draft_create(
     in_reply_to_post_id: str | None = None,
     purpose: str = Draft.Purpose.POST,
     media: list[list[Attachment]] | None = None,
+    reply_to_snapshot: dict | None = None,
+    saved_reply_version=None,
     request=None,
 ) -> Draft:
-    """Save a new draft (a single post from `text`, or a thread from `posts`), with each post's `media`."""
+    """Save a new draft (a single post from `text`, or a thread from `posts`), with each post's `media`.
+
+    `reply_to_snapshot`: the post a reply answers, as it was (kept on the draft for its approvers and history).
+    `saved_reply_version`: the approved saved reply version the text was filled in from, unchanged (the caller
+    checked it: monitoring.services.item_reply); recorded on the first revision."""
     purpose = Draft.Purpose(purpose)
     ensure(author, "tweets.reply" if purpose == Draft.Purpose.REPLY else "tweets.create_draft", account)
     cleaned = clean_posts(posts if posts is not None else [text or ""])
@@ -335,9 +354,22 @@ def draft_create(
     with transaction.atomic():
         now = timezone.now()
         draft = Draft.objects.create(
-            account=account, author=author, purpose=purpose, scheduled_at=scheduled_at, created_at=now, updated_at=now
+            account=account,
+            author=author,
+            purpose=purpose,
+            scheduled_at=scheduled_at,
+            reply_to_snapshot=reply_to_snapshot or {},
+            created_at=now,
+            updated_at=now,
         )
-        _new_revision(draft, by=author, posts=cleaned, in_reply_to_post_id=reply_to, media=media)
+        _new_revision(
+            draft,
+            by=author,
+            posts=cleaned,
+            in_reply_to_post_id=reply_to,
+            media=media,
+            saved_reply_version=saved_reply_version,
+        )
         DraftTransition.objects.create(draft=draft, from_state="", to_state=S.DRAFT, actor=author, reason="Created")
         audit_record(
             action="draft.created",

@@ -260,6 +260,21 @@ def parse_page(payload: dict) -> tuple[list[XPost], list[SetAside]]:
     return posts, set_aside
 
 
+def parse_included_posts(payload) -> list[XPost]:
+    """The posts X put in `includes.tweets` (those the page's posts refer to), with their authors from
+    `includes.users`; an unreadable one is logged and left out, as in parse_page."""
+    if not isinstance(payload, dict):
+        return []
+    includes = payload.get("includes")
+    if not isinstance(includes, dict):
+        return []
+    raw_posts = includes.get("tweets")
+    if not isinstance(raw_posts, list):
+        return []
+    posts, _ = parse_page({"data": raw_posts, "includes": {"users": includes.get("users")}})
+    return posts
+
+
 def parse_posts(payload: dict) -> list[XPost]:
     """The readable posts of a list response (see parse_page)."""
     return parse_page(payload)[0]
@@ -317,12 +332,15 @@ def _counts(method: str, endpoint: str, response: requests.Response) -> tuple[in
     if method != "GET" or not endpoint.startswith(("/2/tweets", "/2/users/:id/")):
         return 0, 0
     try:
-        data = _decoded(response).get("data")
-    except ValueError:
+        payload = _decoded(response)
+        data = payload.get("data")
+    except (ValueError, AttributeError):
         return 0, 0
-    if isinstance(data, list):
-        return len(data), 0
-    return (1, 0) if isinstance(data, dict) else (0, 0)
+    read = len(data) if isinstance(data, list) else 1 if isinstance(data, dict) else 0
+    # Posts an expansion adds (referenced_tweets.id) are returned too, and X bills every post returned.
+    includes = payload.get("includes")
+    included = includes.get("tweets") if isinstance(includes, dict) else None
+    return read + (len(included) if isinstance(included, list) else 0), 0
 
 
 # Set by metered_in_bulk: calls append their ApiCall rows here instead of writing one each.
@@ -722,3 +740,55 @@ def recent_posts(account, *, since_id: str | None = None, max_results: int = 100
             )
         )
     return parse_posts(payload)
+
+
+CONVERSATION_EXPANSIONS = ["author_id", "referenced_tweets.id"]
+
+
+@dataclass(frozen=True)
+class ConversationRead:
+    """What one read of a conversation found: its posts (the search's and those they refer to), and how many
+    posts X billed for."""
+
+    posts: list[XPost]
+    posts_read: int
+
+
+def conversation_read(conversation_id: str, *, max_results: int = 100, context: str = "") -> ConversationRead:
+    """One page of the posts of a conversation (search `conversation_id:<id>`, last 7 days, app auth), with the
+    posts they reply to from `includes.tweets` (the start of a conversation older than the search window)."""
+    wanted = x_id(conversation_id)
+    if wanted is None:
+        raise InvalidRequest("That is not an X post id, so there is no conversation to read.")
+    client = app_client(context=context)
+    with _translated_errors():
+        payload = _json(
+            client.search_recent_tweets(
+                f"conversation_id:{wanted}",
+                max_results=_clamp(max_results, 10, 100),
+                tweet_fields=TWEET_FIELDS,
+                expansions=CONVERSATION_EXPANSIONS,
+                user_fields=USER_FIELDS,
+            )
+        )
+    posts, set_aside = parse_page(payload)
+    included = parse_included_posts(payload)
+    return ConversationRead(posts=[*posts, *included], posts_read=len(posts) + len(set_aside) + len(included))
+
+
+def post_lookup(post_id: str, *, context: str = "") -> XPost | None:
+    """One post by id (app auth), with its author; None when X says it does not exist (deleted, or never was)
+    or sends something that cannot be read."""
+    wanted = x_id(post_id)
+    if wanted is None:
+        return None
+    client = app_client(context=context)
+    try:
+        with _translated_errors():
+            payload = _json(
+                client.get_tweet(wanted, tweet_fields=TWEET_FIELDS, expansions=EXPANSIONS, user_fields=USER_FIELDS)
+            )
+    except NotFound:
+        return None
+    posts, _ = parse_page(payload)
+    return posts[0] if posts else None

@@ -2,7 +2,7 @@
 
 Supported: words, "exact phrases", implicit AND (a space), `OR`, `-` negation (of terms, operators and
 parenthesised groups), parentheses, `#hashtag`, `@mention`, `from:`, `to:`, `lang:`, `is:retweet`,
-`is:reply` and `has:links`.
+`is:reply`, `has:links` and `conversation_id:`.
 
 How it follows X's documentation (docs.x.com, "Build a query" and "Search operators"):
 
@@ -23,7 +23,8 @@ How it follows X's documentation (docs.x.com, "Build a query" and "Search operat
   "and vice versa"; matching that would stop anchor terms being plain substrings of the text.)
 - `from:` and `to:` take a username (case-insensitive) or a numeric user id; `to:` means "is a reply to
   that user". `lang:` is X's language classification of the post. `is:reply` is any reply.
-  `has:links` is a post with URL entities or a URL in its text.
+  `has:links` is a post with URL entities or a URL in its text. `conversation_id:` takes a post id and matches
+  the posts of that conversation (the post that started it, whose conversation id is its own, and every reply).
 - X refuses queries made only of conjunction-required operators (`lang:`, `is:`, `has:`) or only of
   negations, and says not to negate groups. We refuse the former (more strictly: *every* alternative
   of an `OR` must contain a word, phrase, hashtag, mention, `from:` or `to:`), and we rewrite negated
@@ -97,6 +98,7 @@ _BARE_WORD = re.compile(rf"(?:[^\W_]|[{_MARKS}])+")
 _HASHTAG_BODY = re.compile(rf"(?:\w|[{_MARKS}])+")
 _USERNAME = re.compile(r"[A-Za-z0-9_]{1,15}")
 _NUMERIC_ID = re.compile(r"[0-9]{1,20}")
+_POST_ID = re.compile(r"[1-9][0-9]{0,18}")
 _LANGUAGE = re.compile(r"[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})*")
 _OPERATOR_NAME = re.compile(r"[A-Za-z_]+")
 # Fallbacks for posts whose entities were not supplied (X and the sandbox always supply them).
@@ -289,6 +291,20 @@ class To(Node):
 
 
 @dataclass(frozen=True)
+class Conversation(Node):
+    """`conversation_id:<post id>`: the posts of one conversation (X searches by it: it stands alone)."""
+
+    conversation_id: str
+
+    def compile(self) -> Callable[[AnalysedPost], bool]:
+        wanted = self.conversation_id
+        return lambda post: post.conversation_id == wanted
+
+    def render(self, parent: Node | None = None) -> str:
+        return f"conversation_id:{self.conversation_id}"
+
+
+@dataclass(frozen=True)
 class Lang(Node):
     code: str
 
@@ -398,7 +414,7 @@ class Or(Node):
         return f"({text})" if parent is not None else text
 
 
-_STANDALONE = (Term, Hashtag, Mention, From, To)
+_STANDALONE = (Term, Hashtag, Mention, From, To, Conversation)
 
 
 def _cost(node: Node) -> int:
@@ -714,6 +730,14 @@ _OPERATORS_HELP = "Monitors understand from:, to:, lang:, is:retweet, is:reply a
 
 
 def _operator(name: str, value: str, pos: int) -> Node:
+    if name == "conversation_id":
+        if not _POST_ID.fullmatch(value):
+            raise _error(
+                f"'{_esc(value)}' after conversation_id: {{at}} is not a post id: use the number at the end of the "
+                "post's link, like conversation_id:1453231029364047873.",
+                pos,
+            )
+        return Conversation(value, pos=pos)
     if name not in ("from", "to", "lang", "is", "has"):
         raise _error(
             f"Unknown operator '{name}:' {{at}}. {_OPERATORS_HELP}. To search for text containing a colon, put it "
@@ -930,6 +954,8 @@ class AnalysedPost:
         self.lang = lang.lower() if lang else None
         self.is_retweet = bool(post.is_retweet)
         self.is_reply = self.in_reply_to_user_id is not None or bool(post.reply_to_post_id)
+        conversation_id = getattr(post, "conversation_id", None)
+        self.conversation_id = str(conversation_id or post.id)
 
     @property
     def hashtags(self) -> frozenset[str]:

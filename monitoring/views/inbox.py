@@ -13,10 +13,11 @@ from accounts.access import team_ids_for_user, teams_for_user, teams_key
 from accounts.models import Team, TwitterAccount
 from core import freshness
 from core.pagination import page_of
-from core.params import row_id, row_ids
+from core.params import posted_text, row_id, row_ids
 from core.tables import rendered_rows
 from monitoring import services
 from monitoring.access import item_for_user, items_for_user, monitors_for_user, monitors_matching, watchlists_for_user
+from monitoring.conversation import conversation_for
 from monitoring.forms import (
     AssignForm,
     BulkActionForm,
@@ -30,6 +31,7 @@ from monitoring.models import InboxItem, InboxItemEvent, InboxNote, MentionMatch
 from monitoring.replies import item_verdicts
 from monitoring.rows import INBOX_ROWS, inbox_rows
 from monitoring.search import items_matching, search_terms
+from monitoring.views.reply import filled_reply_form, reply_box_context, saved_reply_choices
 
 PAGE_SIZE = 50
 
@@ -201,7 +203,9 @@ def _item_context(request, item, **forms) -> dict:
     # The account mentioned if the team may reply as it, else the team's only account: no empty first choice.
     account = item.account_id if item.account_id in choices else (choices[0] if len(choices) == 1 else None)
     reply_form = forms.get("reply_form") or ReplyForm(
-        accounts=accounts, initial={"account": account, "text": f"@{mention.author_username} "}
+        accounts=accounts,
+        saved_versions=saved_reply_choices(accounts),
+        initial={"account": account, "text": f"@{mention.author_username} "},
     )
     return {
         "item": item,
@@ -212,6 +216,7 @@ def _item_context(request, item, **forms) -> dict:
         "notes": InboxNote.objects.filter(item_id__in=lineage).select_related("author", "item__team"),
         "events": InboxItemEvent.objects.filter(item_id__in=lineage).select_related("actor", "item__team"),
         "passed_on": len(lineage) > 1,
+        "conversation": conversation_for(item),
         "related": items_for_user(request.user).filter(mention=mention).exclude(pk=item.pk).select_related("team"),
         "assign_form": forms.get("assign_form")
         or AssignForm(team=item.team, initial={"assignee": item.assigned_to_id}),
@@ -220,6 +225,7 @@ def _item_context(request, item, **forms) -> dict:
         "reply_form": reply_form,
         # Whether X will accept a reply from each account the team may reply as (twitter_api.replies).
         "reply_verdicts": item_verdicts(mention, accounts.order_by("handle")),
+        "reply": reply_box_context(item, reply_form, errors=forms.get("reply_errors")),
         "training_message": forms.get("training_message", ""),
         "now": timezone.now(),
     }
@@ -260,7 +266,7 @@ def item_close(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         pk,
         lambda item: services.item_close(
-            item=item, by=request.user, note=request.POST.get("note", ""), request=request
+            item=item, by=request.user, note=posted_text(request.POST, "note"), request=request
         ),
         "Closed with no action.",
     )
@@ -334,7 +340,16 @@ def item_reply(request: HttpRequest, pk: int) -> HttpResponse:
 
     item = item_for_user(request.user, pk)
     context = _item_context(request, item)
-    form = ReplyForm(request.POST, accounts=context["reply_form"].fields["account"].queryset)
+    accounts = context["reply_form"].fields["account"].queryset
+    if "use_saved" in request.POST:  # without scripts: fill the chosen saved reply into the box
+        form, errors = filled_reply_form(item, request.POST, accounts=accounts)
+        return render(
+            request,
+            "monitoring/item_detail.html",
+            _item_context(request, item, reply_form=form, reply_errors=errors),
+            status=400 if errors else 200,
+        )
+    form = ReplyForm(request.POST, accounts=accounts, saved_versions=saved_reply_choices(accounts))
     if not form.is_valid():
         return render(request, "monitoring/item_detail.html", _item_context(request, item, reply_form=form), status=400)
     try:
@@ -343,6 +358,8 @@ def item_reply(request: HttpRequest, pk: int) -> HttpResponse:
             by=request.user,
             account=form.cleaned_data["account"],
             text=form.cleaned_data["text"],
+            saved_reply_version=form.cleaned_data.get("saved_reply"),
+            send="send" in request.POST,
             request=request,
         )
     except TrainingRequired as exc:
@@ -355,5 +372,10 @@ def item_reply(request: HttpRequest, pk: int) -> HttpResponse:
     except (ValidationError, PermissionDenied) as exc:
         messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
         return redirect("monitoring:item_detail", pk=item.pk)
-    messages.success(request, _reply_message(draft))
+    if getattr(draft, "not_submitted_because", ""):
+        messages.warning(request, draft.not_submitted_because)
+    else:
+        messages.success(request, _reply_message(draft))
+    if request.POST.get("back_to") == "inbox":  # sent from the box in the inbox list: back to the list
+        return redirect(f"{reverse('monitoring:inbox')}?team={item.team_id}")
     return redirect("monitoring:item_detail", pk=item.pk)

@@ -103,9 +103,19 @@
     box.classList.toggle("dovecote-hidden", found.length === 0);
   }
 
-  document.querySelectorAll("[data-post]").forEach(function (post) {
-    var textarea = post.querySelector("[data-post-text]");
-    textarea.addEventListener("input", function () { update(post); });
-    update(post);
-  });
+  function bind(root) {
+    var posts = Array.from(root.querySelectorAll("[data-post]"));
+    if (root.matches && root.matches("[data-post]")) posts.push(root);
+    posts.forEach(function (post) {
+      if (post.hasAttribute("data-post-bound")) return;
+      post.setAttribute("data-post-bound", "");
+      var textarea = post.querySelector("[data-post-text]");
+      textarea.addEventListener("input", function () { update(post); });
+      update(post);
+    });
+  }
+
+  bind(document);
+  // Reply boxes that htmx brings into the page (the inbox's inline reply, a saved reply filled in) count too.
+  document.addEventListener("htmx:load", function (event) { bind(event.detail.elt); });
 })();

@@ -24,6 +24,7 @@ from hypothesis import strategies as st
 
 from accounts.models import Membership
 from monitoring.models import BulkAction, SavedSearch, TeamTag
+from notifications.models import Notification
 from tests.conftest import enrol_totp
 from tests.factories import AdminFactory, MembershipFactory, TeamFactory, TwitterAccountFactory
 from tests.monitoring.factories import (
@@ -44,7 +45,7 @@ from tests.training.factories import (
 from tests.tweets.factories import DraftFactory, FreezeFactory
 from tweets.models import Draft
 
-PROJECT_VIEWS = ("accounts.", "tweets.", "monitoring.", "training.", "reports.", "core.", "dovecote.")
+PROJECT_VIEWS = ("accounts.", "tweets.", "monitoring.", "training.", "reports.", "notifications.", "core.", "dovecote.")
 
 # What the pages read from their query strings, beside the fields of the forms on them.
 QUERY_KEYS = ["page", "week", "q", "state", "team", "from", "to", "sort", "account", "course", "include", "panel"]
@@ -210,6 +211,9 @@ def world(db, x_sandbox):
         "training/teams/": [team.pk],
         "training/exemptions/": [ExemptionFactory(user=member, expires_at=now + timezone.timedelta(days=9)).pk],
         "reports/teams/": [team.pk],
+        "notifications/": [
+            Notification.objects.create(recipient=member, kind="post_published", key="world", title="Published").pk
+        ],
     }
     return {"admin": admin, "member": member, "ids": ids}
 
@@ -250,11 +254,17 @@ def _pairs(pairs: list[tuple[str, str]]) -> str:
 # --- The forms ----------------------------------------------------------------------------------------------------
 
 
-def _plausible(tag: str, kind: str, value: str | None) -> str:
+def _plausible(tag: str, kind: str, value: str | None, name: str = "") -> str:
     """What a person would most likely send in a field the page shows empty."""
     if value:
         return value
     now = timezone.localtime()
+    later = now + timezone.timedelta(days=2)
+    # The GOV.UK date input's boxes and its time box (core.forms.DateTimeWidget).
+    parts = {"_day": str(later.day), "_month": str(later.month), "_year": str(later.year), "_time": "10:00"}
+    for suffix, part in parts.items():
+        if name.endswith(suffix):
+            return part
     return {
         "date": now.date().isoformat(),
         "datetime-local": (now + timezone.timedelta(days=2)).strftime("%Y-%m-%dT10:00"),
@@ -290,7 +300,7 @@ class _Forms(HTMLParser):
             kind = (attrs.get("type") or "text").lower()
             if not name or name == "csrfmiddlewaretoken" or kind == "file":
                 return
-            self._fields.setdefault(name, []).append(_plausible(tag, kind, attrs.get("value")))
+            self._fields.setdefault(name, []).append(_plausible(tag, kind, attrs.get("value"), name))
             self._select = name if tag == "select" else None
 
     def handle_endtag(self, tag):
@@ -355,7 +365,7 @@ def test_the_walk_finds_the_pages_and_the_forms(world):
     pages, forms = _crawled(world)
     assert len(ROUTES) > 80 and len(pages) > 50
     assert {("POST", "/monitoring/monitors/new/"), ("POST", "/drafts/new/"), ("GET", "/reports/export/")} <= set(forms)
-    assert "scheduled_at" in forms["POST", "/drafts/new/"]
+    assert {"scheduled_at_day", "scheduled_at_time"} <= set(forms["POST", "/drafts/new/"])
     assert not any(action.startswith("/accounts/") for _, action in forms)
 
 

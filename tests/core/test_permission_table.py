@@ -44,10 +44,12 @@ def people(team, other_team):
 
 
 @pytest.fixture
-def objects(team, other_team):
+def objects(team, other_team, people):
     """What the permissions are asked about, by name."""
     own_monitor, their_monitor = MonitorFactory(team=team), MonitorFactory(team=other_team)
     return {
+        "membership in the team": people["member"].memberships.get(team=team),
+        "other team's membership": people["outsider"].memberships.get(team=other_team),
         "team": team,
         "other team": other_team,
         "department": None,
@@ -73,6 +75,16 @@ ROWS = [
     ("accounts.manage_team", "team", LEADS, "Only team leads and admins can do that."),
     ("accounts.manage_team", "other team", {"admin"}, "Only team leads and admins can do that."),
     ("accounts.see_audit", "team", LEADS, "Only team leads and admins can see the audit trail."),
+    *[
+        ("accounts.invite_to_team", team, allowed, "Only the team's leads and admins can invite people to it.")
+        for team, allowed in [("team", LEADS), ("other team", {"admin"})]
+    ],
+    *[
+        (perm, membership, allowed, "Only the team's leads and admins can do that.")
+        for perm in ("accounts.change_role", "accounts.end_membership")
+        for membership, allowed in [("membership in the team", LEADS), ("other team's membership", {"admin"})]
+    ],
+    # A team's last lead: tests/accounts/test_team_management.py (nobody may demote or remove them).
     ("training.certify", "department", TRAINERS, "Only trainers and admins can do that."),
     ("training.manage_courses", "department", TRAINERS, "Only trainers and admins can do that."),
     ("training.manage_sessions", "department", TRAINERS, "Only trainers and admins can do that."),

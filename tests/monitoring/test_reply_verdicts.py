@@ -88,3 +88,19 @@ def test_the_access_setting_is_edited_in_the_admin_and_audited(client, admin_use
     event = AuditEvent.objects.get(action="account.changed")
     assert event.actor == admin_user
     assert event.details["api_access"] == {"from": "self_serve", "to": "enterprise"}
+
+
+def test_sending_a_reply_x_would_refuse_from_the_inbox_saves_it_unsent_and_says_why(client, team, member, account):
+    from tweets.models import Draft
+
+    item = InboxItemFactory(team=team, mention=MentionFactory(text="The passport office is slow"))
+    client.force_login(member)
+    response = client.post(
+        reverse("monitoring:item_reply", args=[item.pk]),
+        {"account": account.pk, "text": "@citizen Sorry to hear that.", "send": "1"},
+        follow=True,
+    )
+    assert response.status_code == 200
+    assert "Not submitted." in response.content.decode()
+    draft = Draft.objects.get()
+    assert draft.state == Draft.State.DRAFT  # kept, for X's own app or a new post

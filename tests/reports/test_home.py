@@ -337,9 +337,9 @@ def _populate(size, *, team, account, lead, member):
 
 
 HOME_QUERIES = (
-    31  # the first visit ever: includes teams and accounts (2), the schedule (3), the monitors (6, counting hours),
-    # and for leads the drafts that nobody can approve (2: the drafts waiting, their approving teams' approvers),
-    # and the items passed on to my teams (1)
+    32  # the first visit ever: includes teams and accounts (2), the schedule (3), the monitors (6, counting hours),
+    # for leads the drafts that nobody can approve (2: the drafts waiting, their approving teams' approvers),
+    # the items passed on to my teams (1), and the header's count of unread notifications (1, then cached)
 )
 
 

@@ -261,3 +261,35 @@ def test_garbage_in_the_media_fields_never_breaks_the_page(client, member, accou
     data = {"account": account.pk, "posts": ["Garbage test."], "action": action, **fields}
     response = client.post(URL, data)
     assert response.status_code in (200, 302, 400)
+
+
+def test_an_approver_is_told_what_changed_in_the_media(client, member, account, approver):
+    file = stored(member)
+    draft = services.draft_create(author=member, account=account, text="Same text.", media=[[Attachment(file.pk, ALT)]])
+    services.draft_submit(draft=draft, by=member)
+    seen = draft.current_revision
+    new_alt = "Pupils and the minister cutting the ribbon at the library in Leeds."
+    services.draft_edit(draft=draft, by=member, media=[[Attachment(file.pk, new_alt)]])
+    client.force_login(approver)
+    response = client.post(f"/drafts/{draft.pk}/approve/", {"revision": seen.pk, "scheduled_at": ""})
+    page = response.content.decode()
+    assert "What changed since you opened it" in page
+    assert f"Post 1: alt text of photo.jpg changed from “{ALT}” to “{new_alt}”" in page
+    page = client.get(f"/drafts/{draft.pk}/").content.decode()
+    assert "Changes between versions" in page and "alt text of photo.jpg changed" in page
+
+
+def test_a_video_is_previewed_with_its_captions_as_webvtt(client, member, account):
+    video = MediaFile.objects.create(
+        kind=MediaFile.Kind.VIDEO, mime_type="video/mp4", size=10, sha256="0" * 64, uploaded_by=member, file="v.mp4"
+    )
+    captions = stored(member, "clip.srt", SRT, captions=True)
+    draft = services.draft_create(
+        author=member, account=account, text="Clip.", media=[[Attachment(video.pk, captions_id=captions.pk)]]
+    )
+    client.force_login(member)
+    page = client.get(f"/drafts/{draft.pk}/").content.decode()
+    assert f'<track kind="captions" src="/drafts/media/{captions.pk}/?format=vtt"' in page
+    vtt = client.get(f"/drafts/media/{captions.pk}/?format=vtt")
+    assert vtt["Content-Type"].startswith("text/vtt")
+    assert vtt.content.decode() == "WEBVTT\n\n00:00:00.000 --> 00:00:01.000\nThe minister opens the library.\n"

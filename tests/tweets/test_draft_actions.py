@@ -95,6 +95,14 @@ def test_request_changes_needs_a_reason(client, approver, submitted):
     assert submitted.state == S.CHANGES_REQUESTED
 
 
+@pytest.mark.parametrize("name", ["draft_request_changes", "draft_reject"])
+def test_a_reason_typed_with_nul_characters_is_kept_without_them(client, approver, submitted, name):
+    """PostgreSQL refuses NUL in text: the reason was a server error; now it is kept as typed, less the NULs."""
+    client.force_login(approver)
+    assert post(client, name, submitted, {"reason": "Too\x00 long."}).status_code == 302
+    assert submitted.comments.get().body == "Too long."
+
+
 def test_reject(client, approver, submitted):
     client.force_login(approver)
     assert post(client, "draft_reject", submitted, {"reason": "Off message."}).status_code == 302

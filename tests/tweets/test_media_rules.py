@@ -266,3 +266,22 @@ def test_upload_names_are_never_trusted_for_the_type(member):
     file = stored(member, "looks-like.gif", image_bytes("PNG"))
     assert (file.kind, file.mime_type) == (K.IMAGE, "image/png")
     assert upload("x", b"").name == "x"
+
+
+def test_files_never_saved_into_a_draft_are_forgotten_after_two_days(member, account):
+    import time_machine
+    from django.utils import timezone
+
+    from tweets import services
+    from tweets.media_jobs import media_unattached_purge
+
+    with time_machine.travel(timezone.now() - timezone.timedelta(days=3)):
+        forgotten = stored(member, "left.jpg")
+        kept = stored(member, "kept.jpg", jpeg_with_gps(colour=(1, 2, 3)))
+    services.draft_create(author=member, account=account, text="Kept.", media=[[Attachment(kept.pk, ALT)]])
+    recent = stored(member, "recent.jpg", jpeg_with_gps(colour=(4, 5, 6)))
+    path = forgotten.file.path
+    assert media_unattached_purge() == 1
+    assert set(MediaFile.objects.values_list("pk", flat=True)) == {kept.pk, recent.pk}
+    assert not __import__("os").path.exists(path)
+    assert media_unattached_purge() == 0

@@ -219,3 +219,14 @@ def test_every_media_answer_is_valid_against_xs_openapi_description(dept, x_sand
     for _, endpoint, payload in answers:
         jsonschema.validate(payload, _schema(spec, schemas[endpoint]))
         assert isinstance(payload.get("data"), dict)
+
+
+def test_the_media_of_posts_survive_a_sandbox_restart(dept, x_sandbox):
+    from twitter_api.sandbox import SandboxState
+
+    uploaded = upload(dept, png())
+    media.media_alt_text(dept, media_id=uploaded.id, text="The minister opening the library.")
+    post = client.post_create(dept, text="Kept.", media_ids=[uploaded.id])
+    restarted = SandboxState()
+    restarted.load_dict(x_sandbox.state.to_dict())
+    assert restarted.media.by_post[post.id][0]["alt_text"] == "The minister opening the library."

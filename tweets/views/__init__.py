@@ -1,7 +1,7 @@
 """The tweets pages, by family: the lists, composing, a draft's page and its actions, and freezes."""
 
 from tweets.views._common import DRAFT_BUTTONS, draft_permissions, revision_diff
-from tweets.views.compose import draft_create, draft_edit
+from tweets.views.compose import compose_gate, draft_create, draft_edit
 from tweets.views.drafts import (
     draft_approve,
     draft_comment,
@@ -18,11 +18,21 @@ from tweets.views.drafts import (
 )
 from tweets.views.freezes import freeze_detail, freeze_lift, freeze_list, freeze_start
 from tweets.views.lists import APPROVAL_QUEUE_ROWS, approval_queue, draft_list, published, scheduled
+from tweets.views.saved_replies import (
+    saved_reply_approve,
+    saved_reply_archive,
+    saved_reply_create,
+    saved_reply_detail,
+    saved_reply_edit,
+    saved_reply_list,
+    saved_reply_reject,
+)
 
 __all__ = [
     "APPROVAL_QUEUE_ROWS",
     "DRAFT_BUTTONS",
     "approval_queue",
+    "compose_gate",
     "draft_approve",
     "draft_comment",
     "draft_create",
@@ -45,5 +55,12 @@ __all__ = [
     "freeze_start",
     "published",
     "revision_diff",
+    "saved_reply_approve",
+    "saved_reply_archive",
+    "saved_reply_create",
+    "saved_reply_detail",
+    "saved_reply_edit",
+    "saved_reply_list",
+    "saved_reply_reject",
     "scheduled",
 ]

@@ -15,6 +15,7 @@ from training.policy import Action
 from training.policy import check as training_check
 from tweets import access, hints, rules, selectors, services
 from tweets.forms import CommentForm, ReasonForm, RescheduleForm
+from tweets.media import media_by_revision, media_changes
 from tweets.media_preview import revision_preview
 from tweets.models import Draft, DraftRevision, PublishingFreeze
 from twitter_api.text import MAX_WEIGHTED_LENGTH, validate_post_text
@@ -22,20 +23,20 @@ from twitter_api.text import MAX_WEIGHTED_LENGTH, validate_post_text
 S = Draft.State
 
 
+def post_row(text: str, index: int = 0) -> dict:
+    """What a post's box shows before any script runs: its weighted length, the limit and the hints."""
+    check = validate_post_text(text) if text else None
+    return {
+        "index": index,
+        "text": text,
+        "length": check.weighted_length if check else 0,
+        "max": MAX_WEIGHTED_LENGTH,
+        "hints": hints.accessibility_hints(text),
+    }
+
+
 def _post_rows(posts: list[str]) -> list[dict]:
-    rows = []
-    for index, text in enumerate(posts or [""]):
-        check = validate_post_text(text) if text else None
-        rows.append(
-            {
-                "index": index,
-                "text": text,
-                "length": check.weighted_length if check else 0,
-                "max": MAX_WEIGHTED_LENGTH,
-                "hints": hints.accessibility_hints(text),
-            }
-        )
-    return rows
+    return [post_row(text, index) for index, text in enumerate(posts or [""])]
 
 
 # The states in which a draft's page lists its publishing attempts.
@@ -102,7 +103,16 @@ def _detail_context(request: HttpRequest, draft: Draft, **extra) -> dict:
     user = request.user
     now = timezone.now()
     revisions = list(draft.revisions.select_related("created_by").order_by("number"))
-    diffs = [{"old": old, "new": new, "segments": revision_diff(old, new)} for old, new in pairwise(revisions)]
+    media = media_by_revision([revision.pk for revision in revisions])
+    diffs = [
+        {
+            "old": old,
+            "new": new,
+            "segments": revision_diff(old, new),
+            "media": media_changes(media[old.pk], media[new.pk]),
+        }
+        for old, new in pairwise(revisions)
+    ]
     approvals = selectors.approvals_on_page(draft, at=now)
     counted = {a.approver_id for a in approvals if a.counts}
     freeze = draft.freeze_in_force = selectors.freeze_for(draft.account)  # read once, for the rules too
@@ -205,6 +215,7 @@ def _what_changed(exc: services.DraftChanged) -> dict:
         "seen": seen,
         "current": current,
         "segments": revision_diff(seen, current) if seen.pk != current.pk else [],
+        "media": media_changes(*media_by_revision([seen.pk, current.pk]).values()) if seen.pk != current.pk else [],
         "reply_to": (seen.in_reply_to_post_id, current.in_reply_to_post_id)
         if seen.in_reply_to_post_id != current.in_reply_to_post_id
         else None,

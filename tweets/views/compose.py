@@ -6,8 +6,9 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.views.decorators.http import require_GET
 
-from core.permissions import Refused
+from core.permissions import Refused, decide
 from training.policy import Action
 from training.policy import check as training_check
 from tweets import access, media_forms, rules, selectors, services
@@ -20,6 +21,50 @@ from twitter_api.replies import verdict_for
 # --- Compose and edit ---------------------------------------------------------------------------------
 
 
+NO_ACCOUNTS = (
+    "You are not a member of a team with an X account, so there is no account you can write for. "
+    "Ask a team lead to add you to their team."
+)
+
+
+def _refusal(user, account) -> dict | None:
+    """Why `user` may not write for `account` (the one answer, core.permissions), with the training sessions
+    they could book when training is what is missing; None when they may."""
+    decision = decide(user, "tweets.create_draft", account)
+    if decision.allowed:
+        return None
+    training = training_check(user, account, Action.DRAFT)
+    return {
+        "account": account,
+        "message": decision.reason,
+        "training": not training.allowed,
+        "sessions": [] if training.allowed else training.next_sessions,
+    }
+
+
+def _chosen(form, accounts, draft=None):
+    """The account the page is about: the draft's, the one chosen in the form, or the only one there is."""
+    if draft is not None:
+        return draft.account
+    key = form["account"].value()
+    if key not in (None, ""):
+        return next((a for a in accounts if str(a.pk) == str(key)), None)
+    return accounts[0] if len(accounts) == 1 else None
+
+
+def gate_context(user, accounts, chosen=None) -> dict:
+    """What the compose page says before any typing: whether this person may write for the chosen account and,
+    if not, why and what to do (tweets.create_draft's reason: not a writer, or training missing and the next
+    session); with no account chosen yet, each account they may not write for."""
+    if not accounts:
+        return {"gate": {"chosen": None, "blocked": [], "no_accounts": NO_ACCOUNTS}}
+    if chosen is not None:
+        refusal = _refusal(user, chosen)
+        return {"gate": {"chosen": chosen, "blocked": [refusal] if refusal else [], "no_accounts": ""}}
+    blocked = [r for r in (_refusal(user, a) for a in accounts) if r is not None]
+    return {"gate": {"chosen": None, "blocked": blocked, "no_accounts": ""}}
+
+
 def _compose(request, *, form, draft=None, status=200, error="", media=None):
     posts = form.data.getlist("posts") if form.is_bound else (draft.posts if draft else [""])
     if form.is_bound and request.POST.get("add_post"):
@@ -30,11 +75,8 @@ def _compose(request, *, form, draft=None, status=200, error="", media=None):
     for row in post_rows:
         row["media"] = media.slots(row["index"])
         row["media_errors"] = media.post_errors.get(row["index"], [])
-    blocked = []
-    for account in form.fields["account"].queryset:
-        decision = training_check(request.user, account, Action.DRAFT)
-        if not decision.allowed:
-            blocked.append({"account": account, "message": decision.message, "sessions": decision.next_sessions})
+    accounts = list(form.fields["account"].queryset)
+    gate = gate_context(request.user, accounts, _chosen(form, accounts, draft))
     return render(
         request,
         "tweets/compose.html",
@@ -44,7 +86,7 @@ def _compose(request, *, form, draft=None, status=200, error="", media=None):
             "post_rows": post_rows,
             "media_errors": media.errors,
             "preview": _preview(form, draft, posts, media),
-            "blocked": blocked,
+            **gate,
             "error": error,
             "forward_voids_approvals": draft is not None and services.forward_voids_approvals(request.user, draft),
             "reply_verdict": _reply_verdict(form, draft),
@@ -156,6 +198,16 @@ def _saved_message(draft: Draft, was: str | None = None) -> str:
     if draft.state in (S.APPROVED, S.PUBLISHING, S.PUBLISHED):
         return "No approval needed: it is being published now."
     return "Draft saved."
+
+
+@login_required
+@require_GET
+def compose_gate(request: HttpRequest) -> HttpResponse:
+    """The compose page's notice for the account just chosen (htmx swaps it in as the account changes)."""
+    accounts = list(selectors.writable_accounts(request.user))
+    key = request.GET.get("account", "")
+    chosen = next((a for a in accounts if str(a.pk) == key), None)
+    return render(request, "tweets/_compose_gate.html", gate_context(request.user, accounts, chosen))
 
 
 @login_required

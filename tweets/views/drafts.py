@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from core.formats import when
+from core.params import posted_text
 from core.permissions import decide
 from tweets import access, freezes, selectors, services
 from tweets.forms import ReasonForm, RescheduleForm
@@ -37,7 +38,7 @@ def draft_submit(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def draft_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
-    reason = request.POST.get("reason", "")
+    reason = posted_text(request.POST, "reason")
     return _act(
         request,
         pk,
@@ -63,7 +64,7 @@ def _time_seen(value: str | None):
 @require_POST
 def draft_approve(request: HttpRequest, pk: int) -> HttpResponse:
     """Approve the version the page showed (its revision and time come with the form), or show what changed."""
-    note = request.POST.get("note", "")
+    note = posted_text(request.POST, "note")
     revision = request.POST.get("revision", "")
     scheduled_at = _time_seen(request.POST.get("scheduled_at"))
     return _act(
@@ -93,7 +94,7 @@ def _approved_message(approval) -> str:
 @login_required
 @require_POST
 def draft_request_changes(request: HttpRequest, pk: int) -> HttpResponse:
-    reason = request.POST.get("reason", "")
+    reason = posted_text(request.POST, "reason")
     return _act(
         request,
         pk,
@@ -105,7 +106,7 @@ def draft_request_changes(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def draft_reject(request: HttpRequest, pk: int) -> HttpResponse:
-    reason = request.POST.get("reason", "")
+    reason = posted_text(request.POST, "reason")
     return _act(
         request,
         pk,
@@ -117,7 +118,7 @@ def draft_reject(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def draft_comment(request: HttpRequest, pk: int) -> HttpResponse:
-    body = request.POST.get("body", "")
+    body = posted_text(request.POST, "body")
     return _act(request, pk, lambda d: services.comment_create(draft=d, by=request.user, body=body), "Comment added.")
 
 

@@ -9,7 +9,7 @@ from django.views.decorators.http import require_POST
 from accounts.access import teams_for_user
 from core.permissions import Refused, decide, ensure
 from tweets import access, freezes, selectors, services
-from tweets.forms import FreezeForm, LiftForm
+from tweets.forms import FreezeForm, LiftForm, RescheduleForm
 from tweets.models import Draft, PublishingFreeze
 
 # --- Freezes ------------------------------------------------------------------------------------------
@@ -70,7 +70,15 @@ def _held_row(user, draft: Draft, outlook: selectors.HeldOutlook) -> dict:
         "reschedule": waiting and decide(user, "tweets.reschedule_draft", draft).allowed,
         "cancel": waiting and decide(user, "tweets.withdraw_draft", draft).allowed,
     }
-    return {"draft": draft, "outlook": outlook, "can": can, "can_any": any(can.values())}
+    # Each row's form has its own ids, so its labels and hints point at its own boxes.
+    reschedule_form = RescheduleForm(auto_id=f"id_%s_{draft.pk}") if can["reschedule"] else None
+    return {
+        "draft": draft,
+        "outlook": outlook,
+        "can": can,
+        "can_any": any(can.values()),
+        "reschedule_form": reschedule_form,
+    }
 
 
 @login_required

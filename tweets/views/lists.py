@@ -25,6 +25,7 @@ APPROVAL_QUEUE_ROWS = Draft.objects.order_by("updated_at", "id").values(
     "purpose",
     "scheduled_at",
     "current_revision__posts",
+    "reply_to_snapshot",
     "account__handle",
     "account__kind",
     "account__approvals_required",
@@ -33,6 +34,14 @@ APPROVAL_QUEUE_ROWS = Draft.objects.order_by("updated_at", "id").values(
     "author__last_name",
     "author__email",
 )
+
+
+def _answering(snapshot) -> str:
+    """A queue row's line about the post a reply answers (its snapshot), or ''."""
+    if not isinstance(snapshot, dict) or not snapshot.get("post_id"):
+        return ""
+    name = f" ({snapshot['author_name']})" if snapshot.get("author_name") else ""
+    return f"Answering @{snapshot.get('author_username', '')}{name}: “{clip(snapshot.get('text') or '', 80)}”"
 
 
 # --- Lists ------------------------------------------------------------------------------------------
@@ -73,6 +82,7 @@ def approval_queue(request: HttpRequest) -> HttpResponse:
             {
                 "url": path_with_pk("tweets:draft_detail", draft["pk"]),
                 "text": clip((draft["current_revision__posts"] or [""])[0], 90),
+                "answers": _answering(draft["reply_to_snapshot"]),
                 "account": f"@{draft['account__handle']}",
                 "author": person_name(draft["author__first_name"], draft["author__last_name"], draft["author__email"]),
                 "approvals": f"{len(approvers)} of {needed}",

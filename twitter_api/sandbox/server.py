@@ -310,6 +310,7 @@ class SandboxHandler(MediaApi, BaseHTTPRequestHandler):
             ),
             user_fields=frozenset(filter(None, query.get("user.fields", "").split(","))),
             expand_authors="author_id" in expansions,
+            expand_referenced="referenced_tweets.id" in expansions,
         )
 
     def _read(self, posts, request: PageRequest, predicate=None, query_root=None):
@@ -322,7 +323,7 @@ class SandboxHandler(MediaApi, BaseHTTPRequestHandler):
             predicate=predicate,
             query_root=query_root,
         )
-        payload = render_page(found, more, request, state.users)
+        payload = render_page(found, more, request, state.users, state.by_id)
         malformed = state.take_malformed()
         if malformed:
             _serve_malformed(payload, malformed)
@@ -389,7 +390,7 @@ class SandboxHandler(MediaApi, BaseHTTPRequestHandler):
                 ]
             }
         request = self._page_request({**query, "max_results": "10"}, min_results=1)
-        payload = render_page([stored], False, request, self.server.state.users)
+        payload = render_page([stored], False, request, self.server.state.users, self.server.state.by_id)
         del payload["meta"]
         payload["data"] = payload["data"][0]
         media = self.server.state.media.by_post.get(post_id)

@@ -890,20 +890,39 @@ class PageRequest:
     tweet_fields: frozenset = field(default_factory=frozenset)
     user_fields: frozenset = field(default_factory=frozenset)
     expand_authors: bool = False
+    expand_referenced: bool = False  # expansions=referenced_tweets.id: the posts replied to, in includes.tweets
 
 
-def render_page(found: list[StoredPost], has_more: bool, request: PageRequest, users: dict) -> dict:
+def _referenced_posts(found: list[StoredPost], by_id: dict) -> list[StoredPost]:
+    """The posts `found` refer to (replied to, reposted) that are not among them and still exist, as X's
+    `referenced_tweets.id` expansion puts them in `includes.tweets`."""
+    shown = {stored.post.id for stored in found}
+    included: dict[str, StoredPost] = {}
+    for stored in found:
+        for ref in stored.referenced:
+            target = by_id.get(ref.get("id"))
+            if target is not None and not target.deleted and target.post.id not in shown:
+                included.setdefault(target.post.id, target)
+    return list(included.values())
+
+
+def render_page(
+    found: list[StoredPost], has_more: bool, request: PageRequest, users: dict, by_id: dict | None = None
+) -> dict:
     if not found:
         return {"meta": {"result_count": 0}}
     payload: dict = {"data": [render_post(s, request.tweet_fields) for s in found]}
+    referenced = _referenced_posts(found, by_id) if request.expand_referenced and by_id is not None else []
+    if referenced:
+        payload["includes"] = {"tweets": [render_post(s, request.tweet_fields) for s in referenced]}
     if request.expand_authors:
         seen: dict[str, dict] = {}
-        for stored in found:
+        for stored in [*found, *referenced]:
             author_id = stored.post.author_id
             if author_id not in seen:
                 user = users.get(author_id) or stored.post.author
                 seen[author_id] = render_user(user, request.user_fields)
-        payload["includes"] = {"users": list(seen.values())}
+        payload.setdefault("includes", {})["users"] = list(seen.values())
     meta = {
         "newest_id": found[0].post.id,
         "oldest_id": found[-1].post.id,

@@ -19,8 +19,11 @@ class Command(BaseCommand):
         parser.add_argument("--state-file", help="Load posts and users from this file and save them back.")
         parser.add_argument("--save-interval", type=float, default=10.0, help="Seconds between saves (if changed).")
         parser.add_argument("--verbose-requests", action="store_true", help="Log every request.")
+        parser.add_argument(
+            "--media-ttl", type=int, default=86_400, help="Seconds an uploaded media id lives (X: about a day)."
+        )
 
-    def handle(self, *args, port, host, state_file, save_interval, verbose_requests, **options):
+    def handle(self, *args, port, host, state_file, save_interval, verbose_requests, media_ttl, **options):
         state = SandboxState(
             consumer_key=settings.X_CONSUMER_KEY,
             consumer_secret=settings.X_CONSUMER_SECRET,
@@ -29,6 +32,7 @@ class Command(BaseCommand):
         )
         if state_file and state.load(state_file):
             self.stdout.write(f"Loaded {len(state.posts)} posts and {len(state.users)} users from {state_file}.")
+        state.media.ttl_seconds = media_ttl
         for handle, display_name, _kind, _team, _person, x_user_id in DEMO_ACCOUNTS:
             token, secret = demo_tokens(handle)
             state.add_user(

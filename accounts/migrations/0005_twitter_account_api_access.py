@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('accounts', '0003_approval_policy_ranges'),
+        ('accounts', '0004_saved_replies_skip_approval'),
     ]
 
     operations = [

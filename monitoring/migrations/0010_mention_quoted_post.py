@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('monitoring', '0008_search_index_saved_searches_tags_bulk'),
+        ('monitoring', '0009_mention_conversation_index'),
     ]
 
     operations = [
