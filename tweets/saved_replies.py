@@ -16,7 +16,7 @@ import re
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import TwitterAccount, User
@@ -115,6 +115,23 @@ def usable_versions(accounts) -> list[SavedReplyVersion]:
     for version in versions:
         newest.setdefault(version.saved_reply_id, version)
     return sorted(newest.values(), key=lambda v: (v.saved_reply.title.lower(), v.saved_reply_id))
+
+
+def versions_awaiting_approval_by(user: User) -> QuerySet[SavedReplyVersion]:
+    """Versions waiting for approval that the user may be asked to approve: of accounts their teams approve for (any
+    for admins), not written by them (tweets.approve_saved_reply decides each)."""
+    from tweets.selectors import approver_team_ids
+
+    versions = SavedReplyVersion.objects.filter(state=V.SUBMITTED, saved_reply__archived_at__isnull=True).exclude(
+        created_by=user
+    )
+    if user.is_admin:
+        return versions
+    team_ids = approver_team_ids(user)
+    return versions.filter(
+        Q(saved_reply__account__approver_team_id__in=team_ids)
+        | Q(saved_reply__account__approver_team__isnull=True, saved_reply__account__team_id__in=team_ids)
+    )
 
 
 def approval_count(version: SavedReplyVersion) -> int:

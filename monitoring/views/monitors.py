@@ -47,6 +47,11 @@ def _chart_data(monitors, now) -> list[dict]:
     return list(series.values())
 
 
+def _chart_tables(chart_data: list[dict]) -> dict[int, list[tuple]]:
+    """Each chart's figures as table rows (hour, posts, sentiment), for reading without JavaScript or a canvas."""
+    return {s["id"]: list(zip(s["labels"], s["volume"], s["sentiment"], strict=True)) for s in chart_data}
+
+
 @login_required
 def monitor_list(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
@@ -64,14 +69,17 @@ def monitor_list(request: HttpRequest) -> HttpResponse:
 
     for alert in SpikeAlert.objects.filter(monitor__in=[m.pk for m in monitors], created_at__gte=now - SPIKE_QUIET):
         spikes[alert.monitor_id] = alert
+    chart_data = _chart_data(monitors, now)
+    tables = _chart_tables(chart_data)
     for monitor in monitors:
         monitor.spike = spikes.get(monitor.pk)
+        monitor.chart_rows = tables.get(monitor.pk, [])
     return render(
         request,
         "monitoring/monitor_list.html",
         {
             "monitors": monitors,
-            "chart_data": _chart_data(monitors, now),
+            "chart_data": chart_data,
             "can_create": decide(request.user, "monitoring.manage_monitors").allowed,
             "budget": budget.budget_state(),
         },

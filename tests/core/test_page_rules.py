@@ -7,7 +7,8 @@ admin and as a plain member, and on every template file, so a page added later i
 4. every id an `aria-describedby` or `aria-labelledby` names exists in the page, and no id is used twice;
 5. a visually hidden text never runs into the words beside it ("Warning" + "You can't" read "WarningYou can't");
 6. every table has a caption and sits in a focusable, labelled scrolling region (usable at 375 px);
-7. a form sent back with errors starts with a GOV.UK error summary whose links point at fields on the page.
+7. a form sent back with errors starts with a GOV.UK error summary whose links point at fields on the page;
+8. a chart (a canvas) has its figures in a table on the page too: at least as many tables as charts.
 
 The pages are found by tests/core/test_no_server_errors.py's walk of the URLconf, with its `world`.
 """
@@ -23,8 +24,6 @@ from django.conf import settings
 
 from tests.core.test_no_server_errors import ROUTES, _client, _crawled, _prefix, _send, _url, world  # noqa: F401
 
-# Rule 6 is switched on with the tables' scrolling regions (next commit).
-TABLE_RULES = False
 TEMPLATES = Path(settings.BASE_DIR) / "templates"
 RUN_TOGETHER = [
     re.compile(r'[A-Za-z0-9.,:;]<span class="govuk-visually-hidden">[A-Za-z]'),
@@ -45,6 +44,7 @@ class _Page(HTMLParser):
         self.summary_links: list[str] = []
         self.error_messages = 0
         self.has_summary = False
+        self.canvases = 0
         self._in_summary = False
 
     def handle_starttag(self, tag, attrs):
@@ -64,6 +64,8 @@ class _Page(HTMLParser):
         if tag == "table":
             region = next((a for t, a in reversed(self._stack) if "dovecote-table-wrap" in a.get("class", "")), None)
             self.tables.append({"caption": False, "region": region, "id": attrs.get("id")})
+        if tag == "canvas":
+            self.canvases += 1
         if tag == "caption" and self.tables:
             self.tables[-1]["caption"] = True
         if "govuk-error-summary" in classes:
@@ -102,7 +104,7 @@ def problems_in(html: str) -> list[str]:
     found += [f"id {i!r} is used twice" for i in sorted({i for i in page.ids if page.ids.count(i) > 1})]
     for pattern in RUN_TOGETHER:
         found += [f"hidden text runs into its neighbour: {m.group(0)!r}" for m in pattern.finditer(html)]
-    for table in page.tables if TABLE_RULES else []:
+    for table in page.tables:
         if not table["caption"]:
             found.append("a table without a caption")
         region = table["region"]
@@ -110,6 +112,8 @@ def problems_in(html: str) -> list[str]:
             found.append("a table outside a scrolling region (div.dovecote-table-wrap)")
         elif region.get("tabindex") != "0" or region.get("role") != "region" or not region.get("aria-labelledby"):
             found.append("a table's scrolling region is not focusable and labelled (tabindex=0, role, label)")
+    if page.canvases > len(page.tables):
+        found.append(f"{page.canvases} charts but {len(page.tables)} tables: a chart's figures need a table too")
     if page.error_messages and not page.has_summary:
         found.append("error messages without an error summary at the top")
     found += [
@@ -159,7 +163,7 @@ def test_every_form_sent_back_with_errors_starts_with_a_summary_pointing_at_its_
     assert not broken, "\n".join(f"POST {action}: {problems}" for action, problems in broken.items())
 
 
-def test_no_template_has_an_inline_style_or_a_datetime_local_input():
+def test_no_template_has_an_inline_style_a_datetime_local_input_or_a_bare_table():
     broken = []
     for path in sorted(TEMPLATES.rglob("*.html")):
         text = path.read_text()
@@ -167,6 +171,12 @@ def test_no_template_has_an_inline_style_or_a_datetime_local_input():
             broken.append(f"{path.relative_to(TEMPLATES)}: style=")
         if "datetime-local" in text:
             broken.append(f"{path.relative_to(TEMPLATES)}: datetime-local")
+        for table in re.finditer(r"<table\b", text):  # rule 6, for tables the walk's data may not show
+            before, inside = text[max(0, table.start() - 300) : table.start()], text[table.start() :]
+            if not re.search(r'class="dovecote-table-wrap" role="region" tabindex="0" aria-labelledby="', before):
+                broken.append(f"{path.relative_to(TEMPLATES)}: a table outside a focusable scrolling region")
+            if "<caption" not in inside[: inside.find("</table>")]:
+                broken.append(f"{path.relative_to(TEMPLATES)}: a table without a caption")
     for path in sorted((Path(settings.BASE_DIR) / "static" / "js").rglob("*.js")):
         if re.search(r"""setAttribute\(\s*["']style|style=""", path.read_text()):
             broken.append(f"static/js/{path.name}: sets a style attribute")
@@ -182,7 +192,10 @@ def test_no_template_has_an_inline_style_or_a_datetime_local_input():
         ('<input aria-describedby="nowhere">', "#nowhere"),
         ('<p id="a"></p><p id="a"></p>', "used twice"),
         ('<strong><span class="govuk-visually-hidden">Warning</span>You</strong>', "runs into"),
+        ("<table><tr><td>1</td></tr></table>", "caption"),
+        ('<div class="dovecote-table-wrap"><table><caption>c</caption></table></div>', "not focusable"),
         ('<p class="govuk-error-message">Enter it</p>', "without an error summary"),
+        ('<figure><canvas aria-label="A chart"></canvas></figure>', "need a table"),
         ('<div class="govuk-error-summary"><a href="#id_x">Enter x</a></div>', "#id_x"),
     ],
 )

@@ -38,13 +38,24 @@ def _conversation(x_sandbox, author: str, words: str) -> dict:
     ) | {"root_text": f"Has anyone had a {words} back yet this month?"}
 
 
-def _open_and_reply(journey, department, item, posted, *, author: str, words: str):  # noqa: F811 - fixture's name
+def _open_and_reply(journey, department, item, posted, *, author: str, words: str, from_the_list: bool = False):  # noqa: F811 - fixture's name
     page = journey.goto(f"/monitoring/?team={department['digital-communications'].pk}")
     # The inbox's search (issue 18's "inbox" part), combined with the open-items filter.
     page.locator("#id_q").fill(words)
     page.get_by_role("button", name="Search", exact=True).click()
     journey.check()
     assert page.get_by_text("1 item.").is_visible()
+    filled = f"Thanks @{author}, we're looking into it and will reply here within two working days."
+    if from_the_list:  # the list's own reply box, brought above the list; then on to the item all the same
+        page.get_by_role("link", name=f"Reply to @{author} here").click()
+        box = page.locator("#inline-reply")
+        box.get_by_role("heading", name=f"Reply to @{author}").wait_for()
+        box.locator(f"#reply{item.pk}_saved_reply").select_option(label="Looking into it (@DeptForExample, version 1)")
+        page.wait_for_function(
+            "([id, text]) => document.getElementById(id).value === text", arg=[f"reply{item.pk}_text", filled]
+        )
+        assert box.locator(f"#reply{item.pk}_text-count").inner_text().startswith(str(len(filled)))
+        journey.check()
     page.get_by_role("link", name=re.compile(f"^@{author}$")).first.click()
     journey.check()
 
@@ -56,7 +67,6 @@ def _open_and_reply(journey, department, item, posted, *, author: str, words: st
     assert conversation.get_by_text("The post it answers").is_visible()
 
     page.locator("#reply_saved_reply").select_option(label="Looking into it (@DeptForExample, version 1)")
-    filled = f"Thanks @{author}, we're looking into it and will reply here within two working days."
     page.wait_for_function("text => document.querySelector('#reply_text').value === text", arg=filled, timeout=15_000)
     assert page.locator("#reply_text-count").inner_text().startswith(str(len(filled)))
     journey.check()
@@ -117,7 +127,9 @@ def test_where_the_policy_needs_approval_the_approver_sees_the_post_it_answers(
     officer = User.objects.get(email="comms.officer@dovecote.example")
     journey = journeys.start("comms-officer")
     journey.sign_in(officer.email, password=accounts_demo.DEMO_PASSWORD)
-    page, filled = _open_and_reply(journey, department, item, posted, author="waiting_will", words="driving licence")
+    page, filled = _open_and_reply(
+        journey, department, item, posted, author="waiting_will", words="driving licence", from_the_list=True
+    )
     page.get_by_text("Reply submitted for approval.").wait_for()
     draft = Draft.objects.get(in_reply_to_post_id=posted["id"])
     assert draft.state == Draft.State.SUBMITTED

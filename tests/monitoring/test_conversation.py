@@ -7,6 +7,7 @@ from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from monitoring.budget import budget_state
 from monitoring.conversation import conversation_fetch, conversation_for
 from monitoring.models import ReadBudget
 from tests.monitoring.factories import InboxItemFactory, MentionFactory, next_tweet_id
@@ -87,6 +88,7 @@ def test_missing_posts_are_read_from_x_once_metered_and_cached(client, x_sandbox
     assert [c.endpoint for c in calls] == ["/2/tweets/search/recent"]
     assert calls[0].posts_read == 3  # the root, the other reply and the mention itself, as X bills them
     assert calls[0].context == f"monitoring:conversation:{root['id']}"
+    assert budget_state().used == 3  # counted against the month's read budget
 
     client.post(reverse("monitoring:item_conversation_fetch", args=[item.pk]))
     client.get(item.get_absolute_url())

@@ -131,3 +131,15 @@ def test_garbage_ids_are_never_a_server_error(client, member, pk):
     client.force_login(member)
     for path in (f"/drafts/saved-replies/{pk}/", f"/drafts/saved-replies/versions/{pk}/approve/"):
         assert client.post(path).status_code in (404, 405)
+
+
+def test_approvers_are_told_on_their_queue_and_writers_and_outsiders_are_not(client, saved, approver, member, outsider):
+    client.force_login(approver)
+    page = client.get(reverse("tweets:approval_queue")).content.decode()
+    assert "1 saved reply is waiting for approval" in page
+    for person in (member, outsider):  # its writer (not an approver), and another team
+        client.force_login(person)
+        assert "saved-replies-waiting" not in client.get(reverse("tweets:approval_queue")).content.decode()
+    saved_replies.saved_reply_approve(by=approver, version=saved.versions.get())
+    client.force_login(approver)
+    assert "saved-replies-waiting" not in client.get(reverse("tweets:approval_queue")).content.decode()

@@ -14,6 +14,7 @@ from core.paths import path_with_pk
 from core.tables import rendered_rows
 from tweets import selectors
 from tweets.models import Draft
+from tweets.saved_replies import versions_awaiting_approval_by
 from tweets.views._common import S
 
 PAGE_SIZE = 50
@@ -93,7 +94,12 @@ def approval_queue(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "tweets/approval_queue.html",
-        {"rows": rows, "rows_html": rendered_rows("tweets/_approval_rows.html", rows), "page": page},
+        {
+            "rows": rows,
+            "rows_html": rendered_rows("tweets/_approval_rows.html", rows),
+            "page": page,
+            "saved_replies_waiting": versions_awaiting_approval_by(request.user).count(),
+        },
     )
 
 
