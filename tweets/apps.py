@@ -16,3 +16,8 @@ class TweetsConfig(AppConfig):
         # A freeze changes what approving does ("Approve and publish now" or not), shown with the drafts.
         freshness.watch("drafts", "tweets.Draft", "tweets.DraftRevision", "tweets.Approval", "tweets.PublishingFreeze")
         banners.register(tweets_banners.freeze_banners, cache_keys=tweets_banners.freeze_banner_keys)
+
+        from tweets import selectors
+        from twitter_api import replies
+
+        replies.register_lookup(selectors.own_post_target)  # our own posts: a thread answers itself

@@ -26,12 +26,12 @@ from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import TwitterAccount
-from accounts.services import audit_record
+from accounts.services import audit_record, x_credits_refused
 from tweets import coverage, media_publishing, queueing, spend
 from tweets.models import Draft, PublishAttempt, PublishingFreeze
 from tweets.services import ALLOWED_FROM, _move, _record_moves
-from twitter_api import client
-from twitter_api.errors import Forbidden, RateLimited, Transient, XApiError
+from twitter_api import client, credits
+from twitter_api.errors import CreditsExhausted, Forbidden, RateLimited, Transient, XApiError
 from twitter_api.types import XPost
 
 S = Draft.State
@@ -53,6 +53,7 @@ class Outcome(StrEnum):
     HELD = "held"  # by a publishing freeze
     SKIPPED = "skipped"  # not due, or another worker's
     LOST_CLAIM = "lost claim"  # this worker was so slow that another took the draft over
+    WAITING = "waiting for credits"  # X refused for money: it waits, due, until an admin says credits are back
 
 
 class _Post(NamedTuple):
@@ -180,6 +181,8 @@ def _claim(
     LOCKED), so concurrent batches take different drafts; without, wait for each row. None when it took nothing.
     """
     now = now or timezone.now()
+    if credits.blocked(reads=False):
+        return None  # X refuses everything until an admin says credits are restored: nothing is taken
     if isinstance(drafts, int):
         drafts = Draft.objects.filter(pk=drafts)
     token = str(uuid.uuid4())
@@ -333,7 +336,9 @@ def _reconcile_unsure(works: list[_Work]) -> None:
             revision_id=work.draft.current_revision_id, position=position, state__in=[A.IN_FLIGHT, A.UNCERTAIN]
         )
         work.unsure.discard(position)
-        if isinstance(answer, XApiError):
+        if isinstance(answer, CreditsExhausted):
+            work.outcome = _wait_for_credits(work, answer, reads=True)
+        elif isinstance(answer, XApiError):
             work.outcome = _retry_later(work, answer, count=True)
         elif answer:
             _record_reconciled(unsure, answer)
@@ -358,6 +363,8 @@ def _upload_media(works: list[_Work]) -> None:
     for (work, _), result in zip(jobs, results, strict=True):
         if result.error is None:
             work.media_ids[work.next_post.position] = result.ids
+        elif isinstance(result.error, CreditsExhausted):
+            work.outcome = _wait_for_credits(work, result.error)
         elif isinstance(result.error, RateLimited):
             work.outcome = _retry_later(
                 work, result.error, count=False, at=result.error.reset_at + timedelta(seconds=1)
@@ -423,6 +430,9 @@ def _start_attempts(works: list[_Work]) -> list[tuple[_Work, PublishAttempt]]:
 def _after_refusal(work: _Work, attempt: PublishAttempt, post: _Post, exc: XApiError) -> str | Outcome:
     """X did not say yes: record why, then reconcile (the X id if the post is there after all), or retry
     later or fail (how the draft moved on)."""
+    if isinstance(exc, CreditsExhausted):
+        _finish_attempt(attempt, A.FAILED, "credits", exc.message)
+        return _wait_for_credits(work, exc)
     uncertain = isinstance(exc, Transient) and exc.uncertain
     duplicate = isinstance(exc, Forbidden) and exc.is_duplicate
     if uncertain or duplicate:
@@ -515,6 +525,25 @@ def _retry_later(work: _Work, exc: XApiError, *, count: bool, at: datetime | Non
         )
         queueing.publish_on_commit(draft.pk, at=at)
     return Outcome.RETRY
+
+
+def _wait_for_credits(work: _Work, exc: CreditsExhausted, *, reads: bool = False) -> Outcome:
+    """X refused for money: the block it opens stops every claim (and so every retry) until an admin says credits
+    are restored (twitter_api.credits); the draft waits scheduled and due, its approvals standing."""
+    x_credits_refused(exc=exc, endpoint="GET /2/users/:id/tweets" if reads else "POST /2/tweets", reads=reads)
+    with transaction.atomic():
+        if (draft := _owned([work]).get(work.draft.pk)) is None:
+            return Outcome.LOST_CLAIM
+        _move(
+            draft,
+            S.SCHEDULED,
+            by=None,
+            reason=f"{exc.message} It waits, and is published once an admin says credits are restored.",
+            publish_due_at=timezone.now(),
+            claim_token="",
+            claimed_at=None,
+        )
+    return Outcome.WAITING
 
 
 def _finish_failed(work: _Work, reason: str) -> Outcome:

@@ -73,3 +73,46 @@ class ApiCall(models.Model):
 
     def __str__(self) -> str:
         return f"{self.method} {self.endpoint} {self.status_code or 'no answer'}"
+
+
+class CreditsBlockQuerySet(models.QuerySet):
+    def open(self):
+        return self.filter(restored_at__isnull=True)
+
+    def blocking(self, *, reads: bool):
+        """Open blocks that stop this kind of call: every call when credits ran out; reads also at the read cap."""
+        scopes = [CreditsBlock.Scope.ALL, CreditsBlock.Scope.READS] if reads else [CreditsBlock.Scope.ALL]
+        return self.open().filter(scope__in=scopes)
+
+
+class CreditsBlock(models.Model):
+    """X refused for money (twitter_api.errors.CreditsExhausted): from then on nothing in its scope is sent to X
+    until an admin says credits are restored (twitter_api.credits). One open row per scope."""
+
+    class Scope(models.TextChoices):
+        ALL = "all", "Every call: the credits are used up"
+        READS = "reads", "Reads of posts: the monthly read cap is reached"
+
+    scope = models.CharField(max_length=10, choices=Scope.choices)
+    status_code = models.PositiveSmallIntegerField(null=True, blank=True, help_text="What X answered: 402 or 429.")
+    detail = models.CharField(max_length=300, blank=True, help_text="X's own words.")
+    endpoint = models.CharField(max_length=80, blank=True, help_text="The call X refused first.")
+    started_at = models.DateTimeField(default=timezone.now)
+    restored_at = models.DateTimeField(null=True, blank=True)
+    restored_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    restore_note = models.TextField(blank=True)
+
+    objects = CreditsBlockQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["scope"], condition=models.Q(restored_at__isnull=True), name="one_open_block_per_scope"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_scope_display()} since {self.started_at:%Y-%m-%d %H:%M}"

@@ -144,6 +144,7 @@ def _detail_context(request: HttpRequest, draft: Draft, **extra) -> dict:
         "can": draft_permissions(user, draft),
         "forward_voids_approvals": services.forward_voids_approvals(user, draft),
         "approve_block": _approve_block(user, draft),
+        "reply_verdict": selectors.reply_verdict(draft),
         "comment_form": CommentForm(),
         "reason_form": ReasonForm(),
         "reschedule_form": RescheduleForm(initial={"scheduled_at": draft.scheduled_at}),

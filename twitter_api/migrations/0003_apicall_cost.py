@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('twitter_api', '0001_initial'),
+        ('twitter_api', '0002_credits_block'),
     ]
 
     operations = [
