@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('tweets', '0008_saved_replies_and_reply_snapshot'),
+        ('tweets', '0010_live_coverage'),
     ]
 
     operations = [

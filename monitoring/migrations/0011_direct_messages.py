@@ -23,7 +23,7 @@ class AddColumnInPlace(migrations.AddField):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('monitoring', '0009_mention_conversation_index'),
+        ('monitoring', '0010_mention_quoted_post'),
     ]
 
     operations = [
