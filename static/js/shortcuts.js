@@ -204,7 +204,7 @@
       submit("close");
     },
     r: function () {
-      var box = root().querySelector('[data-shortcut="reply"]');
+      var box = root().querySelector('[data-shortcut="reply"], textarea[name="text"]');
       if (box) {
         box.scrollIntoView({ block: "center" });
         box.focus();

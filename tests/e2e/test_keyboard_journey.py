@@ -55,9 +55,9 @@ def test_working_the_inbox_from_the_keyboard(journeys, team, member, account):
     # On an item: r puts the cursor in the reply box, and what is typed there stays there.
     page = journey.goto(f"/monitoring/items/{first.pk}/")
     page.keyboard.press("r")
-    assert page.evaluate("document.activeElement.id") == "reply_text"
+    assert page.evaluate("document.activeElement.name") == "text"
     page.keyboard.type("jack")
-    assert page.locator("#reply_text").input_value().endswith("jack")
+    assert page.evaluate("document.activeElement.value").endswith("jack")
     assert page.url.endswith(f"/items/{first.pk}/")  # j in the box did not move to the next item
 
     # j leaves for the next open item (the second was closed, so the third).
