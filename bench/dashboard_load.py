@@ -1,4 +1,4 @@
-"""Load benchmark for the dashboard, a filtered team inbox, the approval queue and the weekly report.
+"""Load benchmark for the dashboard, a filtered team inbox, the inbox search, the approval queue and the weekly report.
 
 Prints figures; it is not a test. It:
 1. creates (or reuses, with --reuse) the PostgreSQL database `dovecote_bench_dashboard` and migrates it;
@@ -172,7 +172,7 @@ FROM monitoring_inboxitem WHERE status = 'replied';
 -- 100,000 drafts over {span} days with revisions, transitions, approvals and publish attempts.
 INSERT INTO tweets_draft (id, account_id, author_id, purpose, state, current_revision_id, scheduled_at,
     publish_due_at, in_reply_to_post_id, published_post_id, published_at, failure_reason, held_by_id,
-    essential_reason, essential_by_id, claim_token, claimed_at, created_at, updated_at)
+    essential_reason, essential_by_id, claim_token, claimed_at, created_at, updated_at, retraction_reason)
 SELECT d, ((d - 1) %% {accounts}) + 1,
        ((((d - 1) %% {accounts})) %% {teams}) + 1 + {teams} * (6 + (d %% 43)),
        'post',
@@ -185,7 +185,7 @@ SELECT d, ((d - 1) %% {accounts}) + 1,
        CASE WHEN (d * 37) %% 100 BETWEEN 85 AND 87 THEN %(now)s + (d %% 168) * interval '1 hour' END,
        NULL, '', '', NULL, '', NULL, '', NULL, '', NULL,
        %(now)s - ({drafts} - d) * interval '{draft_step} seconds',
-       %(now)s - ({drafts} - d) * interval '{draft_step} seconds' + interval '10 minutes'
+       %(now)s - ({drafts} - d) * interval '{draft_step} seconds' + interval '10 minutes', ''
 FROM generate_series(1, {drafts}) d;
 
 UPDATE tweets_draft SET published_at = created_at + interval '3 hours',
@@ -361,6 +361,19 @@ def page_plan() -> dict[str, list[tuple[int, str]]]:
         "dashboard home": [(u, "/") for u in members[:40] + approvers[:20] + leads],
         "team inbox (filtered)": [
             (u, f"/monitoring/?team={team_of(u)}&status=open&priority=high") for u in members[:40] + leads
+        ],
+        # Full-text search, as the inbox's search box sends it: a word every mention has among the team's open items
+        # (each open item's mention checked), and in items of any status a handle (a few hundred mentions start
+        # with it: read from the GIN index) and a word with a handle. A word every mention has, in items of any
+        # status, is not here: it reads a million entries of the index (about a second; see monitoring.search).
+        "inbox search": [
+            (u, f"/monitoring/?team={team_of(u)}&{search}")
+            for u in members[:40] + leads
+            for search in (
+                "q=passport&status=open",
+                f"q=citizen{(u * 97) % 50000}&status=",
+                f"q=arrive+citizen{(u * 89) % 50000}&status=",
+            )
         ],
         "approval queue": [(u, "/drafts/approvals/") for u in approvers],
         "weekly report": [(u, f"/reports/teams/{team_of(u)}/") for u in leads],

@@ -56,8 +56,9 @@ def _inbox_team(request: HttpRequest, generations: dict[str, str]) -> tuple[Team
 def _filtered(items, form: InboxFilterForm):
     """The items the form's filters and search words find (the open ones if the form is not valid)."""
     data = form.cleaned_data if form.is_valid() else {"status": "open"}
-    items = items_matching(items, data.get("q", ""))
     status = data.get("status", "open")
+    few = status in ("open", *InboxItem.OPEN_STATUSES) or bool(data.get("overdue"))  # a team's open items are few
+    items = items_matching(items, data.get("q", ""), few=few)
     if status == "open":
         items = items.filter(status__in=InboxItem.OPEN_STATUSES)
     elif status:

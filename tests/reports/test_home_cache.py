@@ -116,6 +116,7 @@ def test_each_app_watches_the_models_behind_its_own_topic():
         "training": {"training"},
         "drafts": {"tweets"},
         "monitors": {"monitoring"},
+        "inbox-tags": {"monitoring"},
     }
 
 
