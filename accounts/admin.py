@@ -176,6 +176,7 @@ class TwitterAccountAdminForm(forms.ModelForm):
             "replies_need_approval",
             "saved_replies_skip_approval",
             "approval_expiry_hours",
+            "api_access",
         ]
 
     def clean(self):
@@ -184,6 +185,13 @@ class TwitterAccountAdminForm(forms.ModelForm):
         if bool(token) != bool(secret):
             raise forms.ValidationError("Enter both the new access token and its secret, or neither.")
         return data
+
+
+def _access_change(form, obj: TwitterAccount) -> dict:
+    """The audit says what X API access was and became, when it changed (it decides which replies are offered)."""
+    if "api_access" not in form.changed_data:
+        return {}
+    return {"api_access": {"from": form.initial.get("api_access", ""), "to": obj.api_access}}
 
 
 @admin.register(TwitterAccount)
@@ -220,6 +228,7 @@ class TwitterAccountAdmin(admin.ModelAdmin):
                 )
             },
         ),
+        ("X API access", {"fields": ("api_access",)}),
         ("Record", {"fields": ("created_at",)}),
     )
 
@@ -238,7 +247,7 @@ class TwitterAccountAdmin(admin.ModelAdmin):
                 actor=request.user,
                 obj=obj,
                 team=obj.team,
-                details={"fields": changed},
+                details={"fields": changed, **_access_change(form, obj)},
                 request=request,
             )
         data = form.cleaned_data

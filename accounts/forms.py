@@ -66,6 +66,16 @@ class AuditFilterForm(forms.Form):
     )
 
 
+class CreditsRestoredForm(forms.Form):
+    note = forms.CharField(
+        label="What was done",
+        help_text="For example: 'Bought $500 of credits in the X developer console'. Kept in the audit trail.",
+        max_length=1000,
+        widget=forms.Textarea(attrs={"class": "govuk-textarea", "rows": 3}),
+        error_messages={"required": "Say what was done to restore the credits, so the audit trail shows it."},
+    )
+
+
 class TeamInviteForm(forms.Form):
     """A lead adds someone to their team by email: a new person is invited to choose a password."""
 

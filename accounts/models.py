@@ -212,6 +212,11 @@ class TwitterAccount(models.Model):
         ACTIVE = "active", "Active"
         SUSPENDED = "suspended", "Suspended"
 
+    class ApiAccess(models.TextChoices):
+        SELF_SERVE = "self_serve", "Self-serve (pay-per-use): X accepts replies only where summoned"
+        ENTERPRISE = "enterprise", "Enterprise: not limited"
+        PUBLIC_UTILITY = "public_utility", "Public Utility: not limited"
+
     DEFAULT_APPROVALS = {Kind.CORPORATE: 2, Kind.PRESS_OFFICE: 1, Kind.PERSONAL: 0}
 
     handle = models.CharField(max_length=15, unique=True, validators=[handle_validator])
@@ -238,6 +243,15 @@ class TwitterAccount(models.Model):
         help_text="Whose approvers may approve. Leave blank for the owning team.",
     )
     replies_need_approval = models.BooleanField(default=True)
+    # What X allows the app this account posts through (twitter_api.replies decides replies from it).
+    api_access = models.CharField(
+        "X API access",
+        max_length=20,
+        choices=ApiAccess.choices,
+        default=ApiAccess.SELF_SERVE,
+        help_text="Self-serve apps may reply only where the post's author mentioned or quoted the account. "
+        "Choose Enterprise or Public Utility only when X has granted that access.",
+    )
     saved_replies_skip_approval = models.BooleanField(
         "saved replies need no further approval",
         default=False,

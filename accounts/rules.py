@@ -43,6 +43,13 @@ register_reason("accounts.manage_team", "Only team leads and admins can do that.
 rules.add_perm("accounts.see_audit", is_lead)
 register_reason("accounts.see_audit", "Only team leads and admins can see the audit trail.")
 
+# X's credits belong to the department's one X developer account: only admins, who hold its console, restore them.
+rules.add_perm("accounts.restore_x_credits", is_admin)
+register_reason(
+    "accounts.restore_x_credits",
+    "Only admins can say X credits are restored: they hold the X developer console where credits are bought.",
+)
+
 
 # --- Running a team: inviting people, changing roles, ending memberships -----------------------------------
 

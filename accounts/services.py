@@ -161,6 +161,43 @@ def user_invite_again(*, by: User | None, user: User, request=None) -> None:
     _enqueue_invitation(user, by)
 
 
+# --- X credits (twitter_api.credits): the refusal that blocks, and the admin who says they are back ----------------
+
+
+def x_credits_refused(*, exc, endpoint: str = "", reads: bool = False):
+    """X refused for money: open the block it calls for (twitter_api.credits.block_record), audited when new."""
+    from twitter_api import credits
+
+    block, new = credits.block_record(exc=exc, endpoint=endpoint, reads=reads)
+    if new:
+        audit_record(
+            action="x.credits_exhausted",
+            obj=block,
+            actor_label="X",
+            details={"scope": block.scope, "status": block.status_code, "detail": block.detail, "endpoint": endpoint},
+        )
+    return block
+
+
+def x_credits_restore(*, by: User, note: str = "", request=None) -> list:
+    """An admin says X credits are restored: every block closes, audited; what waited goes out."""
+    from core.permissions import ensure
+    from twitter_api import credits
+
+    ensure(by, "accounts.restore_x_credits")
+    with transaction.atomic():
+        blocks = credits.blocks_restore(by=by, note=note)
+        for block in blocks:
+            audit_record(
+                action="x.credits_restored",
+                actor=by,
+                obj=block,
+                details={"scope": block.scope, "note": note},
+                request=request,
+            )
+    return blocks
+
+
 @transaction.atomic
 def team_invite(
     *,

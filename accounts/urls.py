@@ -14,5 +14,6 @@ urlpatterns = [
     path("memberships/<int:pk>/", views.membership_detail, name="membership_detail"),
     path("memberships/<int:pk>/end/", views.membership_end, name="membership_end"),
     path("audit/", views.audit_log, name="audit"),
+    path("x-credits/", views.x_credits, name="x_credits"),
     path("<int:pk>/audit/", views.team_audit_log, name="team_audit"),
 ]

@@ -15,9 +15,10 @@ from accounts.access import (
     team_for_user,
     teams_for_user,
 )
-from accounts.forms import AuditFilterForm, CredentialsForm, MembershipRoleForm, TeamInviteForm
+from accounts.forms import AuditFilterForm, CredentialsForm, CreditsRestoredForm, MembershipRoleForm, TeamInviteForm
 from accounts.models import Membership
 from core.permissions import decide, ensure
+from twitter_api.models import CreditsBlock
 
 
 @login_required
@@ -165,4 +166,25 @@ def _render_audit(request: HttpRequest, events, *, team) -> HttpResponse:
         request,
         "accounts/audit_log.html",
         {"page": page, "form": form, "team": team, "can_see_any": is_lead(request.user), "query": query.urlencode()},
+    )
+
+
+@login_required
+def x_credits(request: HttpRequest) -> HttpResponse:
+    """Admins: whether X is refusing for money, and saying credits are restored (what waited then goes out)."""
+    ensure(request.user, "accounts.restore_x_credits")
+    form = CreditsRestoredForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        blocks = services.x_credits_restore(by=request.user, note=form.cleaned_data["note"], request=request)
+        if blocks:
+            messages.success(request, "Recorded: X credits are restored. Waiting posts go out and monitoring resumes.")
+        else:
+            messages.info(request, "Nothing was blocked, so nothing changed.")
+        return redirect("accounts:x_credits")
+    blocks = CreditsBlock.objects.select_related("restored_by")
+    return render(
+        request,
+        "accounts/x_credits.html",
+        {"form": form, "open": [b for b in blocks.open()], "past": blocks.filter(restored_at__isnull=False)[:20]},
+        status=400 if form.is_bound else 200,
     )

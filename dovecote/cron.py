@@ -7,10 +7,12 @@ live in that app's jobs.py, take ids or nothing, and are safe to run twice or on
 from rq import cron  # noqa: F401  (used by the sections below)
 
 # --- tweets -------------------------------------------------------------------------------------
-from tweets.jobs import publish_due_sweep  # noqa: E402
+from tweets.jobs import publish_due_sweep, spend_holds_release  # noqa: E402
 
 # Catch every due or overdue post (after downtime, a lost scheduled job or a stalled worker).
 cron.register(publish_due_sweep, queue_name="publish", interval=30)
+# Posts held for a used-up spend budget go out when the month turns (raising a budget releases them at once).
+cron.register(spend_holds_release, queue_name="publish", cron="5 0 * * *")
 from tweets.media_jobs import media_unattached_purge  # noqa: E402
 
 # Daily at 04:00 (server time): files attached on the compose page to no saved draft, two days on.

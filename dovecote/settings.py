@@ -358,9 +358,16 @@ X_CONSUMER_SECRET = env_str("X_CONSUMER_SECRET", "sandbox-consumer-secret")
 X_BEARER_TOKEN = env_str("X_BEARER_TOKEN", "sandbox-bearer-token")
 X_REQUEST_TIMEOUT_SECONDS = env_float("X_REQUEST_TIMEOUT_SECONDS", 10.0)
 X_QUERY_LENGTH_LIMIT = env_int("X_QUERY_LENGTH_LIMIT", 512)
-# Prices in US dollars (X bills per post read and per post created).
+# X's price list in US dollars (pay-per-use rate card, docs.x.com/x-api/getting-started/pricing) and the day it
+# was taken from X: a department changes them here or in the environment, without a release (twitter_api/prices.py).
+X_PRICES_TAKEN = env_str("X_PRICES_TAKEN", "2026-08-13")
 X_PRICE_PER_POST_READ = env_float("X_PRICE_PER_POST_READ", 0.005)
-X_PRICE_PER_POST_CREATED = env_float("X_PRICE_PER_POST_CREATED", 0.01)
+X_PRICE_PER_POST_CREATED = env_float("X_PRICE_PER_POST_CREATED", 0.015)
+X_PRICE_PER_POST_WITH_URL = env_float("X_PRICE_PER_POST_WITH_URL", 0.20)
+X_PRICE_PER_SUMMONED_REPLY = env_float("X_PRICE_PER_SUMMONED_REPLY", 0.010)
+X_PRICE_PER_MEDIA_METADATA = env_float("X_PRICE_PER_MEDIA_METADATA", 0.005)
+# Deleting a post: X's docs give no bucket; its own estimator counts it as Content: Manage (unconfirmed).
+X_PRICE_PER_POST_DELETED = env_float("X_PRICE_PER_POST_DELETED", 0.005)
 X_MONTHLY_READ_BUDGET = env_int("X_MONTHLY_READ_BUDGET", 100_000)
 # Posts due together are claimed this many at a time, with this many calls to X in flight per batch.
 PUBLISH_BATCH_SIZE = env_int("PUBLISH_BATCH_SIZE", 25)

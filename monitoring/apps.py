@@ -13,3 +13,13 @@ class MonitoringConfig(AppConfig):
         freshness.watch("monitors", "monitoring.Monitor", "monitoring.Watchlist")
         freshness.watch("inbox-tags", "monitoring.TeamTag")
         banners.register(monitoring_banners.spike_banners, cache_keys=monitoring_banners.spike_banner_keys)
+
+        from monitoring import replies as monitoring_replies
+        from twitter_api import replies
+
+        replies.register_lookup(monitoring_replies.stored_target)  # the posts a reply may answer
+
+        from monitoring.budget import search_reads_by_team
+        from tweets import spend
+
+        spend.count_search_reads_with(search_reads_by_team)  # monitors' reads count towards their teams' spend

@@ -17,7 +17,7 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from accounts.models import Membership
-from monitoring.models import ReadBudget
+from monitoring.models import MonitorUsage, ReadBudget
 from twitter_api.models import ApiCall
 
 log = logging.getLogger(__name__)
@@ -46,6 +46,17 @@ def calls_in(month: date):
 def posts_read_in(month: date) -> int:
     """Posts read in that month (UK time), by every metered call."""
     return calls_in(month).aggregate(n=Sum("posts_read"))["n"] or 0
+
+
+def search_reads_by_team(start: date, end: date) -> dict[int, float]:
+    """Posts read by each team's monitors' searches between two days (a packed query's reads shared among the
+    monitors they matched, as MonitorUsage records them), for the team's spend (tweets.spend)."""
+    rows = (
+        MonitorUsage.objects.filter(day__gte=start, day__lt=end, monitor__isnull=False)
+        .values("monitor__team_id")
+        .annotate(n=Sum("posts_read"))
+    )
+    return {row["monitor__team_id"]: row["n"] or 0 for row in rows}
 
 
 @dataclass

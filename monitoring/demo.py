@@ -10,7 +10,7 @@ from twitter_api.sandbox.simulator import JOURNALIST_NAMES, JOURNALIST_USERNAMES
 
 # team slug, name, query, interval (seconds)
 DEMO_MONITORS = [
-    ("digital-communications", "Department brand", '"Department for Examples" OR DeptForExample -is:retweet', 120),
+    ("digital-communications", "Department brand", '"Department for Examples" OR DeptForExample', 120),
     ("policy", "Minister Jones", '"Minister Jones" OR MinisterJones OR "Alex Jones"', 120),
     (
         "customer-service",

@@ -275,6 +275,42 @@ class ReadBudgetForm(forms.Form):
         _style(self)
 
 
+class SpendBudgetForm(forms.Form):
+    """A team's monthly spend budget on X (tweets.spend), set by one of its leads."""
+
+    team = forms.ModelChoiceField(
+        queryset=Team.objects.none(),
+        label="Team",
+        error_messages={"required": "Choose the team.", "invalid_choice": "Choose one of your teams."},
+    )
+    monthly_limit = forms.DecimalField(
+        label="Monthly budget in US dollars",
+        help_text="What the team's accounts and monitors may spend on X each month. Leads are warned at 80%.",
+        min_value=0,
+        max_value=1_000_000,
+        max_digits=10,
+        decimal_places=2,
+        error_messages={
+            "required": "Enter the monthly budget in US dollars, for example 50 or 12.50.",
+            "invalid": "Enter the monthly budget as a number of US dollars, for example 50 or 12.50.",
+            "min_value": "The monthly budget cannot be negative.",
+            "max_value": "Enter a monthly budget of $1,000,000 or less.",
+            "max_digits": "Enter a monthly budget of $1,000,000 or less.",
+            "max_decimal_places": "Enter the budget in dollars and cents, with at most 2 decimal places.",
+            "max_whole_digits": "Enter a monthly budget of $1,000,000 or less.",
+        },
+    )
+    hold_at_limit = forms.BooleanField(
+        required=False,
+        label="At 100%, hold posts that are not essential until the month turns or the budget is raised",
+    )
+
+    def __init__(self, *args, teams=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["team"].queryset = teams if teams is not None else Team.objects.none()
+        _style(self)
+
+
 class BulkActionForm(forms.Form):
     """What to do to the items chosen on the inbox: every item the search and filters found, or those ticked."""
 

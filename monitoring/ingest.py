@@ -31,11 +31,12 @@ from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import TwitterAccount
+from accounts.services import x_credits_refused
 from monitoring import budget, packing, storage
 from monitoring.models import Monitor, MonitorUsage, PollCursor, PollRun
 from monitoring.routing import account_handles, router_current
-from twitter_api import client
-from twitter_api.errors import RateLimited, XApiError
+from twitter_api import client, credits
+from twitter_api.errors import CreditsExhausted, RateLimited, XApiError
 from twitter_api.types import XPost
 
 log = logging.getLogger(__name__)
@@ -139,6 +140,8 @@ def _search_cursors(wanted_keys: set) -> None:
 
 
 def cursors_due(now=None) -> list[int]:
+    if credits.blocked(reads=True):
+        return []  # X refuses reads for money: nothing is polled until an admin says credits are restored
     now = now or timezone.now()
     qs = PollCursor.objects.filter(is_active=True, next_poll_at__lte=now).filter(
         Q(paused_until__isnull=True) | Q(paused_until__lte=now)
@@ -164,6 +167,9 @@ def _release(cursor_id: int, token: str, **fields) -> None:
     PollCursor.objects.filter(pk=cursor_id, lease_token=token).update(lease_token="", lease_until=None, **fields)
 
 
+CREDITS_PAUSE = "X refuses reads for money (credits used up, or the monthly read cap): polling waits for an admin."
+
+
 @dataclass
 class PollOutcome:
     status: str  # "stored", "busy", "paused", "rate_limited", "error", "inactive"
@@ -182,6 +188,8 @@ def cursor_poll(*, cursor_id: int) -> PollOutcome:
         return PollOutcome("inactive")
     if cursor.kind == PollCursor.Kind.SEARCH and budget.search_paused():
         return PollOutcome("paused", message="This month's read budget is used up; search monitors are paused.")
+    if credits.blocked(reads=True):
+        return PollOutcome("paused", message=CREDITS_PAUSE)
     token = _claim(cursor_id, now)
     if token is None:
         return PollOutcome("busy")
@@ -199,6 +207,12 @@ def cursor_poll(*, cursor_id: int) -> PollOutcome:
             else:
                 stream = client.search_pages(cursor.query, **between)
             outcome = poll_store(cursor=cursor, token=token, pages=_read_ahead(stream), stream=stream)
+    except CreditsExhausted as exc:
+        # Nothing read is kept (the cursor stays where it was) and nothing is retried on a timer: polling resumes
+        # from here when an admin says credits are restored (twitter_api.credits).
+        x_credits_refused(exc=exc, endpoint=cursor.context or cursor.kind, reads=True)
+        _release(cursor_id, token, last_error=exc.message)
+        return PollOutcome("paused", message=CREDITS_PAUSE)
     except RateLimited as exc:
         _release(cursor_id, token, paused_until=exc.reset_at, last_error=exc.message)
         return PollOutcome("rate_limited", message=exc.message)

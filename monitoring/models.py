@@ -19,7 +19,7 @@ class Monitor(models.Model):
 
     team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="monitors")
     name = models.CharField(max_length=120)
-    query = models.TextField(help_text="An X search query, for example: (passport OR visa) delay -is:retweet")
+    query = models.TextField(help_text="An X search query, for example: (passport OR visa) delay lang:en")
     is_active = models.BooleanField(default=True)
     poll_interval_seconds = models.PositiveIntegerField(
         default=300, help_text="How often to ask X for new posts, in seconds (at least 60)."
@@ -165,6 +165,9 @@ class Mention(models.Model):
     conversation_id = models.CharField(max_length=30, blank=True)
     reply_to_post_id = models.CharField(max_length=30, blank=True)
     is_retweet = models.BooleanField(default=False)
+    # Nullable so SQLite adds the column in place: a NOT NULL one rebuilds the table, and with it the search index,
+    # which exists on PostgreSQL only. Empty (or null) when the post quotes nothing.
+    quoted_post_id = models.CharField(max_length=30, null=True, blank=True, help_text="The post it quotes, if any.")
     sentiment = models.FloatField(default=0.0, help_text="VADER compound score, -1 to 1.")
     found_at = models.DateTimeField(default=timezone.now)
 

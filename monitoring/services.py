@@ -408,7 +408,7 @@ def item_reply(
     picked in the reply box; the draft records it only if `text` is that version filled in for this post,
     unchanged. `send`: submit it at once (for approval, or to publish where nothing more is needed).
     """
-    from tweets.services import draft_create, draft_submit
+    from tweets.services import ReplyWillBeRefused, draft_create, draft_submit
 
     _require_open(item, "replied to")
     ensure(by, "monitoring.reply_to_item", item)
@@ -438,7 +438,11 @@ def item_reply(
         locked.save(update_fields=["reply_draft", "assigned_to", "status", "updated_at"])
         _event(locked, actor=by, action="started a reply", from_status=old, detail=f"Draft {draft.pk} for {account}")
         if send:
-            draft = draft_submit(draft=draft, by=by, request=request)
+            try:
+                draft = draft_submit(draft=draft, by=by, request=request)
+            except ReplyWillBeRefused as exc:
+                # Saved, not sent: X would refuse it (twitter_api.replies); the draft's page says what to do.
+                draft.not_submitted_because = exc.message
     return draft
 
 

@@ -30,7 +30,7 @@ STORE_CHUNK = 1000
 
 MENTION_COLUMNS = (
     "tweet_id", "text", "posted_at", "lang", "author_x_id", "author_username", "author_name", "author_verified",
-    "author_followers", "conversation_id", "reply_to_post_id", "is_retweet", "sentiment",
+    "author_followers", "conversation_id", "reply_to_post_id", "is_retweet", "sentiment", "quoted_post_id",
 )  # fmt: skip
 MATCH_COLUMNS = ("mention_id", "monitor_id", "account_id")
 
@@ -93,6 +93,7 @@ def _mention_row(tweet_id: int, post: XPost, sentiment: float) -> tuple:
         str(post.reply_to_post_id or "")[:30],
         bool(post.is_retweet),
         sentiment,
+        str(post.quoted_post_id or "")[:30],
     )
 
 

@@ -37,4 +37,5 @@ urlpatterns = [
     path("rules/<int:pk>/delete/", views.rule_delete, name="rule_delete"),
     path("usage/", views.usage, name="usage"),
     path("usage/budget/", views.budget_set, name="budget_set"),
+    path("usage/spend-budget/", views.spend_budget_set, name="spend_budget_set"),
 ]

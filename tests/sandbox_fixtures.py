@@ -48,6 +48,7 @@ class SandboxHandle:
         author_followers: int = 100,
         author_verified: bool = False,
         retweet_of: str | None = None,
+        quote_of: str | None = None,
     ) -> dict:
         """A public post by someone else, rendered as X would with every tweet field."""
         return self.state.inject_post(
@@ -59,6 +60,7 @@ class SandboxHandle:
             author_followers=author_followers,
             author_verified=author_verified,
             retweet_of=retweet_of,
+            quote_of=quote_of,
         )
 
     def posts_by(self, x_user_id: str) -> list[dict]:

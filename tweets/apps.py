@@ -8,8 +8,16 @@ class TweetsConfig(AppConfig):
     def ready(self) -> None:
         from core import banners, freshness
         from tweets import banners as tweets_banners
-        from tweets import receivers  # noqa: F401  (mails about held posts)
+        from tweets import (
+            coverage,  # noqa: F401  (queues live coverage's next post when one goes out)
+            receivers,  # noqa: F401  (mails about held posts)
+        )
 
         # A freeze changes what approving does ("Approve and publish now" or not), shown with the drafts.
         freshness.watch("drafts", "tweets.Draft", "tweets.DraftRevision", "tweets.Approval", "tweets.PublishingFreeze")
         banners.register(tweets_banners.freeze_banners, cache_keys=tweets_banners.freeze_banner_keys)
+
+        from tweets import selectors
+        from twitter_api import replies
+
+        replies.register_lookup(selectors.own_post_target)  # our own posts: a thread answers itself

@@ -156,3 +156,86 @@ class LiftForm(forms.Form):
     note = forms.CharField(
         label="Note (optional)", required=False, widget=forms.Textarea(attrs={"class": "govuk-textarea", "rows": 2})
     )
+
+
+class CoverageForm(forms.Form):
+    """Plan live coverage of an event: the account, the event, its time window and the approver on duty."""
+
+    account = forms.ModelChoiceField(
+        queryset=None,
+        empty_label="Choose an account",
+        widget=forms.Select(attrs={"class": "govuk-select"}),
+        error_messages={
+            "required": "Choose the account to post from.",
+            "invalid_choice": "Choose one of your accounts.",
+        },
+    )
+    title = forms.CharField(
+        label="Event",
+        max_length=200,
+        help_text="For example 'Launch of the Green Homes Grant'.",
+        widget=forms.TextInput(attrs={"class": "govuk-input"}),
+        error_messages={"required": "Give the event a title.", "max_length": "Keep the title to 200 characters."},
+    )
+    starts_at = LondonDateTimeField(
+        label="Starts", help_text="UK time.", error_messages={"required": "Enter when the coverage starts."}
+    )
+    ends_at = LondonDateTimeField(
+        label="Ends", help_text="UK time.", error_messages={"required": "Enter when the coverage ends."}
+    )
+    approver_on_duty = forms.ModelChoiceField(
+        queryset=None,
+        empty_label="Choose the approver on duty",
+        label="Approver on duty",
+        help_text="An approver or lead for the account, trained to approve for it, who approves each post as it comes.",
+        widget=forms.Select(attrs={"class": "govuk-select"}),
+        error_messages={
+            "required": "Choose the approver on duty.",
+            "invalid_choice": "Choose one of the approvers listed.",
+        },
+    )
+
+    def __init__(self, *args, accounts, approvers, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["account"].queryset = accounts
+        self.fields["approver_on_duty"].queryset = approvers
+
+    def clean(self):
+        data = super().clean()
+        starts, ends = data.get("starts_at"), data.get("ends_at")
+        if starts and ends and ends <= starts:
+            self.add_error("ends_at", "The coverage must end after it starts.")
+        if ends and ends <= timezone.now():
+            self.add_error("ends_at", "The coverage must end in the future.")
+        if starts:
+            _within_a_year(starts)
+        return data
+
+
+class CoveragePostForm(forms.Form):
+    text = forms.CharField(
+        label="Next post",
+        help_text="It goes to the approver on duty, and out as soon as it is approved, after the posts before it.",
+        widget=forms.Textarea(attrs={"class": "govuk-textarea", "rows": 4}),
+        error_messages={"required": "Write the post."},
+    )
+    photo = forms.FileField(
+        label="Photo (optional)",
+        required=False,
+        help_text="JPG, PNG, GIF or WEBP. Location and camera details are removed before it is kept.",
+        widget=forms.ClearableFileInput(attrs={"class": "govuk-file-upload", "accept": "image/*"}),
+    )
+    alt_text = forms.CharField(
+        label="Alt text for the photo",
+        required=False,
+        max_length=1000,
+        help_text="Describe the photo for people who cannot see it: up to 1,000 characters.",
+        widget=forms.Textarea(attrs={"class": "govuk-textarea", "rows": 2}),
+        error_messages={"max_length": "Keep the alt text to 1,000 characters."},
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("photo") and not (data.get("alt_text") or "").strip():
+            self.add_error("alt_text", "Describe the photo in its alt text: people who cannot see it rely on it.")
+        return data

@@ -31,7 +31,7 @@ def draft_publish_now(*, draft: Draft, by: User, request=None) -> Draft:
 
 def draft_publish_essential(*, draft: Draft, by: User, reason: str, request=None) -> Draft:
     """A lead publishes one approved post during a freeze, with a reason. Audited."""
-    reason = (reason or "").strip()
+    reason = (reason or "").replace("\x00", "").strip()  # a NUL cannot be stored
     if not reason:
         raise DraftError("Say why this post is essential. The reason is kept in the audit trail.")
     with transaction.atomic():
@@ -43,18 +43,24 @@ def draft_publish_essential(*, draft: Draft, by: User, reason: str, request=None
             actor=by,
             obj=draft,
             team=draft.account.team,
-            details={"reason": reason, "freeze": freeze.pk, "account": draft.account.handle},
+            details={
+                "reason": reason,
+                "freeze": freeze.pk if freeze else None,
+                "spend_budget": freeze is None,  # what held it back was the team's used-up spend budget
+                "account": draft.account.handle,
+            },
             request=request,
         )
         _move(
             draft,
             S.APPROVED,
             by=by,
-            reason=f"Essential communication during a freeze: {reason}",
+            reason=f"Essential communication during a {'freeze' if freeze else 'spend hold'}: {reason}",
             request=request,
             essential_reason=reason,
             essential_by=by,
             publish_due_at=None,
+            held_for_spend=False,
         )
         queueing.publish_on_commit(draft.pk)
         return draft
@@ -62,7 +68,7 @@ def draft_publish_essential(*, draft: Draft, by: User, reason: str, request=None
 
 def freeze_start(*, by: User, scope: str, reason: str, team=None, account=None, request=None) -> PublishingFreeze:
     scope = PublishingFreeze.Scope(scope)
-    reason = (reason or "").strip()
+    reason = (reason or "").replace("\x00", "").strip()  # a NUL cannot be stored
     if not reason:
         raise DraftError("Give a reason for the freeze. Everyone will see it in the banner.")
     if scope == PublishingFreeze.Scope.TEAM and team is None:

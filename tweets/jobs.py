@@ -13,7 +13,7 @@ from django.utils import timezone
 from accounts.access import led_team_ids
 from accounts.models import User
 from core import notices
-from tweets import publishing, selectors
+from tweets import publishing, selectors, spend
 from tweets.models import Approval, Draft, PublishingFreeze
 
 logger = logging.getLogger(__name__)
@@ -104,6 +104,11 @@ def notify_author_of_failure(draft_id: int) -> int:
     return 1
 
 
+def spend_holds_release() -> int:
+    """Release posts held for spend that their team's budget allows now (after the month turns)."""
+    return spend.spend_holds_release()
+
+
 def notify_held(draft_id: int) -> int:
     """Email a held post's author and the approvers who approved it: why it is held and what happens next."""
     draft = (
@@ -121,8 +126,9 @@ def notify_held(draft_id: int) -> int:
         return 0
     outlook = selectors.held_outlook(draft)
     context = {"draft": draft, "freeze": draft.held_by, "outlook": outlook, "url": _draft_url(draft)}
+    by = "the team's spend budget" if draft.held_for_spend and not draft.held_by_id else "a publishing freeze"
     send_mail(
-        subject=f"Held by a publishing freeze: a post for {draft.account}",
+        subject=f"Held by {by}: a post for {draft.account}",
         message=render_to_string("tweets/email/post_held.txt", context),
         from_email=None,
         recipient_list=recipients,

@@ -6,8 +6,9 @@ The draft's state changes only through tweets.services, which lock the row and w
 """
 
 from django.conf import settings
+from django.core.validators import MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
@@ -57,6 +58,13 @@ class Draft(models.Model):
     failure_reason = models.TextField(blank=True)
     held_by = models.ForeignKey(
         "PublishingFreeze", on_delete=models.SET_NULL, null=True, blank=True, related_name="held_drafts"
+    )
+    coverage = models.ForeignKey(
+        "Coverage", on_delete=models.PROTECT, null=True, blank=True, related_name="drafts", help_text="Live coverage."
+    )
+    coverage_position = models.PositiveIntegerField(null=True, blank=True, help_text="Its place in the coverage.")
+    held_for_spend = models.BooleanField(
+        default=False, help_text="Held because its team's spend budget for the month is used up (tweets.spend)."
     )
     essential_reason = models.TextField(blank=True, help_text="Why it was published during a freeze.")
     essential_by = models.ForeignKey(
@@ -358,6 +366,54 @@ class PublishingFreeze(models.Model):
         if self.scope == self.Scope.TEAM:
             return self.team_id == account.team_id
         return self.account_id == account.pk
+
+
+class SpendBudget(models.Model):
+    """What a team may spend on X in a month (its accounts' posts and reads, its monitors' reads), set by a lead:
+    warned at 80%; at 100%, if the lead chose so, posts that are not essential are held (tweets.spend)."""
+
+    team = models.OneToOneField(Team, on_delete=models.CASCADE, related_name="spend_budget")
+    monthly_limit = models.DecimalField(
+        "monthly budget (US dollars)", max_digits=10, decimal_places=2, validators=[MinValueValidator(0)]
+    )
+    hold_at_limit = models.BooleanField(
+        default=False, help_text="At 100%, hold posts that are not essential until the month turns or it is raised."
+    )
+    set_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["team__name"]
+
+    def __str__(self) -> str:
+        return f"{self.team}: ${self.monthly_limit:,.2f} a month"
+
+
+class Coverage(models.Model):
+    """Live coverage of an event (a policy launch, a summit): a planned thread for a time window, with an approver
+    on duty. Its posts are drafts (`drafts`, in `coverage_position` order) with their approvals, so the plan, the
+    posts and the approvals are one record; they go out in order, each replying to the one before (tweets.coverage).
+    """
+
+    account = models.ForeignKey(TwitterAccount, on_delete=models.PROTECT, related_name="coverages")
+    title = models.CharField(max_length=200, help_text="The event, e.g. 'Launch of the Green Homes Grant'.")
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    approver_on_duty = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-starts_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(ends_at__gt=F("starts_at")), name="coverage_ends_after_start")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} on {self.account}"
+
+    def get_absolute_url(self) -> str:
+        return path_with_pk("tweets:coverage_detail", self.pk)
 
 
 class SavedReply(models.Model):

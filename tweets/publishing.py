@@ -26,12 +26,12 @@ from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import TwitterAccount
-from accounts.services import audit_record
-from tweets import media_publishing, queueing
+from accounts.services import audit_record, x_credits_refused
+from tweets import coverage, media_publishing, queueing, spend
 from tweets.models import Draft, PublishAttempt, PublishingFreeze
 from tweets.services import ALLOWED_FROM, _move, _record_moves
-from twitter_api import client
-from twitter_api.errors import Forbidden, RateLimited, Transient, XApiError
+from twitter_api import client, credits
+from twitter_api.errors import CreditsExhausted, Forbidden, RateLimited, Transient, XApiError
 from twitter_api.types import XPost
 
 S = Draft.State
@@ -53,6 +53,7 @@ class Outcome(StrEnum):
     HELD = "held"  # by a publishing freeze
     SKIPPED = "skipped"  # not due, or another worker's
     LOST_CLAIM = "lost claim"  # this worker was so slow that another took the draft over
+    WAITING = "waiting for credits"  # X refused for money: it waits, due, until an admin says credits are back
 
 
 class _Post(NamedTuple):
@@ -71,13 +72,15 @@ class _Work:
     unsure: set[int]  # positions with an attempt that may have reached X
     outcome: Outcome | None = None
     media_ids: dict[int, list[str]] = field(default_factory=dict)  # position -> X media ids, once uploaded
+    thread_to: str = ""  # a live coverage post answers the coverage's last post on X (tweets.coverage)
 
     @property
     def next_post(self) -> _Post | None:
         revision = self.draft.current_revision
         for position, text in enumerate(revision.posts):
             if position not in self.posted:
-                reply_to = self.posted.get(position - 1, "") if position else revision.in_reply_to_post_id
+                first_reply_to = self.thread_to or revision.in_reply_to_post_id
+                reply_to = self.posted.get(position - 1, "") if position else first_reply_to
                 return _Post(position, text, reply_to)
         return None
 
@@ -178,6 +181,8 @@ def _claim(
     LOCKED), so concurrent batches take different drafts; without, wait for each row. None when it took nothing.
     """
     now = now or timezone.now()
+    if credits.blocked(reads=False):
+        return None  # X refuses everything until an admin says credits are restored: nothing is taken
     if isinstance(drafts, int):
         drafts = Draft.objects.filter(pk=drafts)
     token = str(uuid.uuid4())
@@ -190,12 +195,13 @@ def _claim(
         else:
             locked = list(locking.order_by(F("publish_due_at").asc(nulls_first=True), "id")[:limit])
         freezes = list(PublishingFreeze.objects.active().order_by("started_at")) if locked else []
+        over_spend = spend.teams_holding({d.account.team_id for d in locked}, now=now) if locked else set()
         batch = _Batch(token, taken=len(locked), works=[])
         for draft in locked:
-            if outcome := _not_taken(draft, now, freezes):
+            if outcome := _not_taken(draft, now, freezes, over_spend):
                 batch.outcomes[draft.pk] = outcome
             else:
-                batch.works.append(_Work(draft, token, posted={}, unsure=set()))
+                batch.works.append(_Work(draft, token, posted={}, unsure=set(), thread_to=coverage.thread_to(draft)))
         if not batch.works and set(batch.outcomes.values()) <= {Outcome.SKIPPED}:
             return None  # nothing to do: none was due, or each was another worker's
         moves = [(work.draft, work.draft.state) for work in batch.works if work.draft.state != S.PUBLISHING]
@@ -211,7 +217,9 @@ def _claim(
     return batch
 
 
-def _not_taken(draft: Draft, now: datetime, freezes: list[PublishingFreeze]) -> Outcome | None:
+def _not_taken(
+    draft: Draft, now: datetime, freezes: list[PublishingFreeze], over_spend: set[int] = frozenset()
+) -> Outcome | None:
     """Why a locked draft is not taken for publishing (after holding or failing it), or None to take it."""
     if draft.state == S.PUBLISHING:
         if draft.claimed_at and draft.claimed_at >= now - STALE_CLAIM_AFTER:
@@ -221,8 +229,16 @@ def _not_taken(draft: Draft, now: datetime, freezes: list[PublishingFreeze]) -> 
     elif draft.state not in ALLOWED_FROM["claim"] or (draft.publish_due_at and draft.publish_due_at > now):
         return Outcome.SKIPPED
     elif not draft.essential_reason and (freeze := next((f for f in freezes if f.covers(draft.account)), None)):
-        _move(draft, S.HELD, by=None, reason=f"Publishing freeze: {freeze.reason}", held_by=freeze)
+        _move(
+            draft, S.HELD, by=None, reason=f"Publishing freeze: {freeze.reason}", held_by=freeze, held_for_spend=False
+        )
         return Outcome.HELD
+    elif not draft.essential_reason and draft.account.team_id in over_spend:
+        reason = f"{draft.account.team}'s spend budget for the month is used up"
+        _move(draft, S.HELD, by=None, reason=reason, held_by=None, held_for_spend=True)
+        return Outcome.HELD
+    elif draft.state != S.PUBLISHING and coverage.waiting_for_earlier(draft):
+        return Outcome.SKIPPED  # live coverage goes out in order: queued again when the one before goes out
     if cannot := _cannot_post(draft.account):
         return _fail_locked(draft, cannot)
     return None
@@ -320,7 +336,9 @@ def _reconcile_unsure(works: list[_Work]) -> None:
             revision_id=work.draft.current_revision_id, position=position, state__in=[A.IN_FLIGHT, A.UNCERTAIN]
         )
         work.unsure.discard(position)
-        if isinstance(answer, XApiError):
+        if isinstance(answer, CreditsExhausted):
+            work.outcome = _wait_for_credits(work, answer, reads=True)
+        elif isinstance(answer, XApiError):
             work.outcome = _retry_later(work, answer, count=True)
         elif answer:
             _record_reconciled(unsure, answer)
@@ -345,6 +363,8 @@ def _upload_media(works: list[_Work]) -> None:
     for (work, _), result in zip(jobs, results, strict=True):
         if result.error is None:
             work.media_ids[work.next_post.position] = result.ids
+        elif isinstance(result.error, CreditsExhausted):
+            work.outcome = _wait_for_credits(work, result.error)
         elif isinstance(result.error, RateLimited):
             work.outcome = _retry_later(
                 work, result.error, count=False, at=result.error.reset_at + timedelta(seconds=1)
@@ -410,6 +430,9 @@ def _start_attempts(works: list[_Work]) -> list[tuple[_Work, PublishAttempt]]:
 def _after_refusal(work: _Work, attempt: PublishAttempt, post: _Post, exc: XApiError) -> str | Outcome:
     """X did not say yes: record why, then reconcile (the X id if the post is there after all), or retry
     later or fail (how the draft moved on)."""
+    if isinstance(exc, CreditsExhausted):
+        _finish_attempt(attempt, A.FAILED, "credits", exc.message)
+        return _wait_for_credits(work, exc)
     uncertain = isinstance(exc, Transient) and exc.uncertain
     duplicate = isinstance(exc, Forbidden) and exc.is_duplicate
     if uncertain or duplicate:
@@ -502,6 +525,25 @@ def _retry_later(work: _Work, exc: XApiError, *, count: bool, at: datetime | Non
         )
         queueing.publish_on_commit(draft.pk, at=at)
     return Outcome.RETRY
+
+
+def _wait_for_credits(work: _Work, exc: CreditsExhausted, *, reads: bool = False) -> Outcome:
+    """X refused for money: the block it opens stops every claim (and so every retry) until an admin says credits
+    are restored (twitter_api.credits); the draft waits scheduled and due, its approvals standing."""
+    x_credits_refused(exc=exc, endpoint="GET /2/users/:id/tweets" if reads else "POST /2/tweets", reads=reads)
+    with transaction.atomic():
+        if (draft := _owned([work]).get(work.draft.pk)) is None:
+            return Outcome.LOST_CLAIM
+        _move(
+            draft,
+            S.SCHEDULED,
+            by=None,
+            reason=f"{exc.message} It waits, and is published once an admin says credits are restored.",
+            publish_due_at=timezone.now(),
+            claim_token="",
+            claimed_at=None,
+        )
+    return Outcome.WAITING
 
 
 def _finish_failed(work: _Work, reason: str) -> Outcome:

@@ -25,6 +25,7 @@ from accounts.models import Team, TwitterAccount, User
 from core.permissions import register_reason
 from training.policy import Action
 from training.policy import check as training_check
+from tweets import spend
 from tweets.models import Draft, PublishingFreeze
 from tweets.selectors import approver_team_ids, freeze_for, valid_approvals
 from tweets.services import ALLOWED_FROM, TransitionNotAllowed
@@ -173,9 +174,18 @@ def _still_frozen(user, draft: Draft) -> str:
 
 
 NOT_FROZEN = Check("frozen", lambda user, draft: freeze_on(draft) is None, _still_frozen)
+NOT_OVER_SPEND = Check(
+    "over_spend",
+    lambda user, draft: not spend.holds(draft),
+    lambda user, draft: (
+        f"{draft.account.team}'s spend budget for this month is used up, so its posts are held. A lead can raise "
+        "the budget on the usage page, or publish this post as an essential communication."
+    ),
+)
+# The essential exception: a post goes out past what holds the rest back, a freeze or a used-up spend budget.
 FROZEN = Check(
     "not_frozen",
-    lambda user, draft: freeze_on(draft) is not None,
+    lambda user, draft: freeze_on(draft) is not None or spend.holds(draft),
     lambda user, draft: f"{draft.account} is not frozen, so this post can be published normally.",
 )
 NOT_THE_AUTHOR = Check(
@@ -250,6 +260,7 @@ _declare(
     Check("lead", leads_for, _lead_refusal("release held posts")),
     in_state("publish_now"),
     NOT_FROZEN,
+    NOT_OVER_SPEND,
 )
 _declare(
     "tweets.publish_essential",
@@ -351,4 +362,16 @@ _declare(
 _declare(
     "tweets.lift_freeze",
     Check("lead", may_freeze, "Only a lead of the team that owns these accounts, or an admin, can lift this freeze."),
+)
+
+
+# --- Spend budget ---------------------------------------------------------------------------------------------
+
+_declare(
+    "tweets.set_spend_budget",
+    Check(
+        "lead",
+        lambda user, team: isinstance(team, Team) and is_lead(user, team.pk),
+        "Only a lead of this team, or an admin, can set its spend budget.",
+    ),
 )

@@ -27,7 +27,8 @@ from django.utils import timezone
 from accounts.access import team_ids_for_user
 from accounts.models import Membership, TwitterAccount, User, person_name
 from training.policy import Action, trained_for
-from tweets.models import Approval, Draft, PublishingFreeze, SavedReplyVersion
+from tweets.models import Approval, Draft, PublishAttempt, PublishingFreeze, SavedReplyVersion
+from twitter_api.replies import ReplyTarget, ReplyVerdict, verdict_for
 
 S = Draft.State
 
@@ -392,6 +393,13 @@ def held_outlook(draft: Draft, *, active: list[PublishingFreeze] | None = None) 
     covering = [f for f in active if f.covers(draft.account)]
     holding = next((f for f in covering if f.pk == draft.held_by_id), covering[0] if covering else None)
     team, account = draft.account.team, draft.account
+    if holding is None and draft.held_for_spend:
+        return HeldOutlook(
+            None,
+            f"It is held because {team}'s spend budget on X for the month is used up. It goes out by itself when a "
+            f"lead of {team} raises the budget or the month turns; a lead can publish it now as an essential "
+            "communication, or its author or a lead can cancel it.",
+        )
     if holding is None:
         return HeldOutlook(
             None,
@@ -419,3 +427,26 @@ def freeze_leads(freeze: PublishingFreeze):
     elif freeze.scope == PublishingFreeze.Scope.ACCOUNT:
         memberships = memberships.filter(team_id=freeze.account.team_id)
     return User.objects.filter(pk__in=memberships.values("user_id")).order_by("pk")
+
+
+def own_post_target(post_id: str) -> ReplyTarget | None:
+    """What Dovecote knows of a post it published itself (for twitter_api.replies): author and text, or None."""
+    if not post_id:
+        return None
+    attempt = (
+        PublishAttempt.objects.filter(x_post_id=post_id, state=PublishAttempt.State.SUCCEEDED)
+        .select_related("draft__account", "revision")
+        .first()
+    )
+    if attempt is None:
+        return None
+    account = attempt.draft.account
+    posts = attempt.revision.posts
+    text = posts[attempt.position] if attempt.position < len(posts) else ""
+    return ReplyTarget(post_id=post_id, author_x_id=account.x_user_id, author_username=account.handle, text=text)
+
+
+def reply_verdict(draft: Draft) -> ReplyVerdict | None:
+    """Whether X will accept this draft as a reply (twitter_api.replies), or None when it replies to nothing."""
+    reply_to = draft.current_revision.in_reply_to_post_id if draft.current_revision_id else draft.in_reply_to_post_id
+    return verdict_for(draft.account, reply_to) if reply_to else None

@@ -38,7 +38,7 @@ from tweets.models import (
     DraftRevision,
     DraftTransition,
 )
-from tweets.selectors import approval_count, approvals_required, saved_reply_approving, valid_approvals
+from tweets.selectors import approval_count, approvals_required, reply_verdict, saved_reply_approving, valid_approvals
 from tweets.signals import draft_state_changed
 from twitter_api.client import x_id
 from twitter_api.text import validate_post_text
@@ -114,6 +114,18 @@ class TransitionNotAllowed(DraftError):
         )
 
 
+class ReplyWillBeRefused(DraftError):
+    """Submitting a reply X will refuse (twitter_api.replies): stopped before any approver spends time on it, unless
+    the person submits it anyway. `.verdict` says why and what to do instead."""
+
+    def __init__(self, verdict):
+        self.verdict = verdict
+        super().__init__(
+            f"Not submitted. {verdict.reason} {verdict.instead} If X's access for this account has changed, ask an "
+            "admin to record it on the account; otherwise submit it anyway only if you are sure."
+        )
+
+
 class DraftChanged(DraftError):
     """The draft is not what the person saw when they acted on it: `seen` and `current` say what changed."""
 
@@ -129,6 +141,11 @@ class DraftChanged(DraftError):
 
 
 # --- Validation --------------------------------------------------------------------------------------
+
+
+def _typed(text: str | None) -> str:
+    """What a person typed, trimmed, without NUL characters (which PostgreSQL cannot store in text)."""
+    return (text or "").replace("\x00", "").strip()
 
 
 def clean_posts(posts: list[str]) -> list[str]:
@@ -447,11 +464,15 @@ def draft_edit(
     return draft
 
 
-def draft_submit(*, draft: Draft, by: User, request=None) -> Draft:
-    """Send a draft for approval; with nothing to approve (policy 0) it goes straight on."""
+def draft_submit(*, draft: Draft, by: User, request=None, despite_reply_rule: bool = False) -> Draft:
+    """Send a draft for approval; with nothing to approve (policy 0) it goes straight on. A reply X will refuse
+    (twitter_api.replies) is stopped first (ReplyWillBeRefused), unless `despite_reply_rule`."""
     with transaction.atomic():
         draft = _lock(draft, "submit")
         ensure(by, "tweets.submit_draft", draft)
+        verdict = None if despite_reply_rule else reply_verdict(draft)
+        if verdict is not None and verdict.refused:
+            raise ReplyWillBeRefused(verdict)
         _move(draft, S.SUBMITTED, by=by, reason="Submitted for approval", request=request)
         if approvals_required(draft) > 0:
             queueing.notify_approvers_on_commit(draft.pk)
@@ -464,7 +485,13 @@ def draft_withdraw(*, draft: Draft, by: User, reason: str = "", request=None) ->
         draft = _lock(draft, "withdraw")
         ensure(by, "tweets.withdraw_draft", draft)
         return _move(
-            draft, S.WITHDRAWN, by=by, reason=reason or "Withdrawn", request=request, publish_due_at=None, held_by=None
+            draft,
+            S.WITHDRAWN,
+            by=by,
+            reason=_typed(reason) or "Withdrawn",
+            request=request,
+            publish_due_at=None,
+            held_by=None,
         )
 
 
@@ -526,7 +553,7 @@ def draft_approve(
 
 
 def _approver_refusal(*, draft: Draft, by: User, action: str, to: str, reason: str, request=None) -> Draft:
-    reason = (reason or "").strip()
+    reason = _typed(reason)
     if not reason:
         raise DraftError("Say why, so the author knows what to change.")
     with transaction.atomic():
@@ -548,7 +575,7 @@ def draft_reject(*, draft: Draft, by: User, reason: str, request=None) -> Draft:
 
 def comment_create(*, draft: Draft, by: User, body: str) -> Comment:
     ensure(by, "tweets.comment_draft", draft)
-    body = (body or "").strip()
+    body = _typed(body)
     if not body:
         raise DraftError("Write a comment before adding it.")
     return Comment.objects.create(draft=draft, revision=draft.current_revision, author=by, body=body)
@@ -643,7 +670,7 @@ def draft_retract(*, draft: Draft, by: User, reason: str, request=None) -> Draft
     finds the posts gone)."""
     from tweets import retraction
 
-    reason = (reason or "").strip()
+    reason = _typed(reason)
     if not reason:
         raise DraftError("Say why the post is being retracted: the reason is kept with the record.")
     with transaction.atomic():

@@ -26,8 +26,10 @@ import urllib3
 from django.conf import settings
 from requests.adapters import HTTPAdapter
 
+from twitter_api import prices
 from twitter_api.errors import (
     CredentialsRejected,
+    CreditsExhausted,
     Forbidden,
     InvalidRequest,
     NotFound,
@@ -199,8 +201,9 @@ def parse_post(data, users: dict[str, XUser] | None = None) -> XPost:
         referenced = [r for r in referenced if type(r) is dict] if type(referenced) is list else []
         reply_to = next((x_id(r.get("id")) for r in referenced if r.get("type") == "replied_to"), None)
         is_retweet = any(r.get("type") == "retweeted" for r in referenced)
+        quoted = next((x_id(r.get("id")) for r in referenced if r.get("type") == "quoted"), None)
     else:
-        reply_to, is_retweet = None, False
+        reply_to, is_retweet, quoted = None, False, None
     author_id = x_id(data.get("author_id")) or ""
     conversation_id = data.get("conversation_id")
     lang = data.get("lang")
@@ -215,6 +218,7 @@ def parse_post(data, users: dict[str, XUser] | None = None) -> XPost:
         reply_to_post_id=reply_to,
         lang=clean_text(lang) if type(lang) is str and lang else None,
         is_retweet=is_retweet,
+        quoted_post_id=quoted,
         entities=_entities(data.get("entities")),
         author=(users or {}).get(author_id),
     )
@@ -369,10 +373,10 @@ class MeteredAdapter(HTTPAdapter):
         except requests.RequestException as exc:
             self._record(method, endpoint, started, error=f"{type(exc).__name__}: {exc}")
             raise
-        self._record(method, endpoint, started, response=response)
+        self._record(method, endpoint, started, response=response, body=request.body)
         return response
 
-    def _record(self, method, endpoint, started, *, response=None, error=""):
+    def _record(self, method, endpoint, started, *, response=None, error="", body=None):
         duration_ms = int((time.monotonic() - started) * 1000)
         row = ApiCall(
             endpoint=endpoint[:80],
@@ -381,11 +385,15 @@ class MeteredAdapter(HTTPAdapter):
             context=self.context,
             duration_ms=duration_ms,
             error=error[:300],
+            cost=0,  # X bills only what it answered
         )
         if response is not None:
             headers = response.headers
             row.status_code = response.status_code
             row.posts_read, row.posts_created = _counts(method, endpoint, response)
+            row.cost = prices.call_cost(
+                method, endpoint, status=response.status_code, posts_read=row.posts_read, body=body
+            )
             row.rate_limit_limit = _int_header(headers, "x-rate-limit-limit")
             row.rate_limit_remaining = _int_header(headers, "x-rate-limit-remaining")
             row.rate_limit_reset = parse_rate_limit_reset(headers)
@@ -468,10 +476,39 @@ def _reason(exc: tweepy.HTTPException) -> str:
     return "; ".join(str(m) for m in exc.api_messages) or exc.response.text[:200] or exc.response.reason or ""
 
 
+def _money_refusal(exc: tweepy.HTTPException) -> CreditsExhausted | None:
+    """X's refusal for money (x-platform-2026.md section 1): HTTP 402, or a 429 whose problem is `usage-capped`
+    (either host; matched on the type's suffix) or titled UsageCapExceeded. None for anything else."""
+    status = exc.response.status_code
+    if status not in (402, 429):
+        return None
+    try:
+        body = _decoded(exc.response)
+    except ValueError:
+        body = None
+    body = body if isinstance(body, dict) else {}
+    kind, title = str(body.get("type", "")), str(body.get("title", ""))
+    detail = _text(body.get("detail"))[:300]
+    if status == 429 and not (kind.endswith("/usage-capped") or title == "UsageCapExceeded"):
+        return None  # an ordinary rate limit
+    return CreditsExhausted(usage_cap=status == 429, detail=detail, status_code=status)
+
+
+@contextmanager
+def _money_refusals() -> Iterator[None]:
+    try:
+        yield
+    except tweepy.HTTPException as exc:
+        if (refusal := _money_refusal(exc)) is not None:
+            raise refusal from exc
+        raise
+
+
 @contextmanager
 def _translated_errors() -> Iterator[None]:
     try:
-        yield
+        with _money_refusals():
+            yield
     except tweepy.TooManyRequests as exc:
         reset_at = parse_rate_limit_reset(exc.response.headers)
         if reset_at is None:

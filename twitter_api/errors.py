@@ -84,3 +84,22 @@ class Transient(XApiError):
                 else "X is having problems right now. The request will be retried shortly."
             )
         super().__init__(message, status_code=status_code)
+
+
+class CreditsExhausted(XApiError):
+    """X refused for money: the credits of the X developer account are used up (HTTP 402, or 429 with the
+    `usage-capped` problem, whichever X sends), or the month's cap on post reads is reached. Nothing will succeed
+    until credits are added in X's developer console: never retry on a timer (an admin says when they are back,
+    twitter_api.credits). `.usage_cap` is True for the 429 form; `.detail` is X's own words."""
+
+    default_message = (
+        "X refused the request because the X developer account's credits are used up. An admin must add credits "
+        "in X's developer console, then say so in Dovecote."
+    )
+
+    def __init__(
+        self, message: str | None = None, *, usage_cap: bool = False, detail: str = "", status_code: int | None = 402
+    ):
+        self.usage_cap = usage_cap
+        self.detail = detail
+        super().__init__(message, status_code=status_code)

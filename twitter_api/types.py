@@ -38,6 +38,7 @@ class XPost:
     reply_to_post_id: str | None = None
     lang: str | None = None
     is_retweet: bool = False
+    quoted_post_id: str | None = None  # the post it quotes (referenced_tweets "quoted")
     entities: dict = field(default_factory=dict, hash=False)  # a dict cannot be hashed; it still compares
     author: XUser | None = None
 

@@ -27,7 +27,7 @@ from monitoring.views.reply import item_reply_box
 from monitoring.views.routing_rules import rule_create, rule_delete, rule_edit, rule_list, rule_move
 from monitoring.views.saved import saved_search_create, saved_search_delete
 from monitoring.views.tags import tag_delete, tag_list
-from monitoring.views.usage import budget_set, usage
+from monitoring.views.usage import budget_set, spend_budget_set, usage
 
 __all__ = [
     "bulk_progress",
@@ -58,6 +58,7 @@ __all__ = [
     "rule_move",
     "saved_search_create",
     "saved_search_delete",
+    "spend_budget_set",
     "usage",
     "watchlist_detail",
     "watchlist_entry_remove",

@@ -28,6 +28,7 @@ from monitoring.forms import (
     SavedSearchForm,
 )
 from monitoring.models import InboxItem, InboxItemEvent, InboxNote, MentionMatch, SavedSearch, WatchlistEntry
+from monitoring.replies import item_verdicts
 from monitoring.rows import INBOX_ROWS, inbox_rows
 from monitoring.search import items_matching, search_terms
 from monitoring.views.reply import filled_reply_form, reply_box_context, saved_reply_choices
@@ -223,6 +224,8 @@ def _item_context(request, item, **forms) -> dict:
         "escalate_form": forms.get("escalate_form") or EscalateForm(exclude_team=item.team),
         "note_form": forms.get("note_form") or NoteForm(),
         "reply_form": reply_form,
+        # Whether X will accept a reply from each account the team may reply as (twitter_api.replies).
+        "reply_verdicts": item_verdicts(mention, accounts.order_by("handle")),
         "reply": reply_box_context(item, reply_form, errors=forms.get("reply_errors")),
         "training_message": forms.get("training_message", ""),
         "now": timezone.now(),
@@ -370,7 +373,10 @@ def item_reply(request: HttpRequest, pk: int) -> HttpResponse:
     except (ValidationError, PermissionDenied) as exc:
         messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
         return redirect("monitoring:item_detail", pk=item.pk)
-    messages.success(request, _reply_message(draft))
+    if getattr(draft, "not_submitted_because", ""):
+        messages.warning(request, draft.not_submitted_because)
+    else:
+        messages.success(request, _reply_message(draft))
     if request.POST.get("back_to") == "inbox":  # sent from the box in the inbox list: back to the list
         return redirect(f"{reverse('monitoring:inbox')}?team={item.team_id}")
     return redirect("monitoring:item_detail", pk=item.pk)

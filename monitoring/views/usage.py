@@ -7,17 +7,43 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from accounts.access import accounts_for_user, teams_for_user, teams_led_by
 from core.permissions import decide, ensure
 from monitoring import budget
 from monitoring.access import usage_for_user
-from monitoring.forms import ReadBudgetForm
+from monitoring.forms import ReadBudgetForm, SpendBudgetForm
 from monitoring.models import PollCursor, PollRun
+from tweets import spend
+from twitter_api import prices
 
 # --- Usage and budget -------------------------------------------------------------------------------
 
 
+def _spend_context(request: HttpRequest, *, now, spend_form: SpendBudgetForm | None = None) -> dict:
+    """Each of the user's teams' and accounts' spend this month (reads and writes, in dollars) against the teams'
+    spend budgets, and the form a lead sets one with (for the teams they lead)."""
+    user = request.user
+    team_states = spend.states(teams_for_user(user).order_by("name"), now=now)
+    accounts = list(accounts_for_user(user).order_by("team__name", "handle"))
+    by_account = spend.spend_by_account(spend.month_of(now), [a.pk for a in accounts])
+    led = teams_led_by(user).order_by("name")
+    if spend_form is None and led.exists():
+        spend_form = SpendBudgetForm(teams=led)
+    return {
+        "team_spend": team_states,
+        "spend_warnings": [s for s in team_states if s.warning],
+        "account_spend": [(account, by_account.get(account.pk, spend.Spend())) for account in accounts],
+        "spend_form": spend_form,
+        "prices": prices.current(),
+    }
+
+
 @login_required
 def usage(request: HttpRequest) -> HttpResponse:
+    return _usage(request)
+
+
+def _usage(request: HttpRequest, *, spend_form: SpendBudgetForm | None = None, status: int = 200) -> HttpResponse:
     now = timezone.now()
     state = budget.budget_state(now)
     month_start, month_end = budget.month_window(state.month)
@@ -59,8 +85,31 @@ def usage(request: HttpRequest) -> HttpResponse:
             "price": price,
             "paused_cursors": paused_cursors,
             "posts_set_aside": posts_set_aside,
+            **_spend_context(request, now=now, spend_form=spend_form),
         },
+        status=status,
     )
+
+
+@login_required
+@require_POST
+def spend_budget_set(request: HttpRequest) -> HttpResponse:
+    """A lead sets one of their teams' monthly spend budget (and whether to hold posts at 100%); audited."""
+    ensure(request.user, "accounts.manage_team")  # a lead of some team, or an admin; the team is checked below
+    form = SpendBudgetForm(request.POST, teams=teams_led_by(request.user))
+    if not form.is_valid():
+        return _usage(request, spend_form=form, status=400)
+    data = form.cleaned_data
+    spend.spend_budget_set(
+        team=data["team"],
+        monthly_limit=data["monthly_limit"],
+        hold_at_limit=data["hold_at_limit"],
+        by=request.user,
+        request=request,
+    )
+    held = " Posts that are not essential are held at 100%." if data["hold_at_limit"] else ""
+    messages.success(request, f"{data['team']}'s spend budget is now ${data['monthly_limit']:,.2f} a month.{held}")
+    return redirect("monitoring:usage")
 
 
 @login_required

@@ -104,6 +104,7 @@ def test_saving_in_the_admin_with_blank_credential_fields_keeps_the_stored_ones(
         "approver_team": "",
         "replies_need_approval": "on",
         "approval_expiry_hours": 72,
+        "api_access": "self_serve",
         "new_access_token": "",
         "new_access_token_secret": "",
     }

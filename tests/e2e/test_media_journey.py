@@ -68,6 +68,7 @@ def test_a_thread_with_two_photos_goes_out_with_its_alt_text_and_is_retracted(
     assert "gov.uk/libraries" in preview.locator(".dovecote-entity--url").first.inner_text()
     assert preview.locator("img.dovecote-preview__image").count() == 2
     assert "A thread of 2 posts" in preview.inner_text()
+    _check_cost(page)
     page.get_by_role("button", name="Save and submit for approval").click()
     author.check()
     draft = Draft.objects.get(account=account)
@@ -81,6 +82,7 @@ def test_a_thread_with_two_photos_goes_out_with_its_alt_text_and_is_retracted(
     images = preview.locator("img.dovecote-preview__image")
     assert [images.nth(i).get_attribute("alt") for i in range(2)] == list(ALT.values())
     assert images.first.evaluate("image => image.complete && image.naturalWidth > 0"), "the photo did not load"
+    _check_cost(page)
     page.get_by_role("button", name="Approve and publish now").click()
     page.get_by_text("Approved. It is being published now", exact=False).wait_for()
     reviewer.check()
@@ -103,3 +105,12 @@ def test_a_thread_with_two_photos_goes_out_with_its_alt_text_and_is_retracted(
     reviewer.check()
     assert Draft.objects.get(pk=draft.pk).state == "retracted"
     assert x_sandbox.posts_by(account.x_user_id) == []
+
+
+def _check_cost(page) -> None:
+    """What X will charge, where the page shows it (the cost of a draft, tweets/_cost.html, once it is on main):
+    the photos' alt texts are counted."""
+    cost = page.locator("[data-cost]")
+    if cost.count():
+        assert "What X will charge" in cost.first.inner_text()
+        assert "alt text for 2 images" in cost.first.inner_text()

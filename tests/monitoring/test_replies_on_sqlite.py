@@ -40,7 +40,8 @@ version = saved_replies.saved_reply_approve(by=approver, version=saved.versions.
 text = saved_replies.filled_for(version, snapshot=services.mention_snapshot(reply))
 draft = services.item_reply(item=item, by=member, account=account, text=text, saved_reply_version=version, send=True)
 print(draft.state, draft.transitions.order_by("-id").values_list("reason", flat=True).first())
-other = InboxItemFactory(team=team, account=account, mention=MentionFactory(tweet_id=1002, author_username="bob"))
+other = InboxItemFactory(team=team, account=account, mention=MentionFactory(tweet_id=1002, author_username="bob",
+                                                                         text="@DeptComms hello?"))
 waiting = services.item_reply(item=other, by=member, account=account, text="@bob Hello", send=True)
 from tests.conftest import enrol_totp
 enrol_totp(approver)  # approvers sign in with an authenticator

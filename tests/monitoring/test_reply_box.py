@@ -24,7 +24,8 @@ def corporate(team, lead):
 
 @pytest.fixture
 def item(team, corporate):
-    mention = MentionFactory(author_username="citizen", author_name="Cit Izen", text="When do you open?")
+    # The citizen mentioned the account: X accepts the reply (twitter_api.replies).
+    mention = MentionFactory(author_username="citizen", author_name="Cit Izen", text="@DeptComms When do you open?")
     return InboxItemFactory(team=team, account=corporate, mention=mention)
 
 
@@ -84,7 +85,7 @@ def test_a_reply_that_needs_approval_shows_the_post_it_answers_to_the_approver(
     detail = client.get(draft.get_absolute_url()).content.decode()
     assert "The post it answers" in detail and "When do you open?" in detail and "Cit Izen" in detail
     queue = client.get(reverse("tweets:approval_queue")).content.decode()
-    assert "Answering @citizen (Cit Izen): “When do you open?”" in queue
+    assert "Answering @citizen (Cit Izen): “@DeptComms When do you open?”" in queue
     listing = client.get(reverse("tweets:draft_list")).content.decode()
     assert "Answering @citizen" in listing
     item.mention.delete()

@@ -114,7 +114,8 @@ def test_a_thread_interrupted_midway_resumes_without_repeating_posts(personal, m
 
 
 def test_a_reply_goes_to_the_post_it_answers(personal, member, x_sandbox, run_jobs):
-    citizen = x_sandbox.inject_post("citizen_kate", "@dept when does the library open?")
+    # X accepts the reply: the citizen mentioned the account (x-platform-2026.md section 2).
+    citizen = x_sandbox.inject_post("citizen_kate", f"@{personal.handle} when does the library open?")
     draft = publish(member, personal, "@citizen_kate It opens at 9am.", run_jobs, in_reply_to_post_id=citizen["id"])
     assert draft.state == S.PUBLISHED
     mine = x_sandbox.posts_by(personal.x_user_id)

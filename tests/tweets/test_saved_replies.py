@@ -214,7 +214,9 @@ def test_a_reply_from_a_saved_reply_skips_approval_only_unchanged_and_where_the_
     corporate.saved_replies_skip_approval = policy
     corporate.save()
     version = _approved(corporate, member, approver)
-    item = InboxItemFactory(team=team, account=corporate, mention=MentionFactory(author_username="citizen"))
+    # The citizen mentioned the account: X accepts the reply (twitter_api.replies).
+    mention = MentionFactory(author_username="citizen", text=f"@{corporate.handle} any news on my refund?")
+    item = InboxItemFactory(team=team, account=corporate, mention=mention)
     text = "Thanks @citizen, we're looking into it now." if changed else None
     draft = _reply(item, member, corporate, version, text=text)  # publishing is queued after commit: not here
     draft.refresh_from_db()
@@ -232,7 +234,9 @@ def test_editing_a_reply_made_from_a_saved_reply_sends_it_back_for_approval(team
     corporate.approvals_required = 1
     corporate.save()
     version = _approved(corporate, member, approver)
-    item = InboxItemFactory(team=team, account=corporate, mention=MentionFactory(author_username="citizen"))
+    # The citizen mentioned the account: X accepts the reply (twitter_api.replies).
+    mention = MentionFactory(author_username="citizen", text=f"@{corporate.handle} any news on my refund?")
+    item = InboxItemFactory(team=team, account=corporate, mention=mention)
     snapshot = inbox.mention_snapshot(item.mention)
     draft = inbox.item_reply(
         item=item,
@@ -251,7 +255,9 @@ def test_another_accounts_saved_reply_does_not_count(team, corporate, lead, memb
     corporate.save()
     other = TwitterAccountFactory(team=team, responsible_person=lead, approvals_required=1)
     version = _approved(other, member, approver)
-    item = InboxItemFactory(team=team, account=corporate, mention=MentionFactory(author_username="citizen"))
+    # The citizen mentioned the account: X accepts the reply (twitter_api.replies).
+    mention = MentionFactory(author_username="citizen", text=f"@{corporate.handle} any news on my refund?")
+    item = InboxItemFactory(team=team, account=corporate, mention=mention)
     draft = _reply(item, member, corporate, version)
     assert draft.state == Draft.State.SUBMITTED
 

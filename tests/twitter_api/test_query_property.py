@@ -234,7 +234,8 @@ def test_the_sandboxs_search_agrees_with_the_local_matcher(x_sandbox, query, spe
     expected = [
         post.id
         for post in reversed(stored)
-        if (since_id is None or int(post.id) > int(since_id)) and parsed.matches(post)
+        # Reposts are not in keyword search (since May 2026): the sandbox leaves them out, as X does.
+        if (since_id is None or int(post.id) > int(since_id)) and parsed.matches(post) and not post.is_retweet
     ]
     event(f"posts found: {'none' if not expected else 'some' if len(expected) <= 10 else 'more than a page'}")
     assert [post.id for post in page.posts] == expected

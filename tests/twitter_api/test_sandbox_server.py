@@ -75,7 +75,7 @@ def test_max_results_outside_xs_range_gets_xs_invalid_request(x_sandbox, http, b
         ],
         "title": "Invalid Request",
         "detail": "One or more parameters to your request was invalid.",
-        "type": "https://api.twitter.com/2/problems/invalid-request",
+        "type": "https://api.x.com/2/problems/invalid-request",  # spec 2.167's host (X once sent api.twitter.com)
     }
 
 

@@ -141,7 +141,7 @@ def test_expanded_fields_have_xs_types(world, x_sandbox):
         "public_metrics": {
             "followers_count": "int",
             "following_count": "int",
-            "tweet_count": "int",
+            "post_count": "int",  # spec 2.167's name; the 2021-22 recordings say tweet_count
             "listed_count": "int",
         },
     }

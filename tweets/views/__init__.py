@@ -2,6 +2,13 @@
 
 from tweets.views._common import DRAFT_BUTTONS, draft_permissions, revision_diff
 from tweets.views.compose import compose_gate, draft_create, draft_edit
+from tweets.views.coverage import (
+    coverage_approve,
+    coverage_approve_page,
+    coverage_detail,
+    coverage_list,
+    coverage_plan,
+)
 from tweets.views.drafts import (
     draft_approve,
     draft_comment,
@@ -33,6 +40,11 @@ __all__ = [
     "DRAFT_BUTTONS",
     "approval_queue",
     "compose_gate",
+    "coverage_approve",
+    "coverage_approve_page",
+    "coverage_detail",
+    "coverage_list",
+    "coverage_plan",
     "draft_approve",
     "draft_comment",
     "draft_create",

@@ -13,7 +13,7 @@ from accounts.models import User
 from core.permissions import Refused, decide
 from training.policy import Action
 from training.policy import check as training_check
-from tweets import access, hints, rules, selectors, services
+from tweets import access, costs, hints, rules, selectors, services
 from tweets.forms import CommentForm, ReasonForm, RescheduleForm
 from tweets.media import media_by_revision, media_changes
 from tweets.media_preview import revision_preview
@@ -121,6 +121,7 @@ def _detail_context(request: HttpRequest, draft: Draft, **extra) -> dict:
         "draft": draft,
         "held": _held_context(draft) if draft.state == S.HELD else None,
         "post_rows": _post_rows(draft.posts),
+        "cost": costs.draft_cost(draft),
         "preview": revision_preview(draft),
         "revisions": revisions,
         "diffs": diffs,
@@ -143,6 +144,7 @@ def _detail_context(request: HttpRequest, draft: Draft, **extra) -> dict:
         "can": draft_permissions(user, draft),
         "forward_voids_approvals": services.forward_voids_approvals(user, draft),
         "approve_block": _approve_block(user, draft),
+        "reply_verdict": selectors.reply_verdict(draft),
         "comment_form": CommentForm(),
         "reason_form": ReasonForm(),
         "reschedule_form": RescheduleForm(initial={"scheduled_at": draft.scheduled_at}),

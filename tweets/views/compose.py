@@ -11,11 +11,13 @@ from django.views.decorators.http import require_GET
 from core.permissions import Refused, decide
 from training.policy import Action
 from training.policy import check as training_check
-from tweets import access, media_forms, rules, selectors, services
+from tweets import access, costs, media_forms, rules, selectors, services
 from tweets.forms import DraftForm
 from tweets.media_preview import preview
 from tweets.models import Draft
 from tweets.views._common import NOBODY_CAN_APPROVE, S, _post_rows
+from twitter_api import prices as price_list
+from twitter_api.replies import verdict_for
 
 # --- Compose and edit ---------------------------------------------------------------------------------
 
@@ -85,12 +87,52 @@ def _compose(request, *, form, draft=None, status=200, error="", media=None):
             "post_rows": post_rows,
             "media_errors": media.errors,
             "preview": _preview(form, draft, posts, media),
+            **_cost_context(form, posts, draft, media),
             **gate,
             "error": error,
             "forward_voids_approvals": draft is not None and services.forward_voids_approvals(request.user, draft),
+            "reply_verdict": _reply_verdict(form, draft),
         },
         status=status,
     )
+
+
+def _cost_context(form, posts: list[str], draft, media) -> dict:
+    """What X will charge for the posts as typed (the reply field and each image's alt text as the form holds
+    them), at the current prices."""
+    if form.is_bound:
+        reply_to = form.data.get("in_reply_to_post_id", "")
+    else:
+        reply_to = form.initial.get("in_reply_to_post_id") or (draft.in_reply_to_post_id if draft else "")
+    alt_texts = [
+        sum(1 for slot in media.slots(index) if slot.file.is_visual and slot.alt_text.strip())
+        for index in range(len(posts))
+    ]
+    prices = price_list.current()
+    return {
+        "cost": costs.cost_of(posts, is_reply=bool(str(reply_to or "").strip()), alt_texts=alt_texts, prices=prices),
+        "cost_prices": prices.as_dict(),
+        "cost_alt_texts": ",".join(map(str, alt_texts)),
+    }
+
+
+def _reply_verdict(form, draft=None):
+    """Whether X will accept the reply being written (twitter_api.replies), from the form's account and reply-to
+    post as far as they can be read; None when it is not a reply."""
+    if form.is_bound:
+        account_id, reply_to = form.data.get("account"), form.data.get("in_reply_to_post_id")
+    else:
+        account_id = form.initial.get("account") or (draft.account_id if draft else None)
+        reply_to = form.initial.get("in_reply_to_post_id")
+    try:
+        reply_to = services.clean_reply_to(reply_to)
+    except ValidationError:
+        return None
+    readable = str(account_id or "").isdigit() and len(str(account_id)) < 10
+    account = form.fields["account"].queryset.filter(pk=account_id).first() if readable else None
+    if account is None and draft is not None:
+        account = draft.account
+    return verdict_for(account, reply_to) if reply_to and account is not None else None
 
 
 def _preview(form, draft, posts, media) -> dict:
@@ -149,6 +191,8 @@ def _save_draft(request, form, draft=None, media=None):
             )
         if request.POST.get("action") == "submit" and draft.state in services.ALLOWED_FROM["submit"]:
             draft = services.draft_submit(draft=draft, by=request.user, request=request)
+    except services.ReplyWillBeRefused as exc:
+        messages.warning(request, exc.message)  # saved, not submitted: the draft's page says what to do instead
     except Refused as exc:
         return draft, exc.reason, 403
     except services.DraftError as exc:

@@ -28,7 +28,9 @@ def draft_submit(request: HttpRequest, pk: int) -> HttpResponse:
     return _act(
         request,
         pk,
-        lambda d: services.draft_submit(draft=d, by=request.user, request=request),
+        lambda d: services.draft_submit(
+            draft=d, by=request.user, request=request, despite_reply_rule=request.POST.get("despite_reply_rule") == "1"
+        ),
         _submitted_message,
     )
 
@@ -194,8 +196,10 @@ def draft_retract(request: HttpRequest, pk: int) -> HttpResponse:
         )
     refusal = decide(request.user, "tweets.retract_draft", draft)
     status = 400 if form.is_bound else 200
-    if not refusal.allowed or draft.state != S.PUBLISHED:
-        status = 403 if not refusal.allowed else 409
+    if not refusal.allowed:
+        status = 403
+    elif draft.state not in (S.PUBLISHED, S.RETRACTED):  # retracted: the page says so and by whom
+        status = 409
     return render(
         request,
         "tweets/retract.html",

@@ -8,6 +8,8 @@ Control endpoints (loopback only, no auth; for the demo, the simulator and brows
   POST /_sandbox/reset                  {"keep_users": true}
   GET  /_sandbox/faults, POST /_sandbox/faults   {"latency": 0.5, "error_rate": 0.1, "force_429": 2, ...}
                                         {"malformed": [{"post": {"id": "1", "text": ["not", "text"]}}]}
+  GET  /_sandbox/app, POST /_sandbox/app  {"self_serve": false}  (Enterprise / Public Utility: not limited)
+  GET  /_sandbox/credits, POST /_sandbox/credits  {"exhausted": true, "answer": 402 | 429} or {"read_cap_reached": true}
   POST /_sandbox/rate-limits            {"endpoint": "GET /2/users/:id/mentions", "limit": 3, "window_seconds": 60}
   POST /_sandbox/users                  {"username": ..., "id": ..., "access_token": ..., "access_token_secret": ...}
   POST /_sandbox/posts                  {"author_username": ..., "text": ..., ...} or {"posts": [ ... ]}
@@ -33,6 +35,7 @@ from urllib.parse import parse_qsl, quote, unquote, urlsplit
 import orjson
 
 from twitter_api.sandbox.media import MediaApi, media_control
+from twitter_api.sandbox.policy import PROBLEMS, refusal_for_money
 from twitter_api.sandbox.state import (
     PageRequest,
     SandboxError,
@@ -83,7 +86,7 @@ UNSUPPORTED_AUTH = problem(
     "Unsupported Authentication",
     "Authenticating with OAuth 2.0 Application-Only is forbidden for this endpoint.  Supported authentication "
     "types are [OAuth 1.0a User Context, OAuth 2.0 User Context].",
-    "https://api.twitter.com/2/problems/unsupported-authentication",
+    PROBLEMS + "unsupported-authentication",
 )
 
 
@@ -154,7 +157,10 @@ class SandboxHandler(MediaApi, BaseHTTPRequestHandler):
                 try:
                     status, payload, headers = self._control(method, url.path, dict(parse_qsl(url.query)), body)
                 except (ValueError, TypeError, KeyError) as exc:
-                    raise SandboxError(400, problem(400, "Invalid Request", f"{type(exc).__name__}: {exc}")) from None
+                    detail = f"{type(exc).__name__}: {exc}"
+                    raise SandboxError(
+                        400, problem(400, "Invalid Request", detail, PROBLEMS + "invalid-request")
+                    ) from None
             else:
                 status, payload, headers = self._api(method, url, body)
         except SandboxError as exc:
@@ -196,7 +202,10 @@ class SandboxHandler(MediaApi, BaseHTTPRequestHandler):
         try:
             return json.loads(body)
         except ValueError:
-            raise SandboxError(400, problem(400, "Invalid Request", "The request body is not valid JSON.")) from None
+            raise SandboxError(
+                400,
+                problem(400, "Invalid Request", "The request body is not valid JSON.", PROBLEMS + "invalid-request"),
+            ) from None
 
     # --- X API -------------------------------------------------------------------------------------------
 
@@ -210,7 +219,8 @@ class SandboxHandler(MediaApi, BaseHTTPRequestHandler):
                     404,
                     "Not Found Error",
                     f"The requested resource {method} {url.path} does not exist.",
-                    "https://api.twitter.com/2/problems/resource-not-found",
+                    PROBLEMS + "resource-not-found",
+                    resource_type="endpoint",
                 ),
             )
         match, endpoint, name = route
@@ -226,6 +236,9 @@ class SandboxHandler(MediaApi, BaseHTTPRequestHandler):
             )
             raise SandboxError(code, problem(code, title, title))
         identity, user = self._authenticate(method, url, user_only=name in _USER_ONLY)
+        refused = refusal_for_money(state.access, endpoint, state.consumer_key)
+        if refused is not None:
+            raise SandboxError(*refused)
         headers = state.take_rate_limit(endpoint, identity)
         query = dict(parse_qsl(url.query, keep_blank_values=True))
         status, payload = getattr(self, f"_api_{name}")(user, match, query, body)
@@ -291,8 +304,9 @@ class SandboxHandler(MediaApi, BaseHTTPRequestHandler):
             since_id=query.get("since_id"),
             until_id=until_id,
             max_results=int(raw),
+            # Spec 2.167 names it post.fields; tweepy still sends tweet.fields: both are read.
             tweet_fields=frozenset(
-                filter(None, (query.get("tweet.fields") or query.get("post.fields") or "").split(","))
+                filter(None, f"{query.get('tweet.fields', '')},{query.get('post.fields', '')}".split(","))
             ),
             user_fields=frozenset(filter(None, query.get("user.fields", "").split(","))),
             expand_authors="author_id" in expansions,
@@ -330,7 +344,7 @@ class SandboxHandler(MediaApi, BaseHTTPRequestHandler):
                             "resource_type": "user",
                             "parameter": "id",
                             "resource_id": user_id,
-                            "type": "https://api.twitter.com/2/problems/resource-not-found",
+                            "type": PROBLEMS + "resource-not-found",
                         }
                     ]
                 },
@@ -345,7 +359,9 @@ class SandboxHandler(MediaApi, BaseHTTPRequestHandler):
             raise invalid_request("text", text, "The `text` field is required.")
         reply_to = (data.get("reply") or {}).get("in_reply_to_tweet_id")
         uploads = self._media_for_post(user, data)
-        stored = state.create_post(author=user, text=text, in_reply_to_post_id=reply_to)
+        stored = state.create_post(
+            author=user, text=text, in_reply_to_post_id=reply_to, quote_of=data.get("quote_tweet_id")
+        )
         if uploads:
             state.media.attach(stored.post.id, uploads)
         if state.take_fault("drop_after_accept"):
@@ -369,7 +385,7 @@ class SandboxHandler(MediaApi, BaseHTTPRequestHandler):
                         "resource_type": "tweet",
                         "parameter": "id",
                         "resource_id": post_id,
-                        "type": "https://api.twitter.com/2/problems/resource-not-found",
+                        "type": PROBLEMS + "resource-not-found",
                     }
                 ]
             }
@@ -432,8 +448,10 @@ class SandboxHandler(MediaApi, BaseHTTPRequestHandler):
         cutoff = datetime.now(tz=UTC) - state.search_window if state.search_window else None
 
         def predicate(stored):
-            # Recent search sees the last 7 days only; then a cheap substring test (every match contains
-            # an anchor); then the real matcher.
+            # Reposts are not in keyword search (since 2026-05-04); recent search sees the last 7 days only; then
+            # a cheap substring test (every match contains an anchor); then the real matcher.
+            if stored.post.is_retweet:
+                return False
             if cutoff is not None and stored.post.created_at < cutoff:
                 return False
             if anchors and not any(anchor in stored.text_lower for anchor in anchors):
@@ -465,6 +483,13 @@ class SandboxHandler(MediaApi, BaseHTTPRequestHandler):
             if method == "POST":
                 state.set_faults(**data)
             return 200, {"data": asdict(state.faults)}, {}
+        if path in ("/_sandbox/app", "/_sandbox/credits"):
+            if method == "POST":
+                if path == "/_sandbox/app":
+                    state.set_access(**data)
+                else:
+                    state.set_credits(**data)
+            return 200, {"data": asdict(state.access)}, {}
         if path == "/_sandbox/rate-limits" and method == "POST":
             state.set_rate_limit(data["endpoint"], int(data["limit"]), window_seconds=data.get("window_seconds"))
             return 200, {"data": {"limits": state.rate_limits, "window_seconds": state.window_seconds}}, {}

@@ -23,6 +23,7 @@ from twitter_text.has_invalid_characters import has_invalid_characters
 
 from twitter_api.query import AnalysedText
 from twitter_api.sandbox import media
+from twitter_api.sandbox.policy import NO_QUOTES, NOT_SUMMONED, PROBLEMS, AppAccess, forbidden, summoned
 from twitter_api.text import mention_spans
 from twitter_api.types import XPost, XUser, snowflake_for
 
@@ -61,8 +62,8 @@ class SandboxError(Exception):
         super().__init__(f"{status} {body}")
 
 
-def problem(status: int, title: str, detail: str, type_: str = "about:blank") -> dict:
-    return {"title": title, "detail": detail, "type": type_, "status": status}
+def problem(status: int, title: str, detail: str, type_: str = "about:blank", **extra) -> dict:
+    return {"title": title, "detail": detail, "type": type_, "status": status, **extra}
 
 
 def invalid_request(parameter: str, value, message: str) -> SandboxError:
@@ -72,7 +73,7 @@ def invalid_request(parameter: str, value, message: str) -> SandboxError:
             "errors": [{"parameters": {parameter: [str(value)]}, "message": message}],
             "title": "Invalid Request",
             "detail": "One or more parameters to your request was invalid.",
-            "type": "https://api.twitter.com/2/problems/invalid-request",
+            "type": PROBLEMS + "invalid-request",
         },
     )
 
@@ -221,6 +222,7 @@ class SandboxState:
             self.window_seconds = self.default_window_seconds
             self.windows: dict[tuple[str, str], list[int]] = {}
             self.faults = Faults()
+            self.access = AppAccess()
             self.media = media.MediaStore()
             self.random = random.Random(0)
             self.request_log.clear()
@@ -304,6 +306,7 @@ class SandboxState:
         created_at: datetime | None = None,
         lang: str | None = "en",
         num: int | None = None,
+        quote_of: str | None = None,
     ) -> StoredPost:
         with self.lock:
             if num is None:
@@ -322,6 +325,8 @@ class SandboxState:
                     in_reply_to_user_id = parent.post.author_id
             if retweet_of:
                 referenced.append({"type": "retweeted", "id": str(retweet_of)})
+            if quote_of:
+                referenced.append({"type": "quoted", "id": str(quote_of)})
             entities, text_lower, dup_key, mentions, terms = self._text_info(text)
             post = XPost(
                 id=post_id,
@@ -350,6 +355,8 @@ class SandboxState:
                 else:
                     found.append(stored)
             self.texts_by_author.setdefault(author.id, {})[dup_key] = num
+            # Not a dataclass field (not saved): recounted as the posts are loaded. Read by render_user.
+            author.__dict__["post_count"] = author.__dict__.get("post_count", 0) + 1
             self._dirty = True
             return stored
 
@@ -393,6 +400,7 @@ class SandboxState:
         author_followers: int = 100,
         author_verified: bool = False,
         author_name: str | None = None,
+        quote_of: str | None = None,
     ) -> dict:
         """A public post by anyone (created as a user if unknown); returns it as X renders it with every field."""
         with self.lock:
@@ -411,10 +419,13 @@ class SandboxState:
                 retweet_of=retweet_of,
                 created_at=created_at,
                 lang=lang,
+                quote_of=quote_of,
             )
             return render_post(stored, ALL_TWEET_FIELDS)
 
-    def create_post(self, *, author: SandboxUser, text: str, in_reply_to_post_id: str | None) -> StoredPost:
+    def create_post(
+        self, *, author: SandboxUser, text: str, in_reply_to_post_id: str | None, quote_of: str | None = None
+    ) -> StoredPost:
         """POST /2/tweets: X's own checks (length, duplicates, reply target), then store."""
         from twitter_api.text import MAX_WEIGHTED_LENGTH, validate_post_text
 
@@ -452,7 +463,41 @@ class SandboxState:
                             "You attempted to reply to a Tweet that is deleted or not visible to you.",
                         ),
                     )
-            return self.add_post(author=author, text=text, in_reply_to_post_id=in_reply_to_post_id, lang=None)
+                if self.access.self_serve and not self.summoned(author, parent):
+                    raise SandboxError(403, forbidden(NOT_SUMMONED))
+            if quote_of and self.access.self_serve:
+                raise SandboxError(403, forbidden(NO_QUOTES))
+            return self.add_post(
+                author=author, text=text, in_reply_to_post_id=in_reply_to_post_id, lang=None, quote_of=quote_of
+            )
+
+    def summoned(self, replier: SandboxUser, parent: StoredPost) -> bool:
+        """Did the parent's author summon `replier` (policy.summoned), by a mention or by quoting its post?"""
+        quoted = {
+            self.by_id[ref["id"]].post.author_id
+            for ref in parent.referenced
+            if ref["type"] == "quoted" and ref["id"] in self.by_id
+        }
+        return summoned(
+            replier_id=replier.id, replier_username=replier.username, parent=parent.post, quoted_author_ids=quoted
+        )
+
+    def set_access(self, **changes) -> AppAccess:
+        """What X allows the app: self_serve, credits_exhausted, credits_answer (402 or 429), read_cap_reached."""
+        with self.lock:
+            for name, value in changes.items():
+                if not hasattr(self.access, name):
+                    raise ValueError(f"Unknown access setting {name!r}; known: {', '.join(asdict(AppAccess()))}.")
+                setattr(self.access, name, type(getattr(AppAccess(), name))(value))
+            return self.access
+
+    def set_credits(
+        self, *, exhausted: bool | None = None, answer: int | None = None, read_cap_reached: bool | None = None
+    ) -> AppAccess:
+        """Simulate credits running out (every request refused, 402 or 429 as `answer`) or the monthly read cap
+        (reads of posts refused, 429); False restores them."""
+        changes = {"credits_exhausted": exhausted, "credits_answer": answer, "read_cap_reached": read_cap_reached}
+        return self.set_access(**{k: v for k, v in changes.items() if v is not None})
 
     def delete_post(self, *, author: SandboxUser, post_id: str) -> None:
         with self.lock:
@@ -464,7 +509,11 @@ class SandboxState:
                         404,
                         "Not Found Error",
                         f"Could not find tweet with id: [{post_id}].",
-                        "https://api.twitter.com/2/problems/resource-not-found",
+                        PROBLEMS + "resource-not-found",
+                        resource_type="tweet",
+                        resource_id=post_id,
+                        parameter="id",
+                        value=post_id,
                     ),
                 )
             if stored.post.author_id != author.id:
@@ -706,6 +755,7 @@ class SandboxState:
             for item in data.get("posts", []):
                 author = self.users[item["author_id"]]
                 retweet_of = next((r["id"] for r in item.get("referenced", []) if r["type"] == "retweeted"), None)
+                quote_of = next((r["id"] for r in item.get("referenced", []) if r["type"] == "quoted"), None)
                 stored = self.add_post(
                     author=author,
                     text=item["text"],
@@ -714,6 +764,7 @@ class SandboxState:
                     created_at=datetime.fromisoformat(item["created_at"].replace("Z", "+00:00")),
                     lang=item.get("lang"),
                     num=int(item["id"]),  # the original id, so clients' since_id cursors stay valid
+                    quote_of=quote_of,
                 )
                 stored.deleted = item.get("deleted", False)
             self.media.load_dict(data.get("media"))
@@ -821,7 +872,7 @@ def render_user(user: SandboxUser | XUser, fields) -> dict:
         data["public_metrics"] = {
             "followers_count": user.followers_count,
             "following_count": getattr(user, "following_count", 0),
-            "tweet_count": 0,
+            "post_count": getattr(user, "post_count", 0),
             "listed_count": 0,
         }
     if "protected" in fields:
