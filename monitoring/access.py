@@ -1,8 +1,9 @@
 """Access helpers: the only way views load monitoring objects.
 
-Inbox items, monitors and watchlists belong to a team: its current members reach them, admins reach all,
-everyone else gets a 404. Routing rules are department-wide reading. What a person may do with what they see
-(change a rule, work an item) is decided in monitoring.rules; the can_*/require_* helpers here ask it.
+Inbox items, monitors and watchlists belong to a team: its current members reach them, admins reach all (but a
+direct message only in a team they belong to), everyone else gets a 404. Routing rules are department-wide
+reading. What a person may do with what they see (change a rule, work an item) is decided in monitoring.rules;
+the can_*/require_* helpers here ask it.
 """
 
 from django.db.models import Q, QuerySet
@@ -15,9 +16,11 @@ from monitoring.models import InboxItem, Mention, Monitor, MonitorUsage, Routing
 
 
 def items_for_user(user: User) -> QuerySet[InboxItem]:
+    """The items of the user's teams; admins see every team's public items, but a direct message (a private
+    item) only in a team they are a member of: private messages are the owning team's alone."""
     qs = InboxItem.objects.all()
     if user.is_admin:
-        return qs
+        return qs.filter(Q(is_private=False) | Q(team_id__in=team_ids_for_user(user)))
     return qs.filter(team_id__in=team_ids_for_user(user))
 
 

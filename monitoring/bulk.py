@@ -189,6 +189,7 @@ def _escalate(bulk: BulkAction, items: list[InboxItem], now) -> tuple[int, list[
             due_at=InboxItem.due_for(item.priority, now),
             escalated_from_id=item.pk,
             escalation_note=note,
+            is_private=item.is_private,  # a direct message stays private with the team it is passed to
             status=Status.NEW,
             created_at=now,
         )

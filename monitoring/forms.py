@@ -248,7 +248,7 @@ class ReplyForm(forms.Form):
         empty_label="Write it myself",
         error_messages={"invalid_choice": "Choose one of your team's approved saved replies."},
     )
-    text = forms.CharField(widget=forms.Textarea, label="Reply", max_length=1000)
+    text = forms.CharField(widget=forms.Textarea(attrs={"data-shortcut": "reply"}), label="Reply", max_length=1000)
 
     def __init__(self, *args, accounts=None, saved_versions=None, **kwargs):
         from tweets.models import SavedReplyVersion

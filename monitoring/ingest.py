@@ -89,8 +89,11 @@ def _mentions_search_cursors(accounts, limit: int, wanted_keys: set) -> None:
 @transaction.atomic
 def cursors_sync() -> list[PollCursor]:
     """Make the cursors match the active accounts and the packing of active monitors. Keeps what it can."""
+    from monitoring.direct import dm_cursors_sync
+
     wanted_keys = set()
     accounts = [a for a in timeline_accounts() if a.has_credentials]
+    dm_cursors_sync(accounts, wanted_keys)
     if mentions_source() == "search" and accounts:
         _mentions_search_cursors(accounts, settings.X_QUERY_LENGTH_LIMIT, wanted_keys)
         accounts = []
@@ -148,7 +151,7 @@ def cursors_due(now=None) -> list[int]:
     )
     qs = qs.filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now))
     if budget.search_paused():
-        qs = qs.filter(kind=PollCursor.Kind.TIMELINE)
+        qs = qs.filter(kind__in=[PollCursor.Kind.TIMELINE, PollCursor.Kind.DIRECT])
     return list(qs.values_list("pk", flat=True))
 
 
@@ -190,6 +193,10 @@ def cursor_poll(*, cursor_id: int) -> PollOutcome:
         return PollOutcome("paused", message="This month's read budget is used up; search monitors are paused.")
     if credits.blocked(reads=True):
         return PollOutcome("paused", message=CREDITS_PAUSE)
+    if cursor.kind == PollCursor.Kind.DIRECT:
+        from monitoring.direct import dm_poll
+
+        return dm_poll(cursor) if cursor.account_id else PollOutcome("inactive")
     token = _claim(cursor_id, now)
     if token is None:
         return PollOutcome("busy")
@@ -446,7 +453,7 @@ def _position(cursor: PollCursor, ids_read: list[int], stream: client.PageStream
 
 def usage_record(*, day, cursor: PollCursor, member_ids: list[int], matches: dict, api_calls: int, posts_read: int):
     """Attribute a poll's calls and reads: to the timeline's account, or split across the group's monitors."""
-    if cursor.kind == PollCursor.Kind.TIMELINE:
+    if cursor.kind in (PollCursor.Kind.TIMELINE, PollCursor.Kind.DIRECT):
         account_ids = [cursor.account_id] if cursor.account_id else list(cursor.accounts.values_list("pk", flat=True))
         if not account_ids:
             return

@@ -170,6 +170,10 @@ class Mention(models.Model):
     quoted_post_id = models.CharField(max_length=30, null=True, blank=True, help_text="The post it quotes, if any.")
     sentiment = models.FloatField(default=0.0, help_text="VADER compound score, -1 to 1.")
     found_at = models.DateTimeField(default=timezone.now)
+    # A direct message sent privately to one of our accounts (X's dm_event id in tweet_id: X mints DM event ids
+    # and post ids from the same id generator). Shown only to the owning team, never exported without a reason.
+    is_direct_message = models.BooleanField(default=False, db_default=False)
+    dm_conversation_id = models.CharField(max_length=64, blank=True, default="", db_default="")
 
     class Meta:
         ordering = ["-tweet_id"]
@@ -189,6 +193,8 @@ class Mention(models.Model):
 
     @property
     def url(self) -> str:
+        if self.is_direct_message:
+            return f"https://x.com/messages/{self.dm_conversation_id}" if self.dm_conversation_id else ""
         return f"https://x.com/{self.author_username or 'i'}/status/{self.tweet_id}"
 
 
@@ -256,6 +262,8 @@ class InboxItem(models.Model):
         "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="escalations", db_index=False
     )
     escalation_note = models.TextField(blank=True)
+    # A direct message's item: only its team's members see it (monitoring.access), admins of other teams included.
+    is_private = models.BooleanField(default=False, db_default=False)
     reply_draft = models.ForeignKey(  # indexed where set: most items have no reply
         "tweets.Draft", on_delete=models.SET_NULL, null=True, blank=True, related_name="inbox_items", db_index=False
     )
@@ -382,6 +390,7 @@ class PollCursor(models.Model):
     class Kind(models.TextChoices):
         TIMELINE = "timeline", "Mention timeline"
         SEARCH = "search", "Search"
+        DIRECT = "direct", "Direct messages"
 
     kind = models.CharField(max_length=10, choices=Kind.choices)
     key = models.CharField(max_length=64, unique=True)
@@ -412,6 +421,8 @@ class PollCursor(models.Model):
     def __str__(self) -> str:
         if self.kind == self.Kind.TIMELINE:
             return f"Mentions of {self.account or self.query}"
+        if self.kind == self.Kind.DIRECT:
+            return f"Direct messages to {self.account}"
         return f"Search group {self.pk}"
 
     @property

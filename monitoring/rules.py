@@ -46,7 +46,14 @@ register_reason(
     "monitoring.change_rule", "Only admins and the leads of the teams this rule routes from or to can change it."
 )
 
-work_item = is_admin | in_the_items_team
+
+@rules.predicate
+def a_public_item(user, item) -> bool:
+    return item is None or not getattr(item, "is_private", False)
+
+
+# A direct message is worked only by its team: an admin outside it neither sees nor touches it.
+work_item = (is_admin & a_public_item) | in_the_items_team
 rules.add_perm("monitoring.work_item", work_item)  # claim, assign, close, reopen, escalate, add a note
 register_reason("monitoring.work_item", "Only members of the team this item is with can work on it.")
 

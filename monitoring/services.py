@@ -332,6 +332,7 @@ def item_escalate(*, item: InboxItem, by: User, to_team: Team, note: str, reques
         due_at=InboxItem.due_for(item.priority),
         escalated_from=item,
         escalation_note=note,
+        is_private=item.is_private,  # a direct message stays private with the team it is passed to
     )
     InboxItemTag.objects.bulk_create(
         [InboxItemTag(item=new_item, name=t.name) for t in item.tags.all()], ignore_conflicts=True
@@ -420,17 +421,28 @@ def item_reply(
         _require_open(locked, "replied to")
         if locked.reply_draft_id and not locked.reply_draft.is_finished:
             raise TransitionError("A reply is already being written for this item. Open it from the item page.")
-        snapshot = mention_snapshot(locked.mention)
-        draft = draft_create(
-            author=by,
-            account=account,
-            text=text,
-            in_reply_to_post_id=str(locked.mention.tweet_id),
-            purpose="reply",
-            reply_to_snapshot=snapshot,
-            saved_reply_version=_saved_reply_used(saved_reply_version, account=account, text=text, snapshot=snapshot),
-            request=request,
-        )
+        mention = locked.mention
+        snapshot = mention_snapshot(mention)
+        reply = {
+            "author": by,
+            "account": account,
+            "text": text,
+            "purpose": "reply",
+            "reply_to_snapshot": snapshot,
+            "saved_reply_version": _saved_reply_used(
+                saved_reply_version, account=account, text=text, snapshot=snapshot
+            ),
+            "request": request,
+        }
+        if mention.is_direct_message:
+            # Answered privately, into the conversation it came from, from the account it was sent to.
+            if account.pk != locked.account_id or not mention.dm_conversation_id:
+                raise TransitionError(
+                    f"Reply to a direct message from {locked.account or 'the account it was sent to'}."
+                )
+            draft = draft_create(**reply, dm_conversation_id=mention.dm_conversation_id)
+        else:
+            draft = draft_create(**reply, in_reply_to_post_id=str(mention.tweet_id))
         old = locked.status
         locked.reply_draft = draft
         locked.assigned_to = locked.assigned_to or by

@@ -65,12 +65,29 @@ class ExportForm(forms.Form):
         widget=forms.Select(attrs={"class": "govuk-select"}),
     )
 
+    include_private = forms.BooleanField(
+        label="Include replies sent as direct messages",
+        required=False,
+        help_text="Private messages are left out unless you say why they are needed.",
+        widget=forms.CheckboxInput(attrs={"class": "govuk-checkboxes__input"}),
+    )
+    private_reason = forms.CharField(
+        label="Why the private messages are needed",
+        required=False,
+        max_length=500,
+        help_text="For example, the reference of an information request. Recorded in the audit log.",
+        widget=forms.Textarea(attrs={"class": "govuk-textarea", "rows": 3}),
+    )
+
     def __init__(self, *args, accounts: QuerySet[TwitterAccount], **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["account"].queryset = accounts
 
     def clean(self):
         data = super().clean()
+        data["private_reason"] = (data.get("private_reason") or "").strip()
+        if data.get("include_private") and len(data["private_reason"]) < 5:
+            self.add_error("private_reason", "Enter why the private messages are needed, in a few words.")
         start, end = data.get("start"), data.get("end")
         today = timezone.localdate()
         if start and start > today:
@@ -90,8 +107,11 @@ def _who(user) -> str:
     return user.email if user is not None else "system"
 
 
-def published_records(*, account: TwitterAccount, start: date, end: date) -> Iterator[dict]:
-    """Each published draft of the account in [start, end] (UK dates), oldest first, with its history."""
+def published_records(
+    *, account: TwitterAccount, start: date, end: date, include_private: bool = False
+) -> Iterator[dict]:
+    """Each published draft of the account in [start, end] (UK dates), oldest first, with its history. Replies
+    sent as direct messages are private: only with include_private (the view asks for, and audits, a reason)."""
     since = timezone.make_aware(datetime.combine(start, time.min))
     until = timezone.make_aware(datetime.combine(end + timedelta(days=1), time.min))
     base = (
@@ -111,6 +131,8 @@ def published_records(*, account: TwitterAccount, start: date, end: date) -> Ite
         )
         .order_by("published_at", "id")
     )
+    if not include_private:
+        base = base.filter(dm_conversation_id="")
     last = None
     while True:
         chunk = base
@@ -134,6 +156,7 @@ def _record(draft: Draft, account: TwitterAccount) -> dict:
         "post_id": draft.published_post_id,
         "post_url": draft.post_url,
         "in_reply_to_post_id": draft.in_reply_to_post_id,
+        "direct_message_conversation_id": draft.dm_conversation_id,
         "posts": list(draft.current_revision.posts) if draft.current_revision_id else [],
         "published_revision": draft.current_revision.number if draft.current_revision_id else None,
         "essential_reason": draft.essential_reason,

@@ -103,10 +103,18 @@ def records_export(request: HttpRequest) -> HttpResponse:
         actor=request.user,
         obj=data["account"],
         team=data["account"].team,
-        details={"from": data["start"].isoformat(), "to": data["end"].isoformat(), "format": data["format"]},
+        details={
+            "from": data["start"].isoformat(),
+            "to": data["end"].isoformat(),
+            "format": data["format"],
+            "private_messages": bool(data["include_private"]),
+            "private_reason": data["private_reason"] if data["include_private"] else "",
+        },
         request=request,
     )
-    rows = exports.published_records(account=data["account"], start=data["start"], end=data["end"])
+    rows = exports.published_records(
+        account=data["account"], start=data["start"], end=data["end"], include_private=data["include_private"]
+    )
     name = f"records-{data['account'].handle}-{data['start']:%Y%m%d}-{data['end']:%Y%m%d}"
     if data["format"] == "json":
         response = StreamingHttpResponse(exports.as_json(rows), content_type="application/json")

@@ -49,6 +49,13 @@ class Draft(models.Model):
         null=True, blank=True, help_text="When the next publishing attempt is due (schedule, retry or rate limit)."
     )
     in_reply_to_post_id = models.CharField("in reply to post id", max_length=30, blank=True)
+    dm_conversation_id = models.CharField(
+        "direct message conversation id",
+        max_length=64,
+        blank=True,
+        db_default="",
+        help_text="A reply to a direct message: sent privately into this conversation, not posted publicly.",
+    )
     # The post a reply answers as it was when the reply was started (author handle and name, text, time), so the
     # approvers and the history show it even once the mention is deleted: {"post_id", "author_username",
     # "author_name", "text", "posted_at"}.
@@ -136,6 +143,8 @@ class Draft(models.Model):
     def post_url(self) -> str:
         if not self.published_post_id:
             return ""
+        if self.dm_conversation_id:  # a private message: its conversation, seen only by its participants
+            return f"https://x.com/messages/{self.dm_conversation_id}"
         return f"https://x.com/{self.account.handle}/status/{self.published_post_id}"
 
     @property

@@ -30,7 +30,7 @@ from accounts.services import audit_record, x_credits_refused
 from tweets import coverage, media_publishing, queueing, spend
 from tweets.models import Draft, PublishAttempt, PublishingFreeze
 from tweets.services import ALLOWED_FROM, _move, _record_moves
-from twitter_api import client, credits
+from twitter_api import client, credits, direct
 from twitter_api.errors import CreditsExhausted, Forbidden, RateLimited, Transient, XApiError
 from twitter_api.types import XPost
 
@@ -303,9 +303,17 @@ def _answer(call: Callable, *args, **kwargs):
 def _publish_one(draft: Draft, token: str, position: int, text: str, reply_to: str, media_ids=()) -> XPost | XApiError:
     """Ask X to create one post (in a worker thread). `token` and `position` name the post for wrappers
     (tests inject faults per post)."""
+    if draft.dm_conversation_id:
+        return _answer(_send_direct_message, draft, text)
     return _answer(
         client.post_create, draft.account, text=text, reply_to_id=reply_to or None, media_ids=list(media_ids)
     )
+
+
+def _send_direct_message(draft: Draft, text: str) -> XPost:
+    """A reply to a direct message goes back privately into its conversation (same attempts, same exactly-once)."""
+    event_id = direct.dm_send(draft.account, conversation_id=draft.dm_conversation_id, text=text)
+    return XPost(id=event_id, text=text, author_id=draft.account.x_user_id, created_at=timezone.now())
 
 
 _URL = re.compile(r"https?://\S+")
@@ -317,7 +325,18 @@ def _comparable(text: str) -> str:
 
 
 def _reconcile(draft: Draft, text: str, reply_to: str) -> str | None:
-    """Look for the post among the account's recent posts. X refuses duplicate text, so a match is ours."""
+    """Look for the post among the account's recent posts. X refuses duplicate text, so a match is ours. A direct
+    message is looked for among its conversation's latest messages, sent by the account with the same text."""
+    if draft.dm_conversation_id:
+        # X accepts the same text twice in a conversation: only a message sent since the first attempt counts.
+        first = draft.attempts.order_by("started_at").values_list("started_at", flat=True).first()
+        since = (first or timezone.now()) - timedelta(minutes=2)
+        sender = draft.account.x_user_id
+        said = _comparable(text)
+        for message in direct.dm_conversation_events(draft.account, conversation_id=draft.dm_conversation_id):
+            if message.sender_id == sender and message.created_at >= since and _comparable(message.text) == said:
+                return message.id
+        return None
     # X ends the text of a post with media with a link to them.
     wanted = {_comparable(text), _comparable(text) + " <link>"}
     for post in client.recent_posts(draft.account):

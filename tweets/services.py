@@ -336,12 +336,15 @@ def draft_create(
     scheduled_at: datetime | None = None,
     in_reply_to_post_id: str | None = None,
     purpose: str = Draft.Purpose.POST,
+    dm_conversation_id: str = "",
     media: list[list[Attachment]] | None = None,
     reply_to_snapshot: dict | None = None,
     saved_reply_version=None,
     request=None,
 ) -> Draft:
-    """Save a new draft (a single post from `text`, or a thread from `posts`), with each post's `media`.
+    """Save a new draft (a single post from `text`, or a thread from `posts`), with each post's `media`. With
+    `dm_conversation_id`, a reply sent as a direct message into that conversation: the same approvals, published
+    privately.
 
     `reply_to_snapshot`: the post a reply answers, as it was (kept on the draft for its approvers and history).
     `saved_reply_version`: the approved saved reply version the text was filled in from, unchanged (the caller
@@ -358,6 +361,7 @@ def draft_create(
             author=author,
             purpose=purpose,
             scheduled_at=scheduled_at,
+            dm_conversation_id=dm_conversation_id,
             reply_to_snapshot=reply_to_snapshot or {},
             created_at=now,
             updated_at=now,

@@ -54,7 +54,7 @@ TWEET_FIELDS = [
 ]
 EXPANSIONS = ["author_id"]
 USER_FIELDS = ["username", "name", "verified", "public_metrics"]
-_ID_IN_PATH = re.compile(r"/(tweets|users|upload)/\d+(?=/|$)")
+_ID_IN_PATH = re.compile(r"/(tweets|users|upload|dm_conversations|with|dm_events)/[\d-]+(?=/|$)")
 
 
 # --- Parsing: X's JSON to plain data (also used by the tests on the real recordings) ---------------
@@ -328,9 +328,9 @@ def _counts(method: str, endpoint: str, response: requests.Response) -> tuple[in
     """(posts read, posts created) for a response, as X bills them."""
     if not 200 <= response.status_code < 300:
         return 0, 0
-    if method == "POST" and endpoint == "/2/tweets":
-        return 0, 1
-    if method != "GET" or not endpoint.startswith(("/2/tweets", "/2/users/:id/")):
+    if method == "POST" and (endpoint == "/2/tweets" or endpoint.startswith("/2/dm_conversations/")):
+        return 0, 1  # a direct message sent counts as created (twitter_api/direct.py says why)
+    if method != "GET" or not endpoint.startswith(("/2/tweets", "/2/users/:id/", "/2/dm_")):
         return 0, 0
     try:
         payload = _decoded(response)

@@ -2,6 +2,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
 from django.db.models.functions import Lower
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -14,6 +15,7 @@ from accounts.models import Team, TwitterAccount
 from core import freshness
 from core.pagination import page_of
 from core.params import posted_text, row_id, row_ids
+from core.paths import path_with_pk
 from core.tables import rendered_rows
 from monitoring import services
 from monitoring.access import item_for_user, items_for_user, monitors_for_user, monitors_matching, watchlists_for_user
@@ -184,6 +186,19 @@ def inbox_bulk_close(request: HttpRequest) -> HttpResponse:
     return redirect(f"{inbox_url}?team={team}" if row_id(team) is not None else inbox_url)
 
 
+def _neighbours(user, item) -> dict:
+    """The open items either side of this one in its team's inbox, in the list's order (due first): for j and k."""
+    open_items = items_for_user(user).filter(team_id=item.team_id, status__in=InboxItem.OPEN_STATUSES)
+    after = Q(due_at__gt=item.due_at) | Q(due_at=item.due_at, id__gt=item.pk)
+    before = Q(due_at__lt=item.due_at) | Q(due_at=item.due_at, id__lt=item.pk)
+    following = open_items.filter(after).order_by("due_at", "id").values_list("pk", flat=True).first()
+    preceding = open_items.filter(before).order_by("-due_at", "-id").values_list("pk", flat=True).first()
+    return {
+        "next_url": path_with_pk("monitoring:item_detail", following) if following else "",
+        "previous_url": path_with_pk("monitoring:item_detail", preceding) if preceding else "",
+    }
+
+
 def item_lineage(item: InboxItem) -> list[int]:
     """The item and the items it was passed on from, newest first: a receiving team sees their notes and history."""
     lineage = [item.pk]
@@ -198,7 +213,9 @@ def _item_context(request, item, **forms) -> dict:
     mention = item.mention
     lineage = item_lineage(item)
     accounts = TwitterAccount.objects.filter(status=TwitterAccount.Status.ACTIVE)
-    if not request.user.is_admin:
+    if mention.is_direct_message:
+        accounts = accounts.filter(pk=item.account_id)  # a direct message is answered by the account it was sent to
+    elif not request.user.is_admin:
         accounts = accounts.filter(team=item.team)
     choices = list(accounts.values_list("pk", flat=True))  # a team's accounts are few
     # The account mentioned if the team may reply as it, else the team's only account: no empty first choice.
@@ -206,11 +223,12 @@ def _item_context(request, item, **forms) -> dict:
     reply_form = forms.get("reply_form") or ReplyForm(
         accounts=accounts,
         saved_versions=saved_reply_choices(accounts),
-        initial={"account": account, "text": f"@{mention.author_username} "},
+        initial={"account": account, "text": "" if mention.is_direct_message else f"@{mention.author_username} "},
     )
     return {
         "item": item,
         "mention": mention,
+        **_neighbours(request.user, item),
         "reply_accounts": bool(choices),
         "monitors": list(monitors_matching(request.user, mention)),
         "tags": list(item.tags.all()),

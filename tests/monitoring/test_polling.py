@@ -304,11 +304,12 @@ def test_poll_cycle_enqueues_due_cursors_and_skips_paused_search_when_budget_is_
     x_sandbox.register_account(account)
     MonitorFactory(team=team, query="passport")
     with mock.patch("django_rq.get_queue") as get_queue, django_capture_on_commit_callbacks(execute=True):
-        assert poll_cycle() == 2
-    assert get_queue.return_value.enqueue.call_count == 2
+        assert poll_cycle() == 3  # the search, the account's mentions and its direct messages
+    assert get_queue.return_value.enqueue.call_count == 3
     ReadBudget.objects.create(month=timezone.localdate().replace(day=1), posts_limit=0)
     due = ingest.cursors_due()
-    assert [PollCursor.objects.get(pk=pk).kind for pk in due] == [PollCursor.Kind.TIMELINE]
+    kinds = sorted(PollCursor.objects.get(pk=pk).kind for pk in due)
+    assert kinds == [PollCursor.Kind.DIRECT, PollCursor.Kind.TIMELINE]
 
 
 def test_mentions_read_by_one_search_are_read_once_when_a_post_mentions_two_accounts(x_sandbox, team, settings):
@@ -318,7 +319,7 @@ def test_mentions_read_by_one_search_are_read_once_when_a_post_mentions_two_acco
     first = TwitterAccountFactory(team=team, handle="DeptOne")
     second = TwitterAccountFactory(team=team, handle="DeptTwo")
     x_sandbox.inject_post("alice", "@DeptOne @DeptTwo hello both")
-    cursors = ingest.cursors_sync()
+    cursors = [c for c in ingest.cursors_sync() if c.kind != PollCursor.Kind.DIRECT]  # each account's DMs apart
     assert [c.kind for c in cursors] == [PollCursor.Kind.TIMELINE]
     assert cursors[0].query.lower() == "@deptone OR @depttwo".lower()
     outcome = ingest.cursor_poll(cursor_id=cursors[0].pk)

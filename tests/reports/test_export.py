@@ -144,7 +144,13 @@ def test_the_export_is_audited(client, lead, account, records):
 
     event = AuditEvent.objects.get(action="records.exported")
     assert event.actor == lead
-    assert event.details == {"from": "2026-11-01", "to": "2026-11-10", "format": "csv"}
+    assert event.details == {
+        "from": "2026-11-01",
+        "to": "2026-11-10",
+        "format": "csv",
+        "private_messages": False,
+        "private_reason": "",
+    }
 
 
 def test_the_form_lists_only_the_accounts_of_teams_the_lead_leads(client, lead, account, other_team):
@@ -224,3 +230,65 @@ def test_the_export_reads_a_fixed_number_of_queries_per_chunk(account, member, a
         rows = list(exports.published_records(account=account, start=NOW.date() - timedelta(days=30), end=NOW.date()))
 
     assert len(rows) == 3
+
+
+# --- Direct messages are private: exported only with a reason, which is audited --------------------------------
+
+
+@pytest.fixture
+def dm_reply(account, member, approver, records):
+    draft = _published(account, member, approver, datetime(2026, 11, 4, 12, 0, tzinfo=UTC), text="Sent privately.")
+    draft.dm_conversation_id = "123-456"
+    draft.save()
+    return draft
+
+
+def _exported_texts(response) -> list:
+    return [r["posts"] for r in json.loads(_body(response))]
+
+
+def test_replies_sent_as_direct_messages_are_left_out_by_default(client, lead, account, dm_reply):
+    response = _export(client, lead, account=account.pk, start="2026-11-01", end="2026-11-10", format="json")
+
+    assert ["Sent privately."] not in _exported_texts(response)
+    assert (
+        len(
+            _exported_texts(
+                _export(client, lead, account=account.pk, start="2026-11-01", end="2026-11-10", format="json")
+            )
+        )
+        == 2
+    )
+
+
+@pytest.mark.parametrize("reason", ["", "   ", "x"])
+def test_asking_for_private_messages_without_a_reason_is_refused(client, lead, account, dm_reply, reason):
+    response = _export(
+        client, lead, account=account.pk, start="2026-11-01", end="2026-11-10", format="csv",
+        include_private="on", private_reason=reason,
+    )  # fmt: skip
+
+    assert response.status_code == 400
+    assert "Enter why the private messages are needed" in response.content.decode()
+    assert not AuditEvent.objects.filter(action="records.exported").exists()
+
+
+def test_with_a_reason_they_are_exported_and_the_reason_is_audited(client, lead, account, dm_reply):
+    response = _export(
+        client, lead, account=account.pk, start="2026-11-01", end="2026-11-10", format="json",
+        include_private="on", private_reason="Information request FOI-2026-0042",
+    )  # fmt: skip
+
+    records = json.loads(_body(response))
+    private = [r for r in records if r["posts"] == ["Sent privately."]]
+    assert len(private) == 1 and private[0]["direct_message_conversation_id"] == "123-456"
+    assert private[0]["post_url"] == "https://x.com/messages/123-456"
+    event = AuditEvent.objects.get(action="records.exported")
+    assert event.details["private_messages"] is True
+    assert event.details["private_reason"] == "Information request FOI-2026-0042"
+
+
+def test_the_csv_also_leaves_them_out_without_a_reason(client, lead, account, dm_reply):
+    body = _body(_export(client, lead, account=account.pk, start="2026-11-01", end="2026-11-10", format="csv"))
+
+    assert "Sent privately." not in body

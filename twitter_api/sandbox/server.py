@@ -69,6 +69,25 @@ _ROUTES = [
     ("GET", re.compile(r"^/2/users/(\d+)/mentions$"), "GET /2/users/:id/mentions", "mentions"),
     ("GET", re.compile(r"^/2/users/(\d+)/tweets$"), "GET /2/users/:id/tweets", "user_posts"),
     ("GET", re.compile(r"^/2/tweets/search/recent$"), "GET /2/tweets/search/recent", "search"),
+    ("GET", re.compile(r"^/2/dm_events$"), "GET /2/dm_events", "dm_events"),
+    (
+        "GET",
+        re.compile(r"^/2/dm_conversations/([0-9]+-[0-9]+|[0-9]+)/dm_events$"),
+        "GET /2/dm_conversations/:id/dm_events",
+        "dm_events",
+    ),
+    (
+        "POST",
+        re.compile(r"^/2/dm_conversations/with/([0-9]+)/messages$"),
+        "POST /2/dm_conversations/:id/messages",
+        "dm_send",
+    ),
+    (
+        "POST",
+        re.compile(r"^/2/dm_conversations/([0-9]+-[0-9]+)/messages$"),
+        "POST /2/dm_conversations/:id/messages",
+        "dm_send",
+    ),
     # Media (twitter_api.sandbox.media)
     ("POST", re.compile(r"^/2/media/upload/initialize$"), "POST /2/media/upload/initialize", "media_initialize"),
     ("POST", re.compile(r"^/2/media/upload/(\d+)/append$"), "POST /2/media/upload/:id/append", "media_append"),
@@ -78,7 +97,9 @@ _ROUTES = [
     ("POST", re.compile(r"^/2/media/subtitles$"), "POST /2/media/subtitles", "media_subtitles"),
 ]
 # Endpoints that act as a user: X refuses app-only (bearer) authentication for them.
-_USER_ONLY = {"create_post", "delete_post", "users_me"} | {name for *_, name in _ROUTES if name.startswith("media_")}
+_USER_ONLY = {"create_post", "delete_post", "users_me", "dm_events", "dm_send"} | {
+    name for *_, name in _ROUTES if name.startswith("media_")
+}
 
 UNAUTHORIZED = problem(401, "Unauthorized", "Unauthorized")
 UNSUPPORTED_AUTH = problem(
@@ -467,6 +488,66 @@ class SandboxHandler(MediaApi, BaseHTTPRequestHandler):
 
         return self._read(state.posts, request, predicate, parsed.root)
 
+    # --- direct messages (twitter_api/sandbox/direct.py) ----------------------------------------------------
+
+    def _api_dm_events(self, user, match, query, body):
+        """The user's DM events (or one conversation's), newest first, in X's DmEvent shape."""
+        conversation = match.group(1) if match.groups() else ""
+        if conversation and user.id not in conversation.split("-"):
+            raise SandboxError(403, problem(403, "Forbidden", "You are not a participant in this conversation."))
+        raw = query.get("max_results", "100")
+        if not raw.isdigit() or not 1 <= int(raw) <= 100:
+            raise invalid_request(
+                "max_results", raw, f"The `max_results` query parameter value [{raw}] is not between 1 and 100"
+            )
+        token = query.get("pagination_token")
+        before = None
+        if token:
+            try:
+                before = int(token, 16)
+            except ValueError:
+                raise invalid_request(
+                    "pagination_token", token, f"The `pagination_token` query parameter value [{token}] is not valid"
+                ) from None
+        state = self.server.state
+        found, more = state.direct.page(user_id=user.id, conversation_id=conversation, before=before, limit=int(raw))
+        fields = frozenset(filter(None, query.get("dm_event.fields", "").split(",")))
+        payload = {"data": [e.render(fields) for e in found], "meta": {"result_count": len(found)}}
+        if more and found:
+            payload["meta"]["next_token"] = format(found[-1].id, "x").rjust(16, "0")
+        if "sender_id" in query.get("expansions", "").split(","):
+            user_fields = frozenset(filter(None, query.get("user.fields", "").split(",")))
+            senders = {e.sender_id for e in found if e.raw is None}
+            payload["includes"] = {
+                "users": [render_user(state.users[i], user_fields) for i in senders if i in state.users]
+            }
+        if not found:
+            del payload["data"]
+        return 200, payload
+
+    def _api_dm_send(self, user, match, query, body):
+        """Send a message: to a participant (`with/:id`) or into a one-to-one conversation the user is in."""
+        state = self.server.state
+        target = match.group(1)
+        if "-" in target:
+            ids = target.split("-")
+            if user.id not in ids:
+                raise SandboxError(403, problem(403, "Forbidden", "You are not a participant in this conversation."))
+            recipient = ids[1] if ids[0] == user.id else ids[0]
+        else:
+            recipient = target
+        if recipient not in state.users:
+            raise invalid_request("participant_id", recipient, f"Could not find user with id: [{recipient}].")
+        data = self._json_body(body)
+        text = data.get("text")
+        if not isinstance(text, str) or not text:
+            raise invalid_request("text", text, "The `text` field is required.")
+        event = state.direct.send(sender_id=user.id, recipient_id=recipient, text=text)
+        state._dirty = True
+        if state.take_fault("drop_after_accept"):
+            raise _Drop
+        return 201, {"data": {"dm_conversation_id": event.conversation_id, "dm_event_id": str(event.id)}}
+
     # --- control -------------------------------------------------------------------------------------------
 
     def _control(self, method: str, path: str, query: dict, body: bytes):
@@ -510,6 +591,16 @@ class SandboxHandler(MediaApi, BaseHTTPRequestHandler):
                 if media := state.media.by_post.get(post["id"]):
                     post["media"] = media
             return 200, {"data": posts}, {}
+        if path == "/_sandbox/dms" and method == "POST":
+            # {"from": username, "to": username, "text": ...}, or {"to": username, "raw": {...}} for hostile data.
+            recipient = state.user_for_author(data["to"])
+            if "raw" in data:
+                event = state.direct.inject_raw(recipient_id=recipient.id, raw=data["raw"])
+            else:
+                sender = state.user_for_author(data["from"])
+                event = state.direct.send(sender_id=sender.id, recipient_id=recipient.id, text=data["text"])
+            state._dirty = True
+            return 201, {"data": {"id": str(event.id), "dm_conversation_id": event.conversation_id}}, {}
         if path == "/_sandbox/save" and method == "POST" and self.server.state_file:
             state.save(self.server.state_file)
             return 200, {"ok": True}, {}

@@ -169,6 +169,17 @@ OTHER_LANGUAGES = {
     "de": ("@{corp} Wie lange dauert die Bearbeitung meines Antrags?",),
     "ur": ("@{corp} کیا یہ فارم اردو میں دستیاب ہے؟",),
 }
+# Direct messages to the department's accounts: people who were asked to "send us a DM", or prefer to.
+DIRECT_MESSAGES = (
+    "Hi, you asked me to message you. My reference is {ref} and my {service} has been stuck for weeks.",
+    "Hello, I didn't want to post this publicly: my {service} was refused and I don't understand why. Ref {ref}.",
+    "Still waiting for a reply about my {service}, reference {ref}. Can someone call me back?",
+    "Thank you for sorting out my {service} so quickly. Really appreciated.",
+    "Can you tell me whether the {policy} covers people in {place}? I couldn't find it on the website.",
+    "I was charged twice for my {service}. Reference {ref}. Please refund the second payment.",
+)
+DM_SHARE = 0.05  # about one message in twenty is sent privately
+
 CATEGORY_WEIGHTS = (
     ("complaint", 24),
     ("question", 18),
@@ -213,6 +224,7 @@ class Simulator:
 
     def __init__(self, seed: int = 0):
         self.random = random.Random(seed)
+        self.dm_random = random.Random(seed + 1_000_003)
         self.citizens = [
             f"{first}{suffix}{n or ''}"[:15] for n in range(4) for first in FIRST for suffix in SUFFIX[: 4 + n * 2]
         ]
@@ -223,6 +235,20 @@ class Simulator:
         categories, weights = zip(*CATEGORY_WEIGHTS, strict=True)
         self._categories = categories
         self._cum_weights = list(itertools.accumulate(weights))
+
+    def next_direct_message(self) -> dict | None:
+        """Now and then, a private message to the corporate account (its own random stream: the public posts a
+        seed gives stay the same); None most of the time."""
+        r = self.dm_random
+        if r.random() >= DM_SHARE:
+            return None
+        placeholders = _Placeholders(r)
+        placeholders["ref"] = f"{r.choice('ABCDEFGH')}{r.randint(10000, 99999)}"
+        return {
+            "from": r.choice(self.citizens),
+            "to": CORPORATE,
+            "text": r.choice(DIRECT_MESSAGES).format_map(placeholders),
+        }
 
     def remember(self, post_id: str) -> None:
         """Tell the simulator a post's id, so later posts may reply to it."""

@@ -23,6 +23,7 @@ from twitter_text.has_invalid_characters import has_invalid_characters
 
 from twitter_api.query import AnalysedText
 from twitter_api.sandbox import media
+from twitter_api.sandbox.direct import DirectMessages
 from twitter_api.sandbox.policy import NO_QUOTES, NOT_SUMMONED, PROBLEMS, AppAccess, forbidden, summoned
 from twitter_api.text import mention_spans
 from twitter_api.types import XPost, XUser, snowflake_for
@@ -38,6 +39,10 @@ DEFAULT_RATE_LIMITS = {
     "GET /2/users/:id/mentions": 450,
     "GET /2/users/:id/tweets": 1500,
     "GET /2/tweets/search/recent": 450,
+    # Direct messages: the 2026 reference lists no DM limits; these are X's documented v2 per-user figures.
+    "GET /2/dm_events": 300,
+    "GET /2/dm_conversations/:id/dm_events": 300,
+    "POST /2/dm_conversations/:id/messages": 200,
     # Media (X's per-24-hour limits of reference/x-platform-2026.md, per 15 minutes).
     "POST /2/media/upload/initialize": 1875,
     "POST /2/media/upload/:id/append": 1875,
@@ -209,6 +214,7 @@ class SandboxState:
                 self.users_by_name: dict[str, SandboxUser] = {}
                 self.tokens: dict[str, SandboxUser] = {}
             self.posts: list[StoredPost] = []
+            self.direct = DirectMessages()
             self.by_id: dict[str, StoredPost] = {}
             self.by_author: dict[str, list[StoredPost]] = {}
             self.by_mention: dict[str, list[StoredPost]] = {}
@@ -740,6 +746,7 @@ class SandboxState:
                     }
                     for s in self.posts
                 ],
+                "direct_messages": self.direct.to_list(),
                 "media": self.media.to_dict(),
             }
 
@@ -767,6 +774,7 @@ class SandboxState:
                     quote_of=quote_of,
                 )
                 stored.deleted = item.get("deleted", False)
+            self.direct.load_list(data.get("direct_messages", []))
             self.media.load_dict(data.get("media"))
             self._dirty = False
 

@@ -39,6 +39,11 @@ class Command(BaseCommand):
             post = simulator.next_post()
             data = self._send(session, url, inject_kwargs(post), wait)
             simulator.remember(data["id"])
+            message = simulator.next_direct_message()
+            if message is not None:
+                self._send(session, url, message, wait, path="/_sandbox/dms")
+                if options["verbosity"] > 1:
+                    self.stdout.write(f"[direct message] @{message['from']}: {message['text']}")
             sent += 1
             if options["verbosity"] > 1:
                 self.stdout.write(f"[{post['category']}] @{post['author_username']}: {post['text']}")
@@ -64,11 +69,11 @@ class Command(BaseCommand):
                 said = now
             time.sleep(1)
 
-    def _send(self, session, url, fields, wait) -> dict:
+    def _send(self, session, url, fields, wait, path="/_sandbox/posts") -> dict:
         """Post one item, waiting for the sandbox to come back if it went away (e.g. restarted)."""
         while True:
             try:
-                response = session.post(f"{url}/_sandbox/posts", json=fields, timeout=10)
+                response = session.post(f"{url}{path}", json=fields, timeout=10)
                 response.raise_for_status()
                 return response.json()["data"]
             except requests.RequestException as exc:
