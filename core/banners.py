@@ -2,8 +2,10 @@
 `AppConfig.ready()`, and every page shows what they return, read from the cache in one round trip.
 
 A provider is `f(request) -> list[dict]`, each dict with level ("warning" or "info"), title, text, and optionally
-url and link_text. One that reads the cache says which entries with `cache_keys(user)`, so that every provider's
-are read together (core.cache.read_ahead), and the home page can read them with its own.
+url, link_text and key. A banner with a key can be dismissed for the rest of the session (`dismiss`): a banner
+about something new (a new freeze, a new spike) has a new key and shows again. A provider that reads the cache
+says which entries with `cache_keys(user)`, so that every provider's are read together (core.cache.read_ahead),
+and the home page can read them with its own.
 """
 
 from collections.abc import Callable
@@ -33,12 +35,30 @@ def cache_keys(user: AbstractBaseUser) -> list[str]:
     return [key for _, keys in _providers.values() for key in keys(user)]
 
 
+SESSION_KEY = "dismissed_banners"
+DISMISSED_LIMIT = 50  # the session keeps the most recent keys only
+KEY_LENGTH = 100
+
+
+def dismissed(request: HttpRequest) -> set[str]:
+    return set(request.session.get(SESSION_KEY, []))
+
+
+def dismiss(request: HttpRequest, key: str) -> None:
+    """Hide the banner with this key for the rest of the session."""
+    key = key[:KEY_LENGTH]
+    keys = [k for k in request.session.get(SESSION_KEY, []) if k != key]
+    request.session[SESSION_KEY] = [*keys, key][-DISMISSED_LIMIT:]
+
+
 def for_request(request: HttpRequest) -> list[dict]:
-    """Every provider's banners for the signed-in user; none for anyone else."""
+    """Every provider's banners for the signed-in user, but those they dismissed this session; none for anyone
+    else."""
     if not request.user.is_authenticated:
         return []
     banners = []
     with read_ahead(cache_keys(request.user)):
         for provider, _ in _providers.values():
             banners.extend(provider(request))
-    return banners
+    hidden = dismissed(request) if hasattr(request, "session") else set()
+    return [b for b in banners if not b.get("key") or b["key"] not in hidden]

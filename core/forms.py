@@ -109,6 +109,10 @@ class DateTimeWidget(forms.MultiWidget):
         }
         super().__init__(widgets, attrs)
 
+    def id_for_label(self, id_):
+        # The day box: where an error summary's link for the field lands (Django's MultiWidget gives none).
+        return f"{id_}_0" if id_ else ""
+
     def decompress(self, value):
         if isinstance(value, str):
             value = _iso(value)

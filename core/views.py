@@ -1,12 +1,16 @@
-"""The pages every deployment answers whatever app is installed: the health check, robots.txt and the site icons."""
+"""The pages every deployment answers whatever app is installed: the health check, robots.txt, the site icons, and
+hiding a site banner for the session."""
 
+from django.contrib.auth.decorators import login_required
 from django.db import connection
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect
 from django.templatetags.static import static
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import cache_control, never_cache
-from django.views.decorators.http import require_safe
+from django.views.decorators.http import require_POST, require_safe
 
+from core import banners
 from core.redis import redis_connection
 
 
@@ -42,3 +46,19 @@ def site_icon(request: HttpRequest, *, file: str) -> HttpResponse:
 def robots_txt(request: HttpRequest) -> HttpResponse:
     """Dovecote is for the department's staff: nothing in it is for search engines."""
     return HttpResponse("User-agent: *\nDisallow: /\n", content_type="text/plain")
+
+
+@login_required
+@require_POST
+def banner_dismiss(request: HttpRequest) -> HttpResponse:
+    """Hide a site banner for the rest of the session: htmx removes it in place; without JavaScript, back to the
+    page it was on."""
+    key = request.POST.get("key", "")
+    if key:
+        banners.dismiss(request, key)
+    if request.headers.get("HX-Request"):
+        return HttpResponse("")
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        back = "/"
+    return HttpResponseRedirect(back)

@@ -46,6 +46,7 @@ def _spike_banners(team_ids: list[int] | None) -> list[dict]:
         alerts = alerts.filter(monitor__team_id__in=team_ids)
     return [
         {
+            "key": f"spike-{a.pk}",
             "level": "warning",
             "title": "Spike in mentions",
             "text": f"{a.count} posts matched “{a.monitor.name}” in the last hour, against about "

@@ -29,6 +29,7 @@ def freeze_banners(request: HttpRequest) -> list[dict]:
     if banners is None:
         banners = [
             {
+                "key": f"freeze-{freeze.pk}",
                 "level": "warning",
                 "title": "Publishing freeze",
                 "text": f"Nothing is being published to {freeze.scope_label}: {freeze.reason}",

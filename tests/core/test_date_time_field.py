@@ -104,6 +104,11 @@ def test_what_was_typed_is_shown_back_with_the_error_and_its_ids():
     assert 'name="when_day"' in html and 'name="when_time"' in html
 
 
+def test_an_error_summary_link_lands_on_the_day_box():
+    form = _form("31", "2", "2027", "14:30")
+    assert form["when"].id_for_label == "id_when_0"
+
+
 def test_a_saved_time_is_shown_in_uk_time():
     form = WhenForm(initial={"when": datetime(2027, 7, 4, 13, 30, tzinfo=UTC)})
     html = str(form["when"])
