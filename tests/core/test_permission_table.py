@@ -85,6 +85,12 @@ ROWS = [
         for membership, allowed in [("membership in the team", LEADS), ("other team's membership", {"admin"})]
     ],
     # A team's last lead: tests/accounts/test_team_management.py (nobody may demote or remove them).
+    (
+        "accounts.restore_x_credits",
+        "department",
+        {"admin"},
+        "Only admins can say X credits are restored: they hold the X developer console where credits are bought.",
+    ),
     ("training.certify", "department", TRAINERS, "Only trainers and admins can do that."),
     ("training.manage_courses", "department", TRAINERS, "Only trainers and admins can do that."),
     ("training.manage_sessions", "department", TRAINERS, "Only trainers and admins can do that."),
@@ -116,6 +122,10 @@ ROWS = [
     ],
     ("monitoring.reply_to_item", "open item", TEAM, "Only members of the team this item is with can reply to it."),
     ("monitoring.see_usage", "department", SIGNED_IN, ""),
+    *[
+        ("monitoring.manage_tags", team, allowed, "Only the team's leads and admins can change its tags.")
+        for team, allowed in [("team", LEADS), ("other team", {"admin"})]
+    ],
     ("monitoring.set_budget", "department", LEADS, "Only team leads and admins can set the read budget."),
     ("reports.see_weekly_reports", "department", LEADS, "Weekly reports are for team leads and admins."),
     (
