@@ -28,7 +28,9 @@ def test_a_reschedule_the_clocks_skip_and_an_empty_comment_each_say_what_to_fix(
     journey = journeys.start("author")
     journey.sign_in(member.email)
     page = journey.goto(f"/drafts/{draft.pk}/")
-    page.get_by_label("New publishing time").fill("2027-03-28T01:30")
+    when = page.get_by_role("group", name="New publishing time")
+    for box, value in (("Day", "28"), ("Month", "3"), ("Year", "2027"), ("Time", "01:30")):
+        when.get_by_label(box).fill(value)
     page.get_by_role("button", name="Reschedule").click()
     page.get_by_text("does not exist in London").first.wait_for()
     journey.check()
