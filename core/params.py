@@ -20,8 +20,12 @@ def row_ids(values: list[str]) -> set[int]:
     return {number for number in map(row_id, values) if number is not None}
 
 
+def typed(value: object) -> str:
+    """What a person typed (a reason, a note, a comment), trimmed, as the database can keep it: NUL characters,
+    which PostgreSQL refuses in text and which a form field would have refused, are removed."""
+    return value.replace("\x00", "").strip() if isinstance(value, str) else ""
+
+
 def posted_text(data, name: str) -> str:
-    """Free text a form sent (a reason, a note, a comment) as the database can keep it: NUL characters, which
-    PostgreSQL refuses in text and which a form field would have refused, are removed; the rest is kept."""
-    value = data.get(name, "")
-    return value.replace("\x00", "") if isinstance(value, str) else ""
+    """Free text a form sent, read straight from it: see `typed`."""
+    return typed(data.get(name, ""))

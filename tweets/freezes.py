@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from accounts.services import audit_record
+from core.params import typed
 from core.permissions import ensure
 from tweets import queueing
 from tweets.models import Draft, PublishingFreeze
@@ -31,7 +32,7 @@ def draft_publish_now(*, draft: Draft, by: User, request=None) -> Draft:
 
 def draft_publish_essential(*, draft: Draft, by: User, reason: str, request=None) -> Draft:
     """A lead publishes one approved post during a freeze, with a reason. Audited."""
-    reason = (reason or "").replace("\x00", "").strip()  # a NUL cannot be stored
+    reason = typed(reason)
     if not reason:
         raise DraftError("Say why this post is essential. The reason is kept in the audit trail.")
     with transaction.atomic():
@@ -68,7 +69,7 @@ def draft_publish_essential(*, draft: Draft, by: User, reason: str, request=None
 
 def freeze_start(*, by: User, scope: str, reason: str, team=None, account=None, request=None) -> PublishingFreeze:
     scope = PublishingFreeze.Scope(scope)
-    reason = (reason or "").replace("\x00", "").strip()  # a NUL cannot be stored
+    reason = typed(reason)
     if not reason:
         raise DraftError("Give a reason for the freeze. Everyone will see it in the banner.")
     if scope == PublishingFreeze.Scope.TEAM and team is None:

@@ -27,6 +27,7 @@ from django.utils import timezone
 from accounts.models import AuditEvent, TwitterAccount, User
 from accounts.services import audit_event, audit_record
 from core import freshness
+from core.params import typed
 from core.permissions import decide, ensure
 from tweets import queueing
 from tweets.media import Attachment, attachments_of, clean_media, media_attach, usable_files
@@ -141,11 +142,6 @@ class DraftChanged(DraftError):
 
 
 # --- Validation --------------------------------------------------------------------------------------
-
-
-def _typed(text: str | None) -> str:
-    """What a person typed, trimmed, without NUL characters (which PostgreSQL cannot store in text)."""
-    return (text or "").replace("\x00", "").strip()
 
 
 def clean_posts(posts: list[str]) -> list[str]:
@@ -492,7 +488,7 @@ def draft_withdraw(*, draft: Draft, by: User, reason: str = "", request=None) ->
             draft,
             S.WITHDRAWN,
             by=by,
-            reason=_typed(reason) or "Withdrawn",
+            reason=typed(reason) or "Withdrawn",
             request=request,
             publish_due_at=None,
             held_by=None,
@@ -557,7 +553,7 @@ def draft_approve(
 
 
 def _approver_refusal(*, draft: Draft, by: User, action: str, to: str, reason: str, request=None) -> Draft:
-    reason = _typed(reason)
+    reason = typed(reason)
     if not reason:
         raise DraftError("Say why, so the author knows what to change.")
     with transaction.atomic():
@@ -579,7 +575,7 @@ def draft_reject(*, draft: Draft, by: User, reason: str, request=None) -> Draft:
 
 def comment_create(*, draft: Draft, by: User, body: str) -> Comment:
     ensure(by, "tweets.comment_draft", draft)
-    body = _typed(body)
+    body = typed(body)
     if not body:
         raise DraftError("Write a comment before adding it.")
     return Comment.objects.create(draft=draft, revision=draft.current_revision, author=by, body=body)
@@ -674,7 +670,7 @@ def draft_retract(*, draft: Draft, by: User, reason: str, request=None) -> Draft
     finds the posts gone)."""
     from tweets import retraction
 
-    reason = _typed(reason)
+    reason = typed(reason)
     if not reason:
         raise DraftError("Say why the post is being retracted: the reason is kept with the record.")
     with transaction.atomic():

@@ -232,9 +232,8 @@ class SetAside:
     reason: str
 
 
-def parse_page(payload: dict) -> tuple[list[XPost], list[SetAside]]:
-    """The posts of a list response (`data`, with authors from `includes.users`), newest first as X sends them,
-    and those set aside as unreadable (each logged). An unreadable author is logged and its posts kept."""
+def included_users(payload: dict) -> dict[str, XUser]:
+    """The users of a response's `includes`, by id; an unreadable one is logged and left out."""
     includes = payload.get("includes")
     raw_users = includes.get("users") if isinstance(includes, dict) else None
     users: dict[str, XUser] = {}
@@ -245,11 +244,22 @@ def parse_page(payload: dict) -> tuple[list[XPost], list[SetAside]]:
             log.warning("Set aside an unreadable user from X: %s", exc.reason)
             continue
         users[user.id] = user
+    return users
+
+
+def data_items(payload: dict) -> list:
+    """A response's `data` as a list: none, one object, or the list X sends."""
     data = payload.get("data")
     if data is None:
-        data = []
-    elif not isinstance(data, list):
-        data = [data]
+        return []
+    return data if isinstance(data, list) else [data]
+
+
+def parse_page(payload: dict) -> tuple[list[XPost], list[SetAside]]:
+    """The posts of a list response (`data`, with authors from `includes.users`), newest first as X sends them,
+    and those set aside as unreadable (each logged). An unreadable author is logged and its posts kept."""
+    users = included_users(payload)
+    data = data_items(payload)
     posts, set_aside = [], []
     for item in data:
         try:

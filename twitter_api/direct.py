@@ -30,8 +30,9 @@ from twitter_api.client import (
     _json,
     _text,
     _translated_errors,
+    data_items,
+    included_users,
     parse_datetime,
-    parse_user,
     user_client,
     x_id,
 )
@@ -95,21 +96,8 @@ def parse_dm_event(data, users: dict[str, XUser] | None = None) -> XDirectMessag
 
 def parse_dm_page(payload: dict) -> tuple[list[XDirectMessage], int, int]:
     """(messages, events read, events set aside) of a dm_events page; newest first as X sends them."""
-    includes = payload.get("includes")
-    raw_users = includes.get("users") if isinstance(includes, dict) else None
-    users: dict[str, XUser] = {}
-    for raw in raw_users if isinstance(raw_users, list) else ():
-        try:
-            user = parse_user(raw)
-        except Unreadable as exc:
-            log.warning("Set aside an unreadable DM sender from X: %s", exc.reason)
-            continue
-        users[user.id] = user
-    data = payload.get("data")
-    if data is None:
-        data = []
-    elif not isinstance(data, list):
-        data = [data]
+    users = included_users(payload)
+    data = data_items(payload)
     messages, set_aside = [], 0
     for item in data:
         try:
