@@ -489,3 +489,4 @@ class SavedReplyApproval(models.Model):
 
 
 from tweets.media_models import MediaFile, MediaUpload, RevisionMedia  # noqa: E402, F401 - models of this app
+from tweets.records_models import PostOnX  # noqa: E402, F401 - models of this app

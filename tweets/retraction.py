@@ -9,6 +9,7 @@ died) carries on from where it was; a post X no longer has counts as deleted.
 from django.utils import timezone
 
 from tweets.models import Draft, PublishAttempt
+from tweets.records import retraction_started
 from twitter_api import client
 from twitter_api.errors import NotFound, XApiError
 
@@ -38,6 +39,7 @@ def posts_delete(*, draft: Draft) -> int:
         attempts = [PublishAttempt(draft=draft, position=0, x_post_id=draft.published_post_id)]
     deleted = 0
     for done, attempt in enumerate(attempts):
+        retraction_started(attempt.x_post_id)  # X's delete event for it is this retraction, not a deletion on X
         try:
             client.post_delete(draft.account, post_id=attempt.x_post_id, context=f"retract draft {draft.pk}")
             deleted += 1

@@ -668,7 +668,7 @@ def draft_retract(*, draft: Draft, by: User, reason: str, request=None) -> Draft
     the posts deleted so far are recorded, the draft stays published and the DraftError says so: retracting again
     deletes the rest. X is called outside the row lock (two people retracting at once both succeed: the second
     finds the posts gone)."""
-    from tweets import retraction
+    from tweets import records, retraction
 
     reason = typed(reason)
     if not reason:
@@ -684,7 +684,7 @@ def draft_retract(*, draft: Draft, by: User, reason: str, request=None) -> Draft
         if draft.state == S.RETRACTED:
             return draft
         now = timezone.now()
-        return _move(
+        draft = _move(
             draft,
             S.RETRACTED,
             by=by,
@@ -694,3 +694,5 @@ def draft_retract(*, draft: Draft, by: User, reason: str, request=None) -> Draft
             retracted_by=by,
             retraction_reason=reason,
         )
+        records.retraction_record(draft=draft)  # who, why, when and each post of the thread, kept with its history
+        return draft
