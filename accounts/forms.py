@@ -4,6 +4,7 @@ from allauth.mfa.totp.internal.auth import SECRET_SESSION_KEY
 from django import forms
 
 from accounts.models import Membership
+from core.forms import DateField
 
 
 class ActivateTOTPForm(AllauthActivateTOTPForm):
@@ -54,16 +55,14 @@ class AuditFilterForm(forms.Form):
         label="Who (email)",
         widget=forms.TextInput(attrs={"class": "govuk-input govuk-input--width-20"}),
     )
-    date_from = forms.DateField(
-        required=False,
-        label="From",
-        widget=forms.DateInput(attrs={"type": "date", "class": "govuk-input govuk-input--width-10"}),
-    )
-    date_to = forms.DateField(
-        required=False,
-        label="To",
-        widget=forms.DateInput(attrs={"type": "date", "class": "govuk-input govuk-input--width-10"}),
-    )
+    date_from = DateField(required=False, label="From", name="The first day", help_text="For example, 27 3 2027.")
+    date_to = DateField(required=False, label="To", name="The last day", help_text="For example, 27 3 2027.")
+
+    def clean(self):
+        data = super().clean()
+        if data.get("date_from") and data.get("date_to") and data["date_to"] < data["date_from"]:
+            self.add_error("date_to", "The last day must be the same as or after the first day.")
+        return data
 
 
 class CreditsRestoredForm(forms.Form):

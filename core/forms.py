@@ -90,24 +90,23 @@ def clock_time(text: str) -> time | None:
     return time(hour, minute)
 
 
-class DateTimeWidget(forms.MultiWidget):
-    """The GOV.UK date input (day, month, year) and a time box, in a fieldset. A bound form shows back exactly what
-    was typed; an older single value (2027-03-28T10:00) is still read, for links and scripts that send one."""
+def _box(width: int, **extra) -> forms.TextInput:
+    return forms.TextInput(attrs={"class": f"govuk-input govuk-input--width-{width}", **extra})
+
+
+class DateWidget(forms.MultiWidget):
+    """The GOV.UK date input: day, month and year boxes in a fieldset. A bound form shows back exactly what was typed;
+    an older single value (2027-03-28) is still read, for links and scripts that send one."""
 
     template_name = "core/widgets/date_time.html"
     use_fieldset = True
+    parts = PARTS[:3]
 
     def __init__(self, attrs=None):
-        def box(width: int, **extra) -> forms.TextInput:
-            return forms.TextInput(attrs={"class": f"govuk-input govuk-input--width-{width}", **extra})
-
-        widgets = {
-            "day": box(2, inputmode="numeric", autocomplete="off"),
-            "month": box(2, inputmode="numeric", autocomplete="off"),
-            "year": box(4, inputmode="numeric", autocomplete="off"),
-            "time": box(5, autocomplete="off"),
-        }
-        super().__init__(widgets, attrs)
+        widths = {"day": 2, "month": 2, "year": 4}
+        super().__init__(
+            {part: _box(widths[part], inputmode="numeric", autocomplete="off") for part in self.parts}, attrs
+        )
 
     def id_for_label(self, id_):
         # The day box: where an error summary's link for the field lands (Django's MultiWidget gives none).
@@ -115,11 +114,10 @@ class DateTimeWidget(forms.MultiWidget):
 
     def decompress(self, value):
         if isinstance(value, str):
-            value = _iso(value)
-        if isinstance(value, datetime):
-            local = timezone.localtime(value) if timezone.is_aware(value) else value
-            return [str(local.day), str(local.month), str(local.year), f"{local:%H:%M}"]
-        return [None, None, None, None]
+            value = _iso_date(value)
+        if isinstance(value, date):
+            return [str(value.day), str(value.month), str(value.year)]
+        return [None] * len(self.parts)
 
     def value_from_datadict(self, data, files, name):
         parts = super().value_from_datadict(data, files, name)
@@ -133,11 +131,38 @@ class DateTimeWidget(forms.MultiWidget):
     def get_context(self, name, value, attrs):
         context = super().get_context(name, value, attrs)
         invalid = context["widget"]["attrs"].get("aria-invalid") == "true"
-        for part, sub in zip(PARTS, context["widget"]["subwidgets"], strict=True):
+        for part, sub in zip(self.parts, context["widget"]["subwidgets"], strict=True):
             sub["part"] = part
             if invalid:
                 sub["attrs"]["class"] += " govuk-input--error"
         return context
+
+
+class DateTimeWidget(DateWidget):
+    """The GOV.UK date input (day, month, year) and a time box, in a fieldset. A bound form shows back exactly what
+    was typed; an older single value (2027-03-28T10:00) is still read, for links and scripts that send one."""
+
+    parts = PARTS
+
+    def __init__(self, attrs=None):
+        forms.MultiWidget.__init__(
+            self,
+            {
+                "day": _box(2, inputmode="numeric", autocomplete="off"),
+                "month": _box(2, inputmode="numeric", autocomplete="off"),
+                "year": _box(4, inputmode="numeric", autocomplete="off"),
+                "time": _box(5, autocomplete="off"),
+            },
+            attrs,
+        )
+
+    def decompress(self, value):
+        if isinstance(value, str):
+            value = _iso(value)
+        if isinstance(value, datetime):
+            local = timezone.localtime(value) if timezone.is_aware(value) else value
+            return [str(local.day), str(local.month), str(local.year), f"{local:%H:%M}"]
+        return [None, None, None, None]
 
 
 def _iso(text: str) -> datetime | None:
@@ -147,6 +172,96 @@ def _iso(text: str) -> datetime | None:
         except ValueError:
             continue
     return None
+
+
+def _iso_date(text: str) -> date | None:
+    try:
+        return datetime.strptime(text.strip(), "%Y-%m-%d").date()
+    except ValueError:
+        return None
+
+
+def _number(text: str) -> bool:
+    # ASCII digits only: str.isdigit() also says yes to "²" and "١", which int() refuses or misreads.
+    return text.isascii() and text.isdigit()
+
+
+def _day_from_boxes(day: str, month: str, year: str, messages: dict, params: dict) -> date:
+    """A day from the GOV.UK date input's three boxes (a month may be a name: 4 July 2027), or a ValidationError
+    saying what to fix."""
+    missing = [name for name, part in (("day", day), ("month", month), ("year", year)) if not part]
+    if missing:
+        raise ValidationError(
+            messages["incomplete"], code="incomplete", params={**params, "missing": " and ".join(missing)}
+        )
+    number = str(MONTHS.get(month.lower(), month))
+    if not (_number(day) and _number(number) and _number(year)):
+        raise ValidationError(messages["invalid_date"], code="invalid_date", params=params)
+    if len(year) != 4:
+        raise ValidationError(messages["invalid_year"], code="invalid_year", params=params)
+    try:
+        return date(int(year), int(number), int(day))
+    except (ValueError, OverflowError):
+        raise ValidationError(messages["invalid_date"], code="invalid_date", params=params) from None
+
+
+def _boxes(value, count: int) -> list[str]:
+    return [str(part or "").strip() for part in (list(value) + [""] * count)[:count]]
+
+
+class DateField(forms.Field):
+    """A day entered in the GOV.UK date input, cleaned to a date. Each refusal says what to fix in GOV.UK's words
+    ("Date must include a month", "Date must be a real date"), naming the date as `name` says (default "Date")."""
+
+    widget = DateWidget
+    default_error_messages = {
+        "required": "Enter a date.",
+        "incomplete": "%(name)s must include a %(missing)s.",
+        "invalid_date": "%(name)s must be a real date.",
+        "invalid_year": "Year must include 4 numbers.",
+    }
+
+    def __init__(self, *, name: str = "Date", **kwargs):
+        self.name = name
+        super().__init__(**kwargs)
+
+    def to_python(self, value) -> date | None:
+        if isinstance(value, date) or value in self.empty_values:
+            return value or None
+        params = {"name": self.name}
+        if isinstance(value, str):
+            day = _iso_date(value)
+            if day is None:
+                raise ValidationError(self.error_messages["invalid_date"], code="invalid_date", params=params)
+            return day
+        day, month, year = _boxes(value, 3)
+        if not any((day, month, year)):
+            return None
+        return _day_from_boxes(day, month, year, self.error_messages, params)
+
+
+class TimeOfDayField(forms.Field):
+    """A time of day typed in one box as people write it (14:30, 2:30pm, midday: clock_time), cleaned to a time.
+    Beside a DateField where a form asks for a day and a time separately."""
+
+    widget = forms.TextInput
+    default_error_messages = {"required": "Enter a time like 14:30.", "invalid_time": "Enter a time like 14:30."}
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.widget.attrs.setdefault("class", "govuk-input govuk-input--width-5")
+        self.widget.attrs.setdefault("autocomplete", "off")
+
+    def prepare_value(self, value):
+        return f"{value:%H:%M}" if isinstance(value, time) else value
+
+    def to_python(self, value) -> time | None:
+        if isinstance(value, time) or value in self.empty_values:
+            return value or None
+        at = clock_time(str(value))
+        if at is None:
+            raise ValidationError(self.error_messages["invalid_time"], code="invalid_time")
+        return at
 
 
 class DateTimeField(forms.Field):
@@ -171,23 +286,10 @@ class DateTimeField(forms.Field):
             if naive is None:
                 raise ValidationError(self.error_messages["invalid_date"], code="invalid_date")
             return in_london(naive)
-        day, month, year, clock = (str(part or "").strip() for part in (list(value) + [""] * 4)[:4])
+        day, month, year, clock = _boxes(value, 4)
         if not any((day, month, year, clock)):
             return None
-        missing = [name for name, part in (("day", day), ("month", month), ("year", year)) if not part]
-        if missing:
-            raise ValidationError(
-                self.error_messages["incomplete"], code="incomplete", params={"missing": " and ".join(missing)}
-            )
-        number = MONTHS.get(month.lower(), month)
-        if not (day.isdigit() and str(number).isdigit() and year.isdigit()):
-            raise ValidationError(self.error_messages["invalid_date"], code="invalid_date")
-        if len(year) != 4:
-            raise ValidationError(self.error_messages["invalid_year"], code="invalid_year")
-        try:
-            day_of = date(int(year), int(number), int(day))
-        except (ValueError, OverflowError):
-            raise ValidationError(self.error_messages["invalid_date"], code="invalid_date") from None
+        day_of = _day_from_boxes(day, month, year, self.error_messages, {})
         at = clock_time(clock)
         if at is None:
             raise ValidationError(self.error_messages["invalid_time"], code="invalid_time")

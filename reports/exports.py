@@ -18,6 +18,7 @@ from django.utils import timezone
 from accounts.access import led_team_ids
 from accounts.models import TwitterAccount, User
 from core import csvcells
+from core.forms import DateField
 from tweets.models import Approval, Draft, DraftRevision, DraftTransition, PublishAttempt
 
 CHUNK = 200
@@ -29,10 +30,6 @@ def exportable_accounts(user: User) -> QuerySet[TwitterAccount]:
     if user.is_admin:
         return qs
     return qs.filter(team_id__in=led_team_ids(user))
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
 
 
 class ExportForm(forms.Form):
@@ -47,16 +44,16 @@ class ExportForm(forms.Form):
         },
         widget=forms.Select(attrs={"class": "govuk-select"}),
     )
-    start = forms.DateField(
+    start = DateField(
         label="From (first day)",
-        help_text="For example, 1 November 2026. Times are UK time.",
-        error_messages={"required": "Enter the first day to export.", "invalid": "Enter the first day as a real date."},
-        widget=DateInput(attrs={"class": "govuk-input govuk-input--width-10"}),
+        name="The first day",
+        help_text="For example, 1 11 2026. Times are UK time.",
+        error_messages={"required": "Enter the first day to export."},
     )
-    end = forms.DateField(
+    end = DateField(
         label="To (last day, included)",
-        error_messages={"required": "Enter the last day to export.", "invalid": "Enter the last day as a real date."},
-        widget=DateInput(attrs={"class": "govuk-input govuk-input--width-10"}),
+        name="The last day",
+        error_messages={"required": "Enter the last day to export."},
     )
     format = forms.ChoiceField(
         choices=FORMATS,

@@ -5,15 +5,13 @@ from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import TwitterAccount, User
-from core.forms import in_london
+from core.forms import DateField, TimeOfDayField, in_london
 from training.certification import ONE_TO_ONE_NOT_HELD_YET
 from training.models import Action, Course, Feedback
 
 TEXT = {"class": "govuk-input"}
 SELECT = {"class": "govuk-select"}
 AREA = {"class": "govuk-textarea", "rows": 5}
-DATE = {"type": "date", "class": "govuk-input govuk-input--width-10"}
-TIME = {"type": "time", "class": "govuk-input govuk-input--width-5"}
 NUMBER = {"class": "govuk-input govuk-input--width-4", "inputmode": "numeric"}
 
 
@@ -102,8 +100,14 @@ class SessionForm(forms.Form):
     course = forms.ModelChoiceField(
         queryset=Course.objects.filter(is_active=True), empty_label="Choose a course", widget=forms.Select(attrs=SELECT)
     )
-    date = forms.DateField(widget=forms.DateInput(attrs=DATE), help_text="The first session, for a series.")
-    time = forms.TimeField(widget=forms.TimeInput(attrs=TIME, format="%H:%M"), help_text="UK time.")
+    date = DateField(
+        name="The date",
+        help_text="The first session, for a series. For example, 27 3 2027.",
+        error_messages={"required": "Enter the date of the session."},
+    )
+    time = TimeOfDayField(
+        help_text="UK time, for example 14:30.", error_messages={"required": "Enter the time it starts."}
+    )
     duration_minutes = whole_number("Length (minutes)", 15, 480, name="The length in minutes", initial=90)
     location = forms.CharField(
         label="Place",
@@ -163,9 +167,15 @@ class OneToOneForm(forms.Form):
     )
     topic = forms.CharField(max_length=200, widget=forms.TextInput(attrs=TEXT))
     notes = forms.CharField(required=False, widget=forms.Textarea(attrs=AREA))
-    held_on = forms.DateField(label="Date held", widget=forms.DateInput(attrs=DATE))
-    held_time = forms.TimeField(label="Time", widget=forms.TimeInput(attrs=TIME, format="%H:%M"))
-    follow_up_on = forms.DateField(label="Follow up on", required=False, widget=forms.DateInput(attrs=DATE))
+    held_on = DateField(
+        label="Date held", name="The date held", error_messages={"required": "Enter the date it was held."}
+    )
+    held_time = TimeOfDayField(
+        label="Time",
+        help_text="UK time, for example 14:30.",
+        error_messages={"required": "Enter the time it was held."},
+    )
+    follow_up_on = DateField(label="Follow up on", name="The follow-up date", required=False)
     course = forms.ModelChoiceField(
         queryset=Course.objects.filter(is_active=True),
         required=False,
@@ -226,7 +236,12 @@ class ExemptionForm(forms.Form):
         help_text="Leave as 'All training' to exempt from every course.",
     )
     reason = forms.CharField(widget=forms.Textarea(attrs=AREA), help_text="Kept in the audit trail.")
-    expires_on = forms.DateField(label="Exempt until", widget=forms.DateInput(attrs=DATE))
+    expires_on = DateField(
+        label="Exempt until",
+        name="The end date",
+        help_text="For example, 27 3 2027.",
+        error_messages={"required": "Enter the last day of the exemption."},
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -1,10 +1,12 @@
 """The audit trail is append-only: no edit or delete through the ORM, the admin, or SQL."""
 
 import pytest
+import time_machine
 from django.db import DatabaseError, connection, transaction
 
 from accounts.models import AuditEvent
 from accounts.services import audit_record
+from tests.boxes import date_boxes
 from tests.factories import TEST_PASSWORD
 
 
@@ -88,3 +90,58 @@ def test_the_audit_pages_keep_the_filters(client, lead, team):
 
     second = client.get("/teams/audit/", {"action": "other", "page": 2}).content.decode()
     assert "other.thing" in second and "test.unrelated" not in second
+
+
+def test_the_audit_page_filters_by_the_days_typed_in_the_date_boxes(client, lead, team):
+    with time_machine.travel("2026-11-02 10:00 +0000"):
+        audit_record(action="test.early", team=team)
+    with time_machine.travel("2026-11-05 10:00 +0000"):
+        audit_record(action="test.middle", team=team)
+    with time_machine.travel("2026-11-09 10:00 +0000"):
+        audit_record(action="test.late", team=team)
+    client.force_login(lead)
+
+    response = client.get(
+        "/teams/audit/", {**date_boxes("date_from", "2026-11-04"), **date_boxes("date_to", "2026-11-06")}
+    )
+
+    content = response.content.decode()
+    assert "test.middle" in content and "test.early" not in content and "test.late" not in content
+    assert 'name="date_from_day" value="04"' in content  # what was typed stays in the boxes
+    assert 'type="date"' not in content
+
+
+def test_the_audit_filters_keep_the_date_boxes_across_pages(client, lead, team):
+    for i in range(55):
+        audit_record(action=f"other.thing{i}", team=team)
+    client.force_login(lead)
+
+    first = client.get("/teams/audit/", date_boxes("date_from", "2026-01-01")).content.decode()
+
+    assert "date_from_day=01&amp;date_from_month=01&amp;date_from_year=2026&amp;page=2" in first
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        (
+            {"date_from_day": "31", "date_from_month": "2", "date_from_year": "2026"},
+            "The first day must be a real date.",
+        ),
+        ({"date_to_day": "3", "date_to_year": "2026"}, "The last day must include a month."),
+        ({"date_from_day": "3", "date_from_month": "1", "date_from_year": "26"}, "Year must include 4 numbers."),
+        (
+            {**date_boxes("date_from", "2026-11-09"), **date_boxes("date_to", "2026-11-02")},
+            "The last day must be the same as or after the first day.",
+        ),
+    ],
+)
+def test_a_mistake_in_the_audit_dates_is_shown_in_place_with_the_error_summary(client, lead, team, query, message):
+    client.force_login(lead)
+
+    response = client.get("/teams/audit/", query)
+
+    assert response.status_code == 200
+    content = response.content.decode()
+    assert "There is a problem" in content and content.count(message) == 2  # in the summary and beside the boxes
+    assert "<title>Error: " in content

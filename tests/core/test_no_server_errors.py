@@ -260,10 +260,10 @@ def _plausible(tag: str, kind: str, value: str | None, name: str = "") -> str:
         return value
     now = timezone.localtime()
     later = now + timezone.timedelta(days=2)
-    # The GOV.UK date input's boxes and its time box (core.forms.DateTimeWidget).
+    # The GOV.UK date input's boxes and a time box (core.forms.DateTimeWidget, DateWidget, TimeOfDayField).
     parts = {"_day": str(later.day), "_month": str(later.month), "_year": str(later.year), "_time": "10:00"}
     for suffix, part in parts.items():
-        if name.endswith(suffix):
+        if name.endswith(suffix) or name == suffix[1:]:
             return part
     return {
         "date": now.date().isoformat(),

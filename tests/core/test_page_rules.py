@@ -2,7 +2,8 @@
 admin and as a plain member, and on every template file, so a page added later is checked too:
 
 1. no `style=""` attribute (the CSP blocks them; styles live in static/css);
-2. no `datetime-local` input (the GOV.UK date input and a time box instead: core.forms.DateTimeField);
+2. no `datetime-local`, `date` or `time` input (the GOV.UK date input and a time box instead: core.forms
+   DateTimeField, DateField, TimeOfDayField);
 3. no `---------` option in a select (a meaningful empty label, or none where a choice is required);
 4. every id an `aria-describedby` or `aria-labelledby` names exists in the page, and no id is used twice;
 5. a visually hidden text never runs into the words beside it ("Warning" + "You can't" read "WarningYou can't");
@@ -51,8 +52,8 @@ class _Page(HTMLParser):
         attrs = dict(attrs)
         if "style" in attrs:
             self.problems.append(f"<{tag} style=...>: inline style")
-        if tag == "input" and (attrs.get("type") or "").lower() == "datetime-local":
-            self.problems.append(f"<input type=datetime-local name={attrs.get('name')}>")
+        if tag == "input" and (kind := (attrs.get("type") or "").lower()) in ("datetime-local", "date", "time"):
+            self.problems.append(f"<input type={kind} name={attrs.get('name')}>: not the GOV.UK date input")
         if attrs.get("id"):
             self.ids.append(attrs["id"])
         for name in ("aria-describedby", "aria-labelledby", "aria-controls"):
@@ -188,6 +189,8 @@ def test_no_template_has_an_inline_style_a_datetime_local_input_or_a_bare_table(
     [
         ('<p style="color:red">x</p>', "inline style"),
         ('<input type="datetime-local" name="x">', "datetime-local"),
+        ('<input type="date" name="x">', "type=date"),
+        ('<input type="time" name="x">', "type=time"),
         ("<select><option>---------</option></select>", "'---------'"),
         ('<input aria-describedby="nowhere">', "#nowhere"),
         ('<p id="a"></p><p id="a"></p>', "used twice"),

@@ -73,7 +73,12 @@ def records(account, member, approver):
 
 
 def _export(client, user, **params):
+    """As the page sends it: each date in the GOV.UK date input's three boxes (start_day, start_month, start_year)."""
     client.force_login(user)
+    for name in ("start", "end"):
+        if name in params:
+            year, month, day = (params.pop(name).split("-") + ["", "", ""])[:3]
+            params |= {f"{name}_day": day, f"{name}_month": month, f"{name}_year": year}
     return client.get(reverse("reports:export"), params)
 
 
@@ -166,7 +171,9 @@ def test_the_form_lists_only_the_accounts_of_teams_the_lead_leads(client, lead, 
     [
         ({"start": "2026-11-10", "end": "2026-11-01"}, "The last day must be the same as or after the first day."),
         ({"start": "", "end": "2026-11-01"}, "Enter the first day to export."),
-        ({"start": "2026-11-31", "end": "2026-12-01"}, "Enter the first day as a real date."),
+        ({"start": "2026-11-31", "end": "2026-12-01"}, "The first day must be a real date."),
+        ({"start": "2026-11-", "end": "2026-12-01"}, "The first day must include a day."),
+        ({"start": "26-11-01", "end": "2026-12-01"}, "Year must include 4 numbers."),
         ({"start": "2026-12-01", "end": "2026-12-02"}, "The first day must be today or in the past."),
         ({"start": "2026-11-01", "end": "9999-12-31"}, "The last day must be today or in the past."),
         ({"start": "2026-11-01", "end": "2026-11-19"}, "The last day must be today or in the past."),
@@ -179,6 +186,25 @@ def test_the_form_says_what_is_wrong_with_the_dates(client, lead, account, param
     content = response.content.decode()
     assert "There is a problem" in content
     assert message in content
+
+
+def test_the_dates_boxes_show_back_what_was_typed_with_the_error_beside_them(client, lead, account):
+    response = _export(client, lead, account=account.pk, format="csv", start="2026-11-31", end="2026-11-10")
+
+    content = response.content.decode()
+    assert 'name="start_day" value="31"' in content and 'name="end_year" value="2026"' in content
+    assert 'id="id_start_error"' in content and 'href="#id_start_0"' in content
+    assert 'type="date"' not in content
+
+
+def test_a_single_iso_date_in_a_link_is_still_read(client, lead, account, records):
+    client.force_login(lead)
+    response = client.get(
+        reverse("reports:export"), {"account": account.pk, "start": "2026-11-01", "end": "2026-11-10", "format": "csv"}
+    )
+
+    assert response.status_code == 200
+    assert "published_at" in _body(response) or response["Content-Type"].startswith("text/csv")
 
 
 def test_members_who_lead_no_team_cannot_export(client, member):

@@ -5,6 +5,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import AuditEvent
+from tests.boxes import date_boxes
 from tests.factories import TwitterAccountFactory
 from tests.training.factories import ExemptionFactory, TrainerFactory
 from tests.training.helpers import require_course
@@ -17,10 +18,15 @@ from training.services import TrainingError
 def test_an_admin_grants_an_exemption_that_is_audited_and_lets_the_user_act(client, admin_user, member):
     course = require_course("corporate", "draft", title="Twitter basics")
     client.force_login(admin_user)
-    until = (timezone.localdate() + timezone.timedelta(days=10)).isoformat()
+    until = timezone.localdate() + timezone.timedelta(days=10)
     response = client.post(
         reverse("training:exemptions"),
-        {"user": member.pk, "course": course.pk, "reason": "Covering during the flood response", "expires_on": until},
+        {
+            "user": member.pk,
+            "course": course.pk,
+            "reason": "Covering during the flood response",
+            **date_boxes("expires_on", until),
+        },
     )
     assert response.status_code == 302
     exemption = Exemption.objects.get()

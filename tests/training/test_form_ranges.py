@@ -7,6 +7,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from tests.boxes import date_boxes
 from tests.training.factories import CourseFactory, TrainerFactory
 from training.models import Course, Exemption, TrainingSession
 
@@ -42,7 +43,7 @@ def _session(course, **changes):
     day = timezone.localdate() + dt.timedelta(days=7)
     return {
         "course": course.pk,
-        "date": day.isoformat(),
+        **date_boxes("date", day),
         "time": "10:00",
         "duration_minutes": 90,
         "location": "Room 4",
@@ -76,7 +77,7 @@ def test_session_numbers_out_of_range_are_refused_with_the_range(client, trainer
 
 def test_a_session_too_far_ahead_is_refused_with_the_latest_date(client, trainer):
     client.force_login(trainer)
-    data = _session(CourseFactory(), trainer=trainer.pk, date="9999-12-20", weeks=3)
+    data = _session(CourseFactory(), trainer=trainer.pk, **date_boxes("date", "9999-12-20"), weeks=3)
     response = client.post(reverse("training:session_create"), data)
     assert response.status_code == 200
     message = " ".join(response.context["form"].errors["date"])
@@ -89,7 +90,7 @@ def test_an_exemption_too_long_is_refused_with_the_latest_date(client, admin_use
     client.force_login(admin_user)
     response = client.post(
         reverse("training:exemptions"),
-        {"user": member.pk, "course": "", "reason": "Covering the inbox", "expires_on": "9999-12-31"},
+        {"user": member.pk, "course": "", "reason": "Covering the inbox", **date_boxes("expires_on", "9999-12-31")},
     )
     assert response.status_code == 200
     message = " ".join(response.context["form"].errors["expires_on"])

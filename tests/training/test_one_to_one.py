@@ -4,6 +4,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import AuditEvent
+from tests.boxes import date_boxes
 from tests.training.factories import CourseFactory, OneToOneSessionFactory, TrainerFactory
 from training.models import Certification, OneToOneSession
 
@@ -14,9 +15,9 @@ def _post(client, trainee, **extra):
         "trainee": trainee.pk,
         "topic": "Replying to an angry citizen",
         "notes": "Practised three replies.",
-        "held_on": yesterday.isoformat(),
+        **date_boxes("held_on", yesterday),
         "held_time": "09:30",
-        "follow_up_on": (yesterday + timezone.timedelta(days=14)).isoformat(),
+        **date_boxes("follow_up_on", yesterday + timezone.timedelta(days=14)),
         **extra,
     }
     return client.post(reverse("training:one_to_one_create"), data)

@@ -5,6 +5,7 @@ import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
+from tests.boxes import date_boxes
 from tests.factories import UserFactory
 from tests.training.factories import BookingFactory, CourseFactory, TrainerFactory, TrainingSessionFactory
 from training.models import Booking, TrainingSession
@@ -89,7 +90,7 @@ def test_a_trainer_schedules_a_weekly_series(client, trainer):
         reverse("training:session_create"),
         {
             "course": course.pk,
-            "date": day,
+            **date_boxes("date", day),
             "time": "10:00",
             "duration_minutes": 90,
             "location": "Room 4",
@@ -109,7 +110,7 @@ def test_scheduling_needs_a_place_or_a_link(client, trainer):
         reverse("training:session_create"),
         {
             "course": CourseFactory().pk,
-            "date": "2030-01-01",
+            **date_boxes("date", "2030-01-01"),
             "time": "10:00",
             "duration_minutes": 90,
             "trainer": trainer.pk,
@@ -165,7 +166,7 @@ def test_a_trainer_edits_and_cancels_a_session(client, trainer):
     response = client.post(
         reverse("training:session_edit", args=[session.pk]),
         {
-            "date": local.date().isoformat(),
+            **date_boxes("date", local.date()),
             "time": "14:30",
             "duration_minutes": 60,
             "location": "Room 7",
@@ -223,7 +224,7 @@ def test_a_session_at_a_time_the_clocks_skip_is_refused_saying_it_does_not_exist
             reverse("training:session_create"),
             {
                 "course": CourseFactory().pk,
-                "date": "2028-03-26",
+                **date_boxes("date", "2028-03-26"),
                 "time": "01:15",
                 "duration_minutes": 90,
                 "location": "Room 4",
