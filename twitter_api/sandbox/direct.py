@@ -13,6 +13,8 @@ from datetime import UTC, datetime
 from twitter_api.types import snowflake_for
 
 DEFAULT_FIELDS = ("id", "event_type", "text")
+# The `event_types` X accepts (spec 2.167); the sandbox makes MessageCreate events only.
+DM_EVENT_TYPES = frozenset({"MessageCreate", "ParticipantsJoin", "ParticipantsLeave"})
 ALL_FIELDS = frozenset({"id", "event_type", "text", "created_at", "dm_conversation_id", "sender_id", "participant_ids"})
 
 

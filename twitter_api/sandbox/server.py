@@ -34,6 +34,7 @@ from urllib.parse import parse_qsl, quote, unquote, urlsplit
 
 import orjson
 
+from twitter_api.sandbox.direct import DM_EVENT_TYPES
 from twitter_api.sandbox.media import MediaApi, media_control
 from twitter_api.sandbox.policy import PROBLEMS, refusal_for_money
 from twitter_api.sandbox.state import (
@@ -79,12 +80,12 @@ _ROUTES = [
     (
         "POST",
         re.compile(r"^/2/dm_conversations/with/([0-9]+)/messages$"),
-        "POST /2/dm_conversations/:id/messages",
+        "POST /2/dm_conversations/with/:participant_id/messages",
         "dm_send",
     ),
     (
         "POST",
-        re.compile(r"^/2/dm_conversations/([0-9]+-[0-9]+)/messages$"),
+        re.compile(r"^/2/dm_conversations/([0-9]+-[0-9]+|[0-9]+)/messages$"),
         "POST /2/dm_conversations/:id/messages",
         "dm_send",
     ),
@@ -502,13 +503,23 @@ class SandboxHandler(MediaApi, BaseHTTPRequestHandler):
             )
         token = query.get("pagination_token")
         before = None
-        if token:
+        if token is not None:
             try:
-                before = int(token, 16)
+                before = int(token, 16) if len(token) >= 16 else None  # X's tokens: at least 16 characters
             except ValueError:
+                pass
+            if before is None:
                 raise invalid_request(
                     "pagination_token", token, f"The `pagination_token` query parameter value [{token}] is not valid"
-                ) from None
+                )
+        for kind in query.get("event_types", "MessageCreate").split(","):
+            if kind not in DM_EVENT_TYPES:
+                raise invalid_request(
+                    "event_types",
+                    kind,
+                    f"The `event_types` query parameter value [{kind}] is not one of "
+                    f"[{', '.join(sorted(DM_EVENT_TYPES))}]",
+                )
         state = self.server.state
         found, more = state.direct.page(user_id=user.id, conversation_id=conversation, before=before, limit=int(raw))
         fields = frozenset(filter(None, query.get("dm_event.fields", "").split(",")))
@@ -529,24 +540,40 @@ class SandboxHandler(MediaApi, BaseHTTPRequestHandler):
         """Send a message: to a participant (`with/:id`) or into a one-to-one conversation the user is in."""
         state = self.server.state
         target = match.group(1)
-        if "-" in target:
-            ids = target.split("-")
-            if user.id not in ids:
+        if "/with/" in match.re.pattern:
+            recipient = target
+        else:
+            ids = target.split("-")  # a group's id is one number: the sandbox has no groups, so none has the user
+            if user.id not in ids or len(ids) != 2:
                 raise SandboxError(403, problem(403, "Forbidden", "You are not a participant in this conversation."))
             recipient = ids[1] if ids[0] == user.id else ids[0]
-        else:
-            recipient = target
         if recipient not in state.users:
             raise invalid_request("participant_id", recipient, f"Could not find user with id: [{recipient}].")
-        data = self._json_body(body)
-        text = data.get("text")
-        if not isinstance(text, str) or not text:
-            raise invalid_request("text", text, "The `text` field is required.")
+        text = self._dm_text(self._json_body(body))
         event = state.direct.send(sender_id=user.id, recipient_id=recipient, text=text)
         state._dirty = True
         if state.take_fault("drop_after_accept"):
             raise _Drop
         return 201, {"data": {"dm_conversation_id": event.conversation_id, "dm_event_id": str(event.id)}}
+
+    @staticmethod
+    def _dm_text(data) -> str:
+        """A message's text, refused as X refuses a body its spec does not allow (CreateDirectMessagesBy*Request:
+        `text` or `attachments`, nothing else). The sandbox keeps no media in direct messages: attachments alone
+        are refused, saying so."""
+        if not isinstance(data, dict):
+            raise invalid_request("body", data, "The request body must be a JSON object.")
+        unknown = sorted(set(data) - {"text", "attachments"})
+        if unknown:
+            raise invalid_request(unknown[0], data[unknown[0]], f"The `{unknown[0]}` field is not allowed.")
+        text = data.get("text")
+        if text is None and "attachments" in data:
+            raise invalid_request("attachments", data["attachments"], "The sandbox sends no media in direct messages.")
+        if text is None:
+            raise invalid_request("text", text, "At least one of `text`, `attachments` is required.")
+        if not isinstance(text, str) or not text:
+            raise invalid_request("text", text, "The `text` field must be a string of at least 1 character.")
+        return text
 
     # --- control -------------------------------------------------------------------------------------------
 

@@ -43,6 +43,7 @@ DEFAULT_RATE_LIMITS = {
     "GET /2/dm_events": 300,
     "GET /2/dm_conversations/:id/dm_events": 300,
     "POST /2/dm_conversations/:id/messages": 200,
+    "POST /2/dm_conversations/with/:participant_id/messages": 200,
     # Media (X's per-24-hour limits of reference/x-platform-2026.md, per 15 minutes).
     "POST /2/media/upload/initialize": 1875,
     "POST /2/media/upload/:id/append": 1875,
