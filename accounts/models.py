@@ -304,6 +304,42 @@ class TwitterAccount(models.Model):
         return self.status == self.Status.ACTIVE
 
 
+class ActivityGrant(models.Model):
+    """The account's OAuth 2.0 grant (Authorization Code with PKCE): what lets X's Activity API push the account's
+    private events (mentions, replies, quotes) to Dovecote. Separate from the OAuth 1.0a credentials used for
+    posting. Tokens are encrypted at rest and never shown again; one grant per account, kept (without its tokens)
+    as history once revoked. Written only by accounts/oauth2.py."""
+
+    account = models.OneToOneField(TwitterAccount, on_delete=models.CASCADE, related_name="activity_grant")
+    access_token = EncryptedTextField(blank=True, default="")
+    refresh_token = EncryptedTextField(blank=True, default="")
+    scopes = models.CharField(max_length=500, blank=True, help_text="The scopes X granted, space-separated.")
+    expires_at = models.DateTimeField(null=True, blank=True, help_text="When the access token stops working.")
+    x_user_id = models.CharField("X user id", max_length=30, blank=True, help_text="Whose token X issued.")
+    authorised_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    authorised_at = models.DateTimeField(null=True, blank=True)
+    refreshed_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    # Set when X refused to refresh (invalid_grant): a lead must authorise again.
+    refresh_failed_at = models.DateTimeField(null=True, blank=True)
+    refresh_failure = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["expires_at"], name="activity_grant_expiry")]
+
+    def __str__(self) -> str:
+        return f"Account events grant for {self.account}"
+
+    @property
+    def is_usable(self) -> bool:
+        """Holds tokens X still honours as far as Dovecote knows: authorised, not revoked, refresh not failed."""
+        return bool(self.access_token) and self.revoked_at is None and self.refresh_failed_at is None
+
+    @property
+    def scope_list(self) -> list[str]:
+        return self.scopes.split()
+
+
 class AuditEventQuerySet(models.QuerySet):
     def update(self, **kwargs):
         raise PermissionError("Audit events cannot be changed.")
