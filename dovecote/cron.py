@@ -25,6 +25,8 @@ from monitoring import jobs as monitoring_jobs  # noqa: E402
 cron.register(monitoring_jobs.poll_cycle, queue_name="poll", interval=30)
 cron.register(monitoring_jobs.spikes_check, queue_name="default", interval=300)
 cron.register(monitoring_jobs.budget_check, queue_name="default", interval=900)
+# Own posts' figures at 1 h, 24 h and 7 days after publishing: due snapshots read per account, 100 posts a call.
+cron.register(monitoring_jobs.post_metrics_sweep, queue_name="poll", interval=300)
 # Daily at 03:30 (server time): the dashboard's stored monitor hours, once older than it reads.
 cron.register(monitoring_jobs.monitor_hours_purge, queue_name="default", cron="30 3 * * *")
 

@@ -390,6 +390,18 @@ MONITORING_EXCLUDE_OWN_MENTIONS = env_bool("MONITORING_EXCLUDE_OWN_MENTIONS", Tr
 MONITORING_MENTIONS_SOURCE = env_str("MONITORING_MENTIONS_SOURCE", "search")
 if MONITORING_MENTIONS_SOURCE not in {"search", "timeline"}:
     raise ImproperlyConfigured("MONITORING_MENTIONS_SOURCE must be 'search' or 'timeline'.")
+# Own posts' figures (monitoring.post_metrics): read this many hours after each post is published (1 h, 24 h,
+# 7 days by default). A snapshot not read by twice its time (the read budget used up, X credits blocked) is skipped.
+try:
+    POST_METRICS_CHECKPOINTS_HOURS = sorted(
+        {int(h) for h in env_list("POST_METRICS_CHECKPOINTS_HOURS", ["1", "24", "168"])}
+    )
+except ValueError:
+    raise ImproperlyConfigured(
+        "POST_METRICS_CHECKPOINTS_HOURS must be whole numbers of hours, e.g. 1,24,168."
+    ) from None
+if not POST_METRICS_CHECKPOINTS_HOURS or not all(0 < h <= 24 * 28 for h in POST_METRICS_CHECKPOINTS_HOURS):
+    raise ImproperlyConfigured("POST_METRICS_CHECKPOINTS_HOURS must be between 1 and 672 hours (X's 30 days).")
 
 LOGGING = {
     "version": 1,

@@ -4,6 +4,7 @@ import logging
 from datetime import timedelta
 
 import django_rq
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -58,3 +59,24 @@ def bulk_run(bulk_id: int) -> str:
         log.exception("Bulk action %s failed", bulk_id)
         bulk.bulk_fail(bulk_id=bulk_id)
         raise
+
+
+def post_metrics_sweep() -> int:
+    """Every few minutes (RQ cron): skip own posts' snapshots past their time, enqueue a read per account with
+    snapshots due (monitoring.post_metrics)."""
+    from monitoring import post_metrics
+
+    accounts = post_metrics.post_metrics_sweep()
+    queue = django_rq.get_queue("poll", is_async=settings.RQ_ASYNC, commit_mode="auto")
+    for account_id in accounts:
+        transaction.on_commit(lambda pk=account_id: queue.enqueue(post_metrics_read, pk, job_id=f"post-metrics-{pk}"))
+    return len(accounts)
+
+
+def post_metrics_read(account_id: int) -> str:
+    from monitoring import post_metrics
+
+    outcome = post_metrics.post_metrics_read(account_id=account_id)
+    if outcome.status in ("error", "rate_limited"):
+        log.warning("Own posts' figures for account %s: %s (%s)", account_id, outcome.status, outcome.message)
+    return outcome.status

@@ -489,4 +489,5 @@ class SavedReplyApproval(models.Model):
 
 
 from tweets.media_models import MediaFile, MediaUpload, RevisionMedia  # noqa: E402, F401 - models of this app
+from tweets.metrics_models import PostMetrics  # noqa: E402, F401 - models of this app
 from tweets.records_models import PostOnX  # noqa: E402, F401 - models of this app

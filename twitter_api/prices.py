@@ -118,4 +118,14 @@ def call_cost(
         return prices.alt_text
     if method == "DELETE" and endpoint.startswith("/2/tweets/"):
         return prices.post_deleted
+    # Own posts' figures (GET /2/tweets?ids=) are Post reads too: see metrics_cost.
     return prices.post_read * posts_read
+
+
+def metrics_cost(posts: int, *, prices: PriceList | None = None) -> Decimal:
+    """What reading `posts` own posts' figures costs (twitter_api.metrics): X bills a lookup by ids as "Posts: Read"
+    per post returned (docs.x.com/x-api/fundamentals/metrics and the rate card of 2026-08-13, x-platform-2026.md
+    sections 1 and 6); "Owned Reads" ($0.001) cover only the user timelines, and "Analytics: Read" was dropped from
+    the card on 2026-06-18. A post read twice in one UTC day is billed once, so this is at most the bill."""
+    prices = prices or current()
+    return prices.post_read * max(0, int(posts))

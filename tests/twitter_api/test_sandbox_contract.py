@@ -70,6 +70,11 @@ POST_FIELDS = {**FULL_FIELDS, "post.fields": FULL_FIELDS["tweet.fields"]}
 del POST_FIELDS["tweet.fields"]
 
 
+def _lookup(w: World, ids: list[str], name: str = "tweet.fields") -> requests.Response:
+    fields = "created_at,public_metrics,non_public_metrics,organic_metrics,edit_history_tweet_ids"
+    return w.call("GET", "/2/tweets", params={"ids": ",".join(ids), name: fields})
+
+
 def _reply_not_summoned(w: World) -> requests.Response:
     parent = w.post("Nothing to do with the department.", author="citizen_jo")
     return w.call("POST", "/2/tweets", json={"text": "Hello", "reply": {"in_reply_to_tweet_id": parent}})
@@ -176,6 +181,17 @@ CASES = {
         "GET /2/tweets/:id", "success", 200, lambda w: w.call("GET", f"/2/tweets/{w.post('Hi')}", params=POST_FIELDS)
     ),
     "post not found": Case("GET /2/tweets/:id", "error", 200, lambda w: w.call("GET", "/2/tweets/12345")),
+    # GET /2/tweets?ids= (own posts' figures: twitter_api.metrics)
+    "posts with figures": Case(
+        "GET /2/tweets", "success", 200, lambda w: _lookup(w, [w.post("Ours."), w.post("Too.")])
+    ),
+    "posts with post.fields": Case(
+        "GET /2/tweets", "success", 200, lambda w: _lookup(w, [w.post("Ours.")], name="post.fields")
+    ),
+    "posts, one deleted": Case("GET /2/tweets", "success", 200, lambda w: _lookup(w, [w.post("Here."), "12345"])),
+    "posts, all gone": Case("GET /2/tweets", "error", 200, lambda w: _lookup(w, ["12345"])),
+    "posts, bad ids": Case("GET /2/tweets", "error", 400, lambda w: _lookup(w, ["abc"])),
+    "posts at the read cap": Case("GET /2/tweets", "error", 429, lambda w: _read_cap(w, "GET", "/2/tweets?ids=1")),
     # GET /2/users/me
     "me": Case(
         "GET /2/users/me",

@@ -23,7 +23,13 @@ NO_QUOTES = "Quote posts via the API are not available to self-serve apps."
 
 # The endpoints (server._ROUTES names) that read posts: refused at the monthly read cap.
 POST_READS = frozenset(
-    {"GET /2/tweets/:id", "GET /2/users/:id/mentions", "GET /2/users/:id/tweets", "GET /2/tweets/search/recent"}
+    {
+        "GET /2/tweets",
+        "GET /2/tweets/:id",
+        "GET /2/users/:id/mentions",
+        "GET /2/users/:id/tweets",
+        "GET /2/tweets/search/recent",
+    }
 )
 
 

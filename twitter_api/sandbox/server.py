@@ -66,6 +66,7 @@ _ROUTES = [
     ("POST", re.compile(r"^/2/tweets$"), "POST /2/tweets", "create_post"),
     ("DELETE", re.compile(r"^/2/tweets/(\d+)$"), "DELETE /2/tweets/:id", "delete_post"),
     ("GET", re.compile(r"^/2/tweets/(\d+)$"), "GET /2/tweets/:id", "post"),
+    ("GET", re.compile(r"^/2/tweets$"), "GET /2/tweets", "posts_lookup"),
     ("GET", re.compile(r"^/2/users/me$"), "GET /2/users/me", "users_me"),
     ("GET", re.compile(r"^/2/users/(\d+)/mentions$"), "GET /2/users/:id/mentions", "mentions"),
     ("GET", re.compile(r"^/2/users/(\d+)/tweets$"), "GET /2/users/:id/tweets", "user_posts"),
@@ -425,6 +426,11 @@ class SandboxHandler(MediaApi, BaseHTTPRequestHandler):
                 for m in media
             ]
         return 200, payload
+
+    def _api_posts_lookup(self, user, match, query, body):
+        from twitter_api.sandbox.metrics import posts_lookup
+
+        return posts_lookup(self.server.state, user, query)
 
     def _api_users_me(self, user, match, query, body):
         fields = frozenset(filter(None, query.get("user.fields", "").split(",")))

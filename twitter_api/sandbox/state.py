@@ -36,6 +36,7 @@ DEFAULT_RATE_LIMITS = {
     "DELETE /2/tweets/:id": 50,
     "GET /2/users/me": 75,
     "GET /2/tweets/:id": 300,
+    "GET /2/tweets": 900,  # X's v2 per-user lookup figure (not in the 2026 reference)
     "GET /2/users/:id/mentions": 450,
     "GET /2/users/:id/tweets": 1500,
     "GET /2/tweets/search/recent": 450,
@@ -231,6 +232,7 @@ class SandboxState:
             self.faults = Faults()
             self.access = AppAccess()
             self.media = media.MediaStore()
+            self.edit_chains: dict[str, list[str]] = {}  # a post's edit history, by each id in it (sandbox.metrics)
             self.random = random.Random(0)
             self.request_log.clear()
             self._last_num = 0
