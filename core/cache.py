@@ -147,7 +147,8 @@ class RedisCache(DjangoRedisCache):
 
     @contextmanager
     def read_ahead(self, keys: Iterable[str]) -> Iterator[None]:
-        """Read `keys` in one round trip now; inside the block, `get` of any of them answers from what was read.
+        """Read `keys` in one round trip now; inside the block, `get` and `get_many` of any of them answer from what
+        was read.
 
         A write or delete of a key inside the block forgets what was read for it, so the block reads its own
         writes. What another process writes meanwhile is not seen until the block ends: keep the block to one
@@ -175,11 +176,24 @@ class RedisCache(DjangoRedisCache):
         return value
 
     def get_many(self, keys, version=None):
+        keys = list(keys)
+        answered = {}
+        if self._read:  # the keys read ahead are answered from what was read; only the rest go to Redis
+            rest = []
+            for key in keys:
+                value = self._read.get(self.make_key(key, version=version), _NOT_READ)
+                if value is _NOT_READ:
+                    rest.append(key)
+                elif value is not _ABSENT:
+                    answered[key] = value
+            if not rest:
+                return answered
+            keys = rest
         found = self._attempt(super().get_many, keys, version, missing={})
         unreadable = [key for key, value in found.items() if value is _UNREADABLE]
         if unreadable:
             self.delete_many(unreadable, version=version)
-        return {key: value for key, value in found.items() if value is not _UNREADABLE}
+        return {**answered, **{key: value for key, value in found.items() if value is not _UNREADABLE}}
 
     def has_key(self, key, version=None):
         return self._attempt(super().has_key, key, version, missing=False)

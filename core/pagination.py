@@ -48,3 +48,43 @@ def _requested(number: str | int | None) -> int | None:
     except (TypeError, ValueError):
         return 1
     return number if number >= 1 else None
+
+
+def page_counted_up_to(
+    queryset: QuerySet, number: str | int | None, *, per_page: int, up_to: int, rows: QuerySet | None = None
+) -> Page:
+    """The page asked for, with the rows that match counted only up to `up_to`: the database stops after that
+    many (a window count reads every match, a million for a common word), so a search costs the same however
+    many it finds. `page.more_than` is then how many there are known to be more than (0 when
+    `page.paginator.count` is exact), and pages go on for as long as there are rows.
+
+    One query for the ids (the first `up_to` + 1 of them, or from the page asked for on when that is further on;
+    never a count), one for the page's rows (from `rows` if given, as page_of). A page past the last gives the
+    first.
+    """
+    ids = queryset.prefetch_related(None).values_list("pk", flat=True)
+    requested = min(_requested(number) or 1, _FURTHEST_OFFSET // per_page)
+    start = (requested - 1) * per_page
+    more_than = 0
+    if start + per_page <= up_to:
+        found = list(ids[: up_to + 1])
+        counted = len(found)
+        if counted > up_to:
+            counted, more_than = up_to + 1, up_to
+        if start >= counted and requested > 1:  # past the last page: the first
+            requested, start = 1, 0
+        page_ids = found[start : start + per_page]
+    else:
+        found = list(ids[start : start + per_page + 1])
+        if not found:
+            return page_counted_up_to(queryset, 1, per_page=per_page, up_to=up_to, rows=rows)
+        counted = start + len(found)
+        if len(found) > per_page:
+            more_than = start + per_page
+        page_ids = found[:per_page]
+    paginator = Paginator(ids, per_page)
+    paginator.count = counted  # a cached property: never counted by the paginator
+    page = paginator.page(requested)
+    page.more_than = more_than
+    page.object_list = list((queryset if rows is None else rows).filter(pk__in=page_ids)) if page_ids else []
+    return page

@@ -12,7 +12,12 @@ class MonitoringConfig(AppConfig):
 
         freshness.watch("monitors", "monitoring.Monitor", "monitoring.Watchlist")
         freshness.watch("inbox-tags", "monitoring.TeamTag")
-        banners.register(monitoring_banners.spike_banners, cache_keys=monitoring_banners.spike_banner_keys)
+        freshness.watch("spikes", "monitoring.SpikeAlert")
+        banners.register(
+            monitoring_banners.spike_banners,
+            cache_keys=monitoring_banners.spike_banner_keys,
+            topics=monitoring_banners.TOPICS,
+        )
 
         from monitoring import replies as monitoring_replies
         from twitter_api import replies

@@ -1,58 +1,63 @@
 """Site-wide banners from monitoring: spikes on the user's teams' monitors.
 
-Every page shows them (monitoring.apps registers them with core.banners), so they are kept in the cache for the
-rest of the clock minute per set of teams: spikes are found hourly, and a new one may reach the banner up to a
-minute late (one query when not cached).
+Every page shows them (monitoring.apps registers them with core.banners), so they are kept in the cache per set
+of teams, checked against the generations of the spikes and the monitors (core.freshness.kept) read in the same
+round trip: a spike found (monitoring.spikes.spikes_detect) shows on the next page, and costs one query once
+(for everyone in those teams). Each banner goes when its spike leaves the quiet period, checked on every read.
 """
 
 import hashlib
 
-from django.core.cache import cache
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts.access import team_ids_for_user, teams_key
+from core import freshness
 from monitoring.models import SpikeAlert
 from monitoring.spikes import SPIKE_QUIET
 
-CACHE_SECONDS = 60
+SHOWN = 5
+# The freshness topics the banners are built from: the alerts, and the monitors' names they show.
+TOPICS = ("spikes", "monitors")
 
 
 def spike_banners_key(user) -> str:
-    # One key per clock minute: a banner is at most a minute behind, on any clock.
-    minute = timezone.now().strftime("%Y%m%d%H%M")
-    return f"dovecote:spike-banners:{minute}:" + hashlib.sha256(teams_key(user).encode()).hexdigest()
+    return "dovecote:spike-banners:kept:" + hashlib.sha256(teams_key(user).encode()).hexdigest()
 
 
 def spike_banner_keys(user) -> list[str]:
-    """The cache entry spike_banners reads for the user (core.banners reads it with the rest)."""
+    """The cache entry spike_banners reads for the user (core.banners reads it with the rest, and TOPICS'
+    generations with it)."""
     return [spike_banners_key(user)]
 
 
 def spike_banners(request: HttpRequest) -> list[dict]:
     user = request.user
-    key = spike_banners_key(user)
-    banners = cache.get(key)
-    if banners is None:
-        banners = _spike_banners(None if user.is_admin else team_ids_for_user(user))
-        cache.set(key, banners, CACHE_SECONDS)
-    return banners
+    team_ids = None if user.is_admin else team_ids_for_user(user)
+    kept = freshness.kept(spike_banners_key(user), TOPICS, lambda: _spike_banners(team_ids))
+    now = timezone.now()
+    return [banner for until, banner in kept if until > now][:SHOWN]
 
 
-def _spike_banners(team_ids: list[int] | None) -> list[dict]:
-    alerts = SpikeAlert.objects.filter(created_at__gte=timezone.now() - SPIKE_QUIET).select_related("monitor")
+def _spike_banners(team_ids: list[int] | None) -> list[tuple]:
+    """The latest spikes' banners, each with the time it goes (the end of its quiet period)."""
+    now = timezone.now()
+    alerts = SpikeAlert.objects.filter(created_at__gte=now - SPIKE_QUIET).select_related("monitor")
     if team_ids is not None:
         alerts = alerts.filter(monitor__team_id__in=team_ids)
     return [
-        {
-            "key": f"spike-{a.pk}",
-            "level": "warning",
-            "title": "Spike in mentions",
-            "text": f"{a.count} posts matched “{a.monitor.name}” in the last hour, against about "
-            f"{a.baseline:.0f} usually at this time.",
-            "url": reverse("monitoring:monitor_list") + f"#monitor-{a.monitor_id}",
-            "link_text": "See the monitoring page",
-        }
-        for a in alerts[:5]
+        (
+            a.created_at + SPIKE_QUIET,
+            {
+                "key": f"spike-{a.pk}",
+                "level": "warning",
+                "title": "Spike in mentions",
+                "text": f"{a.count} posts matched “{a.monitor.name}” in the last hour, against about "
+                f"{a.baseline:.0f} usually at this time.",
+                "url": reverse("monitoring:monitor_list") + f"#monitor-{a.monitor_id}",
+                "link_text": "See the monitoring page",
+            },
+        )
+        for a in alerts.order_by("-created_at", "-pk")[:SHOWN]
     ]

@@ -15,7 +15,10 @@ class TweetsConfig(AppConfig):
 
         # A freeze changes what approving does ("Approve and publish now" or not), shown with the drafts.
         freshness.watch("drafts", "tweets.Draft", "tweets.DraftRevision", "tweets.Approval", "tweets.PublishingFreeze")
-        banners.register(tweets_banners.freeze_banners, cache_keys=tweets_banners.freeze_banner_keys)
+        freshness.watch("freezes", "tweets.PublishingFreeze")
+        banners.register(
+            tweets_banners.freeze_banners, cache_keys=tweets_banners.freeze_banner_keys, topics=tweets_banners.TOPICS
+        )
 
         from tweets import selectors
         from twitter_api import replies

@@ -8,23 +8,22 @@ which closes the blocks and sends `credits_restored` after commit: tweets publis
 cursors are due again at once. Admins see a banner on every page while a block is open (`credits_banners`).
 """
 
-from django.core.cache import cache
 from django.db import IntegrityError, transaction
-from django.db.models.signals import post_save
-from django.dispatch import Signal, receiver
+from django.dispatch import Signal
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 
-from core.cache import forget
+from core import freshness
 from twitter_api.errors import CreditsExhausted
 from twitter_api.models import CreditsBlock
 
 # Sent after commit when an admin says credits are restored: kwargs `blocks` (the blocks closed).
 credits_restored = Signal()
 
-BANNER_KEY = "dovecote:x-credits-banner"
-BANNER_SECONDS = 60
+BANNER_KEY = "dovecote:x-credits-banner:kept"  # (generations, banners): core.freshness.kept
+# The banner is kept in the cache while the blocks' generation stays the same (core.freshness.kept), read with it.
+BANNER_TOPICS = ("credits",)
 
 
 def blocked(*, reads: bool) -> CreditsBlock | None:
@@ -73,11 +72,11 @@ def credits_banners(request: HttpRequest) -> list[dict]:
     """For admins, while X refuses for money: what stopped and what to do."""
     if not getattr(request.user, "is_admin", False):
         return []
-    banners = cache.get(BANNER_KEY)
-    if banners is None:
-        banners = [_banner(block) for block in CreditsBlock.objects.open().order_by("started_at")]
-        cache.set(BANNER_KEY, banners, BANNER_SECONDS)
-    return banners
+    return freshness.kept(
+        BANNER_KEY,
+        BANNER_TOPICS,
+        lambda: [_banner(block) for block in CreditsBlock.objects.open().order_by("started_at")],
+    )
 
 
 def _banner(block: CreditsBlock) -> dict:
@@ -97,8 +96,3 @@ def _banner(block: CreditsBlock) -> dict:
         "url": reverse("accounts:x_credits"),
         "link_text": "X credits",
     }
-
-
-@receiver(post_save, sender=CreditsBlock, dispatch_uid="twitter_api.credits_banner_saved")
-def forget_credits_banner(sender, **kwargs) -> None:
-    forget(BANNER_KEY)

@@ -8,12 +8,13 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
 from django.views.decorators.http import require_POST
 
 from accounts.access import team_ids_for_user, teams_for_user, teams_key
 from accounts.models import Team, TwitterAccount
 from core import freshness
-from core.pagination import page_of
+from core.pagination import page_counted_up_to
 from core.params import posted_text, row_id, row_ids
 from core.paths import path_with_pk
 from core.tables import rendered_rows
@@ -36,6 +37,8 @@ from monitoring.search import items_matching, search_terms
 from monitoring.views.reply import filled_reply_form, reply_box_context, saved_reply_choices
 
 PAGE_SIZE = 50
+# The most items a list counts: past it the inbox says "more than 1,000" (a search stops there, not at the millionth).
+COUNTED_UP_TO = 1_000
 
 
 # --- Inbox ------------------------------------------------------------------------------------------
@@ -126,8 +129,9 @@ def inbox(request: HttpRequest) -> HttpResponse:
     team, teams = _inbox_team(request, generations)
     form, items = inbox_found(request, request.GET, team)
     terms = search_terms(form.cleaned_data.get("q", "")) if form.is_valid() else []
-    # The page's rows are loaded by id alone, so the filters above are not planned twice.
-    page = page_of(items, request.GET.get("page"), per_page=PAGE_SIZE, rows=INBOX_ROWS)
+    # The page's rows are loaded by id alone, so the filters above are not planned twice; the items found are
+    # counted up to COUNTED_UP_TO only.
+    page = page_counted_up_to(items, request.GET.get("page"), per_page=PAGE_SIZE, up_to=COUNTED_UP_TO, rows=INBOX_ROWS)
     query = request.GET.copy()
     query.pop("page", None)
     # The filter form is rendered from the cache (its choices are the team's monitors and my watchlists, which
@@ -151,7 +155,8 @@ def inbox(request: HttpRequest) -> HttpResponse:
             "searching": bool(terms),
             "saved_searches": list(SavedSearch.objects.filter(owner=request.user, team=team)) if team else [],
             "saved_form": SavedSearchForm(initial={"params": _with_team(query, team)}),
-            "bulk_form": BulkActionForm(team=team, initial={"filters": query.urlencode()}),
+            # Only its choices are shown, rendered from the cache (bulk_key): built only when that misses.
+            "bulk_form": SimpleLazyObject(lambda: BulkActionForm(team=team)),
             "bulk_key": [team.pk if team else None, generations["teams"], generations["inbox-tags"]],
             **_last_bulk(request.user, team),
             "filters_key": filters_key,

@@ -223,3 +223,15 @@ def test_an_entry_an_earlier_release_wrote_with_a_class_that_has_moved_reads_as_
 
 class _Moved:
     pass
+
+
+def test_get_many_answers_the_keys_read_ahead_and_asks_redis_only_for_the_rest(redis_commands):
+    cache.set_many({"a": 1, "b": 2, "other": 3})
+    redis_commands.clear()
+
+    with cache.read_ahead(["a", "b", "absent"]):
+        assert cache.get_many(["a", "absent"]) == {"a": 1}
+        assert cache.get_many(["b", "other"]) == {"b": 2, "other": 3}
+
+    assert names(redis_commands) == ["MGET", "MGET"]  # the read ahead, then "other" alone
+    assert redis_commands[1][1].endswith(":other")

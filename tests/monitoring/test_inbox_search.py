@@ -138,3 +138,35 @@ def test_the_search_page_costs_the_same_queries_however_many_match(
     with django_assert_num_queries(queries):
         response = client.get(INBOX, params)
     assert response.text.count("<mark>passport</mark>") == 41
+
+
+def test_the_items_found_are_counted_up_to_a_limit_then_said_to_be_more(client, team, member, monkeypatch, database):
+    import sys
+
+    inbox_views = sys.modules["monitoring.views.inbox"]
+    monkeypatch.setattr(inbox_views, "COUNTED_UP_TO", 3)
+    monkeypatch.setattr(inbox_views, "PAGE_SIZE", 2)
+    for n in range(5):
+        item(team, f"passport number{n}")
+    client.force_login(member)
+
+    first = client.get(INBOX, {"team": team.pk, "q": "passport"}).text
+    assert "More than 3 items." in first
+    assert "Every item that matches (more than 3), on every page" in first  # the bulk choice
+    assert "Page 1</p>" in first and "page=2" in first
+    last = client.get(INBOX, {"team": team.pk, "q": "passport", "page": 3}).text
+    assert "5 items." in last and "number4" in last
+
+
+def test_the_search_stops_reading_at_the_first_thousand_and_one_and_never_counts_them_all(client, team, member):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    item(team, "passport one")
+    client.force_login(member)
+    for status in ("open", ""):  # each open item checked, and the full-text index
+        with CaptureQueriesContext(connection) as queries:
+            assert "1 item." in client.get(INBOX, {"team": team.pk, "q": "passport", "status": status}).text
+        items = [q["sql"] for q in queries.captured_queries if 'FROM "monitoring_inboxitem"' in q["sql"]]
+        assert any(sql.endswith("LIMIT 1001") for sql in items), items
+        assert not any("COUNT(" in sql.upper() for sql in items), items

@@ -117,6 +117,9 @@ def test_each_app_watches_the_models_behind_its_own_topic():
         "drafts": {"tweets"},
         "monitors": {"monitoring"},
         "inbox-tags": {"monitoring"},
+        "spikes": {"monitoring"},
+        "freezes": {"tweets"},
+        "credits": {"twitter_api"},
     }
 
 
@@ -191,3 +194,42 @@ def test_a_second_visit_reads_its_panels_drafts_and_banners_in_one_round_trip(cl
     # The session, the roles, the data's generations, then everything the page has cached, in one MGET.
     assert [command for command, _ in redis_commands] == ["GET", "GET", "MGET", "MGET"], redis_commands
     assert "sessions" in redis_commands[0][1] and "roles" in redis_commands[1][1]
+
+
+def test_kept_builds_again_at_once_when_its_topic_changes_and_not_before(db):
+    builds = []
+
+    def build():
+        builds.append(1)
+        return len(builds)
+
+    assert freshness.kept("test:kept", ["spikes"], build) == 1
+    assert freshness.kept("test:kept", ["spikes"], build) == 1  # from the cache
+    freshness.changed("monitors")  # another topic
+    assert freshness.kept("test:kept", ["spikes"], build) == 1
+
+    freshness.changed("spikes")
+
+    assert freshness.kept("test:kept", ["spikes"], build) == 2
+
+
+def test_kept_never_takes_an_entry_built_before_a_commit_for_fresh(db, django_capture_on_commit_callbacks):
+    # A page read the generations and the old data; a change is committed; the page then stores what it built.
+    current = freshness.generations(["spikes"])
+    with django_capture_on_commit_callbacks(execute=True):
+        freshness.changed("spikes")
+    from django.core.cache import cache
+
+    cache.set("test:kept", (current, "built before the change"))
+
+    assert freshness.kept("test:kept", ["spikes"], lambda: "built after it") == "built after it"
+
+
+def test_kept_reads_its_entry_and_generations_in_the_one_round_trip_read_ahead(db, redis_commands):
+    freshness.kept("test:kept", ["spikes", "monitors"], lambda: "value")
+    redis_commands.clear()
+
+    with cache_backend.read_ahead(["test:kept", *freshness.keys(["spikes", "monitors"])]):
+        assert freshness.kept("test:kept", ["spikes", "monitors"], lambda: "built again") == "value"
+
+    assert [command for command, _ in redis_commands] == ["MGET"]
