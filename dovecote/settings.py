@@ -368,6 +368,11 @@ X_PRICE_PER_SUMMONED_REPLY = env_float("X_PRICE_PER_SUMMONED_REPLY", 0.010)
 X_PRICE_PER_MEDIA_METADATA = env_float("X_PRICE_PER_MEDIA_METADATA", 0.005)
 # Deleting a post: X's docs give no bucket; its own estimator counts it as Content: Manage (unconfirmed).
 X_PRICE_PER_POST_DELETED = env_float("X_PRICE_PER_POST_DELETED", 0.005)
+# X Activity API events delivered on the stream (pricing page, 2026-08-13): a post event (post.create, a mention)
+# $0.005, a profile change $0.005. X's table bills post.delete at nothing where its XAA introduction bills every post
+# event as a post: the higher is charged, so the meter is never below the bill.
+X_PRICE_PER_ACTIVITY_POST_EVENT = env_float("X_PRICE_PER_ACTIVITY_POST_EVENT", 0.005)
+X_PRICE_PER_ACTIVITY_PROFILE_EVENT = env_float("X_PRICE_PER_ACTIVITY_PROFILE_EVENT", 0.005)
 X_MONTHLY_READ_BUDGET = env_int("X_MONTHLY_READ_BUDGET", 100_000)
 # Posts due together are claimed this many at a time, with this many calls to X in flight per batch.
 PUBLISH_BATCH_SIZE = env_int("PUBLISH_BATCH_SIZE", 25)
@@ -402,6 +407,19 @@ except ValueError:
     ) from None
 if not POST_METRICS_CHECKPOINTS_HOURS or not all(0 < h <= 24 * 28 for h in POST_METRICS_CHECKPOINTS_HOURS):
     raise ImproperlyConfigured("POST_METRICS_CHECKPOINTS_HOURS must be between 1 and 672 hours (X's 30 days).")
+# How mentions and account events arrive: "poll" (the poll cycle reads them) or "push" (the `stream` process holds
+# X's Activity API stream open; polling takes over for an account while the stream is down: monitoring/push.py).
+INGESTION = env_str("INGESTION", "poll")
+if INGESTION not in {"poll", "push"}:
+    raise ImproperlyConfigured("INGESTION must be 'poll' or 'push'.")
+# The stream's keep-alive interval at X (a blank line every 20 s); no byte for STREAM_STALL_FACTOR times that is a
+# stall, and the worker reconnects. Polling takes the streamed accounts back after STREAM_FALLBACK_SECONDS down.
+STREAM_KEEPALIVE_SECONDS = env_float("STREAM_KEEPALIVE_SECONDS", 20.0)
+STREAM_STALL_FACTOR = env_float("STREAM_STALL_FACTOR", 2.5)
+STREAM_FALLBACK_SECONDS = env_int("STREAM_FALLBACK_SECONDS", 180)
+# The worker stores pushed mentions in batches: every STREAM_BATCH_SIZE events or STREAM_FLUSH_MS, whichever first.
+STREAM_BATCH_SIZE = env_int("STREAM_BATCH_SIZE", 500)
+STREAM_FLUSH_MS = env_int("STREAM_FLUSH_MS", 200)
 
 LOGGING = {
     "version": 1,

@@ -18,6 +18,7 @@ class MonitoringConfig(AppConfig):
             cache_keys=monitoring_banners.spike_banner_keys,
             topics=monitoring_banners.TOPICS,
         )
+        banners.register(monitoring_banners.stream_banners, cache_keys=monitoring_banners.stream_banner_keys)
 
         from monitoring import replies as monitoring_replies
         from twitter_api import replies

@@ -1,4 +1,4 @@
-"""Site-wide banners from monitoring: spikes on the user's teams' monitors.
+"""Site-wide banners from monitoring: spikes on the user's teams' monitors; for admins, push from X being down.
 
 Every page shows them (monitoring.apps registers them with core.banners), so they are kept in the cache per set
 of teams, checked against the generations of the spikes and the monitors (core.freshness.kept) read in the same
@@ -8,6 +8,7 @@ round trip: a spike found (monitoring.spikes.spikes_detect) shows on the next pa
 
 import hashlib
 
+from django.conf import settings
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
@@ -15,6 +16,7 @@ from django.utils import timezone
 from accounts.access import team_ids_for_user, teams_key
 from core import freshness
 from monitoring.models import SpikeAlert
+from monitoring.push import HEARTBEAT_KEY, health_summary
 from monitoring.spikes import SPIKE_QUIET
 
 SHOWN = 5
@@ -60,4 +62,29 @@ def _spike_banners(team_ids: list[int] | None) -> list[tuple]:
             },
         )
         for a in alerts.order_by("-created_at", "-pk")[:SHOWN]
+    ]
+
+
+def stream_banner_keys(user) -> list[str]:
+    return [HEARTBEAT_KEY] if user.is_admin and settings.INGESTION == "push" else []
+
+
+def stream_banners(request: HttpRequest) -> list[dict]:
+    """Admins are told when push ingestion is on but the stream has been down long enough for polling to take over."""
+    if not request.user.is_admin:
+        return []
+    health = health_summary()
+    if health is None or not health["falling_back"]:
+        return []
+    what = "is not running" if health["never_seen"] else "has been down for a while"
+    return [
+        {
+            "key": "stream-down",
+            "level": "warning",
+            "title": "Push from X is down",
+            "text": f"The activity stream {what}: mentions are being polled instead, a poll interval behind. "
+            "Check the stream process (manage.py stream).",
+            "url": reverse("monitoring:usage") + "#stream-health",
+            "link_text": "See its state on the usage page",
+        }
     ]

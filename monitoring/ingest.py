@@ -75,15 +75,31 @@ def _mentions_search_cursors(accounts, limit: int, wanted_keys: set) -> None:
     for packed in packing.pack([(a.pk, f"@{a.handle}") for a in accounts], limit=limit):
         key = f"mentions:{packed.key}"[:64]
         wanted_keys.add(key)
+        # Started, or restarted, where its accounts' own cursors stopped (after push, or timelines): the oldest of
+        # them, so none is skipped and little is read again.
+        own = [since for since in _own_cursor_positions(packed.monitor_ids) if since]
         cursor, created = PollCursor.objects.get_or_create(
             key=key,
-            defaults={"kind": PollCursor.Kind.TIMELINE, "query": packed.query, "interval_seconds": interval},
+            defaults={
+                "kind": PollCursor.Kind.TIMELINE,
+                "query": packed.query,
+                "interval_seconds": interval,
+                "since_id": min(own) if own and len(own) == len(packed.monitor_ids) else None,
+            },
         )
         if created:
             cursor.accounts.set(packed.monitor_ids)
         elif not cursor.is_active:
             cursor.is_active = True
-            cursor.save(update_fields=["is_active"])
+            if own and len(own) == len(packed.monitor_ids) and min(own) > (cursor.since_id or 0):
+                cursor.since_id = min(own)
+            cursor.save(update_fields=["is_active", "since_id"])
+
+
+def _own_cursor_positions(account_ids) -> list[int | None]:
+    """The since_id of each account's own mentions cursor (`timeline:<pk>`), where it has one."""
+    keys = [f"timeline:{pk}" for pk in account_ids]
+    return list(PollCursor.objects.filter(key__in=keys).values_list("since_id", flat=True))
 
 
 @transaction.atomic
@@ -94,12 +110,24 @@ def cursors_sync() -> list[PollCursor]:
     wanted_keys = set()
     accounts = [a for a in timeline_accounts() if a.has_credentials]
     dm_cursors_sync(accounts, wanted_keys)
+    streamed: list[TwitterAccount] = []
+    if settings.INGESTION == "push":
+        # Each streamed account has its own mentions cursor: the stream moves it, a reconnect's gap fill polls it
+        # (monitoring.push); the rest are polled as configured.
+        from monitoring.push import streamed_accounts
+
+        streamed_ids = {a.pk for a in streamed_accounts()}
+        streamed = [a for a in accounts if a.pk in streamed_ids]
+        accounts = [a for a in accounts if a.pk not in streamed_ids]
     if mentions_source() == "search" and accounts:
         _mentions_search_cursors(accounts, settings.X_QUERY_LENGTH_LIMIT, wanted_keys)
         accounts = []
-    for account in accounts:
+    for account in [*accounts, *streamed]:
         key = f"timeline:{account.pk}"
         wanted_keys.add(key)
+        # A new cursor of its own starts where the shared mentions search left the account, if it was in one.
+        shared = PollCursor.objects.filter(key__startswith="mentions:", accounts=account, since_id__isnull=False)
+        start = max(shared.values_list("since_id", flat=True), default=None)
         PollCursor.objects.update_or_create(
             key=key,
             defaults={"kind": PollCursor.Kind.TIMELINE, "account": account, "is_active": True},
@@ -108,6 +136,7 @@ def cursors_sync() -> list[PollCursor]:
                 "account": account,
                 "is_active": True,
                 "interval_seconds": settings.MONITORING_TIMELINE_INTERVAL,
+                "since_id": start,
             },
         )
     _search_cursors(wanted_keys)
@@ -150,6 +179,12 @@ def cursors_due(now=None) -> list[int]:
         Q(paused_until__isnull=True) | Q(paused_until__lte=now)
     )
     qs = qs.filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now))
+    if settings.INGESTION == "push":
+        from monitoring.push import covered_account_ids
+
+        # The stream delivers these accounts' mentions (and fills its own gaps) while it is up.
+        if covered := covered_account_ids():
+            qs = qs.exclude(kind=PollCursor.Kind.TIMELINE, account_id__in=covered)
     if budget.search_paused():
         qs = qs.filter(kind__in=[PollCursor.Kind.TIMELINE, PollCursor.Kind.DIRECT])
     return list(qs.values_list("pk", flat=True))

@@ -523,4 +523,5 @@ class MonitorHour(models.Model):
         return f"Monitor {self.monitor_id}, {self.hour:%Y-%m-%d %H:00}: {self.matches}"
 
 
+from monitoring.models_push import AccountEvent  # noqa: E402,F401  (monitoring's model too)
 from monitoring.models_work import BulkAction, SavedSearch, TeamTag  # noqa: E402,F401  (monitoring's models too)

@@ -33,6 +33,8 @@ class PriceList:
     summoned_reply: Decimal
     alt_text: Decimal
     post_deleted: Decimal
+    activity_post_event: Decimal
+    activity_profile_event: Decimal
 
     def as_dict(self) -> dict[str, str]:
         """The prices as strings, for the compose page's live estimate (data attributes)."""
@@ -58,6 +60,8 @@ def current() -> PriceList:
         summoned_reply=_usd(settings.X_PRICE_PER_SUMMONED_REPLY),
         alt_text=_usd(settings.X_PRICE_PER_MEDIA_METADATA),
         post_deleted=_usd(settings.X_PRICE_PER_POST_DELETED),
+        activity_post_event=_usd(settings.X_PRICE_PER_ACTIVITY_POST_EVENT),
+        activity_profile_event=_usd(settings.X_PRICE_PER_ACTIVITY_PROFILE_EVENT),
     )
 
 
@@ -129,3 +133,15 @@ def metrics_cost(posts: int, *, prices: PriceList | None = None) -> Decimal:
     the card on 2026-06-18. A post read twice in one UTC day is billed once, so this is at most the bill."""
     prices = prices or current()
     return prices.post_read * max(0, int(posts))
+
+
+def event_cost(event_type: str, *, prices: PriceList | None = None) -> Decimal:
+    """What one event delivered by X's Activity API stream costs (reference section 5): post events (post.create,
+    post.delete, post.mention.create and the like) as a post, profile changes at their own price; others (follows,
+    DMs) are not subscribed to, and cost nothing here."""
+    prices = prices or current()
+    if event_type.startswith("post."):
+        return prices.activity_post_event
+    if event_type.startswith("profile.update."):
+        return prices.activity_profile_event
+    return Decimal(0)

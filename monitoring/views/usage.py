@@ -9,7 +9,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.access import accounts_for_user, teams_for_user, teams_led_by
 from core.permissions import decide, ensure
-from monitoring import budget
+from monitoring import budget, push
 from monitoring.access import usage_for_user
 from monitoring.forms import ReadBudgetForm, SpendBudgetForm
 from monitoring.models import PollCursor, PollRun
@@ -85,6 +85,7 @@ def _usage(request: HttpRequest, *, spend_form: SpendBudgetForm | None = None, s
             "price": price,
             "paused_cursors": paused_cursors,
             "posts_set_aside": posts_set_aside,
+            "stream": push.health_summary(),
             **_spend_context(request, now=now, spend_form=spend_form),
         },
         status=status,

@@ -524,6 +524,112 @@ MEDIA_CASES = {
 CASES.update(MEDIA_CASES)
 
 
+def _subscribe(w: World, event_type="post.mention.create") -> requests.Response:
+    body = {"event_type": event_type, "filter": {"user_id": USER_ID}, "tag": "dovecote:1"}
+    return w.call("POST", "/2/activity/subscriptions", auth="app", json=body)
+
+
+def _first_line(w: World, path: str, happen: Callable[[World], object]) -> requests.Response:
+    """A stream's first event line, as the answer to validate: X's envelope for one event."""
+    streaming = w.call("GET", path, auth="app", stream=True)
+    happen(w)
+    line = next(line for line in streaming.iter_lines() if line.strip())
+    streaming.close()
+    answer = requests.Response()
+    answer.status_code, answer._content = streaming.status_code, line
+    answer.headers, answer.request = streaming.headers, streaming.request
+    return answer
+
+
+def _mentioned(w: World) -> None:
+    _subscribe(w)
+    w.post("@DeptForExample is the office open?", author="citizen_jo")
+
+
+def _rules_add(w: World, value="passport -is:retweet") -> requests.Response:
+    return w.call("POST", "/2/tweets/search/stream/rules", auth="app", json={"add": [{"value": value, "tag": "p"}]})
+
+
+def _matched(w: World) -> None:
+    _rules_add(w)
+    w.post("Where is my passport?", author="citizen_jo")
+
+
+STREAM_CASES = {
+    "activity subscribe": Case("POST /2/activity/subscriptions", "success", 200, _subscribe),
+    "activity subscribe, unknown event": Case(
+        "POST /2/activity/subscriptions", "error", 400, lambda w: _subscribe(w, "post.mention.created")
+    ),
+    "activity subscriptions": Case(
+        "GET /2/activity/subscriptions",
+        "success",
+        200,
+        lambda w: (_subscribe(w), w.call("GET", "/2/activity/subscriptions", auth="app"))[1],
+    ),
+    "activity subscriptions, no auth": Case(
+        "GET /2/activity/subscriptions", "error", 401, lambda w: w.call("GET", "/2/activity/subscriptions", auth="none")
+    ),
+    "activity unsubscribe": Case(
+        "DELETE /2/activity/subscriptions/:id",
+        "success",
+        200,
+        lambda w: w.call(
+            "DELETE",
+            f"/2/activity/subscriptions/{_subscribe(w).json()['data']['subscription']['subscription_id']}",
+            auth="app",
+        ),
+    ),
+    "activity unsubscribe, unknown": Case(
+        "DELETE /2/activity/subscriptions/:id",
+        "error",
+        404,
+        lambda w: w.call("DELETE", "/2/activity/subscriptions/123", auth="app"),
+    ),
+    "activity stream, a mention": Case(
+        "GET /2/activity/stream", "success", 200, lambda w: _first_line(w, "/2/activity/stream", _mentioned)
+    ),
+    "activity stream, a profile change": Case(
+        "GET /2/activity/stream",
+        "success",
+        200,
+        lambda w: _first_line(
+            w,
+            "/2/activity/stream",
+            lambda w: (
+                _subscribe(w, "profile.update.bio"),
+                w.sandbox.state.activity_emit(USER_ID, "profile.update.bio", {"before": "Official", "after": "New"}),
+            ),
+        ),
+    ),
+    "activity stream, rate limited": Case(
+        "GET /2/activity/stream",
+        "error",
+        429,
+        lambda w: (w.sandbox.set_faults(force_429=1), w.call("GET", "/2/activity/stream", auth="app"))[1],
+    ),
+    "filtered stream": Case(
+        "GET /2/tweets/search/stream", "success", 200, lambda w: _first_line(w, "/2/tweets/search/stream", _matched)
+    ),
+    "filtered stream, as a user": Case(
+        "GET /2/tweets/search/stream", "error", 403, lambda w: w.call("GET", "/2/tweets/search/stream")
+    ),
+    "stream rules": Case(
+        "GET /2/tweets/search/stream/rules",
+        "success",
+        200,
+        lambda w: (_rules_add(w), w.call("GET", "/2/tweets/search/stream/rules", auth="app"))[1],
+    ),
+    "stream rules, as a user": Case(
+        "GET /2/tweets/search/stream/rules", "error", 403, lambda w: w.call("GET", "/2/tweets/search/stream/rules")
+    ),
+    "stream rules added": Case("POST /2/tweets/search/stream/rules", "success", 200, _rules_add),
+    "stream rule that does not parse": Case(
+        "POST /2/tweets/search/stream/rules", "error", 400, lambda w: _rules_add(w, "passport (")
+    ),
+}
+CASES.update(STREAM_CASES)
+
+
 def answer_of(response: requests.Response) -> tuple[str, str, int, object, str]:
     path = requests.utils.urlparse(response.request.url).path
     return response.request.method, path, response.status_code, response.json(), response.headers["content-type"]

@@ -29,6 +29,8 @@ POST_READS = frozenset(
         "GET /2/users/:id/mentions",
         "GET /2/users/:id/tweets",
         "GET /2/tweets/search/recent",
+        "GET /2/activity/stream",
+        "GET /2/tweets/search/stream",
     }
 )
 

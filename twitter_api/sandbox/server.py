@@ -15,6 +15,7 @@ Control endpoints (loopback only, no auth; for the demo, the simulator and brows
   POST /_sandbox/posts                  {"author_username": ..., "text": ..., ...} or {"posts": [ ... ]}
   GET  /_sandbox/posts?author_id=&limit=   (a post with media lists them, with their alt text)
   GET  /_sandbox/media, POST /_sandbox/media   {"ttl_seconds": 60}: uploads, and how long a media id lives
+  GET  /_sandbox/activity, POST /_sandbox/activity  {"raw": [...]} or {"burst": {...}}: twitter_api.sandbox.activity
 """
 
 import base64
@@ -35,6 +36,7 @@ from urllib.parse import parse_qsl, quote, unquote, urlsplit
 import orjson
 
 from twitter_api.sandbox.direct import DM_EVENT_TYPES
+from twitter_api.sandbox.activity import ActivityApi, Streamed, activity_control
 from twitter_api.sandbox.media import MediaApi, media_control
 from twitter_api.sandbox.policy import PROBLEMS, refusal_for_money
 from twitter_api.sandbox.state import (
@@ -97,6 +99,24 @@ _ROUTES = [
     ("GET", re.compile(r"^/2/media/upload$"), "GET /2/media/upload", "media_status"),
     ("POST", re.compile(r"^/2/media/metadata$"), "POST /2/media/metadata", "media_metadata"),
     ("POST", re.compile(r"^/2/media/subtitles$"), "POST /2/media/subtitles", "media_subtitles"),
+    # Push (twitter_api.sandbox.activity)
+    ("POST", re.compile(r"^/2/activity/subscriptions$"), "POST /2/activity/subscriptions", "activity_subscribe"),
+    ("GET", re.compile(r"^/2/activity/subscriptions$"), "GET /2/activity/subscriptions", "activity_subscriptions"),
+    (
+        "DELETE",
+        re.compile(r"^/2/activity/subscriptions/(\d+)$"),
+        "DELETE /2/activity/subscriptions/:id",
+        "activity_unsubscribe",
+    ),
+    ("GET", re.compile(r"^/2/activity/stream$"), "GET /2/activity/stream", "activity_stream"),
+    ("GET", re.compile(r"^/2/tweets/search/stream$"), "GET /2/tweets/search/stream", "filtered_stream"),
+    ("GET", re.compile(r"^/2/tweets/search/stream/rules$"), "GET /2/tweets/search/stream/rules", "stream_rules"),
+    (
+        "POST",
+        re.compile(r"^/2/tweets/search/stream/rules$"),
+        "POST /2/tweets/search/stream/rules",
+        "stream_rules_update",
+    ),
 ]
 # Endpoints that act as a user: X refuses app-only (bearer) authentication for them.
 _USER_ONLY = {"create_post", "delete_post", "users_me", "dm_events", "dm_send"} | {
@@ -146,7 +166,7 @@ def _parse_oauth_header(header: str) -> dict[str, str]:
     return {k: unquote(v) for k, v in re.findall(r'(\w+)="([^"]*)"', header[len("OAuth ") :])}
 
 
-class SandboxHandler(MediaApi, BaseHTTPRequestHandler):
+class SandboxHandler(MediaApi, ActivityApi, BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "XSandbox/1.0"
     timeout = 120  # an idle keep-alive connection is closed after this
@@ -199,6 +219,9 @@ class SandboxHandler(MediaApi, BaseHTTPRequestHandler):
         self._send(status, payload, headers)
 
     def _send(self, status: int, payload, headers: dict) -> None:
+        if isinstance(payload, Streamed):
+            self._stream(payload, headers)
+            return
         try:
             data = orjson.dumps(payload)
         except orjson.JSONEncodeError:
@@ -588,6 +611,8 @@ class SandboxHandler(MediaApi, BaseHTTPRequestHandler):
         data = self._json_body(body) if method == "POST" else {}
         if path == "/_sandbox/media":
             return media_control(state, method, data)
+        if path == "/_sandbox/activity":
+            return activity_control(state, method, data)
         if path == "/_sandbox/health":
             return 200, {"ok": True, "posts": len(state.posts), "users": len(state.users)}, {}
         if path == "/_sandbox/reset" and method == "POST":

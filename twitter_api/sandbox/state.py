@@ -22,7 +22,7 @@ from twitter_text import extract_urls_with_indices
 from twitter_text.has_invalid_characters import has_invalid_characters
 
 from twitter_api.query import AnalysedText
-from twitter_api.sandbox import media
+from twitter_api.sandbox import activity, media
 from twitter_api.sandbox.direct import DirectMessages
 from twitter_api.sandbox.policy import NO_QUOTES, NOT_SUMMONED, PROBLEMS, AppAccess, forbidden, summoned
 from twitter_api.text import mention_spans
@@ -52,6 +52,11 @@ DEFAULT_RATE_LIMITS = {
     "GET /2/media/upload": 1875,
     "POST /2/media/metadata": 500,
     "POST /2/media/subtitles": 500,
+    # Push (reference section 5): the filtered stream's connects and rules, the X Activity API's stream.
+    "GET /2/tweets/search/stream": 50,
+    "POST /2/tweets/search/stream/rules": 100,
+    "GET /2/tweets/search/stream/rules": 450,
+    "GET /2/activity/stream": 450,
 }
 
 _USERNAME = re.compile(r"[A-Za-z0-9_]{1,15}")
@@ -137,6 +142,12 @@ class Faults:
     malformed: list = field(default_factory=list)
     # Faults on each media step, e.g. {"append": 1, "finalize:drop": 1}: see twitter_api.sandbox.media.
     media: dict = field(default_factory=dict)
+    # Streams (twitter_api.sandbox.activity), each taken by the next stream connection: close it after N events;
+    # send nothing at all (not even keep-alives) for S seconds after `stream_stall_after` events.
+    stream_disconnect_after: int = 0
+    stream_stall_seconds: float = 0.0
+    stream_stall_after: int = 0
+    stream_keepalive_seconds: float = 20.0  # X's interval
 
 
 def _entities(text: str, users_by_name: dict[str, "SandboxUser"]) -> dict:
@@ -233,6 +244,9 @@ class SandboxState:
             self.access = AppAccess()
             self.media = media.MediaStore()
             self.edit_chains: dict[str, list[str]] = {}  # a post's edit history, by each id in it (sandbox.metrics)
+            if hasattr(self, "activity"):
+                self.activity.close()  # open streams end: their subscriptions are gone
+            self.activity = activity.Activity()
             self.random = random.Random(0)
             self.request_log.clear()
             self._last_num = 0
@@ -367,7 +381,14 @@ class SandboxState:
             # Not a dataclass field (not saved): recounted as the posts are loaded. Read by render_user.
             author.__dict__["post_count"] = author.__dict__.get("post_count", 0) + 1
             self._dirty = True
+            self.activity.post_added(self, stored)
             return stored
+
+    def activity_emit(self, user_id: str, event_type: str, payload: dict, includes: dict | None = None) -> int:
+        """An X Activity API event about a user (e.g. "profile.update.bio", payload {"before": ..., "after": ...}),
+        delivered on the activity stream to each subscription to it; returns how many were delivered."""
+        with self.lock:
+            return self.activity.emit(user_id, event_type, payload, includes)
 
     def _text_info(self, text: str) -> tuple[dict, str, str, frozenset, frozenset]:
         """(entities, searchable text, duplicate key, mentioned names, search index terms) of a text, shared
@@ -531,6 +552,7 @@ class SandboxState:
                 )
             stored.deleted = True
             self._dirty = True
+            self.activity.post_deleted(stored)
 
     # --- reads ---------------------------------------------------------------------------------------
 
