@@ -31,6 +31,7 @@ from django.db import transaction
 from django.db.models import Q
 
 from accounts.models import TwitterAccount
+from accounts.selectors import activity_authorised_ids
 from monitoring import storage
 from monitoring.models import AccountEvent, PollCursor
 from monitoring.routing import account_handles, router_current
@@ -53,12 +54,13 @@ def push_on() -> bool:
 
 
 def streamed_accounts() -> list[TwitterAccount]:
-    """The governed accounts whose mentions and events X pushes: active, known to X, with working credentials.
-    (X's private events need the account to have authorised the app with OAuth 2.0: when that flow lands, this is
-    the one place that asks it.)"""
+    """The governed accounts whose mentions and events X pushes: active and known to X, authorised for the Activity
+    API with OAuth 2.0 (X delivers a mention, a private event, only then), and with working OAuth 1.0a credentials
+    (a reconnect's gap fill reads the account's mentions timeline). The others' mentions are polled."""
     from monitoring.ingest import timeline_accounts
 
-    return [a for a in timeline_accounts().order_by("pk") if a.has_credentials]
+    authorised = activity_authorised_ids()
+    return [a for a in timeline_accounts().order_by("pk") if a.pk in authorised and a.has_credentials]
 
 
 def mention_cursor_key(account_pk: int) -> str:

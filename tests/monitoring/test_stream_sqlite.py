@@ -16,16 +16,17 @@ SETUP = """
 import django
 django.setup()
 from django.core.management import call_command
-from accounts.models import Membership, TwitterAccount
+from accounts.models import ActivityGrant, Membership, TwitterAccount
 from tests.factories import MembershipFactory, TeamFactory, TwitterAccountFactory
 
 call_command("migrate", verbosity=0)
 team = TeamFactory(name="Customer Service", slug="customer-service")
 lead = MembershipFactory(team=team, role=Membership.Role.LEAD).user
-TwitterAccountFactory(
+account = TwitterAccountFactory(
     team=team, kind=TwitterAccount.Kind.CORPORATE, responsible_person=lead, handle="DeptHelp", x_user_id="9300",
     access_token="token-DeptHelp", access_token_secret="secret-DeptHelp",
 )
+ActivityGrant.objects.create(account=account, access_token="oauth2-access", refresh_token="oauth2-refresh")
 """
 
 STATES = """

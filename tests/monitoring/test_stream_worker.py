@@ -8,7 +8,9 @@ from decimal import Decimal
 
 import pytest
 from django.db.models import Count
+from django.utils import timezone
 
+from accounts.models import ActivityGrant
 from monitoring import ingest, push
 from monitoring.models import AccountEvent, InboxItem, Mention, PollCursor
 from twitter_api import stream
@@ -27,9 +29,17 @@ def triage(settings):
     return TeamFactory(name="Triage", slug="triage")
 
 
+def authorise(account) -> None:
+    """The account's OAuth 2.0 grant for the Activity API (accounts.oauth2 makes it when a lead authorises)."""
+    ActivityGrant.objects.create(
+        account=account, access_token="oauth2-access", refresh_token="oauth2-refresh", authorised_at=timezone.now()
+    )
+
+
 @pytest.fixture
 def pushed(x_sandbox, account, triage, settings):
     settings.INGESTION = "push"
+    authorise(account)
     x_sandbox.register_account(account)
     x_sandbox.set_faults(stream_keepalive_seconds=0.1)
     return x_sandbox
@@ -259,3 +269,16 @@ def test_the_health_summary_says_when_the_stream_is_down(settings, db):
     assert not summary["up"] and summary["falling_back"] and summary["down_seconds"] >= 600
     settings.INGESTION = "poll"
     assert push.health_summary() is None
+
+
+def test_only_accounts_authorised_with_oauth2_are_streamed_the_rest_are_polled(pushed, account, team, settings):
+    from tests.factories import TwitterAccountFactory
+
+    settings.MONITORING_MENTIONS_SOURCE = "timeline"
+    unauthorised = TwitterAccountFactory(team=team, handle="DeptPress")
+    assert push.streamed_accounts() == [account]
+    ingest.cursors_sync()
+    push.heartbeat_write({"connected": True, "down_since": None, "accounts": [account.pk]})
+    due = set(ingest.cursors_due())
+    assert PollCursor.objects.get(key=f"timeline:{unauthorised.pk}").pk in due
+    assert PollCursor.objects.get(key=f"timeline:{account.pk}").pk not in due

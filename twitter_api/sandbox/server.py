@@ -35,8 +35,8 @@ from urllib.parse import parse_qsl, quote, unquote, urlsplit
 
 import orjson
 
-from twitter_api.sandbox.direct import DM_EVENT_TYPES
 from twitter_api.sandbox.activity import ActivityApi, Streamed, activity_control
+from twitter_api.sandbox.direct import DM_EVENT_TYPES
 from twitter_api.sandbox.media import MediaApi, media_control
 from twitter_api.sandbox.policy import PROBLEMS, refusal_for_money
 from twitter_api.sandbox.state import (
