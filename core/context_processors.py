@@ -9,6 +9,7 @@ from core import banners
 # label, URL name, and the URL prefixes that belong to the section.
 NAV_ITEMS = [
     ("Dashboard", "home", ()),
+    ("Calendar", "tweets:calendar", ("/drafts/calendar/",)),
     ("Drafts", "tweets:draft_list", ("/drafts/",)),
     ("Inbox", "monitoring:inbox", ("/monitoring/inbox/", "/monitoring/items/")),
     ("Monitoring", "monitoring:monitor_list", ("/monitoring/",)),

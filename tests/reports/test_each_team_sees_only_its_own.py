@@ -56,7 +56,9 @@ def world(team, account, ended_member):
     membership = MembershipFactory(team=team, user=teammate)
     draft = DraftFactory(account=account, author=ended_member, text=DRAFT)
     DraftFactory(account=account, author=teammate, state=S.SUBMITTED, text=SUBMITTED)
-    DraftFactory(account=account, author=teammate, state=S.SCHEDULED, text=SCHEDULED, scheduled_at=now + timedelta(2))
+    scheduled = DraftFactory(
+        account=account, author=teammate, state=S.SCHEDULED, text=SCHEDULED, scheduled_at=now + timedelta(2)
+    )
     DraftFactory(
         account=account,
         author=teammate,
@@ -80,6 +82,7 @@ def world(team, account, ended_member):
         "team": team,
         "account": account,
         "draft": draft,
+        "scheduled": scheduled,
         "item": item,
         "monitor": monitor,
         "watchlist": watchlist,
@@ -104,6 +107,14 @@ def viewer(request, other_team):
     return request.getfixturevalue(fixture.get(kind, "admin_user"))
 
 
+def _an_hour_ago() -> str:
+    return timezone.localdate(timezone.now() - timedelta(hours=1)).isoformat()
+
+
+def _in_two_days() -> str:
+    return timezone.localdate(timezone.now() + timedelta(2)).isoformat()
+
+
 def _export(w):
     today = timezone.localdate()
     return (
@@ -119,6 +130,15 @@ PAGES = [
     ("approval queue", lambda w: reverse("tweets:approval_queue"), SUBMITTED, LEADS),
     ("scheduled", lambda w: reverse("tweets:scheduled"), SCHEDULED, MEMBERS),
     ("published", lambda w: reverse("tweets:published"), PUBLISHED, MEMBERS),
+    ("calendar", lambda w: f"{reverse('tweets:calendar')}?view=week&day={_in_two_days()}", SCHEDULED, MEMBERS),
+    ("calendar month", lambda w: f"{reverse('tweets:calendar')}?day={_an_hour_ago()}", PUBLISHED, MEMBERS),
+    ("calendar day", lambda w: f"{reverse('tweets:calendar_day')}?day={_in_two_days()}", SCHEDULED, MEMBERS),
+    (
+        "calendar reschedule",
+        lambda w: reverse("tweets:calendar_reschedule", args=[w["scheduled"].pk]),
+        SCHEDULED,
+        MEMBERS,
+    ),
     ("freeze page", lambda w: reverse("tweets:freeze_detail", args=[w["freeze"].pk]), HELD, MEMBERS),
     ("draft page", lambda w: reverse("tweets:draft_detail", args=[w["draft"].pk]), DRAFT, MEMBERS),
     ("draft edit", lambda w: reverse("tweets:draft_edit", args=[w["draft"].pk]), DRAFT, MEMBERS),

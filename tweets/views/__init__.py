@@ -1,6 +1,7 @@
-"""The tweets pages, by family: the lists, composing, a draft's page and its actions, and freezes."""
+"""The tweets pages, by family: the lists, the calendar, composing, a draft's page and its actions, and freezes."""
 
 from tweets.views._common import DRAFT_BUTTONS, draft_permissions, revision_diff
+from tweets.views.calendar import calendar, calendar_day, calendar_reschedule
 from tweets.views.compose import compose_gate, draft_create, draft_edit
 from tweets.views.coverage import (
     coverage_approve,
@@ -39,6 +40,9 @@ __all__ = [
     "APPROVAL_QUEUE_ROWS",
     "DRAFT_BUTTONS",
     "approval_queue",
+    "calendar",
+    "calendar_day",
+    "calendar_reschedule",
     "compose_gate",
     "coverage_approve",
     "coverage_approve_page",
