@@ -13,6 +13,7 @@ class MonitoringConfig(AppConfig):
         freshness.watch("monitors", "monitoring.Monitor", "monitoring.Watchlist")
         freshness.watch("inbox-tags", "monitoring.TeamTag")
         freshness.watch("spikes", "monitoring.SpikeAlert")
+        freshness.watch("saved-searches", "monitoring.SavedSearch")  # the inbox keeps each person's in the cache
         banners.register(
             monitoring_banners.spike_banners,
             cache_keys=monitoring_banners.spike_banner_keys,

@@ -8,7 +8,6 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from core import freshness
 from core.params import row_ids
 from monitoring import bulk as bulk_work
 from monitoring.forms import FILTER_KEYS, BulkActionForm
@@ -53,7 +52,7 @@ def summary(bulk: BulkAction) -> str:
 @login_required
 @require_POST
 def inbox_bulk(request: HttpRequest) -> HttpResponse:
-    team, _teams = _inbox_team(request, freshness.generations())
+    team, _teams = _inbox_team(request)
     form = BulkActionForm(request.POST, team=team)
     filters = _filters(request.POST.get("filters", ""))
     if team is None:

@@ -1,6 +1,6 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
+from django.core.cache.utils import make_template_fragment_key
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
 from django.db.models.functions import Lower
@@ -13,7 +13,8 @@ from django.views.decorators.http import require_POST
 
 from accounts.access import team_ids_for_user, teams_for_user, teams_key
 from accounts.models import Team, TwitterAccount
-from core import freshness
+from core import banners, freshness
+from core.cache import read_ahead
 from core.pagination import page_counted_up_to
 from core.params import posted_text, row_id, row_ids
 from core.paths import path_with_pk
@@ -44,10 +45,13 @@ COUNTED_UP_TO = 1_000
 # --- Inbox ------------------------------------------------------------------------------------------
 
 
-def _inbox_team(request: HttpRequest, generations: dict[str, str]) -> tuple[Team | None, list[Team]]:
+def _inbox_teams_key(user) -> str:
+    return f"dovecote:inbox-teams:kept:{teams_key(user)}"
+
+
+def _inbox_team(request: HttpRequest) -> tuple[Team | None, list[Team]]:
     # The teams are the user's own (their roles), read from the cache until a team or membership changes.
-    key = f"dovecote:inbox-teams:{teams_key(request.user)}:{generations['teams']}"
-    teams = cache.get_or_set(key, lambda: list(teams_for_user(request.user)), freshness.PANEL_SECONDS)
+    teams = freshness.kept(_inbox_teams_key(request.user), ["teams"], lambda: list(teams_for_user(request.user)))
     wanted = request.GET.get("team") or request.POST.get("team")
     if wanted:
         team = next((t for t in teams if str(t.pk) == wanted), None)
@@ -123,10 +127,51 @@ def _with_team(query, team) -> str:
     return query.urlencode()
 
 
+def _saved_searches(user, team) -> list[SavedSearch]:
+    """The person's saved searches of the team's inbox, from the cache until one is saved or deleted."""
+    key = _saved_searches_key(user, team)
+    return freshness.kept(key, ["saved-searches"], lambda: list(SavedSearch.objects.filter(owner=user, team=team)))
+
+
+def _saved_searches_key(user, team) -> str:
+    return f"dovecote:saved-searches:kept:{user.pk}:{team.pk}"
+
+
 @login_required
 def inbox(request: HttpRequest) -> HttpResponse:
-    generations = freshness.generations()
-    team, teams = _inbox_team(request, generations)
+    # Every cache entry the page reads, in two round trips: the data's generations with my teams, then (once the
+    # team is known) the cached parts of the page, my saved searches and the site banners.
+    with read_ahead([*freshness.keys(freshness.TOPICS), _inbox_teams_key(request.user)]):
+        generations = freshness.generations()
+        team, teams = _inbox_team(request)
+        with read_ahead(_page_cache_keys(request, team, generations)):
+            return _inbox_page(request, team, teams, generations)
+
+
+def _filters_key(request: HttpRequest, team: Team | None, generations: dict[str, str]) -> list:
+    """What the filter form's cached copy is kept per: team, set of teams, filters asked for, and generation of
+    monitors."""
+    query = request.GET.copy()
+    query.pop("page", None)
+    return [team.pk if team else None, teams_key(request.user), query.urlencode(), generations["monitors"]]
+
+
+def _bulk_key(team: Team | None, generations: dict[str, str]) -> list:
+    return [team.pk if team else None, generations["teams"], generations["inbox-tags"]]
+
+
+def _page_cache_keys(request: HttpRequest, team: Team | None, generations: dict[str, str]) -> list[str]:
+    keys = [
+        make_template_fragment_key("inbox-filters", [_filters_key(request, team, generations)]),
+        *banners.cache_keys(request.user),
+    ]
+    if team:
+        keys += [make_template_fragment_key("inbox-bulk", [_bulk_key(team, generations)])]
+        keys += [_saved_searches_key(request.user, team)]
+    return keys
+
+
+def _inbox_page(request: HttpRequest, team: Team | None, teams: list[Team], generations: dict[str, str]):
     form, items = inbox_found(request, request.GET, team)
     terms = search_terms(form.cleaned_data.get("q", "")) if form.is_valid() else []
     # The page's rows are loaded by id alone, so the filters above are not planned twice; the items found are
@@ -134,14 +179,6 @@ def inbox(request: HttpRequest) -> HttpResponse:
     page = page_counted_up_to(items, request.GET.get("page"), per_page=PAGE_SIZE, up_to=COUNTED_UP_TO, rows=INBOX_ROWS)
     query = request.GET.copy()
     query.pop("page", None)
-    # The filter form is rendered from the cache (its choices are the team's monitors and my watchlists, which
-    # are only read when it misses), per team, set of teams, filters asked for, and generation of monitors.
-    filters_key = [
-        team.pk if team else None,
-        teams_key(request.user),
-        query.urlencode(),
-        generations["monitors"],
-    ]
     return render(
         request,
         "monitoring/inbox.html",
@@ -153,13 +190,15 @@ def inbox(request: HttpRequest) -> HttpResponse:
             "rows_html": rendered_rows("monitoring/_inbox_rows.html", inbox_rows(page.object_list, terms)),
             "query": query.urlencode(),
             "searching": bool(terms),
-            "saved_searches": list(SavedSearch.objects.filter(owner=request.user, team=team)) if team else [],
+            "saved_searches": _saved_searches(request.user, team) if team else [],
             "saved_form": SavedSearchForm(initial={"params": _with_team(query, team)}),
             # Only its choices are shown, rendered from the cache (bulk_key): built only when that misses.
             "bulk_form": SimpleLazyObject(lambda: BulkActionForm(team=team)),
-            "bulk_key": [team.pk if team else None, generations["teams"], generations["inbox-tags"]],
+            "bulk_key": _bulk_key(team, generations),
             **_last_bulk(request.user, team),
-            "filters_key": filters_key,
+            # The filter form is rendered from the cache (its choices are the team's monitors and my watchlists,
+            # which are only read when it misses).
+            "filters_key": _filters_key(request, team, generations),
             "filters_seconds": freshness.PANEL_SECONDS,
         },
     )

@@ -38,15 +38,27 @@ def test_it_lists_with_a_fixed_number_of_queries_whatever_the_rows(client, team,
     client.force_login(member)
     InboxItemFactory.create_batch(2, team=team)
     client.get(INBOX)  # warm the session
-    # the filter form, its choices, my teams and roles, the bulk choices: from the cache; my saved searches and my
-    # last bulk action: one query each
-    with django_assert_num_queries(6) as first:
+    # me; the page's ids, its rows, their tags; my last bulk action. The filter form, its choices, my teams and roles,
+    # the bulk choices and my saved searches: from the cache
+    with django_assert_num_queries(5) as first:
         client.get(INBOX)
     for item in InboxItemFactory.create_batch(30, team=team):
         item.tags.create(name="complaint")
     with django_assert_num_queries(len(first.captured_queries)):
         response = client.get(INBOX)
     assert response.text.count("complaint") >= 30
+
+
+def test_the_inbox_reads_its_cache_in_two_round_trips_after_the_session_and_roles(client, team, member, redis_commands):
+    InboxItemFactory.create_batch(2, team=team)
+    client.force_login(member)
+    client.get(INBOX)  # caches the filter form, the bulk choices, my teams, saved searches and the banners
+    redis_commands.clear()
+
+    assert client.get(INBOX).status_code == 200
+
+    # The session, my roles; the data's generations with my teams; the page's cached parts, saved searches, banners.
+    assert [command for command, _ in redis_commands] == ["GET", "GET", "MGET", "MGET"], redis_commands
 
 
 def test_other_teams_items_are_404(client, team, outsider):

@@ -118,6 +118,7 @@ def test_each_app_watches_the_models_behind_its_own_topic():
         "monitors": {"monitoring"},
         "inbox-tags": {"monitoring"},
         "spikes": {"monitoring"},
+        "saved-searches": {"monitoring"},
         "freezes": {"tweets"},
         "credits": {"twitter_api"},
     }
