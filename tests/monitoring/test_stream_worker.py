@@ -2,6 +2,7 @@
 hostile lines are passed over, account events are signalled once each, and polling steps back while the stream is
 up and takes over when it is down."""
 
+import json
 import threading
 import time
 from decimal import Decimal
@@ -9,11 +10,15 @@ from decimal import Decimal
 import pytest
 from django.db.models import Count
 from django.utils import timezone
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from accounts.models import ActivityGrant
 from monitoring import ingest, push
 from monitoring.models import AccountEvent, InboxItem, Mention, PollCursor
 from twitter_api import stream
+from twitter_api.client import Unreadable
 from twitter_api.models import ApiCall
 from twitter_api.sandbox.state import ALL_TWEET_FIELDS, render_post
 from twitter_api.signals import account_activity
@@ -282,3 +287,50 @@ def test_only_accounts_authorised_with_oauth2_are_streamed_the_rest_are_polled(p
     due = set(ingest.cursors_due())
     assert PollCursor.objects.get(key=f"timeline:{unauthorised.pk}").pk in due
     assert PollCursor.objects.get(key=f"timeline:{account.pk}").pk not in due
+
+
+ANY_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(st.characters(blacklist_categories=[])),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=12), inner, max_size=3),
+    max_leaves=8,
+)
+HOSTILE_TEXT = st.text(st.characters(blacklist_categories=[]), max_size=300)  # NULs and lone surrogates included
+
+
+@hypothesis_settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+)
+@given(
+    payload=st.fixed_dictionaries(
+        {"id": st.integers(1, 2**63 - 1).map(str), "text": HOSTILE_TEXT},
+        optional={
+            "author_id": ANY_JSON,
+            "created_at": st.text(max_size=30) | ANY_JSON,
+            "lang": HOSTILE_TEXT | ANY_JSON,
+            "conversation_id": ANY_JSON,
+            "in_reply_to_user_id": ANY_JSON,
+            "referenced_tweets": ANY_JSON,
+            "entities": st.fixed_dictionaries({}, optional={"mentions": ANY_JSON, "hashtags": ANY_JSON}) | ANY_JSON,
+        },
+    ),
+    users=ANY_JSON,
+)
+def test_any_pushed_post_that_can_be_read_is_stored_once_with_its_inbox_item(account, triage, payload, users):
+    envelope = {
+        "event_uuid": "1",
+        "event_type": "post.mention.create",
+        "filter": {"user_id": account.x_user_id},
+        "payload": payload,
+        "includes": {"users": users},
+    }
+    try:
+        event = stream.parse_event(json.dumps({"data": envelope}).encode())
+    except Unreadable:
+        return
+    batch = push.Batch()
+    batch.mentions[account.pk].append(event.post)
+    batch.size = 1
+    push.batch_store(batch=batch)
+    mention = Mention.objects.get(tweet_id=int(payload["id"]))
+    assert "\x00" not in mention.text
+    assert InboxItem.objects.filter(mention=mention).count() == 1
