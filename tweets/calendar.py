@@ -203,4 +203,5 @@ def will_be_held(draft: Draft, freezes: list[PublishingFreeze]) -> PublishingFre
     """The freeze in force now that will hold this scheduled post when it is due, unless lifted first."""
     if draft.state not in (S.APPROVED, S.SCHEDULED):
         return None
-    return next((f for f in freezes if f.lifted_at is None and f.covers(draft.account)), None)
+    holding = (f for f in freezes if f.lifted_at is None and f.started_at <= draft.at and f.covers(draft.account))
+    return next(holding, None)

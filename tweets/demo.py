@@ -8,7 +8,7 @@ from django.utils import timezone
 from accounts.demo import DEMO_ACCOUNTS
 from accounts.models import TwitterAccount, User
 from tweets import services
-from tweets.models import Draft
+from tweets.models import Draft, DraftRevision, DraftTransition
 
 CORPORATE = next(a[0] for a in DEMO_ACCOUNTS if a[2] == "corporate")
 PRESS_OFFICE = next(a[0] for a in DEMO_ACCOUNTS if a[2] == "press_office")
@@ -80,6 +80,58 @@ def seed() -> None:
         draft=changes, by=priya, reason="Please use CamelCase for the hashtag and name the report."
     )
     _seed_saved_replies(corporate, writer=colin, approvers=[cara, lena])
+    _seed_calendar(corporate, press, writer=colin, approvers=[cara, lena], press_officer=priya)
+
+
+# (days from today, hour, minute, text) for the calendar: approved and scheduled through the services.
+DEMO_SCHEDULED = [
+    (2, 8, 0, "Roadworks on the A64 start on Monday. Plan your journey: https://www.gov.uk/example/roadworks"),
+    (3, 13, 0, "Our consultation on bus services closes in two weeks. Have your say: https://www.gov.uk/example"),
+    (5, 10, 30, "Meet the apprentices who built our new digital service. #Apprenticeships"),
+    (9, 17, 0, "The helpline is closed on the bank holiday. Find answers online: https://www.gov.uk/example/help"),
+]
+# (days ago, hour, minute, text): posts published before the demo began (no X calls at seed time).
+DEMO_PUBLISHED = [
+    (1, 9, 0, "Our new guide to applying online is live: https://www.gov.uk/example/guide"),
+    (3, 12, 15, "Thank you to everyone who came to our open day in Leeds."),
+    (6, 16, 45, "The minister visited our Cardiff office today to meet the helpline team."),
+]
+
+
+def _seed_calendar(corporate, press, *, writer, approvers, press_officer) -> None:
+    """Posts spread over the weeks around today, so the calendar (tweets/views/calendar.py) shows a picture."""
+    today = timezone.localtime()
+    for days, hour, minute, text in DEMO_SCHEDULED:
+        at = (today + dt.timedelta(days=days)).replace(hour=hour, minute=minute, second=0, microsecond=0)
+        draft = services.draft_create(author=writer, account=corporate, text=text, scheduled_at=at)
+        services.draft_submit(draft=draft, by=writer)
+        for approver in approvers:
+            services.draft_approve(draft=draft, by=approver)
+    statement = services.draft_create(
+        author=writer,
+        account=press,
+        text="Statement on the new funding for local libraries, from 10am.",
+        scheduled_at=(today + dt.timedelta(days=4)).replace(hour=10, minute=0, second=0, microsecond=0),
+    )
+    services.draft_submit(draft=statement, by=writer)
+    services.draft_approve(draft=statement, by=press_officer)
+    for number, (days, hour, minute, text) in enumerate(DEMO_PUBLISHED, start=1):
+        at = (today - dt.timedelta(days=days)).replace(hour=hour, minute=minute, second=0, microsecond=0)
+        draft = Draft.objects.create(
+            account=corporate,
+            author=writer,
+            state=Draft.State.PUBLISHED,
+            scheduled_at=at,
+            published_at=at,
+            published_post_id=f"{1_990_000_000_000_000_000 + number}",
+            created_at=at - dt.timedelta(days=1),
+            updated_at=at,
+        )
+        draft.current_revision = DraftRevision.objects.create(draft=draft, number=1, posts=[text], created_by=writer)
+        draft.save(update_fields=["current_revision"])
+        DraftTransition.objects.create(
+            draft=draft, from_state=Draft.State.PUBLISHING, to_state=Draft.State.PUBLISHED, created_at=at
+        )
 
 
 DEMO_SAVED_REPLIES = [

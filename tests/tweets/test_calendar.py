@@ -197,6 +197,9 @@ def test_an_ongoing_freeze_blocks_its_days_from_its_start_on(client, member, tea
         assert "Pre-election period" in _cell(page, day)
         assert reverse("tweets:freeze_detail", args=[freeze.pk]) in _cell(page, day)
     assert "still in force" in page
+    # The first day says which freeze and why; the days after say "Frozen", the rest for screen readers.
+    assert '<a class="govuk-link" href="/drafts/freezes/' in _cell(page, "2026-12-02")
+    assert 'hidden"> (Digital Communications&#x27;s accounts: Pre-election period)' in _cell(page, "2026-12-03")
     assert "Will be held" in _cell(page, "2026-12-15")
     assert due.get_absolute_url() in _cell(page, "2026-12-15")
 

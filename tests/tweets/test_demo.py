@@ -14,3 +14,26 @@ def test_seed_makes_drafts_in_several_states_once(db, settings):
     count = Draft.objects.count()
     demo.seed()
     assert Draft.objects.count() == count
+
+
+def test_the_demo_calendar_shows_scheduled_and_published_posts(db, settings, client):
+    from datetime import timedelta
+
+    from django.urls import reverse
+    from django.utils import timezone
+
+    from accounts.models import User
+
+    settings.RQ_ASYNC = False
+    accounts_demo.seed()
+    training_demo.seed()
+    demo.seed()
+    client.force_login(User.objects.get(email="comms.officer@dovecote.example"))
+    shown = 0
+    for weeks in (-1, 0, 1):  # three weeks in a row: every day from six days ago to a week ahead
+        day = timezone.localdate() + timedelta(weeks=weeks)
+        page = client.get(reverse("tweets:calendar"), {"view": "week", "day": day.isoformat()}).content.decode()
+        shown += page.count('class="dovecote-calendar__post"')
+        assert "Published" in page or "Scheduled" in page
+    assert shown >= 3 + 6  # the published posts, and those scheduled within a week
+    assert Draft.objects.filter(state="published", published_at__isnull=False).count() == 3

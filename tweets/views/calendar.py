@@ -115,7 +115,12 @@ def _freeze_row(freeze: PublishingFreeze) -> dict:
 
 
 def _day_cell(view: View, day: date, posts: list[dict], total: int, freezes: list[PublishingFreeze], period) -> dict:
-    blocked = [_freeze_row(freeze) for freeze in freezes if cal.blocks(freeze, day)]
+    # Each blocked day says "Frozen"; the first day of the freeze in view, its scope and reason too.
+    blocked = [
+        {**_freeze_row(freeze), "first": day == max(timezone.localdate(freeze.started_at), period.first)}
+        for freeze in freezes
+        if cal.blocks(freeze, day)
+    ]
     return {
         "day": day,
         "label": f"{day:%A} {day.day} {day:%B}",
