@@ -10,14 +10,15 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_POST, require_safe
 
-from core import banners
+from core import banners, health
 from core.redis import redis_connection
 
 
 @never_cache
 @require_safe
 def healthz(request: HttpRequest) -> JsonResponse:
-    """200 when the database and Redis both answer; 503 otherwise, naming what failed."""
+    """200 when the database and Redis both answer; 503 otherwise, naming what failed. The apps' reports
+    (core.health, e.g. the push stream's state) are added for information."""
     checks = {}
     try:
         with connection.cursor() as cursor:
@@ -31,7 +32,8 @@ def healthz(request: HttpRequest) -> JsonResponse:
     except Exception as exc:  # noqa: BLE001
         checks["redis"] = f"error: {exc.__class__.__name__}"
     healthy = all(value == "ok" for value in checks.values())
-    return JsonResponse({"status": "ok" if healthy else "unavailable", **checks}, status=200 if healthy else 503)
+    body = {"status": "ok" if healthy else "unavailable", **checks, **health.reports()}  # reports: information only
+    return JsonResponse(body, status=200 if healthy else 503)
 
 
 @require_safe

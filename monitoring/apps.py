@@ -21,6 +21,11 @@ class MonitoringConfig(AppConfig):
         )
         banners.register(monitoring_banners.stream_banners, cache_keys=monitoring_banners.stream_banner_keys)
 
+        from core import health
+        from monitoring.push import health_state
+
+        health.register("stream", health_state)
+
         from monitoring import replies as monitoring_replies
         from twitter_api import replies
 

@@ -27,7 +27,7 @@ from datetime import UTC, datetime
 import requests
 from django.conf import settings
 from django.core.cache import cache
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 
 from accounts.models import TwitterAccount
@@ -358,6 +358,8 @@ class Worker:
                 self.mentions_new += batch_store(batch=batch).mentions_new
             except Exception:  # noqa: BLE001  (a gap fill reads again what the batch held: its cursors did not move)
                 log.exception("Could not store a batch of %s pushed events; filling the gap", batch.size)
+                if connection.connection is not None and not connection.is_usable():
+                    connection.close()  # one the database dropped is opened afresh by the next query
                 self._gap_fill()
         return Batch()
 
@@ -418,3 +420,15 @@ def health_summary() -> dict | None:
         "last_error": health.get("last_error", ""),
         "accounts": len(health.get("accounts", ())),
     }
+
+
+def health_state() -> str | None:
+    """The stream's state in a word, for /healthz (core.health): None unless push is on."""
+    summary = health_summary()
+    if summary is None:
+        return None
+    if summary["up"]:
+        return "connected"
+    if summary["never_seen"]:
+        return "not running (mentions polled)"
+    return "down (mentions polled)" if summary["falling_back"] else "reconnecting"

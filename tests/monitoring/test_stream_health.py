@@ -45,3 +45,15 @@ def test_the_usage_page_shows_the_streams_state(client, admin_user, settings):
     assert "2 accounts streamed" in page
     settings.INGESTION = "poll"
     assert "Push from X" not in client.get("/monitoring/usage/").content.decode()
+
+
+def test_healthz_says_how_the_stream_is_and_stays_200_when_it_is_down(client, settings):
+    settings.INGESTION = "push"
+    settings.STREAM_FALLBACK_SECONDS = 60
+    push.heartbeat_write({"connected": True, "down_since": None, "accounts": [1]})
+    assert client.get("/healthz").json()["stream"] == "connected"
+    push.heartbeat_write({"connected": False, "down_since": time.time() - 120, "accounts": [1]})
+    response = client.get("/healthz")
+    assert (response.status_code, response.json()["stream"]) == (200, "down (mentions polled)")
+    settings.INGESTION = "poll"
+    assert "stream" not in client.get("/healthz").json()

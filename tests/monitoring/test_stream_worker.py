@@ -6,6 +6,7 @@ import json
 import threading
 import time
 from decimal import Decimal
+from unittest import mock
 
 import pytest
 from django.db.models import Count
@@ -334,3 +335,28 @@ def test_any_pushed_post_that_can_be_read_is_stored_once_with_its_inbox_item(acc
     mention = Mention.objects.get(tweet_id=int(payload["id"]))
     assert "\x00" not in mention.text
     assert InboxItem.objects.filter(mention=mention).count() == 1
+
+
+def test_a_batch_that_cannot_be_stored_is_read_again_by_a_gap_fill(pushed, account):
+    real_store = push.batch_store
+    failures = []
+
+    def fail_once(*, batch):
+        if batch.mentions and not failures:
+            failures.append(batch.size)
+            raise RuntimeError("the database went away")
+        return real_store(batch=batch)
+
+    posted = []
+
+    def the_world():
+        wait_for(lambda: connections(pushed) == 1)
+        posted.extend(mention(pushed, account, n) for n in range(3))
+
+    with mock.patch.object(push, "batch_store", side_effect=fail_once):
+        run = worker(until_events=3)
+        thread = meanwhile(the_world)
+        run.run()
+        thread.join(5)
+    assert failures
+    assert_each_stored_once(posted)
