@@ -150,6 +150,18 @@ class MembershipAdmin(admin.ModelAdmin):
         super().delete_model(request, obj)
 
 
+class KindDefaultSelect(forms.NullBooleanSelect):
+    """Yes, no, or (blank) the default for the account's kind."""
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs)
+        self.choices = [
+            ("unknown", "The default for the kind (on for corporate and press office)"),
+            ("true", "Yes: freeze the account"),
+            ("false", "No: only tell the leads"),
+        ]
+
+
 class TwitterAccountAdminForm(forms.ModelForm):
     """Credentials are write-only: the inputs start empty and a blank input keeps what is stored."""
 
@@ -176,8 +188,10 @@ class TwitterAccountAdminForm(forms.ModelForm):
             "replies_need_approval",
             "saved_replies_skip_approval",
             "approval_expiry_hours",
+            "freeze_on_compromise",
             "api_access",
         ]
+        widgets = {"freeze_on_compromise": KindDefaultSelect}
 
     def clean(self):
         data = super().clean()
@@ -213,6 +227,7 @@ class TwitterAccountAdmin(admin.ModelAdmin):
                     "replies_need_approval",
                     "saved_replies_skip_approval",
                     "approval_expiry_hours",
+                    "freeze_on_compromise",
                 )
             },
         ),

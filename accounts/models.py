@@ -258,6 +258,15 @@ class TwitterAccount(models.Model):
         help_text="A reply made from one of the team's approved saved replies, unchanged, is published without "
         "another approval.",
     )
+    # The takeover tripwire (safety): freeze the account at once when it sees a possible compromise.
+    freeze_on_compromise = models.BooleanField(
+        "freeze on possible compromise",
+        null=True,
+        blank=True,
+        help_text="When Dovecote sees a post it did not make or a profile change, stop everything scheduled for this "
+        "account until a lead has looked. Leave blank for the default for the kind (on for corporate and press "
+        "office, off for personal).",
+    )
     approval_expiry_hours = models.PositiveIntegerField(
         default=72,
         validators=[MinValueValidator(1, EXPIRY_RANGE), MaxValueValidator(720, EXPIRY_RANGE)],
@@ -286,6 +295,12 @@ class TwitterAccount(models.Model):
     def required_approvals_for(cls, kind: str, approvals_required: int | None) -> int:
         """The account's own number, or its kind's default when it has none."""
         return cls.DEFAULT_APPROVALS[kind] if approvals_required is None else approvals_required
+
+    @property
+    def freezes_on_compromise(self) -> bool:
+        if self.freeze_on_compromise is not None:
+            return self.freeze_on_compromise
+        return self.kind in (self.Kind.CORPORATE, self.Kind.PRESS_OFFICE)
 
     @property
     def approving_team_id(self) -> int:

@@ -30,6 +30,15 @@ cron.register(monitoring_jobs.post_metrics_sweep, queue_name="poll", interval=30
 # Daily at 03:30 (server time): the dashboard's stored monitor hours, once older than it reads.
 cron.register(monitoring_jobs.monitor_hours_purge, queue_name="default", cron="30 3 * * *")
 
+# --- safety -------------------------------------------------------------------------------------
+from django.conf import settings  # noqa: E402
+
+from safety.jobs import watch_cycle  # noqa: E402
+
+# The takeover tripwire: each governed account's own new posts every SAFETY_POSTS_INTERVAL seconds (5: an empty
+# read is not billed), its profile every SAFETY_PROFILE_INTERVAL (900: $0.010 a read, $28.80 a month an account).
+cron.register(watch_cycle, queue_name="poll", interval=settings.SAFETY_POSTS_INTERVAL)
+
 # --- training -----------------------------------------------------------------------------------
 from training.jobs import send_reminders  # noqa: E402
 

@@ -126,6 +126,7 @@ INSTALLED_APPS = [
     "training",
     "tweets",
     "monitoring",
+    "safety",
     "reports",
     "notifications",
 ]
@@ -373,6 +374,7 @@ X_PRICE_PER_POST_DELETED = env_float("X_PRICE_PER_POST_DELETED", 0.005)
 # event as a post: the higher is charged, so the meter is never below the bill.
 X_PRICE_PER_ACTIVITY_POST_EVENT = env_float("X_PRICE_PER_ACTIVITY_POST_EVENT", 0.005)
 X_PRICE_PER_ACTIVITY_PROFILE_EVENT = env_float("X_PRICE_PER_ACTIVITY_PROFILE_EVENT", 0.005)
+X_PRICE_PER_USER_READ = env_float("X_PRICE_PER_USER_READ", 0.010)  # User: Read, per user returned
 X_MONTHLY_READ_BUDGET = env_int("X_MONTHLY_READ_BUDGET", 100_000)
 # Posts due together are claimed this many at a time, with this many calls to X in flight per batch.
 PUBLISH_BATCH_SIZE = env_int("PUBLISH_BATCH_SIZE", 25)
@@ -420,6 +422,17 @@ STREAM_FALLBACK_SECONDS = env_int("STREAM_FALLBACK_SECONDS", 180)
 # The worker stores pushed mentions in batches: every STREAM_BATCH_SIZE events or STREAM_FLUSH_MS, whichever first.
 STREAM_BATCH_SIZE = env_int("STREAM_BATCH_SIZE", 500)
 STREAM_FLUSH_MS = env_int("STREAM_FLUSH_MS", 200)
+
+# --- Safety: the takeover tripwire --------------------------------------------------------------------
+# How often each governed account's own posts are read, in seconds. A read that finds nothing new is not billed
+# and each post is billed once, when first read (Posts: Read, $0.005): at 30 posts a day about $4.50 a month per
+# account, whatever the interval. At 5 s: 180 reads per 15 minutes, within X's limit per user (1,500).
+SAFETY_POSTS_INTERVAL = env_int("SAFETY_POSTS_INTERVAL", 5, between=(2, 3600), unit=" (seconds)")
+# How often each profile is read: every read is billed (User: Read, $0.010), so at 900 s, 2,880 reads a month cost
+# $28.80 per account (at 60 s it would be $432). X's push events (profile.update.*) tell sooner where streamed.
+SAFETY_PROFILE_INTERVAL = env_int("SAFETY_PROFILE_INTERVAL", 900, between=(60, 86_400), unit=" (seconds)")
+# The department's security contact, emailed about every possible takeover (comma-separated for several).
+SECURITY_CONTACT_EMAIL = env_list("SECURITY_CONTACT_EMAIL", [])
 
 LOGGING = {
     "version": 1,

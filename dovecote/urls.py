@@ -18,4 +18,5 @@ urlpatterns = [
     path("training/", include("training.urls")),
     path("reports/", include("reports.urls")),
     path("notifications/", include("notifications.urls")),
+    path("incidents/", include("safety.urls")),
 ]

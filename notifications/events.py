@@ -2,6 +2,11 @@
 and calls services.notify with a key naming the event, so being told twice (a signal sent again, a job run twice)
 notifies nobody twice."""
 
+from functools import reduce
+from operator import or_
+
+from django.conf import settings
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -9,6 +14,8 @@ from accounts.models import Membership, Team, User
 from monitoring.models import BulkAction, InboxItemEvent
 from notifications.kinds import Kind
 from notifications.services import notify
+from safety.models import Incident
+from safety.selectors import incident_leads
 from training.models import ReminderSent
 from tweets import selectors as tweets_selectors
 from tweets.models import Approval, Draft, DraftTransition, PublishingFreeze
@@ -178,6 +185,27 @@ def freeze_changed(freeze_id: int, event: str) -> int:
         title=f"Publishing freeze lifted: {freeze.scope_label}",
         body=freeze.lift_note,
         url=url,
+    )
+
+
+def incident_raised(incident_id: int) -> int:
+    """The takeover tripwire raised an incident: the account's leads hear at once, and the department's security
+    contact when they have a Dovecote account (settings.SECURITY_CONTACT_EMAIL; they are emailed either way)."""
+    incident = Incident.objects.select_related("account").filter(pk=incident_id).first()
+    if incident is None:
+        return 0
+    recipients = [lead.pk for lead in incident_leads(incident)]
+    if settings.SECURITY_CONTACT_EMAIL:
+        contacts = reduce(or_, (Q(email__iexact=email) for email in settings.SECURITY_CONTACT_EMAIL))
+        recipients += list(User.objects.filter(contacts).values_list("pk", flat=True))
+    return notify(
+        kind=Kind.INCIDENT_RAISED,
+        recipients=recipients,
+        key=f"incident:{incident.pk}",
+        title=f"Possible takeover of {incident.account}",
+        body=f"Dovecote saw {incident.summary}"
+        + (" The account is frozen until a lead has looked." if incident.freeze_id else ""),
+        url=incident.get_absolute_url(),
     )
 
 

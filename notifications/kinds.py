@@ -16,6 +16,7 @@ class Kind(models.TextChoices):
     CERTIFICATION_LAPSING = "certification_lapsing", "My certifications about to lapse"
     FREEZE_STARTED = "freeze_started", "Publishing freezes started (team leads)"
     FREEZE_LIFTED = "freeze_lifted", "Publishing freezes lifted (team leads)"
+    INCIDENT_RAISED = "incident_raised", "Possible takeovers of my teams' accounts (team leads)"
 
 
 class Channels(NamedTuple):
@@ -35,6 +36,7 @@ DEFAULTS: dict[str, Channels] = {
     Kind.CERTIFICATION_LAPSING: Channels(True, True),
     Kind.FREEZE_STARTED: Channels(True, True),
     Kind.FREEZE_LIFTED: Channels(True, True),
+    Kind.INCIDENT_RAISED: Channels(True, True),
 }
 
 # Kinds whose email an app below already sends (asking core.notices whom to send it to); this app sends the email
@@ -47,5 +49,6 @@ EMAILED_ELSEWHERE = frozenset(
         Kind.CERTIFICATION_LAPSING,
         Kind.FREEZE_STARTED,
         Kind.FREEZE_LIFTED,
+        Kind.INCIDENT_RAISED,  # safety.jobs.incident_email, with the department's security contact
     }
 )

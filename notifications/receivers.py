@@ -12,6 +12,7 @@ from django.dispatch import receiver
 from monitoring.models import BulkAction, InboxItemEvent
 from monitoring.signals import items_passed_on
 from notifications import events
+from safety.signals import incident_raised
 from training.models import ReminderSent
 from tweets.models import PublishingFreeze
 from tweets.signals import draft_state_changed
@@ -66,3 +67,8 @@ def freeze_changed(sender, instance, created, update_fields=None, **kwargs) -> N
 def certification_reminder(sender, instance, created, **kwargs) -> None:
     if created and instance.kind in events.EXPIRY_KINDS:
         _after_commit(events.certification_reminder, instance.pk)
+
+
+@receiver(incident_raised, dispatch_uid="notifications.incident_raised")
+def incident_raised_seen(sender, incident_id, **kwargs) -> None:
+    _after_commit(events.incident_raised, incident_id)  # the signal is after commit: this runs at once

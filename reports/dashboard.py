@@ -1,6 +1,7 @@
 """The home dashboard, assembled from the apps' own dashboard selectors: tweets.dashboard (my drafts, drafts
 nobody can approve, the schedule), monitoring.dashboard (inbox counts and my items, monitors), accounts.dashboard
-(my teams and accounts), monitoring.budget (the read budget) and training.selectors (my training). Which panels
+(my teams and accounts), monitoring.budget (the read budget), training.selectors (my training) and
+safety.dashboard (open possible takeovers, for leads). Which panels
 I see is asked of accounts.access (is_lead) and tweets.dashboard (approves_anywhere).
 
 Each panel takes the signed-in user (and `now`, so tests can pin the clock) and returns plain data the templates
@@ -24,6 +25,7 @@ from accounts.models import User
 from core import banners, freshness
 from monitoring import budget as monitoring_budget
 from monitoring import dashboard as monitoring_dashboard
+from safety import dashboard as safety_dashboard
 from training import dashboard as training_dashboard
 from training import selectors as training_selectors
 from tweets import dashboard as tweets_dashboard
@@ -99,6 +101,7 @@ def home_context(user: User, *, now: datetime | None = None, generations: dict[s
             "budget": monitoring_budget.for_dashboard(now=now) if is_lead(user) else None,
             "unapprovable": tweets_dashboard.unapprovable(user, now=now),
             "passed_on": monitoring_dashboard.passed_on_items(user, now=now),
+            "incidents": safety_dashboard.for_dashboard(user),
             "training": SimpleLazyObject(
                 lambda: training_selectors.for_dashboard(user, now=now, generations=generations)
             ),

@@ -13,7 +13,7 @@ from accounts.services import audit_record
 from core.params import typed
 from core.permissions import ensure
 from tweets import queueing
-from tweets.models import Draft, PublishingFreeze
+from tweets.models import AUTOMATIC_FREEZE_LABEL, Draft, PublishingFreeze
 from tweets.selectors import freeze_for
 from tweets.services import DraftError, _lock, _move
 
@@ -65,6 +65,27 @@ def draft_publish_essential(*, draft: Draft, by: User, reason: str, request=None
         )
         queueing.publish_on_commit(draft.pk)
         return draft
+
+
+def freeze_start_automatic(*, account, reason: str, started_for: str) -> PublishingFreeze:
+    """A freeze of one account that Dovecote starts by itself, with no person to ask (the takeover tripwire, when
+    the account's policy says so). Audited as the system, `started_for` saying what started it; lifted as any
+    freeze is, by a lead (freeze_lift)."""
+    reason = typed(reason)[:2000] or "Possible compromise"
+    with transaction.atomic():
+        freeze = PublishingFreeze.objects.create(
+            scope=PublishingFreeze.Scope.ACCOUNT, account=account, reason=reason, started_by=None
+        )
+        audit_record(
+            action="freeze.started",
+            actor=None,
+            actor_label=f"{AUTOMATIC_FREEZE_LABEL} ({started_for})",
+            obj=freeze,
+            team=account.team,
+            details={"scope": PublishingFreeze.Scope.ACCOUNT, "reason": reason, "automatic": started_for},
+        )
+        queueing.notify_leads_of_freeze_on_commit(freeze.pk, "started")
+    return freeze
 
 
 def freeze_start(*, by: User, scope: str, reason: str, team=None, account=None, request=None) -> PublishingFreeze:

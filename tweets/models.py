@@ -306,6 +306,9 @@ class PublishAttempt(models.Model):
         return f"Attempt {self.pk} on draft {self.draft_id} post {self.position + 1}: {self.state}"
 
 
+AUTOMATIC_FREEZE_LABEL = "Dovecote, automatically"
+
+
 class PublishingFreezeQuerySet(models.QuerySet):
     def active(self):
         return self.filter(lifted_at__isnull=True)
@@ -331,7 +334,10 @@ class PublishingFreeze(models.Model):
     team = models.ForeignKey(Team, on_delete=models.PROTECT, null=True, blank=True, related_name="freezes")
     account = models.ForeignKey(TwitterAccount, on_delete=models.PROTECT, null=True, blank=True, related_name="freezes")
     reason = models.TextField()
-    started_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    # None: Dovecote started it by itself (tweets.freezes.freeze_start_automatic, for the takeover tripwire).
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     started_at = models.DateTimeField(default=timezone.now)
     lifted_at = models.DateTimeField(null=True, blank=True)
     lifted_by = models.ForeignKey(
@@ -360,6 +366,11 @@ class PublishingFreeze(models.Model):
     @property
     def is_active(self) -> bool:
         return self.lifted_at is None
+
+    @property
+    def started_by_label(self) -> str:
+        """Who started it, as pages say it."""
+        return str(self.started_by) if self.started_by_id else AUTOMATIC_FREEZE_LABEL
 
     @property
     def scope_label(self) -> str:

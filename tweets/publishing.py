@@ -9,7 +9,6 @@ a batch of one; everything due (`drafts_publish_due_now`) goes in batches of the
 State changes go through tweets.services, which never imports this module (it queues jobs by path).
 """
 
-import re
 import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterable
@@ -27,7 +26,7 @@ from django.utils import timezone
 
 from accounts.models import TwitterAccount
 from accounts.services import audit_record, x_credits_refused
-from tweets import coverage, media_publishing, queueing, spend
+from tweets import coverage, media_publishing, provenance, queueing, spend
 from tweets.models import Draft, PublishAttempt, PublishingFreeze
 from tweets.services import ALLOWED_FROM, _move, _record_moves
 from twitter_api import client, credits, direct
@@ -316,12 +315,7 @@ def _send_direct_message(draft: Draft, text: str) -> XPost:
     return XPost(id=event_id, text=text, author_id=draft.account.x_user_id, created_at=timezone.now())
 
 
-_URL = re.compile(r"https?://\S+")
-
-
-def _comparable(text: str) -> str:
-    # X shortens links to t.co, so compare texts with every link replaced.
-    return _URL.sub("<link>", (text or "").strip())
+_comparable = provenance.comparable
 
 
 def _reconcile(draft: Draft, text: str, reply_to: str) -> str | None:

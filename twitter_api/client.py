@@ -38,7 +38,7 @@ from twitter_api.errors import (
     XApiError,
 )
 from twitter_api.models import ApiCall
-from twitter_api.types import XPage, XPost, XUser, snowflake_time
+from twitter_api.types import XPage, XPost, XProfile, XUser, snowflake_time
 
 log = logging.getLogger(__name__)
 
@@ -660,6 +660,28 @@ def user_me(account, *, context: str = "") -> XUser:
     with _translated_errors():
         payload = _json(client.get_me(user_fields=USER_FIELDS, user_auth=True))
     return parse_user(payload["data"])
+
+
+PROFILE_FIELDS = ["username", "name", "description", "profile_image_url", "url"]
+
+
+def parse_profile(data) -> XProfile:
+    """A user's profile from X's JSON, cleaned (a missing or mistyped field is None: not known); raises Unreadable
+    when it has no usable id."""
+    user = parse_user(data)
+    return XProfile(id=user.id, **{name: _text(data.get(name), None) for name in XProfile.FIELDS})
+
+
+def user_profile(account, *, context: str = "") -> XProfile:
+    """The account's own profile as X shows it now (GET /2/users/:id, metered: one user read). Raises NotFound
+    when X knows no such user, Unreadable when its answer has no usable user."""
+    client = user_client(account, context=context)
+    with _translated_errors():
+        payload = _json(client.get_user(id=account.x_user_id, user_fields=PROFILE_FIELDS, user_auth=True))
+    data = payload.get("data")
+    if data is None and payload.get("errors"):
+        raise NotFound("X has no user with this account's X user id.")
+    return parse_profile(data)
 
 
 def mentions_since(

@@ -35,6 +35,7 @@ class PriceList:
     post_deleted: Decimal
     activity_post_event: Decimal
     activity_profile_event: Decimal
+    user_read: Decimal
 
     def as_dict(self) -> dict[str, str]:
         """The prices as strings, for the compose page's live estimate (data attributes)."""
@@ -62,6 +63,7 @@ def current() -> PriceList:
         post_deleted=_usd(settings.X_PRICE_PER_POST_DELETED),
         activity_post_event=_usd(settings.X_PRICE_PER_ACTIVITY_POST_EVENT),
         activity_profile_event=_usd(settings.X_PRICE_PER_ACTIVITY_PROFILE_EVENT),
+        user_read=_usd(settings.X_PRICE_PER_USER_READ),
     )
 
 
@@ -122,6 +124,9 @@ def call_cost(
         return prices.alt_text
     if method == "DELETE" and endpoint.startswith("/2/tweets/"):
         return prices.post_deleted
+    if method == "GET" and endpoint == "/2/users/:id":
+        # One user per answer; X's 200 that says "not found" is charged too, so the meter is never below the bill.
+        return prices.user_read
     # Own posts' figures (GET /2/tweets?ids=) are Post reads too: see metrics_cost.
     return prices.post_read * posts_read
 

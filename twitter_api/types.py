@@ -28,6 +28,24 @@ class XUser:
 
 
 @dataclass(frozen=True)
+class XProfile:
+    """What an account's profile says (name, handle, bio, picture, link): what the takeover tripwire compares.
+    A field X did not send (or sent as something other than text) is None: not known, rather than empty."""
+
+    id: str
+    username: str | None = None
+    name: str | None = None
+    description: str | None = None
+    profile_image_url: str | None = None
+    url: str | None = None
+
+    FIELDS = ("name", "username", "description", "profile_image_url", "url")
+
+    def as_dict(self) -> dict[str, str | None]:
+        return {name: getattr(self, name) for name in self.FIELDS}
+
+
+@dataclass(frozen=True)
 class XPost:
     id: str
     text: str

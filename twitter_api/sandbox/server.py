@@ -70,6 +70,7 @@ _ROUTES = [
     ("GET", re.compile(r"^/2/tweets/(\d+)$"), "GET /2/tweets/:id", "post"),
     ("GET", re.compile(r"^/2/tweets$"), "GET /2/tweets", "posts_lookup"),
     ("GET", re.compile(r"^/2/users/me$"), "GET /2/users/me", "users_me"),
+    ("GET", re.compile(r"^/2/users/(\d+)$"), "GET /2/users/:id", "user"),
     ("GET", re.compile(r"^/2/users/(\d+)/mentions$"), "GET /2/users/:id/mentions", "mentions"),
     ("GET", re.compile(r"^/2/users/(\d+)/tweets$"), "GET /2/users/:id/tweets", "user_posts"),
     ("GET", re.compile(r"^/2/tweets/search/recent$"), "GET /2/tweets/search/recent", "search"),
@@ -459,6 +460,14 @@ class SandboxHandler(MediaApi, ActivityApi, BaseHTTPRequestHandler):
         fields = frozenset(filter(None, query.get("user.fields", "").split(",")))
         return 200, {"data": render_user(user, fields)}
 
+    def _api_user(self, user, match, query, body):
+        try:
+            target = self._known_user(match.group(1))
+        except _Answer as answer:
+            return answer.status, answer.payload
+        fields = frozenset(filter(None, query.get("user.fields", "").split(",")))
+        return 200, {"data": render_user(target, fields)}
+
     def _api_mentions(self, user, match, query, body):
         request = self._page_request(query, min_results=5)
         try:
@@ -649,6 +658,25 @@ class SandboxHandler(MediaApi, ActivityApi, BaseHTTPRequestHandler):
                 if media := state.media.by_post.get(post["id"]):
                     post["media"] = media
             return 200, {"data": posts}, {}
+        if path == "/_sandbox/takeover" and method == "POST":
+            # {"user_id", "text"}: a post on a governed account made outside Dovecote (a takeover to detect).
+            author = state.users.get(str(data.get("user_id")))
+            if author is None:
+                raise SandboxError(404, problem(404, "Not Found Error", "No sandbox user with that user_id."))
+            created = state.inject_post(author.username, str(data.get("text") or "Posted from outside Dovecote."))
+            # Hook: once the sandbox streams account activity, emit "post.create" for `created` here.
+            return 201, {"data": created}, {}
+        if path == "/_sandbox/profile" and method == "POST":
+            # {"user_id", and any of "name", "username", "description", "profile_image_url", "url"}.
+            changes = {k: v for k, v in data.items() if k != "user_id"}
+            try:
+                changed = state.update_profile(str(data.get("user_id")), **changes)
+            except KeyError as exc:
+                raise SandboxError(404, problem(404, "Not Found Error", str(exc.args[0]))) from None
+            except ValueError as exc:
+                raise SandboxError(400, problem(400, "Invalid Request", str(exc))) from None
+            # Hook: once the sandbox streams account activity, emit "profile.update.*" for each change here.
+            return 200, {"data": [{"field": f, "before": b, "after": a} for f, b, a in changed]}, {}
         if path == "/_sandbox/dms" and method == "POST":
             # {"from": username, "to": username, "text": ...}, or {"to": username, "raw": {...}} for hostile data.
             recipient = state.user_for_author(data["to"])

@@ -35,6 +35,7 @@ DEFAULT_RATE_LIMITS = {
     "POST /2/tweets": 200,
     "DELETE /2/tweets/:id": 50,
     "GET /2/users/me": 75,
+    "GET /2/users/:id": 900,
     "GET /2/tweets/:id": 300,
     "GET /2/tweets": 900,  # X's v2 per-user lookup figure (not in the 2026 reference)
     "GET /2/users/:id/mentions": 450,
@@ -100,6 +101,9 @@ class SandboxUser:
     following_count: int = 50
     access_token: str = ""
     access_token_secret: str = ""
+    description: str = ""
+    profile_image_url: str = ""
+    url: str = ""
 
     def as_x_user(self) -> XUser:
         """The XUser shared by this author's posts; rebuilt only after add_user changes the user."""
@@ -292,6 +296,36 @@ class SandboxState:
             self.users_by_name[username.lower()] = user
             self._dirty = True
             return user
+
+    PROFILE_FIELDS = ("name", "username", "description", "profile_image_url", "url")
+
+    def update_profile(self, user_id: str, **changes) -> list[tuple[str, str, str]]:
+        """Change a user's profile as the person would on X (name, username, description, profile_image_url,
+        url); returns (field, before, after) for each field that changed."""
+        unknown = set(changes) - set(self.PROFILE_FIELDS)
+        if unknown:
+            raise ValueError(f"Unknown profile fields {sorted(unknown)}; known: {', '.join(self.PROFILE_FIELDS)}.")
+        with self.lock:
+            user = self.users.get(str(user_id))
+            if user is None:
+                raise KeyError(f"No sandbox user with id {user_id}.")
+            changed = []
+            for name, value in changes.items():
+                value = str(value)
+                if name == "username" and not _USERNAME.fullmatch(value):
+                    raise ValueError(f"X usernames are 1 to 15 letters, numbers or underscores; {value!r} is not one.")
+                before = getattr(user, name)
+                if before != value:
+                    changed.append((name, before, value))
+            for name, before, value in changed:
+                if name == "username":
+                    self.users_by_name.pop(before.lower(), None)
+                    self.users_by_name[value.lower()] = user
+                    self._entities_cache = {}
+                setattr(user, name, value)
+            user.__dict__.pop("_x_user", None)
+            self._dirty = True
+            return changed
 
     def revoke_token(self, access_token: str) -> None:
         with self.lock:
@@ -910,6 +944,9 @@ def render_user(user: SandboxUser | XUser, fields) -> dict:
         }
     if "protected" in fields:
         data["protected"] = False
+    for name in ("description", "profile_image_url", "url"):
+        if name in fields:
+            data[name] = getattr(user, name, "")
     return data
 
 
