@@ -25,6 +25,7 @@ from hypothesis import strategies as st
 from accounts.models import Membership
 from monitoring.models import BulkAction, SavedSearch, TeamTag
 from notifications.models import Notification
+from safety.models import Incident
 from tests.conftest import enrol_totp
 from tests.factories import AdminFactory, MembershipFactory, TeamFactory, TwitterAccountFactory
 from tests.monitoring.factories import (
@@ -45,7 +46,17 @@ from tests.training.factories import (
 from tests.tweets.factories import DraftFactory, FreezeFactory
 from tweets.models import Draft
 
-PROJECT_VIEWS = ("accounts.", "tweets.", "monitoring.", "training.", "reports.", "notifications.", "core.", "dovecote.")
+PROJECT_VIEWS = (
+    "accounts.",
+    "tweets.",
+    "monitoring.",
+    "training.",
+    "reports.",
+    "notifications.",
+    "safety.",
+    "core.",
+    "dovecote.",
+)
 
 # What the pages read from their query strings, beside the fields of the forms on them.
 QUERY_KEYS = ["page", "week", "q", "state", "team", "from", "to", "sort", "account", "course", "include", "panel"]
@@ -211,6 +222,14 @@ def world(db, x_sandbox):
         "training/teams/": [team.pk],
         "training/exemptions/": [ExemptionFactory(user=member, expires_at=now + timezone.timedelta(days=9)).pk],
         "reports/teams/": [team.pk],
+        "incidents/": [
+            Incident.objects.create(
+                account=account, kind="foreign_post", source="poll", event_id="post:1", post_id="1", post_text="Hi"
+            ).pk,
+            Incident.objects.create(
+                account=account, kind="profile_change", source="push", event_id="p", profile_field="url", after="x"
+            ).pk,
+        ],
         "notifications/": [
             Notification.objects.create(recipient=member, kind="post_published", key="world", title="Published").pk
         ],

@@ -14,6 +14,7 @@ from django.utils import timezone
 from accounts.models import Membership, TwitterAccount
 from core.permissions import DEFAULT_REASON, Decision, Refused, decide, ensure
 from monitoring.models import InboxItem
+from safety.models import Incident
 from tests.factories import AdminFactory, MembershipFactory, TwitterAccountFactory
 from tests.monitoring.factories import InboxItemFactory, MonitorFactory, RoutingRuleFactory
 from tests.training.factories import ExemptionFactory, TrainerFactory
@@ -62,6 +63,12 @@ def objects(team, other_team, people):
         "open item": InboxItemFactory(team=team),
         "closed item": InboxItemFactory(team=team, status=InboxItem.Status.NO_ACTION),
         "other team's item": InboxItemFactory(team=other_team),
+        "incident": Incident.objects.create(
+            account=TwitterAccountFactory(team=team), kind="foreign_post", source="poll", event_id="post:1"
+        ),
+        "other team's incident": Incident.objects.create(
+            account=TwitterAccountFactory(team=other_team), kind="foreign_post", source="poll", event_id="post:2"
+        ),
     }
 
 
@@ -148,6 +155,17 @@ ROWS = [
         "Only the account's team leads and admins can export its records.",
     ),
     ("reports.export_records", "department", LEADS, "Records exports are for team leads and admins."),
+    ("safety.see_incidents", "department", LEADS, "Only team leads and admins can see possible account takeovers."),
+    ("safety.see_incidents", "team", LEADS, "Only team leads and admins can see possible account takeovers."),
+    *[
+        (
+            "safety.resolve_incident",
+            incident,
+            allowed,
+            "Only a lead of the team that owns this account, or an admin, can record what happened.",
+        )
+        for incident, allowed in [("incident", LEADS), ("other team's incident", {"admin"})]
+    ],
     # tweets.* rows (create_draft, approve_draft, reply, start_freeze …) are declared by tweets/rules.py, which
     # lands separately: add them here in the same shape, and test_every_declared_permission_has_rows will ask.
 ]

@@ -15,6 +15,7 @@ from django.utils import timezone
 from accounts.models import Membership
 from accounts.services import audit_record
 from monitoring.models import MentionMatch, MonitorUsage
+from safety.models import Incident
 from tests.conftest import enrol_totp
 from tests.factories import MembershipFactory, UserFactory
 from tests.monitoring.factories import (
@@ -43,6 +44,7 @@ TEAMMATE = "Quentin Quokkason"
 TEAMMATE_EMAIL = "quentin.quokkason@department.gov.uk"
 HANDLE = "@DeptComms"
 TEAM_NAME = "Digital Communications"
+INCIDENT = "Quokka post nobody in Dovecote wrote"
 
 MEMBERS, LEADS = {"member", "lead", "admin"}, {"lead", "admin"}
 NOBODY_ELSE = ("outsider", "outsider_lead", "leaver", "mover")
@@ -78,7 +80,11 @@ def world(team, account, ended_member):
     MonitorUsage.objects.create(day=timezone.localdate(), monitor=monitor, api_calls=1, posts_read=5)
     MonitorUsage.objects.create(day=timezone.localdate(), account=account, api_calls=1, posts_read=3)
     audit_record(action="account.credentials_set", actor=teammate, obj=account, team=team)
+    incident = Incident.objects.create(
+        account=account, kind="foreign_post", source="poll", event_id="post:7", post_id="7", post_text=INCIDENT
+    )
     return {
+        "incident": incident,
         "team": team,
         "account": account,
         "draft": draft,
@@ -174,6 +180,10 @@ PAGES = [
     ("membership", lambda w: reverse("accounts:membership_detail", args=[w["membership"].pk]), TEAMMATE, MEMBERS),
     ("audit", lambda w: reverse("accounts:audit"), TEAMMATE_EMAIL, LEADS),
     ("team audit", lambda w: reverse("accounts:team_audit", args=[w["team"].pk]), TEAMMATE_EMAIL, LEADS),
+    # possible takeovers (the banner and the dashboard's panel show them to the team's leads on every page)
+    ("incidents", lambda w: reverse("safety:incident_list"), INCIDENT, LEADS),
+    ("incident page", lambda w: reverse("safety:incident_detail", args=[w["incident"].pk]), INCIDENT, LEADS),
+    ("incident on the dashboard", lambda w: reverse("home"), INCIDENT, LEADS),
 ]
 
 
@@ -215,6 +225,7 @@ ACTIONS = [
     ("monitoring:rule_delete", "rule", {}),
     ("accounts:account_revoke", "account", {}),
     ("accounts:membership_end", "membership", {}),
+    ("safety:incident_detail", "incident", {"outcome": "legitimate"}),
 ]
 
 

@@ -294,3 +294,17 @@ def test_a_suspended_account_is_not_read(corporate, x_sandbox, watch):
     corporate.status = TwitterAccount.Status.SUSPENDED
     corporate.save()
     assert watch(corporate) == "skipped"
+
+
+def test_every_read_is_metered_with_its_cost(corporate, x_sandbox, watch):
+    from decimal import Decimal
+
+    from twitter_api.models import ApiCall
+
+    take_over(x_sandbox, corporate, "Already there.")
+    watch(corporate)
+
+    profile = ApiCall.objects.get(endpoint="/2/users/:id", account=corporate)
+    assert (profile.context, profile.cost) == ("tripwire", Decimal("0.010"))
+    posts = ApiCall.objects.get(endpoint="/2/users/:id/tweets", account=corporate)
+    assert posts.posts_read == 1 and posts.cost == Decimal("0.005")

@@ -200,6 +200,21 @@ CASES = {
         lambda w: w.call("GET", "/2/users/me", params={"user.fields": "verified,public_metrics,created_at,protected"}),
     ),
     "me as the app": Case("GET /2/users/me", "error", 403, lambda w: w.call("GET", "/2/users/me", auth="app")),
+    # GET /2/users/:id (the takeover tripwire reads the account's profile)
+    "profile": Case(
+        "GET /2/users/:id",
+        "success",
+        200,
+        lambda w: (
+            w.sandbox.state.update_profile(USER_ID, description="Official account", url="https://gov.uk"),
+            w.call(
+                "GET", f"/2/users/{USER_ID}", params={"user.fields": "username,name,description,profile_image_url,url"}
+            ),
+        )[1],
+    ),
+    "profile of an unknown user": Case(
+        "GET /2/users/:id", "error", 200, lambda w: w.call("GET", "/2/users/1999999999999999999")
+    ),
     # GET /2/users/:id/mentions
     "mentions": Case("GET /2/users/:id/mentions", "success", 200, lambda w: _mentions(w, FULL_FIELDS)),
     "mentions with post.fields": Case("GET /2/users/:id/mentions", "success", 200, lambda w: _mentions(w, POST_FIELDS)),
