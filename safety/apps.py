@@ -6,8 +6,13 @@ class SafetyConfig(AppConfig):
     verbose_name = "Account safety"
 
     def ready(self) -> None:
-        from core import banners
+        from core import banners, freshness
         from safety import banners as safety_banners
         from safety import receivers  # noqa: F401  (X's account activity: posts and profile changes)
 
-        banners.register(safety_banners.incident_banners, cache_keys=safety_banners.incident_banner_keys)
+        freshness.watch("incidents", "safety.Incident")
+        banners.register(
+            safety_banners.incident_banners,
+            cache_keys=safety_banners.incident_banner_keys,
+            topics=safety_banners.TOPICS,
+        )

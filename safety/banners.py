@@ -1,22 +1,20 @@
 """The banner for leads and admins while a possible takeover is open, on every page (core.banners).
 
-The open incidents are kept in the cache, the same list for everyone, and dropped whenever an incident is saved;
-each person sees those of the teams they lead (admins: all), by their roles already read for the request, so the
+The open incidents are kept in the cache, the same list for everyone, checked against the generations of the
+incidents and of the teams and accounts they name (core.freshness.kept), read in the banners' one round trip; each
+person sees those of the teams they lead (admins: all), by their roles already read for the request, so the
 banner costs no query while the cache holds. The home page's panel (safety.dashboard) reads the same entry.
 """
 
-from django.core.cache import cache
-from django.db import transaction
-from django.db.models.signals import post_delete, post_save
-from django.dispatch import receiver
 from django.http import HttpRequest
 
 from accounts.access import led_team_ids
-from core.cache import forget
+from core import freshness
 from safety.models import Incident
 
-CACHE_KEY = "dovecote:open-incidents"
-CACHE_SECONDS = 60  # bounds the rare race where a page reads just before a change and stores just after it
+CACHE_KEY = "dovecote:open-incidents:kept"  # (generations, rows): core.freshness.kept
+# The freshness topics the list is built from: the incidents, and the accounts' names they show.
+TOPICS = ("incidents", "teams")
 
 
 def incident_banner_keys(user) -> list[str]:
@@ -24,25 +22,25 @@ def incident_banner_keys(user) -> list[str]:
 
 
 def open_incidents() -> list[dict]:
-    """Every open incident, oldest first, as plain data (from the cache)."""
-    rows = cache.get(CACHE_KEY)
-    if rows is None:
-        rows = [
-            {
-                "pk": incident.pk,
-                "team_id": incident.account.team_id,
-                "account": str(incident.account),
-                "summary": incident.summary,
-                "detected_at": incident.detected_at,
-                "frozen": incident.freeze_id is not None,
-                "url": incident.get_absolute_url(),
-            }
-            for incident in Incident.objects.filter(state=Incident.State.OPEN)
-            .select_related("account")
-            .order_by("detected_at", "pk")
-        ]
-        cache.set(CACHE_KEY, rows, CACHE_SECONDS)
-    return rows
+    """Every open incident, oldest first, as plain data (kept in the cache while no incident changes)."""
+    return freshness.kept(CACHE_KEY, TOPICS, _open_incidents)
+
+
+def _open_incidents() -> list[dict]:
+    return [
+        {
+            "pk": incident.pk,
+            "team_id": incident.account.team_id,
+            "account": str(incident.account),
+            "summary": incident.summary,
+            "detected_at": incident.detected_at,
+            "frozen": incident.freeze_id is not None,
+            "url": incident.get_absolute_url(),
+        }
+        for incident in Incident.objects.filter(state=Incident.State.OPEN)
+        .select_related("account")
+        .order_by("detected_at", "pk")
+    ]
 
 
 def open_incidents_for(user) -> list[dict]:
@@ -66,10 +64,3 @@ def incident_banners(request: HttpRequest) -> list[dict]:
         }
         for row in open_incidents_for(request.user)
     ]
-
-
-@receiver(post_save, sender=Incident, dispatch_uid="safety.incident_banners_saved")
-@receiver(post_delete, sender=Incident, dispatch_uid="safety.incident_banners_deleted")
-def forget_open_incidents(sender, **kwargs) -> None:
-    forget(CACHE_KEY)
-    transaction.on_commit(lambda: forget(CACHE_KEY))  # a page that read the rows before the commit cached them
