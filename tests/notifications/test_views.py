@@ -9,6 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from notifications import services
+from notifications.kinds import Kind
 from notifications.models import Notification, Preference
 from notifications.selectors import unread_count
 
@@ -110,7 +111,7 @@ def test_preferences_start_from_the_defaults_and_save_what_is_ticked(member):
 
 def test_nothing_ticked_saves_nothing_wanted(member):
     _client(member).post(reverse("notifications:preferences"), {})
-    assert Preference.objects.filter(user=member, in_app=False, email=False).count() == 9
+    assert Preference.objects.filter(user=member, in_app=False, email=False).count() == len(Kind)
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -121,6 +121,7 @@ def test_each_app_watches_the_models_behind_its_own_topic():
         "saved-searches": {"monitoring"},
         "freezes": {"tweets"},
         "credits": {"twitter_api"},
+        "incidents": {"safety"},
     }
 
 
