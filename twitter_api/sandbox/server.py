@@ -663,8 +663,8 @@ class SandboxHandler(MediaApi, ActivityApi, BaseHTTPRequestHandler):
             author = state.users.get(str(data.get("user_id")))
             if author is None:
                 raise SandboxError(404, problem(404, "Not Found Error", "No sandbox user with that user_id."))
+            # A post added is pushed as post.create to the author's activity subscriptions (sandbox.activity).
             created = state.inject_post(author.username, str(data.get("text") or "Posted from outside Dovecote."))
-            # Hook: once the sandbox streams account activity, emit "post.create" for `created` here.
             return 201, {"data": created}, {}
         if path == "/_sandbox/profile" and method == "POST":
             # {"user_id", and any of "name", "username", "description", "profile_image_url", "url"}.
@@ -675,7 +675,7 @@ class SandboxHandler(MediaApi, ActivityApi, BaseHTTPRequestHandler):
                 raise SandboxError(404, problem(404, "Not Found Error", str(exc.args[0]))) from None
             except ValueError as exc:
                 raise SandboxError(400, problem(400, "Invalid Request", str(exc))) from None
-            # Hook: once the sandbox streams account activity, emit "profile.update.*" for each change here.
+            # Each change is pushed as profile.update.<field> (state.update_profile).
             return 200, {"data": [{"field": f, "before": b, "after": a} for f, b, a in changed]}, {}
         if path == "/_sandbox/dms" and method == "POST":
             # {"from": username, "to": username, "text": ...}, or {"to": username, "raw": {...}} for hostile data.

@@ -91,6 +91,16 @@ def invalid_request(parameter: str, value, message: str) -> SandboxError:
     )
 
 
+# The X Activity API event a change of each profile field makes (profile.update.<name>).
+PROFILE_EVENTS = {
+    "description": "bio",
+    "name": "screenname",
+    "username": "handle",
+    "profile_image_url": "profile_picture",
+    "url": "url",
+}
+
+
 @dataclass
 class SandboxUser:
     id: str
@@ -325,6 +335,10 @@ class SandboxState:
                 setattr(user, name, value)
             user.__dict__.pop("_x_user", None)
             self._dirty = True
+            for name, before, value in changed:  # pushed as X's Activity API does, to the user's subscriptions
+                self.activity_emit(
+                    user.id, f"profile.update.{PROFILE_EVENTS[name]}", {"before": before, "after": value}
+                )
             return changed
 
     def revoke_token(self, access_token: str) -> None:
