@@ -187,7 +187,8 @@ def main() -> None:
                     )
         sources = {s: Incident.objects.filter(source=s).count() for s in ("push", "poll")}
         print(
-            f"  incidents {Incident.objects.count()} ({sources['push']} found by push first, {sources['poll']} by polling)"
+            f"  incidents {Incident.objects.count()} ({sources['push']} found by push first, "
+            f"{sources['poll']} by polling)"
         )
         print(f"After: {load()}")
         connections.close_all()
