@@ -1,5 +1,5 @@
-"""The demo's database is SQLite: the search (word by word, no full-text index) and a large bulk action run by the
-demo's worker from the `default` queue, in fresh processes on a migrated SQLite file."""
+"""The demo's database is SQLite: the search (word by word, no full-text index) and the inbox page showing it, and a
+large bulk action run by the demo's worker from the `default` queue, in fresh processes on a migrated SQLite file."""
 
 import os
 import subprocess
@@ -37,6 +37,12 @@ InboxItem.objects.bulk_create(InboxItem(mention=m, team=team, due_at=now + timed
 items = InboxItem.objects.filter(team=team)
 print(items_matching(items, "passport").count(), items_matching(items, "delayed passport").count(),
       items_matching(items, "ann example").count(), items_matching(items, "user1200 lost").count())
+from django.test import Client
+client = Client(SERVER_NAME="localhost")
+client.force_login(member)
+found = client.get("/monitoring/", {"team": team.pk, "q": "passport"}).content.decode()
+every = client.get("/monitoring/", {"team": team.pk}).content.decode()  # 1,201 open items: counted up to 1,000
+print("601 items." in found, "<mark>Passport</mark> delayed again" in found, "More than 1,000 items." in every)
 bulk.RUN_HERE_UP_TO = 100  # as a larger action would
 with transaction.atomic():
     found = list(items_matching(items, "passport").values_list("pk", flat=True))
@@ -70,8 +76,9 @@ def test_search_and_a_large_bulk_action_work_on_sqlite_with_the_demos_worker(tmp
         assert "Traceback" not in result.stdout + result.stderr, (result.stdout + result.stderr)[-3000:]
         return result.stdout
 
-    counts, state = run(sys.executable, "-c", SETUP).strip().splitlines()
+    counts, pages, state = run(sys.executable, "-c", SETUP).strip().splitlines()
     assert counts == "601 600 1 1"
+    assert pages == "True True True"  # the inbox page: found, highlighted, counted up to 1,000
     assert state == "queued"  # more than RUN_HERE_UP_TO: on the `default` queue
     run(sys.executable, "manage.py", "rqworker", "default", "--burst")
     assert run(sys.executable, "-c", STATES).strip() == "done 601 601 601"
