@@ -178,6 +178,8 @@ def posts_on(user: User, account_ids: list[int], day: date) -> QuerySet[Draft]:
 def freezes_between(filters: Filters, start: datetime, end: datetime) -> list[PublishingFreeze]:
     """Freezes in force at some moment of [start, end) that cover an account in view: one query."""
     account_ids = filters.account_ids
+    if not account_ids:  # no account in view: no freeze to show, not even one of every account
+        return []
     team_ids = {account.team_id for account in filters.accounts if account.pk in set(account_ids)}
     return list(
         PublishingFreeze.objects.select_related("team", "account")

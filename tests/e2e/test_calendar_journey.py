@@ -10,6 +10,7 @@ from django.utils import timezone
 from accounts.models import TwitterAccount
 from tests.conftest import enrol_totp
 from tests.factories import TwitterAccountFactory
+from tests.tweets.factories import DraftFactory
 from tweets import services
 
 
@@ -64,3 +65,16 @@ def test_an_approver_moves_a_post_to_the_next_day_by_keyboard(journeys, team, ap
     assert "The library reopens after the works." not in page.locator(f"#day-{day:%Y-%m-%d}").inner_text()
     draft.refresh_from_db()
     assert timezone.localtime(draft.scheduled_at).date() == next_day
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_calendar_at_375px_lists_each_day_without_scrolling_sideways(journeys, team, account, member):
+    soon = timezone.now() + timedelta(minutes=1)  # today's page shows it
+    DraftFactory(account=account, author=member, state="scheduled", scheduled_at=soon, text="Bins are late this week.")
+    journey = journeys.start("member")
+    journey.page.set_viewport_size({"width": 375, "height": 800})
+    journey.sign_in(member.email)
+    for path in ("/drafts/calendar/", "/drafts/calendar/?view=week", "/drafts/calendar/day/"):
+        page = journey.goto(path)
+        assert page.evaluate("() => document.documentElement.scrollWidth - document.documentElement.clientWidth") == 0
+    assert page.get_by_role("link", name="Bins are late this week.").is_visible()

@@ -204,7 +204,7 @@ def test_an_ongoing_freeze_blocks_its_days_from_its_start_on(client, member, tea
     assert due.get_absolute_url() in _cell(page, "2026-12-15")
 
 
-def test_a_lifted_freeze_blocks_only_the_days_it_held(client, member, team):
+def test_a_lifted_freeze_blocks_only_the_days_it_held(client, member, team, account):
     FreezeFactory(
         scope=PublishingFreeze.Scope.EVERYTHING,
         reason="National mourning",
@@ -413,3 +413,12 @@ def test_the_calendar_is_in_the_navigation(client, member):
     drafts = client.get(reverse("tweets:draft_list")).content.decode()
     assert 'href="/drafts/calendar/"' in drafts
     assert 'href="/drafts/calendar/" aria-current' not in drafts
+
+
+def test_someone_with_no_accounts_sees_an_empty_calendar_without_freezes(client, db):
+    nobody = MembershipFactory(team=TwitterAccountFactory().team).user
+    nobody.memberships.all().delete()
+    FreezeFactory(scope=PublishingFreeze.Scope.EVERYTHING, reason="Everything stops")
+    client.force_login(nobody)
+    page = _calendar(client)
+    assert "calendar-freezes" not in page and "Frozen" not in page.split("<h1", 1)[1]
