@@ -19,7 +19,8 @@ from accounts.access import led_team_ids
 from accounts.models import TwitterAccount, User
 from core import csvcells
 from core.forms import DateField
-from tweets.models import Approval, Draft, DraftRevision, DraftTransition, PublishAttempt
+from reports import analytics
+from tweets.models import Approval, Draft, DraftRevision, DraftTransition, PostMetrics, PublishAttempt
 
 CHUNK = 200
 
@@ -125,6 +126,7 @@ def published_records(
                 "transitions", queryset=DraftTransition.objects.select_related("actor").order_by("created_at", "id")
             ),
             Prefetch("attempts", queryset=PublishAttempt.objects.order_by("position", "started_at", "id")),
+            Prefetch("metrics", queryset=PostMetrics.objects.taken()),
         )
         .order_by("published_at", "id")
     )
@@ -187,6 +189,8 @@ def _record(draft: Draft, account: TwitterAccount) -> dict:
             }
             for t in draft.transitions.all()
         ],
+        # Each post's latest figures from X (reports.analytics).
+        "figures": analytics.export_figures(draft.metrics.all()),
         "publish_attempts": [
             {
                 "position": p.position,
@@ -214,12 +218,14 @@ def as_json(records: Iterator[dict]) -> Iterator[str]:
     yield "\n]\n"
 
 
+FIGURE_COLUMNS = ["impressions", "likes", "replies", "reposts", "link_clicks", "figures_read_at"]
 CSV_COLUMNS = [
     "draft_id",
     "account",
     "post_id",
     "post_url",
     "published_at",
+    *FIGURE_COLUMNS,
     "record",
     "at",
     "by",
@@ -241,6 +247,7 @@ def as_csv(records: Iterator[dict]) -> Iterator[str]:
     yield writer.writerow(CSV_COLUMNS)
     for r in records:
         head = [r["draft_id"], r["account"], r["post_id"], r["post_url"], r["published_at"]]
+        head += analytics.export_totals(r["figures"])
         yield writer.writerow(
             [
                 *head,

@@ -11,4 +11,5 @@ urlpatterns = [
     path("teams/<int:pk>/", views.report_team, name="team"),
     path("teams/<int:pk>/csv/", views.report_team_csv, name="team_csv"),
     path("export/", views.records_export, name="export"),
+    path("analytics/", views.post_analytics, name="analytics"),
 ]

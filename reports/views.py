@@ -1,15 +1,19 @@
+from datetime import timedelta
+
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
-from accounts.access import account_for_user, team_for_user
+from accounts.access import account_for_user, accounts_for_user, team_for_user
 from accounts.services import audit_record
 from core import freshness
 from core.cache import read_ahead
 from core.params import row_id
 from core.permissions import ensure
-from reports import dashboard, exports, weekly, weekly_export
+from reports import analytics, dashboard, exports, weekly, weekly_export
+from tweets.metrics_models import checkpoint_label
 
 HOME_PANELS = {"my-work": "reports/_my_work.html", "monitors": "reports/_monitors.html"}
 
@@ -123,3 +127,36 @@ def records_export(request: HttpRequest) -> HttpResponse:
         response = StreamingHttpResponse(exports.as_csv(rows), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
     return response
+
+
+# --- Own posts' figures -----------------------------------------------------------------------------
+
+
+@login_required
+def post_analytics(request: HttpRequest) -> HttpResponse:
+    """How the posts of the accounts one can see did on X (their teams' accounts; admins every account): totals per
+    week and per account, and each post's latest figures, for one account or all of them."""
+    accounts = accounts_for_user(request.user).order_by("handle")
+    choices = list(accounts)
+    chosen = None
+    account_pk = row_id(request.GET.get("account"))
+    if account_pk is not None:
+        chosen = account_for_user(request.user, account_pk)  # not your team's account: 404
+        accounts = accounts.filter(pk=chosen.pk)
+    asked = request.GET.get("week")
+    week = weekly.week_from(asked) if asked else weekly.monday_of(timezone.localdate())
+    figures = analytics.analytics_for(accounts, week_start=week)
+    this_week = weekly.monday_of(timezone.localdate())
+    return render(
+        request,
+        "reports/analytics.html",
+        {
+            "figures": figures,
+            "chart_data": figures.chart_data(),
+            "accounts": choices,
+            "chosen": chosen,
+            "previous_week": week - timedelta(days=7) if week > weekly.EARLIEST_WEEK else None,
+            "next_week": week + timedelta(days=7) if week < this_week else None,
+            "checkpoints": [checkpoint_label(h) for h in settings.POST_METRICS_CHECKPOINTS_HOURS],
+        },
+    )

@@ -20,6 +20,7 @@ from django.utils import timezone
 from accounts.access import teams_led_by
 from accounts.models import Membership, Team, TwitterAccount, User
 from monitoring.models import InboxItem, MentionMatch
+from reports import analytics  # it reads this module's weeks: both import the module, not its names
 from reports.handling import Handling, handling_for_week
 from training.models import CourseRequirement
 from training.selectors import actions_for_role, standings
@@ -164,6 +165,9 @@ class WeeklyReport:
     posts_by_account: list[dict] = field(default_factory=list)
     approval_turnaround: Durations = field(default_factory=Durations)
     training: list[dict] = field(default_factory=list)
+    # How the week's posts did on X (their latest figures): in all, and per account (reports.analytics).
+    own_posts: analytics.Totals = field(default_factory=lambda: analytics.Totals())
+    own_posts_by_account: list[analytics.AccountRow] = field(default_factory=list)
 
     @property
     def scope_label(self) -> str:
@@ -357,6 +361,10 @@ def weekly_report(*, team: Team | None, week_start: date, now: datetime | None =
     report.approval_turnaround, _ = _durations(approvals, end="created_at", start="submitted_at")
 
     report.training = training_coverage(team=team, at=min(end, now or timezone.now()))
+
+    # How the week's posts did on X (one query).
+    accounts = TwitterAccount.objects.filter(team=team) if team is not None else TwitterAccount.objects.all()
+    report.own_posts, report.own_posts_by_account = analytics.for_week(accounts, week_start)
     return report
 
 

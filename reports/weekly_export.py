@@ -15,6 +15,7 @@ from django.utils import timezone
 from accounts.access import led_team_ids
 from accounts.models import Membership, Team, User
 from core import csvcells
+from reports import analytics
 from reports.weekly import WeeklyReport, weekly_report
 
 # --- CSV -----------------------------------------------------------------------------------------------
@@ -54,6 +55,10 @@ def report_csv(report: WeeklyReport) -> str:
             writer.writerow(["time in hand", f"{person.person} {day.isoformat()}", "minutes", minutes])
     for r in report.posts_by_account:
         writer.writerow(["posts published", f"@{r['handle']}", "posts", r["count"]])
+    for r in report.own_posts_by_account:
+        writer.writerow(["own posts on x", f"@{r.handle}", "posts with figures", r.totals.posts])
+        for name, value in zip(analytics.SHOWN, r.totals.figures, strict=True):
+            writer.writerow(["own posts on x", f"@{r.handle}", name.replace("_", " "), "" if value is None else value])
     at = report.approval_turnaround
     writer.writerow(["approval turnaround", "approvals", "count", at.count])
     writer.writerow(["approval turnaround", "median", "seconds", _num(at.median)])

@@ -59,6 +59,18 @@ def seed() -> None:
     services.draft_approve(draft=scheduled, by=cara)
     services.draft_approve(draft=scheduled, by=lena)
 
+    # Goes out a few minutes after the demo starts (the due-post sweep publishes it through the sandbox), so the
+    # analytics page shows its figures an hour later, and again after a day and a week.
+    soon = services.draft_create(
+        author=colin,
+        account=corporate,
+        text="Our new online service for renewing a licence is live. It takes about 10 minutes. #DigitalByDefault",
+        scheduled_at=timezone.now() + dt.timedelta(minutes=3),
+    )
+    services.draft_submit(draft=soon, by=colin)
+    services.draft_approve(draft=soon, by=cara)
+    services.draft_approve(draft=soon, by=lena)
+
     thread = services.draft_create(
         author=colin,
         account=corporate,

@@ -16,6 +16,10 @@ class PostMetricsQuerySet(models.QuerySet):
     def taken(self):
         return self.filter(status=PostMetrics.Status.TAKEN)
 
+    def of_draft(self, draft):
+        """A draft's snapshots, post by post of its thread and checkpoint by checkpoint (its page shows them)."""
+        return self.filter(draft=draft).order_by("position", "checkpoint_hours")
+
 
 class PostMetrics(models.Model):
     """One post's figures at one checkpoint (or why there are none). Figures X did not give are null."""

@@ -27,7 +27,7 @@ from tests.monitoring.factories import (
     WatchlistFactory,
 )
 from tests.tweets.factories import DraftFactory, FreezeFactory
-from tweets.models import Draft
+from tweets.models import Draft, PostMetrics
 
 pytestmark = pytest.mark.django_db
 S = Draft.State
@@ -61,13 +61,21 @@ def world(team, account, ended_member):
     scheduled = DraftFactory(
         account=account, author=teammate, state=S.SCHEDULED, text=SCHEDULED, scheduled_at=now + timedelta(2)
     )
-    DraftFactory(
+    published = DraftFactory(
         account=account,
         author=teammate,
         state=S.PUBLISHED,
         text=PUBLISHED,
         published_at=now - timedelta(hours=1),
         published_post_id="1900000000000000001",
+    )
+    PostMetrics.objects.create(
+        draft=published,
+        account=account,
+        x_post_id=published.published_post_id,
+        published_at=published.published_at,
+        checkpoint_hours=1,
+        impressions=4321,
     )
     freeze = FreezeFactory(started_by=UserFactory())
     DraftFactory(account=account, author=ended_member, state=S.HELD, text=HELD, held_by=freeze)
@@ -170,6 +178,13 @@ PAGES = [
     ("team report csv", lambda w: reverse("reports:team_csv", args=[w["team"].pk]), TEAM_NAME, LEADS),
     ("export form", lambda w: reverse("reports:export"), HANDLE, LEADS),
     ("export", _export, PUBLISHED, LEADS),
+    ("own posts' figures", lambda w: f"{reverse('reports:analytics')}?week={_an_hour_ago()}", PUBLISHED, MEMBERS),
+    (
+        "an account's figures",
+        lambda w: f"{reverse('reports:analytics')}?week={_an_hour_ago()}&account={w['account'].pk}",
+        PUBLISHED,
+        MEMBERS,
+    ),
     # training
     ("team matrices", lambda w: reverse("training:team_matrix_index"), TEAM_NAME, LEADS),
     ("team matrix", lambda w: reverse("training:team_matrix", args=[w["team"].pk]), TEAM_NAME, LEADS),

@@ -17,7 +17,7 @@ from tweets import access, costs, hints, rules, selectors, services
 from tweets.forms import CommentForm, ReasonForm, RescheduleForm
 from tweets.media import media_by_revision, media_changes
 from tweets.media_preview import revision_preview
-from tweets.models import Draft, DraftRevision, PublishingFreeze
+from tweets.models import Draft, DraftRevision, PostMetrics, PublishingFreeze
 from twitter_api.text import MAX_WEIGHTED_LENGTH, validate_post_text
 
 S = Draft.State
@@ -145,6 +145,7 @@ def _detail_context(request: HttpRequest, draft: Draft, **extra) -> dict:
         "forward_voids_approvals": services.forward_voids_approvals(user, draft),
         "approve_block": _approve_block(user, draft),
         "reply_verdict": selectors.reply_verdict(draft),
+        "figures": list(PostMetrics.objects.of_draft(draft)) if draft.published_post_id else [],
         "comment_form": CommentForm(),
         "reason_form": ReasonForm(),
         "reschedule_form": RescheduleForm(initial={"scheduled_at": draft.scheduled_at}),
