@@ -284,9 +284,9 @@ def test_the_report_page_uses_a_fixed_number_of_queries(
         MembershipFactory(team=team)
     client.force_login(lead)
 
-    # 17 with the header's count of unread notifications (cached after this first visit) and the week's own posts'
-    # figures from X (reports.analytics.for_week)
-    _report_queries(client, django_assert_num_queries, reverse("reports:team", args=[team.pk]), 17)
+    # 18 with the header's count of unread notifications (cached after this first visit), the week's own posts'
+    # figures from X (reports.analytics.for_week) and the incidents banner (safety.banners)
+    _report_queries(client, django_assert_num_queries, reverse("reports:team", args=[team.pk]), 18)
 
 
 # --- Weekly email ---------------------------------------------------------------------------------------
