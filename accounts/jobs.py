@@ -1,4 +1,5 @@
-"""Account jobs: the invitation email. Each takes ids, loads, and is safe to run twice."""
+"""Account jobs: the invitation email; refreshing account events' OAuth 2.0 grants. Each takes ids (or nothing),
+loads, and is safe to run twice."""
 
 from allauth.account.forms import default_token_generator
 from allauth.account.utils import user_pk_to_url_str
@@ -42,3 +43,15 @@ def invitation_send(*, user_id: int, invited_by_id: int | None) -> bool:
     )
     send_mail("You have been invited to Dovecote", body, settings.DEFAULT_FROM_EMAIL, [user.email])
     return True
+
+
+def activity_grants_refresh() -> dict[str, int]:
+    """Periodic: refresh every account events grant whose access token lapses soon (accounts.oauth2). Safe on
+    several workers at once: each grant is refreshed under its own lock and compare-and-set."""
+    from accounts.oauth2 import activity_grant_refresh, grants_due
+
+    outcomes: dict[str, int] = {}
+    for grant_id in grants_due():
+        outcome = activity_grant_refresh(grant_id=grant_id)
+        outcomes[outcome] = outcomes.get(outcome, 0) + 1
+    return outcomes

@@ -323,7 +323,7 @@ class ActivityGrant(models.Model):
     """The account's OAuth 2.0 grant (Authorization Code with PKCE): what lets X's Activity API push the account's
     private events (mentions, replies, quotes) to Dovecote. Separate from the OAuth 1.0a credentials used for
     posting. Tokens are encrypted at rest and never shown again; one grant per account, kept (without its tokens)
-    as history once revoked. Written only by accounts/oauth2.py."""
+    as history once revoked. Written only by accounts/oauth2.py (the service)."""
 
     account = models.OneToOneField(TwitterAccount, on_delete=models.CASCADE, related_name="activity_grant")
     access_token = EncryptedTextField(blank=True, default="")
@@ -338,6 +338,9 @@ class ActivityGrant(models.Model):
     # Set when X refused to refresh (invalid_grant): a lead must authorise again.
     refresh_failed_at = models.DateTimeField(null=True, blank=True)
     refresh_failure = models.CharField(max_length=200, blank=True)
+    # Counts each change of tokens: a refresh writes only if no one changed them since it read them (X rotates the
+    # refresh token, so of two refreshes racing one loses, and must not mark the grant as failed).
+    generation = models.PositiveIntegerField(default=0)
 
     class Meta:
         indexes = [models.Index(fields=["expires_at"], name="activity_grant_expiry")]

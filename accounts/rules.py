@@ -102,3 +102,22 @@ def _membership_refusal(verb: str):
 
 register_reason("accounts.change_role", _membership_refusal("given another role"))
 register_reason("accounts.end_membership", _membership_refusal("removed from the team"))
+
+
+# --- Account events (X Activity API): authorising the app with OAuth 2.0 for an account, and disconnecting it -----
+
+
+def _account_team(account) -> int | None:
+    return getattr(account, "team_id", None)
+
+
+@rules.predicate
+def leads_account_team(user, account) -> bool:
+    return account is not None and leads_team(user, _account_team(account))
+
+
+rules.add_perm("accounts.authorise_activity", is_admin | leads_account_team)
+register_reason(
+    "accounts.authorise_activity",
+    "Only the account's team leads and admins can authorise account events or disconnect them.",
+)

@@ -110,6 +110,10 @@ def account_revoke_credentials(*, actor: User | None, account: TwitterAccount, r
     account.credentials_revoked_at = timezone.now()
     account.save(update_fields=["access_token", "access_token_secret", "credentials_revoked_at"])
     audit_record(action="account.credentials_revoked", actor=actor, obj=account, team=account.team, request=request)
+    # Revoking the account's credentials ends its OAuth 2.0 grant (account events) too.
+    from accounts.oauth2 import activity_grant_revoke
+
+    activity_grant_revoke(by=actor, account=account, reason="credentials revoked", request=request)
     return account
 
 

@@ -3,9 +3,10 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from accounts import services
+from accounts import oauth2, services
 from accounts.access import (
     account_for_user,
     audit_events_for_user,
@@ -16,7 +17,7 @@ from accounts.access import (
     teams_for_user,
 )
 from accounts.forms import AuditFilterForm, CredentialsForm, CreditsRestoredForm, MembershipRoleForm, TeamInviteForm
-from accounts.models import Membership
+from accounts.models import ActivityGrant, Membership
 from core.permissions import decide, ensure
 from twitter_api.models import CreditsBlock
 
@@ -66,14 +67,21 @@ def team_invite(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "accounts/team_invite.html", {"team": team, "form": form}, status=status)
 
 
+def _account_context(request: HttpRequest, account, **extra) -> dict:
+    return {
+        "account": account,
+        "form": CredentialsForm(),
+        "is_lead": is_lead(request.user, account.team_id),
+        "grant": ActivityGrant.objects.select_related("authorised_by").filter(account=account).first(),
+        "authorise_activity": decide(request.user, "accounts.authorise_activity", account),
+        **extra,
+    }
+
+
 @login_required
 def account_detail(request: HttpRequest, pk: int) -> HttpResponse:
     account = account_for_user(request.user, pk)
-    return render(
-        request,
-        "accounts/account_detail.html",
-        {"account": account, "form": CredentialsForm(), "is_lead": is_lead(request.user, account.team_id)},
-    )
+    return render(request, "accounts/account_detail.html", _account_context(request, account))
 
 
 @login_required
@@ -84,7 +92,7 @@ def account_credentials(request: HttpRequest, pk: int) -> HttpResponse:
     form = CredentialsForm(request.POST)
     if not form.is_valid():
         return render(
-            request, "accounts/account_detail.html", {"account": account, "form": form, "is_lead": True}, status=400
+            request, "accounts/account_detail.html", _account_context(request, account, form=form), status=400
         )
     services.account_set_credentials(actor=request.user, account=account, request=request, **form.cleaned_data)
     messages.success(request, f"New credentials saved for {account}. They will not be shown again.")
@@ -98,6 +106,72 @@ def account_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     require_lead(request.user, account.team_id)
     services.account_revoke_credentials(actor=request.user, account=account, request=request)
     messages.success(request, f"Credentials for {account} revoked. Nothing can be posted until new ones are entered.")
+    return redirect("accounts:account_detail", pk=account.pk)
+
+
+# --- Account events: authorising X's Activity API with OAuth 2.0 (accounts.oauth2) ----------------------------
+
+
+@login_required
+def account_activity_authorise(request: HttpRequest, pk: int) -> HttpResponse:
+    """Off to X's authorise page. A link, not a form: the page's CSP lets forms go only to Dovecote, and starting
+    changes nothing but the person's own session (the callback checks the state it keeps)."""
+    account = account_for_user(request.user, pk)
+    url = oauth2.activity_authorisation_start(
+        by=request.user,
+        account=account,
+        redirect_uri=request.build_absolute_uri(reverse("accounts:activity_callback")),
+        session=request.session,
+    )
+    return redirect(url)
+
+
+@login_required
+def account_activity_callback(request: HttpRequest) -> HttpResponse:
+    """Where X sends the person back: with a code (authorised), or an error (cancelled, or a bad request)."""
+    pending = oauth2.pending_take(request.session, request.GET.get("state", ""))
+    if pending is None:
+        return render(request, "accounts/activity_callback_problem.html", status=400)
+    account = account_for_user(request.user, pending["account_id"])
+    error, code = request.GET.get("error", ""), request.GET.get("code", "")
+    if error == "access_denied":
+        messages.info(request, f"Cancelled on X: account events for {account} were not authorised.")
+    elif error or not code:
+        messages.error(request, "X did not authorise account events (it sent no code back). Try again.")
+    else:
+        try:
+            oauth2.activity_grant_create(
+                by=request.user,
+                account=account,
+                code=code,
+                code_verifier=pending["verifier"],
+                redirect_uri=pending["redirect_uri"],
+                request=request,
+            )
+        except oauth2.ActivityGrantError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, f"Authorised: X will push {account}'s mentions and account events.")
+    return redirect("accounts:account_detail", pk=account.pk)
+
+
+@login_required
+@require_POST
+def account_activity_disconnect(request: HttpRequest, pk: int) -> HttpResponse:
+    account = account_for_user(request.user, pk)
+    told = oauth2.activity_grant_revoke(by=request.user, account=account, request=request)
+    if told is None:
+        messages.info(request, f"Account events for {account} were not authorised, so there was nothing to disconnect.")
+    elif told:
+        messages.success(
+            request, f"Disconnected: X no longer sends {account}'s account events, and the tokens are deleted."
+        )
+    else:
+        messages.warning(
+            request,
+            f"Dovecote deleted its tokens for {account}, but X did not confirm it cancelled them. To be sure, remove "
+            "Dovecote from the account's connected apps in X's settings.",
+        )
     return redirect("accounts:account_detail", pk=account.pk)
 
 

@@ -6,6 +6,12 @@ live in that app's jobs.py, take ids or nothing, and are safe to run twice or on
 
 from rq import cron  # noqa: F401  (used by the sections below)
 
+# --- accounts -----------------------------------------------------------------------------------
+from accounts.jobs import activity_grants_refresh  # noqa: E402
+
+# Account events' OAuth 2.0 grants whose access token lapses within 30 minutes are refreshed (X's last two hours).
+cron.register(activity_grants_refresh, queue_name="default", interval=300)
+
 # --- tweets -------------------------------------------------------------------------------------
 from tweets.jobs import publish_due_sweep, spend_holds_release  # noqa: E402
 

@@ -358,6 +358,12 @@ X_CONSUMER_KEY = env_str("X_CONSUMER_KEY", "sandbox-consumer-key")
 X_CONSUMER_SECRET = env_str("X_CONSUMER_SECRET", "sandbox-consumer-secret")
 X_BEARER_TOKEN = env_str("X_BEARER_TOKEN", "sandbox-bearer-token")
 X_REQUEST_TIMEOUT_SECONDS = env_float("X_REQUEST_TIMEOUT_SECONDS", 10.0)
+# OAuth 2.0 (Authorization Code with PKCE, a confidential client): what an account authorises so X's Activity API
+# pushes its account events (twitter_api/oauth2.py). The sandbox's development values by default. The authorise page
+# is X's (https://x.com/i/oauth2/authorize), or the sandbox's when X_API_BASE_URL is set, unless this names another.
+X_OAUTH2_CLIENT_ID = env_str("X_OAUTH2_CLIENT_ID", "sandbox-oauth2-client-id")
+X_OAUTH2_CLIENT_SECRET = env_str("X_OAUTH2_CLIENT_SECRET", "sandbox-oauth2-client-secret")
+X_OAUTH2_AUTHORIZE_URL = os.environ.get("X_OAUTH2_AUTHORIZE_URL", "")
 X_QUERY_LENGTH_LIMIT = env_int("X_QUERY_LENGTH_LIMIT", 512)
 # X's price list in US dollars (pay-per-use rate card, docs.x.com/x-api/getting-started/pricing) and the day it
 # was taken from X: a department changes them here or in the environment, without a release (twitter_api/prices.py).

@@ -433,16 +433,27 @@ def metered_in_bulk():
             ApiCall.objects.bulk_create(rows)
 
 
-def _mount(client: tweepy.Client, *, account, context: str) -> tweepy.Client:
+def _mount_on(session: requests.Session, *, account, context: str) -> requests.Session:
     base_url = settings.X_API_BASE_URL
     adapter = MeteredAdapter(
         account=account, context=context, base_url=base_url, timeout=settings.X_REQUEST_TIMEOUT_SECONDS
     )
-    client.session.mount("https://", adapter)
-    client.session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    session.mount("http://", adapter)
     if base_url:
-        client.session.trust_env = False  # never send loopback sandbox traffic through a proxy
+        session.trust_env = False  # never send loopback sandbox traffic through a proxy
+    return session
+
+
+def _mount(client: tweepy.Client, *, account, context: str) -> tweepy.Client:
+    _mount_on(client.session, account=account, context=context)
     return client
+
+
+def metered_session(*, account=None, context: str = "") -> requests.Session:
+    """A plain `requests` session to X (for what tweepy does not cover, e.g. OAuth 2.0's token endpoint): routed to
+    the sandbox when configured, with the timeout, and metered like every call."""
+    return _mount_on(requests.Session(), account=account, context=context)
 
 
 def user_client(account, *, context: str = "") -> tweepy.Client:

@@ -59,7 +59,22 @@ PROJECT_VIEWS = (
 )
 
 # What the pages read from their query strings, beside the fields of the forms on them.
-QUERY_KEYS = ["page", "week", "q", "state", "team", "from", "to", "sort", "account", "course", "include", "panel"]
+QUERY_KEYS = [
+    "page",
+    "week",
+    "q",
+    "state",
+    "team",
+    "from",
+    "to",
+    "sort",
+    "account",
+    "course",
+    "include",
+    "panel",
+    "code",
+    "error",
+]
 
 NASTY = [
     "",

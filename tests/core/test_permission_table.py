@@ -98,6 +98,15 @@ ROWS = [
         {"admin"},
         "Only admins can say X credits are restored: they hold the X developer console where credits are bought.",
     ),
+    *[
+        (
+            "accounts.authorise_activity",
+            account,
+            allowed,
+            "Only the account's team leads and admins can authorise account events or disconnect them.",
+        )
+        for account, allowed in [("account", LEADS), ("other team's account", {"admin"})]
+    ],
     ("training.certify", "department", TRAINERS, "Only trainers and admins can do that."),
     ("training.manage_courses", "department", TRAINERS, "Only trainers and admins can do that."),
     ("training.manage_sessions", "department", TRAINERS, "Only trainers and admins can do that."),

@@ -16,6 +16,9 @@ Control endpoints (loopback only, no auth; for the demo, the simulator and brows
   GET  /_sandbox/posts?author_id=&limit=   (a post with media lists them, with their alt text)
   GET  /_sandbox/media, POST /_sandbox/media   {"ttl_seconds": 60}: uploads, and how long a media id lives
   GET  /_sandbox/activity, POST /_sandbox/activity  {"raw": [...]} or {"burst": {...}}: twitter_api.sandbox.activity
+  GET  /_sandbox/oauth2, POST /_sandbox/oauth2  OAuth 2.0 grants and faults: twitter_api.sandbox.oauth2
+OAuth 2.0 (twitter_api.sandbox.oauth2): GET/POST /i/oauth2/authorize (the consent page), POST /2/oauth2/token and
+/2/oauth2/revoke; the access tokens it issues are bearer user context for the endpoints that act as a user.
 """
 
 import base64
@@ -38,6 +41,7 @@ import orjson
 from twitter_api.sandbox.activity import ActivityApi, Streamed, activity_control
 from twitter_api.sandbox.direct import DM_EVENT_TYPES
 from twitter_api.sandbox.media import MediaApi, media_control
+from twitter_api.sandbox.oauth2 import OAuth2Api
 from twitter_api.sandbox.policy import PROBLEMS, refusal_for_money
 from twitter_api.sandbox.state import (
     PageRequest,
@@ -167,7 +171,7 @@ def _parse_oauth_header(header: str) -> dict[str, str]:
     return {k: unquote(v) for k, v in re.findall(r'(\w+)="([^"]*)"', header[len("OAuth ") :])}
 
 
-class SandboxHandler(MediaApi, ActivityApi, BaseHTTPRequestHandler):
+class SandboxHandler(OAuth2Api, MediaApi, ActivityApi, BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "XSandbox/1.0"
     timeout = 120  # an idle keep-alive connection is closed after this
@@ -205,6 +209,9 @@ class SandboxHandler(MediaApi, ActivityApi, BaseHTTPRequestHandler):
                     raise SandboxError(
                         400, problem(400, "Invalid Request", detail, PROBLEMS + "invalid-request")
                     ) from None
+            elif url.path.startswith(("/i/oauth2/", "/2/oauth2/")):
+                state.request_log.append((method, url.path, self._oauth2(method, url, body)))
+                return
             else:
                 status, payload, headers = self._api(method, url, body)
         except SandboxError as exc:
@@ -295,7 +302,11 @@ class SandboxHandler(MediaApi, ActivityApi, BaseHTTPRequestHandler):
         state = self.server.state
         header = self.headers.get("Authorization", "")
         if header.startswith("Bearer "):
-            if header[len("Bearer ") :].strip() not in state.bearer_tokens:
+            token = header[len("Bearer ") :].strip()
+            user_id = None if token in state.bearer_tokens else state.oauth2_user_id(token)
+            if user_id is not None and user_id in state.users:  # OAuth 2.0 user context
+                return f"user:{user_id}", state.users[user_id]
+            if token not in state.bearer_tokens:
                 raise SandboxError(401, UNAUTHORIZED)
             if user_only:
                 raise SandboxError(403, UNSUPPORTED_AUTH)
@@ -622,6 +633,8 @@ class SandboxHandler(MediaApi, ActivityApi, BaseHTTPRequestHandler):
             return media_control(state, method, data)
         if path == "/_sandbox/activity":
             return activity_control(state, method, data)
+        if path == "/_sandbox/oauth2":
+            return state.oauth2.control(method, data)
         if path == "/_sandbox/health":
             return 200, {"ok": True, "posts": len(state.posts), "users": len(state.users)}, {}
         if path == "/_sandbox/reset" and method == "POST":

@@ -24,6 +24,7 @@ from twitter_text.has_invalid_characters import has_invalid_characters
 from twitter_api.query import AnalysedText
 from twitter_api.sandbox import activity, media
 from twitter_api.sandbox.direct import DirectMessages
+from twitter_api.sandbox.oauth2 import OAuth2Grants
 from twitter_api.sandbox.policy import NO_QUOTES, NOT_SUMMONED, PROBLEMS, AppAccess, forbidden, summoned
 from twitter_api.text import mention_spans
 from twitter_api.types import XPost, XUser, snowflake_for
@@ -217,8 +218,12 @@ class SandboxState:
         rate_limits: dict | None = None,
         window_seconds: int = WINDOW_SECONDS,
         verify_signatures: bool = True,
+        oauth2_client_id: str = "sandbox-oauth2-client-id",
+        oauth2_client_secret: str = "sandbox-oauth2-client-secret",  # noqa: S107 - the sandbox's public value
     ):
         self.lock = threading.RLock()
+        # OAuth 2.0 grants (twitter_api.sandbox.oauth2): forgotten with the users, kept with them.
+        self.oauth2 = OAuth2Grants(client_id=oauth2_client_id, client_secret=oauth2_client_secret)
         self.consumer_key = consumer_key
         self.consumer_secret = consumer_secret
         self.bearer_tokens = set(bearer_tokens)
@@ -240,6 +245,7 @@ class SandboxState:
                 self.users: dict[str, SandboxUser] = {}
                 self.users_by_name: dict[str, SandboxUser] = {}
                 self.tokens: dict[str, SandboxUser] = {}
+                self.oauth2.reset()
             self.posts: list[StoredPost] = []
             self.direct = DirectMessages()
             self.by_id: dict[str, StoredPost] = {}
@@ -347,6 +353,11 @@ class SandboxState:
             if user is not None:
                 user.access_token = user.access_token_secret = ""
             self._dirty = True
+
+    def oauth2_user_id(self, access_token: str) -> str | None:
+        """The id of the user an OAuth 2.0 user access token acts for (bearer user context, e.g. the Activity API);
+        None when the sandbox did not issue it, or it has expired or been revoked."""
+        return self.oauth2.user_id_for(access_token)
 
     def _mint_user_id(self) -> int:
         candidate = 1_600_000_000_000_000_000 + len(self.users) + 1
@@ -821,6 +832,7 @@ class SandboxState:
                 ],
                 "direct_messages": self.direct.to_list(),
                 "media": self.media.to_dict(),
+                "oauth2": self.oauth2.to_list(),
             }
 
     def load_dict(self, data: dict) -> None:
@@ -849,6 +861,7 @@ class SandboxState:
                 stored.deleted = item.get("deleted", False)
             self.direct.load_list(data.get("direct_messages", []))
             self.media.load_dict(data.get("media"))
+            self.oauth2.load_list(data.get("oauth2"))
             self._dirty = False
 
     def save(self, path: str) -> None:
