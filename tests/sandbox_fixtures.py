@@ -94,6 +94,8 @@ def _x_sandbox_server():
         consumer_secret=django_settings.X_CONSUMER_SECRET,
         bearer_tokens=(django_settings.X_BEARER_TOKEN,),
         query_length_limit=django_settings.X_QUERY_LENGTH_LIMIT,
+        oauth2_client_id=django_settings.X_OAUTH2_CLIENT_ID,
+        oauth2_client_secret=django_settings.X_OAUTH2_CLIENT_SECRET,
     )
     server = start_in_thread(state)
     yield server

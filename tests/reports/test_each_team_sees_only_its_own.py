@@ -12,7 +12,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import Membership
+from accounts.models import ActivityGrant, Membership
 from accounts.services import audit_record
 from monitoring.models import MentionMatch, MonitorUsage
 from safety.models import Incident
@@ -90,6 +90,15 @@ def world(team, account, ended_member):
     audit_record(action="account.credentials_set", actor=teammate, obj=account, team=team)
     incident = Incident.objects.create(
         account=account, kind="foreign_post", source="poll", event_id="post:7", post_id="7", post_text=INCIDENT
+    )
+    ActivityGrant.objects.create(
+        account=account,
+        access_token="quokka-access",
+        refresh_token="quokka-refresh",
+        scopes="tweet.read users.read offline.access",
+        expires_at=now + timedelta(hours=2),
+        authorised_by=teammate,
+        authorised_at=now,
     )
     return {
         "incident": incident,
@@ -192,6 +201,7 @@ PAGES = [
     ("teams", lambda w: reverse("accounts:team_list"), TEAM_NAME, MEMBERS),
     ("team page", lambda w: reverse("accounts:team_detail", args=[w["team"].pk]), TEAMMATE, MEMBERS),
     ("account page", lambda w: reverse("accounts:account_detail", args=[w["account"].pk]), HANDLE, MEMBERS),
+    ("account events", lambda w: reverse("accounts:account_detail", args=[w["account"].pk]), TEAMMATE, MEMBERS),
     ("membership", lambda w: reverse("accounts:membership_detail", args=[w["membership"].pk]), TEAMMATE, MEMBERS),
     ("audit", lambda w: reverse("accounts:audit"), TEAMMATE_EMAIL, LEADS),
     ("team audit", lambda w: reverse("accounts:team_audit", args=[w["team"].pk]), TEAMMATE_EMAIL, LEADS),
@@ -239,6 +249,8 @@ ACTIONS = [
     ("monitoring:rule_move", "rule", {"direction": "up"}),
     ("monitoring:rule_delete", "rule", {}),
     ("accounts:account_revoke", "account", {}),
+    ("accounts:activity_authorise", "account", {}),
+    ("accounts:activity_disconnect", "account", {}),
     ("accounts:membership_end", "membership", {}),
     ("safety:incident_detail", "incident", {"outcome": "legitimate"}),
 ]

@@ -29,6 +29,8 @@ class Command(BaseCommand):
             consumer_secret=settings.X_CONSUMER_SECRET,
             bearer_tokens=(settings.X_BEARER_TOKEN,),
             query_length_limit=settings.X_QUERY_LENGTH_LIMIT,
+            oauth2_client_id=settings.X_OAUTH2_CLIENT_ID,
+            oauth2_client_secret=settings.X_OAUTH2_CLIENT_SECRET,
         )
         if state_file and state.load(state_file):
             self.stdout.write(f"Loaded {len(state.posts)} posts and {len(state.users)} users from {state_file}.")
