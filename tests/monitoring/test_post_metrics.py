@@ -261,3 +261,23 @@ def test_the_sweep_enqueues_one_read_per_account_on_the_poll_queue(
             assert jobs.post_metrics_sweep() == 1
 
     assert PostMetrics.objects.get().status == S.TAKEN
+
+
+def test_hostile_answers_from_x_lose_nothing_else(personal, x_sandbox):
+    drafts = published_rows(personal, 3, x_sandbox)
+    mangled, fine = drafts[0].published_post_id, drafts[1].published_post_id
+    x_sandbox.set_faults(
+        malformed=[
+            {"post": {"id": mangled, "text": "\x00", "public_metrics": {"like_count": "lots", "impression_count": -5}}},
+            {"post": {"id": ["not", "an", "id"], "public_metrics": "nothing"}},
+            {"post": "not even an object"},
+        ]
+    )
+
+    outcome = read_at(T0 + timedelta(hours=1, minutes=1), personal)
+
+    assert outcome.status == "read" and outcome.taken == 3
+    rows = {r.x_post_id: r for r in PostMetrics.objects.all()}
+    assert (rows[mangled].likes, rows[mangled].impressions, rows[mangled].link_clicks) == (None, None, None)
+    assert rows[fine].impressions > 0 and rows[fine].link_clicks == 0
+    assert not PostOnX.objects.exists()  # a mangled answer is not a deletion
