@@ -422,3 +422,28 @@ def test_someone_with_no_accounts_sees_an_empty_calendar_without_freezes(client,
     client.force_login(nobody)
     page = _calendar(client)
     assert "calendar-freezes" not in page and "Frozen" not in page.split("<h1", 1)[1]
+
+
+@pytest.mark.parametrize(
+    ("utc", "view", "title", "today"),
+    [
+        # 23:30 UTC on 24 October is 00:30 BST on Sunday 25 October, the night the clocks go back.
+        (datetime(2026, 10, 24, 23, 30, tzinfo=UTC), "week", "Week of Monday 19 October 2026", "Sunday 25 October"),
+        # 23:30 UTC on 31 March is 00:30 BST on 1 April: the calendar opens on April.
+        (datetime(2026, 3, 31, 23, 30, tzinfo=UTC), "month", "April 2026", "Wednesday 1 April"),
+        # 23:30 UTC on 31 October is 23:30 GMT, still October.
+        (datetime(2026, 10, 31, 23, 30, tzinfo=UTC), "month", "October 2026", "Saturday 31 October"),
+    ],
+)
+def test_today_is_the_uk_day_not_the_utc_day(client, team, utc, view, title, today):
+    with time_machine.travel(utc, tick=False):
+        member = MembershipFactory(team=team).user  # a member from now on
+        account = TwitterAccountFactory(team=team, handle="DeptNight")
+        _scheduled(account, member, "Just after midnight", timezone.now() + timedelta(minutes=15))
+        client.force_login(member)
+        page = _calendar(client, view=view)
+        assert title in page
+        assert f"{today} (today)" in page
+        cell = _cell(page, timezone.localdate().isoformat())
+        assert "Just after midnight" in cell
+        assert f"{timezone.localtime(utc + timedelta(minutes=15)):%H:%M} @DeptNight" in cell  # UK time
