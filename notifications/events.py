@@ -10,7 +10,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import Membership, Team, User
+from accounts.models import ActivityGrant, Membership, Team, User
 from monitoring.models import BulkAction, InboxItemEvent
 from notifications.kinds import Kind
 from notifications.services import notify
@@ -206,6 +206,29 @@ def incident_raised(incident_id: int) -> int:
         body=f"Dovecote saw {incident.summary}"
         + (" The account is frozen until a lead has looked." if incident.freeze_id else ""),
         url=incident.get_absolute_url(),
+    )
+
+
+def account_events_stopped(grant_id: int) -> int:
+    """X refused to refresh an account's OAuth 2.0 grant (accounts.oauth2): its team's leads hear, to authorise it
+    again. Told once per failure (a later failure, after authorising again, is told again)."""
+    grant = (
+        ActivityGrant.objects.select_related("account")
+        .filter(pk=grant_id, refresh_failed_at__isnull=False, revoked_at__isnull=True)
+        .first()
+    )
+    if grant is None:
+        return 0
+    account = grant.account
+    leads = Membership.objects.current_leads().filter(team_id=account.team_id).values_list("user_id", flat=True)
+    return notify(
+        kind=Kind.ACCOUNT_EVENTS_STOPPED,
+        recipients=list(leads),
+        key=f"account-events-stopped:{grant.pk}:{grant.refresh_failed_at:%Y%m%d%H%M%S%f}",
+        title=f"Account events for {account} stopped: authorise again",
+        body="X no longer accepts Dovecote's authorisation to receive the account's events. Mentions are still "
+        "found by polling; authorise account events again on the account's page to have them pushed.",
+        url=reverse("accounts:account_detail", args=[account.pk]) + "#account-events",
     )
 
 

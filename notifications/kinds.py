@@ -17,6 +17,10 @@ class Kind(models.TextChoices):
     FREEZE_STARTED = "freeze_started", "Publishing freezes started (team leads)"
     FREEZE_LIFTED = "freeze_lifted", "Publishing freezes lifted (team leads)"
     INCIDENT_RAISED = "incident_raised", "Possible takeovers of my teams' accounts (team leads)"
+    ACCOUNT_EVENTS_STOPPED = (
+        "account_events_stopped",
+        "Account events no longer pushed for my teams' accounts (team leads)",
+    )
 
 
 class Channels(NamedTuple):
@@ -37,6 +41,7 @@ DEFAULTS: dict[str, Channels] = {
     Kind.FREEZE_STARTED: Channels(True, True),
     Kind.FREEZE_LIFTED: Channels(True, True),
     Kind.INCIDENT_RAISED: Channels(True, True),
+    Kind.ACCOUNT_EVENTS_STOPPED: Channels(True, True),
 }
 
 # Kinds whose email an app below already sends (asking core.notices whom to send it to); this app sends the email

@@ -9,6 +9,7 @@ from django.db import transaction
 from django.db.models.signals import post_save
 from django.dispatch import receiver
 
+from accounts.oauth2 import activity_grant_failed
 from monitoring.models import BulkAction, InboxItemEvent
 from monitoring.signals import items_passed_on
 from notifications import events
@@ -67,6 +68,11 @@ def freeze_changed(sender, instance, created, update_fields=None, **kwargs) -> N
 def certification_reminder(sender, instance, created, **kwargs) -> None:
     if created and instance.kind in events.EXPIRY_KINDS:
         _after_commit(events.certification_reminder, instance.pk)
+
+
+@receiver(activity_grant_failed, dispatch_uid="notifications.account_events_stopped")
+def account_events_stopped(sender, grant, account, **kwargs) -> None:
+    _after_commit(events.account_events_stopped, grant.pk)  # the signal is after commit: this runs at once
 
 
 @receiver(incident_raised, dispatch_uid="notifications.incident_raised")
