@@ -1,12 +1,10 @@
-"""The tripwire's jobs: `watch_cycle` (periodic, dovecote/cron.py, on the `poll` queue) enqueues one
-`account_watch` per governed account; `incident_email` (on `default`, after commit) emails a new incident."""
+"""The tripwire's jobs: `watch_cycle` (periodic, dovecote/cron.py, on the `poll` queue) reads every governed
+account; `incident_email` (on `default`, after commit) emails a new incident."""
 
 import logging
 
-import django_rq
 from django.conf import settings
 from django.core.mail import send_mail
-from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -19,11 +17,14 @@ log = logging.getLogger(__name__)
 
 
 def watch_cycle() -> int:
-    """Every SAFETY_POSTS_INTERVAL seconds: a read of each governed account, each its own job."""
+    """Every SAFETY_POSTS_INTERVAL seconds (RQ cron, `poll` queue): read each governed account in turn, each in its
+    own transaction. One job for all, not one each: a worker forks for every job, which costs more than a read, and
+    at a few seconds' interval a job per account would crowd out the queues behind `poll` (emails on `default`). An
+    account that cannot be read is recorded on its Watch and the rest go on; two cycles at once skip each other's
+    accounts (tripwire.account_watch)."""
     due = tripwire.accounts_due()
-    queue = django_rq.get_queue("poll", is_async=settings.RQ_ASYNC)
     for account_id in due:
-        transaction.on_commit(lambda pk=account_id: queue.enqueue(account_watch, pk, job_id=f"tripwire-account-{pk}"))
+        account_watch(account_id)
     return len(due)
 
 

@@ -85,3 +85,13 @@ def test_a_profile_change_shows_before_and_after(client, corporate, lead):
     client.force_login(lead)
     page = client.get(incident.get_absolute_url()).content.decode()
     assert "Bio" in page and "Official account" in page and "Giveaway! DM us" in page
+
+
+def test_the_account_page_says_what_a_possible_takeover_does(client, corporate, personal, lead):
+    client.force_login(lead)
+    page = client.get(reverse("accounts:account_detail", args=[corporate.pk])).content.decode()
+    assert "Frozen at once, and the leads told (the default for a corporate account)" in page
+    personal.freeze_on_compromise = True
+    personal.save()
+    page = client.get(reverse("accounts:account_detail", args=[personal.pk])).content.decode()
+    assert "Frozen at once, and the leads told</dd>" in page
