@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models import F
+from django.db.models import Count, F, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -34,9 +34,11 @@ from tweets.records import post_deleted_on_x, x_change_record
 from twitter_api import credits
 from twitter_api.errors import CreditsExhausted, RateLimited, XApiError
 from twitter_api.metrics import MAX_IDS, PostFigures, metrics_read
+from twitter_api.models import cost_expression
 
 log = logging.getLogger(__name__)
 
+CONTEXT = "monitoring:post-metrics:"  # the metered calls' context, with the account's handle
 LOCK_SECONDS = 10 * 60  # one reader per account at a time; a reader that died frees it after this
 BUDGET_PAUSED = "The month's X read budget was used up."
 CREDITS_PAUSED = "X refused reads for money (credits used up, or the monthly read cap)."
@@ -214,7 +216,7 @@ def _read(account_id: int, now: datetime) -> ReadOutcome:
     # Never past the budget: at most as many posts as it has left.
     post_ids = list(by_post)[: budget.budget_state().remaining]
     outcome = ReadOutcome("read" if post_ids else "nothing")
-    context = f"monitoring:post-metrics:{account.handle}"[:100]
+    context = f"{CONTEXT}{account.handle}"[:100]
     for start in range(0, len(post_ids), MAX_IDS):
         batch = post_ids[start : start + MAX_IDS]
         try:
@@ -277,3 +279,20 @@ def _record_edit(snapshot: Snapshot, figures: PostFigures, newer: list[str], *, 
         # The same edit found again (the next checkpoint) is recorded once; a further edit is a new record.
         event_id=f"edited:{snapshot.x_post_id}:{newer[-1]}",
     )
+
+
+def reads_by_account(accounts, month) -> list[dict]:
+    """This month's reads of own posts' figures per account (for the usage page, beside monitors and timelines):
+    calls, posts read and their cost, most read first (one query)."""
+    rows = (
+        budget.calls_in(month)
+        .filter(context__startswith=CONTEXT, account__in=accounts)
+        .values("account__handle")
+        # Aliases apart from the field names, which the cost expression reads.
+        .annotate(n_calls=Count("id"), n_read=Sum("posts_read"), dollars=Sum(cost_expression()))
+        .order_by("-n_read", "account__handle")
+    )
+    return [
+        {"figures_of": r["account__handle"], "calls": r["n_calls"], "posts_read": r["n_read"], "cost": r["dollars"]}
+        for r in rows
+    ]

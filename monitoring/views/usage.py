@@ -9,7 +9,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.access import accounts_for_user, teams_for_user, teams_led_by
 from core.permissions import decide, ensure
-from monitoring import budget, push
+from monitoring import budget, post_metrics, push
 from monitoring.access import usage_for_user
 from monitoring.forms import ReadBudgetForm, SpendBudgetForm
 from monitoring.models import PollCursor, PollRun
@@ -66,6 +66,8 @@ def _usage(request: HttpRequest, *, spend_form: SpendBudgetForm | None = None, s
     )
     for row in by_source:
         row["cost"] = (row["posts_read"] or 0) * price
+    # Own posts' figures (monitoring.post_metrics) of the accounts one can see, read within the same budget.
+    by_source += post_metrics.reads_by_account(accounts_for_user(request.user), state.month)
     can_set = decide(request.user, "monitoring.set_budget").allowed
     form = ReadBudgetForm(initial={"posts_limit": state.limit})
     paused_cursors = PollCursor.objects.filter(is_active=True, paused_until__gt=now).count()

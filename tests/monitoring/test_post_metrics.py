@@ -281,3 +281,15 @@ def test_hostile_answers_from_x_lose_nothing_else(personal, x_sandbox):
     assert (rows[mangled].likes, rows[mangled].impressions, rows[mangled].link_clicks) == (None, None, None)
     assert rows[fine].impressions > 0 and rows[fine].link_clicks == 0
     assert not PostOnX.objects.exists()  # a mangled answer is not a deletion
+
+
+def test_the_usage_page_shows_what_reading_the_figures_cost(client, post, personal, lead, x_sandbox, outsider):
+    read_at(T0 + timedelta(hours=1, minutes=1), personal)
+
+    client.force_login(lead)
+    with time_machine.travel(T0 + timedelta(hours=2), tick=False):
+        body = client.get("/monitoring/usage/").content.decode()
+    assert f"Figures of @{personal.handle}'s posts" in body
+    client.force_login(outsider)
+    with time_machine.travel(T0 + timedelta(hours=2), tick=False):
+        assert f"@{personal.handle}" not in client.get("/monitoring/usage/").content.decode()
