@@ -25,7 +25,15 @@ class IncidentAdmin(admin.ModelAdmin):
 @admin.register(Watch)
 class WatchAdmin(admin.ModelAdmin):
     list_display = ["account", "since_id", "posts_read_at", "profile_read_at", "error"]
-    readonly_fields = ["account", "since_id", "posts_baseline_at", "posts_read_at", "profile", "profile_read_at"]
+    readonly_fields = [
+        "account",
+        "since_id",
+        "posts_baseline_at",
+        "posts_read_at",
+        "profile",
+        "profile_read_at",
+        "paused_until",
+    ]
     list_select_related = ["account"]
 
     def has_add_permission(self, request):

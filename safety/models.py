@@ -31,6 +31,7 @@ class Watch(models.Model):
     profile = models.JSONField(default=dict, blank=True, help_text="The profile as last read: field -> value.")
     profile_read_at = models.DateTimeField(null=True, blank=True)
     error = models.TextField(blank=True, help_text="Why the last read failed, if it did.")
+    paused_until = models.DateTimeField(null=True, blank=True, help_text="X limited reading until then.")
 
     def __str__(self) -> str:
         return f"Watch of {self.account}"

@@ -23,7 +23,7 @@ from safety.services import incident_raise
 from tweets import provenance
 from twitter_api import client, credits
 from twitter_api.client import Unreadable
-from twitter_api.errors import CreditsExhausted, XApiError
+from twitter_api.errors import CreditsExhausted, RateLimited, XApiError
 from twitter_api.types import XPost, XProfile
 
 log = logging.getLogger(__name__)
@@ -112,15 +112,28 @@ def profile_changes(seen: dict, now: XProfile) -> list[tuple[str, str, str]]:
     return changes
 
 
+# Pages of the account's posts read at most per cycle (100 each): more than 1,000 posts since the last read (after a
+# long outage) and the oldest of them are passed over, with a warning.
+MAX_PAGES = 10
+
+
 def _read_posts(watch: Watch, account: TwitterAccount, now) -> int:
     first = watch.posts_baseline_at is None
-    posts = client.recent_posts(
-        account, since_id=watch.since_id or None, max_results=5 if first else 100, context="tripwire"
+    stream = client.own_posts_pages(
+        account,
+        since_id=watch.since_id or None,
+        max_pages=1 if first else MAX_PAGES,
+        max_results=5 if first else 100,
+        context="tripwire",
     )
-    raised = [] if first else posts_judge(account=account, posts=posts, source=Incident.Source.POLL)
-    newest = max((int(p.id) for p in posts), default=0)
-    if newest > int(watch.since_id or 0):
-        watch.since_id = str(newest)
+    page = stream.read_all()
+    if stream.truncated and not first:
+        log.warning(
+            "More than %s posts on %s since the last read: the oldest were not checked", page.posts_read, account
+        )
+    raised = [] if first else posts_judge(account=account, posts=page.posts, source=Incident.Source.POLL)
+    if page.newest_id and int(page.newest_id) > int(watch.since_id or 0):
+        watch.since_id = page.newest_id
     watch.posts_baseline_at = watch.posts_baseline_at or now
     watch.posts_read_at = now
     return len(raised)
@@ -144,27 +157,32 @@ def _profile_due(watch: Watch, now) -> bool:
 
 def account_watch(*, account_id: int) -> str:
     """Read one account's new posts (and its profile, when due) and raise an incident for each finding; the cursor
-    moves in the same transaction. Returns what happened: "read", "baseline", "busy", "skipped", "paused" or
-    "error"."""
+    moves in the same transaction. Returns what happened: "read", "baseline", "busy", "skipped", "paused",
+    "rate_limited" (until X's reset, read from its answer) or "error" (logged when it is not the last one again)."""
     account = watchable_accounts().select_related("team").filter(pk=account_id).first()
     if account is None or not account.has_credentials:
         return "skipped"
     if credits.blocked(reads=True):
         return "paused"
-    Watch.objects.get_or_create(account=account)
+    known, _ = Watch.objects.get_or_create(account=account)
     now = timezone.now()
+    if known.paused_until is not None and now < known.paused_until:
+        return "rate_limited"
     with transaction.atomic():
         # Another worker reading this account now: it will find what there is.
         watch = Watch.objects.select_for_update(skip_locked=True).filter(account=account).first()
         if watch is None:
             return "busy"
-        first = watch.posts_baseline_at is None
+        first, previous = watch.posts_baseline_at is None, watch.error
+        watch.paused_until = None
         try:
             _read_posts(watch, account, now)
             if _profile_due(watch, now):
                 _read_profile(watch, account, now)
             watch.error = ""
             status = "baseline" if first else "read"
+        except RateLimited as exc:
+            watch.error, watch.paused_until, status = exc.message, exc.reset_at, "rate_limited"
         except CreditsExhausted as exc:
             x_credits_refused(exc=exc, endpoint="tripwire", reads=True)
             watch.error, status = exc.message, "paused"
@@ -173,7 +191,7 @@ def account_watch(*, account_id: int) -> str:
         except Unreadable as exc:
             watch.error, status = f"X's answer could not be read: {exc.reason}", "error"
         watch.save()
-    if status == "error":
+    if status == "error" and watch.error != previous:  # every few seconds: said once until it changes
         log.warning("The tripwire could not read %s: %s", account, watch.error)
     return status
 

@@ -790,6 +790,30 @@ def recent_posts(account, *, since_id: str | None = None, max_results: int = 100
     return parse_posts(payload)
 
 
+def own_posts_pages(
+    account, *, since_id: str | None = None, max_pages: int = 10, max_results: int = 100, context: str = ""
+) -> PageStream:
+    """The account's own posts after `since_id`, newest first, a page at a time (GET /2/users/:id/tweets, user
+    context, metered per page): everything it posted since, for the takeover tripwire."""
+    client = user_client(account, context=context)
+
+    def fetch(token):
+        return _json(
+            client.get_users_tweets(
+                account.x_user_id,
+                since_id=since_id,
+                max_results=_clamp(max_results, 5, 100),
+                pagination_token=token,
+                tweet_fields=TWEET_FIELDS,
+                expansions=EXPANSIONS,
+                user_fields=USER_FIELDS,
+                user_auth=True,
+            )
+        )
+
+    return PageStream(fetch, max_pages=max_pages)
+
+
 CONVERSATION_EXPANSIONS = ["author_id", "referenced_tweets.id"]
 
 

@@ -175,3 +175,19 @@ def test_a_server_error_leaves_the_cursor_where_it_was(corporate, x_sandbox, wat
     assert not Incident.objects.exists()
     assert watch(corporate) == "read"
     assert Incident.objects.count() == 1
+
+
+def test_a_rate_limited_account_waits_for_xs_reset(corporate, x_sandbox, watch):
+    import time_machine
+
+    watch(corporate)
+    x_sandbox.set_faults(force_429=1)
+    assert watch(corporate) == "rate_limited"
+    paused = Watch.objects.get(account=corporate).paused_until
+    assert paused is not None and paused > timezone.now()
+    take_over(x_sandbox, corporate, "Found once X allows reading again.")
+    assert watch(corporate) == "rate_limited"  # not asked again before the reset
+    with time_machine.travel(paused + timezone.timedelta(seconds=1), tick=True):
+        assert watch(corporate) == "read"
+    assert Incident.objects.count() == 1
+    assert Watch.objects.get(account=corporate).paused_until is None

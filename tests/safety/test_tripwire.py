@@ -308,3 +308,15 @@ def test_every_read_is_metered_with_its_cost(corporate, x_sandbox, watch):
     assert (profile.context, profile.cost) == ("tripwire", Decimal("0.010"))
     posts = ApiCall.objects.get(endpoint="/2/users/:id/tweets", account=corporate)
     assert posts.posts_read == 1 and posts.cost == Decimal("0.005")
+
+
+def test_every_post_since_the_last_read_is_checked_across_pages(corporate, x_sandbox, watch):
+    watch(corporate)
+    for n in range(104):
+        take_over(x_sandbox, corporate, f"Spam number {n}")
+
+    watch(corporate)
+
+    assert Incident.objects.count() == 104
+    assert PublishingFreeze.objects.count() == 1
+    assert Watch.objects.get(account=corporate).since_id == x_sandbox.posts_by(corporate.x_user_id)[0]["id"]
