@@ -5,7 +5,6 @@ notifies nobody twice."""
 from functools import reduce
 from operator import or_
 
-from django.conf import settings
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
@@ -15,7 +14,7 @@ from monitoring.models import BulkAction, InboxItemEvent
 from notifications.kinds import Kind
 from notifications.services import notify
 from safety.models import Incident
-from safety.selectors import incident_leads
+from safety.selectors import incident_leads, security_contacts
 from training.models import ReminderSent
 from tweets import selectors as tweets_selectors
 from tweets.models import Approval, Draft, DraftTransition, PublishingFreeze
@@ -190,14 +189,14 @@ def freeze_changed(freeze_id: int, event: str) -> int:
 
 def incident_raised(incident_id: int) -> int:
     """The takeover tripwire raised an incident: the account's leads hear at once, and the department's security
-    contact when they have a Dovecote account (settings.SECURITY_CONTACT_EMAIL; they are emailed either way)."""
+    contacts who have a Dovecote account (safety.selectors.security_contacts; they are emailed either way)."""
     incident = Incident.objects.select_related("account").filter(pk=incident_id).first()
     if incident is None:
         return 0
     recipients = [lead.pk for lead in incident_leads(incident)]
-    if settings.SECURITY_CONTACT_EMAIL:
-        contacts = reduce(or_, (Q(email__iexact=email) for email in settings.SECURITY_CONTACT_EMAIL))
-        recipients += list(User.objects.filter(contacts).values_list("pk", flat=True))
+    if contacts := security_contacts():
+        people = reduce(or_, (Q(email__iexact=email) for email in contacts))
+        recipients += list(User.objects.filter(people).values_list("pk", flat=True))
     return notify(
         kind=Kind.INCIDENT_RAISED,
         recipients=recipients,

@@ -1,6 +1,7 @@
 from django.contrib import admin
 
-from safety.models import Incident, Watch
+from accounts.services import audit_record
+from safety.models import Incident, SecurityContact, Watch
 
 
 @admin.register(Incident)
@@ -38,3 +39,26 @@ class WatchAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+
+@admin.register(SecurityContact)
+class SecurityContactAdmin(admin.ModelAdmin):
+    """Beside SECURITY_CONTACT_EMAIL from the environment: everyone here is emailed about every possible takeover."""
+
+    list_display = ["email", "name"]
+    search_fields = ["email", "name"]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        action = "security_contact.changed" if change else "security_contact.added"
+        audit_record(action=action, actor=request.user, obj=obj, details={"email": obj.email}, request=request)
+
+    def delete_model(self, request, obj):
+        audit_record(
+            action="security_contact.removed",
+            actor=request.user,
+            obj=obj,
+            details={"email": obj.email},
+            request=request,
+        )
+        super().delete_model(request, obj)

@@ -11,7 +11,7 @@ from django.utils import timezone
 from core import notices
 from safety import tripwire
 from safety.models import Incident
-from safety.selectors import incident_leads
+from safety.selectors import incident_leads, security_contacts
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +38,7 @@ def account_watch(account_id: int) -> str:
 
 def incident_email(incident_id: int) -> int:
     """Email a new incident to the account's leads (as they chose; on unless they turned it off) and to the
-    department's security contact (settings.SECURITY_CONTACT_EMAIL, always). Sent once: the incident is marked
+    department's security contacts (safety.selectors.security_contacts, always). Sent once: the incident is marked
     first, and unmarked if sending fails so the job can be run again."""
     claimed = Incident.objects.filter(pk=incident_id, emailed_at__isnull=True).update(emailed_at=timezone.now())
     if not claimed:
@@ -47,7 +47,7 @@ def incident_email(incident_id: int) -> int:
     leads = list(incident_leads(incident))
     wanted = notices.emails_wanted("incident_raised", [lead.pk for lead in leads])
     addresses = [lead.email for lead in leads if lead.email and lead.pk in wanted]
-    addresses += [a for a in settings.SECURITY_CONTACT_EMAIL if a.lower() not in {x.lower() for x in addresses}]
+    addresses += [a for a in security_contacts() if a.lower() not in {x.lower() for x in addresses}]
     url = settings.SITE_URL.rstrip("/") + incident.get_absolute_url()
     sent = 0
     try:

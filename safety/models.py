@@ -118,3 +118,17 @@ class Incident(models.Model):
             text = self.post_text if len(self.post_text) <= 80 else self.post_text[:79] + "…"
             return f"a post not made through Dovecote: “{text}”"
         return f"the profile's {self.field_label.lower()} changed"
+
+
+class SecurityContact(models.Model):
+    """Someone in the department's security team emailed about every possible takeover, added by an admin (beside
+    settings.SECURITY_CONTACT_EMAIL, from the environment)."""
+
+    email = models.EmailField(unique=True)
+    name = models.CharField(max_length=100, blank=True)
+
+    class Meta:
+        ordering = ["email"]
+
+    def __str__(self) -> str:
+        return f"{self.name} <{self.email}>" if self.name else self.email

@@ -320,3 +320,22 @@ def test_every_post_since_the_last_read_is_checked_across_pages(corporate, x_san
     assert Incident.objects.count() == 104
     assert PublishingFreeze.objects.count() == 1
     assert Watch.objects.get(account=corporate).since_id == x_sandbox.posts_by(corporate.x_user_id)[0]["id"]
+
+
+def test_security_contacts_an_admin_added_are_emailed_and_told_too(corporate, x_sandbox, watch, admin_user, client):
+    from safety.models import SecurityContact
+    from tests.factories import UserFactory
+
+    officer = UserFactory(email="Duty.Officer@dept.example")
+    client.force_login(admin_user)
+    client.post("/admin/safety/securitycontact/add/", {"email": "duty.officer@dept.example", "name": "Duty officer"})
+    assert SecurityContact.objects.filter(email="duty.officer@dept.example").exists()
+    assert AuditEvent.objects.filter(action="security_contact.added", actor=admin_user).exists()
+    watch(corporate)
+    take_over(x_sandbox, corporate, "Foreign.")
+    mail.outbox.clear()
+    watch(corporate)
+
+    recipients = {address for message in mail.outbox for address in message.to}
+    assert {"duty.officer@dept.example", SECURITY} <= recipients
+    assert Notification.objects.filter(recipient=officer, kind="incident_raised").exists()
