@@ -122,11 +122,12 @@ FROM generate_series(1, {users}) u WHERE u <= 60 OR u = {users};
 -- Accounts (3 per team) and monitors (5 per team).
 INSERT INTO accounts_twitteraccount (id, handle, display_name, kind, team_id, responsible_person_id, x_user_id,
     status, approvals_required, approver_team_id, replies_need_approval, approval_expiry_hours, access_token,
-    access_token_secret, credentials_updated_at, credentials_revoked_at, created_at)
+    access_token_secret, credentials_updated_at, credentials_revoked_at, created_at, api_access,
+    saved_replies_skip_approval)
 SELECT a, 'bench_acc_' || a, 'Bench account ' || a,
        (ARRAY['corporate', 'press_office', 'personal'])[(a %% 3) + 1],
        ((a - 1) %% {teams}) + 1, ((a - 1) %% {teams}) + 1, (9000000000 + a)::text, 'active', NULL, NULL, true, 72,
-       '', '', NULL, NULL, %(now)s
+       '', '', NULL, NULL, %(now)s, 'self_serve', false
 FROM generate_series(1, {accounts}) a;
 
 INSERT INTO monitoring_monitor (id, team_id, name, query, is_active, poll_interval_seconds, since_id,
@@ -172,7 +173,8 @@ FROM monitoring_inboxitem WHERE status = 'replied';
 -- 100,000 drafts over {span} days with revisions, transitions, approvals and publish attempts.
 INSERT INTO tweets_draft (id, account_id, author_id, purpose, state, current_revision_id, scheduled_at,
     publish_due_at, in_reply_to_post_id, published_post_id, published_at, failure_reason, held_by_id,
-    essential_reason, essential_by_id, claim_token, claimed_at, created_at, updated_at, retraction_reason)
+    essential_reason, essential_by_id, claim_token, claimed_at, created_at, updated_at, retraction_reason,
+    reply_to_snapshot, held_for_spend, dm_conversation_id)
 SELECT d, ((d - 1) %% {accounts}) + 1,
        ((((d - 1) %% {accounts})) %% {teams}) + 1 + {teams} * (6 + (d %% 43)),
        'post',
@@ -185,7 +187,8 @@ SELECT d, ((d - 1) %% {accounts}) + 1,
        CASE WHEN (d * 37) %% 100 BETWEEN 85 AND 87 THEN %(now)s + (d %% 168) * interval '1 hour' END,
        NULL, '', '', NULL, '', NULL, '', NULL, '', NULL,
        %(now)s - ({drafts} - d) * interval '{draft_step} seconds',
-       %(now)s - ({drafts} - d) * interval '{draft_step} seconds' + interval '10 minutes', ''
+       %(now)s - ({drafts} - d) * interval '{draft_step} seconds' + interval '10 minutes', '',
+       '{{}}'::jsonb, false, ''
 FROM generate_series(1, {drafts}) d;
 
 UPDATE tweets_draft SET published_at = created_at + interval '3 hours',
@@ -357,22 +360,28 @@ def page_plan() -> dict[str, list[tuple[int, str]]]:
     approvers = list(range(11, 61))
     leads = list(range(1, TEAMS + 1))
     team_of = lambda u: ((u - 1) % TEAMS) + 1  # noqa: E731
+
+    def team_handle(u: int, step: int) -> int:
+        # Mention i is by citizen(i % 50000) and routed to team ((i - 1) % 50) % 10 + 1 (GENERATE_SQL): a handle
+        # whose number ends in the team's last digit is one of that team's authors.
+        return ((u * step) % 4999) * 10 + team_of(u) % 10
+
     return {
         "dashboard home": [(u, "/") for u in members[:40] + approvers[:20] + leads],
         "team inbox (filtered)": [
             (u, f"/monitoring/?team={team_of(u)}&status=open&priority=high") for u in members[:40] + leads
         ],
         # Full-text search, as the inbox's search box sends it: a word every mention has among the team's open items
-        # (each open item's mention checked), and in items of any status a handle (a few hundred mentions start
-        # with it: read from the GIN index) and a word with a handle. A word every mention has, in items of any
-        # status, is not here: it reads a million entries of the index (about a second; see monitoring.search).
+        # (each open item's mention checked), and in items of any status a handle (twenty mentions, all routed to
+        # the person's team: read from the GIN index) and a word with a handle. A word every mention has, in items
+        # of any status, is not here: it reads a million entries of the index (see monitoring.search).
         "inbox search": [
             (u, f"/monitoring/?team={team_of(u)}&{search}")
             for u in members[:40] + leads
             for search in (
                 "q=passport&status=open",
-                f"q=citizen{(u * 97) % 50000}&status=",
-                f"q=arrive+citizen{(u * 89) % 50000}&status=",
+                f"q=citizen{team_handle(u, 97)}&status=",
+                f"q=arrive+citizen{team_handle(u, 89)}&status=",
             )
         ],
         "approval queue": [(u, "/drafts/approvals/") for u in approvers],
