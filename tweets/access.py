@@ -9,13 +9,12 @@ What a person may do with what they see (edit, approve, release, freeze…) is d
 services enforce and pages ask (a 403 with the reason).
 """
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 
-from accounts.access import team_ids_for_user
 from accounts.models import User
 from tweets.models import Draft, PublishingFreeze, SavedReply, SavedReplyVersion
-from tweets.selectors import drafts_for_user
+from tweets.selectors import drafts_for_user, seen_accounts_q
 
 
 def draft_for_user(user: User, pk: int) -> Draft:
@@ -33,11 +32,9 @@ def freeze_for_user(user: User, pk: int) -> PublishingFreeze:
 
 def saved_replies_for_user(user: User) -> QuerySet[SavedReply]:
     """Saved replies are seen as their account's drafts are: by its own team and its approving team (admins: all)."""
-    qs = SavedReply.objects.select_related("account", "account__team", "created_by")
-    if user.is_admin:
-        return qs
-    team_ids = team_ids_for_user(user)
-    return qs.filter(Q(account__team_id__in=team_ids) | Q(account__approver_team_id__in=team_ids))
+    return SavedReply.objects.select_related("account", "account__team", "created_by").filter(
+        seen_accounts_q(user, through="account__")
+    )
 
 
 def saved_reply_for_user(user: User, pk: int) -> SavedReply:

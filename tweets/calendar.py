@@ -13,10 +13,9 @@ from django.db.models import Case, Count, F, Q, QuerySet, When, Window
 from django.db.models.functions import RowNumber, TruncDate
 from django.utils import timezone
 
-from accounts.access import team_ids_for_user
 from accounts.models import Team, TwitterAccount, User
 from tweets.models import Draft, PublishingFreeze
-from tweets.selectors import drafts_for_user
+from tweets.selectors import drafts_for_user, seen_accounts_q
 
 S = Draft.State
 # A scheduled post: it has a time and will go out then, unless a freeze holds it (held posts keep their time).
@@ -92,11 +91,7 @@ def in_reach(day: date) -> bool:
 def accounts_in_calendar(user: User) -> QuerySet[TwitterAccount]:
     """The accounts whose posts the person sees (as tweets.access: their teams' and those their teams approve for;
     every account for admins)."""
-    accounts = TwitterAccount.objects.select_related("team").order_by("handle")
-    if user.is_admin:
-        return accounts
-    team_ids = team_ids_for_user(user)
-    return accounts.filter(Q(team_id__in=team_ids) | Q(approver_team_id__in=team_ids))
+    return TwitterAccount.objects.select_related("team").filter(seen_accounts_q(user)).order_by("handle")
 
 
 def teams_in_calendar(accounts: list[TwitterAccount]) -> list[Team]:
