@@ -337,10 +337,11 @@ def _populate(size, *, team, account, lead, member):
 
 
 HOME_QUERIES = (
-    33  # the first visit ever: includes teams and accounts (2), the schedule (3), the monitors (6, counting hours),
+    34  # the first visit ever: includes teams and accounts (2), the schedule (3), the monitors (6, counting hours),
     # for leads the drafts that nobody can approve (2: the drafts waiting, their approving teams' approvers),
-    # the items passed on to my teams (1), the header's count of unread notifications (1, then cached), and for
-    # leads the open possible takeovers (1, then cached: the banner and the panel, safety.banners)
+    # the items passed on to my teams (1), the header's count of unread notifications (1, then cached), for
+    # leads the open possible takeovers (1, then cached: the banner and the panel, safety.banners), and the
+    # accounts whose events grant X refused to refresh (1, then cached: the banner, accounts.oauth2)
 )
 
 
@@ -366,7 +367,8 @@ def test_the_my_work_partial_uses_a_fixed_number_of_queries(
     _populate(size, team=team, account=account, lead=lead, member=member)
     client.force_login(lead)
 
-    with django_assert_num_queries(11):  # with, for a lead, the open possible takeovers' banner (then cached)
+    # with, for a lead, the open possible takeovers' banner and the refused events grants' (each then cached)
+    with django_assert_num_queries(12):
         client.get(reverse("home"), {"panel": "my-work"})
 
 
