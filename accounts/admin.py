@@ -190,6 +190,7 @@ class TwitterAccountAdminForm(forms.ModelForm):
             "approval_expiry_hours",
             "freeze_on_compromise",
             "api_access",
+            "retention_years",
         ]
         widgets = {"freeze_on_compromise": KindDefaultSelect}
 
@@ -215,7 +216,14 @@ class TwitterAccountAdmin(admin.ModelAdmin):
     list_filter = ["kind", "status", "team"]
     search_fields = ["handle", "display_name", "x_user_id"]
     autocomplete_fields = ["team", "approver_team", "responsible_person"]
-    readonly_fields = ["credentials_updated_at", "credentials_revoked_at", "created_at"]
+    readonly_fields = [
+        "credentials_updated_at",
+        "credentials_revoked_at",
+        "created_at",
+        "legal_hold_since",
+        "legal_hold_by",
+        "legal_hold_reason",
+    ]
     fieldsets = (
         (None, {"fields": ("handle", "display_name", "kind", "team", "responsible_person", "x_user_id", "status")}),
         (
@@ -244,6 +252,10 @@ class TwitterAccountAdmin(admin.ModelAdmin):
             },
         ),
         ("X API access", {"fields": ("api_access",)}),
+        (
+            "Records (a legal hold is placed and lifted, with a reason, from the account's records page)",
+            {"fields": ("retention_years", "legal_hold_since", "legal_hold_by", "legal_hold_reason")},
+        ),
         ("Record", {"fields": ("created_at",)}),
     )
 

@@ -123,3 +123,37 @@ def _plain(value: str) -> str:
     if any(ord(c) < 32 or 0xD800 <= ord(c) <= 0xDFFF for c in value):
         raise forms.ValidationError("Use letters, spaces, hyphens and apostrophes only")
     return value.strip()
+
+
+RETENTION_RANGE = "Enter a whole number of years between 1 and 100."
+
+
+class RetentionForm(forms.Form):
+    """An admin sets how long an account's records are kept (accounts.services.account_retention_change)."""
+
+    years = forms.IntegerField(
+        label="Keep records for (years)",
+        min_value=1,
+        max_value=100,
+        help_text="Follow the department's records schedule. Export the records to the archive before they go.",
+        error_messages={key: RETENTION_RANGE for key in ("required", "invalid", "min_value", "max_value")},
+        widget=forms.TextInput(
+            attrs={"class": "govuk-input govuk-input--width-3", "inputmode": "numeric", "spellcheck": "false"}
+        ),
+    )
+
+
+class LegalHoldForm(forms.Form):
+    """An admin places or lifts a legal hold, saying why (kept in the audit trail)."""
+
+    reason = forms.CharField(
+        label="Reason",
+        max_length=1000,
+        widget=forms.Textarea(attrs={"class": "govuk-textarea", "rows": 3}),
+        error_messages={"required": "Say why: the reason is kept in the audit trail."},
+    )
+
+    def __init__(self, *args, label: str = "Reason", hint: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["reason"].label = label
+        self.fields["reason"].help_text = hint

@@ -202,6 +202,18 @@ handle_validator = RegexValidator(
 )
 
 
+# Seven years: the common entry for a department's communications records in its records schedule (the
+# Limitation Act 1980's six years for a claim, plus the current year), so nothing is destroyed that a claim, an
+# inquiry or an FOI request could still need. Records selected for permanent preservation go to the archive through
+# the records export before then; an account whose schedule differs has its own period set by an admin.
+DEFAULT_RETENTION_YEARS = 7
+RETENTION_RANGE = "Enter a retention period between 1 and 100 years."
+
+
+class OnLegalHold(PermissionError):
+    """A deletion refused because the account is on legal hold (raised whatever asked for it)."""
+
+
 class TwitterAccount(models.Model):
     class Kind(models.TextChoices):
         CORPORATE = "corporate", "Corporate"
@@ -273,6 +285,22 @@ class TwitterAccount(models.Model):
         help_text="Approvals older than this lapse and must be given again.",
     )
 
+    # Records (tweets.retention): how long the account's posts and drafts are kept, and the legal hold that stops
+    # every deletion of them while it lasts.
+    retention_years = models.PositiveSmallIntegerField(
+        "retention period (years)",
+        default=DEFAULT_RETENTION_YEARS,
+        validators=[MinValueValidator(1, RETENTION_RANGE), MaxValueValidator(100, RETENTION_RANGE)],
+        help_text="Drafts never published, and published posts with their history, media and records of changes on "
+        "X, are deleted this many years after their last activity (unless on legal hold). The audit trail is "
+        "never deleted. Export the records to the archive first.",
+    )
+    legal_hold_since = models.DateTimeField(
+        null=True, blank=True, help_text="While set, nothing of this account's records is deleted, by anyone."
+    )
+    legal_hold_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    legal_hold_reason = models.TextField(blank=True)
+
     # OAuth 1.0a user credentials: encrypted at rest, write-only everywhere.
     access_token = EncryptedTextField(blank=True, default="")
     access_token_secret = EncryptedTextField(blank=True, default="")
@@ -286,6 +314,10 @@ class TwitterAccount(models.Model):
 
     def __str__(self) -> str:
         return f"@{self.handle}"
+
+    @property
+    def on_legal_hold(self) -> bool:
+        return self.legal_hold_since is not None
 
     @property
     def required_approvals(self) -> int:

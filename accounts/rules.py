@@ -50,6 +50,18 @@ register_reason(
     "Only admins can say X credits are restored: they hold the X developer console where credits are bought.",
 )
 
+# Records: a legal hold (set and lifted with a reason) and an account's retention period are the department's
+# records decisions, taken by its admins (with its records manager or legal adviser), not by a team.
+rules.add_perm("accounts.set_legal_hold", is_admin)
+register_reason(
+    "accounts.set_legal_hold", "Only admins can place or lift a legal hold: it is the department's legal decision."
+)
+rules.add_perm("accounts.change_retention", is_admin)
+register_reason(
+    "accounts.change_retention",
+    "Only admins can change how long an account's records are kept: it follows the department's records schedule.",
+)
+
 
 # --- Running a team: inviting people, changing roles, ending memberships -----------------------------------
 

@@ -5,6 +5,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from accounts.models import AuditEvent, Membership, Team, TwitterAccount, User
+from core.params import typed
 from core.permissions import ensure
 from core.queues import enqueue_on_commit
 
@@ -114,6 +115,97 @@ def account_revoke_credentials(*, actor: User | None, account: TwitterAccount, r
     from accounts.oauth2 import activity_grant_revoke
 
     activity_grant_revoke(by=actor, account=account, reason="credentials revoked", request=request)
+    return account
+
+
+# --- Records: legal hold and retention (the sweep and the guard against deleting are tweets.retention's) ---------
+
+
+class RecordsError(Exception):
+    """A legal hold or retention change that cannot be made; the message says why."""
+
+
+def _locked_account(account: TwitterAccount) -> TwitterAccount:
+    return TwitterAccount.objects.select_for_update().get(pk=account.pk)
+
+
+def account_legal_hold_set(*, by: User, account: TwitterAccount, reason: str, request=None) -> TwitterAccount:
+    """An admin places the account on legal hold: from now nothing of its records is deleted, by the retention
+    sweep or by anyone, until an admin lifts it. Audited with the reason; placing it again changes nothing."""
+    reason = typed(reason)
+    ensure(by, "accounts.set_legal_hold", account)
+    if not reason:
+        raise RecordsError("Say why the account is placed on legal hold (the case or request it is for).")
+    with transaction.atomic():
+        account = _locked_account(account)
+        if account.on_legal_hold:
+            return account
+        account.legal_hold_since = timezone.now()
+        account.legal_hold_by = by
+        account.legal_hold_reason = reason
+        account.save(update_fields=["legal_hold_since", "legal_hold_by", "legal_hold_reason"])
+        audit_record(
+            action="account.legal_hold_set",
+            actor=by,
+            obj=account,
+            team=account.team,
+            details={"account": account.handle, "reason": reason},
+            request=request,
+        )
+    return account
+
+
+def account_legal_hold_lift(*, by: User, account: TwitterAccount, reason: str, request=None) -> TwitterAccount:
+    """An admin lifts the legal hold: deletion (the retention sweep) resumes. Audited with why, and with the hold's
+    own reason and start, which the account then forgets; lifting a hold that is not there changes nothing."""
+    reason = typed(reason)
+    ensure(by, "accounts.set_legal_hold", account)
+    if not reason:
+        raise RecordsError("Say why the legal hold is lifted (for example, the case is closed).")
+    with transaction.atomic():
+        account = _locked_account(account)
+        if not account.on_legal_hold:
+            return account
+        held = {
+            "since": account.legal_hold_since.isoformat(),
+            "by": account.legal_hold_by.email if account.legal_hold_by else "",
+            "reason": account.legal_hold_reason,
+        }
+        account.legal_hold_since = None
+        account.legal_hold_by = None
+        account.legal_hold_reason = ""
+        account.save(update_fields=["legal_hold_since", "legal_hold_by", "legal_hold_reason"])
+        audit_record(
+            action="account.legal_hold_lifted",
+            actor=by,
+            obj=account,
+            team=account.team,
+            details={"account": account.handle, "reason": reason, "hold": held},
+            request=request,
+        )
+    return account
+
+
+def account_retention_change(*, by: User, account: TwitterAccount, years: int, request=None) -> TwitterAccount:
+    """An admin sets how many years the account's records are kept (1 to 100). Audited with before and after."""
+    ensure(by, "accounts.change_retention", account)
+    if isinstance(years, bool) or not isinstance(years, int) or not 1 <= years <= 100:
+        raise RecordsError("Enter a retention period between 1 and 100 years.")
+    with transaction.atomic():
+        account = _locked_account(account)
+        before = account.retention_years
+        if before == years:
+            return account
+        account.retention_years = years
+        account.save(update_fields=["retention_years"])
+        audit_record(
+            action="account.retention_changed",
+            actor=by,
+            obj=account,
+            team=account.team,
+            details={"account": account.handle, "from": before, "to": years},
+            request=request,
+        )
     return account
 
 

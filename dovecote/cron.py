@@ -19,6 +19,10 @@ from tweets.jobs import publish_due_sweep, spend_holds_release  # noqa: E402
 cron.register(publish_due_sweep, queue_name="publish", interval=30)
 # Posts held for a used-up spend budget go out when the month turns (raising a budget releases them at once).
 cron.register(spend_holds_release, queue_name="publish", cron="5 0 * * *")
+from tweets.jobs import records_retention_sweep  # noqa: E402
+
+# Daily at 04:30 (server time): what each account's retention period has passed, except accounts on legal hold.
+cron.register(records_retention_sweep, queue_name="default", cron="30 4 * * *")
 from tweets.media_jobs import media_unattached_purge  # noqa: E402
 
 # Daily at 04:00 (server time): files attached on the compose page to no saved draft, two days on.

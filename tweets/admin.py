@@ -6,8 +6,17 @@ from django import forms
 from django.contrib import admin
 
 from core.admin import ReadOnlyHistoryMixin
-from tweets import services
-from tweets.models import Approval, Comment, Draft, DraftRevision, DraftTransition, PublishAttempt, PublishingFreeze
+from tweets import retention, services
+from tweets.models import (
+    Approval,
+    Comment,
+    Draft,
+    DraftRevision,
+    DraftTransition,
+    PostOnX,
+    PublishAttempt,
+    PublishingFreeze,
+)
 
 THREAD_SEPARATOR = "\n---\n"
 
@@ -171,6 +180,27 @@ class CommentAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+    def has_delete_permission(self, request, obj=None):
+        # Not while the account is on legal hold (tweets.retention also refuses the deletion itself).
+        if obj is not None and retention.account_held(obj.draft.account_id):
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)  # one at a time, where a legal hold is checked first
+        return actions
+
+
+@admin.register(PostOnX)
+class PostOnXAdmin(ReadOnlyHistoryMixin, admin.ModelAdmin):
+    """Records of changes on X: written only by tweets.records, never changed."""
+
+    list_display = ["seen_at", "draft", "kind", "source", "x_post_id", "recorded_at"]
+    list_filter = ["kind", "source"]
+    search_fields = ["x_post_id", "event_id", "draft__account__handle"]
+    list_select_related = ["draft"]
 
 
 @admin.register(PublishingFreeze)

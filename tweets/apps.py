@@ -6,12 +6,19 @@ class TweetsConfig(AppConfig):
     verbose_name = "Drafts and publishing"
 
     def ready(self) -> None:
+        from django.db.models.signals import pre_delete
+
         from core import banners, freshness
         from tweets import banners as tweets_banners
         from tweets import (
             coverage,  # noqa: F401  (queues live coverage's next post when one goes out)
             receivers,  # noqa: F401  (mails about held posts)
+            retention,
         )
+
+        # Nothing of an account on legal hold is deleted, whoever asks (tweets.retention).
+        for model in retention.GUARDED:
+            pre_delete.connect(retention.refuse_while_held, sender=model, dispatch_uid=f"legal_hold.{model.__name__}")
 
         # A freeze changes what approving does ("Approve and publish now" or not), shown with the drafts.
         freshness.watch("drafts", "tweets.Draft", "tweets.DraftRevision", "tweets.Approval", "tweets.PublishingFreeze")

@@ -13,7 +13,7 @@ from django.utils import timezone
 from accounts.access import led_team_ids
 from accounts.models import User
 from core import notices
-from tweets import publishing, selectors, spend
+from tweets import publishing, retention, selectors, spend
 from tweets.models import Approval, Draft, PublishingFreeze
 
 logger = logging.getLogger(__name__)
@@ -167,3 +167,9 @@ def notify_leads_of_freeze(freeze_id: int, event: str) -> int:
         )
         sent += 1
     return sent
+
+
+def records_retention_sweep() -> dict[str, dict]:
+    """Daily: delete what each account's retention period has passed, unless it is on legal hold (tweets.retention).
+    Safe to run twice: the second run finds nothing due."""
+    return retention.retention_sweep()

@@ -2,6 +2,7 @@ from django.urls import path
 
 from tweets import views
 from tweets.views import media as media_views
+from tweets.views import records as records_views
 
 app_name = "tweets"
 
@@ -45,4 +46,7 @@ urlpatterns = [
     path("<int:pk>/retry/", views.draft_retry, name="draft_retry"),
     path("<int:pk>/retract/", views.draft_retract, name="draft_retract"),
     path("media/<int:pk>/", media_views.media_file, name="media_file"),
+    path("accounts/<int:pk>/records/", records_views.account_records, name="account_records"),
+    path("accounts/<int:pk>/records/retention/", records_views.account_retention, name="account_retention"),
+    path("accounts/<int:pk>/records/legal-hold/", records_views.account_legal_hold, name="account_legal_hold"),
 ]

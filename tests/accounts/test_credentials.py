@@ -105,6 +105,7 @@ def test_saving_in_the_admin_with_blank_credential_fields_keeps_the_stored_ones(
         "replies_need_approval": "on",
         "approval_expiry_hours": 72,
         "api_access": "self_serve",
+        "retention_years": 7,
         "new_access_token": "",
         "new_access_token_secret": "",
     }

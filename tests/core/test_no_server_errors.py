@@ -44,6 +44,7 @@ from tests.training.factories import (
     TrainingSessionFactory,
 )
 from tests.tweets.factories import DraftFactory, FreezeFactory
+from tweets import records
 from tweets.models import Draft
 
 PROJECT_VIEWS = (
@@ -214,9 +215,18 @@ def world(db, x_sandbox):
     monitor = MonitorFactory(team=team)
     watchlist = WatchlistFactory(team=team)
     session = TrainingSessionFactory(trainer=TrainerFactory())
+    other_account = TwitterAccountFactory(team=other_team)
+    records.x_change_record(
+        draft=drafts[3],
+        kind="edited_on_x",
+        seen_at=now,
+        source="poll",
+        detail={"post_id": "1234567890", "new_text": "Edited on X"},
+    )
     ids = {
         "teams/<int:pk>/": [team.pk, other_team.pk],
-        "teams/accounts/": [account.pk, TwitterAccountFactory(team=other_team).pk],
+        "teams/accounts/": [account.pk, other_account.pk],
+        "drafts/accounts/": [account.pk, other_account.pk],
         "teams/memberships/": [membership.pk],
         "drafts/freezes/": [FreezeFactory(started_by=admin).pk],
         "drafts/<int:pk>/": [d.pk for d in drafts],

@@ -107,6 +107,25 @@ ROWS = [
         )
         for account, allowed in [("account", LEADS), ("other team's account", {"admin"})]
     ],
+    *[
+        (
+            "accounts.set_legal_hold",
+            account,
+            {"admin"},
+            "Only admins can place or lift a legal hold: it is the department's legal decision.",
+        )
+        for account in ("account", "other team's account")
+    ],
+    *[
+        (
+            "accounts.change_retention",
+            account,
+            {"admin"},
+            "Only admins can change how long an account's records are kept: it follows the department's records "
+            "schedule.",
+        )
+        for account in ("account", "other team's account")
+    ],
     ("training.certify", "department", TRAINERS, "Only trainers and admins can do that."),
     ("training.manage_courses", "department", TRAINERS, "Only trainers and admins can do that."),
     ("training.manage_sessions", "department", TRAINERS, "Only trainers and admins can do that."),

@@ -27,7 +27,8 @@ from tests.monitoring.factories import (
     WatchlistFactory,
 )
 from tests.tweets.factories import DraftFactory, FreezeFactory
-from tweets.models import Draft, PostMetrics
+from tweets import records
+from tweets.models import Draft, PostMetrics, PostOnX
 
 pytestmark = pytest.mark.django_db
 S = Draft.State
@@ -43,6 +44,7 @@ WATCHLIST = "Quokka ferry journalists"
 TEAMMATE = "Quentin Quokkason"
 TEAMMATE_EMAIL = "quentin.quokkason@department.gov.uk"
 HANDLE = "@DeptComms"
+EDITED_ON_X = "Quokka post edited on X about ferries"
 TEAM_NAME = "Digital Communications"
 INCIDENT = "Quokka post nobody in Dovecote wrote"
 
@@ -76,6 +78,13 @@ def world(team, account, ended_member):
         published_at=published.published_at,
         checkpoint_hours=1,
         impressions=4321,
+    )
+    records.x_change_record(
+        draft=published,
+        kind=PostOnX.Kind.EDITED_ON_X,
+        seen_at=now,
+        source="poll",
+        detail={"post_id": "1900000000000000001", "new_text": EDITED_ON_X},
     )
     freeze = FreezeFactory(started_by=UserFactory())
     DraftFactory(account=account, author=ended_member, state=S.HELD, text=HELD, held_by=freeze)
@@ -165,6 +174,7 @@ PAGES = [
     ("freeze page", lambda w: reverse("tweets:freeze_detail", args=[w["freeze"].pk]), HELD, MEMBERS),
     ("draft page", lambda w: reverse("tweets:draft_detail", args=[w["draft"].pk]), DRAFT, MEMBERS),
     ("draft edit", lambda w: reverse("tweets:draft_edit", args=[w["draft"].pk]), DRAFT, MEMBERS),
+    ("account records", lambda w: reverse("tweets:account_records", args=[w["account"].pk]), EDITED_ON_X, MEMBERS),
     # monitoring
     ("inbox", lambda w: reverse("monitoring:inbox"), MENTION, {"member", "lead"}),
     ("team inbox", lambda w: f"{reverse('monitoring:inbox')}?team={w['team'].pk}", MENTION, MEMBERS),
@@ -251,6 +261,8 @@ ACTIONS = [
     ("accounts:account_revoke", "account", {}),
     ("accounts:activity_authorise", "account", {}),
     ("accounts:activity_disconnect", "account", {}),
+    ("tweets:account_legal_hold", "account", {"hold-reason": "Mine now"}),
+    ("tweets:account_retention", "account", {"retention-years": "1"}),
     ("accounts:membership_end", "membership", {}),
     ("safety:incident_detail", "incident", {"outcome": "legitimate"}),
 ]

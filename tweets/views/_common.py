@@ -140,6 +140,8 @@ def _detail_context(request: HttpRequest, draft: Draft, **extra) -> dict:
         "comments": draft.comments.select_related("author", "revision"),
         "transitions": draft.transitions.select_related("actor"),
         "attempts": draft.attempts.all() if draft.state in ATTEMPTS_SHOWN else [],
+        # What happened on X after publishing (deleted, edited, retracted): tweets.records.
+        "x_changes": list(draft.x_changes.all()) if draft.published_post_id else [],
         "freeze": freeze,
         "can": draft_permissions(user, draft),
         "forward_voids_approvals": services.forward_voids_approvals(user, draft),
