@@ -12,7 +12,7 @@ from core import freshness
 from core.cache import read_ahead
 from core.params import row_id
 from core.permissions import ensure
-from reports import analytics, dashboard, exports, weekly, weekly_export
+from reports import analytics, archive, dashboard, exports, weekly, weekly_export
 from tweets.metrics_models import checkpoint_label
 
 HOME_PANELS = {"my-work": "reports/_my_work.html", "monitors": "reports/_monitors.html"}
@@ -89,7 +89,8 @@ def _report_csv(report: weekly.WeeklyReport) -> HttpResponse:
 
 @login_required
 def records_export(request: HttpRequest) -> HttpResponse:
-    """Published posts of one account over a date range, with their full history, as CSV or JSON."""
+    """Published posts of one account over a date range, with their full history, media and changes on X, as CSV,
+    JSON or an archive package (a ZIP with the media files and a manifest of SHA-256s: reports.archive)."""
     ensure(request.user, "reports.export_records")
     accounts = exports.exportable_accounts(request.user)
     if "account" not in request.GET:
@@ -120,7 +121,29 @@ def records_export(request: HttpRequest) -> HttpResponse:
         account=data["account"], start=data["start"], end=data["end"], include_private=data["include_private"]
     )
     name = f"records-{data['account'].handle}-{data['start']:%Y%m%d}-{data['end']:%Y%m%d}"
-    if data["format"] == "json":
+    if data["format"] == "zip":
+        about = {
+            "package": "Dovecote records export",
+            "account": f"@{data['account'].handle}",
+            "from": data["start"].isoformat(),
+            "to": data["end"].isoformat(),
+            "private_messages": bool(data["include_private"]),
+            "exported_by": request.user.email,
+        }
+        response = StreamingHttpResponse(
+            archive.package(
+                lambda: exports.published_records(
+                    account=data["account"],
+                    start=data["start"],
+                    end=data["end"],
+                    include_private=data["include_private"],
+                ),
+                about=about,
+            ),
+            content_type="application/zip",
+        )
+        response["Content-Disposition"] = f'attachment; filename="{name}.zip"'
+    elif data["format"] == "json":
         response = StreamingHttpResponse(exports.as_json(rows), content_type="application/json")
         response["Content-Disposition"] = f'attachment; filename="{name}.json"'
     else:

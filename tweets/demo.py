@@ -7,8 +7,8 @@ from django.utils import timezone
 
 from accounts.demo import DEMO_ACCOUNTS
 from accounts.models import TwitterAccount, User
-from tweets import services
-from tweets.models import Draft, DraftRevision, DraftTransition
+from tweets import records, services
+from tweets.models import Draft, DraftRevision, DraftTransition, PostOnX
 
 CORPORATE = next(a[0] for a in DEMO_ACCOUNTS if a[2] == "corporate")
 PRESS_OFFICE = next(a[0] for a in DEMO_ACCOUNTS if a[2] == "press_office")
@@ -93,6 +93,7 @@ def seed() -> None:
     )
     _seed_saved_replies(corporate, writer=colin, approvers=[cara, lena])
     _seed_calendar(corporate, press, writer=colin, approvers=[cara, lena], press_officer=priya)
+    _seed_records(press, writer=priya)
 
 
 # (days from today, hour, minute, text) for the calendar: approved and scheduled through the services.
@@ -144,6 +145,32 @@ def _seed_calendar(corporate, press, *, writer, approvers, press_officer) -> Non
         DraftTransition.objects.create(
             draft=draft, from_state=Draft.State.PUBLISHING, to_state=Draft.State.PUBLISHED, created_at=at
         )
+
+
+def _seed_records(account, *, writer) -> None:
+    """A post published last month (marked so directly: the demo makes no X calls) that someone then edited in X's
+    app: the draft page and the account's records page show what happened on X (tweets.records)."""
+    draft = services.draft_create(
+        author=writer, account=account, text="Our consultation on the new guidance is open until 31 January."
+    )
+    published_at = timezone.now() - dt.timedelta(days=30)
+    Draft.objects.filter(pk=draft.pk).update(
+        state=Draft.State.PUBLISHED, published_at=published_at, published_post_id="1800000000000000001"
+    )
+    draft.refresh_from_db()
+    records.x_change_record(
+        draft=draft,
+        kind=PostOnX.Kind.EDITED_ON_X,
+        seen_at=published_at + dt.timedelta(hours=2),
+        source=PostOnX.Source.POLL,
+        detail={
+            "post_id": "1800000000000000001",
+            "previous_text": draft.text,
+            "new_text": "Our consultation on the new guidance is open until 31 January. Have your say.",
+            "new_post_ids": ["1800000000000000002"],
+        },
+        event_id="demo:edited:1800000000000000001",
+    )
 
 
 DEMO_SAVED_REPLIES = [

@@ -1,7 +1,7 @@
 from accounts import demo as accounts_demo
 from training import demo as training_demo
 from tweets import demo
-from tweets.models import Draft
+from tweets.models import Draft, PostOnX
 
 
 def test_seed_makes_drafts_in_several_states_once(db, settings):
@@ -11,6 +11,7 @@ def test_seed_makes_drafts_in_several_states_once(db, settings):
     demo.seed()
     states = set(Draft.objects.values_list("state", flat=True))
     assert {"draft", "submitted", "scheduled", "changes_requested"} <= states
+    assert PostOnX.objects.filter(kind="edited_on_x").count() == 1  # the records page has something to show
     count = Draft.objects.count()
     demo.seed()
     assert Draft.objects.count() == count
