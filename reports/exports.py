@@ -250,8 +250,8 @@ def _change_row(item: dict) -> tuple[str, str, str]:
         text += f", X post {item['x_post_id']}"
     if detail.get("reason"):
         text += f": {detail['reason']}"
-    if detail.get("new_text"):
-        text += f"; now: {detail['new_text']}"
+    if detail.get("new_text") or detail.get("text_on_x"):  # (the own-post readers keep it as text_on_x)
+        text += f"; now: {detail.get('new_text') or detail.get('text_on_x')}"
     return item["seen_at"], str(by), text
 
 

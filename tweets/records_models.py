@@ -30,7 +30,7 @@ class PostOnX(models.Model):
         "X post id", max_length=30, blank=True, help_text="The post of the thread it concerns ('' for all of them)."
     )
     seen_at = models.DateTimeField(help_text="When it happened on X (as X says), or when Dovecote found it.")
-    # deleted_on_x: {"post_id"}; edited_on_x: {"post_id", "previous_text", "new_text", "new_post_ids"};
+    # deleted_on_x: {"post_id"}; edited_on_x: {"post_id", "previous_text", "new_text" (or "text_on_x"), "new_post_ids"};
     # retracted: {"by_id", "by", "reason", "posts": [{"position", "post_id", "deleted_at"}]}.
     detail = models.JSONField(default=dict, blank=True)
     # X's event id, or a stable id of a finding: the same change told twice is recorded once.

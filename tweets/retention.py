@@ -88,8 +88,7 @@ def draft_destroy(draft_id: int) -> Counter | None:
             return None
         stored = [name for name in MediaFile.objects.filter(draft=draft).values_list("file", flat=True) if name]
         try:
-            with transaction.atomic():
-                deleted = delete_with_everything(draft)
+            deleted = delete_with_everything(draft)
         except ProtectedError as exc:
             logger.warning("Retention: draft %s kept: %s", draft_id, exc)
             return Counter(kept_media_in_use=1)
@@ -102,13 +101,14 @@ def delete_with_everything(draft: Draft) -> Counter:
     Collector label. The draft points at its current revision, and its attempts and media uses at revisions and
     files, through protected keys that Django's cascade does not untangle: undone first, within the deletion."""
     deleted: Counter = Counter()
-    Draft.objects.filter(pk=draft.pk).update(current_revision=None)
-    for part in (
-        PublishAttempt.objects.filter(draft=draft),
-        RevisionMedia.objects.filter(revision__draft=draft),
-        draft,
-    ):
-        deleted.update(part.delete()[1])
+    with transaction.atomic():  # all or nothing: a refusal leaves the draft as it was
+        Draft.objects.filter(pk=draft.pk).update(current_revision=None)
+        for part in (
+            PublishAttempt.objects.filter(draft=draft),
+            RevisionMedia.objects.filter(revision__draft=draft),
+            draft,
+        ):
+            deleted.update(part.delete()[1])
     return deleted
 
 

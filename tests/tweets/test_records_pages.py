@@ -82,6 +82,14 @@ def test_the_draft_page_and_the_records_page_show_what_happened_on_x(client, per
         source="poll",
         detail={"post_id": first, "previous_text": "First.", "new_text": "First, <b>edited</b> on X."},
     )
+    records.x_change_record(  # as the own-post readers record an edit: X's text of the newest version
+        draft=post,
+        kind=PostOnX.Kind.EDITED_ON_X,
+        seen_at=timezone.now(),
+        source="poll",
+        detail={"post_id": first, "new_post_ids": ["77"], "text_on_x": "First, edited again."},
+        event_id=f"edited:{first}:77",
+    )
     records.post_deleted_on_x(account_id=personal.pk, post_id=second, seen_at=timezone.now(), source="push")
     services.draft_retract(draft=post, by=lead, reason="Out of date")
     client.force_login(lead)
@@ -89,8 +97,9 @@ def test_the_draft_page_and_the_records_page_show_what_happened_on_x(client, per
     draft_page = client.get(reverse("tweets:draft_detail", args=[post.pk])).content.decode()
     assert "On X since publishing" in draft_page
     assert "Edited on X" in draft_page and "First, &lt;b&gt;edited&lt;/b&gt; on X." in draft_page
+    assert 'Now: <span class="dovecote-post-text">First, edited again.</span>' in draft_page
     assert "Deleted on X" in draft_page and f"X post {second}" in draft_page
     assert "Retracted through Dovecote" in draft_page and f"By {lead.get_full_name()}: Out of date" in draft_page
 
     records_page = client.get(reverse("tweets:account_records", args=[personal.pk])).content.decode()
-    assert records_page.count(f"Draft {post.pk}") == 3
+    assert records_page.count(f"Draft {post.pk}") == 4 and "First, edited again." in records_page

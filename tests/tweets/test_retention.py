@@ -177,9 +177,11 @@ def test_a_legal_hold_stops_deletion_by_anyone(old_post, personal, admin_user, m
         PostOnX.objects.get().delete,
         Comment.objects.filter(draft__account=personal).delete,
     ):
-        with pytest.raises(OnLegalHold), transaction.atomic():
+        with pytest.raises(OnLegalHold), transaction.atomic():  # (in the test's transaction: a savepoint each)
             delete()
     assert retention.draft_destroy(old_post.pk) is None
+    old_post.refresh_from_db()
+    assert old_post.current_revision_id is not None  # the refused deletion changed nothing
     assert Draft.objects.filter(pk=old_post.pk).exists() and Comment.objects.filter(pk=comment.pk).exists()
     assert MediaFile.objects.count() == 2 and PostOnX.objects.count() == 1
 
