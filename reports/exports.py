@@ -139,10 +139,10 @@ def _who(user) -> str:
 
 @dataclass(frozen=True)
 class Part:
-    """One more list each record carries: `key` in the record (and `<key>.csv` in the archive package), the
-    prefetches it needs on the drafts (so a chunk costs the same whatever its size), how to read a draft's items
-    (dicts; `columns` are the keys the CSV file shows, after draft_id and post_id), and for the one-file CSV, each
-    item's row as (at, by, detail)."""
+    """One more list each record carries: `key` in the record (not one of its own keys, such as "figures") and
+    `<key>.csv` in the archive package; the prefetches it needs on the drafts (so a chunk costs the same whatever its
+    size); how to read a draft's items (dicts; `columns` are the keys the CSV file shows, after draft_id and
+    post_id); and for the one-file CSV, each item's row as (at, by, detail)."""
 
     key: str
     columns: list[str]

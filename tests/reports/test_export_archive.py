@@ -151,18 +151,18 @@ def test_retractions_and_changes_on_x_are_in(client, lead, personal, published):
 
 def test_a_part_added_later_carries_hostile_text_safely(client, lead, personal, published, monkeypatch):
     hostile = {"text": "=cmd|'/c calc'!A1 \x00 half \ud83d", "nested": {"value": "+1\x00"}}
-    part = exports.Part(key="figures", columns=["text", "nested"], read=lambda draft: [hostile])
+    part = exports.Part(key="ratings", columns=["text", "nested"], read=lambda draft: [hostile])
     monkeypatch.setattr(exports, "PARTS", [*exports.PARTS, part])
 
     package = _package(client, lead, personal)
 
-    figures = _csv(package, "figures.csv")
+    figures = _csv(package, "ratings.csv")
     assert len(figures) == 2  # one per exported draft
     assert figures[0]["text"] == "'=cmd|'/c calc'!A1  half \ufffd"
     assert json.loads(figures[0]["nested"]) == {"value": "+1"}
     record = json.loads(package.read("records.json"))[0]
-    assert record["figures"] == [{"text": "=cmd|'/c calc'!A1  half \ufffd", "nested": {"value": "+1"}}]
-    rows = [r for r in _csv(package, "records.csv") if r["record"] == "figures"]
+    assert record["ratings"] == [{"text": "=cmd|'/c calc'!A1  half \ufffd", "nested": {"value": "+1"}}]
+    rows = [r for r in _csv(package, "records.csv") if r["record"] == "ratings"]
     assert len(rows) == 2 and "\x00" not in rows[0]["detail"]
 
 
