@@ -290,6 +290,7 @@ class TwitterAccount(models.Model):
     retention_years = models.PositiveSmallIntegerField(
         "retention period (years)",
         default=DEFAULT_RETENTION_YEARS,
+        db_default=DEFAULT_RETENTION_YEARS,  # rows written in SQL (bench/) get it too
         validators=[MinValueValidator(1, RETENTION_RANGE), MaxValueValidator(100, RETENTION_RANGE)],
         help_text="Drafts never published, and published posts with their history, media and records of changes on "
         "X, are deleted this many years after their last activity (unless on legal hold). The audit trail is "
@@ -299,7 +300,7 @@ class TwitterAccount(models.Model):
         null=True, blank=True, help_text="While set, nothing of this account's records is deleted, by anyone."
     )
     legal_hold_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
-    legal_hold_reason = models.TextField(blank=True)
+    legal_hold_reason = models.TextField(blank=True, db_default="")
 
     # OAuth 1.0a user credentials: encrypted at rest, write-only everywhere.
     access_token = EncryptedTextField(blank=True, default="")
