@@ -9,6 +9,7 @@ from accounts.demo import DEMO_ACCOUNTS
 from accounts.models import TwitterAccount, User
 from tweets import records, services
 from tweets.models import Draft, DraftRevision, DraftTransition, PostOnX
+from twitter_api.sandbox.demo import DEMO_PUBLISHED, demo_published_at, demo_published_id
 
 CORPORATE = next(a[0] for a in DEMO_ACCOUNTS if a[2] == "corporate")
 PRESS_OFFICE = next(a[0] for a in DEMO_ACCOUNTS if a[2] == "press_office")
@@ -103,12 +104,6 @@ DEMO_SCHEDULED = [
     (5, 10, 30, "Meet the apprentices who built our new digital service. #Apprenticeships"),
     (9, 17, 0, "The helpline is closed on the bank holiday. Find answers online: https://www.gov.uk/example/help"),
 ]
-# (days ago, hour, minute, text): posts published before the demo began (no X calls at seed time).
-DEMO_PUBLISHED = [
-    (1, 9, 0, "Our new guide to applying online is live: https://www.gov.uk/example/guide"),
-    (3, 12, 15, "Thank you to everyone who came to our open day in Leeds."),
-    (6, 16, 45, "The minister visited our Cardiff office today to meet the helpline team."),
-]
 
 
 def _seed_calendar(corporate, press, *, writer, approvers, press_officer) -> None:
@@ -128,15 +123,16 @@ def _seed_calendar(corporate, press, *, writer, approvers, press_officer) -> Non
     )
     services.draft_submit(draft=statement, by=writer)
     services.draft_approve(draft=statement, by=press_officer)
-    for number, (days, hour, minute, text) in enumerate(DEMO_PUBLISHED, start=1):
-        at = (today - dt.timedelta(days=days)).replace(hour=hour, minute=minute, second=0, microsecond=0)
+    # Published before the demo began (no X calls at seed time): the sandbox holds the same posts under these ids.
+    for number, days_ago, hour, minute, text in DEMO_PUBLISHED:
+        at = demo_published_at(days_ago, hour, minute)
         draft = Draft.objects.create(
             account=corporate,
             author=writer,
             state=Draft.State.PUBLISHED,
             scheduled_at=at,
             published_at=at,
-            published_post_id=f"{1_990_000_000_000_000_000 + number}",
+            published_post_id=demo_published_id(number),
             created_at=at - dt.timedelta(days=1),
             updated_at=at,
         )

@@ -7,7 +7,14 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from twitter_api.sandbox import SandboxState, start_in_thread
-from twitter_api.sandbox.demo import DEMO_ACCOUNTS, demo_tokens
+from twitter_api.sandbox.demo import (
+    DEMO_ACCOUNTS,
+    DEMO_PUBLISHED,
+    DEMO_PUBLISHED_HANDLE,
+    demo_published_at,
+    demo_published_id,
+    demo_tokens,
+)
 
 
 class Command(BaseCommand):
@@ -46,6 +53,7 @@ class Command(BaseCommand):
                 access_token=token,
                 access_token_secret=secret,
             )
+        _add_demo_published(state)
         server = start_in_thread(state, host=host, port=port, state_file=state_file, verbose=verbose_requests)
         self.stdout.write(f"X API sandbox listening on {server.url} (demo accounts: {len(DEMO_ACCOUNTS)}).")
 
@@ -62,3 +70,14 @@ class Command(BaseCommand):
             if state_file:
                 state.save(state_file)
                 self.stdout.write(f"Saved the sandbox to {state_file}.")
+
+
+def _add_demo_published(state: SandboxState) -> None:
+    """The posts seed_demo records as published before the demo began, on the account's timeline (once)."""
+    author = state.users_by_name[DEMO_PUBLISHED_HANDLE.lower()]
+    for number, days_ago, hour, minute, text in DEMO_PUBLISHED:
+        post_id = demo_published_id(number)
+        if post_id not in state.by_id:
+            state.add_post(
+                author=author, text=text, created_at=demo_published_at(days_ago, hour, minute), num=int(post_id)
+            )
