@@ -144,3 +144,13 @@ class BulkActionAdmin(ReadOnlyHistoryMixin, admin.ModelAdmin):
     list_display = ["created_at", "by", "team", "action", "state", "total", "changed", "skipped", "undone_at"]
     list_select_related = ["by", "team"]
     exclude = ["item_ids", "before"]
+
+
+@admin.register(models.AccountEvent)
+class AccountEventAdmin(ReadOnlyHistoryMixin, admin.ModelAdmin):
+    """What X pushed about the governed accounts (monitoring.push): stored once each, never changed."""
+
+    list_display = ["received_at", "account", "event_type", "occurred_at", "summary", "event_id"]
+    list_filter = ["event_type"]
+    search_fields = ["event_id", "account__handle", "summary"]
+    list_select_related = ["account"]

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from accounts.models import AuditEvent
 from monitoring.models import InboxItemEvent, MonitorHour, MonitorUsage, PollCursor, PollRun, SpikeAlert
+from monitoring.models_push import AccountEvent
 from tests.monitoring.factories import InboxItemFactory, MonitorFactory
 from tests.training.factories import BookingFactory
 from tests.training.helpers import certify
@@ -32,6 +33,7 @@ HISTORY = [
     BookingEvent,
     CertificationAward,
     ReminderSent,
+    AccountEvent,
 ]
 
 
@@ -63,6 +65,9 @@ def rows(team, account, admin_user) -> dict:
         BookingEvent.objects.create(booking=booking, to_status="booked"),
         CertificationAward.objects.create(certification=certification, expires_at=certification.expires_at),
         ReminderSent.objects.create(kind="expiry_30", key="expiry-30-1", user=booking.user),
+        AccountEvent.objects.create(
+            event_id="1", event_type="post.create", account=account, occurred_at=now, summary="post 1"
+        ),
     ]
     return {type(row): row for row in made}
 

@@ -41,6 +41,8 @@ ALLOWED = {
 # The demo's teams and people (accounts/demo.py), whole: a name keeps its capitals ("Press Office", "Lena Lead"),
 # but its words alone are ordinary words ("Team lead", "press office accounts").
 DEMO_NAMES = [name for _, name, _ in DEMO_TEAMS] + [f"{first} {last}" for _, first, last, _, _ in DEMO_USERS]
+# The names of X's own products, whole, as X writes them.
+DEMO_NAMES += ["X Activity API", "Account Activity API"]
 
 # What is checked: these elements, captions (and summary list keys, details' summaries, titles, tags), button-styled
 # links, and links in navigation (a <nav>, the header, the footer, tabs, a back link).

@@ -32,9 +32,11 @@ def test_the_monitoring_page_uses_a_fixed_number_of_queries(client, team, member
     client.get(LIST)
     with django_assert_num_queries(6) as first:
         client.get(LIST)
+    baseline = len(first.captured_queries)  # read now: the next request empties the queries log
     for monitor in MonitorFactory.create_batch(10, team=team):
         MentionMatch.objects.create(mention=MentionFactory(), monitor=monitor)
-    with django_assert_num_queries(len(first.captured_queries)):
+    client.get(LIST)  # the banners the new monitors made stale are built again once (core.freshness)
+    with django_assert_num_queries(baseline):
         client.get(LIST)
 
 

@@ -95,8 +95,10 @@ def test_the_rule_list_uses_a_fixed_number_of_queries(client, lead, other_team, 
     client.get(LIST)
     with django_assert_num_queries(2) as first:
         client.get(LIST)
+    baseline = len(first.captured_queries)  # read now: the next request empties the queries log
     RoutingRuleFactory.create_batch(10, phrases="b", route_to=other_team, watchlist=WatchlistFactory())
-    with django_assert_num_queries(len(first.captured_queries)):
+    client.get(LIST)  # the banners the new rows made stale are built again once (core.freshness)
+    with django_assert_num_queries(baseline):
         client.get(LIST)
 
 

@@ -44,7 +44,9 @@ def test_the_watchlist_list_uses_a_fixed_number_of_queries(client, team, member,
     client.get(reverse("monitoring:watchlist_list"))
     with django_assert_num_queries(3) as first:
         client.get(reverse("monitoring:watchlist_list"))
+    baseline = len(first.captured_queries)  # read now: the next request empties the queries log
     for _ in range(5):
         WatchlistEntryFactory(watchlist=WatchlistFactory(team=team))
-    with django_assert_num_queries(len(first.captured_queries)):
+    client.get(reverse("monitoring:watchlist_list"))  # stale banners built again once (core.freshness)
+    with django_assert_num_queries(baseline):
         client.get(reverse("monitoring:watchlist_list"))
