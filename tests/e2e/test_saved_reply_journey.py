@@ -50,6 +50,11 @@ def _open_and_reply(journey, department, item, posted, *, author: str, words: st
         page.get_by_role("link", name=f"Reply to @{author} here").click()
         box = page.locator("#inline-reply")
         box.get_by_role("heading", name=f"Reply to @{author}").wait_for()
+        # A person reads the box before choosing; the test waits until htmx has taken the new box's select in hand.
+        page.wait_for_function(
+            "id => { const el = document.getElementById(id); return !!(el && el['htmx-internal-data']); }",
+            arg=f"reply{item.pk}_saved_reply",
+        )
         box.locator(f"#reply{item.pk}_saved_reply").select_option(label="Looking into it (@DeptForExample, version 1)")
         page.wait_for_function(
             "([id, text]) => document.getElementById(id).value === text", arg=[f"reply{item.pk}_text", filled]
