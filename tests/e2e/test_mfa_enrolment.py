@@ -32,7 +32,7 @@ def _enrol(journey, user, *, reload: bool = False):
     """Sign in with a password, meet the activation page, type the code the app shows for the secret."""
     page = journey.sign_in(user.email)
     assert ACTIVATE.search(page.url), page.url
-    assert page.get_by_role("heading", name="Activate Authenticator App").is_visible()
+    assert page.get_by_role("heading", name="Activate authenticator app").is_visible()
     secret = _secret_shown(page)
 
     if reload:

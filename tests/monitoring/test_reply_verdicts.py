@@ -80,6 +80,7 @@ def test_the_access_setting_is_edited_in_the_admin_and_audited(client, admin_use
         "replies_need_approval": "on",
         "approval_expiry_hours": account.approval_expiry_hours,
         "api_access": "enterprise",
+        "retention_years": account.retention_years,
     }
     response = client.post(url, data)
     assert response.status_code == 302, response.content.decode()[:2000]

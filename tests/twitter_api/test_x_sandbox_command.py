@@ -13,6 +13,7 @@ import requests
 from requests_oauthlib import OAuth1
 
 from accounts.demo import DEMO_ACCOUNTS, demo_tokens
+from twitter_api.sandbox.demo import DEMO_PUBLISHED
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -57,4 +58,5 @@ def test_x_sandbox_knows_the_demo_accounts_and_persists_its_state(tmp_path, sett
     assert me.json()["data"] == {"id": x_user_id, "name": DEMO_ACCOUNTS[0][1], "username": handle}
     assert process.returncode == 0, output
     saved = json.loads(state_file.read_text())
-    assert [p["text"] for p in saved["posts"]] == ["kept"]
+    # The demo's posts published before it began (seed_demo's published drafts), then what was posted.
+    assert [p["text"] for p in saved["posts"]] == [text for *_, text in DEMO_PUBLISHED] + ["kept"]
