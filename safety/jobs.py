@@ -53,7 +53,7 @@ def incident_email(incident_id: int) -> int:
     try:
         for address in addresses:
             send_mail(
-                subject=f"Possible takeover of {incident.account}: {incident.get_kind_display().lower()}",
+                subject=f"Possible takeover of {incident.account}: {incident.get_kind_display()}",
                 message=render_to_string("safety/email/incident_raised.txt", {"incident": incident, "url": url}),
                 from_email=None,
                 recipient_list=[address],

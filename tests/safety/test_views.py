@@ -36,6 +36,9 @@ def test_the_incident_page_shows_the_post_when_and_the_freeze(client, corporate,
     assert "Nothing scheduled for the account is being published." in page
     assert reverse("tweets:freeze_detail", args=[incident.freeze_id]) in page
     assert "Record the outcome" in page
+    # Names keep their capitals (the kind and the way it was found are shown as written, not lowercased).
+    assert "Possible takeover: Post not made through Dovecote</h1>" in page
+    assert "Reading the account on X" in page
 
 
 def test_recording_legitimate_lifts_the_freeze(client, corporate, lead, x_sandbox, watch):
