@@ -50,7 +50,7 @@ def test_a_member_reads_how_the_posts_did(journeys, team, account):
     assert page.evaluate(OVERFLOW) == 0, "the figures page scrolls sideways at 375px"
     page.wait_for_function("() => window.Chart && Chart.getChart(document.querySelector('canvas'))")
     assert page.locator("canvas").count() == 2
-    assert "2613" in page.locator("#per-week").inner_text()
+    assert "2,613" in page.locator("#per-week").inner_text()
     assert "The ferry timetable changes on Monday" in page.locator("#per-post").inner_text()
 
     page.get_by_label("Account", exact=True).select_option(str(account.pk))

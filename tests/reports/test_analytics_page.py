@@ -98,6 +98,9 @@ def test_the_charts_figures_are_in_tables_beside_them(client, member, figures):
     for table in ('id="per-week"', 'id="per-account"', 'id="per-post"'):
         assert table in body
     assert '<td class="govuk-table__cell govuk-table__cell--numeric">950</td>' in body
+    # Large figures are written as people read them.
+    assert '<td class="govuk-table__cell govuk-table__cell--numeric">3,000</td>' in body
+    assert "7,777" not in body
 
 
 def test_another_week_and_one_account(client, member, figures):
