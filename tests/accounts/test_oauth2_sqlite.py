@@ -2,13 +2,13 @@
 events grant at once there still end with one working grant (the compare-and-set on its generation), never with a
 grant marked as failed because X refused the loser's rotated refresh token."""
 
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from tests.sqlite_processes import sqlite_env
 from twitter_api import oauth2
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -81,15 +81,7 @@ def test_two_workers_refreshing_at_once_on_sqlite_leave_one_working_grant(tmp_pa
     )  # fmt: skip
     tokens = oauth2.code_exchange(code=code, code_verifier=pkce.verifier, redirect_uri="http://x/cb")
     x_sandbox.set_faults(latency=0.3)  # both workers are in flight at once
-    env = {
-        **os.environ,
-        "DEBUG": "true",
-        "DJANGO_SETTINGS_MODULE": "dovecote.settings",
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'demo.sqlite3'}",
-        "REDIS_URL": settings.REDIS_URL,
-        "X_API_BASE_URL": x_sandbox.url,
-        "X_REQUEST_TIMEOUT_SECONDS": "5",
-    }
+    env = sqlite_env(tmp_path, redis_url=settings.REDIS_URL, sandbox_url=x_sandbox.url)
 
     def run(code: str) -> str:
         result = subprocess.run(

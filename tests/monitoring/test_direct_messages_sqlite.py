@@ -2,12 +2,11 @@
 the cron's poll cycle enqueues each account's DM cursor, a real RQ worker runs it, and the message arrives as a
 private item of the account's team."""
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+
+from tests.sqlite_processes import run_code, run_worker, sqlite_env
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -55,31 +54,10 @@ def test_the_demos_worker_polls_direct_messages_on_sqlite(tmp_path, x_sandbox, s
     citizen = x_sandbox.state.user_for_author("citizen_sam")
     x_sandbox.state.direct.send(sender_id=citizen.id, recipient_id=me.id, text="Private: my reference is A12345")
     x_sandbox.state.direct.inject_raw(recipient_id=me.id, raw={"id": "oops", "text": 5})
-    env = {
-        **os.environ,
-        "DEBUG": "true",
-        "DJANGO_SETTINGS_MODULE": "dovecote.settings",
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'demo.sqlite3'}",
-        "REDIS_URL": settings.REDIS_URL,
-        "RQ_ASYNC": "true",
-        "X_API_BASE_URL": x_sandbox.url,
-        "X_REQUEST_TIMEOUT_SECONDS": "5",
-    }
+    env = sqlite_env(tmp_path, redis_url=settings.REDIS_URL, sandbox_url=x_sandbox.url, RQ_ASYNC="true")
 
-    def run(code: str) -> str:
-        result = subprocess.run(
-            [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300
-        )
-        assert result.returncode == 0, result.stderr[-3000:]
-        return result.stdout
+    run_code(SETUP, env)
+    assert int(run_code(ENQUEUE, env).strip()) == 1
+    run_worker(env, "poll")
 
-    run(SETUP)
-    assert int(run(ENQUEUE).strip()) == 1
-    result = subprocess.run(
-        [sys.executable, "manage.py", "rqworker", "poll", "--burst"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=300,
-    )  # fmt: skip
-    assert result.returncode == 0, result.stderr[-3000:]
-    assert "Traceback" not in result.stdout + result.stderr, (result.stdout + result.stderr)[-3000:]
-
-    assert run(STATES).strip() == str([("Private: my reference is A12345", "customer-service", True, True)])
+    assert run_code(STATES, env).strip() == str([("Private: my reference is A12345", "customer-service", True, True)])

@@ -1,15 +1,13 @@
 """The demo's worker takes own posts' figures on SQLite (`make run`'s database): the cron's sweep, on the poll queue,
 enqueues the account's read, a real RQ worker runs both, and the post's 1-hour figures are kept."""
 
-import os
-import subprocess
-import sys
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from django.utils import timezone
 
+from tests.sqlite_processes import run_code, run_worker, sqlite_env
 from twitter_api.types import snowflake_for
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -64,34 +62,13 @@ def test_the_demos_worker_takes_own_posts_figures_on_sqlite(tmp_path, x_sandbox,
     )
     published = timezone.now() - timedelta(minutes=90)
     stored = x_sandbox.state.add_post(author=me, text="Our news.", created_at=published, num=snowflake_for(published))
-    env = {
-        **os.environ,
-        "DEBUG": "true",
-        "DJANGO_SETTINGS_MODULE": "dovecote.settings",
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'demo.sqlite3'}",
-        "REDIS_URL": settings.REDIS_URL,
-        "RQ_ASYNC": "true",
-        "X_API_BASE_URL": x_sandbox.url,
-        "X_REQUEST_TIMEOUT_SECONDS": "5",
-    }
+    env = sqlite_env(tmp_path, redis_url=settings.REDIS_URL, sandbox_url=x_sandbox.url, RQ_ASYNC="true")
 
-    def run(code: str) -> str:
-        result = subprocess.run(
-            [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300
-        )
-        assert result.returncode == 0, result.stderr[-3000:]
-        return result.stdout
+    run_code(SETUP.replace("POST_ID", stored.post.id), env)
+    assert int(run_code(ENQUEUE, env).strip()) == 1
+    run_worker(env, "poll")
 
-    run(SETUP.replace("POST_ID", stored.post.id))
-    assert int(run(ENQUEUE).strip()) == 1
-    result = subprocess.run(
-        [sys.executable, "manage.py", "rqworker", "poll", "--burst"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=300,
-    )  # fmt: skip
-    assert result.returncode == 0, result.stderr[-3000:]
-    assert "Traceback" not in result.stdout + result.stderr, (result.stdout + result.stderr)[-3000:]
-
-    rows = eval(run(STATES).strip())  # noqa: S307 - our own subprocess's printed list of tuples
+    rows = eval(run_code(STATES, env).strip())  # noqa: S307 - our own subprocess's printed list of tuples
     assert len(rows) == 1
     post_id, checkpoint, status, impressions = rows[0]
     assert (post_id, checkpoint, status) == (stored.post.id, 1, "taken") and impressions > 0

@@ -2,13 +2,14 @@
 account, fills the gap from before it started, stores what X pushes, and is cut off and reconnected once on the way,
 with nothing lost or stored twice."""
 
-import os
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 import pytest
+
+from tests.sqlite_processes import sqlite_env
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -46,18 +47,14 @@ def test_the_stream_process_stores_pushed_mentions_once_on_sqlite(tmp_path, x_sa
         id="9300", username="DeptHelp", access_token="token-DeptHelp", access_token_secret="secret-DeptHelp"
     )
     x_sandbox.set_faults(stream_keepalive_seconds=0.2, stream_disconnect_after=2)
-    env = {
-        **os.environ,
-        "DEBUG": "true",
-        "DJANGO_SETTINGS_MODULE": "dovecote.settings",
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'demo.sqlite3'}",
-        "REDIS_URL": settings.REDIS_URL,
-        "X_API_BASE_URL": x_sandbox.url,
-        "X_REQUEST_TIMEOUT_SECONDS": "5",
-        "INGESTION": "push",
-        "STREAM_KEEPALIVE_SECONDS": "0.2",
-        "TRIAGE_TEAM_SLUG": "customer-service",
-    }
+    env = sqlite_env(
+        tmp_path,
+        redis_url=settings.REDIS_URL,
+        sandbox_url=x_sandbox.url,
+        INGESTION="push",
+        STREAM_KEEPALIVE_SECONDS="0.2",
+        TRIAGE_TEAM_SLUG="customer-service",
+    )
 
     def run(code: str) -> str:
         result = subprocess.run(

@@ -2,12 +2,13 @@
 worker, reads the account through the sandbox (a baseline first), and a post made outside Dovecote is found: an
 incident, the account frozen, the email sent from the `default` queue."""
 
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+
+from tests.sqlite_processes import run_worker, sqlite_env
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -51,19 +52,15 @@ def test_the_tripwire_works_on_sqlite(tmp_path, x_sandbox, settings):
     x_sandbox.state.add_user(id="9200", username="DeptPress", access_token="token-DeptPress",
                              access_token_secret="secret-DeptPress")  # fmt: skip
     x_sandbox.state.inject_post("DeptPress", "Posted before the tripwire watched.")
-    env = {
-        **os.environ,
-        "DEBUG": "true",
-        "DJANGO_SETTINGS_MODULE": "dovecote.settings",
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'demo.sqlite3'}",
-        "REDIS_URL": settings.REDIS_URL,
-        "RQ_ASYNC": "true",
-        "X_API_BASE_URL": x_sandbox.url,
-        "X_REQUEST_TIMEOUT_SECONDS": "5",
-        "SECURITY_CONTACT_EMAIL": "security@dept.example",
-        "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
-        "ALLOWED_HOSTS": "testserver,127.0.0.1,localhost",
-    }
+    env = sqlite_env(
+        tmp_path,
+        redis_url=settings.REDIS_URL,
+        sandbox_url=x_sandbox.url,
+        RQ_ASYNC="true",
+        SECURITY_CONTACT_EMAIL="security@dept.example",
+        EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
+        ALLOWED_HOSTS="testserver,127.0.0.1,localhost",
+    )
 
     def run(command: list[str]) -> str:
         result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
@@ -71,13 +68,12 @@ def test_the_tripwire_works_on_sqlite(tmp_path, x_sandbox, settings):
         assert "Traceback" not in result.stdout + result.stderr, (result.stdout + result.stderr)[-3000:]
         return result.stdout
 
-    worker = [sys.executable, "manage.py", "rqworker", "poll", "default", "--burst"]
     run([sys.executable, "-c", SETUP])
     run([sys.executable, "-c", CYCLE])  # as the scheduler does
-    run(worker)
+    run_worker(env, "poll", "default")
     assert run([sys.executable, "-c", STATE]).split() == ["0", "True", "None", "None"]  # the baseline
 
     x_sandbox.state.inject_post("DeptPress", "Not posted through Dovecote.")
     run([sys.executable, "-c", CYCLE])
-    run(worker)
+    run_worker(env, "poll", "default")
     assert run([sys.executable, "-c", STATE]).split() == ["1", "True", "True", "True"]
