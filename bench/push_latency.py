@@ -13,32 +13,17 @@ for `--seconds` and the script counts what was stored against what was sent: los
 """
 
 import argparse
-import json
 import os
 import random
-import signal
-import subprocess
 import sys
 import time
 from pathlib import Path
-from urllib.request import Request, urlopen
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.publish_latency import free_port, percentile, wait_for_port  # noqa: E402
-
-
-def sandbox(base: str, path: str, payload: dict | None = None) -> dict:
-    data = json.dumps(payload).encode() if payload is not None else None
-    request = Request(base + path, data=data, headers={"Content-Type": "application/json"})
-    with urlopen(request, timeout=10) as answer:  # noqa: S310 (loopback URL we built)
-        return json.loads(answer.read() or b"{}")
-
-
-def load() -> str:
-    one, five, fifteen = os.getloadavg()
-    return f"load average {one:.2f} {five:.2f} {fifteen:.2f} on {os.cpu_count()} CPUs"
+from bench.publish_latency import percentile  # noqa: E402
+from bench.stack import load, push_stack, sandbox  # noqa: E402
 
 
 def main() -> None:
@@ -52,54 +37,12 @@ def main() -> None:
     parser.add_argument("--log", default="", help="Write the processes' output to this file.")
     args = parser.parse_args()
 
-    import psycopg2
-
-    admin = psycopg2.connect(f"{args.pg}/postgres")
-    admin.autocommit = True
-    with admin.cursor() as cur:
-        cur.execute(f'DROP DATABASE IF EXISTS "{args.database}"')
-        cur.execute(f'CREATE DATABASE "{args.database}"')
-    processes: list[subprocess.Popen] = []
-    redis_port = free_port()
-    processes.append(
-        subprocess.Popen(
-            ["redis-server", "--port", str(redis_port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-    )
-    wait_for_port(redis_port, what="Redis")
-    port = free_port()
-    sandbox_url = f"http://127.0.0.1:{port}"
-    env = {
-        **os.environ,
-        "DEBUG": "true",
-        "DATABASE_URL": f"{args.pg}/{args.database}",
-        "REDIS_URL": f"redis://127.0.0.1:{redis_port}/0",
-        "X_API_BASE_URL": sandbox_url,
-        "LOG_LEVEL": "WARNING",
-        "DJANGO_SETTINGS_MODULE": "dovecote.settings",
-        "INGESTION": "push",
-        "TRIAGE_TEAM_SLUG": "bench",
-    }
-    os.environ.update(env)
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
-    log = open(args.log, "w") if args.log else subprocess.DEVNULL  # noqa: SIM115
-    try:
-        import django
-
-        django.setup()
+    with push_stack(pg=args.pg, database=args.database, log=args.log, TRIAGE_TEAM_SLUG="bench") as stack:
+        sandbox_url = stack.sandbox_url
         from django.conf import settings
-        from django.core.management import call_command
         from django.db import connections
         from django.db.models import Count
         from django.utils import timezone
-
-        call_command("migrate", verbosity=0, interactive=False)
-        processes.append(
-            subprocess.Popen([sys.executable, "manage.py", "x_sandbox", "--port", str(port)], cwd=ROOT, env=env)
-        )
-        wait_for_port(port)
 
         from accounts.models import ActivityGrant, Membership, Team, TwitterAccount, User
         from monitoring.models import InboxItem, Mention
@@ -136,9 +79,7 @@ def main() -> None:
         )
 
         for command in (["stream"], ["rqworker", "poll"], ["rqcron", "dovecote.cron"]):
-            processes.append(
-                subprocess.Popen([sys.executable, "manage.py", *command], cwd=ROOT, env=env, stdout=log, stderr=log)
-            )
+            stack.start(*command)
         deadline = time.monotonic() + 60
         while sandbox(sandbox_url, "/_sandbox/activity")["data"]["connections"] < 1:
             if time.monotonic() > deadline:
@@ -216,23 +157,6 @@ def main() -> None:
         )
         print(f"After: {load()}")
         connections.close_all()
-    finally:
-        for process in reversed(processes):
-            process.terminate()
-        for process in processes:
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-        try:
-            from django.db import connections
-
-            connections.close_all()
-        except Exception:  # noqa: BLE001, S110
-            pass
-        with admin.cursor() as cur:
-            cur.execute(f'DROP DATABASE IF EXISTS "{args.database}" WITH (FORCE)')
-        admin.close()
 
 
 def _watch(inbox_item, posted: dict, seen: dict) -> None:
