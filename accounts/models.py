@@ -11,6 +11,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from accounts.fields import EncryptedTextField
+from networks import MASTODON, NETWORK_CHOICES, X
 
 
 class DovecoteUserManager(UserManager):
@@ -200,6 +201,16 @@ EXPIRY_RANGE = "Enter a number of hours between 1 and 720 (30 days)."
 handle_validator = RegexValidator(
     r"^[A-Za-z0-9_]{1,15}$", "A handle is 1 to 15 letters, numbers or underscores, without the @."
 )
+# Bluesky: a domain name (dept.bsky.social, or the department's own domain). Mastodon: the user and the instance.
+bluesky_handle_validator = RegexValidator(
+    r"^(?=.{3,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$",
+    "A Bluesky handle is a domain name, for example dept.bsky.social, without the @.",
+)
+mastodon_handle_validator = RegexValidator(
+    r"^[A-Za-z0-9_]{1,30}@([A-Za-z0-9-]{1,63}\.)+[A-Za-z]{2,63}$",
+    "A Mastodon handle is the user and the instance, for example comms@social.example.gov.uk, without the first @.",
+)
+HANDLE_VALIDATORS = {"x": handle_validator, "bluesky": bluesky_handle_validator, "mastodon": mastodon_handle_validator}
 
 
 # Seven years: the common entry for a department's communications records in its records schedule (the
@@ -231,12 +242,26 @@ class TwitterAccount(models.Model):
 
     DEFAULT_APPROVALS = {Kind.CORPORATE: 2, Kind.PRESS_OFFICE: 1, Kind.PERSONAL: 0}
 
-    handle = models.CharField(max_length=15, unique=True, validators=[handle_validator])
+    # Which network the account is on (networks.provider_for picks its provider); the handle's rule is its network's.
+    network = models.CharField(max_length=20, choices=NETWORK_CHOICES, default=X, db_default=X)
+    handle = models.CharField(
+        max_length=253, unique=True, help_text="Without the @: on X 1 to 15 letters, numbers or underscores."
+    )
     display_name = models.CharField(max_length=50)
     kind = models.CharField(max_length=20, choices=Kind.choices)
+    instance_url = models.URLField(
+        "Mastodon instance",
+        blank=True,
+        db_default="",
+        help_text="Mastodon only: the address of the account's server, for example https://social.example.gov.uk.",
+    )
+    max_characters = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Mastodon only: the instance's limit on a post, read when it is connected."
+    )
     team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="accounts", help_text="The owning team.")
     responsible_person = models.ForeignKey(User, on_delete=models.PROTECT, related_name="responsible_for_accounts")
-    x_user_id = models.CharField("X user id", max_length=30, blank=True, db_index=True)
+    # The id the network knows the account by: X's user id, Bluesky's DID, Mastodon's account id.
+    x_user_id = models.CharField("user id on the network", max_length=255, blank=True, db_index=True)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.ACTIVE)
 
     # Approval policy.
@@ -316,6 +341,22 @@ class TwitterAccount(models.Model):
     def __str__(self) -> str:
         return f"@{self.handle}"
 
+    def clean(self) -> None:
+        super().clean()
+        validator = HANDLE_VALIDATORS.get(self.network or X, handle_validator)
+        try:
+            validator(self.handle or "")
+        except ValidationError as exc:
+            raise ValidationError({"handle": exc.messages}) from exc
+        if self.network == MASTODON and not self.instance_url:
+            raise ValidationError({"instance_url": "Enter the address of the account's Mastodon server."})
+        if self.network != MASTODON and self.instance_url:
+            raise ValidationError({"instance_url": "Only a Mastodon account has an instance. Leave it blank."})
+
+    @property
+    def network_label(self) -> str:
+        return dict(NETWORK_CHOICES).get(self.network, "X")
+
     @property
     def on_legal_hold(self) -> bool:
         return self.legal_hold_since is not None
@@ -345,7 +386,10 @@ class TwitterAccount(models.Model):
 
     @property
     def has_credentials(self) -> bool:
-        return bool(self.access_token and self.access_token_secret) and self.credentials_revoked_at is None
+        """X needs a token and its secret; Bluesky an app password and Mastodon an access token (in access_token)."""
+        if self.credentials_revoked_at is not None or not self.access_token:
+            return False
+        return bool(self.access_token_secret) or (self.network or X) != X
 
     @property
     def is_active(self) -> bool:

@@ -157,13 +157,13 @@ class Mention(models.Model):
     text = models.TextField()
     posted_at = models.DateTimeField(db_index=True)
     lang = models.CharField(max_length=10, blank=True)
-    author_x_id = models.CharField(max_length=30)
+    author_x_id = models.CharField(max_length=255)
     author_username = models.CharField(max_length=50, blank=True)
     author_name = models.CharField(max_length=100, blank=True)
     author_verified = models.BooleanField(default=False)
     author_followers = models.PositiveIntegerField(default=0)
-    conversation_id = models.CharField(max_length=30, blank=True)
-    reply_to_post_id = models.CharField(max_length=30, blank=True)
+    conversation_id = models.CharField(max_length=300, blank=True)
+    reply_to_post_id = models.CharField(max_length=300, blank=True)
     is_retweet = models.BooleanField(default=False)
     # Nullable so SQLite adds the column in place: a NOT NULL one rebuilds the table, and with it the search index,
     # which exists on PostgreSQL only. Empty (or null) when the post quotes nothing.
@@ -174,6 +174,12 @@ class Mention(models.Model):
     # and post ids from the same id generator). Shown only to the owning team, never exported without a reason.
     is_direct_message = models.BooleanField(default=False, db_default=False)
     dm_conversation_id = models.CharField(max_length=64, blank=True, default="", db_default="")
+    # A post on Bluesky or Mastodon (networks): its network, its own id there (an at:// URI, a status id) and where
+    # people read it; tweet_id is then a local id minted from its time (networks.base.stored_id), so every post sorts
+    # by time together. Null for X. Nullable so SQLite adds the columns in place.
+    network = models.CharField(max_length=20, null=True, blank=True)
+    network_post_id = models.CharField(max_length=300, null=True, blank=True)
+    network_url = models.URLField(max_length=500, null=True, blank=True)
 
     class Meta:
         ordering = ["-tweet_id"]
@@ -187,12 +193,21 @@ class Mention(models.Model):
             # The conversation an inbox item belongs to is read by conversation id (monitoring.conversation).
             models.Index(fields=["conversation_id"], name="mention_conversation_idx"),
         ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["network", "network_post_id"],
+                condition=models.Q(network_post_id__isnull=False),
+                name="mention_network_post_once",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"@{self.author_username}: {self.text[:60]}"
 
     @property
     def url(self) -> str:
+        if self.network_url:
+            return self.network_url
         if self.is_direct_message:
             return f"https://x.com/messages/{self.dm_conversation_id}" if self.dm_conversation_id else ""
         return f"https://x.com/{self.author_username or 'i'}/status/{self.tweet_id}"

@@ -102,7 +102,7 @@ class MediaUpload(models.Model):
 
     media = models.ForeignKey(MediaFile, on_delete=models.CASCADE, related_name="uploads")
     account = models.ForeignKey("accounts.TwitterAccount", on_delete=models.CASCADE, related_name="+")
-    x_media_id = models.CharField(max_length=30)
+    x_media_id = models.CharField(max_length=2000)
     media_key = models.CharField(max_length=40, blank=True)
     expires_at = models.DateTimeField()
     alt_text = models.TextField(blank=True, help_text="The alt text X holds for this id.")

@@ -31,7 +31,7 @@ class PostMetrics(models.Model):
 
     draft = models.ForeignKey("tweets.Draft", on_delete=models.CASCADE, related_name="metrics")
     account = models.ForeignKey("accounts.TwitterAccount", on_delete=models.CASCADE, related_name="+")
-    x_post_id = models.CharField("X post id", max_length=30)
+    x_post_id = models.CharField("X post id", max_length=300)
     position = models.PositiveSmallIntegerField(default=0, help_text="Which post of the thread (0 is the first).")
     published_at = models.DateTimeField(help_text="When X accepted the post.")
     checkpoint_hours = models.PositiveIntegerField(help_text="Hours after publishing this snapshot is for.")

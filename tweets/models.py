@@ -48,7 +48,10 @@ class Draft(models.Model):
     publish_due_at = models.DateTimeField(
         null=True, blank=True, help_text="When the next publishing attempt is due (schedule, retry or rate limit)."
     )
-    in_reply_to_post_id = models.CharField("in reply to post id", max_length=30, blank=True)
+    in_reply_to_post_id = models.CharField("in reply to post id", max_length=300, blank=True)
+    # Composed once for several accounts (networks): the drafts made together share this, each approved and
+    # published on its own account's rules.
+    announcement = models.UUIDField(null=True, blank=True, db_index=True)
     dm_conversation_id = models.CharField(
         "direct message conversation id",
         max_length=64,
@@ -60,7 +63,9 @@ class Draft(models.Model):
     # approvers and the history show it even once the mention is deleted: {"post_id", "author_username",
     # "author_name", "text", "posted_at"}.
     reply_to_snapshot = models.JSONField(default=dict, blank=True)
-    published_post_id = models.CharField(max_length=30, blank=True, help_text="The X id of the first post.")
+    published_post_id = models.CharField(
+        max_length=300, blank=True, help_text="The network's id of the first post (X's id, a Bluesky at:// URI…)."
+    )
     published_at = models.DateTimeField(null=True, blank=True)
     failure_reason = models.TextField(blank=True)
     held_by = models.ForeignKey(
@@ -172,7 +177,7 @@ class DraftRevision(models.Model):
     draft = models.ForeignKey(Draft, on_delete=models.CASCADE, related_name="revisions")
     number = models.PositiveIntegerField()
     posts = models.JSONField(help_text="The thread's post texts, in order (NFC-normalised).")
-    in_reply_to_post_id = models.CharField("in reply to post id", max_length=30, blank=True)
+    in_reply_to_post_id = models.CharField("in reply to post id", max_length=300, blank=True)
     # Set when this revision is an approved saved reply filled in and left unchanged (tweets.saved_replies).
     saved_reply_version = models.ForeignKey(
         "SavedReplyVersion", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
@@ -278,7 +283,7 @@ class PublishAttempt(models.Model):
     position = models.PositiveSmallIntegerField(default=0, help_text="Which post of the thread (0 is the first).")
     state = models.CharField(max_length=20, choices=State.choices, default=State.IN_FLIGHT)
     claim_token = models.CharField(max_length=36, blank=True)
-    x_post_id = models.CharField(max_length=30, blank=True)
+    x_post_id = models.CharField(max_length=300, blank=True)
     error_kind = models.CharField(
         max_length=20, blank=True, help_text="transient, uncertain, not_found, rate_limited, duplicate or permanent."
     )

@@ -27,7 +27,7 @@ class PostOnX(models.Model):
     kind = models.CharField(max_length=20, choices=Kind.choices)
     source = models.CharField(max_length=20, choices=Source.choices)
     x_post_id = models.CharField(
-        "X post id", max_length=30, blank=True, help_text="The post of the thread it concerns ('' for all of them)."
+        "X post id", max_length=300, blank=True, help_text="The post of the thread it concerns ('' for all of them)."
     )
     seen_at = models.DateTimeField(help_text="When it happened on X (as X says), or when Dovecote found it.")
     # deleted_on_x: {"post_id"}; edited_on_x: {"post_id", "previous_text", "new_text" (or "text_on_x"), "new_post_ids"};

@@ -134,6 +134,11 @@ def _character_errors(text: str) -> list[str]:
     return messages
 
 
+# The same character rules hold for posts on every network (networks.text).
+character_errors = _character_errors
+is_blank = _is_blank
+
+
 def _too_long_message(text: str, weighted_length: int) -> str:
     excess = weighted_length - MAX_WEIGHTED_LENGTH
     noun = "character" if excess == 1 else "characters"
