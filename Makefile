@@ -10,6 +10,11 @@ SANDBOX_PORT ?= 8089
 export DEBUG ?= true
 export X_API_BASE_URL ?= http://127.0.0.1:$(SANDBOX_PORT)
 export SANDBOX_PORT
+BLUESKY_SANDBOX_PORT ?= 8091
+MASTODON_SANDBOX_PORT ?= 8092
+export BLUESKY_API_BASE_URL ?= http://127.0.0.1:$(BLUESKY_SANDBOX_PORT)
+export MASTODON_API_BASE_URL ?= http://127.0.0.1:$(MASTODON_SANDBOX_PORT)
+export BLUESKY_SANDBOX_PORT MASTODON_SANDBOX_PORT
 # Links in the demo's emails (invitations, reminders) point at the port it serves on.
 export SITE_URL ?= http://127.0.0.1:$(PORT)
 

@@ -123,6 +123,7 @@ INSTALLED_APPS = [
     "core",
     "accounts",
     "twitter_api",
+    "networks",
     "training",
     "tweets",
     "monitoring",
@@ -352,6 +353,16 @@ CACHES = {
 # Tests run jobs in-process unless a test starts real workers.
 RQ_ASYNC = env_bool("RQ_ASYNC", True)
 RQ_SHOW_ADMIN_LINK = True
+
+# --- Bluesky and Mastodon (networks/) -----------------------------------------------------------------
+# When set, every Bluesky request (the account's PDS and the AppView) goes to this base URL: the local sandbox
+# (manage.py bluesky_sandbox). Otherwise the service below.
+BLUESKY_API_BASE_URL = os.environ.get("BLUESKY_API_BASE_URL", "")
+BLUESKY_SERVICE_URL = env_str("BLUESKY_SERVICE_URL", "https://bsky.social")
+# When set, every Mastodon request goes to this base URL (the local sandbox, manage.py mastodon_sandbox) instead of
+# the account's own instance.
+MASTODON_API_BASE_URL = os.environ.get("MASTODON_API_BASE_URL", "")
+NETWORK_REQUEST_TIMEOUT_SECONDS = env_float("NETWORK_REQUEST_TIMEOUT_SECONDS", 10.0)
 
 # --- X API --------------------------------------------------------------------------------------
 # When set, every X request goes to this base URL (the local sandbox) instead of api.twitter.com.

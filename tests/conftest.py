@@ -13,7 +13,7 @@ from tests.factories import (
     TwitterAccountFactory,
 )
 
-pytest_plugins = ["tests.sandbox_fixtures"]
+pytest_plugins = ["tests.sandbox_fixtures", "tests.bluesky_fixtures", "tests.mastodon_fixtures"]
 
 
 @pytest.fixture(autouse=True)

@@ -1,0 +1,1 @@
+"""Bluesky: its provider (provider.py), its local sandbox (sandbox.py)."""

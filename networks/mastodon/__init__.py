@@ -1,0 +1,1 @@
+"""Mastodon: its provider (provider.py), its local sandbox (sandbox.py)."""

@@ -1,0 +1,1 @@
+"""The Bluesky sandbox for tests (filled in with the sandbox)."""

@@ -1,0 +1,1 @@
+"""The Mastodon sandbox for tests (filled in with the sandbox)."""
