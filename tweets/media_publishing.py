@@ -16,6 +16,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.utils import timezone
 
+from networks import X, provider_for
 from tweets.media_models import MediaFile, MediaUpload, RevisionMedia
 from tweets.models import PublishAttempt
 from twitter_api import media as x_media
@@ -93,10 +94,40 @@ def _send_file(account, file: MediaFile):
         )
 
 
+# How long another network keeps what was uploaded but not yet posted, as far as reusing it goes (Bluesky collects
+# blobs no record uses; Mastodon keeps unattached media for a day): an hour, to be safe.
+OTHER_NETWORK_KEEPS = timedelta(hours=1)
+
+
+def _upload_elsewhere(job: Job, result: Result) -> Result:
+    """Bluesky and Mastodon: each image goes up with its alt text in one call (networks provider); no captions."""
+    provider = provider_for(job.account)
+    for item in job.items:
+        file = item.media
+        try:
+            kept = job.kept.get(file.pk)
+            if kept is not None and kept.alt_text == (item.alt_text or ""):
+                held = Held(file.pk, kept.x_media_id, "", kept.expires_at, kept.alt_text, upload_pk=kept.pk)
+            else:
+                with file.file.open("rb") as handle:
+                    media_id = provider.media_upload(
+                        job.account, data=handle.read(), mime_type=file.mime_type, alt_text=item.alt_text or ""
+                    )
+                held = Held(file.pk, media_id, "", timezone.now() + OTHER_NETWORK_KEEPS, item.alt_text or "")
+            result.held.append(held)
+            result.ids.append(held.x_media_id)
+        except XApiError as exc:
+            result.error = exc
+            return result
+    return result
+
+
 def upload(job: Job) -> Result:
     """Put the post's media on X (in a worker thread: no database). Stops at the first refusal, keeping what
     was done before it in the result."""
     result = Result(account_id=job.account.pk)
+    if (getattr(job.account, "network", X) or X) != X:
+        return _upload_elsewhere(job, result)
     for item in job.items:
         file = item.media
         try:

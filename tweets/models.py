@@ -14,6 +14,7 @@ from django.utils.dateparse import parse_datetime
 
 from accounts.models import Team, TwitterAccount
 from core.paths import path_with_pk
+from networks import provider_for
 
 MAX_THREAD_LENGTH = 25
 
@@ -150,7 +151,7 @@ class Draft(models.Model):
             return ""
         if self.dm_conversation_id:  # a private message: its conversation, seen only by its participants
             return f"https://x.com/messages/{self.dm_conversation_id}"
-        return f"https://x.com/{self.account.handle}/status/{self.published_post_id}"
+        return provider_for(self.account).post_url(self.account, self.published_post_id)
 
     @property
     def answers(self) -> dict | None:
@@ -163,7 +164,7 @@ class Draft(models.Model):
         return {
             **snapshot,
             "posted_at": parse_datetime(posted_at) if isinstance(posted_at, str) and posted_at else None,
-            "url": f"https://x.com/{handle or 'i'}/status/{snapshot['post_id']}",
+            "url": snapshot.get("url") or f"https://x.com/{handle or 'i'}/status/{snapshot['post_id']}",
         }
 
     @property

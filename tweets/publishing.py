@@ -26,6 +26,7 @@ from django.utils import timezone
 
 from accounts.models import TwitterAccount
 from accounts.services import audit_record, x_credits_refused
+from networks import X, provider_for
 from tweets import coverage, media_publishing, provenance, queueing, spend
 from tweets.models import Draft, PublishAttempt, PublishingFreeze
 from tweets.services import ALLOWED_FROM, _move, _record_moves
@@ -180,10 +181,11 @@ def _claim(
     LOCKED), so concurrent batches take different drafts; without, wait for each row. None when it took nothing.
     """
     now = now or timezone.now()
-    if credits.blocked(reads=False):
-        return None  # X refuses everything until an admin says credits are restored: nothing is taken
     if isinstance(drafts, int):
         drafts = Draft.objects.filter(pk=drafts)
+    if credits.blocked(reads=False):
+        # X refuses everything until an admin says credits are restored: no X draft is taken (other networks go on).
+        drafts = drafts.exclude(account__network=X)
     token = str(uuid.uuid4())
     locking = drafts.select_for_update(of=("self",), skip_locked=limit is not None).select_related(
         "account", "account__team", "current_revision"
@@ -300,12 +302,18 @@ def _answer(call: Callable, *args, **kwargs):
 
 
 def _publish_one(draft: Draft, token: str, position: int, text: str, reply_to: str, media_ids=()) -> XPost | XApiError:
-    """Ask X to create one post (in a worker thread). `token` and `position` name the post for wrappers
-    (tests inject faults per post)."""
+    """Ask the account's network to create one post (in a worker thread). `token` and `position` name the post for
+    wrappers (tests inject faults per post). The idempotency key names this revision's post: a network that can
+    refuse or merge a repeat (Mastodon, Bluesky) does, so even a retry that missed the reconciling posts once."""
     if draft.dm_conversation_id:
         return _answer(_send_direct_message, draft, text)
     return _answer(
-        client.post_create, draft.account, text=text, reply_to_id=reply_to or None, media_ids=list(media_ids)
+        provider_for(draft.account).post_create,
+        draft.account,
+        text=text,
+        reply_to_id=reply_to or None,
+        media_ids=list(media_ids),
+        idempotency_key=f"dovecote-{draft.pk}-{draft.current_revision_id}-{position}",
     )
 
 
@@ -333,7 +341,14 @@ def _reconcile(draft: Draft, text: str, reply_to: str) -> str | None:
         return None
     # X ends the text of a post with media with a link to them.
     wanted = {_comparable(text), _comparable(text) + " <link>"}
-    for post in client.recent_posts(draft.account):
+    since = None
+    if (draft.account.network or X) != X:
+        # Bluesky and Mastodon accept the same text twice: only a post made since the first attempt counts.
+        first = draft.attempts.order_by("started_at").values_list("started_at", flat=True).first()
+        since = (first or timezone.now()) - timedelta(minutes=2)
+    for post in provider_for(draft.account).recent_posts(draft.account):
+        if since is not None and post.created_at and post.created_at < since:
+            continue
         if _comparable(post.text) in wanted and (post.reply_to_post_id or "") == (reply_to or ""):
             return post.id
     return None
@@ -585,7 +600,9 @@ def _finish_published(works: list[_Work]) -> None:
             draft.state, draft.updated_at, draft.claim_token, draft.publish_due_at = S.PUBLISHED, now, "", None
             draft.published_post_id, draft.published_at = work.posted[0], now
             count = len(work.posted)
-            by_reason["Accepted by X" + (f" ({count} posts)" if count > 1 else "")].append(draft)
+            by_reason[f"Accepted by {draft.account.network_label}" + (f" ({count} posts)" if count > 1 else "")].append(
+                draft
+            )
             work.outcome = Outcome.PUBLISHED
         Draft.objects.bulk_update(
             owned.values(),
