@@ -32,9 +32,10 @@ from django.utils import timezone
 
 from accounts.models import TwitterAccount
 from accounts.services import x_credits_refused
-from monitoring import budget, packing, storage
+from monitoring import budget, network_ingest, packing, storage
 from monitoring.models import Monitor, MonitorUsage, PollCursor, PollRun
 from monitoring.routing import account_handles, router_current
+from networks import X
 from twitter_api import client, credits
 from twitter_api.errors import CreditsExhausted, RateLimited, XApiError
 from twitter_api.types import XPost
@@ -52,8 +53,10 @@ def max_pages() -> int:
 
 
 def timeline_accounts():
+    """Active X accounts known to X: their mentions, direct messages and stream (Bluesky and Mastodon accounts are
+    polled by monitoring.network_ingest)."""
     return TwitterAccount.objects.filter(
-        status=TwitterAccount.Status.ACTIVE, credentials_revoked_at__isnull=True
+        status=TwitterAccount.Status.ACTIVE, credentials_revoked_at__isnull=True, network=X
     ).exclude(x_user_id="")
 
 
@@ -140,6 +143,7 @@ def cursors_sync() -> list[PollCursor]:
             },
         )
     _search_cursors(wanted_keys)
+    network_ingest.network_cursors_sync(wanted_keys)
     PollCursor.objects.filter(is_active=True).exclude(key__in=wanted_keys).update(is_active=False)
     return list(PollCursor.objects.filter(is_active=True))
 
@@ -172,13 +176,15 @@ def _search_cursors(wanted_keys: set) -> None:
 
 
 def cursors_due(now=None) -> list[int]:
-    if credits.blocked(reads=True):
-        return []  # X refuses reads for money: nothing is polled until an admin says credits are restored
     now = now or timezone.now()
     qs = PollCursor.objects.filter(is_active=True, next_poll_at__lte=now).filter(
         Q(paused_until__isnull=True) | Q(paused_until__lte=now)
     )
     qs = qs.filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now))
+    if credits.blocked(reads=True):
+        # X refuses reads for money: nothing on X is polled until an admin says credits are restored. Bluesky and
+        # Mastodon are free, and carry on.
+        return list(qs.filter(network_ingest.due_filter()).values_list("pk", flat=True))
     if settings.INGESTION == "push":
         from monitoring.push import covered_account_ids
 
@@ -186,7 +192,8 @@ def cursors_due(now=None) -> list[int]:
         if covered := covered_account_ids():
             qs = qs.exclude(kind=PollCursor.Kind.TIMELINE, account_id__in=covered)
     if budget.search_paused():
-        qs = qs.filter(kind__in=[PollCursor.Kind.TIMELINE, PollCursor.Kind.DIRECT])
+        # The budget is X's: searches on Bluesky and Mastodon carry on.
+        qs = qs.filter(Q(kind__in=[PollCursor.Kind.TIMELINE, PollCursor.Kind.DIRECT]) | network_ingest.due_filter())
     return list(qs.values_list("pk", flat=True))
 
 
@@ -224,6 +231,8 @@ def cursor_poll(*, cursor_id: int) -> PollOutcome:
     cursor = PollCursor.objects.select_related("account").filter(pk=cursor_id).first()
     if cursor is None or not cursor.is_active:
         return PollOutcome("inactive")
+    if network_ingest.is_network_cursor(cursor):
+        return network_ingest.network_poll(cursor)  # Bluesky or Mastodon: free, and read through its provider
     if cursor.kind == PollCursor.Kind.SEARCH and budget.search_paused():
         return PollOutcome("paused", message="This month's read budget is used up; search monitors are paused.")
     if credits.blocked(reads=True):

@@ -12,6 +12,8 @@ from django.utils import timezone
 from accounts.models import Team, TwitterAccount, User
 from core.paths import path_with_pk
 from monitoring.search import MENTION_SEARCH
+from networks import X
+from networks.base import LABELS
 
 
 class Monitor(models.Model):
@@ -205,9 +207,14 @@ class Mention(models.Model):
         return f"@{self.author_username}: {self.text[:60]}"
 
     @property
+    def network_label(self) -> str:
+        """Where the post was made: "X", "Bluesky" or "Mastodon"."""
+        return LABELS.get(self.network or X, "X")
+
+    @property
     def url(self) -> str:
-        if self.network_url:
-            return self.network_url
+        if self.network_url or self.network:
+            return self.network_url or ""  # a Bluesky or Mastodon post's link, never one on X
         if self.is_direct_message:
             return f"https://x.com/messages/{self.dm_conversation_id}" if self.dm_conversation_id else ""
         return f"https://x.com/{self.author_username or 'i'}/status/{self.tweet_id}"
@@ -406,6 +413,7 @@ class PollCursor(models.Model):
         TIMELINE = "timeline", "Mention timeline"
         SEARCH = "search", "Search"
         DIRECT = "direct", "Direct messages"
+        NETWORK_SEARCH = "netsearch", "Search on Bluesky or Mastodon"
 
     kind = models.CharField(max_length=10, choices=Kind.choices)
     key = models.CharField(max_length=64, unique=True)
@@ -422,6 +430,10 @@ class PollCursor(models.Model):
     # backlog_until_id) before anything newer, and since_id moves to backlog_newest_id once they are all read.
     backlog_until_id = models.BigIntegerField(null=True, blank=True)
     backlog_newest_id = models.BigIntegerField(null=True, blank=True)
+    # On Bluesky and Mastodon (networks), where reading got to as the network's own cursor (an at:// URI, a status id,
+    # whatever the provider hands back as XPage.newest_id): kept here as since_id is for X, and moved in the same
+    # transaction that stores what was read. Nullable so SQLite adds the column in place.
+    network_cursor = models.CharField(max_length=500, null=True, blank=True)
     next_poll_at = models.DateTimeField(default=timezone.now)
     paused_until = models.DateTimeField(null=True, blank=True)
     lease_token = models.CharField(max_length=32, blank=True)
@@ -438,6 +450,8 @@ class PollCursor(models.Model):
             return f"Mentions of {self.account or self.query}"
         if self.kind == self.Kind.DIRECT:
             return f"Direct messages to {self.account}"
+        if self.kind == self.Kind.NETWORK_SEARCH:
+            return f"{self.account.network_label if self.account else 'Network'} search for {self.query}"
         return f"Search group {self.pk}"
 
     @property

@@ -11,7 +11,7 @@ from twitter_api.replies import ReplyTarget, ReplyVerdict
 def target_of(mention: Mention) -> ReplyTarget:
     quoted = replies.target_for(mention.quoted_post_id) if mention.quoted_post_id else None
     return ReplyTarget(
-        post_id=str(mention.tweet_id),
+        post_id=reply_to_id(mention),
         author_x_id=mention.author_x_id,
         author_username=mention.author_username,
         text=mention.text,
@@ -19,11 +19,18 @@ def target_of(mention: Mention) -> ReplyTarget:
     )
 
 
+def reply_to_id(mention: Mention) -> str:
+    """The id a reply to the mention names on its network: X's post id, or the Bluesky or Mastodon post's own id."""
+    return mention.network_post_id if mention.network else str(mention.tweet_id)
+
+
 def stored_target(post_id: str) -> ReplyTarget | None:
-    """What monitoring stored about the post, or None."""
+    """What monitoring stored about the post (on X by its id; on Bluesky or Mastodon by that network's id), or None."""
     if x_id(post_id) is None:
-        return None
-    mention = Mention.objects.filter(tweet_id=int(post_id)).first()
+        mention = Mention.objects.filter(network_post_id=post_id).first() if post_id else None
+    else:
+        # An X id names an X post: a Bluesky or Mastodon post's local tweet_id is never an id on X.
+        mention = Mention.objects.filter(tweet_id=int(post_id), network__isnull=True).first()
     return target_of(mention) if mention is not None else None
 
 

@@ -339,9 +339,11 @@ def mentioned_account_ids(post: XPost, handles: dict[str, int]) -> set[int]:
     return found
 
 
-def account_handles() -> dict[str, int]:
-    """Our accounts by lower-case handle."""
-    return {h.lower(): pk for pk, h in TwitterAccount.objects.values_list("pk", "handle")}
+def account_handles(network: str = "x") -> dict[str, int]:
+    """Our accounts on that network (X unless said) by lower-case handle: a post on one network mentions accounts
+    on that network only."""
+    accounts = TwitterAccount.objects.filter(network=network)
+    return {h.lower(): pk for pk, h in accounts.values_list("pk", "handle")}
 
 
 _router_cache: dict[str, tuple[tuple, Router]] = {}

@@ -16,6 +16,7 @@ from core.formats import clip, when
 from core.paths import path_with_pk
 from monitoring.models import InboxItem, InboxItemTag, Priority
 from monitoring.search import highlighted
+from networks.base import LABELS
 from tweets.models import Draft
 
 TEXT_SHOWN = 140
@@ -38,6 +39,7 @@ INBOX_ROWS = (
         "mention__author_username",
         "mention__author_name",
         "mention__text",
+        "mention__network",
         "assigned_to__first_name",
         "assigned_to__last_name",
         "assigned_to__email",
@@ -72,6 +74,8 @@ def inbox_rows(items: list[dict], terms: list[str] | None = None) -> list[dict]:
                 "name": highlighted(item["mention__author_name"], terms or []) if terms else "",
                 "text": highlighted(clip(item["mention__text"], TEXT_SHOWN), terms or []),
                 "tags": tags[item["pk"]],
+                # Bluesky or Mastodon, tagged; X, the inbox's usual network, is not.
+                "network": LABELS.get(item["mention__network"], "") if item["mention__network"] else "",
                 "reply_state": DRAFT_STATE_LABELS.get(item["reply_draft_state"], "") if item["reply_draft_id"] else "",
                 "status": status,
                 "status_tag": InboxItem.STATUS_TAGS.get(status, "govuk-tag--grey"),

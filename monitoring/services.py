@@ -28,6 +28,8 @@ from monitoring.models import (
     WatchlistEntry,
 )
 from monitoring.signals import send_items_passed_on
+from networks import X
+from networks.base import LABELS
 
 Status = InboxItem.Status
 
@@ -363,7 +365,7 @@ def item_note_add(*, item: InboxItem, by: User, text: str, request=None) -> Inbo
 def mention_snapshot(mention: Mention) -> dict:
     """The post a reply answers, as the reply draft keeps it (tweets.Draft.reply_to_snapshot)."""
     return {
-        "post_id": str(mention.tweet_id),
+        "post_id": mention.network_post_id if mention.network else str(mention.tweet_id),
         "author_username": mention.author_username,
         "author_name": mention.author_name,
         "text": mention.text,
@@ -441,6 +443,8 @@ def item_reply(
                     f"Reply to a direct message from {locked.account or 'the account it was sent to'}."
                 )
             draft = draft_create(**reply, dm_conversation_id=mention.dm_conversation_id)
+        elif mention.network:
+            draft = _network_reply_create(reply, mention=mention, mentioned=locked.account)
         else:
             draft = draft_create(**reply, in_reply_to_post_id=str(mention.tweet_id))
         old = locked.status
@@ -456,6 +460,32 @@ def item_reply(
                 # Saved, not sent: X would refuse it (twitter_api.replies); the draft's page says what to do.
                 draft.not_submitted_because = exc.message
     return draft
+
+
+def _network_reply_create(reply: dict, *, mention: Mention, mentioned):
+    """A reply to a post on Bluesky or Mastodon: answered on that network, from the account it was for (the account
+    whose mentions brought it in, or, for a post a search found, one of the team's accounts on that network)."""
+    from tweets.models import Draft, DraftRevision
+    from tweets.services import clean_reply_to, draft_create
+
+    account = reply["account"]
+    label = LABELS.get(mention.network, mention.network)
+    if (account.network or X) != mention.network:
+        raise TransitionError(f"This post is on {label}: reply from one of your {label} accounts.")
+    if mentioned is not None and mentioned.network == mention.network and account.pk != mentioned.pk:
+        raise TransitionError(f"Reply from {mentioned}, the {label} account this post was for.")
+    post_id = mention.network_post_id or ""
+    try:
+        clean_reply_to(post_id)
+    except ValidationError:
+        # tweets' check of a post id reads X's ids only: the draft is made, then told the post it answers on its own
+        # network, in the same transaction (its first revision is the one it was made with).
+        draft = draft_create(**reply)
+        Draft.objects.filter(pk=draft.pk).update(in_reply_to_post_id=post_id)
+        DraftRevision.objects.filter(pk=draft.current_revision_id).update(in_reply_to_post_id=post_id)
+        draft.refresh_from_db()
+        return draft
+    return draft_create(**reply, in_reply_to_post_id=post_id)
 
 
 @transaction.atomic

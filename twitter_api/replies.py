@@ -46,8 +46,14 @@ INSTEAD = "Reply from X's own app, signed in as {handle}, or publish a new post 
 
 
 def reply_verdict(account, target: ReplyTarget | None) -> ReplyVerdict:
-    """May `account` (anything with handle, x_user_id and api_access) reply to `target` through the API?"""
+    """May `account` (anything with handle, x_user_id and api_access) reply to `target` through the API?
+
+    The rule is X's: an account on Bluesky or Mastodon (its `network`) may reply to any post it can see."""
     handle = f"@{account.handle}"
+    network = getattr(account, "network", "") or "x"
+    if network != "x":
+        label = {"bluesky": "Bluesky", "mastodon": "Mastodon"}.get(network, network)
+        return ReplyVerdict(True, True, f"{label} accepts replies to any post {handle} can see.")
     if getattr(account, "api_access", LIMITED) != LIMITED:
         return ReplyVerdict(True, True, f"{handle}'s X access is not limited, so X accepts its replies.")
     if target is None:

@@ -36,6 +36,7 @@ from monitoring.replies import item_verdicts
 from monitoring.rows import INBOX_ROWS, inbox_rows
 from monitoring.search import items_matching, search_terms
 from monitoring.views.reply import filled_reply_form, reply_box_context, saved_reply_choices
+from networks import X
 
 PAGE_SIZE = 50
 # The most items a list counts: past it the inbox says "more than 1,000" (a search stops there, not at the millionth).
@@ -259,8 +260,11 @@ def _item_context(request, item, **forms) -> dict:
     accounts = TwitterAccount.objects.filter(status=TwitterAccount.Status.ACTIVE)
     if mention.is_direct_message:
         accounts = accounts.filter(pk=item.account_id)  # a direct message is answered by the account it was sent to
-    elif not request.user.is_admin:
-        accounts = accounts.filter(team=item.team)
+    else:
+        # A post is answered on its own network.
+        accounts = accounts.filter(network=mention.network or X)
+        if not request.user.is_admin:
+            accounts = accounts.filter(team=item.team)
     choices = list(accounts.values_list("pk", flat=True))  # a team's accounts are few
     # The account mentioned if the team may reply as it, else the team's only account: no empty first choice.
     account = item.account_id if item.account_id in choices else (choices[0] if len(choices) == 1 else None)

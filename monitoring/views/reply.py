@@ -12,6 +12,7 @@ from monitoring.access import item_for_user
 from monitoring.forms import ReplyForm
 from monitoring.models import InboxItem
 from monitoring.services import mention_snapshot
+from networks import X
 from tweets.models import SavedReplyVersion
 from tweets.saved_replies import filled_for, usable_versions
 from tweets.selectors import approvals_needed
@@ -56,7 +57,8 @@ def reply_box_context(item: InboxItem, form: ReplyForm, *, errors=None) -> dict:
 
 
 def _accounts_for_reply(user, item: InboxItem):
-    accounts = TwitterAccount.objects.filter(status=TwitterAccount.Status.ACTIVE)
+    # A post is answered on its own network (a direct message, on X).
+    accounts = TwitterAccount.objects.filter(status=TwitterAccount.Status.ACTIVE, network=item.mention.network or X)
     return accounts if user.is_admin else accounts.filter(team=item.team)
 
 
