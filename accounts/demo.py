@@ -7,6 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Membership, Team, TwitterAccount, User
+from networks.demo import DEMO_NETWORK_ACCOUNTS
 from twitter_api.sandbox.demo import DEMO_ACCOUNTS, demo_tokens
 
 DEMO_PASSWORD = "dovecote-demo-2026"
@@ -72,6 +73,24 @@ def seed() -> None:
         )
         if created or not account.has_credentials:
             account.access_token, account.access_token_secret = token, secret
+            account.credentials_updated_at = timezone.now()
+            account.credentials_revoked_at = None
+            account.save()
+    for demo in DEMO_NETWORK_ACCOUNTS:  # one account on Bluesky and one on Mastodon, known to their sandboxes
+        account, created = TwitterAccount.objects.get_or_create(
+            handle=demo.handle,
+            defaults={
+                "network": demo.network,
+                "display_name": demo.display_name,
+                "kind": demo.kind,
+                "team": teams[demo.team_slug],
+                "responsible_person": users[demo.responsible],
+                "x_user_id": demo.user_id,
+                "instance_url": demo.instance_url,
+            },
+        )
+        if created or not account.has_credentials:
+            account.access_token, account.access_token_secret = demo.credential, ""
             account.credentials_updated_at = timezone.now()
             account.credentials_revoked_at = None
             account.save()
