@@ -175,6 +175,9 @@ def rq_worker(live_server, x_sandbox):
         "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}",
         "REDIS_URL": settings.REDIS_URL,
         "X_API_BASE_URL": x_sandbox.url,
+        # Bluesky's and Mastodon's sandboxes, when the journey asked for them before the worker.
+        "BLUESKY_API_BASE_URL": settings.BLUESKY_API_BASE_URL,
+        "MASTODON_API_BASE_URL": settings.MASTODON_API_BASE_URL,
         "PYTHONUNBUFFERED": "1",
     }
     ARTIFACTS.mkdir(exist_ok=True)
