@@ -350,6 +350,8 @@ def _history(draft: Draft, account: TwitterAccount) -> dict:
         "draft_id": draft.pk,
         "state": draft.state,
         "account": f"@{account.handle}",
+        "network": account.network_label,
+        "announcement": str(draft.announcement) if draft.announcement else "",
         "purpose": draft.purpose,
         "author": _who(draft.author),
         "published_at": _local(draft.published_at),
@@ -427,6 +429,7 @@ FIGURE_COLUMNS = ["impressions", "likes", "replies", "reposts", "link_clicks", "
 CSV_COLUMNS = [
     "draft_id",
     "account",
+    "network",
     "post_id",
     "post_url",
     "published_at",
@@ -452,7 +455,7 @@ def as_csv(records: Iterator[dict]) -> Iterator[str]:
     writer = csvcells.writer(_Echo())
     yield writer.writerow(CSV_COLUMNS)
     for r in records:
-        head = [r["draft_id"], r["account"], r["post_id"], r["post_url"], r["published_at"]]
+        head = [r["draft_id"], r["account"], r["network"], r["post_id"], r["post_url"], r["published_at"]]
         head += analytics.export_totals(r["figures"])
         yield writer.writerow(
             [

@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from accounts.models import TwitterAccount
 from accounts.services import x_credits_refused
+from networks import X, provider_for
 from safety.models import Incident, Watch
 from safety.services import incident_raise
 from tweets import provenance
@@ -117,7 +118,22 @@ def profile_changes(seen: dict, now: XProfile) -> list[tuple[str, str, str]]:
 MAX_PAGES = 10
 
 
+def _read_posts_elsewhere(watch: Watch, account: TwitterAccount, now) -> int:
+    """Bluesky and Mastodon: the account's latest posts (one page, free); those made since the baseline are judged,
+    each finding raising its incident once however often it is read again."""
+    first = watch.posts_baseline_at is None
+    posts = provider_for(account).recent_posts(account, context="tripwire")
+    since = watch.posts_baseline_at
+    fresh = [] if first else [post for post in posts if post.created_at and post.created_at > since]
+    raised = posts_judge(account=account, posts=fresh, source=Incident.Source.POLL) if fresh else []
+    watch.posts_baseline_at = watch.posts_baseline_at or now
+    watch.posts_read_at = now
+    return len(raised)
+
+
 def _read_posts(watch: Watch, account: TwitterAccount, now) -> int:
+    if (account.network or X) != X:
+        return _read_posts_elsewhere(watch, account, now)
     first = watch.posts_baseline_at is None
     stream = client.own_posts_pages(
         account,
@@ -140,7 +156,7 @@ def _read_posts(watch: Watch, account: TwitterAccount, now) -> int:
 
 
 def _read_profile(watch: Watch, account: TwitterAccount, now) -> int:
-    profile = client.user_profile(account, context="tripwire")
+    profile = provider_for(account).profile(account, context="tripwire")
     raised = profile_judge(
         account=account, changes=profile_changes(watch.profile, profile), source=Incident.Source.POLL
     )
@@ -162,7 +178,7 @@ def account_watch(*, account_id: int) -> str:
     account = watchable_accounts().select_related("team").filter(pk=account_id).first()
     if account is None or not account.has_credentials:
         return "skipped"
-    if credits.blocked(reads=True):
+    if (account.network or X) == X and credits.blocked(reads=True):
         return "paused"
     known, _ = Watch.objects.get_or_create(account=account)
     now = timezone.now()
@@ -189,7 +205,7 @@ def account_watch(*, account_id: int) -> str:
         except XApiError as exc:
             watch.error, status = exc.message, "error"
         except Unreadable as exc:
-            watch.error, status = f"X's answer could not be read: {exc.reason}", "error"
+            watch.error, status = f"{account.network_label}'s answer could not be read: {exc.reason}", "error"
         watch.save()
     if status == "error" and watch.error != previous:  # every few seconds: said once until it changes
         log.warning("The tripwire could not read %s: %s", account, watch.error)
