@@ -29,6 +29,7 @@ from django.utils import timezone
 from accounts.models import TwitterAccount
 from accounts.services import x_credits_refused
 from monitoring import budget
+from networks import X
 from tweets.models import Draft, PostMetrics, PostOnX, PublishAttempt
 from tweets.records import post_deleted_on_x, x_change_record
 from twitter_api import credits
@@ -76,8 +77,8 @@ def _published_posts(*, since: datetime, until: datetime, account_id: int | None
     """(draft id, account id, X post id, position, published at) of each post Dovecote published between the two
     times that is still on X as far as Dovecote knows: its draft published (not retracted), not a direct message,
     not recorded as deleted on X. Each post of a thread is one (its publish attempt); a draft with no attempt
-    recorded counts its first post."""
-    drafts = Draft.objects.filter(state=Draft.State.PUBLISHED, dm_conversation_id="")
+    recorded counts its first post. Posts on Bluesky and Mastodon are not read here: the figures are X's."""
+    drafts = Draft.objects.filter(state=Draft.State.PUBLISHED, dm_conversation_id="", account__network=X)
     if account_id is not None:
         drafts = drafts.filter(account_id=account_id)
     attempts = (
