@@ -28,7 +28,7 @@ import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
@@ -110,6 +110,7 @@ class BlueskyState:
             self.rate_limit = 3000
             self.duplicate_rkey_style = "invalid_request"
             self._clock = 0
+            self._last_now = datetime(2000, 1, 1, tzinfo=UTC)
             self._dirty = True
 
     # --- arranging the world ----------------------------------------------------------------------
@@ -150,6 +151,13 @@ class BlueskyState:
         did = self.handles.get(actor.lower().lstrip("@"))
         return self.users.get(did) if did else None
 
+    def now(self) -> datetime:
+        """The time now, a millisecond after the last time given at least, so posts made now sort one way."""
+        with self.lock:
+            when = max(datetime.now(tz=UTC), self._last_now + timedelta(milliseconds=1))
+            self._last_now = when
+            return when
+
     def _next_tid(self) -> str:
         self._clock += 1
         return tid_from(int(time.time() * 1_000_000) + self._clock, self._clock)
@@ -171,7 +179,7 @@ class BlueskyState:
                 "did": did,
                 "rkey": rkey,
                 "record": record,
-                "indexed_at": _iso(when or datetime.now(tz=UTC)),
+                "indexed_at": _iso(when or self.now()),
             }
             self.posts.pop(uri, None)
             self.posts[uri] = post
@@ -192,7 +200,7 @@ class BlueskyState:
         """A post by someone else (the author is made if unknown), with reply refs, mention facets or a quote."""
         with self.lock:
             author = self.user_by(author_handle) or self.add_user(handle=author_handle, display_name=author_handle)
-            when = created_at or datetime.now(tz=UTC)
+            when = created_at or self.now()
             record: dict = {"$type": POST, "text": text, "createdAt": _iso(when), "langs": ["en"]}
             if reply_to_uri:
                 parent = self.posts.get(reply_to_uri)
