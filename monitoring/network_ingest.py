@@ -87,24 +87,26 @@ def network_cursors_sync(wanted_keys: set) -> None:
     if not searchers:
         return
     terms = monitor_terms(Monitor.objects.filter(is_active=True).order_by("pk"))
+    searches = PollCursor.objects.filter(kind=PollCursor.Kind.NETWORK_SEARCH).prefetch_related("monitors")
+    existing = {c.key: c for c in searches}
     for account in searchers.values():
         for term, (monitor_ids, every) in sorted(terms.items()):
             digest = hashlib.sha256(term.encode("utf-8", "surrogatepass")).hexdigest()[:32]
             key = f"netsearch:{account.pk}:{digest}"
             wanted_keys.add(key)
-            cursor, created = PollCursor.objects.get_or_create(
-                key=key,
-                defaults={
-                    "kind": PollCursor.Kind.NETWORK_SEARCH,
-                    "account": account,
-                    "query": term,
-                    "interval_seconds": every,
-                },
-            )
-            if not created and (not cursor.is_active or cursor.interval_seconds != every):
+            cursor = existing.get(key)
+            if cursor is None:
+                cursor = PollCursor.objects.create(
+                    kind=PollCursor.Kind.NETWORK_SEARCH, key=key, account=account, query=term, interval_seconds=every
+                )
+                cursor.monitors.set(monitor_ids)
+                continue
+            if not cursor.is_active or cursor.interval_seconds != every:
                 cursor.is_active, cursor.interval_seconds = True, every
                 cursor.save(update_fields=["is_active", "interval_seconds"])
-            cursor.monitors.set(monitor_ids)
+            # The monitors it is read for (shown in the admin): changed only when they did, the sync runs every cycle.
+            if {m.pk for m in cursor.monitors.all()} != set(monitor_ids):
+                cursor.monitors.set(monitor_ids)
 
 
 def monitor_terms(monitors) -> dict[str, tuple[list[int], int]]:
