@@ -9,7 +9,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.access import accounts_for_user, teams_for_user, teams_led_by
 from core.permissions import decide, ensure
-from monitoring import budget, post_metrics, push
+from monitoring import budget, network_ingest, post_metrics, push
 from monitoring.access import usage_for_user
 from monitoring.forms import ReadBudgetForm, SpendBudgetForm
 from monitoring.models import PollCursor, PollRun
@@ -70,9 +70,15 @@ def _usage(request: HttpRequest, *, spend_form: SpendBudgetForm | None = None, s
     by_source += post_metrics.reads_by_account(accounts_for_user(request.user), state.month)
     can_set = decide(request.user, "monitoring.set_budget").allowed
     form = ReadBudgetForm(initial={"posts_limit": state.limit})
-    paused_cursors = PollCursor.objects.filter(is_active=True, paused_until__gt=now).count()
+    # X's own: polls of Bluesky and Mastodon (monitoring.network_ingest) are neither X's rate limits nor its posts.
+    on_other_networks = PollCursor.objects.filter(network_ingest.due_filter())
+    paused_cursors = (
+        PollCursor.objects.filter(is_active=True, paused_until__gt=now).exclude(pk__in=on_other_networks).count()
+    )
     posts_set_aside = (
-        PollRun.objects.filter(started_at__gte=month_start, started_at__lt=month_end).aggregate(n=Sum("skipped"))["n"]
+        PollRun.objects.filter(started_at__gte=month_start, started_at__lt=month_end)
+        .exclude(cursor__in=on_other_networks)
+        .aggregate(n=Sum("skipped"))["n"]
         or 0
     )
     return render(
