@@ -213,6 +213,13 @@ def _host(account) -> str:
     return urlsplit(instance_url(account)).hostname or ""
 
 
+class _Mastodon(Mastodon):
+    def timeline_is_available(self, *args, **kwargs) -> bool:
+        """Mastodon.py asks /api/v2/instance before each public or hashtag timeline read, only to warn: a request
+        (metered, rate-limited) for nothing. The read itself says whether the instance allows it."""
+        return True
+
+
 class _Client:
     """Mastodon.py acting as the account, and the transport it sends through."""
 
@@ -232,7 +239,7 @@ class _Client:
         session.mount("http://", self.transport)
         if base_url or self.host in ("127.0.0.1", "localhost", "::1"):
             session.trust_env = False  # never send loopback traffic through a proxy
-        self.api = Mastodon(
+        self.api = _Mastodon(
             access_token=account.access_token,
             api_base_url=instance_url(account),
             session=session,
