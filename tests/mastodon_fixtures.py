@@ -10,7 +10,7 @@ from datetime import datetime
 
 import pytest
 
-from networks.mastodon.sandbox import Faults, MastodonState, Status, start_in_thread
+from networks.mastodon.sandbox import Faults, MastodonState, start_in_thread
 
 
 class MastodonSandboxHandle:
@@ -63,9 +63,14 @@ class MastodonSandboxHandle:
         with self.state.lock:
             return self.state.render_status(status)
 
-    def statuses_by(self, account_id: str) -> list[Status]:
-        """The account's statuses that are not deleted, newest first."""
-        return self.state.statuses_by(account_id)
+    def statuses_by(self, account_id: str) -> list[dict]:
+        """The account's statuses that are not deleted, newest first, as Mastodon renders them, with their `text`
+        (as the author wrote it) and `media_ids`."""
+        with self.state.lock:
+            return [
+                {**self.state.render_status(s, with_text=True), "media_ids": list(s.media_ids)}
+                for s in self.state.statuses_by(account_id)
+            ]
 
     def set_faults(self, **faults) -> Faults:
         """latency (s), force_5xx (count), status_5xx, force_429 (count), drop_connection (count),

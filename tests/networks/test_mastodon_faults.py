@@ -50,7 +50,7 @@ def test_an_answer_dropped_after_the_status_was_made_is_uncertain_and_a_retry_ma
     retried = PROVIDER.post_create(mastodon_account, text="Exactly once.", idempotency_key="draft-9-rev-1-0")
 
     statuses = mastodon_sandbox.statuses_by("10937")
-    assert [str(s.id) for s in statuses] == [retried.id]
+    assert [s["id"] for s in statuses] == [retried.id]
     # Reconciling finds it among the account's recent posts too.
     assert [p.id for p in PROVIDER.recent_posts(mastodon_account)] == [retried.id]
 

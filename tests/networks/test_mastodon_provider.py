@@ -30,7 +30,7 @@ def test_post_create_publishes_as_the_account_and_returns_plain_data(mastodon_sa
     assert post.author_id == "10937"
     assert post.created_at.tzinfo is not None
     assert abs((datetime.now(UTC) - post.created_at).total_seconds()) < 60
-    assert [str(s.id) for s in mastodon_sandbox.statuses_by("10937")] == [post.id]
+    assert [s["id"] for s in mastodon_sandbox.statuses_by("10937")] == [post.id]
     # Sent to the sandbox for the account's own instance.
     assert ("POST", "/api/v1/statuses", 200, "social.example.gov.uk") in mastodon_sandbox.requests
 
@@ -42,7 +42,7 @@ def test_a_reply_names_the_status_it_answers(mastodon_sandbox, mastodon_account)
 
     assert reply.reply_to_post_id == question["id"]
     stored = mastodon_sandbox.statuses_by("10937")[0]
-    assert str(stored.in_reply_to_id) == question["id"]
+    assert stored["in_reply_to_id"] == question["id"]
     # The remote mention is written as typed, not as the `@citizen` the HTML shows.
     assert reply.text == "@citizen@other.example At 9am."
 
