@@ -12,6 +12,10 @@ their DID or `@handle` in the text, an embed quoting their post. Faults (`set_fa
 per count: latency, 5xx, 429, a post made and its connection dropped before the answer, hostile items served
 in the next page of notifications or search.
 
+Control endpoints (loopback only, no auth): GET /_sandbox/health; POST /_sandbox/reset; POST /_sandbox/users
+{"handle", "did", "app_password", "display_name"}; POST /_sandbox/posts {"author_handle", "text", "reply_to_uri",
+"quote_uri", "mention_dids", "created_at"}; GET /_sandbox/posts?did=; GET and POST /_sandbox/faults.
+
 A duplicate record key: Bluesky's PDS answered 500 InternalServerError for years (bluesky-social/atproto#3718)
 and is moving to an explicit error (#4728); the sandbox says 400 InvalidRequest "Record already exists" by
 default and can answer the old 500 (`duplicate_rkey_style="internal"`), so the provider is tested on both.
@@ -559,7 +563,10 @@ class BlueskyHandler(BaseHTTPRequestHandler):
         try:
             if state.faults.latency:
                 time.sleep(state.faults.latency)
-            status, payload, headers = self._answer(method, nsid, params, body)
+            if url.path.startswith("/_sandbox/"):
+                status, payload, headers = self._control(method, url.path.removeprefix("/_sandbox/"), params, body)
+            else:
+                status, payload, headers = self._answer(method, nsid, params, body)
         except XrpcError as exc:
             status, payload, headers = exc.status, exc.body, exc.headers
         except _Drop:
@@ -624,6 +631,34 @@ class BlueskyHandler(BaseHTTPRequestHandler):
         if not isinstance(data, dict):
             raise XrpcError(400, "InvalidRequest", "Input must be an object")
         return data
+
+    def _control(self, method: str, name: str, params: dict, body: bytes):
+        """Arranging the sandbox over HTTP (loopback, no auth): for the demo, journeys and people trying it."""
+        state = self.server.state
+        data = self._json(body) if method == "POST" else {}
+        try:
+            if name == "health":
+                return 200, {"ok": True, "users": len(state.users), "posts": len(state.posts)}, {}
+            if name == "reset" and method == "POST":
+                state.reset()
+                return 200, {"ok": True}, {}
+            if name == "users" and method == "POST":
+                return 200, state.add_user(**data), {}
+            if name == "posts" and method == "POST":
+                author, text = data.pop("author_handle"), data.pop("text")
+                if isinstance(data.get("created_at"), str):
+                    data["created_at"] = datetime.fromisoformat(data["created_at"].replace("Z", "+00:00"))
+                return 200, state.inject_post(author, text, **data), {}
+            if name == "posts":
+                return 200, {"posts": state.posts_by(params.get("did", ""))}, {}
+            if name == "faults" and method == "POST":
+                state.set_faults(**data)
+            if name == "faults":
+                faults = state.faults
+                return 200, {k: getattr(faults, k) for k in Faults.__dataclass_fields__}, {}
+        except (KeyError, TypeError, ValueError) as exc:
+            raise XrpcError(400, "InvalidRequest", f"{type(exc).__name__}: {exc}") from None
+        raise XrpcError(404, "NotFound", f"No sandbox control {method} /_sandbox/{name}")
 
     def _answer(self, method: str, nsid: str, params: dict, body: bytes):
         state = self.server.state
