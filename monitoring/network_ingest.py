@@ -22,6 +22,7 @@ import hashlib
 import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -216,12 +217,19 @@ def checked(post, *, network: str, account, provider) -> NetworkPost | None:
 
 
 def _url(post, post_id: str, account, provider) -> str:
-    """Where people read the post: the link the network gave with it, else the provider's link for its id."""
+    """Where people read the post: the link the network gave with it, else the provider's link for its id, made for
+    the post's author (a provider links an account's own posts under its handle; the author's handle here)."""
     given = getattr(post, "url", None)
     if type(given) is str and given.startswith("https://") and len(given) <= 500:
         return clean_text(given)
+    author = getattr(post.author, "username", "") or post.author_id
+    if type(author) is not str or not author:
+        return ""
+    as_author = SimpleNamespace(
+        pk=None, network=account.network, handle=author, instance_url=account.instance_url, x_user_id=post.author_id
+    )
     try:
-        made = provider.post_url(account, post_id)
+        made = provider.post_url(as_author, post_id)
     except Exception:  # noqa: BLE001  (a link is a nicety: the post is stored without one)
         log.warning("No link for %s post %r", provider.label, post_id)
         return ""
@@ -267,6 +275,7 @@ def network_store(*, cursor: PollCursor, token: str, page, provider):
     network = account.network
     router = router_current()
     handles = account_handles(network=network)
+    ids = dict(TwitterAccount.objects.filter(network=network).exclude(x_user_id="").values_list("x_user_id", "pk"))
     posts = list(page.posts or [])
     searched = cursor.kind == PollCursor.Kind.NETWORK_SEARCH
     source_account_id = None if searched else account.pk
@@ -284,7 +293,8 @@ def network_store(*, cursor: PollCursor, token: str, page, provider):
             seen.add(item.network_post_id)
             try:
                 with transaction.atomic():
-                    stored = _store_one(item, network, source_account_id, router, handles, now, searched=searched)
+                    accounts = _mentioned(post, handles, ids)
+                    stored = _store_one(item, network, source_account_id, accounts, router, now, searched=searched)
             except Exception:  # noqa: BLE001  (one post the database refuses must not cost the others)
                 log.exception("Skipping a %s post that could not be stored: %r", provider.label, post)
                 skipped += 1
@@ -315,10 +325,21 @@ def _count(value) -> int:
     return value if type(value) is int and value > 0 else 0
 
 
-def _store_one(item: NetworkPost, network, source_account_id, router: Router, handles, now, *, searched) -> int:
+def _mentioned(post, handles: dict[str, int], ids: dict[str, int]) -> set[int]:
+    """Our accounts on the post's network it mentions: by handle, or by the id the network knows them by (Bluesky's
+    mentions name a DID)."""
+    found = mentioned_account_ids(post, handles)
+    mentions = post.entities.get("mentions") if type(post.entities) is dict else None
+    for mention in mentions if type(mentions) is list else ():
+        account_id = ids.get(mention.get("id")) if type(mention) is dict and type(mention.get("id")) is str else None
+        if account_id is not None:
+            found.add(account_id)
+    return found
+
+
+def _store_one(item: NetworkPost, network, source_account_id, accounts, router: Router, now, *, searched) -> int:
     """Store one post (1) or, when it is stored already, add only the accounts it mentions (0)."""
     post = item.post
-    accounts = mentioned_account_ids(post, handles)
     if source_account_id:
         accounts.add(source_account_id)
     existing = Mention.objects.filter(network=network, network_post_id=item.network_post_id).first()

@@ -1,0 +1,299 @@
+"""Bluesky and Mastodon into the team inbox, end to end: the poll cycle, each network's provider over real HTTP to its
+local sandbox, the store, the router and the inbox; replies from the inbox go back through the provider."""
+
+from datetime import UTC, datetime, timedelta
+from unittest import mock
+
+import django_rq
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+from rq import SimpleWorker
+
+from monitoring import budget, ingest, network_ingest, services
+from monitoring.jobs import poll_cycle
+from monitoring.models import InboxItem, Mention, MentionMatch, PollCursor, PollRun
+from networks.base import stored_id
+from tests.factories import TeamFactory, TwitterAccountFactory
+from tests.monitoring.factories import MonitorFactory
+from tweets.models import Draft
+from tweets.publishing import draft_publish
+from tweets.services import draft_submit
+from twitter_api.models import ApiCall
+
+pytestmark = pytest.mark.django_db
+
+
+# --- Each network's side of the world, arranged through its sandbox ------------------------------------------------
+
+
+class Bluesky:
+    name = "bluesky"
+    label = "Bluesky"
+
+    def __init__(self, sandbox):
+        self.sandbox = sandbox
+
+    def account(self, team, handle="dept.bsky.social"):
+        did = f"did:plc:{handle.split('.')[0]:0<24}"
+        account = TwitterAccountFactory(
+            team=team,
+            network="bluesky",
+            handle=handle,
+            access_token=f"pw-{handle}",
+            access_token_secret="",
+            x_user_id=did,
+        )
+        self.sandbox.register_account(account)
+        return account
+
+    def mention(self, account, text, author="resident.bsky.social") -> str:
+        """A post by someone else mentioning the account: its id on the network."""
+        return self.sandbox.inject_post(author, f"@{account.handle} {text}", mention_dids=[account.x_user_id])["uri"]
+
+    def public_post(self, text, author="resident.bsky.social") -> str:
+        return self.sandbox.inject_post(author, text)["uri"]
+
+    def hostile(self, account) -> list:
+        """Items that look like mentions but cannot be stored, or only cleaned: (raw items, texts stored)."""
+        base = {
+            "cid": "bafyreib",
+            "author": {"did": "did:plc:hostile000000000000000000", "handle": "hostile.bsky.social"},
+            "reason": "mention",
+            "isRead": False,
+            "indexedAt": timezone.now().isoformat(),
+        }
+
+        def item(uri, text, created="2026-11-02T09:00:00Z"):
+            return {**base, "uri": uri, "record": {"text": text, "createdAt": created}}
+
+        long_uri = "at://did:plc:hostile000000000000000000/app.bsky.feed.post/" + "a" * 400
+        future = "at://did:plc:hostile000000000000000000/app.bsky.feed.post/future"
+        dirty = "at://did:plc:hostile000000000000000000/app.bsky.feed.post/dirty"
+        raw = [
+            "not an object",
+            item(long_uri, "an id too long to keep"),
+            item(future, "posted in the far future", created="9999-12-31T23:59:59Z"),
+            {**item(dirty, "nul\x00 and a lone \ud800 surrogate"), "author": {"did": "did:plc:x\x00", "handle": 7}},
+            item(dirty.replace("dirty", "clean"), f"@{account.handle} a readable one"),
+        ]
+        self.sandbox.set_faults(malformed=raw)
+        return ["@dept.bsky.social a readable one"]
+
+    def rate_limit_next_call(self):
+        self.sandbox.set_faults(force_429=1)
+
+    def replies_to(self, post_id) -> list[dict]:
+        return [
+            p
+            for p in self.sandbox.state.posts.values()
+            if ((p["record"].get("reply") or {}).get("parent") or {}).get("uri") == post_id
+        ]
+
+
+NETWORKS = {"bluesky": Bluesky}
+
+
+@pytest.fixture(params=sorted(NETWORKS))
+def net(request):
+    return NETWORKS[request.param](request.getfixturevalue(f"{request.param}_sandbox"))
+
+
+@pytest.fixture
+def triage(settings):
+    settings.TRIAGE_TEAM_SLUG = "triage"
+    return TeamFactory(name="Triage", slug="triage")
+
+
+def mentions_cursor(account) -> PollCursor:
+    return PollCursor.objects.get(key=f"timeline:{account.pk}", is_active=True)
+
+
+def run_poll_cycle(django_capture_on_commit_callbacks) -> int:
+    """The cron's poll cycle, then an RQ worker (in this process) running every poll it enqueued."""
+    with django_capture_on_commit_callbacks(execute=True):
+        due = poll_cycle()
+    queue = django_rq.get_queue("poll")
+    SimpleWorker([queue], connection=queue.connection).work(burst=True)
+    return due
+
+
+# --- Mentions -------------------------------------------------------------------------------------------------------
+
+
+def test_a_mention_arrives_once_in_the_owning_team_s_inbox_through_the_poll_cycle(
+    net, team, other_team, triage, django_capture_on_commit_callbacks
+):
+    account = net.account(team)
+    post_id = net.mention(account, "when do the passport offices open?")
+    net.public_post("nothing to do with anyone")
+    assert run_poll_cycle(django_capture_on_commit_callbacks) >= 1
+    mention = Mention.objects.get()
+    assert (mention.network, mention.network_post_id) == (net.name, post_id)
+    assert mention.tweet_id == stored_id(post_id, mention.posted_at)
+    assert mention.network_url.startswith("https://") and mention.url == mention.network_url
+    assert mention.author_username == "resident.bsky.social"
+    item = InboxItem.objects.get()
+    assert (item.team, item.account) == (team, account)
+    assert list(MentionMatch.objects.values_list("account", flat=True)) == [account.pk]
+    # Polled again (the cursor moved past it, and a re-read would be stored once anyway): still one item.
+    PollCursor.objects.update(next_poll_at=timezone.now() - timedelta(seconds=1))
+    run_poll_cycle(django_capture_on_commit_callbacks)
+    cursor = mentions_cursor(account)
+    assert cursor.network_cursor and cursor.since_id is None
+    assert (Mention.objects.count(), InboxItem.objects.count()) == (1, 1)
+    # A re-read from the start stores nothing twice.
+    PollCursor.objects.filter(pk=cursor.pk).update(network_cursor=None)
+    outcome = ingest.cursor_poll(cursor_id=cursor.pk)
+    assert (outcome.status, outcome.posts_read, outcome.posts_new) == ("stored", 1, 0)
+    assert (Mention.objects.count(), InboxItem.objects.count()) == (1, 1)
+
+
+def test_hostile_items_are_skipped_and_the_rest_stored(net, team, triage):
+    account = net.account(team)
+    good = net.mention(account, "a plain question")
+    ingest.cursors_sync()
+    stored_texts = net.hostile(account)
+    outcome = ingest.cursor_poll(cursor_id=mentions_cursor(account).pk)
+    assert outcome.status == "stored"
+    texts = set(Mention.objects.values_list("text", flat=True))
+    assert f"@{account.handle} a plain question" in texts
+    for text in stored_texts:
+        assert text in texts
+    assert not any("\x00" in t or "\ud800" in t for t in texts)
+    assert outcome.skipped >= 2 and PollRun.objects.get().skipped == outcome.skipped
+    assert Mention.objects.filter(network_post_id=good).exists()
+    assert InboxItem.objects.count() == Mention.objects.count()
+
+
+def test_a_worker_that_dies_before_committing_leaves_the_cursor_so_the_next_poll_reads_again(net, team, triage):
+    account = net.account(team)
+    for n in range(3):
+        net.mention(account, f"question {n}")
+    ingest.cursors_sync()
+    cursor = mentions_cursor(account)
+    real = network_ingest._store_one
+    stored = []
+
+    def store_then_die(*args, **kwargs):
+        stored.append(real(*args, **kwargs))
+        if len(stored) == 2:
+            raise SystemExit("worker killed")
+        return stored[-1]
+
+    with mock.patch.object(network_ingest, "_store_one", side_effect=store_then_die), pytest.raises(SystemExit):
+        ingest.cursor_poll(cursor_id=cursor.pk)
+    cursor.refresh_from_db()
+    assert (Mention.objects.count(), cursor.network_cursor) == (0, None)
+    # Its lease runs out; the next poll reads the same posts again, and loses none.
+    PollCursor.objects.filter(pk=cursor.pk).update(lease_until=timezone.now() - timedelta(seconds=1))
+    outcome = ingest.cursor_poll(cursor_id=cursor.pk)
+    assert (outcome.status, outcome.posts_new) == ("stored", 3)
+    assert (Mention.objects.count(), InboxItem.objects.count()) == (3, 3)
+
+
+def test_a_rate_limit_pauses_only_that_account_until_the_network_s_reset(net, team, other_team, triage):
+    first = net.account(team, handle="first.bsky.social" if net.name == "bluesky" else "first")
+    second = net.account(other_team, handle="second.bsky.social" if net.name == "bluesky" else "second")
+    net.mention(first, "hello first")
+    net.mention(second, "hello second")
+    ingest.cursors_sync()
+    net.rate_limit_next_call()
+    limited = ingest.cursor_poll(cursor_id=mentions_cursor(first).pk)
+    assert limited.status == "rate_limited" and net.label in limited.message
+    paused = mentions_cursor(first)
+    assert paused.paused_until > timezone.now() and paused.network_cursor is None
+    assert paused.pk not in ingest.cursors_due()
+    assert mentions_cursor(second).pk in ingest.cursors_due()
+    assert ingest.cursor_poll(cursor_id=mentions_cursor(second).pk).status == "stored"
+    assert InboxItem.objects.get().team == other_team
+    # After the reset it reads what it missed.
+    PollCursor.objects.filter(pk=paused.pk).update(paused_until=timezone.now() - timedelta(seconds=1))
+    assert ingest.cursor_poll(cursor_id=paused.pk).posts_new == 1
+    assert set(InboxItem.objects.values_list("team", flat=True)) == {team.pk, other_team.pk}
+
+
+def test_reads_on_other_networks_are_metered_but_outside_x_s_budget_and_credits(
+    net, team, triage, client, lead, settings
+):
+    from twitter_api import credits
+    from twitter_api.errors import CreditsExhausted
+
+    account = net.account(team)
+    net.mention(account, "hello")
+    ingest.cursors_sync()
+    ingest.cursor_poll(cursor_id=mentions_cursor(account).pk)
+    calls = ApiCall.objects.filter(endpoint__startswith=f"{net.name}:")
+    assert calls.exists() and not ApiCall.objects.exclude(endpoint__startswith=f"{net.name}:").exists()
+    assert budget.budget_state().used == 0
+    settings.X_MONTHLY_READ_BUDGET = 0  # X's budget used up: X's searches pause, this network's carry on
+    MonitorFactory(team=team, query="passport")
+    ingest.cursors_sync()
+    PollCursor.objects.update(next_poll_at=timezone.now() - timedelta(seconds=1))
+    due = {PollCursor.objects.get(pk=pk).kind for pk in ingest.cursors_due()}
+    assert PollCursor.Kind.SEARCH not in due and PollCursor.Kind.NETWORK_SEARCH in due
+    # X refuses reads for money: nothing on X is polled, this network still is.
+    credits.block_record(exc=CreditsExhausted(), endpoint="GET /2/tweets/search/recent", reads=True)
+    due = ingest.cursors_due()
+    assert due and all(network_ingest.is_network_cursor(PollCursor.objects.get(pk=pk)) for pk in due)
+    net.mention(account, "again")
+    assert ingest.cursor_poll(cursor_id=mentions_cursor(account).pk).posts_new == 1
+    client.force_login(lead)
+    assert client.get(reverse("monitoring:usage")).status_code == 200
+
+
+# --- Keyword monitors -----------------------------------------------------------------------------------------------
+
+
+def test_a_monitor_s_words_are_searched_on_the_network_and_only_its_matches_kept(net, team, triage):
+    account = net.account(team)
+    monitor = MonitorFactory(team=team, query='"passport office" delay')
+    wanted = net.public_post("The passport office delay is terrible", author="citizen.bsky.social")
+    net.public_post("Visiting the passport office", author="citizen.bsky.social")  # found by the search alone
+    net.public_post("Lovely weather", author="citizen.bsky.social")
+    ingest.cursors_sync()
+    search = PollCursor.objects.get(kind=PollCursor.Kind.NETWORK_SEARCH)
+    assert (search.account, search.query, list(search.monitors.all())) == (account, "passport office", [monitor])
+    outcome = ingest.cursor_poll(cursor_id=search.pk)
+    assert (outcome.status, outcome.posts_read, outcome.posts_new) == ("stored", 2, 1)
+    mention = Mention.objects.get()
+    assert (mention.network, mention.network_post_id) == (net.name, wanted)
+    assert list(MentionMatch.objects.values_list("monitor", flat=True)) == [monitor.pk]
+    assert InboxItem.objects.get().team == triage  # routed as X's matches are: no rule names a team
+    again = ingest.cursor_poll(cursor_id=search.pk)
+    assert (again.posts_new, Mention.objects.count()) == (0, 1)
+
+
+# --- Replies --------------------------------------------------------------------------------------------------------
+
+
+def test_a_reply_from_the_inbox_goes_out_on_the_network_from_the_account_mentioned(
+    net, team, member, triage, django_capture_on_commit_callbacks
+):
+    account = net.account(team)
+    account.approvals_required = 0  # published once submitted: the reply's way out is what is tested here
+    account.save(update_fields=["approvals_required"])
+    TwitterAccountFactory(team=team, handle="DeptOnX")
+    post_id = net.mention(account, "are the offices open on Saturday?")
+    ingest.cursors_sync()
+    ingest.cursor_poll(cursor_id=mentions_cursor(account).pk)
+    item = InboxItem.objects.get()
+    draft = services.item_reply(item=item, by=member, account=account, text="Yes, 9am to 1pm.")
+    assert (draft.account, draft.in_reply_to_post_id) == (account, post_id)
+    with django_capture_on_commit_callbacks(execute=True):
+        draft = draft_submit(draft=draft, by=member)
+    assert draft.state == Draft.State.APPROVED, getattr(draft, "not_submitted_because", "")
+    with django_capture_on_commit_callbacks(execute=True):
+        draft_publish(draft_id=draft.pk)
+    draft.refresh_from_db()
+    assert draft.state == Draft.State.PUBLISHED
+    assert [r["record"]["text"] for r in net.replies_to(post_id)] == ["Yes, 9am to 1pm."]
+    item.refresh_from_db()
+    assert item.status == InboxItem.Status.REPLIED
+
+
+def test_posts_are_time_ordered_with_x_s_in_the_inbox():
+    when = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
+    earlier = stored_id("at://did:plc:a/app.bsky.feed.post/1", when)
+    later = stored_id("113456789012345678", when + timedelta(milliseconds=1))
+    assert 0 < earlier < later < 2**63
