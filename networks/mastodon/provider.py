@@ -18,6 +18,7 @@ import re
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
 from urllib.parse import parse_qs, urlsplit
@@ -482,7 +483,25 @@ def _created_at(value, status_id: str) -> datetime:
     return datetime.now(UTC)
 
 
-def parse_status(data) -> XPost:
+@dataclass(frozen=True)
+class MastodonPost(XPost):
+    """A status: an XPost, and where people read it (`url`: on its author's instance), which monitoring links to."""
+
+    url: str | None = None
+
+
+def _full_acct(mention: dict) -> str:
+    """A mention's account as `user@domain` (how Dovecote keeps Mastodon handles): a local account's acct has no
+    domain, so it is taken from the account's URL."""
+    acct = _text(mention.get("acct"))
+    if "@" in acct or not acct:
+        return acct
+    url = mention.get("url")
+    host = urlsplit(url).hostname if type(url) is str else None
+    return f"{acct}@{clean_text(host)}" if host else acct
+
+
+def parse_status(data) -> MastodonPost:
     """A status as XPost (text the plain text of its HTML); Unreadable without a usable id, content or author."""
     if type(data) is not dict:
         raise Unreadable(f"a status that is not an object: {data!r:.80}")
@@ -498,13 +517,14 @@ def parse_status(data) -> XPost:
     entities: dict = {}
     if type(mentions) is list:
         entities["mentions"] = [
-            {"username": _text(m.get("acct")), "id": _id(m.get("id")) or ""} for m in mentions if type(m) is dict
+            {"username": _full_acct(m), "id": _id(m.get("id")) or ""} for m in mentions if type(m) is dict
         ]
     tags = data.get("tags")
     if type(tags) is list:
         entities["hashtags"] = [{"tag": _text(t.get("name"))} for t in tags if type(t) is dict]
     language = data.get("language")
-    return XPost(
+    url = data.get("url")
+    return MastodonPost(
         id=status_id,
         text=html_to_text(content, mentions),
         author_id=author.id,
@@ -515,6 +535,7 @@ def parse_status(data) -> XPost:
         is_retweet=type(data.get("reblog")) is dict,
         entities=entities,
         author=author,
+        url=clean_text(url) if type(url) is str and url.startswith("https://") and len(url) <= 500 else None,
     )
 
 

@@ -247,3 +247,13 @@ def test_an_instance_without_full_text_search_finds_nothing_rather_than_failing(
 
     assert page.posts == []
     assert page.newest_id == "5"
+
+
+def test_a_mention_names_our_account_as_dovecote_keeps_it_and_links_to_the_status(mastodon_sandbox, mastodon_account):
+    status = mastodon_sandbox.inject_status("alice@other.example", "@comms thanks")
+
+    [post] = PROVIDER.mentions_since(mastodon_account).posts
+
+    # Dovecote keeps Mastodon handles as user@instance: the mention of the local `comms` matches it.
+    assert post.entities["mentions"] == [{"username": "comms@social.example.gov.uk", "id": "10937"}]
+    assert post.url == status["url"] == f"https://other.example/@alice/{status['id']}"
