@@ -316,6 +316,12 @@ class Session:
         self._key = _session_key(account)
         self._ready = False
 
+    def __enter__(self) -> "Session":
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.client.request.close()  # its connections, which would otherwise wait for the garbage collector
+
     def _keep(self, event, session) -> None:
         if event.value != "import":
             cache.set(self._key, session.export(), SESSION_CACHE_SECONDS)
@@ -562,45 +568,45 @@ class BlueskyProvider:
     alt_text_limit = 2000  # what the Bluesky app allows; the record itself sets none
 
     def post_create(self, account, *, text, reply_to_id=None, media_ids=None, idempotency_key="", context="") -> XPost:
-        session = Session(account, context=context or "publish")
-        record: dict = {"$type": POST, "text": text, "createdAt": _now_iso(), "langs": ["en"]}
-        facets = self._facets(session, text)
-        if facets:
-            record["facets"] = facets
-        if reply_to_id:
-            record["reply"] = self._reply_refs(session, reply_to_id)
-        if media_ids:
-            record["embed"] = {"$type": "app.bsky.embed.images", "images": [_media(m) for m in media_ids]}
-        did = session.did
-        data = {"repo": did, "collection": POST, "record": record}
-        rkey = tid_for_key(idempotency_key) if idempotency_key else None
-        if rkey:
-            data["rkey"] = rkey
-        try:
-            answer = session.procedure("com.atproto.repo.createRecord", data)
-        except (InvalidRequest, Transient) as exc:
-            exists = isinstance(exc, Transient) and not exc.uncertain or "exist" in exc.message.lower()
-            if rkey and exists:
-                made = self._keyed_post(session, did, rkey)
-                if made is not None:
-                    return made
-            raise
-        uri = _uri(answer.get("uri"))
-        if uri is None:
-            raise Transient(
-                "Bluesky accepted the post but did not say where it is; it will be checked before any retry.",
-                uncertain=True,
+        with Session(account, context=context or "publish") as session:
+            record: dict = {"$type": POST, "text": text, "createdAt": _now_iso(), "langs": ["en"]}
+            facets = self._facets(session, text)
+            if facets:
+                record["facets"] = facets
+            if reply_to_id:
+                record["reply"] = self._reply_refs(session, reply_to_id)
+            if media_ids:
+                record["embed"] = {"$type": "app.bsky.embed.images", "images": [_media(m) for m in media_ids]}
+            did = session.did
+            data = {"repo": did, "collection": POST, "record": record}
+            rkey = tid_for_key(idempotency_key) if idempotency_key else None
+            if rkey:
+                data["rkey"] = rkey
+            try:
+                answer = session.procedure("com.atproto.repo.createRecord", data)
+            except (InvalidRequest, Transient) as exc:
+                exists = isinstance(exc, Transient) and not exc.uncertain or "exist" in exc.message.lower()
+                if rkey and exists:
+                    made = self._keyed_post(session, did, rkey)
+                    if made is not None:
+                        return made
+                raise
+            uri = _uri(answer.get("uri"))
+            if uri is None:
+                raise Transient(
+                    "Bluesky accepted the post but did not say where it is; it will be checked before any retry.",
+                    uncertain=True,
+                )
+            return XPost(
+                id=uri,
+                text=text,
+                author_id=did,
+                created_at=parse_datetime(record["createdAt"]),
+                conversation_id=record.get("reply", {}).get("root", {}).get("uri") or uri,
+                in_reply_to_user_id=_did_of(reply_to_id),
+                reply_to_post_id=reply_to_id or None,
+                entities=_entities(record),
             )
-        return XPost(
-            id=uri,
-            text=text,
-            author_id=did,
-            created_at=parse_datetime(record["createdAt"]),
-            conversation_id=record.get("reply", {}).get("root", {}).get("uri") or uri,
-            in_reply_to_user_id=_did_of(reply_to_id),
-            reply_to_post_id=reply_to_id or None,
-            entities=_entities(record),
-        )
 
     def _keyed_post(self, session: Session, did: str, rkey: str) -> XPost | None:
         """The post an earlier attempt with the same key made, or None when there is none."""
@@ -655,74 +661,76 @@ class BlueskyProvider:
         return {"root": parent_ref, "parent": parent_ref}
 
     def post_delete(self, account, *, post_id, context="") -> None:
-        session = Session(account, context=context or "retract")
-        did = session.did
-        if _did_of(post_id) not in (None, did):
-            raise Forbidden("Bluesky lets an account delete only its own posts.", reason="not the account's post")
-        answer = session.procedure(
-            "com.atproto.repo.deleteRecord", {"repo": did, "collection": POST, "rkey": _rkey(post_id)}
-        )
-        if "commit" not in answer:  # Bluesky makes no commit when there was nothing to delete
-            raise NotFound("The post is no longer on Bluesky: it was deleted already.")
+        with Session(account, context=context or "retract") as session:
+            did = session.did
+            if _did_of(post_id) not in (None, did):
+                raise Forbidden("Bluesky lets an account delete only its own posts.", reason="not the account's post")
+            answer = session.procedure(
+                "com.atproto.repo.deleteRecord", {"repo": did, "collection": POST, "rkey": _rkey(post_id)}
+            )
+            if "commit" not in answer:  # Bluesky makes no commit when there was nothing to delete
+                raise NotFound("The post is no longer on Bluesky: it was deleted already.")
 
     def recent_posts(self, account, *, context="") -> list[XPost]:
-        session = Session(account, context=context or "reconcile")
-        did = session.did
-        answer = session.query("com.atproto.repo.listRecords", {"repo": did, "collection": POST, "limit": 50})
-        posts = []
-        records = answer.get("records")
-        for item in records if type(records) is list else ():
-            try:
-                if type(item) is not dict:
-                    raise Unreadable(f"a record that is not an object: {item!r:.80}")
-                posts.append(parse_post(item.get("uri"), item.get("value"), author_id=did))
-            except (Unreadable, TypeError, ValueError, AttributeError) as exc:
-                _set_aside(item, exc)
-        posts.sort(key=lambda p: p.created_at, reverse=True)
-        return posts
+        with Session(account, context=context or "reconcile") as session:
+            did = session.did
+            answer = session.query("com.atproto.repo.listRecords", {"repo": did, "collection": POST, "limit": 100})
+            posts = []
+            records = answer.get("records")
+            for item in records if type(records) is list else ():
+                try:
+                    if type(item) is not dict:
+                        raise Unreadable(f"a record that is not an object: {item!r:.80}")
+                    posts.append(parse_post(item.get("uri"), item.get("value"), author_id=did))
+                except (Unreadable, TypeError, ValueError, AttributeError) as exc:
+                    _set_aside(item, exc)
+            posts.sort(key=lambda p: p.created_at, reverse=True)
+            return posts
 
     def media_upload(self, account, *, data, mime_type, alt_text, context="") -> str:
-        session = Session(account, context=context or "publish")
-        answer = session.procedure("com.atproto.repo.uploadBlob", data, content_type=mime_type)
-        blob = answer.get("blob")
-        if type(blob) is not dict or type(blob.get("ref")) is not dict:
-            raise Transient("Bluesky took the image but did not say how to refer to it. It will be uploaded again.")
-        return json.dumps({"blob": blob, "alt": alt_text or ""})
+        with Session(account, context=context or "publish") as session:
+            answer = session.procedure("com.atproto.repo.uploadBlob", data, content_type=mime_type)
+            blob = answer.get("blob")
+            if type(blob) is not dict or type(blob.get("ref")) is not dict:
+                raise Transient("Bluesky took the image but did not say how to refer to it. It will be uploaded again.")
+            return json.dumps({"blob": blob, "alt": alt_text or ""})
 
     def mentions_since(self, account, *, since_id=None, max_pages=5, context="") -> XPage:
-        session = Session(account, context=context or "mentions")
-        params = {"reasons": list(MENTION_REASONS), "limit": 50}
-        return _read_pages(
-            session,
-            "app.bsky.notification.listNotifications",
-            params,
-            key="notifications",
-            since=parse_datetime(since_id),
-            max_pages=max_pages,
-        )
+        with Session(account, context=context or "mentions") as session:
+            params = {"reasons": list(MENTION_REASONS), "limit": 50}
+            return _read_pages(
+                session,
+                "app.bsky.notification.listNotifications",
+                params,
+                key="notifications",
+                since=parse_datetime(since_id),
+                max_pages=max_pages,
+            )
 
     def search(self, account, *, query, since_id=None, max_pages=5, context="") -> XPage:
-        session = Session(account, context=context or "search")
-        since = parse_datetime(since_id)
-        params = {"q": query, "sort": "latest", "limit": 100}
-        if since is not None:
-            params["since"] = since.isoformat().replace("+00:00", "Z")
-        return _read_pages(session, "app.bsky.feed.searchPosts", params, key="posts", since=since, max_pages=max_pages)
+        with Session(account, context=context or "search") as session:
+            since = parse_datetime(since_id)
+            params = {"q": query, "sort": "latest", "limit": 100}
+            if since is not None:
+                params["since"] = since.isoformat().replace("+00:00", "Z")
+            return _read_pages(
+                session, "app.bsky.feed.searchPosts", params, key="posts", since=since, max_pages=max_pages
+            )
 
     def profile(self, account, *, context="") -> XProfile:
-        session = Session(account, context=context or "profile")
-        data = session.query("app.bsky.actor.getProfile", {"actor": account.x_user_id or account.handle})
-        did = data.get("did")
-        if type(did) is not str or not did.startswith("did:"):
-            raise Unreadable(f"a profile with no usable DID: {did!r:.80}")
-        return XProfile(
-            id=clean_text(did),
-            username=_text(data.get("handle"), None),
-            name=_text(data.get("displayName"), None),
-            description=_text(data.get("description"), None),
-            profile_image_url=_text(data.get("avatar"), None),
-            url=None,
-        )
+        with Session(account, context=context or "profile") as session:
+            data = session.query("app.bsky.actor.getProfile", {"actor": account.x_user_id or account.handle})
+            did = data.get("did")
+            if type(did) is not str or not did.startswith("did:"):
+                raise Unreadable(f"a profile with no usable DID: {did!r:.80}")
+            return XProfile(
+                id=clean_text(did),
+                username=_text(data.get("handle"), None),
+                name=_text(data.get("displayName"), None),
+                description=_text(data.get("description"), None),
+                profile_image_url=_text(data.get("avatar"), None),
+                url=None,
+            )
 
     def post_url(self, account, post_id) -> str:
         return f"https://bsky.app/profile/{account.handle}/post/{_rkey(post_id)}"
@@ -735,15 +743,15 @@ def _now_iso() -> str:
 def connect(account, *, context: str = "connect") -> dict:
     """Check an account's handle and app password with Bluesky (a fresh login, whose session is then kept):
     who Bluesky says the account is. CredentialsRejected when it refuses the app password."""
-    session = Session(account, context=context)
-    session._start(fresh=True)
-    did = session.did
-    data = session.query("app.bsky.actor.getProfile", {"actor": did})
-    return {
-        "did": did,
-        "handle": _text(data.get("handle")) or session.client._session.handle,
-        "display_name": _text(data.get("displayName")),
-    }
+    with Session(account, context=context) as session:
+        session._start(fresh=True)
+        did = session.did
+        data = session.query("app.bsky.actor.getProfile", {"actor": did})
+        return {
+            "did": did,
+            "handle": _text(data.get("handle")) or session.client._session.handle,
+            "display_name": _text(data.get("displayName")),
+        }
 
 
 PROVIDER = BlueskyProvider()

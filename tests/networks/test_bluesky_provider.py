@@ -269,3 +269,31 @@ def test_a_failed_request_is_metered_with_its_error(account, bluesky_sandbox):
     failed = ApiCall.objects.get(status_code=500)
     assert failed.endpoint == "bluesky:app.bsky.actor.getProfile"
     assert "InternalServerError" in failed.error
+
+
+def test_a_token_about_to_lapse_is_refreshed_before_it_is_used(account, bluesky_sandbox, time_machine):
+    from datetime import UTC, datetime
+
+    time_machine.move_to(datetime.now(tz=UTC), tick=True)
+    bluesky_sandbox.state.access_ttl = 20 * 60
+    PROVIDER.profile(account)
+    time_machine.shift(10 * 60)  # within the quarter of an hour before it lapses, when atproto refreshes
+    PROVIDER.profile(account)
+    PROVIDER.profile(account)  # the refreshed session was kept: no second refresh
+    assert bluesky_sandbox.calls("com.atproto.server.createSession") == 1
+    assert bluesky_sandbox.calls("com.atproto.server.refreshSession") == 1
+
+
+def test_only_the_accounts_own_posts_are_deleted(account, bluesky_sandbox):
+    from twitter_api.errors import Forbidden
+
+    theirs = bluesky_sandbox.inject_post("resident.bsky.social", "Not yours")
+    with pytest.raises(Forbidden, match="only its own posts"):
+        PROVIDER.post_delete(account, post_id=theirs["uri"])
+    assert bluesky_sandbox.posts_by(theirs["did"])
+
+
+def test_an_unreadable_media_reference_is_refused_before_posting(account, bluesky_sandbox):
+    with pytest.raises(InvalidRequest, match="Upload the image again"):
+        PROVIDER.post_create(account, text="Pic", media_ids=["not json"])
+    assert bluesky_sandbox.posts_by(DID) == []

@@ -171,3 +171,25 @@ def test_a_post_with_nul_and_a_lone_surrogate_is_kept_cleaned(account, bluesky_s
     assert post.text == "Hi @dept.bsky.social \ufffd"
     assert post.author.username == "someone.bsky.social"
     assert post.author.name == "Bad \ufffd"
+
+
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=True) | HOSTILE_TEXT,
+    lambda children: st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=8), children, max_size=4),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(item=st.one_of(JSON, HOSTILE_ITEM))
+def test_any_item_is_a_clean_post_or_set_aside_as_unreadable(item):
+    from twitter_api.client import Unreadable
+
+    try:
+        post, indexed = bluesky.parse_item(item)
+    except Unreadable:
+        return
+    assert post.id.startswith("at://")
+    for text in (post.id, post.text, post.author_id, post.author.username, post.author.name, post.lang or ""):
+        assert "\x00" not in text
+        text.encode("utf-8")
