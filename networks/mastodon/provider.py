@@ -70,7 +70,7 @@ _ID = re.compile(r"[0-9A-Za-z_-]{1,64}")
 
 def endpoint_name(url: str) -> str:
     """`mastodon:` and the path of a request with its ids replaced: mastodon:/api/v1/statuses/:id."""
-    path = urlsplit(url).path or "/"
+    path = urlsplit(url).path.rstrip("/") or "/"  # Mastodon.py asks for /api/v2/instance/
     path = _HASHTAG_PATH.sub(r"\1:hashtag", path)
     return "mastodon:" + _NUMBER.sub("/:id", path)
 
@@ -792,3 +792,7 @@ def _mention(item, notification_id: str | None) -> XPost | None:
 
 
 PROVIDER = MastodonProvider()
+connect = PROVIDER.connect
+instance_limit = PROVIDER.instance_limit
+
+__all__ = ["PROVIDER", "MastodonPost", "MastodonProvider", "connect", "html_to_text", "instance_limit", "parse_status"]

@@ -1,5 +1,6 @@
 """The Mastodon provider when the instance fails: 5xx, dropped answers, rate limits, hostile items; and metering."""
 
+import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -80,7 +81,13 @@ def test_a_read_timeout_on_a_create_is_uncertain(mastodon_sandbox, mastodon_acco
         PROVIDER.post_create(mastodon_account, text="Slow", idempotency_key="slow-1")
 
     assert failed.value.uncertain
-    mastodon_sandbox.set_faults(latency=0)
+    # The instance carries on after the client gave up: the status is made (so the key matters) before this ends.
+    for _ in range(50):
+        if mastodon_sandbox.requests:
+            break
+        time.sleep(0.05)
+    assert [(r[0], r[2]) for r in mastodon_sandbox.requests] == [("POST", 200)]
+    assert len(mastodon_sandbox.statuses_by("10937")) == 1
 
 
 def test_a_429_is_rate_limited_until_the_instance_s_reset(mastodon_sandbox, mastodon_account):
@@ -240,3 +247,27 @@ def test_hostile_search_results_are_set_aside(mastodon_sandbox, mastodon_account
 
     assert [p.id for p in page.posts] == [good["id"]]
     assert page.posts_read == 4
+
+
+def test_each_operation_makes_only_its_own_requests(mastodon_sandbox, mastodon_account):
+    """Mastodon.py never asks the instance its version or its timelines' availability on the side."""
+
+    def paths(operation) -> list[str]:
+        before = len(mastodon_sandbox.requests)
+        operation()
+        return [f"{method} {path}" for method, path, *_ in mastodon_sandbox.requests[before:]]
+
+    account = mastodon_account
+    assert paths(lambda: PROVIDER.recent_posts(account)) == ["GET /api/v1/accounts/10937/statuses"]
+    assert paths(lambda: PROVIDER.search(account, query="flood")) == ["GET /api/v2/search"]
+    assert paths(lambda: PROVIDER.search(account, query="#flood")) == ["GET /api/v1/timelines/tag/flood"]
+    assert paths(lambda: PROVIDER.mentions_since(account)) == ["GET /api/v1/notifications"]
+    assert paths(lambda: PROVIDER.profile(account)) == ["GET /api/v1/accounts/verify_credentials"]
+    assert paths(lambda: PROVIDER.connect(account)) == [
+        "GET /api/v1/accounts/verify_credentials",
+        "GET /api/v2/instance/",
+    ]
+    uploaded = paths(lambda: PROVIDER.media_upload(account, data=b"png", mime_type="image/png", alt_text="A"))
+    assert uploaded[0] == "POST /api/v2/media" and uploaded[1].startswith("GET /api/v1/media/") and len(uploaded) == 2
+    assert paths(lambda: PROVIDER.post_create(account, text="Hi")) == ["POST /api/v1/statuses"]
+    assert ApiCall.objects.filter(endpoint="mastodon:/api/v2/instance").count() == 1
