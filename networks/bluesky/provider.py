@@ -33,6 +33,7 @@ from atproto_client.request import Request, Response
 from atproto_client.utils import facet_detection
 from django.conf import settings
 from django.core.cache import cache
+from django.utils import timezone
 
 from twitter_api.client import Unreadable, _bulk_meter, clean_text, parse_datetime
 from twitter_api.errors import (
@@ -242,7 +243,7 @@ def translated(exc: Exception) -> XApiError:
             reset_at = _reset_at(exc.response.headers) or datetime.now(tz=UTC) + timedelta(minutes=5)
             return RateLimited(
                 "Bluesky is limiting how often we can call it. It will accept requests again at "
-                f"{reset_at:%H:%M:%S} UTC; the work will be retried then.",
+                f"{timezone.localtime(reset_at):%H:%M:%S}; the work will be retried then.",
                 reset_at=reset_at,
             )
         if status == 401:

@@ -297,3 +297,21 @@ def test_an_unreadable_media_reference_is_refused_before_posting(account, bluesk
     with pytest.raises(InvalidRequest, match="Upload the image again"):
         PROVIDER.post_create(account, text="Pic", media_ids=["not json"])
     assert bluesky_sandbox.posts_by(DID) == []
+
+
+def test_no_answer_in_time_is_uncertain_and_the_retry_with_the_key_makes_one_post(account, bluesky_sandbox, settings):
+    import time
+
+    PROVIDER.profile(account)
+    settings.NETWORK_REQUEST_TIMEOUT_SECONDS = 0.3
+    bluesky_sandbox.set_faults(latency=0.8)
+    with pytest.raises(Transient) as caught:
+        PROVIDER.post_create(account, text="Slow", idempotency_key="dovecote-3-1-0")
+    assert caught.value.uncertain
+    bluesky_sandbox.set_faults(latency=0)
+    time.sleep(0.8)  # the sandbox finishes what it was asked
+    settings.NETWORK_REQUEST_TIMEOUT_SECONDS = 5
+    again = PROVIDER.post_create(account, text="Slow", idempotency_key="dovecote-3-1-0")
+    assert [p["uri"] for p in bluesky_sandbox.posts_by(DID)] == [again.id]
+    timed_out = ApiCall.objects.get(endpoint="bluesky:com.atproto.repo.createRecord", status_code=None)
+    assert "Timeout" in timed_out.error
