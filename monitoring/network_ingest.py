@@ -233,7 +233,13 @@ def _url(post, post_id: str, account, provider) -> str:
     except Exception:  # noqa: BLE001  (a link is a nicety: the post is stored without one)
         log.warning("No link for %s post %r", provider.label, post_id)
         return ""
-    return clean_text(made)[:500] if type(made) is str and made.startswith(("https://", "http://")) else ""
+    if type(made) is not str or not made.startswith(("https://", "http://")):
+        return ""
+    user, _, domain = author.lstrip("@").partition("@")
+    if account.network == MASTODON and domain:
+        # An author on another instance is read, on ours, under their whole address: /@user@domain/id.
+        made = made.replace(f"/@{user}/", f"/@{user}@{domain}/", 1)
+    return clean_text(made)[:500]
 
 
 def _text(value, limit: int) -> str:
