@@ -255,6 +255,11 @@ def test_the_command_knows_the_demo_account_and_persists_its_state(tmp_path):
             headers={"Authorization": f"Bearer {demo.credential}"},
             timeout=5,
         ).json()
+        mentions = session.get(
+            f"{url}/api/v1/notifications",
+            headers={"Authorization": f"Bearer {demo.credential}"},
+            timeout=5,
+        ).json()
         session.post(
             f"{url}/api/v1/statuses",
             data={"status": "kept"},
@@ -268,4 +273,5 @@ def test_the_command_knows_the_demo_account_and_persists_its_state(tmp_path):
     assert (me["id"], me["acct"]) == (demo.user_id, demo.handle.split("@")[0])
     assert process.returncode == 0, output
     saved = json.loads(state_file.read_text())
-    assert [s["text"] for s in saved["statuses"]] == ["kept"]
+    assert len(mentions) == 2 and all(m["type"] == "mention" for m in mentions)
+    assert [s["text"] for s in saved["statuses"]][-1] == "kept"

@@ -38,6 +38,7 @@ class Command(BaseCommand):
                     followers_count=8_400,
                     access_token=account.credential,
                 )
+                _add_demo_mentions(state, account.handle)
         server = start_in_thread(state, host=host, port=port, state_file=state_file, verbose=verbose_requests)
         self.stdout.write(f"Mastodon sandbox listening on {server.url} ({len(state.users)} users).")
 
@@ -54,3 +55,17 @@ class Command(BaseCommand):
             if state_file:
                 state.save(state_file)
                 self.stdout.write(f"Saved the sandbox to {state_file}.")
+
+
+DEMO_MENTIONS = [
+    ("rpatel@mastodon.example.org", "@{handle} Is the new flood guidance out yet? The link on the website is broken."),
+    ("localnews@press.example.com", "@{handle} Could the press office call us back about today's statement?"),
+]
+
+
+def _add_demo_mentions(state: MastodonState, handle: str) -> None:
+    """A few mentions of the demo account by people on other instances, so its inbox has something (once)."""
+    for author_acct, text in DEMO_MENTIONS:
+        author = state.add_user(author_acct)
+        if not state.statuses_by(author.id):
+            state.create_status(author, text.format(handle=handle))
