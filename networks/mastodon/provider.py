@@ -621,8 +621,8 @@ class MastodonProvider:
             with client.errors():
                 client.api.media(media_id)
             payload = client.payload
-            if client.status_code != 200:
-                time.sleep(pause)
+            if not (client.status_code == 200 and type(payload) is dict and payload.get("url")):
+                time.sleep(pause)  # whatever the instance answered: never asked again at once
                 pause = min(pause * 2, 2.0)
         return media_id
 

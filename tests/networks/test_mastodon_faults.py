@@ -271,3 +271,18 @@ def test_each_operation_makes_only_its_own_requests(mastodon_sandbox, mastodon_a
     assert uploaded[0] == "POST /api/v2/media" and uploaded[1].startswith("GET /api/v1/media/") and len(uploaded) == 2
     assert paths(lambda: PROVIDER.post_create(account, text="Hi")) == ["POST /api/v1/statuses"]
     assert ApiCall.objects.filter(endpoint="mastodon:/api/v2/instance").count() == 1
+
+
+def test_an_image_never_processed_is_transient_after_a_bounded_wait(mastodon_sandbox, mastodon_account, monkeypatch):
+    from networks.mastodon import provider
+
+    monkeypatch.setattr(provider, "MEDIA_WAIT_SECONDS", 0.6)
+    mastodon_sandbox.set_faults(media_processing_polls=1000)
+    started = time.monotonic()
+
+    with pytest.raises(Transient, match="still processing the image"):
+        PROVIDER.media_upload(mastodon_account, data=b"png", mime_type="image/png", alt_text="A chart")
+
+    assert time.monotonic() - started < 5
+    polls = [r for r in mastodon_sandbox.requests if r[1].startswith("/api/v1/media/")]
+    assert 1 <= len(polls) <= 4  # paced, not hammered
