@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import TwitterAccount
+from networks import provider_for
 from tweets.models import PublishingFreeze
 
 # What X calls each profile field in its profile.update.* events, and what the pages call it.
@@ -61,7 +62,7 @@ class Incident(models.Model):
     event_id = models.CharField(max_length=120, help_text="The finding: the same one twice is one incident.")
     x_event_id = models.CharField(max_length=120, blank=True, help_text="X's event id, when X pushed it.")
     # The evidence: the post as X showed it, or the profile field before and after.
-    post_id = models.CharField(max_length=30, blank=True)
+    post_id = models.CharField(max_length=300, blank=True, help_text="The network's id of the post.")
     post_text = models.TextField(blank=True)
     posted_at = models.DateTimeField(null=True, blank=True)
     profile_field = models.CharField(max_length=40, blank=True)
@@ -109,7 +110,7 @@ class Incident(models.Model):
 
     @property
     def post_url(self) -> str:
-        return f"https://x.com/{self.account.handle}/status/{self.post_id}" if self.post_id else ""
+        return provider_for(self.account).post_url(self.account, self.post_id) if self.post_id else ""
 
     @property
     def summary(self) -> str:

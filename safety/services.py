@@ -16,11 +16,11 @@ from accounts.services import account_revoke_credentials, audit_record
 from core.params import typed
 from core.permissions import ensure
 from core.queues import enqueue_on_commit
+from networks import provider_for
 from safety.models import Incident
 from safety.signals import incident_raised
 from tweets.freezes import freeze_lift, freeze_start_automatic
 from tweets.models import PublishingFreeze
-from twitter_api import client
 from twitter_api.client import clean_text
 from twitter_api.errors import NotFound, XApiError
 
@@ -69,7 +69,7 @@ def incident_raise(
                     source=Incident.Source(source),
                     event_id=event_id[:120],
                     x_event_id=_clip(x_event_id, 120),
-                    post_id=_clip(post_id, 30),
+                    post_id=_clip(post_id, 300),
                     post_text=_clip(post_text, 10_000),
                     posted_at=occurred_at if kind == Incident.Kind.FOREIGN_POST else None,
                     profile_field=_clip(profile_field, 40),
@@ -198,17 +198,21 @@ def incident_resolve(
 
 
 def _delete_on_x(incident: Incident) -> bool:
-    """Delete the foreign post on X (metered). Gone already counts as deleted."""
+    """Delete the foreign post on its network (metered). Gone already counts as deleted."""
     if not incident.post_id:
         return False
     if not incident.account.has_credentials:
         raise IncidentError(
-            "The account's credentials have been revoked, so Dovecote cannot delete the post. Delete it on X."
+            "The account's credentials have been revoked, so Dovecote cannot delete the post. "
+            f"Delete it on {incident.account.network_label}."
         )
+    provider = provider_for(incident.account)
     try:
-        client.post_delete(incident.account, post_id=incident.post_id, context=f"incident:{incident.pk}")
+        provider.post_delete(incident.account, post_id=incident.post_id, context=f"incident:{incident.pk}")
     except NotFound:
         return True
     except XApiError as exc:
-        raise IncidentError(f"X did not delete the post: {exc.message} Nothing was recorded; try again.") from exc
+        raise IncidentError(
+            f"{provider.label} did not delete the post: {exc.message} Nothing was recorded; try again."
+        ) from exc
     return True

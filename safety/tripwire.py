@@ -62,7 +62,8 @@ def posts_judge(
     own = [post for post in posts if post.author_id in ("", account.x_user_id)]
     ours = provenance.made_by_dovecote(account, own)
     raised = []
-    for post in sorted(own, key=lambda p: int(p.id)):
+    # Oldest first: X's ids by number; Bluesky's and Mastodon's by the time the network gives.
+    for post in sorted(own, key=lambda p: (p.created_at, int(p.id)) if p.id.isdigit() else (p.created_at, 0)):
         if post.id in ours:
             continue
         incident, created = incident_raise(

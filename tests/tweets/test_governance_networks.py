@@ -194,3 +194,23 @@ def test_a_retraction_deletes_the_post_on_its_network_and_keeps_the_record(
     # Retracting again changes nothing and calls nobody.
     services.draft_retract(draft=draft, by=lead, reason="Again")
     assert draft.x_changes.filter(kind="retracted").count() == 1
+
+
+def test_one_freeze_holds_every_network_at_once(
+    x_sandbox, bluesky_sandbox, mastodon_sandbox, team, lead, member, run_jobs
+):
+    sandboxes = {"x": x_sandbox, "bluesky": bluesky_sandbox, "mastodon": mastodon_sandbox}
+    accounts = {}
+    for name, sandbox in sandboxes.items():
+        accounts[name] = _account_on(name, team, lead, TwitterAccount.Kind.PERSONAL)
+        sandbox.register_account(accounts[name])
+    freeze = freezes.freeze_start(by=lead, scope="team", team=team, reason="National mourning")
+    drafts = {name: submitted(member, account, f"Held on {name}.", run_jobs) for name, account in accounts.items()}
+    assert {draft.state for draft in drafts.values()} == {S.HELD}
+    assert all(OnNetwork(name, sandbox).texts(accounts[name]) == [] for name, sandbox in sandboxes.items())
+    freezes.freeze_lift(freeze=freeze, by=lead)
+    with run_jobs():
+        for draft in drafts.values():
+            freezes.draft_publish_now(draft=draft, by=lead)
+    for name, sandbox in sandboxes.items():
+        assert OnNetwork(name, sandbox).texts(accounts[name]) == [f"Held on {name}."]
