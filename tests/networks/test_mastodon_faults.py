@@ -286,3 +286,23 @@ def test_an_image_never_processed_is_transient_after_a_bounded_wait(mastodon_san
     assert time.monotonic() - started < 5
     polls = [r for r in mastodon_sandbox.requests if r[1].startswith("/api/v1/media/")]
     assert 1 <= len(polls) <= 4  # paced, not hammered
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(hostile=st.lists(_hostile_notification().map(lambda n: n.get("status") if type(n) is dict else n), max_size=3))
+def test_hostile_search_and_hashtag_results_never_stop_the_rest(mastodon_sandbox, mastodon_account, hostile):
+    with mastodon_sandbox.state.lock:
+        mastodon_sandbox.state.statuses.clear()
+    good = mastodon_sandbox.inject_status("alice", "flood warning #floods")
+
+    mastodon_sandbox.set_faults(malformed=hostile)
+    words = PROVIDER.search(mastodon_account, query="flood warning")
+    mastodon_sandbox.set_faults(malformed=hostile)
+    tagged = PROVIDER.search(mastodon_account, query="#floods")
+
+    for page in (words, tagged):
+        assert good["id"] in [p.id for p in page.posts]
+        assert page.posts_read == 1 + len(hostile)
+        for post in page.posts:
+            assert "\x00" not in post.text
+            post.text.encode("utf-8")
