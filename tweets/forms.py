@@ -4,7 +4,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from core.forms import DateTimeField
-from tweets import services
+from networks import text as text_rules
+from tweets import announcements, services
 from tweets.models import PublishingFreeze
 
 
@@ -29,7 +30,24 @@ class ThreadField(forms.Field):
         pass
 
     def clean(self, value):
-        return services.clean_posts(self.to_python(value))
+        # The text rule is the account's network's, so the form checks it once the account is known (DraftForm.clean).
+        return self.to_python(value)
+
+
+class AccountSelect(forms.Select):
+    """The account <select>, each <option> saying its account's network and limit (data-network, data-max) so the
+    browser counts by that network's rule as soon as it is chosen (static/js/compose_count.js)."""
+
+    accounts: dict[str, object] = {}
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
+        option = super().create_option(name, value, label, selected, index, subindex, attrs)
+        account = self.accounts.get(str(value))
+        if account is not None:
+            network = account.network or "x"
+            option["attrs"]["data-network"] = network
+            option["attrs"]["data-max"] = text_rules.limit_for(network, max_characters=account.max_characters)
+        return option
 
 
 class LondonDateTimeField(DateTimeField):
@@ -46,7 +64,7 @@ class DraftForm(forms.Form):
     account = forms.ModelChoiceField(
         queryset=None,
         empty_label="Choose an account",
-        widget=forms.Select(attrs={"class": "govuk-select"}),
+        widget=AccountSelect(attrs={"class": "govuk-select", "data-account-select": ""}),
         error_messages={"required": "Choose the account to post from."},
     )
     posts = ThreadField(label="Post")
@@ -63,9 +81,23 @@ class DraftForm(forms.Form):
         widget=forms.TextInput(attrs={"class": "govuk-input govuk-input--width-30"}),
     )
 
-    def __init__(self, *args, accounts, editing=False, **kwargs):
+    also = forms.MultipleChoiceField(
+        label="Also post this from",
+        required=False,
+        help_text="Each account gets its own draft, approved on its own. Leave its text empty to post the same text.",
+        error_messages={"invalid_choice": "Choose the other accounts from the list."},
+    )
+
+    def __init__(self, *args, accounts, editing=False, account=None, also_accounts=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["account"].queryset = accounts
+        self.fields["account"].widget.accounts = {str(a.pk): a for a in accounts} if accounts is not None else {}
+        # Writing once for several accounts: the others this person may write for (tweets.announcements).
+        self.also_accounts = {str(a.pk): a for a in also_accounts}
+        self.fields["also"].choices = [(pk, announcements.account_name(a)) for pk, a in self.also_accounts.items()]
+        self.editing_account = account
+        self.variant_errors: dict[int, list[str]] = {}
+        self.parts: list[announcements.Part] = []
         # As the account changes, the page says at once whether this person may write for it (compose_gate).
         self.fields["account"].widget.attrs.update(
             {"hx-get": reverse("tweets:compose_gate"), "hx-target": "#compose-gate", "hx-swap": "outerHTML"}
@@ -73,6 +105,41 @@ class DraftForm(forms.Form):
         if editing:
             self.fields["account"].disabled = True
             self.fields["account"].required = False
+            del self.fields["also"]
+
+    def variant_text(self, account) -> str:
+        value = self.data.get(f"variant_{account.pk}", "") if self.is_bound else ""
+        return value if isinstance(value, str) else ""
+
+    def clean(self):
+        """Each account's text by its own network's rule: the main account's posts, then each other account
+        ticked, with its own text or the same posts (`parts`: what to save, main account first)."""
+        data = super().clean()
+        account = self.editing_account or data.get("account")
+        if "posts" in data:
+            try:
+                data["posts"] = services.clean_posts(data["posts"], account=account)
+            except ValidationError as exc:
+                self.add_error("posts", exc)
+        if self.editing_account is not None or account is None or "posts" not in data:
+            return data
+        self.parts = [announcements.Part(account, data["posts"])]
+        for key in data.get("also") or []:
+            other = self.also_accounts[key]
+            if other.pk == account.pk:
+                continue  # the main account is posted from anyway
+            variant = self.variant_text(other)
+            self.parts.append(announcements.Part(other, [variant] if variant.strip() else data["posts"]))
+        if len(self.parts) > 1 and data.get("in_reply_to_post_id"):
+            self.add_error(
+                "in_reply_to_post_id",
+                "A reply goes out from one account only. Untick the other accounts, or leave this empty.",
+            )
+        for pk, problems in announcements.parts_check(self.parts[1:]).items():
+            self.variant_errors[pk] = problems
+            for problem in problems:
+                self.add_error("also", problem)
+        return data
 
     def clean_scheduled_at(self):
         value = self.cleaned_data.get("scheduled_at")

@@ -6,6 +6,10 @@ one animated GIF of 15 MB, or one video of up to 512 MB lasting 0.5 to 140 secon
 Images are read and written again with Pillow, so EXIF (GPS, camera), XMP and comments never reach storage or
 X; a video is probed with ffprobe (Debian's ffmpeg). Alt text is required for each image and GIF (X takes up to
 1,000 characters); a video needs captions (SRT) or a recorded reason why not.
+
+Bluesky and Mastodon differ (`NETWORK_MEDIA`, said when the draft is written, not when it publishes): Bluesky
+takes up to 4 images of at most 1,000,000 bytes each and no GIF or video here yet; Mastodon takes images and GIFs
+(not video here yet) with alt text of up to 1,500 characters.
 """
 
 import hashlib
@@ -24,6 +28,7 @@ from django.core.files.base import ContentFile, File
 from django.db.models import Q
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from networks.base import BLUESKY, LABELS, MASTODON, X
 from tweets.media_models import MediaFile, RevisionMedia
 
 K = MediaFile.Kind
@@ -40,6 +45,44 @@ MAX_PIXELS = 40_000_000  # a picture larger than this is refused before decoding
 
 _IMAGE_FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "GIF": "image/gif", "WEBP": "image/webp"}
 _VIDEO_CONTAINERS = {"mov", "mp4", "m4a", "3gp", "3g2", "mj2"}  # ffprobe's name for the MP4/QuickTime family
+
+
+@dataclass(frozen=True)
+class NetworkMedia:
+    """What a network takes in one post: the kinds of file, the largest image, the longest alt text."""
+
+    kinds: tuple[str, ...]
+    alt_text_max: int
+    image_max_bytes: int | None = None
+
+
+NETWORK_MEDIA = {
+    X: NetworkMedia(kinds=(K.IMAGE, K.GIF, K.VIDEO), alt_text_max=ALT_TEXT_MAX),
+    # app.bsky.embed.images: blobs of up to 1,000,000 bytes; its video embed is not published by Dovecote yet.
+    BLUESKY: NetworkMedia(kinds=(K.IMAGE,), alt_text_max=2000, image_max_bytes=1_000_000),
+    # Mastodon's media descriptions are capped at 1,500 characters; its provider uploads pictures only.
+    MASTODON: NetworkMedia(kinds=(K.IMAGE, K.GIF), alt_text_max=1500),
+}
+
+
+def media_rules(network: str | None) -> NetworkMedia:
+    return NETWORK_MEDIA.get(network or X, NETWORK_MEDIA[X])
+
+
+def network_file_errors(file: MediaFile, network: str | None) -> list[str]:
+    """What the account's network will not take about this file (its kind, its size), in words that say what to
+    do; nothing for X, whose limits are checked when the file is attached."""
+    network = network or X
+    rules, label, name = media_rules(network), LABELS.get(network, "X"), file.original_name or "the file"
+    if file.kind not in rules.kinds:
+        what = {K.VIDEO: "videos", K.GIF: "GIFs"}.get(file.kind, "this kind of file")
+        return [f"{name}: Dovecote cannot post {what} to {label} yet. Remove it, or post it from an X account."]
+    if rules.image_max_bytes and file.is_visual and file.size > rules.image_max_bytes:
+        return [
+            f"{name} is {file.size:,} bytes; {label} takes pictures of up to {rules.image_max_bytes:,} bytes. "
+            "Save it smaller (fewer pixels or a lower quality) and attach it again."
+        ]
+    return []
 
 
 def _mb(size: int) -> str:
@@ -275,15 +318,16 @@ def media_store(*, upload, by, captions: bool = False) -> MediaFile:
 _CAMERA_NAME = re.compile(r"^(img|dsc|dscn|pxl|photo|image|screenshot|screen shot)[\s_-]?\d", re.IGNORECASE)
 
 
-def alt_text_problems(alt_text: str, file_name: str) -> tuple[list[str], list[str]]:
-    """(errors, hints) for an image's or GIF's alt text: missing, too long or just the file name are errors;
-    too short is a hint."""
+def alt_text_problems(alt_text: str, file_name: str, *, network: str | None = None) -> tuple[list[str], list[str]]:
+    """(errors, hints) for an image's or GIF's alt text: missing, too long for the account's network or just the
+    file name are errors; too short is a hint."""
     alt = (alt_text or "").strip()
+    limit, label = media_rules(network).alt_text_max, LABELS.get(network or X, "X")
     stem = os.path.splitext(os.path.basename(file_name or ""))[0].strip().lower()
     if not alt:
         return [f"Add alt text to {file_name}: say what the picture shows for people who can't see it."], []
-    if len(alt) > ALT_TEXT_MAX:
-        return [f"The alt text of {file_name} is {len(alt)} characters; X takes up to {ALT_TEXT_MAX}. Shorten it."], []
+    if len(alt) > limit:
+        return [f"The alt text of {file_name} is {len(alt)} characters; {label} takes up to {limit:,}. Shorten it."], []
     if alt.lower() in (stem, os.path.basename(file_name or "").lower()) or _CAMERA_NAME.match(alt):
         return [f"The alt text of {file_name} is its file name. Describe what the picture shows instead."], []
     if len(alt) < ALT_TEXT_SHORT:
@@ -301,8 +345,11 @@ class Attachment:
     no_captions_reason: str = ""
 
 
-def clean_media(media: list[list[Attachment]] | None, *, posts: int, files: dict[int, MediaFile]) -> list:
-    """Check each post's media against X's limits and the alt-text and captions rules; return them tidied
+def clean_media(
+    media: list[list[Attachment]] | None, *, posts: int, files: dict[int, MediaFile], network: str | None = None
+) -> list:
+    """Check each post's media against the network's limits (X's unless said) and the alt-text and captions rules;
+    return them tidied
     (alt text stripped, fields a kind does not use emptied) or raise ValidationError with every problem."""
     media = list(media or [])
     errors: list[str] = []
@@ -319,8 +366,9 @@ def clean_media(media: list[list[Attachment]] | None, *, posts: int, files: dict
                 errors.append(prefix + "A file attached to this post is no longer available. Attach it again.")
                 continue
             kinds.append(file.kind)
+            errors.extend(prefix + p for p in network_file_errors(file, network))
             if file.is_visual:
-                problems, _ = alt_text_problems(item.alt_text, file.original_name or "the image")
+                problems, _ = alt_text_problems(item.alt_text, file.original_name or "the image", network=network)
                 errors.extend(prefix + p for p in problems)
                 post_items.append(Attachment(file.pk, alt_text=item.alt_text.strip()))
             else:

@@ -16,6 +16,7 @@ from tweets.media import (
     alt_text_problems,
     combination_errors,
     media_store,
+    network_file_errors,
     revision_media,
     usable_files,
 )
@@ -75,19 +76,25 @@ class MediaForm:
                 found += [(f"upload_{index}", message) for message in messages]
         return found
 
-    def advise(self) -> None:
-        """The alt-text hints alone (for a page shown again before saving: files just attached have none yet)."""
+    def advise(self, *, network: str | None = None) -> None:
+        """The alt-text hints alone, and what the account's network will not take (for a page shown again before
+        saving: files just attached have no alt text yet)."""
         for slots in self.posts:
             for slot in slots:
+                slot.errors += network_file_errors(slot.file, network)
                 if slot.file.is_visual and slot.alt_text.strip():
                     slot.hints = alt_text_problems(slot.alt_text, slot.file.original_name or "the image")[1]
 
-    def check(self) -> bool:
-        """Apply the alt-text, captions and per-post rules (tweets.media) to each file; True when all is well."""
+    def check(self, *, network: str | None = None) -> bool:
+        """Apply the alt-text, captions and per-post rules (tweets.media) to each file, by the account's network
+        (X's unless said); True when all is well."""
         for index, slots in enumerate(self.posts):
             for slot in slots:
+                slot.errors += network_file_errors(slot.file, network)
                 if slot.file.is_visual:
-                    errors, hints = alt_text_problems(slot.alt_text, slot.file.original_name or "the image")
+                    errors, hints = alt_text_problems(
+                        slot.alt_text, slot.file.original_name or "the image", network=network
+                    )
                     slot.errors += errors
                     slot.hints = hints
                 elif slot.captions is None and not slot.no_captions_reason.strip():

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from django.urls import reverse
 
+from networks.text import check_for as text_check_for
 from tweets.media import Attachment, revision_media
 from tweets.media_models import MediaFile
 from twitter_api.entities import segments
@@ -48,6 +49,13 @@ def _medium(file: MediaFile, item: Attachment, captions: MediaFile | None) -> Pr
     )
 
 
+def _length(account, text: str) -> int:
+    """The post's length by its account's network's count (X's while no account is chosen)."""
+    if not text:
+        return 0
+    return (text_check_for(account, text) if account is not None else validate_post_text(text)).weighted_length
+
+
 def preview(*, account, posts: list[str], media: list[list[tuple[MediaFile, Attachment, MediaFile | None]]],
             in_reply_to_post_id: str = "") -> dict:  # fmt: skip
     """What the preview partial (templates/tweets/_preview.html) shows."""
@@ -58,7 +66,7 @@ def preview(*, account, posts: list[str], media: list[list[tuple[MediaFile, Atta
             PreviewPost(
                 number=index + 1,
                 segments=segments(text),
-                length=validate_post_text(text).weighted_length if text else 0,
+                length=_length(account, text),
                 media=[_medium(file, item, captions) for file, item, captions in items],
             )
         )

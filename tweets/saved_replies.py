@@ -22,6 +22,7 @@ from django.utils import timezone
 from accounts.models import TwitterAccount, User
 from accounts.services import audit_record
 from core.permissions import ensure
+from networks.text import check_for as text_check_for
 from tweets.models import SavedReply, SavedReplyApproval, SavedReplyVersion
 from twitter_api.text import validate_post_text
 
@@ -52,7 +53,7 @@ def check_placeholders(text: str) -> None:
         )
 
 
-def _clean_text(text: str) -> str:
+def _clean_text(text: str, *, account=None) -> str:
     text = (text or "").strip()
     if not text:
         raise ValidationError("Write the saved reply's text.")
@@ -60,7 +61,7 @@ def _clean_text(text: str) -> str:
     # Checked with the longest a handle can be, so a version that is approved fits whoever it answers (names are
     # checked when it is used).
     longest = fill(text, handle="a" * 15, name="")
-    errors = validate_post_text(longest).errors
+    errors = (text_check_for(account, longest) if account is not None else validate_post_text(longest)).errors
     if errors:
         raise ValidationError([f"With the longest handle filled in: {error}" for error in errors])
     return text
@@ -87,7 +88,7 @@ def filled_for(version: SavedReplyVersion, *, snapshot: dict) -> str:
             "can use. Write this reply by hand."
         )
     text = fill(version.text, handle=handle, name=snapshot.get("author_name") or "")
-    check = validate_post_text(text)
+    check = text_check_for(version.saved_reply.account, text)
     if check.errors:
         raise ValidationError(
             [
@@ -152,7 +153,7 @@ def saved_reply_create(*, by: User, account: TwitterAccount, title: str, text: s
     title = (title or "").strip()
     if not title:
         raise ValidationError("Give the saved reply a title, such as “Opening hours”.")
-    text = _clean_text(text)
+    text = _clean_text(text, account=account)
     if SavedReply.objects.filter(account=account, title__iexact=title).exists():
         raise ValidationError(f"{account} already has a saved reply called “{title}”. Choose another title.")
     saved_reply = SavedReply.objects.create(account=account, title=title[:80], created_by=by)
@@ -173,7 +174,7 @@ def saved_reply_edit(*, by: User, saved_reply: SavedReply, text: str, request=No
     """A new version, waiting for approval; versions waiting before it are replaced (rejected as superseded)."""
     saved_reply = SavedReply.objects.select_for_update().select_related("account").get(pk=saved_reply.pk)
     ensure(by, "tweets.write_saved_reply", saved_reply.account)
-    text = _clean_text(text)
+    text = _clean_text(text, account=saved_reply.account)
     current = saved_reply.versions.order_by("-number").first()
     if current is not None and current.text == text:
         raise ValidationError("The text is the same as the latest version, so nothing was changed.")

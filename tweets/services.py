@@ -29,6 +29,7 @@ from accounts.services import audit_event, audit_record
 from core import freshness
 from core.params import typed
 from core.permissions import decide, ensure
+from networks.text import check_for as text_check_for
 from tweets import queueing
 from tweets.media import Attachment, attachments_of, clean_media, media_attach, usable_files
 from tweets.models import (
@@ -144,8 +145,10 @@ class DraftChanged(DraftError):
 # --- Validation --------------------------------------------------------------------------------------
 
 
-def clean_posts(posts: list[str]) -> list[str]:
-    """Validate a thread's texts by X's rules; return them NFC-normalised or raise ValidationError."""
+def clean_posts(posts: list[str], *, account: TwitterAccount | None = None) -> list[str]:
+    """Validate a thread's texts by the account's network's rule (networks.text: X weighted 280, Bluesky 300
+    graphemes, Mastodon the instance's limit; X's when no account is known yet); return them NFC-normalised or
+    raise ValidationError."""
     posts = [p for p in (posts or []) if p is not None]
     # Trailing empty boxes in a thread form are ignored; an empty first post is an error.
     while len(posts) > 1 and not posts[-1].strip():
@@ -160,7 +163,7 @@ def clean_posts(posts: list[str]) -> list[str]:
     errors = []
     cleaned = []
     for index, text in enumerate(posts):
-        check = validate_post_text(text)
+        check = text_check_for(account, text) if account is not None else validate_post_text(text)
         prefix = f"Post {index + 1}: " if len(posts) > 1 else ""
         errors.extend(prefix + error for error in check.errors)
         cleaned.append(check.text_nfc)
@@ -336,6 +339,7 @@ def draft_create(
     media: list[list[Attachment]] | None = None,
     reply_to_snapshot: dict | None = None,
     saved_reply_version=None,
+    announcement=None,
     request=None,
 ) -> Draft:
     """Save a new draft (a single post from `text`, or a thread from `posts`), with each post's `media`. With
@@ -344,12 +348,13 @@ def draft_create(
 
     `reply_to_snapshot`: the post a reply answers, as it was (kept on the draft for its approvers and history).
     `saved_reply_version`: the approved saved reply version the text was filled in from, unchanged (the caller
-    checked it: monitoring.services.item_reply); recorded on the first revision."""
+    checked it: monitoring.services.item_reply); recorded on the first revision. `announcement`: the UUID the
+    drafts composed together share (tweets.announcements)."""
     purpose = Draft.Purpose(purpose)
     ensure(author, "tweets.reply" if purpose == Draft.Purpose.REPLY else "tweets.create_draft", account)
-    cleaned = clean_posts(posts if posts is not None else [text or ""])
+    cleaned = clean_posts(posts if posts is not None else [text or ""], account=account)
     reply_to = clean_reply_to(in_reply_to_post_id)
-    media = _clean_media(author, media, posts=len(cleaned))
+    media = _clean_media(author, media, posts=len(cleaned), network=account.network)
     with transaction.atomic():
         now = timezone.now()
         draft = Draft.objects.create(
@@ -359,6 +364,7 @@ def draft_create(
             scheduled_at=scheduled_at,
             dm_conversation_id=dm_conversation_id,
             reply_to_snapshot=reply_to_snapshot or {},
+            announcement=announcement,
             created_at=now,
             updated_at=now,
         )
@@ -386,13 +392,13 @@ _UNSET = object()
 UNSET = _UNSET  # for views: "the form did not say", as opposed to None
 
 
-def _clean_media(by: User, media, *, posts: int, draft: Draft | None = None) -> list[list[Attachment]]:
+def _clean_media(by: User, media, *, posts: int, network: str, draft: Draft | None = None) -> list[list[Attachment]]:
     if not media:
         return []
     files = usable_files(
         by, {i for items in media for a in items for i in (a.media_id, a.captions_id) if i}, draft=draft
     )
-    return clean_media(media, posts=posts, files=files)
+    return clean_media(media, posts=posts, files=files, network=network)
 
 
 def draft_edit(
@@ -408,11 +414,12 @@ def draft_edit(
 ) -> Draft:
     """Change a draft. New text or media (or alt text) make a new revision, which voids earlier approvals (see
     module doc)."""
-    cleaned = clean_posts(posts if posts is not None else [text or ""]) if (posts is not None or text) else None
+    has_text = posts is not None or text
+    cleaned = clean_posts(posts if posts is not None else [text or ""], account=draft.account) if has_text else None
     reply_to = clean_reply_to(in_reply_to_post_id) if in_reply_to_post_id is not _UNSET else _UNSET
     if media is not _UNSET:
         count = len(cleaned) if cleaned is not None else len(draft.current_revision.posts)
-        media = _clean_media(by, media, posts=count, draft=draft)
+        media = _clean_media(by, media, posts=count, network=draft.account.network, draft=draft)
     with transaction.atomic():
         draft = _lock(draft, "edit")
         ensure(by, "tweets.edit_draft", draft)

@@ -35,6 +35,7 @@ urlpatterns = [
     path("<int:pk>/", views.draft_detail, name="draft_detail"),
     path("<int:pk>/edit/", views.draft_edit, name="draft_edit"),
     path("<int:pk>/submit/", views.draft_submit, name="draft_submit"),
+    path("<int:pk>/announcement/submit/", views.announcement_submit, name="announcement_submit"),
     path("<int:pk>/withdraw/", views.draft_withdraw, name="draft_withdraw"),
     path("<int:pk>/approve/", views.draft_approve, name="draft_approve"),
     path("<int:pk>/request-changes/", views.draft_request_changes, name="draft_request_changes"),

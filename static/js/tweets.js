@@ -1,5 +1,6 @@
-// Compose page: a live weighted character count (X's own twitter-text rules) and accessibility hints
-// for each post of a draft. The same hints are checked on the server (tweets/hints.py).
+// Compose page: a live character count by the account's network (static/js/compose_count.js: X's weighted count
+// with twitter-text, Bluesky's and Mastodon's by grapheme) and accessibility hints for each post of a draft. The
+// same rules and hints are checked on the server (networks/text.py, tweets/hints.py).
 (function () {
   "use strict";
 
@@ -88,9 +89,12 @@
     var box = post.querySelector("[data-post-hints]");
     var list = post.querySelector("[data-post-hints-list]");
     var max = parseInt(textarea.getAttribute("data-max"), 10) || 280;
+    var network = textarea.getAttribute("data-network") || "x";
     var text = textarea.value.normalize("NFC").replace(/\r\n?/g, "\n");
     var parse = parser();
-    var length = parse ? parse(text).weightedLength : Array.from(text).length;
+    var length;
+    if (window.DovecoteCount) length = window.DovecoteCount.length(network, text);
+    else length = parse ? parse(text).weightedLength : Array.from(text).length;
     var over = length - max;
     count.textContent = over > 0 ? length + " of " + max + " characters: " + over + " too many" : length + " of " + max + " characters";
     count.classList.toggle("dovecote-count--over", over > 0);
@@ -114,6 +118,37 @@
       update(post);
     });
   }
+
+  // The compose page's account: its network and limit (on its <option>) become the main post boxes' rule, and it
+  // leaves the 'Also post this from' list (it is posted from anyway).
+  function followAccount(select) {
+    var option = select.options[select.selectedIndex];
+    var network = (option && option.getAttribute("data-network")) || "x";
+    var max = (option && option.getAttribute("data-max")) || "280";
+    document.querySelectorAll("[data-follows-account]").forEach(function (textarea) {
+      textarea.setAttribute("data-network", network);
+      textarea.setAttribute("data-max", max);
+      var post = textarea.closest("[data-post]");
+      var rule = post && post.querySelector("[data-post-rule]");
+      if (rule && window.DovecoteCount) rule.textContent = window.DovecoteCount.rule(network, max);
+      if (post) update(post);
+    });
+    document.querySelectorAll("[data-also-item]").forEach(function (item) {
+      var isMain = option && item.getAttribute("data-also-item") === option.value;
+      item.classList.toggle("dovecote-hidden", Boolean(isMain));
+      if (isMain) {
+        var box = item.querySelector("input");
+        var conditional = document.getElementById(box.getAttribute("aria-controls") || box.getAttribute("data-aria-controls"));
+        if (conditional) conditional.classList.add("govuk-checkboxes__conditional--hidden");
+        box.checked = false;
+      }
+    });
+  }
+
+  document.querySelectorAll("[data-account-select]").forEach(function (select) {
+    select.addEventListener("change", function () { followAccount(select); });
+    if (select.value) followAccount(select);
+  });
 
   bind(document);
   // Reply boxes that htmx brings into the page (the inbox's inline reply, a saved reply filled in) count too.

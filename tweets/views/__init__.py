@@ -11,6 +11,7 @@ from tweets.views.coverage import (
     coverage_plan,
 )
 from tweets.views.drafts import (
+    announcement_submit,
     draft_approve,
     draft_comment,
     draft_detail,
@@ -37,6 +38,7 @@ from tweets.views.saved_replies import (
 )
 
 __all__ = [
+    "announcement_submit",
     "APPROVAL_QUEUE_ROWS",
     "DRAFT_BUTTONS",
     "approval_queue",

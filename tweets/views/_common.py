@@ -11,32 +11,41 @@ from django.utils import timezone
 
 from accounts.models import User
 from core.permissions import Refused, decide
+from networks import text as text_rules
+from networks.base import LABELS, X
 from training.policy import Action
 from training.policy import check as training_check
-from tweets import access, costs, hints, rules, selectors, services
+from tweets import access, announcements, costs, hints, rules, selectors, services
 from tweets.forms import CommentForm, ReasonForm, RescheduleForm
 from tweets.media import media_by_revision, media_changes
 from tweets.media_preview import revision_preview
 from tweets.models import Draft, DraftRevision, PostMetrics, PublishingFreeze
-from twitter_api.text import MAX_WEIGHTED_LENGTH, validate_post_text
+from twitter_api.text import validate_post_text
 
 S = Draft.State
 
 
-def post_row(text: str, index: int = 0) -> dict:
-    """What a post's box shows before any script runs: its weighted length, the limit and the hints."""
-    check = validate_post_text(text) if text else None
+def post_row(text: str, index: int = 0, *, account=None) -> dict:
+    """What a post's box shows before any script runs: its length by the account's network's count, that
+    network's limit (X's while no account is chosen) and the hints; `network` and `max` go on the textarea for
+    the browser's count (static/js/compose_count.js)."""
+    network = getattr(account, "network", "") or X
+    check = text_rules.check_for(account, text) if account is not None and text else None
+    if check is None and text:
+        check = validate_post_text(text)
     return {
         "index": index,
         "text": text,
         "length": check.weighted_length if check else 0,
-        "max": MAX_WEIGHTED_LENGTH,
+        "max": text_rules.limit_for(network, max_characters=getattr(account, "max_characters", None)),
+        "network": network,
+        "network_label": LABELS.get(network, "X"),
         "hints": hints.accessibility_hints(text),
     }
 
 
-def _post_rows(posts: list[str]) -> list[dict]:
-    return [post_row(text, index) for index, text in enumerate(posts or [""])]
+def _post_rows(posts: list[str], *, account=None) -> list[dict]:
+    return [post_row(text, index, account=account) for index, text in enumerate(posts or [""])]
 
 
 # The states in which a draft's page lists its publishing attempts.
@@ -120,7 +129,7 @@ def _detail_context(request: HttpRequest, draft: Draft, **extra) -> dict:
     context = {
         "draft": draft,
         "held": _held_context(draft) if draft.state == S.HELD else None,
-        "post_rows": _post_rows(draft.posts),
+        "post_rows": _post_rows(draft.posts, account=draft.account),
         "cost": costs.draft_cost(draft),
         "preview": revision_preview(draft),
         "revisions": revisions,
@@ -154,8 +163,34 @@ def _detail_context(request: HttpRequest, draft: Draft, **extra) -> dict:
     }
     if draft.state == S.SUBMITTED:
         context["reach"] = _reach_on_page(draft)
+    context["announcement"] = announcement_context(user, draft)
     context.update(extra)
     return context
+
+
+def announcement_context(user: User, draft: Draft) -> dict | None:
+    """The drafts written together with this one that this person can see (account, network, state, link), and
+    which of them they may submit for approval now; None when the draft was written for one account."""
+    if draft.announcement is None:
+        return None
+    rows = []
+    for each in announcements.announcement_drafts(user, draft):
+        decision = decide(user, "tweets.submit_draft", each)
+        rows.append(
+            {
+                "draft": each,
+                "name": announcements.account_name(each.account),
+                "is_this": each.pk == draft.pk,
+                "may_submit": decision.allowed,
+                "waiting": each.state in services.ALLOWED_FROM["submit"],
+                "why_not": decision.reason,
+            }
+        )
+    return {
+        "rows": rows,
+        "submittable": [row for row in rows if row["may_submit"]],
+        "left": [row for row in rows if row["waiting"] and not row["may_submit"]],
+    }
 
 
 def _held_context(draft: Draft) -> dict:

@@ -3,19 +3,20 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from core.permissions import Refused, decide
+from core.permissions import Refused, decide, ensure
+from networks.base import NETWORKS
 from training.policy import Action
 from training.policy import check as training_check
-from tweets import access, costs, media_forms, rules, selectors, services
+from tweets import access, announcements, costs, media_forms, rules, selectors, services
 from tweets.forms import DraftForm
 from tweets.media_preview import preview
 from tweets.models import Draft
-from tweets.views._common import NOBODY_CAN_APPROVE, S, _post_rows
+from tweets.views._common import NOBODY_CAN_APPROVE, S, _post_rows, post_row
 from twitter_api import prices as price_list
 from twitter_api.replies import verdict_for
 
@@ -72,12 +73,13 @@ def _compose(request, *, form, draft=None, status=200, error="", media=None):
         posts = [*posts, ""]
     if media is None:
         media = media_forms.from_draft(draft) if draft else media_forms.MediaForm()
-    post_rows = _post_rows(posts)
+    accounts = list(form.fields["account"].queryset)
+    chosen = _chosen(form, accounts, draft)
+    post_rows = _post_rows(posts, account=chosen)
     for row in post_rows:
         row["media"] = media.slots(row["index"])
         row["media_errors"] = media.post_errors.get(row["index"], [])
-    accounts = list(form.fields["account"].queryset)
-    gate = gate_context(request.user, accounts, _chosen(form, accounts, draft))
+    gate = gate_context(request.user, accounts, chosen)
     return render(
         request,
         "tweets/compose.html",
@@ -92,9 +94,35 @@ def _compose(request, *, form, draft=None, status=200, error="", media=None):
             "error": error,
             "forward_voids_approvals": draft is not None and services.forward_voids_approvals(request.user, draft),
             "reply_verdict": _reply_verdict(form, draft),
+            "also": _also_rows(form, chosen) if draft is None else [],
         },
         status=status,
     )
+
+
+def _also_rows(form, chosen) -> list[dict]:
+    """The 'Also post this from' checkboxes: each other account this person may write for, whether ticked, and its
+    own text box (empty: the same text) counted by its network's rule."""
+    if "also" not in form.fields:
+        return []
+    ticked = {str(key) for key in form.data.getlist("also")} if form.is_bound else set()
+    rows = []
+    for key, account in form.also_accounts.items():
+        if chosen is not None and chosen.pk == account.pk:
+            continue  # posted from anyway (the browser hides it too when the account is changed)
+        text = form.variant_text(account)
+        rows.append(
+            {
+                "account": account,
+                "key": key,
+                "name": announcements.account_name(account),
+                "checked": key in ticked,
+                "text": text,
+                "row": post_row(text, account=account),
+                "errors": form.variant_errors.get(account.pk, []),
+            }
+        )
+    return rows
 
 
 def _cost_context(form, posts: list[str], draft, media) -> dict:
@@ -155,30 +183,34 @@ def _media_step(request, form, draft=None):
     the media), else None."""
     count = len(form.data.getlist("posts")) if form.is_bound else 1
     media = media_forms.from_request(request, posts=count, draft=draft)
+    chosen = _chosen(form, list(form.fields["account"].queryset), draft)
+    network = chosen.network if chosen is not None else None
     if request.POST.get("add_media") or request.POST.get("preview") or request.POST.get("add_post"):
-        media.advise()
+        media.advise(network=network)
         return media, _compose(request, form=form, draft=draft, media=media, status=200)
-    if not media.check():
+    if not media.check(network=network):
         form.is_valid()
         return media, _compose(request, form=form, draft=draft, media=media, status=400)
     return media, None
 
 
 def _save_draft(request, form, draft=None, media=None):
-    """Run the create/edit service, then submit when asked. Returns the draft or an error message."""
+    """Run the create (one draft per account ticked: tweets.announcements) or edit service, then submit when
+    asked. Returns the draft (the main account's), an error message or None, the status, and the drafts made."""
     data = form.cleaned_data
     attachments = media.attachments() if media is not None else None
+    made = []
     try:
         if draft is None:
-            draft = services.draft_create(
+            made = announcements.announcement_create(
                 author=request.user,
-                account=data["account"],
-                posts=data["posts"],
+                parts=form.parts,
                 scheduled_at=data["scheduled_at"],
                 in_reply_to_post_id=data["in_reply_to_post_id"],
                 media=attachments,
                 request=request,
             )
+            draft = made[0]
         else:
             draft = services.draft_edit(
                 draft=draft,
@@ -189,19 +221,33 @@ def _save_draft(request, form, draft=None, media=None):
                 media=attachments if attachments is not None else services.UNSET,
                 request=request,
             )
-        if request.POST.get("action") == "submit" and draft.state in services.ALLOWED_FROM["submit"]:
+        if request.POST.get("action") == "submit" and len(made) > 1:
+            made = _submit_all(request, made)
+            draft = made[0]
+        elif request.POST.get("action") == "submit" and draft.state in services.ALLOWED_FROM["submit"]:
             draft = services.draft_submit(draft=draft, by=request.user, request=request)
     except services.ReplyWillBeRefused as exc:
         messages.warning(request, exc.message)  # saved, not submitted: the draft's page says what to do instead
     except Refused as exc:
-        return draft, exc.reason, 403
+        return draft, exc.reason, 403, made
     except services.DraftError as exc:
-        return draft, exc.message, 400
+        return draft, exc.message, 400, made
     except ValidationError as exc:
         for message in exc.messages:
             form.add_error("posts", message)
-        return draft, "", 400
-    return draft, None, 200
+        return draft, "", 400, made
+    return draft, None, 200, made
+
+
+def _submit_all(request, drafts: list[Draft]) -> list[Draft]:
+    """Submit each draft of an announcement just made; the ones that cannot be are saved and said."""
+    outcome = announcements.announcement_submit(by=request.user, draft=drafts[0], request=request)
+    for each, reason in outcome.not_submitted:
+        messages.warning(
+            request, f"The draft for {announcements.account_name(each.account)} was saved but not submitted: {reason}"
+        )
+    submitted = {d.pk: d for d in outcome.submitted}
+    return [submitted.get(d.pk, d) for d in drafts]
 
 
 def _saved_message(draft: Draft, was: str | None = None) -> str:
@@ -221,6 +267,38 @@ def _saved_message(draft: Draft, was: str | None = None) -> str:
     return "Draft saved."
 
 
+def _announcement_message(drafts: list[Draft]) -> str:
+    names = ", ".join(announcements.account_name(d.account) for d in drafts)
+    submitted = sum(1 for d in drafts if d.state != S.DRAFT)
+    if submitted:
+        return f"{len(drafts)} drafts saved, one for each account ({names}); {submitted} submitted for approval."
+    return f"{len(drafts)} drafts saved, one for each account: {names}. Each is approved on its own."
+
+
+def also_accounts(user, accounts) -> list:
+    """The accounts this person may write for (tweets.create_draft), by network then handle: the ones offered
+    under 'Also post this from'."""
+    allowed = [a for a in accounts if decide(user, "tweets.create_draft", a).allowed]
+    return sorted(allowed, key=lambda a: (NETWORK_ORDER.get(a.network, 9), a.handle.lower()))
+
+
+NETWORK_ORDER = {network: index for index, network in enumerate(NETWORKS)}
+
+
+def _refuse_forged_also(user, keys: list[str], accounts, allowed) -> None:
+    """An account ticked that the page never offered: 404 when it is not this person's to see, 403 (with the
+    reason) when they see it but may not write for it. Anything that is not an id is left to the form."""
+    offered = {str(a.pk) for a in allowed}
+    for key in keys:
+        if not isinstance(key, str) or not key.isdigit() or len(key) > 12 or key in offered:
+            continue
+        account = next((a for a in accounts if str(a.pk) == key), None)
+        if account is None:
+            raise Http404("No such account.")
+        ensure(user, "tweets.create_draft", account)
+        raise Refused("That account cannot be chosen here.")
+
+
 @login_required
 @require_GET
 def compose_gate(request: HttpRequest) -> HttpResponse:
@@ -234,23 +312,28 @@ def compose_gate(request: HttpRequest) -> HttpResponse:
 @login_required
 def draft_create(request: HttpRequest) -> HttpResponse:
     accounts = selectors.writable_accounts(request.user)
+    others = also_accounts(request.user, list(accounts))
     if request.method != "POST":
         initial = {}
         if request.GET.get("account"):
             initial["account"] = request.GET["account"]
         if request.GET.get("reply_to"):
             initial["in_reply_to_post_id"] = request.GET["reply_to"]
-        return _compose(request, form=DraftForm(accounts=accounts, initial=initial))
-    form = DraftForm(request.POST, accounts=accounts)
+        return _compose(request, form=DraftForm(accounts=accounts, initial=initial, also_accounts=others))
+    _refuse_forged_also(request.user, request.POST.getlist("also"), list(accounts), others)
+    form = DraftForm(request.POST, accounts=accounts, also_accounts=others)
     media, page = _media_step(request, form)
     if page is not None:
         return page
     if request.POST.get("add_post") or not form.is_valid():
         return _compose(request, form=form, status=200 if request.POST.get("add_post") else 400, media=media)
-    draft, error, status = _save_draft(request, form, media=media)
+    draft, error, status, made = _save_draft(request, form, media=media)
     if error is not None:
         return _compose(request, form=form, draft=draft, status=status, error=error, media=media)
-    messages.success(request, _saved_message(draft))
+    if len(made) > 1:
+        messages.success(request, _announcement_message(made))
+    else:
+        messages.success(request, _saved_message(draft))
     return redirect("tweets:draft_detail", pk=draft.pk)
 
 
@@ -267,9 +350,9 @@ def draft_edit(request: HttpRequest, pk: int) -> HttpResponse:
         "in_reply_to_post_id": draft.in_reply_to_post_id,
     }
     if request.method != "POST":
-        form = DraftForm(accounts=accounts, editing=True, initial=initial)
+        form = DraftForm(accounts=accounts, editing=True, initial=initial, account=draft.account)
         return _compose(request, form=form, draft=draft)
-    form = DraftForm(request.POST, accounts=accounts, editing=True, initial=initial)
+    form = DraftForm(request.POST, accounts=accounts, editing=True, initial=initial, account=draft.account)
     media, page = _media_step(request, form, draft)
     if page is not None:
         return page
@@ -277,7 +360,7 @@ def draft_edit(request: HttpRequest, pk: int) -> HttpResponse:
         status = 200 if request.POST.get("add_post") else 400
         return _compose(request, form=form, draft=draft, status=status, media=media)
     was = draft.state
-    draft, error, status = _save_draft(request, form, draft, media=media)
+    draft, error, status, _ = _save_draft(request, form, draft, media=media)
     if error is not None:
         return _compose(request, form=form, draft=draft, status=status, error=error, media=media)
     messages.success(request, _saved_message(draft, was))

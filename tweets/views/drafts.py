@@ -2,16 +2,17 @@
 
 from datetime import datetime
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from core.formats import when
 from core.params import posted_text
 from core.permissions import decide
-from tweets import access, freezes, selectors, services
+from tweets import access, announcements, freezes, selectors, services
 from tweets.forms import ReasonForm, RescheduleForm
 from tweets.views._common import S, _act, _detail_context, _post_rows, _submitted_message
 
@@ -33,6 +34,24 @@ def draft_submit(request: HttpRequest, pk: int) -> HttpResponse:
         ),
         _submitted_message,
     )
+
+
+@login_required
+@require_POST
+def announcement_submit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Submit for approval every draft of the announcement that this person may submit; say which were not."""
+    draft = access.draft_for_user(request.user, pk)
+    outcome = announcements.announcement_submit(by=request.user, draft=draft, request=request)
+    not_submitted = "; ".join(f"{announcements.account_name(d.account)}: {why}" for d, why in outcome.not_submitted)
+    if not outcome.submitted:
+        error = "None of these drafts could be submitted. " + (not_submitted or "They have been submitted already.")
+        draft.refresh_from_db()
+        return render(request, "tweets/draft_detail.html", _detail_context(request, draft, error=error), status=403)
+    names = ", ".join(announcements.account_name(d.account) for d in outcome.submitted)
+    messages.success(request, f"Submitted for approval: {names}.")
+    if not_submitted:
+        messages.warning(request, f"Not submitted: {not_submitted}")
+    return redirect("tweets:draft_detail", pk=pk)
 
 
 @login_required
@@ -206,7 +225,7 @@ def draft_retract(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "draft": draft,
             "form": form,
-            "post_rows": _post_rows(draft.posts),
+            "post_rows": _post_rows(draft.posts, account=draft.account),
             "refusal": refusal.reason if not refusal.allowed else "",
         },
         status=status,

@@ -93,7 +93,7 @@ def _detail(request, saved_reply, *, edit_form=None, reject_form=None, errors=No
             "reject_form": reject_form or SavedReplyRejectForm(),
             "errors": errors or [],
             "text": text,
-            "row": post_row(text),
+            "row": post_row(text, account=saved_reply.account),
             "placeholders": saved_replies.PLACEHOLDERS,
         },
         status=status,
