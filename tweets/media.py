@@ -327,7 +327,7 @@ def alt_text_problems(alt_text: str, file_name: str, *, network: str | None = No
     if not alt:
         return [f"Add alt text to {file_name}: say what the picture shows for people who can't see it."], []
     if len(alt) > limit:
-        return [f"The alt text of {file_name} is {len(alt)} characters; {label} takes up to {limit:,}. Shorten it."], []
+        return [f"The alt text of {file_name} is {len(alt)} characters; {label} takes up to {limit}. Shorten it."], []
     if alt.lower() in (stem, os.path.basename(file_name or "").lower()) or _CAMERA_NAME.match(alt):
         return [f"The alt text of {file_name} is its file name. Describe what the picture shows instead."], []
     if len(alt) < ALT_TEXT_SHORT:
