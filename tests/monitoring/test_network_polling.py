@@ -370,3 +370,31 @@ def test_posts_are_time_ordered_with_x_s_in_the_inbox():
     earlier = stored_id("at://did:plc:a/app.bsky.feed.post/1", when)
     later = stored_id("113456789012345678", when + timedelta(milliseconds=1))
     assert 0 < earlier < later < 2**63
+
+
+def test_a_hashtag_monitor_reads_the_network_s_hashtag(net, team, triage):
+    net.account(team)
+    monitor = MonitorFactory(team=team, query="#Passports OR #visas")
+    tagged = net.public_post("Queues again #passports")
+    net.public_post("Queues again for passports")  # the word, not the hashtag
+    ingest.cursors_sync()
+    searches = PollCursor.objects.filter(kind=PollCursor.Kind.NETWORK_SEARCH).order_by("query")
+    assert [c.query for c in searches] == ["#passports", "#visas"]
+    for cursor in searches:
+        assert ingest.cursor_poll(cursor_id=cursor.pk).status == "stored"
+    assert list(Mention.objects.values_list("network_post_id", flat=True)) == [tagged]
+    assert list(MentionMatch.objects.values_list("monitor", flat=True)) == [monitor.pk]
+
+
+def test_an_instance_that_refuses_full_text_search_finds_nothing_and_is_no_error(mastodon_sandbox, team, triage):
+    net = Mastodon(mastodon_sandbox)
+    net.account(team)
+    MonitorFactory(team=team, query="passport")
+    net.public_post("my passport is late")
+    mastodon_sandbox.set_faults(search_enabled=False)
+    ingest.cursors_sync()
+    cursor = PollCursor.objects.get(kind=PollCursor.Kind.NETWORK_SEARCH)
+    outcome = ingest.cursor_poll(cursor_id=cursor.pk)
+    assert (outcome.status, outcome.posts_new) == ("stored", 0)
+    cursor.refresh_from_db()
+    assert cursor.last_error == "" and cursor.paused_until is None

@@ -102,3 +102,11 @@ def test_an_outsider_cannot_see_another_team_s_bluesky_item(client, team, outsid
     client.force_login(outsider)
     assert client.get(reverse("monitoring:item_detail", args=[item.pk])).status_code == 404
     assert item.mention.text not in client.get(reverse("monitoring:inbox")).text
+
+
+def test_a_team_with_no_account_on_the_post_s_network_is_told_so(client, team, member):
+    TwitterAccountFactory(team=team, handle="DeptOnX")
+    item = network_item(team, "mastodon", None)
+    client.force_login(member)
+    page = client.get(reverse("monitoring:item_detail", args=[item.pk])).text
+    assert f"{team} has no Mastodon account to reply from" in page
