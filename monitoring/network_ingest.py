@@ -316,6 +316,15 @@ def network_store(*, cursor: PollCursor, token: str, page, provider):
             skipped=skipped + set_aside,
         )
         newest = page.newest_id if type(page.newest_id) is str and page.newest_id else None
+        if page.truncated is True:
+            # Unlike X's polls (a backlog read older-first, monitoring.ingest._position), the network's cursors only
+            # move forward: what lay beyond the page limit is not read. Said, so a busy account's limit can be raised.
+            log.warning(
+                "%s cursor %s read its page limit (%s pages): older posts since its last poll were not read",
+                account.network_label,
+                cursor.pk,
+                run.api_calls,
+            )
         PollCursor.objects.filter(pk=locked.pk).update(
             network_cursor=clean_text(newest)[:500] if newest else locked.network_cursor,
             last_polled_at=now,
