@@ -8,18 +8,22 @@ import django_rq
 import pytest
 from django.urls import reverse
 from django.utils import timezone
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 from rq import SimpleWorker
 
 from monitoring import budget, ingest, network_ingest, services
 from monitoring.jobs import poll_cycle
 from monitoring.models import InboxItem, Mention, MentionMatch, PollCursor, PollRun
-from networks.base import stored_id
+from networks.base import provider_for, stored_id
 from tests.factories import TeamFactory, TwitterAccountFactory
 from tests.monitoring.factories import MonitorFactory
 from tweets.models import Draft
 from tweets.publishing import draft_publish
 from tweets.services import draft_submit
 from twitter_api.models import ApiCall
+from twitter_api.types import XPage, XPost, XUser
 
 pytestmark = pytest.mark.django_db
 
@@ -398,3 +402,51 @@ def test_an_instance_that_refuses_full_text_search_finds_nothing_and_is_no_error
     assert (outcome.status, outcome.posts_new) == ("stored", 0)
     cursor.refresh_from_db()
     assert cursor.last_error == "" and cursor.paused_until is None
+
+
+def test_a_network_error_waits_for_the_cursor_s_next_turn_and_stops_no_other_poll(net, team, other_team, triage):
+    first = net.account(team, handle=net.handle("first"))
+    second = net.account(other_team, handle=net.handle("second"))
+    net.mention(second, "hello second")
+    ingest.cursors_sync()
+    net.sandbox.set_faults(force_5xx=1)
+    failed = ingest.cursor_poll(cursor_id=mentions_cursor(first).pk)
+    assert failed.status == "error" and net.label in failed.message
+    cursor = mentions_cursor(first)
+    assert cursor.next_poll_at > timezone.now() and cursor.last_error and not cursor.lease_token
+    assert ingest.cursor_poll(cursor_id=mentions_cursor(second).pk).posts_new == 1
+
+
+ENTITIES = st.dictionaries(st.text(max_size=8), st.lists(st.dictionaries(st.text(), st.text())))
+AUTHORS = st.builds(XUser, id=st.text(), username=st.text(), name=st.text(), followers_count=st.integers())
+HOSTILE_POSTS = st.builds(
+    XPost,
+    id=st.one_of(st.text(max_size=320), st.integers(), st.none()),
+    text=st.one_of(st.text(), st.none(), st.integers()),
+    author_id=st.one_of(st.text(max_size=300), st.none()),
+    created_at=st.one_of(st.datetimes(timezones=st.just(UTC)), st.datetimes(), st.none(), st.text()),
+    lang=st.one_of(st.text(max_size=20), st.none(), st.integers()),
+    reply_to_post_id=st.one_of(st.text(max_size=400), st.none()),
+    quoted_post_id=st.one_of(st.text(max_size=40), st.none()),
+    entities=st.one_of(ENTITIES, st.none()),
+    author=st.one_of(st.none(), AUTHORS),
+)
+
+
+@hypothesis_settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(HOSTILE_POSTS, max_size=6))
+def test_whatever_a_provider_hands_over_the_poll_stores_what_it_can_and_moves_on(team, posts):
+    """However a network's post is broken (ids, times, text, authors: missing, mistyped, NUL, lone surrogates), the
+    poll stores the readable ones and moves its cursor; nothing stops it."""
+    account = TwitterAccountFactory(team=team, network="bluesky", handle="fuzz.bsky.social", access_token_secret="")
+    cursor = PollCursor.objects.create(kind=PollCursor.Kind.TIMELINE, key=f"timeline:{account.pk}", account=account)
+    token = ingest._claim(cursor.pk, timezone.now())
+    page = XPage(posts=posts, newest_id="2026-11-02T09:00:00+00:00", pages_read=1, posts_read=len(posts))
+    outcome = network_ingest.network_store(cursor=cursor, token=token, page=page, provider=provider_for(account))
+    assert outcome.status == "stored" and outcome.posts_new + outcome.skipped <= len(posts)
+    cursor.refresh_from_db()
+    assert cursor.network_cursor == "2026-11-02T09:00:00+00:00" and not cursor.lease_token
+    for mention in Mention.objects.filter(network="bluesky"):
+        assert "\x00" not in mention.text and mention.tweet_id == stored_id(mention.network_post_id, mention.posted_at)
+    Mention.objects.all().delete()
+    account.delete()
