@@ -21,6 +21,7 @@ from accounts.models import TwitterAccount, User
 from core.permissions import Refused, ensure
 from monitoring.budget import budget_state
 from monitoring.models import InboxItem, Mention
+from networks import provider_for
 from twitter_api import client
 from twitter_api.client import x_id
 from twitter_api.errors import XApiError
@@ -44,9 +45,13 @@ class ConversationPost:
     this: bool = False  # the item's own mention
     answered: bool = False  # the post the item's mention replies to
     from_x: bool = False  # read from X for this page, not stored by Dovecote
+    link: str = ""  # on Bluesky or Mastodon, where the post is read there
+    network_label: str = "X"
 
     @property
     def url(self) -> str:
+        if self.network_label != "X":
+            return self.link
         return f"https://x.com/{self.author_username or 'i'}/status/{self.post_id}"
 
 
@@ -129,6 +134,8 @@ def _from_cache(conversation_id: str) -> list[dict] | None:
 
 def conversation_for(item: InboxItem) -> Conversation:
     """The item's conversation, oldest first, from what Dovecote holds (and X's answer, when it was asked)."""
+    if item.mention.network:
+        return _network_conversation(item)
     conversation_id, own, answered = _ids(item)
     own_accounts = _own_accounts()
     wanted = {conversation_id, own, answered} - {""}
@@ -149,6 +156,70 @@ def conversation_for(item: InboxItem) -> Conversation:
     )
 
 
+def _network_conversation(item: InboxItem) -> Conversation:
+    """A Bluesky or Mastodon post's conversation, from what Dovecote stored of it on that network: the posts of the
+    same thread, the post it answers, and the department's own posts answering it. Never read from X (nothing is
+    missing to ask for); the rest is read on the network itself, through each post's link."""
+    from tweets.models import Draft
+
+    mention = item.mention
+    network, label = mention.network, mention.network_label
+    post_id, answered = mention.network_post_id or "", mention.reply_to_post_id or ""
+    wanted = Q(pk=mention.pk)
+    if mention.conversation_id:
+        wanted |= Q(network=network, conversation_id=mention.conversation_id)
+    if answered:
+        wanted |= Q(network=network, network_post_id=answered)
+    own_accounts = {a.x_user_id for a in TwitterAccount.objects.filter(network=network).exclude(x_user_id="")}
+    fields = ("network_post_id", "network_url", "author_x_id", "author_username", "author_name", "text", "posted_at")
+    posts = {
+        row[0]: ConversationPost(
+            post_id=row[0],
+            author_username=row[3],
+            author_name=row[4],
+            text=row[5],
+            posted_at=row[6],
+            ours=row[2] in own_accounts,
+            link=row[1] or "",
+            network_label=label,
+        )
+        for row in Mention.objects.filter(wanted).order_by("tweet_id").values_list(*fields)[:MAX_STORED]
+    }
+    replies = (
+        Draft.objects.filter(state=Draft.State.PUBLISHED, account__network=network)
+        .filter(Q(in_reply_to_post_id__in=[i for i in (post_id, answered) if i]) | Q(published_post_id=answered or "-"))
+        .exclude(published_post_id="")
+        .select_related("account", "current_revision")
+        .order_by("published_at")[:MAX_STORED]
+    )
+    for draft in replies:
+        posts.setdefault(
+            draft.published_post_id,
+            ConversationPost(
+                post_id=draft.published_post_id,
+                author_username=draft.account.handle,
+                author_name=draft.account.display_name,
+                text=draft.text,
+                posted_at=draft.published_at,
+                ours=True,
+                link=_own_post_url(draft.account, draft.published_post_id),
+                network_label=label,
+            ),
+        )
+    for post in posts.values():
+        post.this = post.post_id == post_id
+        post.answered = bool(answered) and post.post_id == answered
+    ordered = sorted(posts.values(), key=lambda p: (p.posted_at is None, p.posted_at or mention.posted_at))
+    return Conversation(conversation_id=mention.conversation_id or post_id, posts=ordered, fetched=True)
+
+
+def _own_post_url(account, post_id: str) -> str:
+    try:
+        return provider_for(account).post_url(account, post_id)
+    except Exception:  # noqa: BLE001  (a link is a nicety)
+        return ""
+
+
 def _as_row(post: XPost, own_accounts: dict) -> dict:
     author = post.author
     return {
@@ -165,6 +236,11 @@ def conversation_fetch(*, item: InboxItem, by: User) -> Conversation:
     """Ask X for the rest of the item's conversation, once: refused while the read budget is used up; a second
     ask (or one made while another is under way) reads nothing and shows what is cached."""
     ensure(by, "monitoring.work_item", item)
+    if item.mention.network:
+        raise Refused(
+            f"Dovecote reads conversations from X only. Open this post on {item.mention.network_label} to read the "
+            "rest of its conversation."
+        )
     conversation_id, _, answered = _ids(item)
     if _from_cache(conversation_id) is not None:
         return conversation_for(item)

@@ -91,6 +91,13 @@ class Bluesky:
     def handle(self, name: str) -> str:
         return f"{name}.bsky.social"
 
+    def reply(self, account, parent_id, text, author="neighbour.bsky.social") -> str:
+        """Someone's reply to a post, mentioning the account too."""
+        post = self.sandbox.inject_post(
+            author, f"@{account.handle} {text}", reply_to_uri=parent_id, mention_dids=[account.x_user_id]
+        )
+        return post["uri"]
+
     def reply_texts(self, post_id) -> list[str]:
         """The texts of the posts that answer this one."""
         return [
@@ -157,6 +164,10 @@ class Mastodon:
 
     def handle(self, name: str) -> str:
         return f"{name}@{self.host}"
+
+    def reply(self, account, parent_id, text, author="neighbour@other.example") -> str:
+        user = account.handle.split("@")[0]
+        return self.sandbox.inject_status(author, f"@{user} {text}", in_reply_to_id=parent_id)["id"]
 
     def reply_texts(self, post_id) -> list[str]:
         return [
@@ -367,6 +378,10 @@ def test_a_reply_from_the_inbox_goes_out_on_the_network_from_the_account_mention
     assert len(replies) == 1 and replies[0].endswith("Yes, 9am to 1pm."), replies
     item.refresh_from_db()
     assert item.status == InboxItem.Status.REPLIED
+    from monitoring.conversation import conversation_for
+
+    ours = [p for p in conversation_for(item).posts if p.ours]
+    assert [p.post_id for p in ours] == [draft.published_post_id] and ours[0].url.startswith("https://")
 
 
 def test_posts_are_time_ordered_with_x_s_in_the_inbox():
@@ -450,3 +465,23 @@ def test_whatever_a_provider_hands_over_the_poll_stores_what_it_can_and_moves_on
         assert "\x00" not in mention.text and mention.tweet_id == stored_id(mention.network_post_id, mention.posted_at)
     Mention.objects.all().delete()
     account.delete()
+
+
+def test_an_item_s_conversation_is_what_was_stored_on_its_network_never_read_from_x(net, team, member, triage, client):
+    account = net.account(team)
+    first = net.mention(account, "is the office open?")
+    answer = net.reply(account, first, "it was yesterday")
+    ingest.cursors_sync()
+    ingest.cursor_poll(cursor_id=mentions_cursor(account).pk)
+    item = InboxItem.objects.get(mention__network_post_id=answer)
+    client.force_login(member)
+    page = client.get(reverse("monitoring:item_detail", args=[item.pk])).text
+    conversation = page.split('id="conversation"', 1)[1].split("</section>", 1)[0]
+    assert conversation.index("is the office open?") < conversation.index("it was yesterday")
+    assert "The post it answers" in conversation and "This mention" in conversation
+    assert f"Open on {net.label} (new tab)" in conversation and "x.com" not in conversation
+    assert "Read the rest from X" not in page
+    with pytest.raises(services.Refused, match=f"Open this post on {net.label}"):
+        from monitoring.conversation import conversation_fetch
+
+        conversation_fetch(item=item, by=member)
