@@ -234,7 +234,8 @@ def _not_taken(
             draft, S.HELD, by=None, reason=f"Publishing freeze: {freeze.reason}", held_by=freeze, held_for_spend=False
         )
         return Outcome.HELD
-    elif not draft.essential_reason and draft.account.team_id in over_spend:
+    elif not draft.essential_reason and draft.account.team_id in over_spend and draft.account.network == X:
+        # The spend budget is what X charges: Bluesky and Mastodon cost nothing, so their posts are not held.
         reason = f"{draft.account.team}'s spend budget for the month is used up"
         _move(draft, S.HELD, by=None, reason=reason, held_by=None, held_for_spend=True)
         return Outcome.HELD

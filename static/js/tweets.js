@@ -133,6 +133,13 @@
       if (rule && window.DovecoteCount) rule.textContent = window.DovecoteCount.rule(network, max);
       if (post) update(post);
     });
+    // What X charges is X's: an account on another network posts for nothing.
+    document.querySelectorAll("[data-cost-live]").forEach(function (box) {
+      box.classList.toggle("dovecote-hidden", network !== "x");
+    });
+    document.querySelectorAll("[data-cost-free]").forEach(function (note) {
+      note.classList.toggle("dovecote-hidden", network === "x");
+    });
     document.querySelectorAll("[data-also-item]").forEach(function (item) {
       var isMain = option && item.getAttribute("data-also-item") === option.value;
       item.classList.toggle("dovecote-hidden", Boolean(isMain));

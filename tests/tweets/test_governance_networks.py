@@ -214,3 +214,31 @@ def test_one_freeze_holds_every_network_at_once(
             freezes.draft_publish_now(draft=draft, by=lead)
     for name, sandbox in sandboxes.items():
         assert OnNetwork(name, sandbox).texts(accounts[name]) == [f"Held on {name}."]
+
+
+def test_a_team_over_its_x_spend_budget_still_posts_on_bluesky_and_mastodon_which_cost_nothing(
+    x_sandbox, bluesky_sandbox, mastodon_sandbox, team, lead, member, run_jobs, client
+):
+    from decimal import Decimal
+
+    from tweets.models import SpendBudget
+    from twitter_api.models import ApiCall
+
+    sandboxes = {"x": x_sandbox, "bluesky": bluesky_sandbox, "mastodon": mastodon_sandbox}
+    accounts = {}
+    for name, sandbox in sandboxes.items():
+        accounts[name] = _account_on(name, team, lead, TwitterAccount.Kind.PERSONAL)
+        sandbox.register_account(accounts[name])
+    SpendBudget.objects.create(team=team, monthly_limit=Decimal("1"), hold_at_limit=True)
+    ApiCall.objects.create(
+        endpoint="/2/tweets", method="POST", account=accounts["x"], status_code=200, cost=Decimal("1")
+    )
+    drafts = {name: submitted(member, account, f"Spend on {name}.", run_jobs) for name, account in accounts.items()}
+    assert drafts["x"].state == S.HELD and drafts["x"].held_for_spend
+    assert (drafts["bluesky"].state, drafts["mastodon"].state) == (S.PUBLISHED, S.PUBLISHED)
+    assert OnNetwork("bluesky", bluesky_sandbox).texts(accounts["bluesky"]) == ["Spend on bluesky."]
+
+    client.force_login(member)
+    page = client.get(drafts["bluesky"].get_absolute_url()).content.decode()
+    assert "Bluesky does not charge for posting." in page and "What X will charge" not in page
+    assert "View on Bluesky" in page

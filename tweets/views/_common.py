@@ -130,7 +130,9 @@ def _detail_context(request: HttpRequest, draft: Draft, **extra) -> dict:
         "draft": draft,
         "held": _held_context(draft) if draft.state == S.HELD else None,
         "post_rows": _post_rows(draft.posts, account=draft.account),
-        "cost": costs.draft_cost(draft),
+        # Bluesky and Mastodon do not charge for posting: the cost box says so instead (tweets/_cost.html).
+        "cost": costs.draft_cost(draft) if draft.account.network == "x" else None,
+        "cost_free_on": "" if draft.account.network == "x" else draft.account.network_label,
         "preview": revision_preview(draft),
         "revisions": revisions,
         "diffs": diffs,
