@@ -1,3 +1,5 @@
+import copy
+
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
@@ -6,6 +8,7 @@ from accounts import services
 from accounts.jobs import INVITATION_DAYS
 from accounts.models import AuditEvent, Membership, Team, TwitterAccount, User
 from accounts.services import audit_record
+from networks.base import NETWORK_CHOICES, X
 
 
 class UserInviteForm(forms.ModelForm):
@@ -163,22 +166,39 @@ class KindDefaultSelect(forms.NullBooleanSelect):
 
 
 class TwitterAccountAdminForm(forms.ModelForm):
-    """Credentials are write-only: the inputs start empty and a blank input keeps what is stored."""
+    """Credentials are write-only: the inputs start empty and a blank input keeps what is stored. X takes a token
+    and its secret; Bluesky an app password and Mastodon an access token, each checked with the network before it
+    is kept (accounts.services.account_connect), which also reads the account's id there."""
 
     new_access_token = forms.CharField(
-        label="New access token", required=False, widget=forms.PasswordInput(render_value=False)
+        label="New access token (X), app password (Bluesky) or access token (Mastodon)",
+        required=False,
+        widget=forms.PasswordInput(render_value=False),
+        help_text="Bluesky: an app password made in Bluesky's settings, never the account's main password.",
     )
     new_access_token_secret = forms.CharField(
-        label="New access token secret", required=False, widget=forms.PasswordInput(render_value=False)
+        label="New access token secret (X only)", required=False, widget=forms.PasswordInput(render_value=False)
     )
     revoke_credentials = forms.BooleanField(required=False, help_text="Remove the stored credentials now.")
+    network = forms.ChoiceField(
+        choices=NETWORK_CHOICES,
+        required=False,
+        help_text="Where the account is. The handle's rule is its network's: on Bluesky a domain name, on Mastodon "
+        "name@server with the server's address below.",
+    )
+
+    def clean_network(self):
+        """An account says its network; a form that leaves it out keeps the one stored (X for a new account)."""
+        return self.cleaned_data.get("network") or self.instance.network or X
 
     class Meta:
         model = TwitterAccount
         fields = [
+            "network",
             "handle",
             "display_name",
             "kind",
+            "instance_url",
             "team",
             "responsible_person",
             "x_user_id",
@@ -197,8 +217,21 @@ class TwitterAccountAdminForm(forms.ModelForm):
     def clean(self):
         data = super().clean()
         token, secret = data.get("new_access_token"), data.get("new_access_token_secret")
-        if bool(token) != bool(secret):
+        network = data.get("network") or X
+        self.connected = None
+        if network == X and bool(token) != bool(secret):
             raise forms.ValidationError("Enter both the new access token and its secret, or neither.")
+        if network != X and secret:
+            self.add_error("new_access_token_secret", "Only an X account has a token secret. Leave it empty.")
+        if network != X and token and not data.get("revoke_credentials") and not self.errors:
+            # Checked with the network now, so a refusal is shown here and nothing is kept.
+            candidate = copy.copy(self.instance)
+            for name in ("network", "handle", "instance_url"):
+                setattr(candidate, name, data.get(name) or "")
+            try:
+                self.connected = services.account_connect(account=candidate, access_token=token)
+            except services.CredentialsRefused as exc:
+                self.add_error("new_access_token", exc.message)
         return data
 
 
@@ -212,20 +245,46 @@ def _access_change(form, obj: TwitterAccount) -> dict:
 @admin.register(TwitterAccount)
 class TwitterAccountAdmin(admin.ModelAdmin):
     form = TwitterAccountAdminForm
-    list_display = ["handle", "display_name", "kind", "team", "status", "approvals_required", "credentials_state"]
-    list_filter = ["kind", "status", "team"]
+    list_display = [
+        "handle",
+        "network",
+        "display_name",
+        "kind",
+        "team",
+        "status",
+        "approvals_required",
+        "credentials_state",
+    ]
+    list_filter = ["network", "kind", "status", "team"]
     search_fields = ["handle", "display_name", "x_user_id"]
     autocomplete_fields = ["team", "approver_team", "responsible_person"]
     readonly_fields = [
         "credentials_updated_at",
         "credentials_revoked_at",
+        "max_characters",
         "created_at",
         "legal_hold_since",
         "legal_hold_by",
         "legal_hold_reason",
     ]
     fieldsets = (
-        (None, {"fields": ("handle", "display_name", "kind", "team", "responsible_person", "x_user_id", "status")}),
+        (
+            None,
+            {
+                "fields": (
+                    "network",
+                    "handle",
+                    "display_name",
+                    "kind",
+                    "team",
+                    "responsible_person",
+                    "instance_url",
+                    "x_user_id",
+                    "max_characters",
+                    "status",
+                )
+            },
+        ),
         (
             "Approval policy",
             {
@@ -251,7 +310,7 @@ class TwitterAccountAdmin(admin.ModelAdmin):
                 )
             },
         ),
-        ("X API access", {"fields": ("api_access",)}),
+        ("X API access (X accounts only)", {"fields": ("api_access",)}),
         (
             "Records (a legal hold is placed and lifted, with a reason, from the account's records page)",
             {"fields": ("retention_years", "legal_hold_since", "legal_hold_by", "legal_hold_reason")},
@@ -286,6 +345,7 @@ class TwitterAccountAdmin(admin.ModelAdmin):
                 account=obj,
                 access_token=data["new_access_token"],
                 access_token_secret=data["new_access_token_secret"],
+                connected=form.connected,
                 request=request,
             )
 

@@ -5,6 +5,7 @@ from django import forms
 
 from accounts.models import Membership
 from core.forms import DateField
+from networks.base import BLUESKY, LABELS, MASTODON, X
 
 
 class ActivateTOTPForm(AllauthActivateTOTPForm):
@@ -20,7 +21,8 @@ class ActivateTOTPForm(AllauthActivateTOTPForm):
 
 
 class CredentialsForm(forms.Form):
-    """OAuth 1.0a user credentials. Write-only: the inputs are never filled from stored values."""
+    """What the account's network needs: X's OAuth 1.0a token and secret, Bluesky's app password, Mastodon's access
+    token. Write-only: the inputs are never filled from stored values."""
 
     access_token = forms.CharField(
         label="Access token",
@@ -33,12 +35,32 @@ class CredentialsForm(forms.Form):
         widget=forms.PasswordInput(render_value=False, attrs={"class": "govuk-input", "autocomplete": "off"}),
     )
 
+    def __init__(self, *args, network: str = X, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.network = network or X
+        if self.network == BLUESKY:
+            del self.fields["access_token_secret"]
+            self.fields["access_token"].label = "App password"
+            self.fields["access_token"].help_text = (
+                "Make one for Dovecote in Bluesky's settings, under Privacy and security, App passwords. Never "
+                "enter the account's main password."
+            )
+            self.fields["access_token"].error_messages["required"] = "Enter the app password."
+        elif self.network == MASTODON:
+            del self.fields["access_token_secret"]
+            self.fields["access_token"].help_text = (
+                "Make one in the account's Mastodon settings, under Development, New application, with permission "
+                "to read, write and delete posts."
+            )
+            self.fields["access_token"].error_messages["required"] = "Enter the access token."
+
     def clean(self):
         data = super().clean()
+        where = LABELS.get(self.network, "X")
         for name in ("access_token", "access_token_secret"):
             value = data.get(name, "")
             if value and (value != value.strip() or any(c.isspace() for c in value)):
-                self.add_error(name, "Paste the value exactly as X shows it, without spaces.")
+                self.add_error(name, f"Paste the value exactly as {where} shows it, without spaces.")
         return data
 
 

@@ -1,5 +1,7 @@
 """Services for people (invitations), teams, memberships, accounts and the audit trail."""
 
+import copy
+
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
@@ -8,6 +10,7 @@ from accounts.models import AuditEvent, Membership, Team, TwitterAccount, User
 from core.params import typed
 from core.permissions import ensure
 from core.queues import enqueue_on_commit
+from networks.base import BLUESKY, MASTODON, X
 
 
 def client_ip(request: HttpRequest | None) -> str | None:
@@ -89,18 +92,114 @@ def membership_end(*, actor: User | None, membership: Membership, request=None) 
     return membership
 
 
-@transaction.atomic
+class CredentialsRefused(Exception):
+    """The network would not accept the credentials entered (or could not be asked): `message` says what to do."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+# How each network's credentials are asked for and named (X's OAuth 1.0a token and secret are checked when used).
+CREDENTIAL_NAMES = {BLUESKY: "app password", MASTODON: "access token"}
+
+
+def _cell(value, limit: int = 255) -> str:
+    """A value from the network, fit to keep: text without NULs or lone surrogates, or empty."""
+    if not isinstance(value, str | int) or isinstance(value, bool):
+        return ""
+    text = str(value).replace("\x00", "")
+    text = text.encode("utf-8", "replace").decode("utf-8") if any("\ud800" <= c <= "\udfff" for c in text) else text
+    return text.strip()[:limit]
+
+
+def account_connect(*, account: TwitterAccount, access_token: str, at=None) -> dict:
+    """Ask Bluesky or Mastodon whom these credentials belong to, before they are kept: the account's id on the
+    network (`user_id`) and, on Mastodon, its instance's limit on a post (`max_characters`). Nothing is saved.
+    Raises CredentialsRefused, in words that say what to do, when the network refuses them or cannot be asked."""
+    from importlib import import_module
+
+    from twitter_api.errors import CredentialsRejected, XApiError
+
+    network = account.network or X
+    label, name = account.network_label, CREDENTIAL_NAMES.get(network, "credentials")
+    candidate = copy.copy(account)  # the account as it will be, never saved here
+    candidate.access_token, candidate.access_token_secret = access_token, ""
+    candidate.credentials_updated_at, candidate.credentials_revoked_at = at or timezone.now(), None
+    try:
+        connect = import_module(f"networks.{network}.provider").connect
+    except (ImportError, AttributeError):
+        return {}  # this network's provider cannot check yet: kept as entered, checked when first used
+    try:
+        found = connect(candidate)
+    except CredentialsRejected as exc:
+        where = "in Bluesky's settings, under App passwords" if network == BLUESKY else "in the account's settings"
+        raise CredentialsRefused(
+            f"{label} refused this {name} for @{account.handle}. Make a new {name} {where}, paste it here and save "
+            f"again. Nothing was saved. ({exc})"
+        ) from exc
+    except XApiError as exc:
+        raise CredentialsRefused(
+            f"Dovecote could not check the {name} with {label}: {exc} Nothing was saved. Try again in a few minutes."
+        ) from exc
+    found = found if isinstance(found, dict) else {}
+    user_id = _cell(found.get("did") if network == BLUESKY else found.get("id"))
+    if not user_id:
+        raise CredentialsRefused(
+            f"{label} accepted the {name} but did not say which account it belongs to. Nothing was saved. "
+            "Try again in a few minutes."
+        )
+    limit = found.get("max_characters")
+    return {
+        "user_id": user_id,
+        "max_characters": limit if type(limit) is int and 0 < limit <= 1_000_000 else None,
+    }
+
+
 def account_set_credentials(
-    *, actor: User | None, account: TwitterAccount, access_token: str, access_token_secret: str, request=None
+    *,
+    actor: User | None,
+    account: TwitterAccount,
+    access_token: str,
+    access_token_secret: str = "",
+    connected: dict | None = None,
+    request=None,
 ) -> TwitterAccount:
+    """Keep new credentials (encrypted). X's are a token and its secret; Bluesky's app password and Mastodon's
+    access token are checked with the network first (`account_connect`, unless the caller has: `connected`),
+    which also fills in the account's id there and Mastodon's limit on a post. A refusal (CredentialsRefused)
+    saves nothing."""
+    now = timezone.now()
+    fields = ["access_token", "access_token_secret", "credentials_updated_at", "credentials_revoked_at"]
+    details = {}
+    if (account.network or X) != X:
+        if connected is None:
+            connected = account_connect(account=account, access_token=access_token, at=now)
+        access_token_secret = ""
+        if connected.get("user_id"):
+            account.x_user_id = connected["user_id"]
+            fields.append("x_user_id")
+            details["user_id"] = connected["user_id"]
+        if connected.get("max_characters"):
+            account.max_characters = connected["max_characters"]
+            fields.append("max_characters")
+            details["max_characters"] = connected["max_characters"]
+        details["network"] = account.network
+        details["checked"] = bool(connected)
     account.access_token = access_token
     account.access_token_secret = access_token_secret
-    account.credentials_updated_at = timezone.now()
+    account.credentials_updated_at = now
     account.credentials_revoked_at = None
-    account.save(
-        update_fields=["access_token", "access_token_secret", "credentials_updated_at", "credentials_revoked_at"]
-    )
-    audit_record(action="account.credentials_set", actor=actor, obj=account, team=account.team, request=request)
+    with transaction.atomic():  # the network was asked first, outside the transaction
+        account.save(update_fields=fields)
+        audit_record(
+            action="account.credentials_set",
+            actor=actor,
+            obj=account,
+            team=account.team,
+            details=details,
+            request=request,
+        )
     return account
 
 

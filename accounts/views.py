@@ -70,7 +70,7 @@ def team_invite(request: HttpRequest, pk: int) -> HttpResponse:
 def _account_context(request: HttpRequest, account, **extra) -> dict:
     return {
         "account": account,
-        "form": CredentialsForm(),
+        "form": CredentialsForm(network=account.network),
         "is_lead": is_lead(request.user, account.team_id),
         "grant": ActivityGrant.objects.select_related("authorised_by").filter(account=account).first(),
         "authorise_activity": decide(request.user, "accounts.authorise_activity", account),
@@ -89,13 +89,20 @@ def account_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def account_credentials(request: HttpRequest, pk: int) -> HttpResponse:
     account = account_for_user(request.user, pk)
     require_lead(request.user, account.team_id)
-    form = CredentialsForm(request.POST)
+    form = CredentialsForm(request.POST, network=account.network)
+    if form.is_valid():
+        try:
+            services.account_set_credentials(actor=request.user, account=account, request=request, **form.cleaned_data)
+        except services.CredentialsRefused as exc:
+            account.refresh_from_db()
+            form.add_error("access_token", exc.message)
     if not form.is_valid():
         return render(
             request, "accounts/account_detail.html", _account_context(request, account, form=form), status=400
         )
-    services.account_set_credentials(actor=request.user, account=account, request=request, **form.cleaned_data)
-    messages.success(request, f"New credentials saved for {account}. They will not be shown again.")
+    messages.success(
+        request, f"New credentials saved for {account} on {account.network_label}. They will not be shown again."
+    )
     return redirect("accounts:account_detail", pk=account.pk)
 
 
