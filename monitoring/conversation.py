@@ -209,7 +209,10 @@ def _network_conversation(item: InboxItem) -> Conversation:
     for post in posts.values():
         post.this = post.post_id == post_id
         post.answered = bool(answered) and post.post_id == answered
-    ordered = sorted(posts.values(), key=lambda p: (p.posted_at is None, p.posted_at or mention.posted_at))
+    # By time; where two share a time (Mastodon's are to the second), the post answered before its answer.
+    ordered = sorted(
+        posts.values(), key=lambda p: (p.posted_at is None, p.posted_at or mention.posted_at, not p.answered, p.ours)
+    )
     return Conversation(conversation_id=mention.conversation_id or post_id, posts=ordered, fetched=True)
 
 
