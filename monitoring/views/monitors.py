@@ -2,7 +2,7 @@ from datetime import timedelta
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Avg, Count, Q
+from django.db.models import Avg, Count, Exists, Q
 from django.db.models.functions import TruncHour
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -10,8 +10,9 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accounts.access import teams_for_user
+from accounts.models import TwitterAccount
 from core.permissions import decide, ensure
-from monitoring import budget, services
+from monitoring import budget, network_ingest, services
 from monitoring.access import (
     monitor_for_user,
     monitors_for_user,
@@ -22,6 +23,8 @@ from monitoring.access import (
 from monitoring.forms import MonitorForm, WatchlistEntryForm, WatchlistForm
 from monitoring.models import MentionMatch
 from monitoring.preview import query_preview
+from networks import BLUESKY, MASTODON
+from twitter_api.query import QuerySyntaxError
 
 # --- Monitors and the monitoring page ---------------------------------------------------------------
 
@@ -61,6 +64,9 @@ def monitor_list(request: HttpRequest) -> HttpResponse:
             week_sentiment=Avg(
                 "matches__mention__sentiment", filter=Q(matches__mention__posted_at__gte=now - timedelta(days=7))
             ),
+            # Whether the department has accounts on Bluesky and on Mastodon, read with the monitors (no query more).
+            on_bluesky=Exists(_network_accounts(BLUESKY)),
+            on_mastodon=Exists(_network_accounts(MASTODON)),
         )
     )
     spikes = {}
@@ -71,9 +77,18 @@ def monitor_list(request: HttpRequest) -> HttpResponse:
         spikes[alert.monitor_id] = alert
     chart_data = _chart_data(monitors, now)
     tables = _chart_tables(chart_data)
+    # Bluesky and Mastodon take plain words or a hashtag: what each monitor is searched for there, when the
+    # department has accounts there (monitoring.network_ingest).
+    first = monitors[0] if monitors else None
+    networks = " and ".join(
+        label
+        for label, on in (("Bluesky", first and first.on_bluesky), ("Mastodon", first and first.on_mastodon))
+        if on
+    )
     for monitor in monitors:
         monitor.spike = spikes.get(monitor.pk)
         monitor.chart_rows = tables.get(monitor.pk, [])
+        monitor.network_terms = _network_terms(monitor.query) if networks else []
     return render(
         request,
         "monitoring/monitor_list.html",
@@ -82,8 +97,22 @@ def monitor_list(request: HttpRequest) -> HttpResponse:
             "chart_data": chart_data,
             "can_create": decide(request.user, "monitoring.manage_monitors").allowed,
             "budget": budget.budget_state(),
+            "networks": networks,
         },
     )
+
+
+def _network_accounts(network: str):
+    return TwitterAccount.objects.filter(
+        network=network, status=TwitterAccount.Status.ACTIVE, credentials_revoked_at__isnull=True
+    )
+
+
+def _network_terms(query: str) -> list[str]:
+    try:
+        return network_ingest.search_terms(query)
+    except QuerySyntaxError:
+        return []
 
 
 def _lead_teams(user):

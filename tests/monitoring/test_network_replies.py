@@ -110,3 +110,17 @@ def test_a_team_with_no_account_on_the_post_s_network_is_told_so(client, team, m
     client.force_login(member)
     page = client.get(reverse("monitoring:item_detail", args=[item.pk])).text
     assert f"{team} has no Mastodon account to reply from" in page
+
+
+def test_the_monitor_list_says_what_each_monitor_is_searched_for_on_other_networks(client, team, member):
+    from tests.monitoring.factories import MonitorFactory
+
+    searched = MonitorFactory(team=team, query='"passport office" delay')
+    unsearched = MonitorFactory(team=team, query="from:someone")
+    client.force_login(member)
+    page = client.get(reverse("monitoring:monitor_list")).text
+    assert f'id="monitor-{searched.pk}-networks"' not in page  # no account on another network yet
+    network_account(team, "bluesky", "dept.bsky.social")
+    page = client.get(reverse("monitoring:monitor_list")).text
+    assert 'On Bluesky, searched for <code class="dovecote-mono">passport office</code>' in page
+    assert f'id="monitor-{unsearched.pk}-networks">Not searched on Bluesky' in page
