@@ -67,7 +67,9 @@ class DraftAdminForm(forms.ModelForm):
 
     def clean_posts_text(self):
         raw = self.cleaned_data["posts_text"].replace("\r\n", "\n")
-        return services.clean_posts(raw.split(THREAD_SEPARATOR))
+        # By the account's network's rule (the account field is cleaned first); X's while it is not known.
+        account = self.cleaned_data.get("account") or (self.instance.account if self.instance.account_id else None)
+        return services.clean_posts(raw.split(THREAD_SEPARATOR), account=account)
 
     def clean_in_reply_to_post_id(self):
         return services.clean_reply_to(self.cleaned_data.get("in_reply_to_post_id"))

@@ -92,6 +92,7 @@ class DraftForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["account"].queryset = accounts
         self.fields["account"].widget.accounts = {str(a.pk): a for a in accounts} if accounts is not None else {}
+        self.fields["account"].label_from_instance = announcements.account_name  # '@handle on Bluesky'
         # Writing once for several accounts: the others this person may write for (tweets.announcements).
         self.also_accounts = {str(a.pk): a for a in also_accounts}
         self.fields["also"].choices = [(pk, announcements.account_name(a)) for pk, a in self.also_accounts.items()]

@@ -153,8 +153,8 @@ def test_mastodon_alt_text_may_be_longer_than_x_s():
 def test_the_page_offers_the_other_accounts_by_network(member, account, bluesky, mastodon):
     page = _client(member).get(NEW, {"account": account.pk}).content.decode()
     assert "Also post this from" in page
-    assert f"@{bluesky.handle} on Bluesky" in page
-    assert f"@{mastodon.handle} on Mastodon" in page
+    assert f'name="also" type="checkbox" value="{bluesky.pk}"' in page
+    assert f'name="also" type="checkbox" value="{mastodon.pk}"' in page
     assert f"Text for @{bluesky.handle} on Bluesky (optional)" in page
     assert f'name="also" type="checkbox" value="{account.pk}"' not in page  # the main account is posted anyway
 
@@ -231,7 +231,8 @@ def test_an_account_without_the_training_is_not_offered_and_a_forged_tick_is_ref
     require_course(TwitterAccount.Kind.PRESS_OFFICE, "draft", title="Press office posting")
     client = _client(member)
     page = client.get(NEW, {"account": account.pk}).content.decode()
-    assert f"@{untrained_for.handle} on Mastodon" not in page
+    assert f'name="also" type="checkbox" value="{untrained_for.pk}"' not in page
+    assert f"Text for @{untrained_for.handle} on Mastodon" not in page
     response = client.post(
         NEW, {"account": account.pk, "posts": ["Hello."], "also": [untrained_for.pk], "action": "save"}
     )
@@ -336,3 +337,12 @@ def test_garbage_posted_to_compose_never_gives_a_server_error(
     data.update({f"variant_{key}": variant for key in also[:2]} | {f"variant_{bluesky.pk}": variant})
     response = _client(member).post(NEW, data)
     assert response.status_code in (200, 302, 400, 403, 404)
+
+
+def test_the_admin_checks_a_draft_s_text_by_its_account_s_network(client, admin_user, bluesky):
+    client.force_login(admin_user)
+    url = reverse("admin:tweets_draft_add")
+    response = client.post(url, {"account": bluesky.pk, "posts_text": "a" * 301})
+    assert response.status_code == 200
+    assert "Bluesky" in response.content.decode() and "301" in response.content.decode()
+    assert not Draft.objects.exists()
