@@ -346,3 +346,9 @@ def test_the_admin_checks_a_draft_s_text_by_its_account_s_network(client, admin_
     assert response.status_code == 200
     assert "Bluesky" in response.content.decode() and "301" in response.content.decode()
     assert not Draft.objects.exists()
+
+
+def test_without_javascript_a_bluesky_account_s_page_says_posting_is_free(member, bluesky):
+    page = _client(member).get(NEW, {"account": bluesky.pk}).content.decode()
+    assert '<div class="govuk-inset-text" data-cost-free>' in page
+    assert '<div class="govuk-inset-text dovecote-hidden" data-cost data-cost-live' in page

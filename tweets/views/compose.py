@@ -95,6 +95,8 @@ def _compose(request, *, form, draft=None, status=200, error="", media=None):
             "forward_voids_approvals": draft is not None and services.forward_voids_approvals(request.user, draft),
             "reply_verdict": _reply_verdict(form, draft),
             "also": _also_rows(form, chosen) if draft is None else [],
+            # What X charges is X's (the box follows the account in the browser too: static/js/tweets.js).
+            "cost_free_now": chosen is not None and chosen.network != "x",
         },
         status=status,
     )
