@@ -3,6 +3,8 @@ handle rule; the account page asks for what the network needs (X: a token and se
 Mastodon: an access token) and checks it with the network (its local sandbox) before keeping anything."""
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from accounts.models import AuditEvent, TwitterAccount
 from tests.factories import TwitterAccountFactory
@@ -198,3 +200,16 @@ def test_the_admin_takes_no_token_secret_for_bluesky(client, admin_user, team, l
     response = client.post("/admin/accounts/twitteraccount/add/", data)
     assert "Only an X account has a token secret" in response.content.decode()
     assert not TwitterAccount.objects.filter(handle="news.dept.bsky.social").exists()
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
+@given(token=st.text(max_size=250), secret=st.text(max_size=30))
+def test_whatever_is_posted_as_bluesky_credentials_never_gives_a_server_error(
+    client, lead, bluesky, bluesky_sandbox, token, secret
+):
+    bluesky_sandbox.add_user(handle=bluesky.handle, did=DID, app_password=APP_PASSWORD)
+    client.force_login(lead)
+    response = client.post(_credentials_url(bluesky), {"access_token": token, "access_token_secret": secret})
+    assert response.status_code in (302, 400)
+    bluesky.refresh_from_db()
+    assert bluesky.access_token in ("", APP_PASSWORD)
