@@ -101,28 +101,6 @@ def main() -> None:
 # --- The sandboxes -----------------------------------------------------------------------------------------------
 
 
-def _bluesky_state_class():
-    from networks.bluesky.sandbox import BlueskyState
-
-    class Fixed(BlueskyState):
-        """The sandbox's session tokens end in "sig<clock>", and the clock also counts every post made: from the
-        10th to the 99th tick (and the 100,000th to the 999,999th) that is 5 (9) characters, which is not base64url,
-        so atproto cannot decode the token (TokenDecodeError: Invalid crypto padding) and every call of that session
-        fails. Until the sandbox is fixed, the bench skips those ticks."""
-
-        def issue_session(self, did: str) -> dict:
-            with self.lock:
-                while len(f"sig{self._clock + 1}") % 4 == 1:
-                    self._clock += 1
-                return super().issue_session(did)
-
-    return Fixed
-
-
-def _BlueskyState():  # noqa: N802  (made on first use: the sandbox imports Django's settings through networks)
-    return _bluesky_state_class()()
-
-
 class Sandboxes:
     """The three sandboxes, served from threads of this process, and what the bench reads of them."""
 
@@ -139,7 +117,7 @@ class Sandboxes:
             bearer_tokens=(settings.X_BEARER_TOKEN,),
             query_length_limit=settings.X_QUERY_LENGTH_LIMIT,
         )
-        self.bluesky = _BlueskyState()
+        self.bluesky = bluesky.BlueskyState()
         self.mastodon = mastodon.MastodonState(host=MASTODON_HOST)
         self.servers = [
             start_in_thread(self.x),

@@ -17,9 +17,11 @@ What Bluesky sends is read item by item as hostile data: an item that cannot be 
 it never fails the page.
 """
 
+import functools
 import hashlib
 import json
 import logging
+import ssl
 import time
 from datetime import UTC, datetime, timedelta
 
@@ -107,13 +109,20 @@ def _reset_at(headers) -> datetime | None:
         return None
 
 
+@functools.cache
+def _tls_context() -> ssl.SSLContext:
+    return ssl.create_default_context()
+
+
 class MeteredTransport(httpx.HTTPTransport):
     """One ApiCall per HTTP request, failures included (status empty when Bluesky never answered)."""
 
     def __init__(self, *, account=None, context: str = ""):
         self.account = account
         self.context = context[:100]
-        super().__init__(retries=0)
+        # One TLS context for the process: loading the CA certificates costs ~65 ms, and a transport is made for
+        # every piece of work.
+        super().__init__(retries=0, verify=_tls_context())
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         nsid = request.url.path.rsplit("/", 1)[-1]

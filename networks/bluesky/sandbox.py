@@ -65,6 +65,12 @@ def _iso(when: datetime) -> str:
     return when.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
+def _signature(did: str, clock: int) -> str:
+    """A JWT's third part: base64url without padding, as a real one is (a client decodes it)."""
+    digest = hashlib.sha256(f"{did}:{clock}".encode()).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+
+
 def _b64(data: dict) -> str:
     return base64.urlsafe_b64encode(json.dumps(data, separators=(",", ":")).encode()).decode().rstrip("=")
 
@@ -344,7 +350,7 @@ class BlueskyState:
                             "jti": f"a{self._clock}",
                         }
                     ),
-                    "sig" + str(self._clock),
+                    _signature(did, self._clock),
                 ]
             )
             refresh = ".".join(
@@ -360,7 +366,7 @@ class BlueskyState:
                             "jti": f"r{self._clock}",
                         }
                     ),
-                    "sig" + str(self._clock),
+                    _signature(did, self._clock),
                 ]
             )
             self.access_tokens[access] = (did, now + self.access_ttl)

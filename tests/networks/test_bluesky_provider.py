@@ -315,3 +315,14 @@ def test_no_answer_in_time_is_uncertain_and_the_retry_with_the_key_makes_one_pos
     assert [p["uri"] for p in bluesky_sandbox.posts_by(DID)] == [again.id]
     timed_out = ApiCall.objects.get(endpoint="bluesky:com.atproto.repo.createRecord", status_code=None)
     assert "Timeout" in timed_out.error
+
+
+def test_every_session_the_sandbox_issues_can_be_read_however_many_posts_it_has_made(account, bluesky_sandbox):
+    """A token's signature is base64url whatever the sandbox's clock says (it once ended in the clock's digits, which
+    the client could not decode from the tenth post on)."""
+    from django.core.cache import cache
+
+    for number in range(14):
+        bluesky_sandbox.inject_post("citizen.bsky.social", f"Post number {number}.")
+        cache.clear()  # a new session each time
+        assert bluesky.PROVIDER.profile(account).id == account.x_user_id
