@@ -25,17 +25,16 @@ import base64
 import hashlib
 import json
 import logging
-import os
 import re
 import socket
-import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs, urlsplit
 
+from core.sandboxes import LoopbackServer, SavedState, serve_in_thread
 from networks.text import BLUESKY_MAX_BYTES, BLUESKY_MAX_GRAPHEMES, graphemes
 
 log = logging.getLogger(__name__)
@@ -98,8 +97,10 @@ class Faults:
     malformed: list = field(default_factory=list)
 
 
-class BlueskyState:
+class BlueskyState(SavedState):
     """Users, posts, blobs, sessions, faults and the request log; every change under `lock`."""
+
+    save_prefix = ".bluesky-"
 
     def __init__(self, *, access_ttl: int = ACCESS_TTL_SECONDS):
         self.lock = threading.RLock()
@@ -502,27 +503,6 @@ class BlueskyState:
             self.refresh_tokens = data.get("refresh_tokens", {})
             self._dirty = False
 
-    def save(self, path: str) -> None:
-        """Write the state atomically (temp file + rename) if it changed since the last save."""
-        with self.lock:
-            if not self._dirty:
-                return
-            data = self.to_dict()
-            self._dirty = False
-        directory = os.path.dirname(os.path.abspath(path))
-        os.makedirs(directory, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=directory, prefix=".bluesky-", suffix=".json")
-        with os.fdopen(fd, "w") as handle:
-            json.dump(data, handle)
-        os.replace(tmp, path)
-
-    def load(self, path: str) -> bool:
-        if not os.path.exists(path):
-            return False
-        with open(path) as handle:
-            self.load_dict(json.load(handle))
-        return True
-
 
 def _limit(params: dict, default: int = 50, most: int = 100) -> int:
     raw = params.get("limit", default)
@@ -909,31 +889,10 @@ ROUTES = {
 }
 
 
-class BlueskyServer(ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-    request_queue_size = 128
-
-    def __init__(self, address, state: BlueskyState, *, verbose: bool = False):
-        self.state = state
-        self.verbose = verbose
-        super().__init__(address, BlueskyHandler)
-
-    def handle_error(self, request, client_address):
-        import sys
-
-        if isinstance(sys.exc_info()[1], ConnectionError | TimeoutError):
-            return  # a client that gave up, or a connection dropped on purpose
-        super().handle_error(request, client_address)
-
-    @property
-    def url(self) -> str:
-        host, port = self.server_address[:2]
-        return f"http://{host}:{port}"
+class BlueskyServer(LoopbackServer):
+    handler = BlueskyHandler
 
 
 def start_in_thread(state: BlueskyState, *, host: str = "127.0.0.1", port: int = 0, **kwargs) -> BlueskyServer:
     """Serve the state from a daemon thread (port 0 picks a free one); stop with server.shutdown()."""
-    server = BlueskyServer((host, port), state, **kwargs)
-    threading.Thread(target=server.serve_forever, name="bluesky-sandbox", daemon=True).start()
-    return server
+    return serve_in_thread(BlueskyServer, state, host=host, port=port, name="bluesky-sandbox", **kwargs)

@@ -28,18 +28,18 @@ POST /_sandbox/users, POST /_sandbox/statuses (a status by someone else), POST /
 import html
 import json
 import logging
-import os
 import re
 import socket
-import tempfile
 import threading
 import time
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import regex
+
+from core.sandboxes import LoopbackServer, SavedState, serve_in_thread
 
 log = logging.getLogger(__name__)
 
@@ -144,8 +144,10 @@ class _Drop(Exception):
     """Close the connection without answering."""
 
 
-class MastodonState:
+class MastodonState(SavedState):
     """Everything the sandbox knows, behind one lock."""
+
+    save_prefix = ".mastodon-"
 
     def __init__(self, *, host: str = DEFAULT_HOST, max_characters: int = DEFAULT_MAX_CHARACTERS):
         self.lock = threading.RLock()
@@ -376,27 +378,6 @@ class MastodonState:
                 self.notifications.append(notification)
                 self._next_notification = max(self._next_notification, notification.id)
             self._dirty = False
-
-    def save(self, path: str) -> None:
-        """Write the state atomically (temp file + rename) if it changed since the last save."""
-        with self.lock:
-            if not self._dirty:
-                return
-            data = self.to_dict()
-            self._dirty = False
-        directory = os.path.dirname(os.path.abspath(path))
-        os.makedirs(directory, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=directory, prefix=".mastodon-", suffix=".json")
-        with os.fdopen(fd, "w") as handle:
-            json.dump(data, handle)
-        os.replace(tmp, path)
-
-    def load(self, path: str) -> bool:
-        if not os.path.exists(path):
-            return False
-        with open(path) as handle:
-            self.load_dict(json.load(handle))
-        return True
 
     # --- rendering ----------------------------------------------------------------------------------------
 
@@ -1076,35 +1057,13 @@ def _multipart(body: bytes, content_type: str) -> dict[str, list]:
     return fields
 
 
-class MastodonSandboxServer(ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-    request_queue_size = 128
-
-    def __init__(self, address, state: MastodonState, *, state_file: str | None = None, verbose: bool = False):
-        self.state = state
-        self.state_file = state_file
-        self.verbose = verbose
-        super().__init__(address, MastodonHandler)
-
-    def handle_error(self, request, client_address):
-        import sys
-
-        if isinstance(sys.exc_info()[1], ConnectionError | TimeoutError):
-            return
-        super().handle_error(request, client_address)
-
-    @property
-    def url(self) -> str:
-        host, port = self.server_address[:2]
-        return f"http://{host}:{port}"
+class MastodonSandboxServer(LoopbackServer):
+    handler = MastodonHandler
 
 
 def start_in_thread(state: MastodonState, *, host: str = "127.0.0.1", port: int = 0, **kwargs) -> MastodonSandboxServer:
     """Serve the state from a daemon thread (port 0 picks a free one); stop with server.shutdown()."""
-    server = MastodonSandboxServer((host, port), state, **kwargs)
-    threading.Thread(target=server.serve_forever, name="mastodon-sandbox", daemon=True).start()
-    return server
+    return serve_in_thread(MastodonSandboxServer, state, host=host, port=port, name="mastodon-sandbox", **kwargs)
 
 
 __all__ = ["MastodonSandboxServer", "MastodonState", "start_in_thread", "status_length"]

@@ -28,16 +28,16 @@ import json
 import logging
 import re
 import socket
-import threading
 import time
 from dataclasses import asdict
 from datetime import UTC, datetime
 from functools import lru_cache
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qsl, quote, unquote, urlsplit
 
 import orjson
 
+from core.sandboxes import LoopbackServer, serve_in_thread
 from twitter_api.sandbox.activity import ActivityApi, Streamed, activity_control
 from twitter_api.sandbox.direct import DM_EVENT_TYPES
 from twitter_api.sandbox.media import MediaApi, media_control
@@ -758,37 +758,13 @@ def _post_kwargs(item: dict) -> dict:
     return kwargs
 
 
-class SandboxServer(ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-    request_queue_size = 128
-
-    def __init__(self, address, state: SandboxState, *, state_file: str | None = None, verbose: bool = False):
-        self.state = state
-        self.state_file = state_file
-        self.verbose = verbose
-        super().__init__(address, SandboxHandler)
-
-    def handle_error(self, request, client_address):
-        # A client that gave up (timeout) or a connection we dropped on purpose is not an error here.
-        import sys
-
-        if isinstance(sys.exc_info()[1], ConnectionError | TimeoutError):
-            return
-        super().handle_error(request, client_address)
-
-    @property
-    def url(self) -> str:
-        host, port = self.server_address[:2]
-        return f"http://{host}:{port}"
+class SandboxServer(LoopbackServer):
+    handler = SandboxHandler
 
 
 def start_in_thread(state: SandboxState, *, host: str = "127.0.0.1", port: int = 0, **kwargs) -> SandboxServer:
     """Serve the state from a daemon thread (port 0 picks a free one); stop with server.shutdown()."""
-    server = SandboxServer((host, port), state, **kwargs)
-    thread = threading.Thread(target=server.serve_forever, name="x-sandbox", daemon=True)
-    thread.start()
-    return server
+    return serve_in_thread(SandboxServer, state, host=host, port=port, name="x-sandbox", **kwargs)
 
 
 __all__ = ["SandboxServer", "oauth1_signature", "start_in_thread"]

@@ -5,11 +5,8 @@ twitter_api.sandbox.server. Post ids are snowflakes minted in insertion order, s
 and every index is a list sorted by id: a since_id read bisects to its start and never looks further.
 """
 
-import json
-import os
 import random
 import re
-import tempfile
 import threading
 import time
 import unicodedata
@@ -21,6 +18,7 @@ from datetime import UTC, datetime, timedelta
 from twitter_text import extract_urls_with_indices
 from twitter_text.has_invalid_characters import has_invalid_characters
 
+from core.sandboxes import SavedState
 from twitter_api.query import AnalysedText
 from twitter_api.sandbox import activity, media
 from twitter_api.sandbox.direct import DirectMessages
@@ -207,7 +205,7 @@ def _iso(dt: datetime) -> str:
     return dt.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
 
 
-class SandboxState:
+class SandboxState(SavedState):
     def __init__(
         self,
         *,
@@ -863,27 +861,6 @@ class SandboxState:
             self.media.load_dict(data.get("media"))
             self.oauth2.load_list(data.get("oauth2"))
             self._dirty = False
-
-    def save(self, path: str) -> None:
-        """Write the state atomically (temp file + rename) if it changed since the last save."""
-        with self.lock:
-            if not self._dirty:
-                return
-            data = self.to_dict()
-            self._dirty = False
-        directory = os.path.dirname(os.path.abspath(path))
-        os.makedirs(directory, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=directory, prefix=".sandbox-", suffix=".json")
-        with os.fdopen(fd, "w") as handle:
-            json.dump(data, handle)
-        os.replace(tmp, path)
-
-    def load(self, path: str) -> bool:
-        if not os.path.exists(path):
-            return False
-        with open(path) as handle:
-            self.load_dict(json.load(handle))
-        return True
 
 
 def _index_terms(entities: dict, text_lower: str) -> frozenset:

@@ -1,11 +1,9 @@
 """Run the local Bluesky sandbox: `python manage.py bluesky_sandbox --port 8091 [--state-file var/bluesky.json]
 [--demo]`."""
 
-import signal
-import threading
-
 from django.core.management.base import BaseCommand
 
+from core.sandboxes import serve_until_stopped
 from networks.bluesky.sandbox import BlueskyState, start_in_thread
 from networks.demo import demo_accounts
 
@@ -37,16 +35,4 @@ class Command(BaseCommand):
         server = start_in_thread(state, host=host, port=port, verbose=verbose_requests)
         self.stdout.write(f"Bluesky sandbox listening on {server.url} ({len(state.users)} users).")
 
-        stop = threading.Event()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            signal.signal(sig, lambda *_: stop.set())
-        try:
-            while not stop.wait(save_interval):
-                if state_file:
-                    state.save(state_file)
-        finally:
-            server.shutdown()
-            server.server_close()
-            if state_file:
-                state.save(state_file)
-                self.stdout.write(f"Saved the Bluesky sandbox to {state_file}.")
+        serve_until_stopped(server, state, state_file=state_file, save_interval=save_interval, say=self.stdout.write)

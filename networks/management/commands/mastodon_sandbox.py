@@ -1,10 +1,8 @@
 """Run the local Mastodon sandbox: `python manage.py mastodon_sandbox --port 8092 [--state-file var/mastodon.json]`."""
 
-import signal
-import threading
-
 from django.core.management.base import BaseCommand
 
+from core.sandboxes import serve_until_stopped
 from networks.demo import demo_accounts
 from networks.mastodon.sandbox import DEFAULT_MAX_CHARACTERS, MastodonState, start_in_thread
 
@@ -42,19 +40,7 @@ class Command(BaseCommand):
         server = start_in_thread(state, host=host, port=port, state_file=state_file, verbose=verbose_requests)
         self.stdout.write(f"Mastodon sandbox listening on {server.url} ({len(state.users)} users).")
 
-        stop = threading.Event()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            signal.signal(sig, lambda *_: stop.set())
-        try:
-            while not stop.wait(save_interval):
-                if state_file:
-                    state.save(state_file)
-        finally:
-            server.shutdown()
-            server.server_close()
-            if state_file:
-                state.save(state_file)
-                self.stdout.write(f"Saved the sandbox to {state_file}.")
+        serve_until_stopped(server, state, state_file=state_file, save_interval=save_interval, say=self.stdout.write)
 
 
 DEMO_MENTIONS = [

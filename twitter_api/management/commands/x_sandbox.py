@@ -1,11 +1,9 @@
 """Run the local X API sandbox: `python manage.py x_sandbox --port 8089 [--state-file var/sandbox.json]`."""
 
-import signal
-import threading
-
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
+from core.sandboxes import serve_until_stopped
 from twitter_api.sandbox import SandboxState, start_in_thread
 from twitter_api.sandbox.demo import (
     DEMO_ACCOUNTS,
@@ -57,19 +55,7 @@ class Command(BaseCommand):
         server = start_in_thread(state, host=host, port=port, state_file=state_file, verbose=verbose_requests)
         self.stdout.write(f"X API sandbox listening on {server.url} (demo accounts: {len(DEMO_ACCOUNTS)}).")
 
-        stop = threading.Event()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            signal.signal(sig, lambda *_: stop.set())
-        try:
-            while not stop.wait(save_interval):
-                if state_file:
-                    state.save(state_file)
-        finally:
-            server.shutdown()
-            server.server_close()
-            if state_file:
-                state.save(state_file)
-                self.stdout.write(f"Saved the sandbox to {state_file}.")
+        serve_until_stopped(server, state, state_file=state_file, save_interval=save_interval, say=self.stdout.write)
 
 
 def _add_demo_published(state: SandboxState) -> None:
