@@ -11,6 +11,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from accounts.fields import EncryptedTextField
+from core.fields import HttpsURLField
 from networks import MASTODON, NETWORK_CHOICES, X
 
 
@@ -249,7 +250,7 @@ class TwitterAccount(models.Model):
     )
     display_name = models.CharField(max_length=50)
     kind = models.CharField(max_length=20, choices=Kind.choices)
-    instance_url = models.URLField(
+    instance_url = HttpsURLField(
         "Mastodon instance",
         blank=True,
         db_default="",

@@ -213,3 +213,9 @@ def test_whatever_is_posted_as_bluesky_credentials_never_gives_a_server_error(
     assert response.status_code in (302, 400)
     bluesky.refresh_from_db()
     assert bluesky.access_token in ("", APP_PASSWORD)
+
+
+def test_a_mastodon_server_typed_without_its_scheme_is_taken_as_https():
+    field = TwitterAccount._meta.get_field("instance_url").formfield()
+    assert field.clean("social.example.gov.uk") == "https://social.example.gov.uk"
+    assert field.clean("http://social.example.gov.uk") == "http://social.example.gov.uk"  # as typed
