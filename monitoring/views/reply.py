@@ -44,12 +44,15 @@ def _policy(account: TwitterAccount) -> str:
 def reply_box_context(item: InboxItem, form: ReplyForm, *, errors=None) -> dict:
     text = form["text"].value() or ""
     accounts = list(form.fields["account"].queryset)
+    # The box counts as the post's network does (the accounts offered are all on it), the chosen account's limit.
+    chosen = str(form["account"].value() or "")
+    account = next((a for a in accounts if str(a.pk) == chosen), accounts[0] if accounts else None)
     return {
         "item": item,
         "form": form,
         "errors": errors or [],
         "text": text,
-        "row": post_row(text),
+        "row": post_row(text, account=account),
         "has_saved_replies": form.fields["saved_reply"].queryset.exists(),
         "policies": [_policy(account) for account in accounts],
         "box_id": form.auto_id % "text",

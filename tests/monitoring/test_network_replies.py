@@ -124,3 +124,15 @@ def test_the_monitor_list_says_what_each_monitor_is_searched_for_on_other_networ
     page = client.get(reverse("monitoring:monitor_list")).text
     assert 'On Bluesky, searched for <code class="dovecote-mono">passport office</code>' in page
     assert f'id="monitor-{unsearched.pk}-networks">Not searched on Bluesky' in page
+
+
+def test_the_reply_box_counts_as_the_post_s_network_does(client, team, member):
+    account = network_account(team, "bluesky", HANDLES["bluesky"])
+    item = network_item(team, "bluesky", account)
+    client.force_login(member)
+    page = client.get(reverse("monitoring:item_detail", args=[item.pk])).text
+    assert 'data-network="bluesky" data-max="300"' in page
+    assert "as Bluesky counts them" in page
+    assert "js/compose_count.js" in page
+    x_item = InboxItemFactory(team=team, account=TwitterAccountFactory(team=team, handle="DeptOnX"))
+    assert 'data-network="x" data-max="280"' in client.get(reverse("monitoring:item_detail", args=[x_item.pk])).text
