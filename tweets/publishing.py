@@ -314,8 +314,17 @@ def _publish_one(draft: Draft, token: str, position: int, text: str, reply_to: s
         text=text,
         reply_to_id=reply_to or None,
         media_ids=list(media_ids),
-        idempotency_key=f"dovecote-{draft.pk}-{draft.current_revision_id}-{position}",
+        idempotency_key=_idempotency_key(draft, position),
     )
+
+
+def _idempotency_key(draft: Draft, position: int) -> str:
+    """Names one post of one revision, the same on every retry. After the `@`: a time in microseconds, the revision's
+    creation plus the post's position (so each post of a thread has its own), which Bluesky's provider puts in the
+    record key so Dovecote's posts sort among the account's others by when they were written."""
+    revision = draft.current_revision
+    micros = int(revision.created_at.timestamp() * 1_000_000) + position
+    return f"dovecote-{draft.pk}-{revision.pk}-{position}@{micros}"
 
 
 def _send_direct_message(draft: Draft, text: str) -> XPost:

@@ -70,9 +70,15 @@ _KEYED_TID_SPAN = 365 * 86400 * 1_000_000
 
 
 def tid_for_key(key: str) -> str:
-    """A TID (13 characters of sortable base32: 53 bits of microseconds, 10 of clock id) made from the key."""
+    """A TID (13 characters of sortable base32: 53 bits of microseconds, 10 of clock id) made from the key. A key
+    ending in `@<microseconds>` (the publishing engine's: when the post was written) gives the TID that time, so the
+    post sorts by it among the account's records (what `recent_posts` reads); any other key, a time within 2023."""
     digest = int.from_bytes(hashlib.sha256(key.encode("utf-8", "surrogatepass")).digest()[:10])
-    micros = _KEYED_TID_FROM + digest % _KEYED_TID_SPAN
+    _, at, when = key.rpartition("@")
+    if at and when.isdigit() and 0 < int(when) < 2**53:
+        micros = int(when)
+    else:
+        micros = _KEYED_TID_FROM + digest % _KEYED_TID_SPAN
     value = (micros << 10) | ((digest >> 60) & 0x3FF)
     return "".join(_B32_SORTABLE[(value >> (5 * i)) & 31] for i in reversed(range(13)))
 

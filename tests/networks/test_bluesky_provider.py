@@ -326,3 +326,15 @@ def test_every_session_the_sandbox_issues_can_be_read_however_many_posts_it_has_
         bluesky_sandbox.inject_post("citizen.bsky.social", f"Post number {number}.")
         cache.clear()  # a new session each time
         assert bluesky.PROVIDER.profile(account).id == account.x_user_id
+
+
+def test_a_key_with_its_time_gives_a_record_key_of_that_time_so_the_post_sorts_among_the_others():
+    from datetime import UTC, datetime
+
+    when = int(datetime(2026, 12, 3, 12, 0, tzinfo=UTC).timestamp() * 1_000_000)
+    first, second = bluesky.tid_for_key(f"dovecote-7-9-0@{when}"), bluesky.tid_for_key(f"dovecote-7-9-1@{when + 1}")
+    assert first == bluesky.tid_for_key(f"dovecote-7-9-0@{when}")  # the same on every retry
+    assert first < second  # the thread's posts in order
+    assert bluesky.tid_for_key("dovecote-1-2-0") < first  # an old-style key: within 2023
+    tid_value = sum(bluesky._B32_SORTABLE.index(c) << (5 * i) for i, c in enumerate(reversed(first)))
+    assert tid_value >> 10 == when
