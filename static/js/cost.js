@@ -31,7 +31,8 @@
     var anyLink = false;
     // Images' alt texts per post, as the server last counted them (attaching an image reloads the page).
     var altTexts = (box.getAttribute("data-cost-alt-texts") || "").split(",");
-    document.querySelectorAll("[data-post-text]").forEach(function (area, index) {
+    // Only the posts of this draft: the boxes under "Also post this from" are other accounts' drafts, each costed on its own.
+    document.querySelectorAll("textarea[name=\"posts\"][data-post-text]").forEach(function (area, index) {
       var text = area.value;
       if (!text.trim()) return;
       var alts = parseInt(altTexts[index] || "0", 10) || 0;

@@ -520,3 +520,19 @@ def test_the_previous_hour_is_counted_live_until_it_has_settled(member, team):
     settled = early.replace(minute=6)
     assert dashboard.monitors(member, now=settled).series[0].volume[-2] == 1
     assert MonitorHour.objects.get(hour=early.replace(minute=0) - timedelta(hours=1)).matches == 1
+
+
+def test_the_accounts_panel_and_footer_do_not_call_bluesky_and_mastodon_accounts_x_accounts(client, team, member):
+    TwitterAccountFactory(
+        team=team,
+        network="bluesky",
+        handle="dept.bsky.social",
+        access_token="app-pass-word-abcd",
+        access_token_secret="",
+        x_user_id="did:plc:deptbskyaccount000000001",
+    )
+    client.force_login(member)
+    page = client.get(reverse("home")).content.decode()
+    assert "@dept.bsky.social" in page
+    assert "Your teams and their accounts" in page
+    assert "X accounts" not in page

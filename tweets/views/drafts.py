@@ -106,7 +106,7 @@ def _approved_message(approval) -> str:
     if draft.state == S.SCHEDULED and draft.scheduled_at:
         return f"Approved. It will publish {when(draft.scheduled_at, 'l j F Y, H:i')} (UK time)."
     if draft.state in (S.APPROVED, S.PUBLISHING, S.PUBLISHED):
-        return "Approved. It is being published now: this page shows when X has it."
+        return f"Approved. It is being published now: this page shows when {draft.account.network_label} has it."
     return f"Approved. It is {draft.get_state_display().lower()}."
 
 
@@ -202,7 +202,8 @@ def draft_retry(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def draft_retract(request: HttpRequest, pk: int) -> HttpResponse:
-    """Confirm, with the post in view and a reason, then delete a published post from X (a retracted record stays)."""
+    """Confirm, with the post in view and a reason, then delete a published post from its network (a retracted record
+    stays)."""
     draft = access.draft_for_user(request.user, pk)
     form = ReasonForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -211,7 +212,8 @@ def draft_retract(request: HttpRequest, pk: int) -> HttpResponse:
             request,
             pk,
             lambda d: services.draft_retract(draft=d, by=request.user, reason=reason, request=request),
-            "Retracted: it is deleted from X. This page keeps what it said, and who retracted it, when and why.",
+            f"Retracted: it is deleted from {draft.account.network_label}. This page keeps what it said, and who"
+            " retracted it, when and why.",
         )
     refusal = decide(request.user, "tweets.retract_draft", draft)
     status = 400 if form.is_bound else 200
