@@ -11,6 +11,7 @@ from networks.text import check
 from tests.conftest import enrol_totp
 from tests.e2e.conftest import wait_for
 from tests.factories import MembershipFactory, TeamFactory, TwitterAccountFactory
+from tweets import costs
 from tweets.models import Draft
 
 TEXT = "Our flood defence guidance is out today: what it means for you 🌊"
@@ -112,3 +113,27 @@ def test_one_announcement_is_approved_published_on_x_and_bluesky_once_each_then_
         assert Draft.objects.get(pk=draft.pk).state == Draft.State.RETRACTED
     assert _x_texts(x_sandbox, on_x) == []
     assert _bluesky_texts(bluesky_sandbox, on_bluesky) == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_what_x_will_charge_counts_only_the_x_post_not_the_bluesky_text_beside_it(journeys, press_office):
+    """The live cost on the compose page once counted the Bluesky account's own text as a second X post ("$0.400 to
+    publish these 2 posts"), though Bluesky charges nothing and that text is another draft."""
+    officer, _, on_x, on_bluesky = press_office
+    author = journeys.start("comms-officer")
+    author.sign_in(officer.email)
+    page = author.goto("/drafts/new/")
+    page.get_by_label("Account", exact=True).select_option(str(on_x.pk))
+    with_link = TEXT + " https://www.gov.uk/example/floods"
+    page.get_by_label("Post", exact=True).fill(with_link)
+    total = page.locator("[data-cost-total]")
+    expected = f"${costs.cost_of([with_link]).total:.3f} to publish this post."
+    wait_for(lambda: total.inner_text() == expected, message="the cost of the X post")
+    page.get_by_role("checkbox", name=f"@{on_bluesky.handle} on Bluesky").check()
+    variant = page.get_by_label(f"Text for @{on_bluesky.handle} on Bluesky (optional)")
+    variant.wait_for()
+    variant.fill(with_link + " #FloodReady")
+    page.get_by_label("Post", exact=True).press("End")  # another keystroke in the X box recounts too
+    page.get_by_label("Post", exact=True).type(" ")
+    assert total.inner_text() == expected
+    assert page.locator("[data-cost-lines] li").count() == 1
