@@ -133,10 +133,16 @@ def account_connect(*, account: TwitterAccount, access_token: str, at=None) -> d
     try:
         found = connect(candidate)
     except CredentialsRejected as exc:
-        where = "in Bluesky's settings, under App passwords" if network == BLUESKY else "in the account's settings"
+        # Not the provider's own words (exc): those are for a post that failed later, and tell the person entering
+        # the credentials to "ask the account's responsible person", who is usually them.
+        where = (
+            "in Bluesky's settings, under Privacy and security, App passwords"
+            if network == BLUESKY
+            else "in the account's settings, under Development"
+        )
         raise CredentialsRefused(
             f"{label} refused this {name} for @{account.handle}. Make a new {name} {where}, paste it here and save "
-            f"again. Nothing was saved. ({exc})"
+            "again. Nothing was saved."
         ) from exc
     except XApiError as exc:
         raise CredentialsRefused(

@@ -86,7 +86,11 @@ def test_a_refused_app_password_says_so_and_keeps_nothing(client, lead, bluesky,
     assert response.status_code == 400
     page = response.content.decode()
     assert "Bluesky refused this app password for @press.dept.bsky.social" in page
+    assert "under Privacy and security, App passwords" in page
     assert "There is a problem" in page
+    # The lead entering it is told what to do, not to ask the account's responsible person (the provider's words for
+    # a post that failed later).
+    assert "responsible person" not in page.split("There is a problem")[1].split("</ul>")[0]
     bluesky.refresh_from_db()
     assert (bluesky.access_token, bluesky.x_user_id) == ("", "")
     assert not AuditEvent.objects.filter(action="account.credentials_set").exists()
@@ -110,7 +114,10 @@ def test_a_refused_mastodon_token_keeps_nothing(client, lead, mastodon, mastodon
     client.force_login(lead)
     response = client.post(_credentials_url(mastodon), {"access_token": "not-the-token"})
     assert response.status_code == 400
-    assert "Mastodon refused this access token" in response.content.decode()
+    page = response.content.decode()
+    assert "Mastodon refused this access token" in page
+    assert "under Development" in page
+    assert "connect it again" not in page and "responsible person" not in page.split("There is a problem")[1]
     mastodon.refresh_from_db()
     assert (mastodon.access_token, mastodon.x_user_id, mastodon.max_characters) == ("", "", None)
 
