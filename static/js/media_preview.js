@@ -49,6 +49,15 @@
     var entitiesOf = extract();
     var preview = document.querySelector("[data-preview]");
     if (!entitiesOf || !preview) return;
+    // The account chosen shows in the preview at once (the server names it with its display name on the next load).
+    var account = document.getElementById("id_account");
+    if (account && account.tagName === "SELECT") {
+      account.addEventListener("change", function () {
+        var option = account.options[account.selectedIndex];
+        var label = option && option.value ? option.textContent.trim() : "Choose an account";
+        preview.querySelectorAll("[data-preview-account]").forEach(function (span) { span.textContent = label; });
+      });
+    }
     var boxes = document.querySelectorAll("[data-post-text]");
     var posts = preview.querySelectorAll("[data-preview-post] [data-preview-text]");
     boxes.forEach(function (box, index) {

@@ -137,3 +137,18 @@ def test_what_x_will_charge_counts_only_the_x_post_not_the_bluesky_text_beside_i
     page.get_by_label("Post", exact=True).type(" ")
     assert total.inner_text() == expected
     assert page.locator("[data-cost-lines] li").count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_preview_names_the_account_as_soon_as_it_is_chosen(journeys, press_office):
+    """The compose page's preview said "Choose an account" after one was chosen, until the page was reloaded."""
+    officer, _, on_x, on_bluesky = press_office
+    author = journeys.start("comms-officer")
+    author.sign_in(officer.email)
+    page = author.goto("/drafts/new/")
+    name = page.locator("[data-preview-account]").first
+    assert name.inner_text() == "Choose an account"
+    page.get_by_label("Account", exact=True).select_option(str(on_bluesky.pk))
+    wait_for(lambda: name.inner_text() == f"@{on_bluesky.handle} on Bluesky", message="the preview to name the account")
+    page.get_by_label("Account", exact=True).select_option(str(on_x.pk))
+    wait_for(lambda: name.inner_text() == f"@{on_x.handle} on X", message="the preview to name the other account")
