@@ -15,7 +15,10 @@ def test_seed_demo_runs_twice_without_duplicating_anything(db):
     first = _counts()
     call_command("seed_demo")
     assert _counts() == first
-    assert first[1] == 4 and first[3] == 4
+    assert first[1] == 4 and first[3] == 6
+    # Four on X, and one each on Bluesky and Mastodon (issue 21: the demo seeds an account on each network).
+    networks = sorted(TwitterAccount.objects.values_list("network", flat=True))
+    assert networks == ["bluesky", "mastodon", "x", "x", "x", "x"]
     kinds = set(TwitterAccount.objects.values_list("kind", flat=True))
     assert kinds == {"corporate", "press_office", "personal"}
     assert TwitterAccount.objects.get(handle="DeptExPress").has_credentials
