@@ -360,6 +360,7 @@ def _store_one(item: NetworkPost, network, source_account_id, accounts, router: 
     existing = Mention.objects.filter(network=network, network_post_id=item.network_post_id).first()
     if existing is not None:
         _matches(existing, [], accounts, now)
+        _name_account(existing, accounts)
         return 0
     sentiment = sentiment_of(post.text)
     decision = router.route(PostFacts(post=post, sentiment=sentiment, account_ids=frozenset(accounts)))
@@ -374,6 +375,7 @@ def _store_one(item: NetworkPost, network, source_account_id, accounts, router: 
         if existing is None:
             raise
         _matches(existing, [], accounts, now)
+        _name_account(existing, accounts)
         return 0
     _matches(mention, decision.monitor_ids, accounts, now)
     if decision.team_id is None:
@@ -385,6 +387,13 @@ def _store_one(item: NetworkPost, network, source_account_id, accounts, router: 
         arrivals=[(mention.pk, decision.team_id, account_id, decision.priority, due, tuple(decision.tags))], at=now
     )
     return 1
+
+
+def _name_account(mention: Mention, account_ids) -> None:
+    """A post a phrase search stored first (a Bluesky post without mention facets names no account) that a mentions
+    poll then finds: its inbox item gains the account mentioned, so the item says so and the reply goes from it."""
+    if account_ids:
+        InboxItem.objects.filter(mention=mention, account__isnull=True).update(account_id=min(account_ids))
 
 
 def _matches(mention: Mention, monitor_ids, account_ids, now) -> None:

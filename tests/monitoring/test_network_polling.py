@@ -485,3 +485,24 @@ def test_an_item_s_conversation_is_what_was_stored_on_its_network_never_read_fro
         from monitoring.conversation import conversation_fetch
 
         conversation_fetch(item=item, by=member)
+
+
+def test_a_mention_a_phrase_search_stored_first_gains_the_account_when_the_mentions_poll_finds_it(
+    bluesky_sandbox, team, triage
+):
+    """In the demo, a Bluesky post naming the account in its text but without a mention facet was found first by a
+    monitor's search ("Account mentioned: None of ours"); the account's notifications then listed it as a mention."""
+    net = Bluesky(bluesky_sandbox)
+    account = net.account(team)
+    MonitorFactory(team=team, query="passport late")
+    bluesky_sandbox.inject_post("citizen.bsky.social", f"@{account.handle} my passport is late")  # no facets
+    ingest.cursors_sync()
+    search = PollCursor.objects.get(kind=PollCursor.Kind.NETWORK_SEARCH)
+    assert ingest.cursor_poll(cursor_id=search.pk).posts_new == 1
+    assert InboxItem.objects.get().account is None
+    outcome = ingest.cursor_poll(cursor_id=mentions_cursor(account).pk)
+    assert (outcome.status, outcome.posts_new) == ("stored", 0)
+    item = InboxItem.objects.get()
+    assert item.account == account
+    assert Mention.objects.count() == 1
+    assert set(MentionMatch.objects.values_list("account", flat=True)) == {None, account.pk}
