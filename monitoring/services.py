@@ -364,13 +364,16 @@ def item_note_add(*, item: InboxItem, by: User, text: str, request=None) -> Inbo
 
 def mention_snapshot(mention: Mention) -> dict:
     """The post a reply answers, as the reply draft keeps it (tweets.Draft.reply_to_snapshot)."""
-    return {
+    snapshot = {
         "post_id": mention.network_post_id if mention.network else str(mention.tweet_id),
         "author_username": mention.author_username,
         "author_name": mention.author_name,
         "text": mention.text,
         "posted_at": mention.posted_at.isoformat() if mention.posted_at else "",
     }
+    if mention.network:  # a Bluesky or Mastodon post: its own link, which no X address could be built into
+        snapshot["url"] = mention.url
+    return snapshot
 
 
 def _saved_reply_used(version, *, account: TwitterAccount, text: str, snapshot: dict):

@@ -59,6 +59,7 @@ def _length(account, text: str) -> int:
 def preview(*, account, posts: list[str], media: list[list[tuple[MediaFile, Attachment, MediaFile | None]]],
             in_reply_to_post_id: str = "") -> dict:  # fmt: skip
     """What the preview partial (templates/tweets/_preview.html) shows."""
+    on_x = (getattr(account, "network", "") or "x") == "x"
     shown = []
     for index, text in enumerate(posts or [""]):
         items = media[index] if index < len(media) else []
@@ -74,7 +75,9 @@ def preview(*, account, posts: list[str], media: list[list[tuple[MediaFile, Atta
         "account": account,
         "posts": shown,
         "in_reply_to_post_id": in_reply_to_post_id,
-        "in_reply_to_url": f"https://x.com/i/status/{in_reply_to_post_id}" if in_reply_to_post_id else "",
+        # X's address for an X post only: a Bluesky or Mastodon reply's post is named by its network, not linked.
+        "in_reply_to_url": f"https://x.com/i/status/{in_reply_to_post_id}" if in_reply_to_post_id and on_x else "",
+        "in_reply_to_network": getattr(account, "network_label", "X"),
     }
 
 

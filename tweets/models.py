@@ -161,10 +161,14 @@ class Draft(models.Model):
             return None
         posted_at = snapshot.get("posted_at")
         handle = snapshot.get("author_username") or ""
+        on_x = (self.account.network or "x") == "x"
+        url = snapshot.get("url") if isinstance(snapshot.get("url"), str) else ""
         return {
             **snapshot,
             "posted_at": parse_datetime(posted_at) if isinstance(posted_at, str) and posted_at else None,
-            "url": snapshot.get("url") or f"https://x.com/{handle or 'i'}/status/{snapshot['post_id']}",
+            # A reply is on its post's network; an X address is built only for a post on X.
+            "url": url or (f"https://x.com/{handle or 'i'}/status/{snapshot['post_id']}" if on_x else ""),
+            "network_label": self.account.network_label,
         }
 
     @property

@@ -506,3 +506,24 @@ def test_a_mention_a_phrase_search_stored_first_gains_the_account_when_the_menti
     assert item.account == account
     assert Mention.objects.count() == 1
     assert set(MentionMatch.objects.values_list("account", flat=True)) == {None, account.pk}
+
+
+def test_a_reply_s_draft_page_links_the_post_it_answers_on_its_own_network_never_on_x(
+    net, team, member, triage, client
+):
+    """A Bluesky reply's draft page once offered "Open on X" at x.com/<handle>/status/at://…, and its preview "post
+    at://… on X"."""
+    account = net.account(team)
+    net.mention(account, "are the offices open on Saturday?")
+    ingest.cursors_sync()
+    ingest.cursor_poll(cursor_id=mentions_cursor(account).pk)
+    item = InboxItem.objects.get()
+    draft = services.item_reply(item=item, by=member, account=account, text="Yes, 9am to 1pm.")
+    assert draft.answers["url"] == item.mention.network_url and draft.answers["url"].startswith("https://")
+    client.force_login(member)
+    page = client.get(reverse("tweets:draft_detail", args=[draft.pk])).content.decode()
+    label = account.network_label
+    assert (
+        f'href="{item.mention.network_url}" rel="noopener noreferrer" target="_blank">Open on {label} (new tab)' in page
+    )
+    assert "x.com" not in page and "on X" not in page
