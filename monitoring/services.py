@@ -468,8 +468,7 @@ def item_reply(
 def _network_reply_create(reply: dict, *, mention: Mention, mentioned):
     """A reply to a post on Bluesky or Mastodon: answered on that network, from the account it was for (the account
     whose mentions brought it in, or, for a post a search found, one of the team's accounts on that network)."""
-    from tweets.models import Draft, DraftRevision
-    from tweets.services import clean_reply_to, draft_create
+    from tweets.services import draft_create
 
     account = reply["account"]
     label = LABELS.get(mention.network, mention.network)
@@ -477,18 +476,7 @@ def _network_reply_create(reply: dict, *, mention: Mention, mentioned):
         raise TransitionError(f"This post is on {label}: reply from one of your {label} accounts.")
     if mentioned is not None and mentioned.network == mention.network and account.pk != mentioned.pk:
         raise TransitionError(f"Reply from {mentioned}, the {label} account this post was for.")
-    post_id = mention.network_post_id or ""
-    try:
-        clean_reply_to(post_id)
-    except ValidationError:
-        # tweets' check of a post id reads X's ids only: the draft is made, then told the post it answers on its own
-        # network, in the same transaction (its first revision is the one it was made with).
-        draft = draft_create(**reply)
-        Draft.objects.filter(pk=draft.pk).update(in_reply_to_post_id=post_id)
-        DraftRevision.objects.filter(pk=draft.current_revision_id).update(in_reply_to_post_id=post_id)
-        draft.refresh_from_db()
-        return draft
-    return draft_create(**reply, in_reply_to_post_id=post_id)
+    return draft_create(**reply, in_reply_to_post_id=mention.network_post_id or "")
 
 
 @transaction.atomic

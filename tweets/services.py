@@ -172,13 +172,33 @@ def clean_posts(posts: list[str], *, account: TwitterAccount | None = None) -> l
     return cleaned
 
 
-def clean_reply_to(value: str | None) -> str:
+# A Bluesky post: its at:// URI, or its bsky.app link where the profile is named by its DID.
+_AT_URI = re.compile(r"^at://(did:[a-z]+:[A-Za-z0-9._:%-]{1,200})/app\.bsky\.feed\.post/([A-Za-z0-9._~:-]{1,512})$")
+_BSKY_LINK = re.compile(
+    r"^https://bsky\.app/profile/(did:[a-z]+:[A-Za-z0-9._:%-]{1,200})/post/([A-Za-z0-9._~:-]{1,512})$"
+)
+
+
+def clean_reply_to(value: str | None, *, network: str | None = None) -> str:
+    """The id of the post a reply answers, from its id or its link: X's and Mastodon's are numbers (an X link ends
+    /status/<id>, a Mastodon one /@user/<id> or /statuses/<id>), Bluesky's an at:// URI (or a bsky.app link naming
+    the profile by its DID). With the account's `network`, a post from another network is refused."""
     value = (value or "").strip()
+    if match := _BSKY_LINK.match(value):
+        value = f"at://{match.group(1)}/app.bsky.feed.post/{match.group(2)}"
+    if _AT_URI.match(value):
+        if network not in (None, "bluesky"):
+            raise ValidationError("That is a post on Bluesky. Reply to it from a Bluesky account.")
+        return value
     if value.startswith("http"):
-        match = re.search(r"/status(?:es)?/(\d+)", value)
+        match = re.search(r"/status(?:es)?/(\d+)", value) or re.search(r"/@[^/\s]+/(\d+)/?$", value)
         value = match.group(1) if match else value
     if value and x_id(value) is None:
-        raise ValidationError("Enter the id of the post to reply to (the number at the end of its link).")
+        raise ValidationError(
+            "Enter the id of the post to reply to (the number at the end of its link; on Bluesky its at:// address)."
+        )
+    if value and network == "bluesky":
+        raise ValidationError("Enter the Bluesky post's at:// address, or its bsky.app link.")
     return x_id(value) or ""
 
 
@@ -353,7 +373,7 @@ def draft_create(
     purpose = Draft.Purpose(purpose)
     ensure(author, "tweets.reply" if purpose == Draft.Purpose.REPLY else "tweets.create_draft", account)
     cleaned = clean_posts(posts if posts is not None else [text or ""], account=account)
-    reply_to = clean_reply_to(in_reply_to_post_id)
+    reply_to = clean_reply_to(in_reply_to_post_id, network=account.network)
     media = _clean_media(author, media, posts=len(cleaned), network=account.network)
     with transaction.atomic():
         now = timezone.now()
@@ -416,7 +436,11 @@ def draft_edit(
     module doc)."""
     has_text = posts is not None or text
     cleaned = clean_posts(posts if posts is not None else [text or ""], account=draft.account) if has_text else None
-    reply_to = clean_reply_to(in_reply_to_post_id) if in_reply_to_post_id is not _UNSET else _UNSET
+    reply_to = (
+        clean_reply_to(in_reply_to_post_id, network=draft.account.network)
+        if in_reply_to_post_id is not _UNSET
+        else _UNSET
+    )
     if media is not _UNSET:
         count = len(cleaned) if cleaned is not None else len(draft.current_revision.posts)
         media = _clean_media(by, media, posts=count, network=draft.account.network, draft=draft)

@@ -242,3 +242,39 @@ def test_a_team_over_its_x_spend_budget_still_posts_on_bluesky_and_mastodon_whic
     page = client.get(drafts["bluesky"].get_absolute_url()).content.decode()
     assert "Bluesky does not charge for posting." in page and "What X will charge" not in page
     assert "View on Bluesky" in page
+
+
+@pytest.mark.parametrize(
+    ("network", "typed", "kept"),
+    [
+        ("x", "https://x.com/citizen/status/1790000000000000001", "1790000000000000001"),
+        ("mastodon", "https://social.example/@citizen/113456789012345678", "113456789012345678"),
+        (
+            "bluesky",
+            "at://did:plc:citizen123/app.bsky.feed.post/3kq2abc",
+            "at://did:plc:citizen123/app.bsky.feed.post/3kq2abc",
+        ),
+        (
+            "bluesky",
+            "https://bsky.app/profile/did:plc:citizen123/post/3kq2abc",
+            "at://did:plc:citizen123/app.bsky.feed.post/3kq2abc",
+        ),
+    ],
+)
+def test_the_post_a_reply_answers_is_read_from_its_link_or_id_on_each_network(network, typed, kept):
+    assert services.clean_reply_to(typed, network=network) == kept
+
+
+@pytest.mark.parametrize(
+    ("network", "typed"),
+    [
+        ("x", "at://did:plc:citizen123/app.bsky.feed.post/3kq2abc"),
+        ("bluesky", "1790000000000000001"),
+        ("x", "nonsense"),
+    ],
+)
+def test_a_post_from_another_network_or_no_post_at_all_is_refused_with_what_to_enter(network, typed):
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError):
+        services.clean_reply_to(typed, network=network)
