@@ -63,7 +63,9 @@ def posts_judge(
     ours = provenance.made_by_dovecote(account, own)
     raised = []
     # Oldest first: X's ids by number; Bluesky's and Mastodon's by the time the network gives.
-    for post in sorted(own, key=lambda p: (p.created_at, int(p.id)) if p.id.isdigit() else (p.created_at, 0)):
+    for post in sorted(
+        own, key=lambda p: (p.created_at, int(p.id)) if (p.id.isascii() and p.id.isdigit()) else (p.created_at, 0)
+    ):
         if post.id in ours:
             continue
         incident, created = incident_raise(

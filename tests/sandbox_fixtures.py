@@ -26,7 +26,10 @@ class SandboxHandle:
         self.state.reset(keep_users=False)
 
     def register_account(self, account):
-        """Make the sandbox accept the TwitterAccount's tokens as its x_user_id, with its handle."""
+        """Make the sandbox accept the TwitterAccount's tokens as its x_user_id, with its handle. An account on
+        another network is not X's to know (the Bluesky and Mastodon sandboxes have their own register_account)."""
+        if (getattr(account, "network", "") or "x") != "x":
+            return None
         return self.state.add_user(
             id=account.x_user_id,
             username=account.handle,

@@ -406,7 +406,7 @@ def combination_errors(kinds: list[str]) -> list[str]:
 
 def usable_files(user, ids, *, draft=None) -> dict[int, MediaFile]:
     """The files with these ids that `user` may attach: their own not yet attached, or this draft's."""
-    ids = {int(i) for i in ids if str(i).isdigit() and len(str(i)) < 12}
+    ids = {int(i) for i in ids if (str(i).isascii() and str(i).isdigit()) and len(str(i)) < 12}
     if not ids:
         return {}
     mine = Q(uploaded_by=user, draft__isnull=True)

@@ -119,13 +119,13 @@ def from_request(request, *, posts: int, draft=None) -> MediaForm:
     data, files = request.POST, request.FILES
     kept_ids = {index: data.getlist(f"media_{index}") for index in range(posts)}
     wanted = {i for ids in kept_ids.values() for i in ids}
-    wanted |= {data.get(f"captions_id_{i}") for i in wanted if str(i).isdigit()}
+    wanted |= {data.get(f"captions_id_{i}") for i in wanted if (str(i).isascii() and str(i).isdigit())}
     usable = usable_files(request.user, {i for i in wanted if i}, draft=draft)
     form = MediaForm()
     for index in range(posts):
         slots, seen = [], set()
         for raw in kept_ids[index]:
-            file = usable.get(int(raw)) if str(raw).isdigit() and len(raw) < 12 else None
+            file = usable.get(int(raw)) if (str(raw).isascii() and str(raw).isdigit()) and len(raw) < 12 else None
             if file is None or file.pk in seen or file.kind == MediaFile.Kind.CAPTIONS or data.get(f"remove_{raw}"):
                 continue
             seen.add(file.pk)
@@ -162,7 +162,7 @@ def _slot(request, file: MediaFile, usable: dict[int, MediaFile]) -> Slot:
             slot.errors.extend(exc.messages)
     else:
         kept = data.get(f"captions_id_{file.pk}", "")
-        captions = usable.get(int(kept)) if kept.isdigit() and len(kept) < 12 else None
+        captions = usable.get(int(kept)) if (kept.isascii() and kept.isdigit()) and len(kept) < 12 else None
         slot.captions = captions if captions is not None and captions.kind == MediaFile.Kind.CAPTIONS else None
     return slot
 

@@ -532,7 +532,11 @@ def draft_withdraw(*, draft: Draft, by: User, reason: str = "", request=None) ->
 def _revision_seen(draft: Draft, revision) -> DraftRevision:
     """The revision of `draft` that a form says the person saw (a revision or its id), or a refusal."""
     pk = revision.pk if isinstance(revision, DraftRevision) else revision
-    found = DraftRevision.objects.filter(draft=draft, pk=pk).first() if str(pk or "").isdigit() else None
+    found = (
+        DraftRevision.objects.filter(draft=draft, pk=pk).first()
+        if (str(pk or "").isascii() and str(pk or "").isdigit())
+        else None
+    )
     if found is None:
         raise DraftError(
             "Dovecote could not tell which version you approved. Open the draft again and approve it there."

@@ -75,7 +75,7 @@ def tid_for_key(key: str) -> str:
     post sorts by it among the account's records (what `recent_posts` reads); any other key, a time within 2023."""
     digest = int.from_bytes(hashlib.sha256(key.encode("utf-8", "surrogatepass")).digest()[:10])
     _, at, when = key.rpartition("@")
-    if at and when.isdigit() and 0 < int(when) < 2**53:
+    if at and (when.isascii() and when.isdigit()) and 0 < int(when) < 2**53:
         micros = int(when)
     else:
         micros = _KEYED_TID_FROM + digest % _KEYED_TID_SPAN

@@ -475,7 +475,9 @@ def _created_at(value, status_id: str) -> datetime:
     parsed = parse_datetime(value)
     if parsed is not None:
         return parsed
-    if status_id.isdigit() and len(status_id) < 20:  # Mastodon's ids are milliseconds shifted left 16 bits
+    if (status_id.isascii() and status_id.isdigit()) and len(
+        status_id
+    ) < 20:  # Mastodon's ids are milliseconds shifted left 16 bits
         try:
             return datetime.fromtimestamp((int(status_id) >> 16) / 1000, tz=UTC)
         except (ValueError, OverflowError, OSError):

@@ -363,7 +363,7 @@ class MastodonState(SavedState):
             for item in data.get("users", []):
                 user = User(**item)
                 self.users[user.id] = user
-                if user.id.isdigit():
+                if user.id.isascii() and user.id.isdigit():
                     self._next_user = max(self._next_user, int(user.id))
             for item in data.get("statuses", []):
                 status = Status(**item)
@@ -845,7 +845,7 @@ class MastodonHandler(BaseHTTPRequestHandler):
             reply_raw = (form.get("in_reply_to_id") or [None])[-1]
             reply_to = None
             if reply_raw not in (None, ""):
-                reply_to = int(reply_raw) if str(reply_raw).isdigit() else None
+                reply_to = int(reply_raw) if (str(reply_raw).isascii() and str(reply_raw).isdigit()) else None
                 parent = state.statuses.get(reply_to) if reply_to else None
                 if parent is None or parent.deleted:
                     raise SandboxError(404, "Record not found")

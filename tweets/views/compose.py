@@ -158,7 +158,7 @@ def _reply_verdict(form, draft=None):
         reply_to = services.clean_reply_to(reply_to)
     except ValidationError:
         return None
-    readable = str(account_id or "").isdigit() and len(str(account_id)) < 10
+    readable = (str(account_id or "").isascii() and str(account_id or "").isdigit()) and len(str(account_id)) < 10
     account = form.fields["account"].queryset.filter(pk=account_id).first() if readable else None
     if account is None and draft is not None:
         account = draft.account
@@ -292,7 +292,7 @@ def _refuse_forged_also(user, keys: list[str], accounts, allowed) -> None:
     reason) when they see it but may not write for it. Anything that is not an id is left to the form."""
     offered = {str(a.pk) for a in allowed}
     for key in keys:
-        if not isinstance(key, str) or not key.isdigit() or len(key) > 12 or key in offered:
+        if not isinstance(key, str) or not (key.isascii() and key.isdigit()) or len(key) > 12 or key in offered:
             continue
         account = next((a for a in accounts if str(a.pk) == key), None)
         if account is None:
